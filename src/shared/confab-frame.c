@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-frame"
+
+#include "config.h"
+
+#include "confab-frame.h"
+#include "confab-limits.h"
+#include "confab-validate.h"
+
+#include <string.h>
+
+/* An integer literal of more than 16 digits is at least 10^16 > 2^53. json-glib wraps such
+ * numbers silently (2^64 + 5 reads as 5), so they are refused before parsing. */
+#define MAX_INTEGER_DIGITS 16
+
+static gboolean
+has_oversized_integer (const char *data,
+                       gsize       length)
+{
+  gboolean in_string = FALSE;
+  gboolean in_number = FALSE;
+  gboolean counting = FALSE;
+  guint digits = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      if (c >= '0' && c <= '9')
+        {
+          if (!in_number)
+            {
+              char prev = i > 0 ? data[i - 1] : ' ';
+
+              /* Digits of a fraction or an exponent make a double, never a wrapped integer. */
+              in_number = TRUE;
+              digits = 0;
+              counting = !(prev == '.' || prev == 'e' || prev == 'E' || prev == '+'
+                           || (prev == '-' && i > 1 && (data[i - 2] == 'e' || data[i - 2] == 'E')));
+            }
+          if (!counting || (digits == 0 && c == '0'))
+            continue;
+          if (++digits > MAX_INTEGER_DIGITS)
+            return TRUE;
+          continue;
+        }
+
+      in_number = FALSE;
+      if (c == '"')
+        in_string = TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * confab_frame_parse:
+ * @data: the bytes of one text frame or HTTP body
+ * @length: their length
+ * @error: return location for a %CONFAB_PROTOCOL_ERROR_BAD_REQUEST error
+ *
+ * Parses one JSON object. Invalid UTF-8, malformed JSON, anything but an object at the top and
+ * integers beyond 2^53 are refused.
+ *
+ * Returns: (transfer full) (nullable): the object
+ */
+JsonObject *
+confab_frame_parse (const char  *data,
+                    gsize        length,
+                    GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (length == 0)
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                           "empty frame");
+      return NULL;
+    }
+  if (!g_utf8_validate_len (data, length, NULL))
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                           "frame is not valid UTF-8");
+      return NULL;
+    }
+  if (has_oversized_integer (data, length))
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                           "number out of range");
+      return NULL;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
+    {
+      g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                   "malformed JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                           "frame is not a JSON object");
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+static const char *
+get_plain_string (JsonObject *object,
+                  const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/**
+ * confab_frame_get_type:
+ * @frame: a parsed frame
+ *
+ * Returns: (nullable): the frame's `type`, if it is a string
+ */
+const char *
+confab_frame_get_type (JsonObject *frame)
+{
+  const char *type = get_plain_string (frame, "type");
+
+  if (type == NULL || !confab_token_id_is_valid (type, 64))
+    return NULL;
+  return type;
+}
+
+/**
+ * confab_frame_get_id:
+ * @frame: a parsed frame
+ *
+ * Returns: (nullable): the request id, if the frame carries a valid one (1–64 characters)
+ */
+const char *
+confab_frame_get_id (JsonObject *frame)
+{
+  const char *id = get_plain_string (frame, "id");
+
+  if (id == NULL || !confab_token_id_is_valid (id, CONFAB_REQUEST_ID_MAX_CHARS))
+    return NULL;
+  return id;
+}
+
+static JsonNode *
+lookup_param (JsonObject        *params,
+              const char        *name,
+              ConfabParamFlags   flags,
+              gboolean          *missing,
+              GError           **error)
+{
+  JsonNode *node = params != NULL ? json_object_get_member (params, name) : NULL;
+
+  *missing = FALSE;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      *missing = TRUE;
+      if ((flags & CONFAB_PARAM_OPTIONAL) == 0)
+        g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                     "missing field '%s'", name);
+      return NULL;
+    }
+  return node;
+}
+
+static gboolean
+wrong_type (const char  *name,
+            const char  *expected,
+            GError     **error)
+{
+  g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+               "field '%s' must be %s", name, expected);
+  return FALSE;
+}
+
+/**
+ * confab_params_get_string:
+ * @params: (nullable): the request object
+ * @name: the field
+ * @flags: whether it is optional, whether it may span lines
+ * @min_chars: the fewest characters allowed
+ * @max_chars: the most characters allowed
+ * @out: (out): the string, owned by @params; unchanged if an optional field is absent
+ * @error: return location for a %CONFAB_PROTOCOL_ERROR_BAD_REQUEST error
+ *
+ * Reads a string field: valid UTF-8, no control characters (but newlines and tabs when
+ * %CONFAB_PARAM_MULTILINE), between @min_chars and @max_chars characters.
+ *
+ * Returns: %TRUE on success, or when an optional field is absent or null
+ */
+gboolean
+confab_params_get_string (JsonObject        *params,
+                          const char        *name,
+                          ConfabParamFlags   flags,
+                          guint              min_chars,
+                          guint              max_chars,
+                          const char       **out,
+                          GError           **error)
+{
+  gboolean missing;
+  JsonNode *node = lookup_param (params, name, flags, &missing, error);
+  const char *str;
+  glong chars;
+
+  if (node == NULL)
+    return missing && (flags & CONFAB_PARAM_OPTIONAL) != 0;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return wrong_type (name, "a string", error);
+
+  str = json_node_get_string (node);
+  /* json-glib turns lone surrogate escapes (\ud800) into invalid UTF-8. */
+  if (!g_utf8_validate (str, -1, NULL))
+    {
+      g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                   "field '%s' is not valid UTF-8", name);
+      return FALSE;
+    }
+  if (!confab_text_is_clean (str, (flags & CONFAB_PARAM_MULTILINE) != 0))
+    {
+      g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                   "field '%s' contains control characters", name);
+      return FALSE;
+    }
+
+  chars = g_utf8_strlen (str, -1);
+  if ((gulong) chars < min_chars || (gulong) chars > max_chars)
+    {
+      g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                   "field '%s' must have %u to %u characters, not %ld",
+                   name, min_chars, max_chars, chars);
+      return FALSE;
+    }
+
+  *out = str;
+  return TRUE;
+}
+
+/**
+ * confab_params_get_int:
+ * @params: (nullable): the request object
+ * @name: the field
+ * @flags: whether it is optional
+ * @min: the lowest value allowed
+ * @max: the highest value allowed
+ * @out: (out): the value; unchanged if an optional field is absent
+ * @error: return location for a %CONFAB_PROTOCOL_ERROR_BAD_REQUEST error
+ *
+ * Reads an integer field. Fractions, strings and booleans are refused.
+ *
+ * Returns: %TRUE on success, or when an optional field is absent or null
+ */
+gboolean
+confab_params_get_int (JsonObject        *params,
+                       const char        *name,
+                       ConfabParamFlags   flags,
+                       gint64             min,
+                       gint64             max,
+                       gint64            *out,
+                       GError           **error)
+{
+  gboolean missing;
+  JsonNode *node = lookup_param (params, name, flags, &missing, error);
+  gint64 value;
+
+  if (node == NULL)
+    return missing && (flags & CONFAB_PARAM_OPTIONAL) != 0;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return wrong_type (name, "an integer", error);
+
+  value = json_node_get_int (node);
+  if (value < min || value > max)
+    {
+      g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                   "field '%s' is out of range", name);
+      return FALSE;
+    }
+
+  *out = value;
+  return TRUE;
+}
+
+/**
+ * confab_params_get_bool:
+ * @params: (nullable): the request object
+ * @name: the field
+ * @flags: whether it is optional
+ * @out: (out): the value; unchanged if an optional field is absent
+ * @error: return location for a %CONFAB_PROTOCOL_ERROR_BAD_REQUEST error
+ *
+ * Returns: %TRUE on success, or when an optional field is absent or null
+ */
+gboolean
+confab_params_get_bool (JsonObject        *params,
+                        const char        *name,
+                        ConfabParamFlags   flags,
+                        gboolean          *out,
+                        GError           **error)
+{
+  gboolean missing;
+  JsonNode *node = lookup_param (params, name, flags, &missing, error);
+
+  if (node == NULL)
+    return missing && (flags & CONFAB_PARAM_OPTIONAL) != 0;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return wrong_type (name, "a boolean", error);
+
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/**
+ * confab_params_get_object:
+ * @params: (nullable): the request object
+ * @name: the field
+ * @flags: whether it is optional
+ * @out: (out) (transfer none): the object; unchanged if an optional field is absent
+ * @error: return location for a %CONFAB_PROTOCOL_ERROR_BAD_REQUEST error
+ *
+ * Returns: %TRUE on success, or when an optional field is absent or null
+ */
+gboolean
+confab_params_get_object (JsonObject        *params,
+                          const char        *name,
+                          ConfabParamFlags   flags,
+                          JsonObject       **out,
+                          GError           **error)
+{
+  gboolean missing;
+  JsonNode *node = lookup_param (params, name, flags, &missing, error);
+
+  if (node == NULL)
+    return missing && (flags & CONFAB_PARAM_OPTIONAL) != 0;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return wrong_type (name, "an object", error);
+
+  *out = json_node_get_object (node);
+  return TRUE;
+}
+
+/**
+ * confab_params_get_array:
+ * @params: (nullable): the request object
+ * @name: the field
+ * @flags: whether it is optional
+ * @max_length: the most elements allowed
+ * @out: (out) (transfer none): the array; unchanged if an optional field is absent
+ * @error: return location for a %CONFAB_PROTOCOL_ERROR_BAD_REQUEST error
+ *
+ * Returns: %TRUE on success, or when an optional field is absent or null
+ */
+gboolean
+confab_params_get_array (JsonObject        *params,
+                         const char        *name,
+                         ConfabParamFlags   flags,
+                         guint              max_length,
+                         JsonArray        **out,
+                         GError           **error)
+{
+  gboolean missing;
+  JsonNode *node = lookup_param (params, name, flags, &missing, error);
+  JsonArray *array;
+
+  if (node == NULL)
+    return missing && (flags & CONFAB_PARAM_OPTIONAL) != 0;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return wrong_type (name, "an array", error);
+
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) > max_length)
+    {
+      g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                   "field '%s' has more than %u elements", name, max_length);
+      return FALSE;
+    }
+
+  *out = array;
+  return TRUE;
+}
+
+/**
+ * confab_json_to_string:
+ * @node: a JSON node
+ * @length: (out) (optional): the length of the result
+ *
+ * Returns: (transfer full): compact JSON text
+ */
+char *
+confab_json_to_string (JsonNode *node,
+                       gsize    *length)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, node);
+  return json_generator_to_data (generator, length);
+}
+
+/**
+ * confab_json_object_to_string:
+ * @object: a JSON object
+ * @length: (out) (optional): the length of the result
+ *
+ * Returns: (transfer full): compact JSON text
+ */
+char *
+confab_json_object_to_string (JsonObject *object,
+                              gsize      *length)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return confab_json_to_string (node, length);
+}
+
+static void
+set_id (JsonObject *frame,
+        const char *id)
+{
+  if (id != NULL)
+    json_object_set_string_member (frame, "id", id);
+  else
+    json_object_set_null_member (frame, "id");
+}
+
+/**
+ * confab_frame_response_ok:
+ * @id: (nullable): the request id
+ * @result: (nullable) (transfer none): the result; %NULL for `{}`
+ * @length: (out) (optional): the length of the result
+ *
+ * Returns: (transfer full): `{"type":"response","id":…,"ok":true,"result":…}`
+ */
+char *
+confab_frame_response_ok (const char *id,
+                          JsonObject *result,
+                          gsize      *length)
+{
+  g_autoptr(JsonObject) frame = json_object_new ();
+
+  json_object_set_string_member (frame, "type", "response");
+  set_id (frame, id);
+  json_object_set_boolean_member (frame, "ok", TRUE);
+  json_object_set_object_member (frame, "result",
+                                 result != NULL ? json_object_ref (result) : json_object_new ());
+  return confab_json_object_to_string (frame, length);
+}
+
+/**
+ * confab_frame_response_error:
+ * @id: (nullable): the request id, %NULL if none could be read
+ * @code: the error code
+ * @message: a human-readable explanation
+ * @extra: (nullable) (transfer none): more members of the error object
+ *   (`fields`, `retry_after_ms`)
+ * @length: (out) (optional): the length of the result
+ *
+ * Returns: (transfer full): `{"type":"response","id":…,"ok":false,"error":{…}}`
+ */
+char *
+confab_frame_response_error (const char          *id,
+                             ConfabProtocolError  code,
+                             const char          *message,
+                             JsonObject          *extra,
+                             gsize               *length)
+{
+  g_autoptr(JsonObject) frame = json_object_new ();
+  JsonObject *err = json_object_new ();
+
+  json_object_set_string_member (err, "code", confab_protocol_error_to_string (code));
+  json_object_set_string_member (err, "message", message != NULL ? message : "");
+  if (extra != NULL)
+    {
+      JsonObjectIter iter;
+      const char *member;
+      JsonNode *node;
+
+      json_object_iter_init (&iter, extra);
+      while (json_object_iter_next (&iter, &member, &node))
+        json_object_set_member (err, member, json_node_copy (node));
+    }
+
+  json_object_set_string_member (frame, "type", "response");
+  set_id (frame, id);
+  json_object_set_boolean_member (frame, "ok", FALSE);
+  json_object_set_object_member (frame, "error", err);
+  return confab_json_object_to_string (frame, length);
+}
+
+/**
+ * confab_protocol_error_from_gerror:
+ * @error: any error
+ *
+ * Returns: the protocol code of @error; errors of other domains are `internal`
+ */
+ConfabProtocolError
+confab_protocol_error_from_gerror (const GError *error)
+{
+  if (error != NULL && error->domain == CONFAB_PROTOCOL_ERROR)
+    return (ConfabProtocolError) error->code;
+  return CONFAB_PROTOCOL_ERROR_INTERNAL;
+}
+
+/**
+ * confab_frame_response_gerror:
+ * @id: (nullable): the request id
+ * @error: the error to report
+ * @length: (out) (optional): the length of the result
+ *
+ * Reports @error; errors outside %CONFAB_PROTOCOL_ERROR are reported as `internal` without
+ * their text, which may name files or SQL.
+ *
+ * Returns: (transfer full): an error response
+ */
+char *
+confab_frame_response_gerror (const char   *id,
+                              const GError *error,
+                              gsize        *length)
+{
+  ConfabProtocolError code = confab_protocol_error_from_gerror (error);
+  const char *message = code == CONFAB_PROTOCOL_ERROR_INTERNAL && error->domain != CONFAB_PROTOCOL_ERROR
+                          ? "internal error"
+                          : error->message;
+
+  return confab_frame_response_error (id, code, message, NULL, length);
+}
+
+/**
+ * confab_frame_event:
+ * @name: the event name
+ * @seq: the stream position of a durable event, or 0 for an ephemeral one
+ * @data: (nullable) (transfer none): the event data; %NULL for `{}`
+ * @length: (out) (optional): the length of the result
+ *
+ * Returns: (transfer full): `{"type":"event","event":…,"seq":…,"data":…}`
+ */
+char *
+confab_frame_event (const char *name,
+                    gint64      seq,
+                    JsonObject *data,
+                    gsize      *length)
+{
+  g_autoptr(JsonObject) frame = json_object_new ();
+
+  json_object_set_string_member (frame, "type", "event");
+  json_object_set_string_member (frame, "event", name);
+  if (seq > 0)
+    json_object_set_int_member (frame, "seq", seq);
+  json_object_set_object_member (frame, "data",
+                                 data != NULL ? json_object_ref (data) : json_object_new ());
+  return confab_json_object_to_string (frame, length);
+}
+
+/**
+ * confab_frame_request:
+ * @type: the request name
+ * @id: the request id
+ * @params: (nullable) (transfer none): the parameters, copied into the frame
+ * @length: (out) (optional): the length of the result
+ *
+ * Returns: (transfer full): `{"type":…,"id":…, …params}`
+ */
+char *
+confab_frame_request (const char *type,
+                      const char *id,
+                      JsonObject *params,
+                      gsize      *length)
+{
+  g_autoptr(JsonObject) frame = json_object_new ();
+
+  json_object_set_string_member (frame, "type", type);
+  json_object_set_string_member (frame, "id", id);
+  if (params != NULL)
+    {
+      JsonObjectIter iter;
+      const char *member;
+      JsonNode *node;
+
+      json_object_iter_init (&iter, params);
+      while (json_object_iter_next (&iter, &member, &node))
+        if (!g_str_equal (member, "type") && !g_str_equal (member, "id"))
+          json_object_set_member (frame, member, json_node_copy (node));
+    }
+  return confab_json_object_to_string (frame, length);
+}

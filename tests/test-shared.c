@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "confab-frame.h"
+#include "confab-limits.h"
+#include "confab-validate.h"
+
+static void
+assert_bad_request (const char *text,
+                    gssize      length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) frame = NULL;
+
+  frame = confab_frame_parse (text, length < 0 ? strlen (text) : (gsize) length, &error);
+  g_assert_null (frame);
+  g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST);
+}
+
+static void
+test_frame_parse_rejects (void)
+{
+  assert_bad_request ("", 0);
+  assert_bad_request ("{", -1);
+  assert_bad_request ("[1,2]", -1);
+  assert_bad_request ("\"hello\"", -1);
+  assert_bad_request ("null", -1);
+  assert_bad_request ("{\"type\":\"send\",\"body\":\"\xff\xfe\"}", -1);
+  /* json-glib would wrap these to small or negative numbers. */
+  assert_bad_request ("{\"msg_id\":9223372036854775808}", -1);
+  assert_bad_request ("{\"msg_id\":18446744073709551621}", -1);
+  assert_bad_request ("{\"msg_id\":-99999999999999999999}", -1);
+}
+
+static void
+test_frame_parse_accepts (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) frame = NULL;
+  const char *text = "{\"type\":\"send\",\"id\":\"7\",\"n\":9007199254740991,\"f\":1.2345678901234567891,"
+                     "\"e\":1e-400,\"s\":\"12345678901234567890\",\"z\":0000000000000000000001}";
+
+  frame = confab_frame_parse (text, strlen (text), &error);
+  /* Leading zeros are not JSON; json-glib refuses them, which is right too. */
+  if (frame == NULL)
+    g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+  g_clear_pointer (&frame, json_object_unref);
+
+  text = "{\"type\":\"send\",\"id\":\"7\",\"n\":9007199254740991,\"f\":1.2345678901234567891,"
+         "\"s\":\"12345678901234567890\"}";
+  frame = confab_frame_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (confab_frame_get_type (frame), ==, "send");
+  g_assert_cmpstr (confab_frame_get_id (frame), ==, "7");
+}
+
+static void
+test_params (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = "{\"s\":\"h\\ud800i\",\"ok\":\"line\\none\",\"ctl\":\"a\\u0007b\",\"i\":5,"
+                     "\"d\":5.0,\"b\":true,\"n\":null,\"big\":9007199254740991}";
+  g_autoptr(JsonObject) p = confab_frame_parse (text, strlen (text), &error);
+  const char *str = NULL;
+  gint64 i = 0;
+  gboolean b = FALSE;
+
+  g_assert_no_error (error);
+
+  g_assert_false (confab_params_get_string (p, "s", 0, 1, 10, &str, &error));
+  g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+
+  g_assert_false (confab_params_get_string (p, "ok", 0, 1, 100, &str, &error));
+  g_clear_error (&error);
+  g_assert_true (confab_params_get_string (p, "ok", CONFAB_PARAM_MULTILINE, 1, 100, &str, &error));
+  g_assert_cmpstr (str, ==, "line\none");
+
+  g_assert_false (confab_params_get_string (p, "ctl", CONFAB_PARAM_MULTILINE, 1, 100, &str, &error));
+  g_clear_error (&error);
+
+  g_assert_false (confab_params_get_string (p, "ok", CONFAB_PARAM_MULTILINE, 1, 3, &str, &error));
+  g_clear_error (&error);
+
+  g_assert_true (confab_params_get_int (p, "i", 0, 1, 10, &i, &error));
+  g_assert_cmpint (i, ==, 5);
+  g_assert_false (confab_params_get_int (p, "i", 0, 6, 10, &i, &error));
+  g_clear_error (&error);
+  g_assert_false (confab_params_get_int (p, "d", 0, 1, 10, &i, &error));
+  g_clear_error (&error);
+  g_assert_false (confab_params_get_int (p, "b", 0, 0, 10, &i, &error));
+  g_clear_error (&error);
+  g_assert_true (confab_params_get_int (p, "big", 0, 1, CONFAB_MAX_SAFE_INTEGER, &i, &error));
+
+  g_assert_true (confab_params_get_bool (p, "b", 0, &b, &error));
+  g_assert_true (b);
+  g_assert_false (confab_params_get_bool (p, "i", 0, &b, &error));
+  g_clear_error (&error);
+
+  /* Absent and null are the same: fine when optional, an error when required. */
+  i = 42;
+  g_assert_true (confab_params_get_int (p, "n", CONFAB_PARAM_OPTIONAL, 0, 1, &i, &error));
+  g_assert_true (confab_params_get_int (p, "nope", CONFAB_PARAM_OPTIONAL, 0, 1, &i, &error));
+  g_assert_cmpint (i, ==, 42);
+  g_assert_false (confab_params_get_int (p, "n", 0, 0, 1, &i, &error));
+  g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST);
+}
+
+static void
+test_identifiers (void)
+{
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *dm = NULL;
+  g_autofree char *norm = NULL;
+
+  g_assert_true (confab_username_is_valid ("alice"));
+  g_assert_true (confab_username_is_valid ("a1"));
+  g_assert_true (confab_username_is_valid ("bob.smith-2_x"));
+  g_assert_false (confab_username_is_valid ("a"));
+  g_assert_false (confab_username_is_valid ("Alice"));
+  g_assert_false (confab_username_is_valid (".alice"));
+  g_assert_false (confab_username_is_valid ("../etc"));
+  g_assert_false (confab_username_is_valid ("abcdefghijklmnopqrstuvwxyz0123456"));
+  g_assert_true (confab_username_is_valid ("abcdefghijklmnopqrstuvwxyz012345"));
+
+  norm = confab_username_normalize ("ALICE");
+  g_assert_cmpstr (norm, ==, "alice");
+  g_assert_null (confab_username_normalize ("Ålice"));
+
+  g_assert_cmpint (confab_conv_parse ("dm:alice:bob", &a, &b), ==, CONFAB_CONV_DM);
+  g_assert_cmpstr (a, ==, "alice");
+  g_assert_cmpstr (b, ==, "bob");
+  g_assert_cmpint (confab_conv_parse ("dm:bob:alice", NULL, NULL), ==, CONFAB_CONV_INVALID);
+  g_assert_cmpint (confab_conv_parse ("dm:bob:bob", NULL, NULL), ==, CONFAB_CONV_INVALID);
+  g_assert_cmpint (confab_conv_parse ("dm:alice", NULL, NULL), ==, CONFAB_CONV_INVALID);
+  g_assert_cmpint (confab_conv_parse ("room:abc_DEF-12", NULL, NULL), ==, CONFAB_CONV_ROOM);
+  g_assert_cmpint (confab_conv_parse ("room:abc", NULL, NULL), ==, CONFAB_CONV_INVALID);
+  g_assert_cmpint (confab_conv_parse ("group:x", NULL, NULL), ==, CONFAB_CONV_INVALID);
+
+  dm = confab_conv_dm ("zed", "amy");
+  g_assert_cmpstr (dm, ==, "dm:amy:zed");
+  g_assert_null (confab_conv_dm ("amy", "amy"));
+
+  g_assert_true (confab_token_id_is_valid ("4f1c-uuid", 64));
+  g_assert_false (confab_token_id_is_valid ("", 64));
+  g_assert_false (confab_token_id_is_valid ("tab\there", 64));
+}
+
+static void
+test_frames_out (void)
+{
+  g_autoptr(JsonObject) extra = json_object_new ();
+  g_autofree char *err = NULL;
+  g_autofree char *ev = NULL;
+  g_autofree char *ok = NULL;
+
+  json_object_set_int_member (extra, "retry_after_ms", 1500);
+  err = confab_frame_response_error (NULL, CONFAB_PROTOCOL_ERROR_RATE_LIMITED, "slow down", extra,
+                                     NULL);
+  g_assert_cmpstr (err, ==,
+                   "{\"type\":\"response\",\"id\":null,\"ok\":false,\"error\":{\"code\":\"rate_limited\","
+                   "\"message\":\"slow down\",\"retry_after_ms\":1500}}");
+
+  ev = confab_frame_event ("synced", 0, NULL, NULL);
+  g_assert_cmpstr (ev, ==, "{\"type\":\"event\",\"event\":\"synced\",\"data\":{}}");
+
+  ok = confab_frame_response_ok ("9", NULL, NULL);
+  g_assert_cmpstr (ok, ==, "{\"type\":\"response\",\"id\":\"9\",\"ok\":true,\"result\":{}}");
+
+  g_assert_cmpint (confab_protocol_error_http_status (CONFAB_PROTOCOL_ERROR_TOO_LARGE), ==, 413);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/confab/shared/frame-parse-rejects", test_frame_parse_rejects);
+  g_test_add_func ("/confab/shared/frame-parse-accepts", test_frame_parse_accepts);
+  g_test_add_func ("/confab/shared/params", test_params);
+  g_test_add_func ("/confab/shared/identifiers", test_identifiers);
+  g_test_add_func ("/confab/shared/frames-out", test_frames_out);
+
+  return g_test_run ();
+}
