@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  CONFAB_MESSAGE_STATE_SENDING, /* in the outbox, not yet answered by the server */
+  CONFAB_MESSAGE_STATE_SENT,    /* stored on the server (and every received message) */
+  CONFAB_MESSAGE_STATE_READ,    /* own message the peer has read */
+  CONFAB_MESSAGE_STATE_FAILED,  /* refused by the server; can be retried or discarded */
+} ConfabMessageState;
+
+#define CONFAB_TYPE_MESSAGE_STATE (confab_message_state_get_type ())
+GType confab_message_state_get_type (void);
+
+#define CONFAB_TYPE_MESSAGE (confab_message_get_type ())
+G_DECLARE_FINAL_TYPE (ConfabMessage, confab_message, CONFAB, MESSAGE, GObject)
+
+/* A protocol Message object; NULL if it lacks id, conv, from or ts. */
+ConfabMessage      *confab_message_new_from_json    (JsonObject     *msg);
+/* A message of the outbox (id 0, state sending). */
+ConfabMessage      *confab_message_new_pending      (const char     *conv,
+                                                     const char     *from,
+                                                     const char     *client_msg_id,
+                                                     const char     *body,
+                                                     const char     *format,
+                                                     gint64          reply_to,
+                                                     gint64          ts);
+
+gint64              confab_message_get_id           (ConfabMessage  *self); /* 0 while pending */
+const char         *confab_message_get_conv         (ConfabMessage  *self);
+const char         *confab_message_get_sender       (ConfabMessage  *self); /* "from" */
+gint64              confab_message_get_ts           (ConfabMessage  *self); /* ms since epoch */
+const char         *confab_message_get_kind         (ConfabMessage  *self); /* text, call, system */
+const char         *confab_message_get_body         (ConfabMessage  *self); /* "" when deleted */
+const char         *confab_message_get_format       (ConfabMessage  *self); /* plain, markdown */
+gint64              confab_message_get_reply_to     (ConfabMessage  *self); /* 0 if none */
+gboolean            confab_message_get_edited       (ConfabMessage  *self);
+gint64              confab_message_get_edited_ts    (ConfabMessage  *self);
+gboolean            confab_message_get_deleted      (ConfabMessage  *self);
+const char         *confab_message_get_client_msg_id (ConfabMessage *self);
+ConfabMessageState  confab_message_get_state        (ConfabMessage  *self);
+/* Attachments array as sent by the server, or NULL. */
+JsonArray          *confab_message_get_attachments  (ConfabMessage  *self);
+/* Emoji of the reactions, in first-seen order. */
+GStrv               confab_message_dup_reaction_emojis (ConfabMessage *self);
+/* Usernames that reacted with @emoji (NULL-terminated, possibly empty). */
+GStrv               confab_message_dup_reaction_users  (ConfabMessage *self,
+                                                        const char    *emoji);
+guint               confab_message_get_reaction_count  (ConfabMessage *self,
+                                                        const char    *emoji);
+
+/* Engine use: these notify the properties that change. */
+void                confab_message_update_from_json (ConfabMessage  *self,
+                                                     JsonObject     *msg);
+void                confab_message_set_state        (ConfabMessage  *self,
+                                                     ConfabMessageState state);
+void                confab_message_set_deleted      (ConfabMessage  *self);
+void                confab_message_set_reaction     (ConfabMessage  *self,
+                                                     const char     *emoji,
+                                                     const char     *user,
+                                                     gboolean        on);
+/* Reactions as stored in the cache: {"emoji": ["user", …], …}. */
+JsonObject         *confab_message_dup_reactions_json (ConfabMessage *self);
+
+/* Properties: id, conv, sender, ts, kind, body, format, reply-to, edited, edited-ts, deleted,
+ * client-msg-id, state, reactions-changed is signalled through notify::reactions. */
+
+G_END_DECLS
