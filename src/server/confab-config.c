@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-config"
+
+#include "config.h"
+
+#include "confab-config.h"
+#include "confab-limits.h"
+
+#include <gio/gio.h>
+#include <sodium.h>
+
+ConfabConfig *
+confab_config_new (void)
+{
+  ConfabConfig *config = g_new0 (ConfabConfig, 1);
+
+  config->listen_host = g_strdup ("127.0.0.1");
+  config->listen_port = CONFAB_DEFAULT_PORT;
+  config->registration = CONFAB_REGISTRATION_OPEN;
+  config->max_frame_bytes = CONFAB_DEFAULT_MAX_FRAME_BYTES;
+  config->max_body_chars = CONFAB_DEFAULT_MAX_BODY_CHARS;
+  config->max_file_bytes = CONFAB_DEFAULT_MAX_FILE_BYTES;
+  config->messages_per_minute = CONFAB_DEFAULT_MESSAGES_PER_MINUTE;
+  config->hello_timeout_ms = 10000;
+  config->ping_interval_s = 30;
+  config->idle_timeout_s = 90;
+  config->bad_frames_before_close = 20;
+  config->argon2_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+  config->argon2_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+  config->login_failures_per_user = 5;
+  config->login_failures_per_address = 20;
+  config->login_lockout_ms = 30000;
+  config->event_retention_days = 30;
+  return config;
+}
+
+void
+confab_config_free (ConfabConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->data_dir);
+  g_free (config->listen_host);
+  g_free (config->tls_certificate);
+  g_free (config->tls_key);
+  g_strfreev (config->metrics_allow);
+  g_free (config);
+}
+
+gboolean
+confab_config_set_listen (ConfabConfig  *config,
+                          const char    *listen,
+                          GError       **error)
+{
+  g_autoptr(GSocketConnectable) addr = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *host = NULL;
+  guint16 port;
+
+  addr = g_network_address_parse (listen, CONFAB_DEFAULT_PORT, &local_error);
+  if (addr == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "invalid listen address '%s': %s", listen, local_error->message);
+      return FALSE;
+    }
+
+  host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (addr)));
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (addr));
+
+  g_free (config->listen_host);
+  config->listen_host = g_steal_pointer (&host);
+  config->listen_port = port;
+  return TRUE;
+}
+
+gboolean
+confab_config_set_registration (ConfabConfig  *config,
+                                const char    *policy,
+                                GError       **error)
+{
+  if (g_strcmp0 (policy, "open") == 0)
+    config->registration = CONFAB_REGISTRATION_OPEN;
+  else if (g_strcmp0 (policy, "closed") == 0)
+    config->registration = CONFAB_REGISTRATION_CLOSED;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "registration must be 'open' or 'closed', not '%s'", policy);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_uint (GKeyFile    *kf,
+           const char  *group,
+           const char  *key,
+           guint64      min,
+           guint64      max,
+           guint64     *out,
+           GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  guint64 value;
+
+  if (!g_key_file_has_key (kf, group, key, NULL))
+    return TRUE;
+
+  value = g_key_file_get_uint64 (kf, group, key, &local_error);
+  if (local_error != NULL || value < min || value > max)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] %s must be a number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+                   group, key, min, max);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+#define READ_UINT(group, key, min, max, field)                                       \
+  G_STMT_START {                                                                     \
+    guint64 v_ = config->field;                                                      \
+    if (!read_uint (kf, group, key, min, max, &v_, error))                          \
+      return FALSE;                                                                  \
+    config->field = v_;                                                              \
+  } G_STMT_END
+
+static gboolean
+read_string (GKeyFile    *kf,
+             const char  *group,
+             const char  *key,
+             char       **field)
+{
+  char *value = g_key_file_get_string (kf, group, key, NULL);
+
+  if (value == NULL)
+    return FALSE;
+  g_free (*field);
+  *field = value;
+  return TRUE;
+}
+
+gboolean
+confab_config_load_file (ConfabConfig  *config,
+                         const char    *path,
+                         GError       **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *listen = NULL;
+  g_autofree char *registration = NULL;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    return FALSE;
+
+  read_string (kf, "server", "data_dir", &config->data_dir);
+  if (read_string (kf, "server", "listen", &listen)
+      && !confab_config_set_listen (config, listen, error))
+    return FALSE;
+  if (read_string (kf, "server", "registration", &registration)
+      && !confab_config_set_registration (config, registration, error))
+    return FALSE;
+  if (g_key_file_has_key (kf, "server", "plain", NULL))
+    {
+      g_autoptr(GError) local_error = NULL;
+      config->plain = g_key_file_get_boolean (kf, "server", "plain", &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
+  read_string (kf, "tls", "certificate", &config->tls_certificate);
+  read_string (kf, "tls", "key", &config->tls_key);
+
+  READ_UINT ("limits", "max_frame_bytes", 1024, 16 * 1024 * 1024, max_frame_bytes);
+  READ_UINT ("limits", "max_body_chars", 1, 1024 * 1024, max_body_chars);
+  READ_UINT ("limits", "max_file_bytes", 1, G_MAXINT64, max_file_bytes);
+  READ_UINT ("limits", "messages_per_minute", 0, G_MAXUINT32, messages_per_minute);
+  READ_UINT ("limits", "bad_frames_before_close", 1, G_MAXUINT32, bad_frames_before_close);
+
+  READ_UINT ("timeouts", "hello_ms", 10, 3600 * 1000, hello_timeout_ms);
+  READ_UINT ("timeouts", "ping_interval_s", 1, 3600, ping_interval_s);
+  READ_UINT ("timeouts", "idle_s", 2, 24 * 3600, idle_timeout_s);
+
+  READ_UINT ("security", "argon2_opslimit", crypto_pwhash_OPSLIMIT_MIN,
+             crypto_pwhash_OPSLIMIT_SENSITIVE, argon2_opslimit);
+  READ_UINT ("security", "argon2_memlimit_kib", crypto_pwhash_MEMLIMIT_MIN / 1024,
+             crypto_pwhash_MEMLIMIT_SENSITIVE / 1024, argon2_memlimit);
+  if (g_key_file_has_key (kf, "security", "argon2_memlimit_kib", NULL))
+    config->argon2_memlimit *= 1024;
+  READ_UINT ("security", "login_failures_per_user", 1, 1000, login_failures_per_user);
+  READ_UINT ("security", "login_failures_per_address", 1, 100000, login_failures_per_address);
+  READ_UINT ("security", "login_lockout_ms", 100, 24 * 3600 * 1000, login_lockout_ms);
+
+  READ_UINT ("storage", "event_retention_days", 1, 36500, event_retention_days);
+
+  if (g_key_file_has_key (kf, "metrics", "allow", NULL))
+    {
+      g_strfreev (config->metrics_allow);
+      config->metrics_allow = g_key_file_get_string_list (kf, "metrics", "allow", NULL, NULL);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (host);
+
+  if (addr != NULL)
+    return g_inet_address_get_is_loopback (addr);
+  return g_strcmp0 (host, "localhost") == 0;
+}
+
+gboolean
+confab_config_validate (ConfabConfig  *config,
+                        GError       **error)
+{
+  if (config->data_dir == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "no data directory: use --data-dir or [server] data_dir");
+      return FALSE;
+    }
+  if (config->plain && !is_loopback (config->listen_host))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "plain HTTP is allowed only on a loopback address, not on '%s'",
+                   config->listen_host);
+      return FALSE;
+    }
+  if ((config->tls_certificate == NULL) != (config->tls_key == NULL))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "[tls] certificate and key must be given together");
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  CONFAB_REGISTRATION_OPEN,
+  CONFAB_REGISTRATION_CLOSED,
+} ConfabRegistration;
+
+/* The server's settings: defaults, overridden by confabd.conf, overridden by the command line. */
+typedef struct
+{
+  char               *data_dir;
+  char               *listen_host;
+  guint16             listen_port;
+  gboolean            plain;
+  ConfabRegistration  registration;
+
+  char               *tls_certificate;   /* NULL: <data_dir>/tls/cert.pem, made on first start */
+  char               *tls_key;
+
+  guint               max_frame_bytes;
+  guint               max_body_chars;
+  gint64              max_file_bytes;
+  guint               messages_per_minute; /* 0: no limit */
+
+  guint               hello_timeout_ms;
+  guint               ping_interval_s;
+  guint               idle_timeout_s;
+  guint               bad_frames_before_close;
+
+  guint64             argon2_opslimit;
+  gsize               argon2_memlimit;
+  guint               login_failures_per_user;
+  guint               login_failures_per_address;
+  guint               login_lockout_ms;
+
+  guint               event_retention_days;
+
+  char              **metrics_allow;     /* addresses allowed to read /metrics besides loopback */
+} ConfabConfig;
+
+ConfabConfig *confab_config_new          (void);
+void          confab_config_free         (ConfabConfig  *config);
+gboolean      confab_config_load_file    (ConfabConfig  *config,
+                                          const char    *path,
+                                          GError       **error);
+gboolean      confab_config_set_listen   (ConfabConfig  *config,
+                                          const char    *listen,
+                                          GError       **error);
+gboolean      confab_config_set_registration (ConfabConfig *config,
+                                              const char   *policy,
+                                              GError      **error);
+gboolean      confab_config_validate     (ConfabConfig  *config,
+                                          GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabConfig, confab_config_free)
+
+G_END_DECLS

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "confab-connection.h"
+#include "confab-error.h"
+#include "confab-store.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  CONNECTION_AWAIT_HELLO,
+  CONNECTION_AUTHENTICATING,
+  CONNECTION_SYNCING,
+  CONNECTION_LIVE,
+  CONNECTION_CLOSED,
+} ConnectionState;
+
+struct _ConfabConnection
+{
+  GObject                  parent_instance;
+
+  ConfabServer            *server;
+  SoupWebsocketConnection *ws;
+  char                    *address;
+  GCancellable            *cancellable;
+  ConnectionState          state;
+
+  char                    *username;
+  char                    *device_id;
+
+  /* While replaying stored events, live ones wait here (QueuedFrame), so the client sees one
+   * ordered stream without gaps; duplicates are dropped by seq when the queue is flushed. */
+  GQueue                   pending;
+  gint64                   replayed_seq;
+
+  guint                    bad_frames;
+  guint                    hello_timeout_id;
+  guint                    idle_check_id;
+  gint64                   last_rx_us;
+
+  gint64                   acked_seq;
+  gint64                   stored_ack_seq;
+  gboolean                 ack_in_flight;
+};
+
+typedef void (*ConfabReplyHook) (ConfabConnection *self,
+                                 ConfabStoreReply *reply);
+
+/* confab-connection.c */
+void     confab_connection_send_text      (ConfabConnection    *self,
+                                           const char          *text,
+                                           gsize                length);
+void     confab_connection_respond_ok     (ConfabConnection    *self,
+                                           const char          *id,
+                                           JsonObject          *result);
+void     confab_connection_respond_error  (ConfabConnection    *self,
+                                           const char          *id,
+                                           ConfabProtocolError  code,
+                                           const char          *message);
+void     confab_connection_respond_gerror (ConfabConnection    *self,
+                                           const char          *id,
+                                           const GError        *error);
+void     confab_connection_begin_session  (ConfabConnection    *self,
+                                           const char          *id,
+                                           JsonObject          *user,
+                                           const char          *device_id,
+                                           gint64               since);
+gpointer confab_connection_store_call     (ConfabConnection    *self,
+                                           const char          *id,
+                                           ConfabReplyHook      hook);
+void     confab_store_call_cb             (GObject             *source,
+                                           GAsyncResult        *result,
+                                           gpointer             user_data);
+
+/* confab-handlers.c */
+typedef void (*ConfabHandler) (ConfabConnection *self,
+                               const char       *id,
+                               JsonObject       *frame);
+
+ConfabHandler confab_handlers_lookup (const char *type);
+void          confab_handle_hello    (ConfabConnection *self,
+                                      const char       *id,
+                                      JsonObject       *frame);
+
+G_END_DECLS

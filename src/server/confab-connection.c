@@ -1,0 +1,704 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-connection"
+
+#include "config.h"
+
+#include "confab-connection-private.h"
+#include "confab-frame.h"
+#include "confab-limits.h"
+#include "confab-server.h"
+
+#define REPLAY_BATCH 500
+
+enum {
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  gint64  seq;
+  GBytes *frame;
+} QueuedFrame;
+
+G_DEFINE_FINAL_TYPE (ConfabConnection, confab_connection, G_TYPE_OBJECT)
+
+static void
+queued_frame_free (QueuedFrame *queued)
+{
+  g_bytes_unref (queued->frame);
+  g_free (queued);
+}
+
+static gboolean
+is_open (ConfabConnection *self)
+{
+  return self->state != CONNECTION_CLOSED
+         && soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+void
+confab_connection_send_text (ConfabConnection *self,
+                             const char       *text,
+                             gsize             length)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (!is_open (self))
+    return;
+  /* libsoup copies the payload into its frame before returning. */
+  bytes = g_bytes_new_static (text, length);
+  soup_websocket_connection_send_message (self->ws, SOUP_WEBSOCKET_DATA_TEXT, bytes);
+}
+
+static void
+send_bytes (ConfabConnection *self,
+            GBytes           *frame)
+{
+  if (!is_open (self))
+    return;
+  soup_websocket_connection_send_message (self->ws, SOUP_WEBSOCKET_DATA_TEXT, frame);
+}
+
+void
+confab_connection_respond_ok (ConfabConnection *self,
+                              const char       *id,
+                              JsonObject       *result)
+{
+  gsize length;
+  g_autofree char *text = confab_frame_response_ok (id, result, &length);
+
+  confab_connection_send_text (self, text, length);
+}
+
+void
+confab_connection_respond_error (ConfabConnection    *self,
+                                 const char          *id,
+                                 ConfabProtocolError  code,
+                                 const char          *message)
+{
+  gsize length;
+  g_autofree char *text = confab_frame_response_error (id, code, message, NULL, &length);
+
+  confab_connection_send_text (self, text, length);
+}
+
+void
+confab_connection_respond_gerror (ConfabConnection *self,
+                                  const char       *id,
+                                  const GError     *error)
+{
+  gsize length;
+  g_autofree char *text = NULL;
+
+  if (error->domain == CONFAB_PROTOCOL_ERROR && error->code == CONFAB_PROTOCOL_ERROR_RATE_LIMITED)
+    {
+      g_autoptr(JsonObject) extra = json_object_new ();
+      gint64 retry = 1000;
+
+      /* Rate-limit errors carry the wait in the message's data, see store_call_rate_limited. */
+      if (g_str_has_prefix (error->message, "retry_after_ms="))
+        retry = g_ascii_strtoll (error->message + 15, NULL, 10);
+      json_object_set_int_member (extra, "retry_after_ms", retry);
+      text = confab_frame_response_error (id, CONFAB_PROTOCOL_ERROR_RATE_LIMITED,
+                                          "too many requests, try again later", extra, &length);
+    }
+  else
+    {
+      if (error->domain != CONFAB_PROTOCOL_ERROR)
+        g_warning ("request failed: %s", error->message);
+      text = confab_frame_response_gerror (id, error, &length);
+    }
+
+  confab_connection_send_text (self, text, length);
+}
+
+static void
+close_with (ConfabConnection *self,
+            gushort           code,
+            const char       *reason)
+{
+  if (soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->ws, code, reason);
+}
+
+void
+confab_connection_close (ConfabConnection *self,
+                         gushort           code,
+                         const char       *reason)
+{
+  g_return_if_fail (CONFAB_IS_CONNECTION (self));
+  close_with (self, code, reason);
+}
+
+/* --- Store calls ------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  ConfabConnection *connection;
+  char             *id;
+  ConfabReplyHook   hook;
+} StoreCall;
+
+/**
+ * confab_connection_store_call:
+ *
+ * Returns: the user_data for a store operation whose reply answers request @id: the result is
+ *   the response, the events are delivered to their recipients (the other connections; this
+ *   one learns from the response), and @hook may act on the reply first.
+ */
+gpointer
+confab_connection_store_call (ConfabConnection *self,
+                              const char       *id,
+                              ConfabReplyHook   hook)
+{
+  StoreCall *call = g_new0 (StoreCall, 1);
+
+  call->connection = g_object_ref (self);
+  call->id = g_strdup (id);
+  call->hook = hook;
+  return call;
+}
+
+void
+confab_store_call_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  StoreCall *call = user_data;
+  ConfabConnection *self = call->connection;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = NULL;
+
+  reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  if (reply == NULL)
+    confab_connection_respond_gerror (self, call->id, error);
+  else
+    {
+      ConfabRouter *router = self->server != NULL ? confab_server_get_router (self->server) : NULL;
+
+      if (call->hook != NULL)
+        call->hook (self, reply);
+      confab_connection_respond_ok (self, call->id, reply->result);
+      for (guint i = 0; router != NULL && i < reply->events->len; i++)
+        confab_router_deliver (router, g_ptr_array_index (reply->events, i), self);
+    }
+
+  g_object_unref (call->connection);
+  g_free (call->id);
+  g_free (call);
+}
+
+/* --- Delivery and the hello replay ------------------------------------------------------------ */
+
+void
+confab_connection_deliver (ConfabConnection *self,
+                           gint64            seq,
+                           GBytes           *frame)
+{
+  if (self->state == CONNECTION_SYNCING)
+    {
+      QueuedFrame *queued = g_new0 (QueuedFrame, 1);
+
+      queued->seq = seq;
+      queued->frame = g_bytes_ref (frame);
+      g_queue_push_tail (&self->pending, queued);
+      return;
+    }
+  if (self->state == CONNECTION_LIVE)
+    send_bytes (self, frame);
+}
+
+static void
+go_live (ConfabConnection *self,
+         gint64            last_seq,
+         gboolean          resync)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autofree char *text = NULL;
+  QueuedFrame *queued;
+  gsize length;
+
+  if (resync)
+    {
+      g_autofree char *resync_text = NULL;
+
+      json_object_set_int_member (data, "last_seq", last_seq);
+      resync_text = confab_frame_event ("resync_required", 0, data, &length);
+      confab_connection_send_text (self, resync_text, length);
+    }
+
+  /* Events committed while the replay ran may have been both replayed and queued. */
+  while ((queued = g_queue_pop_head (&self->pending)) != NULL)
+    {
+      if (queued->seq == 0 || queued->seq > self->replayed_seq)
+        {
+          send_bytes (self, queued->frame);
+          last_seq = MAX (last_seq, queued->seq);
+        }
+      queued_frame_free (queued);
+    }
+
+  json_object_set_int_member (data, "last_seq", MAX (last_seq, self->replayed_seq));
+  text = confab_frame_event ("synced", 0, data, &length);
+  confab_connection_send_text (self, text, length);
+  self->state = CONNECTION_LIVE;
+}
+
+typedef struct
+{
+  ConfabConnection *connection;
+  char             *id;          /* the hello request, answered after the first batch */
+  JsonObject       *user;
+  gint64            since;
+} Replay;
+
+static void
+replay_free (Replay *replay)
+{
+  g_object_unref (replay->connection);
+  g_free (replay->id);
+  g_clear_pointer (&replay->user, json_object_unref);
+  g_free (replay);
+}
+
+static void replay_next (Replay *replay);
+
+static void
+answer_hello (ConfabConnection *self,
+              Replay           *replay,
+              gint64            last_seq)
+{
+  g_autoptr(JsonObject) result = json_object_new ();
+  JsonObject *server = confab_server_describe (self->server);
+
+  json_object_set_object_member (result, "user", json_object_ref (replay->user));
+  json_object_set_string_member (result, "device_id", self->device_id);
+  json_object_set_int_member (result, "last_seq", last_seq);
+  json_object_set_object_member (result, "server", server);
+  json_object_set_array_member (result, "ice_servers", json_array_new ());
+  confab_connection_respond_ok (self, replay->id, result);
+  g_clear_pointer (&replay->id, g_free);
+}
+
+static void
+replay_batch_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Replay *replay = user_data;
+  ConfabConnection *self = replay->connection;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = NULL;
+
+  reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  if (self->state != CONNECTION_SYNCING)
+    {
+      replay_free (replay);
+      return;
+    }
+  if (reply == NULL)
+    {
+      g_warning ("replay for %s failed: %s", self->username, error->message);
+      if (replay->id != NULL)
+        confab_connection_respond_error (self, replay->id, CONFAB_PROTOCOL_ERROR_INTERNAL,
+                                         "internal error");
+      close_with (self, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "internal error");
+      replay_free (replay);
+      return;
+    }
+
+  if (replay->id != NULL)
+    answer_hello (self, replay, reply->last_seq);
+
+  if (reply->resync_required)
+    {
+      self->replayed_seq = reply->last_seq;
+      go_live (self, reply->last_seq, TRUE);
+      replay_free (replay);
+      return;
+    }
+
+  for (guint i = 0; i < reply->events->len; i++)
+    {
+      ConfabStoreEvent *event = g_ptr_array_index (reply->events, i);
+
+      send_bytes (self, event->frame);
+      self->replayed_seq = MAX (self->replayed_seq, event->seq);
+    }
+
+  if (reply->more)
+    {
+      replay->since = self->replayed_seq;
+      replay_next (replay);
+      return;
+    }
+
+  go_live (self, reply->last_seq, FALSE);
+  replay_free (replay);
+}
+
+static void
+replay_next (Replay *replay)
+{
+  ConfabConnection *self = replay->connection;
+
+  confab_store_events_since_async (confab_server_get_store (self->server), self->username,
+                                   replay->since, REPLAY_BATCH, self->cancellable,
+                                   replay_batch_cb, replay);
+}
+
+/**
+ * confab_connection_begin_session:
+ *
+ * Called once the hello's token checked out: joins the router (live events start queueing),
+ * then answers the hello and replays everything after @since before going live.
+ */
+void
+confab_connection_begin_session (ConfabConnection *self,
+                                 const char       *id,
+                                 JsonObject       *user,
+                                 const char       *device_id,
+                                 gint64            since)
+{
+  Replay *replay = g_new0 (Replay, 1);
+
+  self->username = g_strdup (json_object_get_string_member (user, "username"));
+  self->device_id = g_strdup (device_id);
+  self->state = CONNECTION_SYNCING;
+  self->replayed_seq = since;
+  g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
+
+  if (confab_router_add (confab_server_get_router (self->server), self))
+    confab_presence_connected (confab_server_get_presence (self->server), self->username);
+
+  replay->connection = g_object_ref (self);
+  replay->id = g_strdup (id);
+  replay->user = json_object_ref (user);
+  replay->since = since;
+  replay_next (replay);
+}
+
+/* --- Incoming frames -------------------------------------------------------------------------- */
+
+static void
+count_bad_frame (ConfabConnection *self)
+{
+  const ConfabConfig *config = confab_server_get_config (self->server);
+
+  if (++self->bad_frames >= config->bad_frames_before_close)
+    close_with (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too many bad frames");
+}
+
+static void
+store_ack (ConfabConnection *self);
+
+static void
+store_ack_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(ConfabConnection) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  self->ack_in_flight = FALSE;
+  if (reply == NULL)
+    g_debug ("storing an ack failed: %s", error->message);
+  store_ack (self);
+}
+
+/* Acks only move forward and at most one is being written at a time per connection: a client
+ * acking every event costs one small write per batch, not one per event. */
+static void
+store_ack (ConfabConnection *self)
+{
+  if (self->ack_in_flight || self->acked_seq <= self->stored_ack_seq || self->server == NULL)
+    return;
+
+  self->ack_in_flight = TRUE;
+  self->stored_ack_seq = self->acked_seq;
+  confab_store_ack_async (confab_server_get_store (self->server), self->device_id,
+                          self->acked_seq, NULL, store_ack_cb, g_object_ref (self));
+}
+
+static void
+handle_ack (ConfabConnection *self,
+            JsonObject       *frame)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 seq = 0;
+
+  if (!confab_params_get_int (frame, "seq", CONFAB_PARAM_REQUIRED, 0, CONFAB_MAX_SAFE_INTEGER,
+                              &seq, &error))
+    {
+      confab_connection_respond_gerror (self, NULL, error);
+      count_bad_frame (self);
+      return;
+    }
+  self->bad_frames = 0;
+  if (seq > self->acked_seq)
+    {
+      self->acked_seq = seq;
+      store_ack (self);
+    }
+}
+
+static void
+handle_frame (ConfabConnection *self,
+              const char       *data,
+              gsize             length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) frame = NULL;
+  const char *type;
+  const char *id;
+  ConfabHandler handler;
+
+  frame = confab_frame_parse (data, length, &error);
+  if (frame == NULL)
+    {
+      confab_connection_respond_gerror (self, NULL, error);
+      count_bad_frame (self);
+      return;
+    }
+
+  type = confab_frame_get_type (frame);
+  id = confab_frame_get_id (frame);
+
+  if (g_strcmp0 (type, "ack") == 0 && self->state >= CONNECTION_SYNCING)
+    {
+      handle_ack (self, frame);
+      return;
+    }
+
+  if (id == NULL)
+    {
+      confab_connection_respond_error (self, NULL, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                                       "a request needs an 'id' of 1 to 64 characters");
+      count_bad_frame (self);
+      return;
+    }
+  if (type == NULL)
+    {
+      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                                       "a request needs a 'type'");
+      count_bad_frame (self);
+      return;
+    }
+
+  if (g_str_equal (type, "hello"))
+    {
+      if (self->state != CONNECTION_AWAIT_HELLO)
+        {
+          confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                                           "hello was already sent");
+          return;
+        }
+      confab_handle_hello (self, id, frame);
+      return;
+    }
+
+  if (self->state < CONNECTION_SYNCING)
+    {
+      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED,
+                                       "send hello with a valid token first");
+      return;
+    }
+
+  handler = confab_handlers_lookup (type);
+  if (handler == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("unknown request type '%s'", type);
+
+      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST, message);
+      count_bad_frame (self);
+      return;
+    }
+
+  handler (self, id, frame);
+}
+
+static void
+on_ws_message (SoupWebsocketConnection *ws,
+               gint                     type,
+               GBytes                  *message,
+               gpointer                 user_data)
+{
+  ConfabConnection *self = user_data;
+  gsize length;
+  const char *data = g_bytes_get_data (message, &length);
+
+  self->last_rx_us = g_get_monotonic_time ();
+  if (self->state == CONNECTION_CLOSED)
+    return;
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      confab_connection_respond_error (self, NULL, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                                       "binary frames are not accepted; send JSON text frames");
+      count_bad_frame (self);
+      return;
+    }
+
+  /* A frame that parses but fails validation still counts as bad in handle_frame; a good
+   * request resets the count so only runs of bad frames close the connection. */
+  {
+    guint before = self->bad_frames;
+    handle_frame (self, data, length);
+    if (self->bad_frames == before)
+      self->bad_frames = 0;
+  }
+}
+
+static void
+on_ws_pong (SoupWebsocketConnection *ws,
+            GBytes                  *message,
+            gpointer                 user_data)
+{
+  ConfabConnection *self = user_data;
+
+  self->last_rx_us = g_get_monotonic_time ();
+}
+
+static void
+on_ws_closed (SoupWebsocketConnection *ws,
+              gpointer                 user_data)
+{
+  ConfabConnection *self = user_data;
+
+  if (self->state == CONNECTION_CLOSED)
+    return;
+
+  self->state = CONNECTION_CLOSED;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->idle_check_id, g_source_remove);
+  g_queue_clear_full (&self->pending, (GDestroyNotify) queued_frame_free);
+
+  g_object_ref (self);
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
+  if (self->server != NULL)
+    confab_server_connection_closed (self->server, self);
+  g_object_unref (self);
+}
+
+static gboolean
+on_hello_timeout (gpointer user_data)
+{
+  ConfabConnection *self = user_data;
+
+  self->hello_timeout_id = 0;
+  if (self->state == CONNECTION_AWAIT_HELLO || self->state == CONNECTION_AUTHENTICATING)
+    close_with (self, CONFAB_CLOSE_HELLO_TIMEOUT, "no hello in time");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_idle_check (gpointer user_data)
+{
+  ConfabConnection *self = user_data;
+  const ConfabConfig *config = confab_server_get_config (self->server);
+  gint64 silent_us = g_get_monotonic_time () - self->last_rx_us;
+
+  if (silent_us > (gint64) config->idle_timeout_s * G_USEC_PER_SEC)
+    {
+      g_debug ("dropping a connection silent for %" G_GINT64_FORMAT " s",
+               silent_us / G_USEC_PER_SEC);
+      close_with (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "idle");
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+confab_connection_dispose (GObject *object)
+{
+  ConfabConnection *self = CONFAB_CONNECTION (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->idle_check_id, g_source_remove);
+  if (self->ws != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->ws, self);
+      close_with (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
+    }
+  g_clear_object (&self->ws);
+  g_queue_clear_full (&self->pending, (GDestroyNotify) queued_frame_free);
+
+  G_OBJECT_CLASS (confab_connection_parent_class)->dispose (object);
+}
+
+static void
+confab_connection_finalize (GObject *object)
+{
+  ConfabConnection *self = CONFAB_CONNECTION (object);
+
+  g_clear_object (&self->cancellable);
+  g_free (self->address);
+  g_free (self->username);
+  g_free (self->device_id);
+
+  G_OBJECT_CLASS (confab_connection_parent_class)->finalize (object);
+}
+
+static void
+confab_connection_class_init (ConfabConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = confab_connection_dispose;
+  object_class->finalize = confab_connection_finalize;
+
+  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+confab_connection_init (ConfabConnection *self)
+{
+  self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->pending);
+}
+
+ConfabConnection *
+confab_connection_new (ConfabServer            *server,
+                       SoupWebsocketConnection *ws,
+                       const char              *address)
+{
+  ConfabConnection *self = g_object_new (CONFAB_TYPE_CONNECTION, NULL);
+  const ConfabConfig *config = confab_server_get_config (server);
+
+  self->server = server;
+  self->ws = g_object_ref (ws);
+  self->address = g_strdup (address);
+  self->last_rx_us = g_get_monotonic_time ();
+
+  soup_websocket_connection_set_max_incoming_payload_size (ws, config->max_frame_bytes);
+  soup_websocket_connection_set_keepalive_interval (ws, config->ping_interval_s);
+
+  g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), self);
+  g_signal_connect (ws, "pong", G_CALLBACK (on_ws_pong), self);
+  g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), self);
+
+  self->hello_timeout_id = g_timeout_add (config->hello_timeout_ms, on_hello_timeout, self);
+  self->idle_check_id = g_timeout_add_seconds (MAX (1, config->ping_interval_s), on_idle_check,
+                                               self);
+  return self;
+}
+
+const char *
+confab_connection_get_username (ConfabConnection *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONNECTION (self), NULL);
+  return self->username;
+}
+
+const char *
+confab_connection_get_device_id (ConfabConnection *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONNECTION (self), NULL);
+  return self->device_id;
+}

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-presence"
+
+#include "config.h"
+
+#include "confab-presence.h"
+#include "confab-frame.h"
+#include "confab-limits.h"
+
+/* Ephemeral state: who is online with which status, and who is typing where. None of it is
+ * stored but last_seen; a restart makes everyone offline until they reconnect. */
+
+typedef struct
+{
+  char *status;
+  char *text;
+} UserPresence;
+
+typedef struct
+{
+  ConfabPresence *presence;
+  char           *key;
+  char           *username;
+  char           *conv;
+  GStrv           recipients;
+  guint           timeout_id;
+} Typing;
+
+struct _ConfabPresence
+{
+  GObject       parent_instance;
+
+  ConfabStore  *store;
+  ConfabRouter *router;
+  GHashTable   *users;    /* username → UserPresence */
+  GHashTable   *typing;   /* "username\nconv" → Typing */
+};
+
+G_DEFINE_FINAL_TYPE (ConfabPresence, confab_presence, G_TYPE_OBJECT)
+
+static void
+user_presence_free (UserPresence *p)
+{
+  g_free (p->status);
+  g_free (p->text);
+  g_free (p);
+}
+
+static void
+typing_free (Typing *t)
+{
+  g_clear_handle_id (&t->timeout_id, g_source_remove);
+  g_free (t->key);
+  g_free (t->username);
+  g_free (t->conv);
+  g_strfreev (t->recipients);
+  g_free (t);
+}
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static UserPresence *
+lookup (ConfabPresence *self,
+        const char     *username)
+{
+  return g_hash_table_lookup (self->users, username);
+}
+
+static const char *
+visible_status (ConfabPresence *self,
+                const char     *username)
+{
+  UserPresence *p = lookup (self, username);
+
+  if (confab_router_count_user (self->router, username) == 0)
+    return "offline";
+  if (p == NULL)
+    return "online";
+  if (g_str_equal (p->status, "invisible"))
+    return "offline";
+  return p->status;
+}
+
+gboolean
+confab_presence_is_online (ConfabPresence *self,
+                           const char     *username)
+{
+  return !g_str_equal (visible_status (self, username), "offline");
+}
+
+/**
+ * confab_presence_describe:
+ * @stored_last_seen: the last_seen the store holds, used when the user looks offline
+ *
+ * Returns: (transfer full): `{user, status, text, last_seen}` as others may see it
+ */
+JsonObject *
+confab_presence_describe (ConfabPresence *self,
+                          const char     *username,
+                          gint64          stored_last_seen)
+{
+  JsonObject *object = json_object_new ();
+  const char *status = visible_status (self, username);
+  UserPresence *p = lookup (self, username);
+  gboolean online = !g_str_equal (status, "offline");
+
+  json_object_set_string_member (object, "user", username);
+  json_object_set_string_member (object, "status", status);
+  json_object_set_string_member (object, "text", online && p != NULL && p->text != NULL ? p->text : "");
+  if (online)
+    json_object_set_int_member (object, "last_seen", now_ms ());
+  else if (stored_last_seen > 0)
+    json_object_set_int_member (object, "last_seen", stored_last_seen);
+  else
+    json_object_set_null_member (object, "last_seen");
+  return object;
+}
+
+typedef struct
+{
+  ConfabPresence *presence;
+  char           *username;
+  GBytes         *frame;
+} Broadcast;
+
+static void
+peers_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Broadcast *b = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  if (reply == NULL)
+    g_debug ("no presence audience for %s: %s", b->username, error->message);
+  else
+    {
+      JsonArray *peers = json_object_get_array_member (reply->result, "users");
+
+      for (guint i = 0; peers != NULL && i < json_array_get_length (peers); i++)
+        confab_router_send_to_user (b->presence->router, json_array_get_string_element (peers, i),
+                                    b->frame, NULL);
+      /* The user's own devices learn their status too. */
+      confab_router_send_to_user (b->presence->router, b->username, b->frame, NULL);
+    }
+
+  g_object_unref (b->presence);
+  g_free (b->username);
+  g_bytes_unref (b->frame);
+  g_free (b);
+}
+
+static void
+broadcast (ConfabPresence *self,
+           const char     *username,
+           gint64          last_seen)
+{
+  g_autoptr(JsonObject) data = confab_presence_describe (self, username, last_seen);
+  Broadcast *b = g_new0 (Broadcast, 1);
+  gsize length;
+  char *text = confab_frame_event ("presence", 0, data, &length);
+
+  b->presence = g_object_ref (self);
+  b->username = g_strdup (username);
+  b->frame = g_bytes_new_take (text, length);
+  confab_store_peers_async (self->store, username, NULL, peers_cb, b);
+}
+
+static gboolean
+is_invisible (ConfabPresence *self,
+              const char     *username)
+{
+  UserPresence *p = lookup (self, username);
+
+  return p != NULL && g_str_equal (p->status, "invisible");
+}
+
+void
+confab_presence_connected (ConfabPresence *self,
+                           const char     *username)
+{
+  if (!is_invisible (self, username))
+    broadcast (self, username, 0);
+}
+
+static void
+last_seen_stored_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  if (reply == NULL)
+    g_debug ("storing last_seen failed: %s", error->message);
+}
+
+static void
+stop_typing_of (ConfabPresence *self,
+                const char     *username);
+
+void
+confab_presence_disconnected (ConfabPresence *self,
+                              const char     *username)
+{
+  gint64 now = now_ms ();
+
+  stop_typing_of (self, username);
+  confab_store_last_seen_set_async (self->store, username, now, NULL, last_seen_stored_cb, NULL);
+  if (!is_invisible (self, username))
+    broadcast (self, username, now);
+}
+
+void
+confab_presence_set (ConfabPresence *self,
+                     const char     *username,
+                     const char     *status,
+                     const char     *text)
+{
+  UserPresence *p = lookup (self, username);
+  gboolean was_invisible = p != NULL && g_str_equal (p->status, "invisible");
+
+  if (p == NULL)
+    {
+      p = g_new0 (UserPresence, 1);
+      g_hash_table_insert (self->users, g_strdup (username), p);
+    }
+  g_free (p->status);
+  p->status = g_strdup (status);
+  if (text != NULL)
+    {
+      g_free (p->text);
+      p->text = g_strdup (text);
+    }
+
+  /* Going invisible looks like going offline; staying invisible says nothing. */
+  if (!(was_invisible && g_str_equal (status, "invisible")))
+    broadcast (self, username, now_ms ());
+}
+
+static void
+send_typing (ConfabPresence *self,
+             Typing         *t,
+             gboolean        active)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autoptr(GBytes) frame = NULL;
+  gsize length;
+  char *text;
+
+  json_object_set_string_member (data, "conv", t->conv);
+  json_object_set_string_member (data, "user", t->username);
+  json_object_set_boolean_member (data, "active", active);
+  text = confab_frame_event ("typing", 0, data, &length);
+  frame = g_bytes_new_take (text, length);
+
+  for (guint i = 0; t->recipients[i] != NULL; i++)
+    confab_router_send_to_user (self->router, t->recipients[i], frame, NULL);
+}
+
+static gboolean
+on_typing_expired (gpointer user_data)
+{
+  Typing *t = user_data;
+
+  t->timeout_id = 0;
+  send_typing (t->presence, t, FALSE);
+  g_hash_table_remove (t->presence->typing, t->key);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * confab_presence_typing:
+ *
+ * Forwards a change of typing state to @recipients. A client repeats `active:true` while the
+ * user types; without a repeat the state ends after the protocol's 6 s, and the recipients are
+ * told so.
+ */
+void
+confab_presence_typing (ConfabPresence     *self,
+                        const char         *username,
+                        const char         *conv,
+                        const char * const *recipients,
+                        gboolean            active)
+{
+  g_autofree char *key = g_strconcat (username, "\n", conv, NULL);
+  Typing *t = g_hash_table_lookup (self->typing, key);
+
+  if (!active)
+    {
+      if (t != NULL)
+        {
+          send_typing (self, t, FALSE);
+          g_hash_table_remove (self->typing, key);
+        }
+      return;
+    }
+
+  if (t == NULL)
+    {
+      t = g_new0 (Typing, 1);
+      t->presence = self;
+      t->key = g_strdup (key);
+      t->username = g_strdup (username);
+      t->conv = g_strdup (conv);
+      t->recipients = g_strdupv ((char **) recipients);
+      g_hash_table_insert (self->typing, t->key, t);
+      send_typing (self, t, TRUE);
+    }
+
+  g_clear_handle_id (&t->timeout_id, g_source_remove);
+  t->timeout_id = g_timeout_add (CONFAB_TYPING_EXPIRY_MS, on_typing_expired, t);
+}
+
+static void
+stop_typing_of (ConfabPresence *self,
+                const char     *username)
+{
+  g_autoptr(GPtrArray) ended = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->typing);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Typing *t = value;
+      if (g_str_equal (t->username, username))
+        g_ptr_array_add (ended, t->key);
+    }
+  for (guint i = 0; i < ended->len; i++)
+    {
+      Typing *t = g_hash_table_lookup (self->typing, g_ptr_array_index (ended, i));
+
+      send_typing (self, t, FALSE);
+      g_hash_table_remove (self->typing, t->key);
+    }
+}
+
+static void
+confab_presence_dispose (GObject *object)
+{
+  ConfabPresence *self = CONFAB_PRESENCE (object);
+
+  g_hash_table_remove_all (self->typing);
+  g_clear_object (&self->store);
+  g_clear_object (&self->router);
+
+  G_OBJECT_CLASS (confab_presence_parent_class)->dispose (object);
+}
+
+static void
+confab_presence_finalize (GObject *object)
+{
+  ConfabPresence *self = CONFAB_PRESENCE (object);
+
+  g_hash_table_unref (self->users);
+  g_hash_table_unref (self->typing);
+
+  G_OBJECT_CLASS (confab_presence_parent_class)->finalize (object);
+}
+
+static void
+confab_presence_class_init (ConfabPresenceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = confab_presence_dispose;
+  object_class->finalize = confab_presence_finalize;
+}
+
+static void
+confab_presence_init (ConfabPresence *self)
+{
+  self->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) user_presence_free);
+  /* Keys are owned by the Typing values. */
+  self->typing = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                        (GDestroyNotify) typing_free);
+}
+
+ConfabPresence *
+confab_presence_new (ConfabStore  *store,
+                     ConfabRouter *router)
+{
+  ConfabPresence *self = g_object_new (CONFAB_TYPE_PRESENCE, NULL);
+
+  self->store = g_object_ref (store);
+  self->router = g_object_ref (router);
+  return self;
+}
