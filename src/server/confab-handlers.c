@@ -20,17 +20,6 @@
   confab_connection_store_call ((self), (id), (hook))
 
 static gboolean
-reply_if_error (ConfabConnection *self,
-                const char       *id,
-                GError           *error)
-{
-  if (error == NULL)
-    return FALSE;
-  confab_connection_respond_gerror (self, id, error);
-  return TRUE;
-}
-
-static gboolean
 get_conv (JsonObject        *frame,
           ConfabParamFlags   flags,
           const char       **conv,
