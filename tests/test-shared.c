@@ -30,6 +30,33 @@ test_frame_parse_rejects (void)
   assert_bad_request ("{\"msg_id\":9223372036854775808}", -1);
   assert_bad_request ("{\"msg_id\":18446744073709551621}", -1);
   assert_bad_request ("{\"msg_id\":-99999999999999999999}", -1);
+  /* Surrogate escapes that do not pair up, and short \u escapes: json-glib 1.6 leaks on the
+   * former and accepts the latter. */
+  assert_bad_request ("{\"s\":\"\\ud83d\\u0041\"}", -1);
+  assert_bad_request ("{\"s\":\"\\ud83d\\ud83d\\udc4d\"}", -1);
+  assert_bad_request ("{\"s\":\"\\udc00\\ud83d\"}", -1);
+  assert_bad_request ("{\"\\ud83d\\u12\":1}", -1);
+  assert_bad_request ("{\"s\":\"\\ug\"}", -1);
+  assert_bad_request ("{\"s\":\"\\u00", -1);
+  /* json-glib takes the last of several values (and leaks the others) and unknown escapes. */
+  assert_bad_request ("0{\"a\":1}", -1);
+  assert_bad_request ("{\"a\":1} {\"b\":2}", -1);
+  assert_bad_request ("{\"a\":1}x", -1);
+  assert_bad_request ("{\"s\":\"\\?\"}", -1);
+  assert_bad_request ("{\"a\":[1,]}", -1);
+  assert_bad_request ("{\"a\":1,}", -1);
+  assert_bad_request ("{\"a\":01}", -1);
+  assert_bad_request ("{\"a\":\"tab\there\"}", -1);
+  {
+    g_autoptr(GString) deep = g_string_new ("{\"a\":");
+
+    for (guint i = 0; i < 100; i++)
+      g_string_append_c (deep, '[');
+    for (guint i = 0; i < 100; i++)
+      g_string_append_c (deep, ']');
+    g_string_append_c (deep, '}');
+    assert_bad_request (deep->str, deep->len);
+  }
 }
 
 static void
@@ -48,11 +75,18 @@ test_frame_parse_accepts (void)
   g_clear_pointer (&frame, json_object_unref);
 
   text = "{\"type\":\"send\",\"id\":\"7\",\"n\":9007199254740991,\"f\":1.2345678901234567891,"
-         "\"s\":\"12345678901234567890\"}";
+         "\"s\":\"12345678901234567890\",\"e\":\"\\ud83d\\udc4d \\\\u \\u00e9\"}";
   frame = confab_frame_parse (text, strlen (text), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (confab_frame_get_type (frame), ==, "send");
   g_assert_cmpstr (confab_frame_get_id (frame), ==, "7");
+  g_clear_pointer (&frame, json_object_unref);
+
+  text = " {\"a\" : [ ] ,\"b\":{},\"c\":[{\"d\":-0.5e+3},1E2,-0],\"e\":true,\"f\":null,"
+         "\"g\":false}\r\n";
+  frame = confab_frame_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_boolean_member (frame, "e"));
 }
 
 static void

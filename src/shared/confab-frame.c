@@ -9,56 +9,296 @@
 
 #include <string.h>
 
-/* An integer literal of more than 16 digits is at least 10^16 > 2^53. json-glib wraps such
- * numbers silently (2^64 + 5 reads as 5), so they are refused before parsing. */
-#define MAX_INTEGER_DIGITS 16
+/* json-glib 1.6 is lenient where the network needs strictness: it accepts several top-level
+ * values in one text (and leaks all but the last), `\?` and short `\u` escapes, and it leaks
+ * memory on a surrogate escape followed by a `\u` escape that does not complete the pair
+ * (fuzzing found both leaks). It also wraps integers beyond 64 bits silently (2^64 + 5 reads
+ * as 5). So every text is checked against the JSON grammar (RFC 8259) first. */
+#define MAX_INTEGER_DIGITS 16   /* 10^16 > 2^53: anything longer is out of every range */
+#define MAX_DEPTH          64   /* protocol objects are shallow; json-glib recurses */
+
+typedef struct
+{
+  const char *p;
+  const char *end;
+  const char *why;
+} Scan;
 
 static gboolean
-has_oversized_integer (const char *data,
-                       gsize       length)
+scan_fail (Scan       *scan,
+           const char *why)
 {
-  gboolean in_string = FALSE;
-  gboolean in_number = FALSE;
-  gboolean counting = FALSE;
-  guint digits = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-
-      if (c >= '0' && c <= '9')
-        {
-          if (!in_number)
-            {
-              char prev = i > 0 ? data[i - 1] : ' ';
-
-              /* Digits of a fraction or an exponent make a double, never a wrapped integer. */
-              in_number = TRUE;
-              digits = 0;
-              counting = !(prev == '.' || prev == 'e' || prev == 'E' || prev == '+'
-                           || (prev == '-' && i > 1 && (data[i - 2] == 'e' || data[i - 2] == 'E')));
-            }
-          if (!counting || (digits == 0 && c == '0'))
-            continue;
-          if (++digits > MAX_INTEGER_DIGITS)
-            return TRUE;
-          continue;
-        }
-
-      in_number = FALSE;
-      if (c == '"')
-        in_string = TRUE;
-    }
+  scan->why = why;
   return FALSE;
+}
+
+static void
+scan_whitespace (Scan *scan)
+{
+  while (scan->p < scan->end
+         && (*scan->p == ' ' || *scan->p == '\t' || *scan->p == '\n' || *scan->p == '\r'))
+    scan->p++;
+}
+
+static int
+hex_value (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Reads `\uXXXX` at @at. */
+static gboolean
+read_unicode_escape (const Scan *scan,
+                     const char *at,
+                     gunichar   *out)
+{
+  gunichar value = 0;
+
+  if (scan->end - at < 6 || at[0] != '\\' || at[1] != 'u')
+    return FALSE;
+  for (int k = 2; k < 6; k++)
+    {
+      int digit = hex_value (at[k]);
+
+      if (digit < 0)
+        return FALSE;
+      value = (value << 4) | (gunichar) digit;
+    }
+  *out = value;
+  return TRUE;
+}
+
+static gboolean
+scan_unicode_escape (Scan *scan)
+{
+  gunichar first;
+  gunichar second;
+
+  if (!read_unicode_escape (scan, scan->p, &first))
+    return scan_fail (scan, "malformed \\u escape");
+  scan->p += 6;
+  if (first < 0xd800 || first > 0xdfff)
+    return TRUE;
+
+  /* A lone surrogate followed by anything but another escape is left to the string
+   * accessors, which refuse the invalid UTF-8 json-glib makes of it. */
+  if (scan->end - scan->p < 2 || scan->p[0] != '\\' || scan->p[1] != 'u')
+    return TRUE;
+  if (first > 0xdbff || !read_unicode_escape (scan, scan->p, &second)
+      || second < 0xdc00 || second > 0xdfff)
+    return scan_fail (scan, "malformed surrogate pair");
+  scan->p += 6;
+  return TRUE;
+}
+
+static gboolean
+scan_string (Scan *scan)
+{
+  scan->p++;
+  while (scan->p < scan->end)
+    {
+      guchar c = (guchar) *scan->p;
+
+      if (c == '"')
+        {
+          scan->p++;
+          return TRUE;
+        }
+      if (c < 0x20)
+        return scan_fail (scan, "control character in string");
+      if (c != '\\')
+        {
+          scan->p++;
+          continue;
+        }
+      if (scan->end - scan->p < 2)
+        break;
+      switch (scan->p[1])
+        {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          scan->p += 2;
+          break;
+        case 'u':
+          if (!scan_unicode_escape (scan))
+            return FALSE;
+          break;
+        default:
+          return scan_fail (scan, "malformed escape");
+        }
+    }
+  return scan_fail (scan, "unterminated string");
+}
+
+static gboolean
+scan_digits (Scan  *scan,
+             guint *count)
+{
+  const char *start = scan->p;
+
+  while (scan->p < scan->end && *scan->p >= '0' && *scan->p <= '9')
+    scan->p++;
+  *count = scan->p - start;
+  return *count > 0;
+}
+
+static gboolean
+scan_number (Scan *scan)
+{
+  gboolean is_integer = TRUE;
+  guint digits;
+
+  if (*scan->p == '-')
+    scan->p++;
+  if (scan->p < scan->end && *scan->p == '0')
+    {
+      scan->p++;
+      digits = 1;
+    }
+  else if (!scan_digits (scan, &digits))
+    return scan_fail (scan, "malformed number");
+
+  if (scan->p < scan->end && *scan->p == '.')
+    {
+      guint fraction;
+
+      scan->p++;
+      is_integer = FALSE;
+      if (!scan_digits (scan, &fraction))
+        return scan_fail (scan, "malformed number");
+    }
+  if (scan->p < scan->end && (*scan->p == 'e' || *scan->p == 'E'))
+    {
+      guint exponent;
+
+      scan->p++;
+      is_integer = FALSE;
+      if (scan->p < scan->end && (*scan->p == '+' || *scan->p == '-'))
+        scan->p++;
+      if (!scan_digits (scan, &exponent))
+        return scan_fail (scan, "malformed number");
+    }
+
+  /* A fraction or an exponent makes a double, which json-glib never wraps. */
+  if (is_integer && digits > MAX_INTEGER_DIGITS)
+    return scan_fail (scan, "number out of range");
+  return TRUE;
+}
+
+static gboolean
+scan_literal (Scan *scan)
+{
+  static const char * const literals[] = { "true", "false", "null" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (literals); i++)
+    {
+      gsize len = strlen (literals[i]);
+
+      if ((gsize) (scan->end - scan->p) >= len && memcmp (scan->p, literals[i], len) == 0)
+        {
+          scan->p += len;
+          return TRUE;
+        }
+    }
+  return scan_fail (scan, "malformed JSON");
+}
+
+/* A member name and its colon. */
+static gboolean
+scan_key (Scan *scan)
+{
+  scan_whitespace (scan);
+  if (scan->p >= scan->end || *scan->p != '"')
+    return scan_fail (scan, "malformed JSON: expected a member name");
+  if (!scan_string (scan))
+    return FALSE;
+  scan_whitespace (scan);
+  if (scan->p >= scan->end || *scan->p != ':')
+    return scan_fail (scan, "malformed JSON: expected ':'");
+  scan->p++;
+  return TRUE;
+}
+
+/* Returns why @data is refused, or NULL if it is one well-formed JSON text. */
+static const char *
+check_json_text (const char *data,
+                 gsize       length)
+{
+  Scan scan = { data, data + length, NULL };
+  char stack[MAX_DEPTH];
+  guint depth = 0;
+
+  for (;;)
+    {
+      char c;
+
+      /* A value. */
+      scan_whitespace (&scan);
+      if (scan.p >= scan.end)
+        return "truncated JSON";
+      c = *scan.p;
+      if (c == '{' || c == '[')
+        {
+          char close = c == '{' ? '}' : ']';
+
+          if (depth == MAX_DEPTH)
+            return "JSON nested too deeply";
+          stack[depth++] = close;
+          scan.p++;
+          scan_whitespace (&scan);
+          if (scan.p < scan.end && *scan.p == close)
+            {
+              scan.p++;
+              depth--;
+            }
+          else
+            {
+              if (c == '{' && !scan_key (&scan))
+                return scan.why;
+              continue;
+            }
+        }
+      else if (c == '"')
+        {
+          if (!scan_string (&scan))
+            return scan.why;
+        }
+      else if (c == '-' || (c >= '0' && c <= '9'))
+        {
+          if (!scan_number (&scan))
+            return scan.why;
+        }
+      else if (!scan_literal (&scan))
+        {
+          return scan.why;
+        }
+
+      /* After a value: a separator, closing brackets, or the end. */
+      for (;;)
+        {
+          scan_whitespace (&scan);
+          if (depth == 0)
+            return scan.p == scan.end ? NULL : "malformed JSON: data after the value";
+          if (scan.p >= scan.end)
+            return "truncated JSON";
+          c = *scan.p++;
+          if (c == stack[depth - 1])
+            {
+              depth--;
+              continue;
+            }
+          if (c != ',')
+            return "malformed JSON";
+          if (stack[depth - 1] == '}' && !scan_key (&scan))
+            return scan.why;
+          break;
+        }
+    }
 }
 
 /**
@@ -67,8 +307,9 @@ has_oversized_integer (const char *data,
  * @length: their length
  * @error: return location for a %CONFAB_PROTOCOL_ERROR_BAD_REQUEST error
  *
- * Parses one JSON object. Invalid UTF-8, malformed JSON, anything but an object at the top and
- * integers beyond 2^53 are refused.
+ * Parses one JSON object. Invalid UTF-8, anything that is not exactly one well-formed JSON
+ * text (RFC 8259), nesting deeper than 64, anything but an object at the top and integers
+ * beyond 2^53 are refused.
  *
  * Returns: (transfer full) (nullable): the object
  */
@@ -79,6 +320,7 @@ confab_frame_parse (const char  *data,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
+  const char *refusal;
   JsonNode *root;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -95,10 +337,10 @@ confab_frame_parse (const char  *data,
                            "frame is not valid UTF-8");
       return NULL;
     }
-  if (has_oversized_integer (data, length))
+  if ((refusal = check_json_text (data, length)) != NULL)
     {
       g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
-                           "number out of range");
+                           refusal);
       return NULL;
     }
 
