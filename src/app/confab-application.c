@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-application.h"
+#include "confab-preferences-window.h"
+#include "confab-window.h"
+
+struct _ConfabApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  char           *server_option;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabApplication, confab_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "version", 'v', G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+    N_("Print the version and exit"), NULL },
+  { "server", 's', G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, NULL,
+    N_("Sign in to this server"), N_("ADDRESS") },
+  { NULL }
+};
+
+static ConfabWindow *
+get_main_window (ConfabApplication *self)
+{
+  GtkWindow *window;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    {
+      window = l->data;
+      if (CONFAB_IS_WINDOW (window))
+        return CONFAB_WINDOW (window);
+    }
+
+  return NULL;
+}
+
+static ConfabWindow *
+ensure_main_window (ConfabApplication *self)
+{
+  ConfabWindow *window = get_main_window (self);
+
+  if (window == NULL)
+    window = confab_window_new (self);
+
+  return window;
+}
+
+static void
+apply_color_scheme (ConfabApplication *self)
+{
+  AdwStyleManager *style_manager = adw_style_manager_get_default ();
+  AdwColorScheme scheme;
+
+  switch (g_settings_get_enum (self->settings, "color-scheme"))
+    {
+    case 1:
+      scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+      break;
+    case 2:
+      scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+      break;
+    default:
+      scheme = ADW_COLOR_SCHEME_DEFAULT;
+      break;
+    }
+
+  adw_style_manager_set_color_scheme (style_manager, scheme);
+}
+
+static void
+on_settings_color_scheme_changed (GSettings         *settings,
+                                  const char        *key,
+                                  ConfabApplication *self)
+{
+  apply_color_scheme (self);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  ConfabWindow *window = ensure_main_window (self);
+  GtkWindow *prefs;
+
+  prefs = GTK_WINDOW (confab_preferences_window_new (window));
+  gtk_window_present (prefs);
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  static const char *developers[] = { "The Confab authors", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", get_main_window (self),
+                        "application-name", "Confab",
+                        "application-icon", APP_ID,
+                        "version", PACKAGE_VERSION,
+                        "developer-name", _("The Confab authors"),
+                        "developers", developers,
+                        "copyright", "© 2026 The Confab authors",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        /* Translators: put your names here, one per line. */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  ConfabWindow *window;
+
+  /* Closing the window first lets it save its size. */
+  while ((window = get_main_window (self)))
+    gtk_window_destroy (GTK_WINDOW (window));
+
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+sign_out_action (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  ConfabWindow *window = get_main_window (self);
+
+  if (window != NULL)
+    confab_window_sign_out (window);
+}
+
+static void
+open_conversation_action (GSimpleAction *action,
+                          GVariant      *param,
+                          gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  ConfabWindow *window = ensure_main_window (self);
+
+  confab_window_open_conversation (window, g_variant_get_string (param, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static const GActionEntry app_actions[] = {
+  { "preferences", preferences_action },
+  { "about", about_action },
+  { "quit", quit_action },
+  { "sign-out", sign_out_action },
+  { "open-conversation", open_conversation_action, "s" },
+};
+
+static int
+confab_application_handle_local_options (GApplication *app,
+                                         GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("confab %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  return -1;
+}
+
+static int
+confab_application_command_line (GApplication            *app,
+                                 GApplicationCommandLine *command_line)
+{
+  ConfabApplication *self = CONFAB_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  const char *server = NULL;
+
+  if (g_variant_dict_lookup (options, "server", "&s", &server))
+    {
+      g_free (self->server_option);
+      self->server_option = g_strdup (server);
+    }
+
+  g_application_activate (app);
+  return 0;
+}
+
+static void
+confab_application_activate (GApplication *app)
+{
+  ConfabApplication *self = CONFAB_APPLICATION (app);
+  ConfabWindow *window = ensure_main_window (self);
+
+  if (self->server_option != NULL)
+    {
+      confab_window_set_server (window, self->server_option);
+      g_clear_pointer (&self->server_option, g_free);
+    }
+
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+confab_application_startup (GApplication *app)
+{
+  ConfabApplication *self = CONFAB_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *prefs_accels[] = { "<Control>comma", NULL };
+
+  G_APPLICATION_CLASS (confab_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         prefs_accels);
+
+  self->settings = g_settings_new (APP_ID);
+  g_signal_connect_object (self->settings, "changed::color-scheme",
+                           G_CALLBACK (on_settings_color_scheme_changed), self, 0);
+  apply_color_scheme (self);
+}
+
+static void
+confab_application_finalize (GObject *object)
+{
+  ConfabApplication *self = CONFAB_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->server_option, g_free);
+
+  G_OBJECT_CLASS (confab_application_parent_class)->finalize (object);
+}
+
+static void
+confab_application_class_init (ConfabApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = confab_application_finalize;
+
+  app_class->startup = confab_application_startup;
+  app_class->activate = confab_application_activate;
+  app_class->command_line = confab_application_command_line;
+  app_class->handle_local_options = confab_application_handle_local_options;
+}
+
+static void
+confab_application_init (ConfabApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), NULL);
+}
+
+ConfabApplication *
+confab_application_new (void)
+{
+  return g_object_new (CONFAB_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "resource-base-path", RESOURCE_PREFIX,
+                       NULL);
+}
+
+GSettings *
+confab_application_get_settings (ConfabApplication *self)
+{
+  g_return_val_if_fail (CONFAB_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+gboolean
+confab_application_is_muted (ConfabApplication *self,
+                             const char        *conv)
+{
+  g_auto(GStrv) muted = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (conv != NULL, FALSE);
+
+  muted = g_settings_get_strv (self->settings, "muted-conversations");
+  return g_strv_contains ((const char * const *) muted, conv);
+}
+
+void
+confab_application_set_muted (ConfabApplication *self,
+                              const char        *conv,
+                              gboolean           muted)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) current = NULL;
+  g_auto(GStrv) updated = NULL;
+
+  g_return_if_fail (CONFAB_IS_APPLICATION (self));
+  g_return_if_fail (conv != NULL);
+
+  if (confab_application_is_muted (self, conv) == !!muted)
+    return;
+
+  current = g_settings_get_strv (self->settings, "muted-conversations");
+  builder = g_strv_builder_new ();
+  for (guint i = 0; current[i]; i++)
+    if (g_strcmp0 (current[i], conv) != 0)
+      g_strv_builder_add (builder, current[i]);
+  if (muted)
+    g_strv_builder_add (builder, conv);
+
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "muted-conversations", (const char * const *) updated);
+}

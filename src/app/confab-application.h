@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_APPLICATION (confab_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConfabApplication, confab_application, CONFAB, APPLICATION, AdwApplication)
+
+ConfabApplication *confab_application_new          (void);
+GSettings         *confab_application_get_settings (ConfabApplication *self);
+gboolean           confab_application_is_muted     (ConfabApplication *self,
+                                                    const char        *conv);
+void               confab_application_set_muted    (ConfabApplication *self,
+                                                    const char        *conv,
+                                                    gboolean           muted);
+
+G_END_DECLS

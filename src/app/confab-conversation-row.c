@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-conversation-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-conversation-row.h"
+#include "confab-ui-util.h"
+
+enum {
+  PROP_0,
+  PROP_CONVERSATION,
+  N_PROPS
+};
+
+struct _ConfabConversationRow
+{
+  GtkWidget           parent_instance;
+
+  ConfabConversation *conversation;
+  GSignalGroup       *signals;
+
+  GtkWidget          *box;
+  AdwAvatar          *avatar;
+  GtkWidget          *presence_dot;
+  GtkLabel           *title_label;
+  GtkLabel           *time_label;
+  GtkLabel           *preview_label;
+  GtkWidget          *muted_icon;
+  GtkLabel           *unread_label;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabConversationRow, confab_conversation_row, GTK_TYPE_WIDGET)
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+update_all (ConfabConversationRow *self)
+{
+  ConfabConversation *conv = self->conversation;
+  ConfabPresence presence;
+  const char *typing;
+  g_autofree char *time = NULL;
+  g_autofree char *unread = NULL;
+  g_autofree char *accessible = NULL;
+  guint n_unread;
+
+  if (conv == NULL)
+    return;
+
+  adw_avatar_set_text (self->avatar, confab_conversation_get_title (conv));
+  gtk_label_set_label (self->title_label, confab_conversation_get_title (conv));
+
+  time = confab_format_time_short (confab_conversation_get_last_message_time (conv));
+  gtk_label_set_label (self->time_label, time);
+
+  typing = confab_conversation_get_typing_text (conv);
+  if (typing != NULL)
+    {
+      gtk_label_set_label (self->preview_label, typing);
+      gtk_widget_add_css_class (GTK_WIDGET (self->preview_label), "accent");
+    }
+  else
+    {
+      const char *preview = confab_conversation_get_last_message_preview (conv);
+
+      gtk_label_set_label (self->preview_label, preview ? preview : "");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->preview_label), "accent");
+    }
+
+  n_unread = confab_conversation_get_unread (conv);
+  unread = n_unread > 999 ? g_strdup ("999+") : g_strdup_printf ("%u", n_unread);
+  gtk_label_set_label (self->unread_label, unread);
+  gtk_widget_set_visible (GTK_WIDGET (self->unread_label), n_unread > 0);
+  gtk_widget_set_visible (self->muted_icon, confab_conversation_get_muted (conv));
+  if (confab_conversation_get_muted (conv))
+    gtk_widget_add_css_class (GTK_WIDGET (self->unread_label), "muted");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->unread_label), "muted");
+  if (n_unread > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->title_label), "unread");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->title_label), "unread");
+
+  presence = confab_conversation_get_peer_presence (conv);
+  gtk_widget_set_visible (self->presence_dot,
+                          confab_conversation_get_kind (conv) == CONFAB_CONVERSATION_DM
+                          && presence != CONFAB_PRESENCE_OFFLINE);
+  for (guint p = CONFAB_PRESENCE_OFFLINE; p <= CONFAB_PRESENCE_INVISIBLE; p++)
+    gtk_widget_remove_css_class (self->presence_dot, confab_presence_css_class (p));
+  gtk_widget_add_css_class (self->presence_dot, confab_presence_css_class (presence));
+  gtk_widget_set_tooltip_text (self->presence_dot, confab_presence_label (presence));
+
+  if (n_unread > 0)
+    accessible = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u unread message",
+                                               "%s, %u unread messages", n_unread),
+                                  confab_conversation_get_title (conv), n_unread);
+  else
+    accessible = g_strdup (confab_conversation_get_title (conv));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  accessible, -1);
+}
+
+static void
+on_conversation_notify (ConfabConversationRow *self)
+{
+  update_all (self);
+}
+
+static void
+confab_conversation_row_get_property (GObject    *object,
+                                      guint       prop_id,
+                                      GValue     *value,
+                                      GParamSpec *pspec)
+{
+  ConfabConversationRow *self = CONFAB_CONVERSATION_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONVERSATION:
+      g_value_set_object (value, self->conversation);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_conversation_row_set_property (GObject      *object,
+                                      guint         prop_id,
+                                      const GValue *value,
+                                      GParamSpec   *pspec)
+{
+  ConfabConversationRow *self = CONFAB_CONVERSATION_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONVERSATION:
+      confab_conversation_row_set_conversation (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_conversation_row_dispose (GObject *object)
+{
+  ConfabConversationRow *self = CONFAB_CONVERSATION_ROW (object);
+
+  if (self->signals != NULL)
+    g_signal_group_set_target (self->signals, NULL);
+  g_clear_object (&self->signals);
+  g_clear_object (&self->conversation);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_CONVERSATION_ROW);
+
+  G_OBJECT_CLASS (confab_conversation_row_parent_class)->dispose (object);
+}
+
+static void
+confab_conversation_row_class_init (ConfabConversationRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = confab_conversation_row_get_property;
+  object_class->set_property = confab_conversation_row_set_property;
+  object_class->dispose = confab_conversation_row_dispose;
+
+  properties[PROP_CONVERSATION] =
+    g_param_spec_object ("conversation", NULL, NULL, CONFAB_TYPE_CONVERSATION,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "/confab-conversation-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, presence_dot);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, preview_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, muted_icon);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, unread_label);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "conversationrow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+confab_conversation_row_init (ConfabConversationRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->signals = g_signal_group_new (CONFAB_TYPE_CONVERSATION);
+  g_signal_group_connect_swapped (self->signals, "notify",
+                                  G_CALLBACK (on_conversation_notify), self);
+}
+
+GtkWidget *
+confab_conversation_row_new (void)
+{
+  return g_object_new (CONFAB_TYPE_CONVERSATION_ROW, NULL);
+}
+
+ConfabConversation *
+confab_conversation_row_get_conversation (ConfabConversationRow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION_ROW (self), NULL);
+
+  return self->conversation;
+}
+
+void
+confab_conversation_row_set_conversation (ConfabConversationRow *self,
+                                          ConfabConversation    *conversation)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_ROW (self));
+  g_return_if_fail (!conversation || CONFAB_IS_CONVERSATION (conversation));
+
+  if (!g_set_object (&self->conversation, conversation))
+    return;
+
+  g_signal_group_set_target (self->signals, conversation);
+  update_all (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATION]);
+}

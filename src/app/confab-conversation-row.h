@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "confab-conversation.h"
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_CONVERSATION_ROW (confab_conversation_row_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConfabConversationRow, confab_conversation_row, CONFAB, CONVERSATION_ROW,
+                      GtkWidget)
+
+GtkWidget          *confab_conversation_row_new              (void);
+ConfabConversation *confab_conversation_row_get_conversation (ConfabConversationRow *self);
+void                confab_conversation_row_set_conversation (ConfabConversationRow *self,
+                                                              ConfabConversation    *conversation);
+
+G_END_DECLS

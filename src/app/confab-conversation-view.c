@@ -1,0 +1,803 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-conversation-view"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-conversation-view.h"
+#include "confab-message-row.h"
+#include "confab-ui-util.h"
+
+/* Within this many pixels of an edge counts as being at it. */
+#define EDGE_PX 48
+
+typedef enum
+{
+  CONTEXT_NONE,
+  CONTEXT_REPLY,
+  CONTEXT_EDIT,
+} ComposerContext;
+
+struct _ConfabConversationView
+{
+  AdwBin              parent_instance;
+
+  ConfabSession      *session;
+  ConfabConversation *conversation;
+  ConfabMessageList  *messages;
+  GtkNoSelection     *selection;
+  GSettings          *settings;
+  GCancellable       *cancellable;
+  gulong              items_changed_id;
+  gulong              has_more_id;
+  gulong              loading_id;
+  gulong              typing_id;
+  gulong              active_id;
+  GtkWindow          *window;
+
+  ComposerContext     context;
+  ConfabMessage      *context_message;
+  gboolean            stick_to_bottom;
+  gboolean            loading_older;
+  gint64              read_up_to;
+
+  GtkStack           *content_stack;
+  GtkScrolledWindow  *scrolled_window;
+  GtkListView        *list_view;
+  GtkWidget          *loading_spinner;
+  GtkRevealer        *jump_revealer;
+  GtkLabel           *typing_label;
+  GtkRevealer        *context_revealer;
+  GtkImage           *context_icon;
+  GtkLabel           *context_title;
+  GtkLabel           *context_body;
+  GtkMenuButton      *emoji_button;
+  GtkLabel           *placeholder_label;
+  GtkTextView        *text_view;
+  GtkWidget          *send_button;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabConversationView, confab_conversation_view, ADW_TYPE_BIN)
+
+static void load_older (ConfabConversationView *self);
+
+static char *
+get_draft (ConfabConversationView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+show_toast (ConfabConversationView *self,
+            const char             *text)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+}
+
+static void
+update_empty (ConfabConversationView *self)
+{
+  gboolean empty = self->messages == NULL
+                   || (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0
+                       && !confab_message_list_get_has_more (self->messages));
+
+  gtk_stack_set_visible_child_name (self->content_stack, empty ? "empty" : "messages");
+  gtk_widget_set_visible (self->loading_spinner,
+                          self->messages != NULL
+                          && confab_message_list_get_loading (self->messages));
+}
+
+static void
+update_typing (ConfabConversationView *self)
+{
+  const char *text = self->conversation
+                     ? confab_conversation_get_typing_text (self->conversation) : NULL;
+
+  /* A space keeps the line's height so the list does not jump. */
+  gtk_label_set_label (self->typing_label, text ? text : " ");
+}
+
+static void
+update_send_state (ConfabConversationView *self)
+{
+  g_autofree char *text = get_draft (self);
+  gboolean empty = *g_strstrip (text) == '\0';
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "view.send",
+                                 !empty && self->conversation != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->placeholder_label),
+                          gtk_text_buffer_get_char_count (gtk_text_view_get_buffer (self->text_view))
+                          == 0);
+}
+
+static void
+scroll_to_end (ConfabConversationView *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+
+  self->stick_to_bottom = TRUE;
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj)
+                                 - gtk_adjustment_get_page_size (adj));
+}
+
+static void
+set_context (ConfabConversationView *self,
+             ComposerContext         context,
+             ConfabMessage          *message)
+{
+  ComposerContext old = self->context;
+
+  self->context = context;
+  g_set_object (&self->context_message, message);
+
+  if (context == CONTEXT_NONE || message == NULL)
+    {
+      self->context = CONTEXT_NONE;
+      gtk_revealer_set_reveal_child (self->context_revealer, FALSE);
+      if (old == CONTEXT_EDIT)
+        gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
+      return;
+    }
+
+  if (context == CONTEXT_REPLY)
+    {
+      ConfabContact *contact = confab_session_get_contact (self->session,
+                                                           confab_message_get_sender (message));
+      g_autofree char *title = g_strdup_printf (_("Reply to %s"),
+                                                confab_contact_get_display_name (contact));
+
+      gtk_image_set_from_icon_name (self->context_icon, "mail-reply-sender-symbolic");
+      gtk_label_set_label (self->context_title, title);
+    }
+  else
+    {
+      gtk_image_set_from_icon_name (self->context_icon, "document-edit-symbolic");
+      gtk_label_set_label (self->context_title, _("Edit Message"));
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view),
+                                confab_message_get_body (message), -1);
+    }
+
+  gtk_label_set_label (self->context_body, confab_message_get_body (message));
+  gtk_revealer_set_reveal_child (self->context_revealer, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+}
+
+static void
+request_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ConfabConversationView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_session_request_finish (CONFAB_SESSION (object), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = confab_error_to_user_text (error, result);
+
+      show_toast (self, text);
+    }
+}
+
+static void
+send_message_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ConfabConversationView) self = user_data;
+  g_autoptr(ConfabMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  message = confab_session_send_message_finish (CONFAB_SESSION (object), result, &error);
+  if (message == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = confab_error_to_user_text (error, result);
+
+      show_toast (self, text);
+    }
+}
+
+static void
+send_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  confab_conversation_view_send (CONFAB_CONVERSATION_VIEW (widget));
+}
+
+static void
+cancel_context_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  set_context (CONFAB_CONVERSATION_VIEW (widget), CONTEXT_NONE, NULL);
+}
+
+static void
+scroll_to_end_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  scroll_to_end (CONFAB_CONVERSATION_VIEW (widget));
+}
+
+static void
+on_delete_response (AdwMessageDialog *dialog,
+                    const char       *response,
+                    gpointer          user_data)
+{
+  ConfabConversationView *self = g_object_get_data (G_OBJECT (dialog), "view");
+  ConfabMessage *message = user_data;
+
+  if (g_str_equal (response, "delete") && self->session != NULL)
+    confab_session_delete_message_async (self->session, confab_message_get_id (message),
+                                         self->cancellable, request_done_cb,
+                                         g_object_ref (self));
+}
+
+static void
+on_row_action (ConfabMessageRow       *row,
+               const char             *name,
+               ConfabMessage          *message,
+               ConfabConversationView *self)
+{
+  if (self->session == NULL)
+    return;
+
+  if (g_str_equal (name, "reply"))
+    set_context (self, CONTEXT_REPLY, message);
+  else if (g_str_equal (name, "edit"))
+    set_context (self, CONTEXT_EDIT, message);
+  else if (g_str_equal (name, "retry"))
+    confab_session_retry_message (self->session, message);
+  else if (g_str_equal (name, "discard"))
+    confab_session_discard_message (self->session, message);
+  else if (g_str_equal (name, "delete"))
+    {
+      AdwMessageDialog *dialog;
+
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (self->window,
+                                                           _("Delete Message?"),
+                                                           _("The message is deleted for "
+                                                             "everyone in the conversation.")));
+      adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"),
+                                        "delete", _("_Delete"), NULL);
+      adw_message_dialog_set_response_appearance (dialog, "delete",
+                                                  ADW_RESPONSE_DESTRUCTIVE);
+      adw_message_dialog_set_default_response (dialog, "cancel");
+      adw_message_dialog_set_close_response (dialog, "cancel");
+      g_object_set_data_full (G_OBJECT (dialog), "view", g_object_ref (self), g_object_unref);
+      g_signal_connect_data (dialog, "response", G_CALLBACK (on_delete_response),
+                             g_object_ref (message), (GClosureNotify) g_object_unref, 0);
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+}
+
+static void
+bind_row (ConfabConversationView *self,
+          GtkListItem            *item)
+{
+  GtkWidget *row = gtk_list_item_get_child (item);
+  ConfabMessage *message = gtk_list_item_get_item (item);
+  guint position = gtk_list_item_get_position (item);
+  g_autoptr(ConfabMessage) previous = NULL;
+
+  if (message == NULL || position == GTK_INVALID_LIST_POSITION || self->messages == NULL)
+    return;
+
+  if (position > 0)
+    previous = g_list_model_get_item (G_LIST_MODEL (self->messages), position - 1);
+
+  confab_message_row_bind (CONFAB_MESSAGE_ROW (row), message, previous, self->messages);
+}
+
+/* Loading older messages inserts above a bound row: its position changes and so may whether
+ * it starts a new day or a new sender group. */
+static void
+on_list_item_position (GtkListItem            *item,
+                       GParamSpec             *pspec,
+                       ConfabConversationView *self)
+{
+  bind_row (self, item);
+}
+
+static void
+factory_setup (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               ConfabConversationView   *self)
+{
+  GtkWidget *row = confab_message_row_new (self->session);
+
+  g_signal_connect_object (row, "action", G_CALLBACK (on_row_action), self, 0);
+  g_signal_connect_object (item, "notify::position", G_CALLBACK (on_list_item_position),
+                           self, 0);
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+  gtk_list_item_set_child (item, row);
+}
+
+static void
+factory_bind (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              ConfabConversationView   *self)
+{
+  bind_row (self, item);
+}
+
+static void
+factory_unbind (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                ConfabConversationView   *self)
+{
+  confab_message_row_unbind (CONFAB_MESSAGE_ROW (gtk_list_item_get_child (item)));
+}
+
+static void
+load_older_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ConfabConversationView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->loading_older = FALSE;
+  confab_message_list_load_older_finish (CONFAB_MESSAGE_LIST (object), result, &error);
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Loading older messages failed: %s", error->message);
+
+  update_empty (self);
+}
+
+static void
+load_older (ConfabConversationView *self)
+{
+  if (self->messages == NULL || self->loading_older
+      || !confab_message_list_get_has_more (self->messages)
+      || confab_message_list_get_loading (self->messages))
+    return;
+
+  self->loading_older = TRUE;
+  confab_message_list_load_older_async (self->messages, 0, self->cancellable, load_older_cb,
+                                        g_object_ref (self));
+}
+
+static void
+on_vadjustment_value_changed (GtkAdjustment          *adj,
+                              ConfabConversationView *self)
+{
+  double value = gtk_adjustment_get_value (adj);
+  double upper = gtk_adjustment_get_upper (adj);
+  double page = gtk_adjustment_get_page_size (adj);
+
+  self->stick_to_bottom = value >= upper - page - EDGE_PX;
+  gtk_revealer_set_reveal_child (self->jump_revealer, !self->stick_to_bottom);
+
+  if (value < page)
+    load_older (self);
+  if (self->stick_to_bottom)
+    confab_conversation_view_mark_read (self);
+}
+
+static void
+on_vadjustment_changed (GtkAdjustment          *adj,
+                        ConfabConversationView *self)
+{
+  double upper = gtk_adjustment_get_upper (adj);
+  double page = gtk_adjustment_get_page_size (adj);
+
+  if (self->stick_to_bottom)
+    gtk_adjustment_set_value (adj, upper - page);
+
+  /* A first page shorter than the view: keep loading until it scrolls. */
+  if (upper <= page)
+    load_older (self);
+}
+
+static void
+on_messages_changed (GListModel             *model,
+                     guint                   position,
+                     guint                   removed,
+                     guint                   added,
+                     ConfabConversationView *self)
+{
+  update_empty (self);
+
+  if (added > 0 && position + added == g_list_model_get_n_items (model))
+    {
+      g_autoptr(ConfabMessage) last = g_list_model_get_item (model, position + added - 1);
+
+      /* What one sends oneself always scrolls into view. */
+      if (last != NULL && self->session != NULL
+          && g_strcmp0 (confab_message_get_sender (last),
+                        confab_session_get_username (self->session)) == 0)
+        self->stick_to_bottom = TRUE;
+
+      confab_conversation_view_mark_read (self);
+    }
+}
+
+static void
+on_messages_notify (ConfabConversationView *self)
+{
+  update_empty (self);
+}
+
+static void
+on_window_active (ConfabConversationView *self)
+{
+  confab_conversation_view_mark_read (self);
+}
+
+static void
+on_buffer_changed (GtkTextBuffer          *buffer,
+                   ConfabConversationView *self)
+{
+  update_send_state (self);
+
+  if (self->session != NULL && self->conversation != NULL && self->context != CONTEXT_EDIT)
+    confab_session_set_typing (self->session,
+                               confab_conversation_get_conv (self->conversation),
+                               gtk_text_buffer_get_char_count (buffer) > 0);
+}
+
+static gboolean
+on_key_pressed (GtkEventControllerKey  *controller,
+                guint                   keyval,
+                guint                   keycode,
+                GdkModifierType         state,
+                ConfabConversationView *self)
+{
+  gboolean enter_sends = g_settings_get_boolean (self->settings, "enter-sends");
+
+  state &= gtk_accelerator_get_default_mod_mask ();
+
+  if (keyval == GDK_KEY_Escape && self->context != CONTEXT_NONE)
+    {
+      set_context (self, CONTEXT_NONE, NULL);
+      return GDK_EVENT_STOP;
+    }
+
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+    return GDK_EVENT_PROPAGATE;
+
+  if ((state == 0 && enter_sends) || state == GDK_CONTROL_MASK)
+    {
+      confab_conversation_view_send (self);
+      return GDK_EVENT_STOP;
+    }
+
+  if (state == GDK_SHIFT_MASK && !enter_sends)
+    return GDK_EVENT_STOP;
+
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+on_emoji_picked (ConfabConversationView *self,
+                 const char             *emoji)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+
+  gtk_text_buffer_insert_at_cursor (buffer, emoji, -1);
+  gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+}
+
+static void
+on_root_changed (ConfabConversationView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->window != NULL)
+    {
+      g_clear_signal_handler (&self->active_id, self->window);
+      g_clear_weak_pointer (&self->window);
+    }
+
+  if (GTK_IS_WINDOW (root))
+    {
+      g_set_weak_pointer (&self->window, GTK_WINDOW (root));
+      self->active_id = g_signal_connect_swapped (root, "notify::is-active",
+                                                  G_CALLBACK (on_window_active), self);
+    }
+}
+
+static void
+disconnect_conversation (ConfabConversationView *self)
+{
+  if (self->messages != NULL)
+    {
+      g_clear_signal_handler (&self->items_changed_id, self->messages);
+      g_clear_signal_handler (&self->has_more_id, self->messages);
+      g_clear_signal_handler (&self->loading_id, self->messages);
+    }
+  if (self->conversation != NULL)
+    g_clear_signal_handler (&self->typing_id, self->conversation);
+
+  if (self->session != NULL && self->conversation != NULL)
+    confab_session_set_typing (self->session,
+                               confab_conversation_get_conv (self->conversation), FALSE);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->loading_older = FALSE;
+
+  gtk_no_selection_set_model (self->selection, NULL);
+  g_clear_object (&self->messages);
+  g_clear_object (&self->conversation);
+  g_clear_object (&self->context_message);
+  self->context = CONTEXT_NONE;
+  gtk_revealer_set_reveal_child (self->context_revealer, FALSE);
+}
+
+static void
+confab_conversation_view_dispose (GObject *object)
+{
+  ConfabConversationView *self = CONFAB_CONVERSATION_VIEW (object);
+
+  disconnect_conversation (self);
+  if (self->window != NULL)
+    {
+      g_clear_signal_handler (&self->active_id, self->window);
+      g_clear_weak_pointer (&self->window);
+    }
+  g_clear_object (&self->session);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->settings);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_CONVERSATION_VIEW);
+
+  G_OBJECT_CLASS (confab_conversation_view_parent_class)->dispose (object);
+}
+
+static void
+confab_conversation_view_class_init (ConfabConversationViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = confab_conversation_view_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "/confab-conversation-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, scrolled_window);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, jump_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, typing_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, context_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, context_icon);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, context_title);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, context_body);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, emoji_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, placeholder_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, text_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, send_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_emoji_picked);
+
+  gtk_widget_class_install_action (widget_class, "view.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "view.cancel-context", NULL,
+                                   cancel_context_action);
+  gtk_widget_class_install_action (widget_class, "view.scroll-to-end", NULL,
+                                   scroll_to_end_action);
+}
+
+static void
+confab_conversation_view_init (ConfabConversationView *self)
+{
+  GtkListItemFactory *factory;
+  GtkEventController *key;
+  GtkAdjustment *adj;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  self->stick_to_bottom = TRUE;
+
+  self->selection = gtk_no_selection_new (NULL);
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect_object (factory, "setup", G_CALLBACK (factory_setup), self, 0);
+  g_signal_connect_object (factory, "bind", G_CALLBACK (factory_bind), self, 0);
+  g_signal_connect_object (factory, "unbind", G_CALLBACK (factory_unbind), self, 0);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  g_signal_connect_object (adj, "value-changed", G_CALLBACK (on_vadjustment_value_changed),
+                           self, 0);
+  g_signal_connect_object (adj, "changed", G_CALLBACK (on_vadjustment_changed), self, 0);
+
+  key = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (key, GTK_PHASE_CAPTURE);
+  g_signal_connect (key, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->text_view), key);
+
+  g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
+                           G_CALLBACK (on_buffer_changed), self, 0);
+  g_signal_connect (self, "notify::root", G_CALLBACK (on_root_changed), NULL);
+
+  update_send_state (self);
+  update_empty (self);
+}
+
+GtkWidget *
+confab_conversation_view_new (void)
+{
+  return g_object_new (CONFAB_TYPE_CONVERSATION_VIEW, NULL);
+}
+
+void
+confab_conversation_view_set_session (ConfabConversationView *self,
+                                      ConfabSession          *session)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_VIEW (self));
+
+  if (self->session == session)
+    return;
+
+  disconnect_conversation (self);
+  g_set_object (&self->session, session);
+
+  /* Rows hold the session from their setup; throw the old ones away. */
+  {
+    GtkListItemFactory *factory = gtk_list_view_get_factory (self->list_view);
+
+    g_object_ref (factory);
+    gtk_list_view_set_factory (self->list_view, NULL);
+    gtk_list_view_set_factory (self->list_view, factory);
+    g_object_unref (factory);
+  }
+}
+
+ConfabConversation *
+confab_conversation_view_get_conversation (ConfabConversationView *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION_VIEW (self), NULL);
+
+  return self->conversation;
+}
+
+void
+confab_conversation_view_set_conversation (ConfabConversationView *self,
+                                           ConfabConversation     *conversation)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_VIEW (self));
+  g_return_if_fail (!conversation || CONFAB_IS_CONVERSATION (conversation));
+
+  if (self->conversation == conversation)
+    return;
+
+  disconnect_conversation (self);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
+
+  if (conversation != NULL && self->session != NULL)
+    {
+      self->conversation = g_object_ref (conversation);
+      self->cancellable = g_cancellable_new ();
+      self->read_up_to = 0;
+      self->stick_to_bottom = TRUE;
+      self->messages = g_object_ref (confab_session_get_messages (self->session,
+                                                                  confab_conversation_get_conv (conversation)));
+      self->items_changed_id = g_signal_connect_after (self->messages, "items-changed",
+                                                       G_CALLBACK (on_messages_changed), self);
+      self->has_more_id = g_signal_connect_swapped (self->messages, "notify::has-more",
+                                                    G_CALLBACK (on_messages_notify), self);
+      self->loading_id = g_signal_connect_swapped (self->messages, "notify::loading",
+                                                   G_CALLBACK (on_messages_notify), self);
+      self->typing_id = g_signal_connect_swapped (conversation, "notify::typing-text",
+                                                  G_CALLBACK (update_typing), self);
+      gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->messages));
+    }
+
+  update_typing (self);
+  update_empty (self);
+  update_send_state (self);
+  confab_conversation_view_mark_read (self);
+}
+
+void
+confab_conversation_view_mark_read (ConfabConversationView *self)
+{
+  guint n;
+  gint64 last_id = 0;
+
+  g_return_if_fail (CONFAB_IS_CONVERSATION_VIEW (self));
+
+  if (self->messages == NULL || self->session == NULL || self->window == NULL
+      || !gtk_window_is_active (self->window) || !gtk_widget_get_mapped (GTK_WIDGET (self))
+      || !self->stick_to_bottom)
+    return;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  for (guint i = n; i > 0 && last_id == 0; i--)
+    {
+      g_autoptr(ConfabMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages),
+                                                                i - 1);
+
+      last_id = confab_message_get_id (message);
+    }
+
+  if (last_id <= self->read_up_to
+      || (last_id <= confab_conversation_get_last_read (self->conversation)
+          && confab_conversation_get_unread (self->conversation) == 0))
+    return;
+
+  self->read_up_to = last_id;
+  confab_session_mark_read_async (self->session,
+                                  confab_conversation_get_conv (self->conversation), last_id,
+                                  self->cancellable, request_done_cb, g_object_ref (self));
+}
+
+void
+confab_conversation_view_focus_composer (ConfabConversationView *self)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_VIEW (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+}
+
+void
+confab_conversation_view_set_draft (ConfabConversationView *self,
+                                    const char             *text)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_VIEW (self));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), text ? text : "", -1);
+}
+
+void
+confab_conversation_view_send (ConfabConversationView *self)
+{
+  g_autofree char *text = NULL;
+  const char *conv;
+  char *body;
+
+  g_return_if_fail (CONFAB_IS_CONVERSATION_VIEW (self));
+
+  if (self->session == NULL || self->conversation == NULL)
+    return;
+
+  text = get_draft (self);
+  body = g_strstrip (text);
+  if (*body == '\0')
+    return;
+
+  conv = confab_conversation_get_conv (self->conversation);
+
+  if (self->context == CONTEXT_EDIT && self->context_message != NULL)
+    {
+      if (g_strcmp0 (body, confab_message_get_body (self->context_message)) != 0)
+        confab_session_edit_message_async (self->session,
+                                           confab_message_get_id (self->context_message), body,
+                                           self->cancellable, request_done_cb,
+                                           g_object_ref (self));
+    }
+  else
+    {
+      gint64 reply_to = self->context == CONTEXT_REPLY && self->context_message
+                        ? confab_message_get_id (self->context_message) : 0;
+
+      confab_session_send_message_async (self->session, conv, body, "plain", reply_to,
+                                         self->cancellable, send_message_cb,
+                                         g_object_ref (self));
+      confab_session_set_typing (self->session, conv, FALSE);
+    }
+
+  /* Leaving edit mode clears the buffer; a reply's buffer is cleared here. */
+  if (self->context == CONTEXT_EDIT)
+    set_context (self, CONTEXT_NONE, NULL);
+  else
+    {
+      set_context (self, CONTEXT_NONE, NULL);
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
+    }
+  scroll_to_end (self);
+}

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-message-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-message-row.h"
+#include "confab-ui-util.h"
+
+/* Messages of one sender closer than this share one header. */
+#define GROUP_GAP_MS (5 * 60 * 1000)
+
+enum {
+  ACTION,
+  N_SIGNALS
+};
+
+struct _ConfabMessageRow
+{
+  GtkWidget          parent_instance;
+
+  ConfabSession     *session;  /* weak: the view outlives its rows */
+  ConfabMessage     *message;
+  ConfabMessageList *list;
+  GSignalGroup      *signals;
+  gboolean           show_header;
+
+  GtkWidget         *outer_box;
+  GtkLabel          *day_label;
+  GtkWidget         *main_box;
+  AdwAvatar         *avatar;
+  GtkWidget         *column;
+  GtkLabel          *sender_label;
+  GtkWidget         *bubble;
+  GtkWidget         *reply_box;
+  GtkLabel          *reply_sender_label;
+  GtkLabel          *reply_body_label;
+  GtkLabel          *body_label;
+  GtkWidget         *meta_box;
+  GtkWidget         *edited_label;
+  GtkLabel          *time_label;
+  GtkImage          *state_icon;
+  GtkWidget         *failed_box;
+  GMenuModel        *context_menu;
+  GtkWidget         *popover;
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (ConfabMessageRow, confab_message_row, GTK_TYPE_WIDGET)
+
+static gboolean
+is_own (ConfabMessageRow *self)
+{
+  return self->message != NULL && self->session != NULL
+         && g_strcmp0 (confab_message_get_sender (self->message),
+                       confab_session_get_username (self->session)) == 0;
+}
+
+static const char *
+display_name_for (ConfabMessageRow *self,
+                  const char       *username)
+{
+  ConfabContact *contact;
+
+  if (self->session == NULL || username == NULL)
+    return username;
+
+  contact = confab_session_get_contact (self->session, username);
+  return contact ? confab_contact_get_display_name (contact) : username;
+}
+
+static void
+update_state (ConfabMessageRow *self)
+{
+  ConfabMessageState state = confab_message_get_state (self->message);
+  gboolean own = is_own (self);
+  gboolean deleted = confab_message_get_deleted (self->message);
+  const char *icon = NULL;
+  const char *tooltip = NULL;
+
+  gtk_widget_set_visible (self->failed_box, own && state == CONFAB_MESSAGE_STATE_FAILED);
+
+  if (own)
+    {
+      switch (state)
+        {
+        case CONFAB_MESSAGE_STATE_SENDING:
+          icon = "confab-sending-symbolic";
+          tooltip = _("Sending");
+          break;
+        case CONFAB_MESSAGE_STATE_SENT:
+          icon = "confab-sent-symbolic";
+          tooltip = _("Sent");
+          break;
+        case CONFAB_MESSAGE_STATE_READ:
+          icon = "confab-read-symbolic";
+          tooltip = _("Read");
+          break;
+        case CONFAB_MESSAGE_STATE_FAILED:
+        default:
+          icon = "dialog-error-symbolic";
+          tooltip = _("Not sent");
+          break;
+        }
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->state_icon), icon != NULL);
+  if (icon != NULL)
+    {
+      gtk_image_set_from_icon_name (self->state_icon, icon);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_icon), tooltip);
+    }
+
+  if (state == CONFAB_MESSAGE_STATE_SENDING)
+    gtk_widget_add_css_class (self->bubble, "sending");
+  else
+    gtk_widget_remove_css_class (self->bubble, "sending");
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.edit",
+                                 own && !deleted && confab_message_get_id (self->message) > 0
+                                 && g_strcmp0 (confab_message_get_kind (self->message),
+                                               "text") == 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.delete",
+                                 own && !deleted && confab_message_get_id (self->message) > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.reply",
+                                 !deleted && confab_message_get_id (self->message) > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.copy", !deleted);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.retry",
+                                 state == CONFAB_MESSAGE_STATE_FAILED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.discard",
+                                 state == CONFAB_MESSAGE_STATE_FAILED);
+}
+
+static void
+update_body (ConfabMessageRow *self)
+{
+  ConfabMessage *msg = self->message;
+  gint64 reply_to = confab_message_get_reply_to (msg);
+  g_autofree char *time = NULL;
+  g_autofree char *accessible = NULL;
+
+  if (confab_message_get_deleted (msg))
+    {
+      gtk_label_set_label (self->body_label, _("This message was deleted."));
+      gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "deleted");
+    }
+  else
+    {
+      gtk_label_set_label (self->body_label, confab_message_get_body (msg));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "deleted");
+    }
+
+  gtk_widget_set_visible (self->edited_label,
+                          confab_message_get_edited (msg) && !confab_message_get_deleted (msg));
+
+  time = confab_format_clock (confab_message_get_ts (msg));
+  gtk_label_set_label (self->time_label, time);
+
+  gtk_widget_set_visible (self->reply_box, reply_to > 0);
+  if (reply_to > 0)
+    {
+      ConfabMessage *original = self->list ? confab_message_list_lookup (self->list, reply_to)
+                                           : NULL;
+
+      if (original != NULL)
+        {
+          gtk_label_set_label (self->reply_sender_label,
+                               display_name_for (self, confab_message_get_sender (original)));
+          gtk_label_set_label (self->reply_body_label,
+                               confab_message_get_deleted (original)
+                               ? _("This message was deleted.")
+                               : confab_message_get_body (original));
+        }
+      else
+        {
+          gtk_label_set_label (self->reply_sender_label, _("Reply"));
+          gtk_label_set_label (self->reply_body_label, _("An earlier message"));
+        }
+    }
+
+  accessible = g_strdup_printf ("%s, %s: %s", time,
+                                display_name_for (self, confab_message_get_sender (msg)),
+                                gtk_label_get_label (self->body_label));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  accessible, -1);
+}
+
+static void
+on_message_notify (ConfabMessageRow *self,
+                   GParamSpec       *pspec)
+{
+  if (self->message == NULL)
+    return;
+
+  if (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "id")
+      || g_str_equal (pspec->name, "deleted"))
+    update_state (self);
+  update_body (self);
+}
+
+static void
+emit_action (ConfabMessageRow *self,
+             const char       *name)
+{
+  if (self->message != NULL)
+    g_signal_emit (self, signals[ACTION], 0, name, self->message);
+}
+
+static void
+message_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  ConfabMessageRow *self = CONFAB_MESSAGE_ROW (widget);
+  const char *name = strchr (action_name, '.') + 1;
+
+  if (g_str_equal (name, "copy"))
+    {
+      if (self->message != NULL)
+        gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                                confab_message_get_body (self->message));
+      return;
+    }
+
+  emit_action (self, name);
+}
+
+static void
+show_context_menu (ConfabMessageRow *self,
+                   double            x,
+                   double            y)
+{
+  GdkRectangle rect = { (int) x, (int) y, 1, 1 };
+
+  if (self->message == NULL || confab_message_get_deleted (self->message))
+    return;
+
+  if (self->popover == NULL)
+    {
+      self->popover = gtk_popover_menu_new_from_model (self->context_menu);
+      gtk_widget_set_parent (self->popover, GTK_WIDGET (self));
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->popover), FALSE);
+      gtk_widget_set_halign (self->popover, GTK_ALIGN_START);
+    }
+
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover), &rect);
+  gtk_popover_popup (GTK_POPOVER (self->popover));
+}
+
+static void
+on_click_pressed (GtkGestureClick  *gesture,
+                  int               n_press,
+                  double            x,
+                  double            y,
+                  ConfabMessageRow *self)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  show_context_menu (self, x, y);
+}
+
+static void
+on_long_pressed (GtkGestureLongPress *gesture,
+                 double               x,
+                 double               y,
+                 ConfabMessageRow    *self)
+{
+  show_context_menu (self, x, y);
+}
+
+static void
+context_menu_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  show_context_menu (CONFAB_MESSAGE_ROW (widget), width / 2.0, height / 2.0);
+}
+
+static void
+confab_message_row_size_allocate (GtkWidget *widget,
+                                  int        width,
+                                  int        height,
+                                  int        baseline)
+{
+  ConfabMessageRow *self = CONFAB_MESSAGE_ROW (widget);
+
+  GTK_WIDGET_CLASS (confab_message_row_parent_class)->size_allocate (widget, width, height,
+                                                                      baseline);
+  if (self->popover != NULL)
+    gtk_popover_present (GTK_POPOVER (self->popover));
+}
+
+static void
+confab_message_row_dispose (GObject *object)
+{
+  ConfabMessageRow *self = CONFAB_MESSAGE_ROW (object);
+
+  if (self->signals != NULL)
+    g_signal_group_set_target (self->signals, NULL);
+  g_clear_object (&self->signals);
+  g_clear_object (&self->message);
+  g_clear_object (&self->list);
+  g_clear_weak_pointer (&self->session);
+  g_clear_pointer (&self->popover, gtk_widget_unparent);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_MESSAGE_ROW);
+
+  G_OBJECT_CLASS (confab_message_row_parent_class)->dispose (object);
+}
+
+static void
+confab_message_row_class_init (ConfabMessageRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = confab_message_row_dispose;
+  widget_class->size_allocate = confab_message_row_size_allocate;
+
+  /**
+   * ConfabMessageRow::action:
+   * @name: "reply", "edit", "delete", "retry" or "discard"
+   * @message: the message of the row
+   */
+  signals[ACTION] = g_signal_new ("action", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                  G_TYPE_STRING, CONFAB_TYPE_MESSAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "/confab-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, outer_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, day_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, main_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, column);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, sender_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, bubble);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, reply_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, reply_sender_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, reply_body_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, body_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, meta_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, edited_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, state_icon);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, failed_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, context_menu);
+
+  gtk_widget_class_install_action (widget_class, "message.reply", NULL, message_action);
+  gtk_widget_class_install_action (widget_class, "message.copy", NULL, message_action);
+  gtk_widget_class_install_action (widget_class, "message.edit", NULL, message_action);
+  gtk_widget_class_install_action (widget_class, "message.delete", NULL, message_action);
+  gtk_widget_class_install_action (widget_class, "message.retry", NULL, message_action);
+  gtk_widget_class_install_action (widget_class, "message.discard", NULL, message_action);
+  gtk_widget_class_install_action (widget_class, "message.context-menu", NULL,
+                                   context_menu_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK,
+                                       "message.context-menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0,
+                                       "message.context-menu", NULL);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "messagerow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+confab_message_row_init (ConfabMessageRow *self)
+{
+  GtkGesture *click;
+  GtkGesture *long_press;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->signals = g_signal_group_new (CONFAB_TYPE_MESSAGE);
+  g_signal_group_connect_swapped (self->signals, "notify", G_CALLBACK (on_message_notify), self);
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_click_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  long_press = gtk_gesture_long_press_new ();
+  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (long_press), TRUE);
+  g_signal_connect (long_press, "pressed", G_CALLBACK (on_long_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (long_press));
+}
+
+GtkWidget *
+confab_message_row_new (ConfabSession *session)
+{
+  ConfabMessageRow *self = g_object_new (CONFAB_TYPE_MESSAGE_ROW, NULL);
+
+  g_set_weak_pointer (&self->session, session);
+  return GTK_WIDGET (self);
+}
+
+ConfabMessage *
+confab_message_row_get_message (ConfabMessageRow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE_ROW (self), NULL);
+
+  return self->message;
+}
+
+void
+confab_message_row_bind (ConfabMessageRow  *self,
+                         ConfabMessage     *message,
+                         ConfabMessage     *previous,
+                         ConfabMessageList *list)
+{
+  gboolean new_day;
+  gboolean own;
+  const char *sender;
+
+  g_return_if_fail (CONFAB_IS_MESSAGE_ROW (self));
+  g_return_if_fail (CONFAB_IS_MESSAGE (message));
+
+  g_set_object (&self->message, message);
+  g_set_object (&self->list, list);
+  g_signal_group_set_target (self->signals, message);
+
+  sender = confab_message_get_sender (message);
+  own = is_own (self);
+  new_day = previous == NULL
+            || !confab_same_day (confab_message_get_ts (previous), confab_message_get_ts (message));
+  self->show_header = new_day
+                      || g_strcmp0 (confab_message_get_sender (previous), sender) != 0
+                      || g_strcmp0 (confab_message_get_kind (previous), "text") != 0
+                      || confab_message_get_ts (message) - confab_message_get_ts (previous)
+                         > GROUP_GAP_MS;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->day_label), new_day);
+  if (new_day)
+    {
+      g_autofree char *day = confab_format_day (confab_message_get_ts (message));
+
+      gtk_label_set_label (self->day_label, day);
+    }
+
+  if (self->show_header)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "group-start");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "group-start");
+
+  if (own)
+    {
+      gtk_widget_add_css_class (self->bubble, "own");
+      gtk_widget_set_visible (GTK_WIDGET (self->avatar), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->sender_label), FALSE);
+      gtk_widget_set_halign (self->bubble, GTK_ALIGN_END);
+    }
+  else
+    {
+      const char *name = display_name_for (self, sender);
+
+      gtk_widget_remove_css_class (self->bubble, "own");
+      gtk_widget_set_visible (GTK_WIDGET (self->avatar), TRUE);
+      gtk_widget_set_opacity (GTK_WIDGET (self->avatar), self->show_header ? 1.0 : 0.0);
+      adw_avatar_set_text (self->avatar, name);
+      gtk_widget_set_visible (GTK_WIDGET (self->sender_label), self->show_header);
+      gtk_label_set_label (self->sender_label, name);
+      gtk_widget_set_halign (self->bubble, GTK_ALIGN_START);
+    }
+
+  if (g_strcmp0 (confab_message_get_kind (message), "text") != 0)
+    gtk_widget_add_css_class (self->bubble, "system");
+  else
+    gtk_widget_remove_css_class (self->bubble, "system");
+
+  update_body (self);
+  update_state (self);
+}
+
+void
+confab_message_row_unbind (ConfabMessageRow *self)
+{
+  g_return_if_fail (CONFAB_IS_MESSAGE_ROW (self));
+
+  g_signal_group_set_target (self->signals, NULL);
+  g_clear_object (&self->message);
+  g_clear_object (&self->list);
+  if (self->popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (self->popover));
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "confab-message.h"
+#include "confab-session.h"
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_MESSAGE_ROW (confab_message_row_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConfabMessageRow, confab_message_row, CONFAB, MESSAGE_ROW, GtkWidget)
+
+GtkWidget     *confab_message_row_new         (ConfabSession    *session);
+ConfabMessage *confab_message_row_get_message (ConfabMessageRow *self);
+/* @previous is the message shown above (NULL for the first): it decides whether this row
+ * starts a new day and whether it repeats the sender's header. */
+void           confab_message_row_bind        (ConfabMessageRow  *self,
+                                               ConfabMessage     *message,
+                                               ConfabMessage     *previous,
+                                               ConfabMessageList *list);
+void           confab_message_row_unbind      (ConfabMessageRow *self);
+
+G_END_DECLS

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-ui-util"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-client.h"
+#include "confab-error.h"
+#include "confab-ui-util.h"
+
+static GDateTime *
+local_from_ms (gint64 ts_ms)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (ts_ms / 1000);
+
+  return utc ? g_date_time_to_local (utc) : g_date_time_new_now_local ();
+}
+
+static gint
+days_ago (GDateTime *dt)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDate) today = g_date_new_dmy (g_date_time_get_day_of_month (now),
+                                           g_date_time_get_month (now),
+                                           g_date_time_get_year (now));
+  g_autoptr(GDate) day = g_date_new_dmy (g_date_time_get_day_of_month (dt),
+                                         g_date_time_get_month (dt),
+                                         g_date_time_get_year (dt));
+
+  return g_date_days_between (day, today);
+}
+
+gboolean
+confab_same_day (gint64 a_ms,
+                 gint64 b_ms)
+{
+  g_autoptr(GDateTime) a = local_from_ms (a_ms);
+  g_autoptr(GDateTime) b = local_from_ms (b_ms);
+
+  return g_date_time_get_year (a) == g_date_time_get_year (b)
+         && g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
+}
+
+char *
+confab_format_clock (gint64 ts_ms)
+{
+  g_autoptr(GDateTime) dt = local_from_ms (ts_ms);
+
+  /* Translators: time of a message, see the GDateTime format; %H:%M is 14:05. */
+  return g_date_time_format (dt, _("%H:%M"));
+}
+
+/* For the conversation list: the time today, "Yesterday", the weekday within a week, else the
+ * date. */
+char *
+confab_format_time_short (gint64 ts_ms)
+{
+  g_autoptr(GDateTime) dt = NULL;
+  gint ago;
+
+  if (ts_ms <= 0)
+    return g_strdup ("");
+
+  dt = local_from_ms (ts_ms);
+  ago = days_ago (dt);
+
+  if (ago <= 0)
+    return confab_format_clock (ts_ms);
+  if (ago == 1)
+    return g_strdup (_("Yesterday"));
+  if (ago < 7)
+    /* Translators: abbreviated weekday in the conversation list, see GDateTime format. */
+    return g_date_time_format (dt, _("%a"));
+
+  /* Translators: short date in the conversation list, see GDateTime format; 21/11/26. */
+  return g_date_time_format (dt, _("%d/%m/%y"));
+}
+
+/* For the day separators between messages. */
+char *
+confab_format_day (gint64 ts_ms)
+{
+  g_autoptr(GDateTime) dt = local_from_ms (ts_ms);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  gint ago = days_ago (dt);
+
+  if (ago <= 0)
+    return g_strdup (_("Today"));
+  if (ago == 1)
+    return g_strdup (_("Yesterday"));
+  if (g_date_time_get_year (dt) == g_date_time_get_year (now))
+    /* Translators: day separator in a conversation, see GDateTime format; Monday, 16 November. */
+    return g_date_time_format (dt, _("%A, %e %B"));
+
+  /* Translators: day separator for an earlier year, see GDateTime format. */
+  return g_date_time_format (dt, _("%A, %e %B %Y"));
+}
+
+const char *
+confab_presence_label (ConfabPresence presence)
+{
+  switch (presence)
+    {
+    case CONFAB_PRESENCE_ONLINE:
+      return _("Online");
+    case CONFAB_PRESENCE_AWAY:
+      return _("Away");
+    case CONFAB_PRESENCE_BUSY:
+      return _("Busy");
+    case CONFAB_PRESENCE_INVISIBLE:
+      return _("Invisible");
+    case CONFAB_PRESENCE_OFFLINE:
+    default:
+      return _("Offline");
+    }
+}
+
+const char *
+confab_presence_css_class (ConfabPresence presence)
+{
+  switch (presence)
+    {
+    case CONFAB_PRESENCE_ONLINE:
+      return "online";
+    case CONFAB_PRESENCE_AWAY:
+      return "away";
+    case CONFAB_PRESENCE_BUSY:
+      return "busy";
+    case CONFAB_PRESENCE_INVISIBLE:
+    case CONFAB_PRESENCE_OFFLINE:
+    default:
+      return "offline";
+    }
+}
+
+/* Turns an error of the engine or the server into a sentence for the user; @result (may be
+ * NULL) carries the server's details, such as the wait of a rate limit. */
+char *
+confab_error_to_user_text (const GError *error,
+                           GAsyncResult *result)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (error->domain == CONFAB_PROTOCOL_ERROR)
+    {
+      switch ((ConfabProtocolError) error->code)
+        {
+        case CONFAB_PROTOCOL_ERROR_UNAUTHORIZED:
+          return g_strdup (_("Wrong username or password."));
+        case CONFAB_PROTOCOL_ERROR_FORBIDDEN:
+          return g_strdup (_("This account is disabled or the action is not allowed."));
+        case CONFAB_PROTOCOL_ERROR_NOT_FOUND:
+          return g_strdup (_("Not found."));
+        case CONFAB_PROTOCOL_ERROR_CONFLICT:
+          return g_strdup (_("This username is already taken."));
+        case CONFAB_PROTOCOL_ERROR_TOO_LARGE:
+          return g_strdup (_("This is too large for the server."));
+        case CONFAB_PROTOCOL_ERROR_RATE_LIMITED:
+          {
+            gint64 ms = result ? confab_client_result_get_retry_after_ms (result) : -1;
+
+            if (ms > 0)
+              {
+                guint seconds = (guint) ((ms + 999) / 1000);
+
+                return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                     "Too many attempts. Try again in %u second.",
+                                                     "Too many attempts. Try again in %u seconds.",
+                                                     seconds),
+                                        seconds);
+              }
+            return g_strdup (_("Too many attempts. Try again later."));
+          }
+        case CONFAB_PROTOCOL_ERROR_UNAVAILABLE:
+          return g_strdup (_("The server is temporarily unavailable. Try again later."));
+        case CONFAB_PROTOCOL_ERROR_INVALID:
+        case CONFAB_PROTOCOL_ERROR_BAD_REQUEST:
+          return g_strdup (_("The server did not accept this input."));
+        case CONFAB_PROTOCOL_ERROR_INTERNAL:
+        default:
+          return g_strdup (_("The server had an internal error. Try again later."));
+        }
+    }
+
+  if (error->domain == CONFAB_CLIENT_ERROR)
+    {
+      switch ((ConfabClientError) error->code)
+        {
+        case CONFAB_CLIENT_ERROR_UNTRUSTED_CERTIFICATE:
+          return g_strdup (_("The server's certificate is not trusted."));
+        case CONFAB_CLIENT_ERROR_CERTIFICATE_CHANGED:
+          return g_strdup (_("The server's certificate has changed since the last connection. "
+                             "Someone may be intercepting the connection; the connection "
+                             "was refused. Ask your administrator."));
+        case CONFAB_CLIENT_ERROR_BAD_URL:
+          return g_strdup (_("This is not a valid server address. An unencrypted address is "
+                             "only allowed for this computer."));
+        case CONFAB_CLIENT_ERROR_BAD_RESPONSE:
+          return g_strdup (_("The server answered in a way Confab does not understand. Is it "
+                             "a Confab server?"));
+        case CONFAB_CLIENT_ERROR_NOT_CONNECTED:
+        default:
+          return g_strdup (_("Not connected to the server."));
+        }
+    }
+
+  if (error->domain == G_RESOLVER_ERROR)
+    return g_strdup (_("The server address could not be found. Check the address."));
+
+  if (error->domain == G_TLS_ERROR)
+    return g_strdup (_("A secure connection to the server could not be made."));
+
+  if (error->domain == G_IO_ERROR)
+    {
+      switch (error->code)
+        {
+        case G_IO_ERROR_CONNECTION_REFUSED:
+        case G_IO_ERROR_HOST_UNREACHABLE:
+        case G_IO_ERROR_NETWORK_UNREACHABLE:
+        case G_IO_ERROR_TIMED_OUT:
+        case G_IO_ERROR_CONNECTION_CLOSED:
+          return g_strdup (_("The server cannot be reached. Check the address and your "
+                             "network connection."));
+        default:
+          break;
+        }
+    }
+
+  /* Last resort: libsoup and GIO messages are translated by their own domains. */
+  return g_strdup (error->message);
+}

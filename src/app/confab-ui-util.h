@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "confab-contact.h"
+
+G_BEGIN_DECLS
+
+char       *confab_format_time_short   (gint64          ts_ms);
+char       *confab_format_clock        (gint64          ts_ms);
+char       *confab_format_day          (gint64          ts_ms);
+gboolean    confab_same_day            (gint64          a_ms,
+                                        gint64          b_ms);
+const char *confab_presence_label      (ConfabPresence  presence);
+const char *confab_presence_css_class  (ConfabPresence  presence);
+char       *confab_error_to_user_text  (const GError   *error,
+                                        GAsyncResult   *result);
+
+G_END_DECLS

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "confab-application.h"
+#include "confab-conversation-view.h"
+#include "confab-session.h"
+#include "confab-signin-page.h"
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_WINDOW (confab_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConfabWindow, confab_window, CONFAB, WINDOW, AdwApplicationWindow)
+
+ConfabWindow           *confab_window_new                   (ConfabApplication *application);
+void                    confab_window_set_server            (ConfabWindow      *self,
+                                                             const char        *server);
+void                    confab_window_open_conversation     (ConfabWindow      *self,
+                                                             const char        *conv);
+void                    confab_window_sign_out              (ConfabWindow      *self);
+void                    confab_window_add_toast             (ConfabWindow      *self,
+                                                             const char        *text);
+
+/* The session once signed in, or NULL. */
+ConfabSession          *confab_window_get_session           (ConfabWindow      *self);
+/* "signin", "loading" or "main". */
+const char             *confab_window_get_page              (ConfabWindow      *self);
+ConfabSigninPage       *confab_window_get_signin_page       (ConfabWindow      *self);
+ConfabConversationView *confab_window_get_conversation_view (ConfabWindow      *self);
+GtkListView            *confab_window_get_conversation_list (ConfabWindow      *self);
+
+G_END_DECLS
