@@ -91,10 +91,10 @@ confab_format_day (gint64 ts_ms)
     return g_strdup (_("Yesterday"));
   if (g_date_time_get_year (dt) == g_date_time_get_year (now))
     /* Translators: day separator in a conversation, see GDateTime format; Monday, 16 November. */
-    return g_date_time_format (dt, _("%A, %e %B"));
+    return g_date_time_format (dt, _("%A, %-d %B"));
 
   /* Translators: day separator for an earlier year, see GDateTime format. */
-  return g_date_time_format (dt, _("%A, %e %B %Y"));
+  return g_date_time_format (dt, _("%A, %-d %B %Y"));
 }
 
 const char *
