@@ -164,6 +164,8 @@ void               confab_client_set_keepalive      (ConfabClient        *self,
  *   "synced"           (gint64 last_seq)                      replay done
  *   "resync-required"  ()                                     reload conversations/history
  *   "signed-out"       (GError *error)                        token refused; sign in again
+ *   "connection-error" (GError *error)                        an attempt failed; for
+ *       certificate errors the client stops retrying (state disconnected) until started again
  *
  * Durable events with a seq not above the highest seen are dropped as duplicates. Frames that
  * are malformed, not objects, unknown, or have missing/mistyped fields are logged and skipped.
