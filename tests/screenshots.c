@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Not a test: takes the screenshots of docs/screenshots/ against a real, seeded confabd.
+ * Run through tools/screenshots.sh, which provides Xvfb, the environment and the output dir. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "confab-application.h"
+#include "confab-session.h"
+#include "confab-test-util.h"
+#include "confab-window.h"
+
+static ConfabWindow *window;
+static const char *out_dir;
+static const char *suffix;
+
+static gboolean
+page_is (gpointer user_data)
+{
+  return g_strcmp0 (confab_window_get_page (window), user_data) == 0;
+}
+
+static gboolean
+conv_loaded (gpointer user_data)
+{
+  ConfabSession *session = confab_window_get_session (window);
+
+  return session != NULL
+         && confab_conversation_list_lookup (confab_session_get_conversations (session),
+                                             user_data) != NULL;
+}
+
+static void
+shoot (const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("%s/%s%s.png", out_dir, name, suffix);
+  g_autofree char *geometry = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+  int width = gtk_widget_get_width (GTK_WIDGET (window));
+  int height = gtk_widget_get_height (GTK_WIDGET (window));
+  const char *argv[] = { "import", "-window", "root", "-crop", NULL, file, NULL };
+
+  /* Let layout, fades and the first frames of the new state finish. */
+  confab_test_drain (1500);
+
+  geometry = g_strdup_printf ("%dx%d+0+0", width, height);
+  argv[4] = geometry;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                     &status, &error) || !g_spawn_check_wait_status (status, &error))
+    g_error ("import failed: %s", error->message);
+  g_print ("%s\n", file);
+}
+
+static void
+send_many (ConfabTestClient *ws,
+           const char       *conv,
+           const char       *prefix,
+           const char * const *bodies)
+{
+  for (guint i = 0; bodies[i] != NULL; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%s-%u", prefix, i);
+      g_autoptr(JsonObject) r = NULL;
+      g_autoptr(JsonObject) params = json_object_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *text = NULL;
+
+      json_object_set_string_member (params, "conv", conv);
+      json_object_set_string_member (params, "client_msg_id", id);
+      json_object_set_string_member (params, "body", bodies[i]);
+      json_node_set_object (node, params);
+      text = json_to_string (node, FALSE);
+      /* The params are a JSON object literal without its braces' format specifiers. */
+      r = confab_test_client_call_ok (ws, "send", "%s", text);
+    }
+}
+
+static ConfabTestClient *
+user_with_name (ConfabTestServer *server,
+                const char       *username,
+                const char       *display_name,
+                ConfabTestUser  **out_user)
+{
+  ConfabTestUser *user = confab_test_user_new (server, username);
+  ConfabTestClient *ws = confab_test_client_new (server, user->token, 0);
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonObject) r = NULL;
+
+  json_object_set_string_member (params, "display_name", display_name);
+  json_node_set_object (node, params);
+  text = json_to_string (node, FALSE);
+  r = confab_test_client_call_ok (ws, "profile_update", "%s", text);
+
+  *out_user = user;
+  return ws;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *extra[] = { "--registration", "open", NULL };
+  g_autoptr(ConfabTestServer) server = NULL;
+  g_autoptr(ConfabApplication) app = NULL;
+  ConfabTestUser *alice, *bob, *carol, *dave, *erin;
+  ConfabTestClient *alice_ws, *bob_ws, *carol_ws, *dave_ws, *erin_ws;
+  g_autoptr(GPtrArray) long_talk = g_ptr_array_new_with_free_func (g_free);
+  ConfabSigninPage *page;
+  const char *localedir = g_getenv ("CONFAB_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  if (localedir != NULL)
+    bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  confab_test_init (&argc, &argv);
+  out_dir = g_getenv ("CONFAB_SCREENSHOT_DIR");
+  suffix = g_getenv ("CONFAB_SCREENSHOT_SUFFIX");
+  if (out_dir == NULL)
+    out_dir = ".";
+  if (suffix == NULL)
+    suffix = "";
+
+  server = confab_test_server_new (extra, NULL);
+  alice_ws = user_with_name (server, "alice", "Alice Johnson", &alice);
+  bob_ws = user_with_name (server, "bob", "Bob Smith", &bob);
+  carol_ws = user_with_name (server, "carol", "Carolina Fernández-Oliveira de la Cruz", &carol);
+  dave_ws = user_with_name (server, "dave", "Dmytro Kovalenko", &dave);
+  erin_ws = user_with_name (server, "erin", "Erin O'Brien", &erin);
+
+  /* A 200-message conversation, in runs of one to four messages per sender. */
+  for (guint i = 0; i < 200; i++)
+    g_ptr_array_add (long_talk, g_strdup_printf ("Status update %u: the %s build is %s.", i + 1,
+                                                 i % 3 ? "nightly" : "release",
+                                                 i % 5 ? "green" : "waiting for review"));
+  for (guint i = 0; i < 200;)
+    {
+      guint run = 1 + (i * 7) % 4;
+      ConfabTestClient *ws = (i / 3) % 2 ? alice_ws : bob_ws;
+
+      for (guint j = 0; j < run && i < 200; j++, i++)
+        {
+          const char *one[] = { long_talk->pdata[i], NULL };
+          g_autofree char *prefix = g_strdup_printf ("talk-%u", i);
+
+          send_many (ws, "dm:alice:bob", prefix, one);
+        }
+    }
+  {
+    const char *b[] = { "Can you look at the release notes before lunch?",
+                        "I added a section about the new outbox; messages written offline are "
+                        "now sent in order when the connection comes back.", NULL };
+    const char *c[] = { "Hi Alice! The quarterly report is ready.",
+                        "I put it in the shared folder.", "Let me know if anything is missing 🙂",
+                        NULL };
+    const char *d[] = { "Meeting moved to 15:00.", NULL };
+    const char *e[] = { "Thanks, see you tomorrow!", NULL };
+
+    send_many (bob_ws, "dm:alice:bob", "b", b);
+    send_many (erin_ws, "dm:alice:erin", "e", e);
+    send_many (dave_ws, "dm:alice:dave", "d", d);
+    send_many (carol_ws, "dm:alice:carol", "c", c);
+  }
+
+  gtk_init ();
+  adw_init ();
+  app = confab_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  g_application_activate (G_APPLICATION (app));
+  window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  g_assert_true (confab_test_wait_until (page_is, (gpointer) "signin", CONFAB_TEST_TIMEOUT_MS));
+
+  page = confab_window_get_signin_page (window);
+  confab_signin_page_set_server (page, "chat.example.com");
+  confab_signin_page_set_username (page, "alice");
+  shoot ("sign-in");
+
+  confab_signin_page_set_server (page, confab_test_server_get_url (server));
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (page),
+                                                                      CONFAB_TYPE_SIGNIN_PAGE,
+                                                                      "password_row")),
+                         alice->password);
+  gtk_widget_activate_action (GTK_WIDGET (page), "signin.submit", NULL);
+  g_assert_true (confab_test_wait_until (page_is, (gpointer) "main", CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_test_wait_until (conv_loaded, (gpointer) "dm:alice:carol",
+                                         CONFAB_TEST_TIMEOUT_MS));
+
+  confab_window_open_conversation (window, "dm:alice:bob");
+  shoot ("main-light");
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_DARK);
+  shoot ("main-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_DEFAULT);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  shoot ("narrow");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL);
+  shoot ("narrow-list");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  confab_test_client_free (alice_ws);
+  confab_test_client_free (bob_ws);
+  confab_test_client_free (carol_ws);
+  confab_test_client_free (dave_ws);
+  confab_test_client_free (erin_ws);
+  confab_test_user_free (alice);
+  confab_test_user_free (bob);
+  confab_test_user_free (carol);
+  confab_test_user_free (dave);
+  confab_test_user_free (erin);
+  return 0;
+}
