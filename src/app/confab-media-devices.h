@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_MEDIA_DEVICES (confab_media_devices_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConfabMediaDevices, confab_media_devices, CONFAB, MEDIA_DEVICES, GObject)
+
+ConfabMediaDevices *confab_media_devices_new                     (void);
+ConfabMediaDevices *confab_media_devices_new_for_testing         (gboolean            with_camera);
+
+gboolean            confab_media_devices_get_test_mode           (ConfabMediaDevices *self);
+
+GListModel         *confab_media_devices_get_cameras             (ConfabMediaDevices *self);
+GListModel         *confab_media_devices_get_microphones         (ConfabMediaDevices *self);
+GListModel         *confab_media_devices_get_speakers            (ConfabMediaDevices *self);
+
+GstDevice          *confab_media_devices_get_camera              (ConfabMediaDevices *self);
+void                confab_media_devices_set_camera              (ConfabMediaDevices *self,
+                                                                  GstDevice          *device);
+GstDevice          *confab_media_devices_get_microphone          (ConfabMediaDevices *self);
+void                confab_media_devices_set_microphone          (ConfabMediaDevices *self,
+                                                                  GstDevice          *device);
+GstDevice          *confab_media_devices_get_speaker             (ConfabMediaDevices *self);
+void                confab_media_devices_set_speaker             (ConfabMediaDevices *self,
+                                                                  GstDevice          *device);
+
+gboolean            confab_media_devices_has_camera              (ConfabMediaDevices *self);
+GstElement         *confab_media_devices_create_camera_source    (ConfabMediaDevices *self);
+GstElement         *confab_media_devices_create_microphone_source (ConfabMediaDevices *self);
+GstElement         *confab_media_devices_create_speaker_sink     (ConfabMediaDevices *self);
+
+G_END_DECLS
