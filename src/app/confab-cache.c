@@ -920,9 +920,10 @@ job_load_conversations (ConfabCache  *self,
 
   stmt = prepare (self,
                   "SELECT conv, title, last_msg_id, last_preview, last_ts, unread, last_read, "
-                  "peer_read, muted FROM conversations", error);
+                  "peer_read, muted FROM conversations WHERE ?1 IS NULL OR conv = ?1", error);
   if (stmt == NULL)
     return FALSE;
+  bind_text (stmt, 1, job->conv);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       ConfabConversation *conv =
@@ -1523,6 +1524,37 @@ confab_cache_load_conversations_finish (ConfabCache   *self,
   Job *job = finish_job (self, result, confab_cache_load_conversations_async, error);
 
   return job != NULL ? g_steal_pointer (&job->out) : NULL;
+}
+
+void
+confab_cache_load_conversation_async (ConfabCache         *self,
+                                      const char          *conv,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  Job *job = job_new (job_load_conversations);
+
+  g_return_if_fail (CONFAB_IS_CACHE (self));
+  g_return_if_fail (conv != NULL);
+  job->conv = g_strdup (conv);
+  submit (self, job, confab_cache_load_conversation_async, cancellable, callback, user_data);
+}
+
+ConfabConversation *
+confab_cache_load_conversation_finish (ConfabCache   *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  Job *job = finish_job (self, result, confab_cache_load_conversation_async, error);
+  GPtrArray *convs;
+
+  if (job == NULL)
+    return NULL;
+  convs = job->out;
+  if (convs == NULL || convs->len == 0)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (convs, 0));
 }
 
 void

@@ -119,6 +119,14 @@ void         confab_cache_load_conversations_async   (ConfabCache *self,
                                                       gpointer user_data);
 GPtrArray   *confab_cache_load_conversations_finish  (ConfabCache *self,
                                                       GAsyncResult *result, GError **error);
+/* One conversation (NULL without error if not stored). */
+void                confab_cache_load_conversation_async  (ConfabCache *self, const char *conv,
+                                                           GCancellable *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer user_data);
+ConfabConversation *confab_cache_load_conversation_finish (ConfabCache *self,
+                                                           GAsyncResult *result,
+                                                           GError **error);
 void         confab_cache_set_muted_async   (ConfabCache *self, const char *conv, gboolean muted,
                                              GCancellable *cancellable,
                                              GAsyncReadyCallback callback, gpointer user_data);
