@@ -157,7 +157,7 @@ main (int   argc,
                         "I added a section about the new outbox; messages written offline are "
                         "now sent in order when the connection comes back.", NULL };
     const char *c[] = { "Hi Alice! The quarterly report is ready.",
-                        "I put it in the shared folder.", "Let me know if anything is missing 🙂",
+                        "I put it in the shared folder.", "Let me know if anything is missing.",
                         NULL };
     const char *d[] = { "Meeting moved to 15:00.", NULL };
     const char *e[] = { "Thanks, see you tomorrow!", NULL };
