@@ -31,6 +31,9 @@ confab_config_new (void)
   config->login_failures_per_address = 20;
   config->login_lockout_ms = 30000;
   config->event_retention_days = 30;
+  config->ring_timeout_s = 45;
+  config->call_grace_s = 60;
+  config->turn_ttl_s = 24 * 3600;
   return config;
 }
 
@@ -43,6 +46,9 @@ confab_config_free (ConfabConfig *config)
   g_free (config->listen_host);
   g_free (config->tls_certificate);
   g_free (config->tls_key);
+  g_strfreev (config->stun_urls);
+  g_strfreev (config->turn_urls);
+  g_free (config->turn_secret);
   g_strfreev (config->metrics_allow);
   g_free (config);
 }
@@ -142,6 +148,20 @@ read_string (GKeyFile    *kf,
   return TRUE;
 }
 
+static void
+read_list (GKeyFile    *kf,
+           const char  *group,
+           const char  *key,
+           char      ***field)
+{
+  char **value = g_key_file_get_string_list (kf, group, key, NULL, NULL);
+
+  if (value == NULL)
+    return;
+  g_strfreev (*field);
+  *field = value;
+}
+
 gboolean
 confab_config_load_file (ConfabConfig  *config,
                          const char    *path,
@@ -197,10 +217,23 @@ confab_config_load_file (ConfabConfig  *config,
 
   READ_UINT ("storage", "event_retention_days", 1, 36500, event_retention_days);
 
+  READ_UINT ("calls", "ring_timeout_s", 1, 600, ring_timeout_s);
+  READ_UINT ("calls", "grace_s", 1, 3600, call_grace_s);
+  READ_UINT ("calls", "turn_ttl_s", 60, 30 * 24 * 3600, turn_ttl_s);
+  read_list (kf, "calls", "stun", &config->stun_urls);
+  read_list (kf, "calls", "turn", &config->turn_urls);
+  read_string (kf, "calls", "turn_secret", &config->turn_secret);
+
   if (g_key_file_has_key (kf, "metrics", "allow", NULL))
     {
       g_strfreev (config->metrics_allow);
       config->metrics_allow = g_key_file_get_string_list (kf, "metrics", "allow", NULL, NULL);
+    }
+  if (config->turn_urls != NULL && config->turn_secret == NULL)
+    {
+      g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           "[calls] turn needs turn_secret");
+      return FALSE;
     }
 
   return TRUE;

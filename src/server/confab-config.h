@@ -41,6 +41,13 @@ typedef struct
 
   guint               event_retention_days;
 
+  guint               ring_timeout_s;
+  guint               call_grace_s;      /* a call outlives its parties' signalling this long */
+  char              **stun_urls;
+  char              **turn_urls;
+  char               *turn_secret;
+  guint               turn_ttl_s;
+
   char              **metrics_allow;     /* addresses allowed to read /metrics besides loopback */
 } ConfabConfig;
 

@@ -278,7 +278,9 @@ answer_hello (ConfabConnection *self,
   json_object_set_string_member (result, "device_id", self->device_id);
   json_object_set_int_member (result, "last_seq", last_seq);
   json_object_set_object_member (result, "server", server);
-  json_object_set_array_member (result, "ice_servers", json_array_new ());
+  json_object_set_array_member (result, "ice_servers",
+                                confab_calls_ice_servers (confab_server_get_calls (self->server),
+                                                          self->username));
   confab_connection_respond_ok (self, replay->id, result);
   g_clear_pointer (&replay->id, g_free);
 }

@@ -140,6 +140,73 @@ confab_router_send_to_user (ConfabRouter     *self,
     }
 }
 
+/**
+ * confab_router_send_to_user_but_device:
+ * @except_device: (nullable): a device to leave out
+ *
+ * Sends @frame to every connection of @username but those of @except_device; the other devices
+ * of someone who answered a call stop ringing this way.
+ */
+void
+confab_router_send_to_user_but_device (ConfabRouter *self,
+                                       const char   *username,
+                                       const char   *except_device,
+                                       GBytes       *frame)
+{
+  GPtrArray *list = g_hash_table_lookup (self->by_user, username);
+
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    {
+      ConfabConnection *connection = g_ptr_array_index (list, i);
+
+      if (except_device == NULL
+          || g_strcmp0 (confab_connection_get_device_id (connection), except_device) != 0)
+        confab_connection_deliver (connection, 0, frame);
+    }
+}
+
+/**
+ * confab_router_send_to_device:
+ *
+ * Sends @frame to every connection of one device (a device normally has one).
+ *
+ * Returns: %TRUE if the device had a connection
+ */
+gboolean
+confab_router_send_to_device (ConfabRouter *self,
+                              const char   *username,
+                              const char   *device_id,
+                              GBytes       *frame)
+{
+  GPtrArray *list = g_hash_table_lookup (self->by_user, username);
+  gboolean sent = FALSE;
+
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    {
+      ConfabConnection *connection = g_ptr_array_index (list, i);
+
+      if (g_strcmp0 (confab_connection_get_device_id (connection), device_id) == 0)
+        {
+          confab_connection_deliver (connection, 0, frame);
+          sent = TRUE;
+        }
+    }
+  return sent;
+}
+
+gboolean
+confab_router_device_online (ConfabRouter *self,
+                             const char   *username,
+                             const char   *device_id)
+{
+  GPtrArray *list = g_hash_table_lookup (self->by_user, username);
+
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    if (g_strcmp0 (confab_connection_get_device_id (g_ptr_array_index (list, i)), device_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 void
 confab_router_deliver (ConfabRouter     *self,
                        ConfabStoreEvent *event,

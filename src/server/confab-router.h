@@ -27,6 +27,17 @@ void          confab_router_send_to_user    (ConfabRouter      *self,
                                              const char        *username,
                                              GBytes            *frame,
                                              ConfabConnection  *except);
+void          confab_router_send_to_user_but_device (ConfabRouter *self,
+                                                     const char   *username,
+                                                     const char   *except_device,
+                                                     GBytes       *frame);
+gboolean      confab_router_send_to_device  (ConfabRouter      *self,
+                                             const char        *username,
+                                             const char        *device_id,
+                                             GBytes            *frame);
+gboolean      confab_router_device_online   (ConfabRouter      *self,
+                                             const char        *username,
+                                             const char        *device_id);
 void          confab_router_close_device    (ConfabRouter      *self,
                                              const char        *device_id,
                                              gushort            code,

@@ -31,6 +31,7 @@ struct _ConfabServer
   ConfabAuth      *auth;
   ConfabRouter    *router;
   ConfabPresence  *presence;
+  ConfabCalls     *calls;
   SoupServer      *soup;
   GTlsCertificate *certificate;
   char            *url;
@@ -633,9 +634,13 @@ confab_server_connection_closed (ConfabServer     *self,
                                  ConfabConnection *connection)
 {
   const char *username = confab_connection_get_username (connection);
+  const char *device_id = confab_connection_get_device_id (connection);
 
   if (username != NULL && confab_router_remove (self->router, connection))
     confab_presence_disconnected (self->presence, username);
+  if (username != NULL && self->calls != NULL
+      && !confab_router_device_online (self->router, username, device_id))
+    confab_calls_device_gone (self->calls, username, device_id);
   g_hash_table_remove (self->connections, connection);
 }
 
@@ -719,6 +724,12 @@ confab_server_get_presence (ConfabServer *self)
   return self->presence;
 }
 
+ConfabCalls *
+confab_server_get_calls (ConfabServer *self)
+{
+  return self->calls;
+}
+
 const char *
 confab_server_get_url (ConfabServer *self)
 {
@@ -731,6 +742,7 @@ confab_server_dispose (GObject *object)
   ConfabServer *self = CONFAB_SERVER (object);
 
   confab_server_stop (self);
+  g_clear_object (&self->calls);
   g_clear_object (&self->presence);
   g_clear_object (&self->router);
   g_clear_object (&self->auth);
@@ -812,6 +824,7 @@ confab_server_new (ConfabConfig  *config,
                                 config->login_lockout_ms);
   self->router = confab_router_new ();
   self->presence = confab_presence_new (self->store, self->router);
+  self->calls = confab_calls_new (self);
 
   self->soup = soup_server_new ("server-header", "confabd/" PACKAGE_VERSION,
                                 "tls-certificate", self->certificate,

@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "confab-auth.h"
+#include "confab-calls.h"
 #include "confab-config.h"
 #include "confab-connection.h"
 #include "confab-presence.h"
@@ -26,6 +27,7 @@ ConfabStore        *confab_server_get_store          (ConfabServer      *self);
 ConfabAuth         *confab_server_get_auth           (ConfabServer      *self);
 ConfabRouter       *confab_server_get_router         (ConfabServer      *self);
 ConfabPresence     *confab_server_get_presence       (ConfabServer      *self);
+ConfabCalls        *confab_server_get_calls          (ConfabServer      *self);
 JsonObject         *confab_server_describe           (ConfabServer      *self);
 gboolean            confab_server_take_send_token    (ConfabServer      *self,
                                                       const char        *username,

@@ -179,6 +179,16 @@ void confab_store_last_seen_set_async    (ConfabStore         *self,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
 
+/* result {}; @user blocks (@blocked TRUE) or unblocks @target. A blocked user can't DM @user.
+ * not_found if @target does not exist; invalid if @target is @user. */
+void confab_store_block_set_async        (ConfabStore         *self,
+                                          const char          *user,
+                                          const char          *target,
+                                          gboolean             blocked,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+
 /* --- Messaging ------------------------------------------------------------------------------ */
 
 /* result {msg}; durable event message {msg} to every participant of @conv (the sender's own
@@ -260,6 +270,30 @@ void confab_store_search_async           (ConfabStore         *self,
                                           const char          *query,
                                           const char          *conv,
                                           guint                limit,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+
+/* --- Server-made records ------------------------------------------------------------------- */
+
+/* result {}; one durable event @name with @data (an object) to @users. For events the server
+ * makes itself, such as call_missed. */
+void confab_store_event_add_async        (ConfabStore         *self,
+                                          const char          *name,
+                                          JsonObject          *data,
+                                          const char * const  *users,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+/* result {msg}; a message of kind "call" from @caller in the DM of @caller and @callee, with
+ * body "" and `call: @call` ({call_id, media {audio, video}, result ("answered", "missed",
+ * "declined", "busy"), duration_ms}); durable event message {msg} to both. Idempotent on
+ * @call_id: its client_msg_id is "call:<call_id>". */
+void confab_store_call_record_async      (ConfabStore         *self,
+                                          const char          *caller,
+                                          const char          *callee,
+                                          const char          *call_id,
+                                          JsonObject          *call,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
