@@ -120,6 +120,8 @@ main (int   argc,
   textdomain (GETTEXT_PACKAGE);
 
   confab_test_init (&argc, &argv);
+  /* A tool, not a test: criticals are reported but do not stop the screenshots. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
   out_dir = g_getenv ("CONFAB_SCREENSHOT_DIR");
   suffix = g_getenv ("CONFAB_SCREENSHOT_SUFFIX");
   if (out_dir == NULL)
