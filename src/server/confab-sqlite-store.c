@@ -1,0 +1,2692 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-sqlite-store"
+
+#include "config.h"
+
+#include "confab-sqlite-store.h"
+#include "confab-store-private.h"
+#include "confab-error.h"
+#include "confab-frame.h"
+#include "confab-limits.h"
+#include "confab-validate.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+/* Ops the worker takes at once into one transaction. */
+#define MAX_BATCH                 512
+/* How long the worker waits for work before it does its chores (acks, pruning). */
+#define IDLE_TIMEOUT_USEC         (G_USEC_PER_SEC / 2)
+#define PRUNE_INTERVAL_MS         (10 * 60 * 1000)
+#define EVENTS_DEFAULT_LIMIT      500
+#define EVENTS_MAX_LIMIT          5000
+#define SEARCH_MAX_TERMS          16
+
+#define CONFAB_STORE_OP_PRUNE ((ConfabStoreOpKind) CONFAB_STORE_OP_PRIVATE)
+
+struct _ConfabSqliteStore
+{
+  GObject       parent_instance;
+
+  char         *path;
+  sqlite3      *db;
+  GThread      *thread;
+  GAsyncQueue  *queue;          /* of GTask; closed is guarded by its lock */
+  gboolean      closed;
+  gint          retention_days; /* atomic */
+  gint          user_event_cap; /* atomic */
+
+  /* Owned by the worker thread once it runs. */
+  GHashTable   *stmts;          /* SQL text (by address) → sqlite3_stmt */
+  GHashTable   *known_convs;    /* conversations whose rows are committed */
+  GPtrArray    *new_convs;      /* conversations created by the batch in progress */
+  GHashTable   *pending_acks;   /* device_id → gint64 * */
+  gint64        last_seq;
+  gboolean      fts_dirty;      /* the batch queued changes for the search index */
+  char         *sql_error;      /* first SQL failure of the op in progress */
+  gint64        last_prune;
+};
+
+typedef struct
+{
+  GTask            *task;
+  ConfabStoreReply *reply;
+  GError           *error;
+} Outcome;
+
+static void confab_store_iface_init (ConfabStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_STORE, confab_store_iface_init))
+
+/* Pushed last into the queue by close (). */
+static int stop_marker;
+
+/* Each migration runs in its own transaction and moves PRAGMA user_version one step up. */
+static const char * const migrations[] = {
+  /* 1: the initial schema. */
+  "CREATE TABLE users ("
+  "  username       TEXT PRIMARY KEY,"
+  "  password_hash  TEXT NOT NULL,"
+  "  display_name   TEXT,"
+  "  email          TEXT,"
+  "  phone          TEXT,"
+  "  department     TEXT,"
+  "  title          TEXT,"
+  "  location       TEXT,"
+  "  avatar_file_id TEXT,"
+  "  role           TEXT NOT NULL DEFAULT 'user',"
+  "  bot            INTEGER NOT NULL DEFAULT 0,"
+  "  disabled       INTEGER NOT NULL DEFAULT 0,"
+  "  created_ts     INTEGER NOT NULL,"
+  "  last_seen_ts   INTEGER,"
+  "  events_floor   INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE TABLE devices ("
+  "  device_id    TEXT PRIMARY KEY,"
+  "  username     TEXT NOT NULL REFERENCES users (username),"
+  "  name         TEXT NOT NULL,"
+  "  token_hash   TEXT UNIQUE,"
+  "  created_ts   INTEGER NOT NULL,"
+  "  last_seen_ts INTEGER,"
+  "  revoked      INTEGER NOT NULL DEFAULT 0,"
+  "  acked_seq    INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX devices_by_user ON devices (username);"
+  "CREATE TABLE conversations ("
+  "  conv             TEXT PRIMARY KEY,"
+  "  kind             TEXT NOT NULL CHECK (kind IN ('dm', 'room')),"
+  "  created_ts       INTEGER NOT NULL,"
+  "  last_msg_id      INTEGER,"
+  "  last_activity_ts INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX conversations_by_activity ON conversations (last_activity_ts);"
+  "CREATE TABLE conv_members ("
+  "  conv      TEXT NOT NULL REFERENCES conversations (conv),"
+  "  username  TEXT NOT NULL REFERENCES users (username),"
+  "  role      TEXT NOT NULL DEFAULT 'member',"
+  "  last_read INTEGER NOT NULL DEFAULT 0,"
+  "  unread    INTEGER NOT NULL DEFAULT 0,"
+  "  joined_ts INTEGER NOT NULL,"
+  "  PRIMARY KEY (conv, username)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX conv_members_by_user ON conv_members (username, conv);"
+  "CREATE TABLE rooms ("
+  "  room_id    TEXT PRIMARY KEY,"
+  "  name       TEXT NOT NULL,"
+  "  topic      TEXT NOT NULL DEFAULT '',"
+  "  visibility TEXT NOT NULL DEFAULT 'private' CHECK (visibility IN ('public', 'private')),"
+  "  owner      TEXT REFERENCES users (username),"
+  "  created_ts INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE room_invites ("
+  "  room_id  TEXT NOT NULL REFERENCES rooms (room_id),"
+  "  username TEXT NOT NULL REFERENCES users (username),"
+  "  inviter  TEXT NOT NULL,"
+  "  ts       INTEGER NOT NULL,"
+  "  PRIMARY KEY (room_id, username)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE messages ("
+  "  id            INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  conv          TEXT NOT NULL REFERENCES conversations (conv),"
+  "  sender        TEXT NOT NULL REFERENCES users (username),"
+  "  ts            INTEGER NOT NULL,"
+  "  client_msg_id TEXT NOT NULL,"
+  "  kind          TEXT NOT NULL DEFAULT 'text',"
+  "  body          TEXT NOT NULL,"
+  "  format        TEXT NOT NULL DEFAULT 'plain',"
+  "  reply_to      INTEGER,"
+  "  attachments   TEXT,"
+  "  edited_ts     INTEGER,"
+  "  deleted       INTEGER NOT NULL DEFAULT 0,"
+  "  call          TEXT,"
+  "  UNIQUE (sender, client_msg_id)"
+  ");"
+  "CREATE INDEX messages_by_conv ON messages (conv, id);"
+  "CREATE TABLE reactions ("
+  "  msg_id   INTEGER NOT NULL REFERENCES messages (id),"
+  "  username TEXT NOT NULL,"
+  "  emoji    TEXT NOT NULL,"
+  "  ts       INTEGER NOT NULL,"
+  "  UNIQUE (msg_id, emoji, username)"
+  ");"
+  /* The index holds only the words: bodies stay in messages (external content), and positions
+   * are left out (detail=none) because search is by words, not phrases. */
+  "CREATE VIRTUAL TABLE messages_fts USING fts5 ("
+  "  body, content = 'messages', content_rowid = 'id', detail = none"
+  ");"
+  "CREATE TABLE events ("
+  "  seq   INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  name  TEXT NOT NULL,"
+  "  frame TEXT NOT NULL,"
+  "  ts    INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE inbox ("
+  "  username TEXT NOT NULL,"
+  "  seq      INTEGER NOT NULL,"
+  "  PRIMARY KEY (username, seq)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE blocks ("
+  "  blocker TEXT NOT NULL REFERENCES users (username),"
+  "  blocked TEXT NOT NULL REFERENCES users (username),"
+  "  ts      INTEGER NOT NULL,"
+  "  PRIMARY KEY (blocker, blocked)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE contacts ("
+  "  owner   TEXT NOT NULL REFERENCES users (username),"
+  "  contact TEXT NOT NULL REFERENCES users (username),"
+  "  state   TEXT NOT NULL CHECK (state IN ('pending_out', 'pending_in', 'accepted')),"
+  "  grp     TEXT NOT NULL DEFAULT '',"
+  "  message TEXT,"
+  "  ts      INTEGER NOT NULL,"
+  "  PRIMARY KEY (owner, contact)"
+  ") WITHOUT ROWID;",
+};
+
+#define USER_COLUMNS \
+  "username, display_name, email, phone, department, title, location, avatar_file_id, role, bot"
+#define USER_COLUMNS_U \
+  "u.username, u.display_name, u.email, u.phone, u.department, u.title, u.location, " \
+  "u.avatar_file_id, u.role, u.bot"
+#define MESSAGE_COLUMNS \
+  "id, conv, sender, ts, client_msg_id, kind, body, format, reply_to, attachments, edited_ts, " \
+  "deleted, call"
+#define MESSAGE_COLUMNS_M \
+  "m.id, m.conv, m.sender, m.ts, m.client_msg_id, m.kind, m.body, m.format, m.reply_to, " \
+  "m.attachments, m.edited_ts, m.deleted, m.call"
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static gboolean
+op_is_write (ConfabStoreOpKind kind)
+{
+  switch ((int) kind)
+    {
+    case CONFAB_STORE_OP_CREDENTIALS_GET:
+    case CONFAB_STORE_OP_DEVICES_LIST:
+    case CONFAB_STORE_OP_PROFILE_GET:
+    case CONFAB_STORE_OP_PEERS:
+    case CONFAB_STORE_OP_LAST_SEEN_GET:
+    case CONFAB_STORE_OP_HISTORY:
+    case CONFAB_STORE_OP_CONVERSATIONS:
+    case CONFAB_STORE_OP_SEARCH:
+    case CONFAB_STORE_OP_EVENTS_SINCE:
+    case CONFAB_STORE_OP_ACK:
+      return FALSE;
+    default:
+      return TRUE;
+    }
+}
+
+/* --- SQL helpers ------------------------------------------------------------------------------
+ *
+ * SQL failures are rare and always fatal to the op, so the helpers do not return them: the
+ * first one is kept in self->sql_error, and the batch turns the op into an `internal` error. */
+
+static void
+sql_fail (ConfabSqliteStore *self)
+{
+  if (self->sql_error == NULL)
+    self->sql_error = g_strdup (sqlite3_errmsg (self->db));
+}
+
+static sqlite3_stmt *
+stmt_get (ConfabSqliteStore *self,
+          const char        *sql)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->stmts, sql);
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      sql_fail (self);
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  g_hash_table_insert (self->stmts, (gpointer) sql, stmt);
+  return stmt;
+}
+
+/* @types has one letter per parameter: 's' a string (NULL binds NULL), 'i' a gint64, 'd' an
+ * int, 'z' a gint64 where 0 binds NULL. */
+static sqlite3_stmt *
+stmt_bindv (ConfabSqliteStore *self,
+            const char        *sql,
+            const char        *types,
+            va_list            args)
+{
+  sqlite3_stmt *stmt = stmt_get (self, sql);
+
+  if (stmt == NULL)
+    return NULL;
+
+  for (int i = 0; types[i] != '\0'; i++)
+    {
+      int rc = SQLITE_OK;
+
+      switch (types[i])
+        {
+        case 's':
+          {
+            const char *s = va_arg (args, const char *);
+
+            if (s != NULL)
+              rc = sqlite3_bind_text (stmt, i + 1, s, -1, SQLITE_TRANSIENT);
+            else
+              rc = sqlite3_bind_null (stmt, i + 1);
+          }
+          break;
+        case 'i':
+          rc = sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
+          break;
+        case 'd':
+          rc = sqlite3_bind_int (stmt, i + 1, va_arg (args, int));
+          break;
+        case 'z':
+          {
+            gint64 v = va_arg (args, gint64);
+
+            if (v != 0)
+              rc = sqlite3_bind_int64 (stmt, i + 1, v);
+            else
+              rc = sqlite3_bind_null (stmt, i + 1);
+          }
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      if (rc != SQLITE_OK)
+        sql_fail (self);
+    }
+  return stmt;
+}
+
+static sqlite3_stmt *
+query (ConfabSqliteStore *self,
+       const char        *sql,
+       const char        *types,
+       ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+
+  va_start (args, types);
+  stmt = stmt_bindv (self, sql, types, args);
+  va_end (args);
+  return stmt;
+}
+
+/* Returns SQLITE_ROW or SQLITE_DONE (also after a failure, which it records). */
+static int
+step (ConfabSqliteStore *self,
+      sqlite3_stmt      *stmt)
+{
+  int rc;
+
+  if (stmt == NULL)
+    return SQLITE_DONE;
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return rc;
+  if (rc != SQLITE_DONE)
+    sql_fail (self);
+  sqlite3_reset (stmt);
+  return SQLITE_DONE;
+}
+
+/* Runs a statement that returns no rows; returns the number of rows it changed. */
+static int
+run (ConfabSqliteStore *self,
+     const char        *sql,
+     const char        *types,
+     ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  int rc;
+
+  va_start (args, types);
+  stmt = stmt_bindv (self, sql, types, args);
+  va_end (args);
+
+  if (stmt == NULL)
+    return 0;
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      sql_fail (self);
+      return 0;
+    }
+  return sqlite3_changes (self->db);
+}
+
+/* The first column of the first row as an integer, or @fallback without a row or for NULL. */
+static gint64
+query_int (ConfabSqliteStore *self,
+           gint64             fallback,
+           const char        *sql,
+           const char        *types,
+           ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  gint64 value = fallback;
+
+  va_start (args, types);
+  stmt = stmt_bindv (self, sql, types, args);
+  va_end (args);
+
+  if (step (self, stmt) == SQLITE_ROW)
+    {
+      if (sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+        value = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  return value;
+}
+
+static char *
+query_text (ConfabSqliteStore *self,
+            const char        *sql,
+            const char        *types,
+            ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  char *value = NULL;
+
+  va_start (args, types);
+  stmt = stmt_bindv (self, sql, types, args);
+  va_end (args);
+
+  if (step (self, stmt) == SQLITE_ROW)
+    {
+      value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+    }
+  return value;
+}
+
+static const char *
+col_text (sqlite3_stmt *stmt,
+          int           col)
+{
+  return (const char *) sqlite3_column_text (stmt, col);
+}
+
+static gboolean
+col_is_null (sqlite3_stmt *stmt,
+             int           col)
+{
+  return sqlite3_column_type (stmt, col) == SQLITE_NULL;
+}
+
+static gboolean
+exec_script (sqlite3     *db,
+             const char  *sql,
+             GError     **error)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "SQLite: %s",
+                   message != NULL ? message : sqlite3_errmsg (db));
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- JSON of the protocol --------------------------------------------------------------------- */
+
+static void
+set_error (GError              **error,
+           ConfabProtocolError   code,
+           const char           *message)
+{
+  g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, code, message);
+}
+
+/* A User from the USER_COLUMNS starting at @col. */
+static JsonObject *
+user_from_row (sqlite3_stmt *stmt,
+               int           col)
+{
+  static const char * const optional[] = {
+    "email", "phone", "department", "title", "location", "avatar_file_id",
+  };
+  JsonObject *user = json_object_new ();
+  const char *username = col_text (stmt, col);
+  const char *display_name = col_text (stmt, col + 1);
+
+  json_object_set_string_member (user, "username", username);
+  json_object_set_string_member (user, "display_name",
+                                 display_name != NULL && *display_name != '\0' ? display_name
+                                                                               : username);
+  for (guint i = 0; i < G_N_ELEMENTS (optional); i++)
+    {
+      const char *value = col_text (stmt, col + 2 + i);
+
+      if (value != NULL && *value != '\0')
+        json_object_set_string_member (user, optional[i], value);
+    }
+  json_object_set_string_member (user, "role", col_text (stmt, col + 8));
+  if (sqlite3_column_int (stmt, col + 9))
+    json_object_set_boolean_member (user, "bot", TRUE);
+  return user;
+}
+
+static JsonObject *
+load_user (ConfabSqliteStore *self,
+           const char        *username)
+{
+  sqlite3_stmt *stmt;
+  JsonObject *user = NULL;
+
+  stmt = query (self, "SELECT " USER_COLUMNS " FROM users WHERE username = ?", "s", username);
+  if (step (self, stmt) == SQLITE_ROW)
+    {
+      user = user_from_row (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  return user;
+}
+
+/* Reactions in order of first use: [{emoji, users}]; NULL if there are none. */
+static JsonArray *
+load_reactions (ConfabSqliteStore *self,
+                gint64             msg_id)
+{
+  sqlite3_stmt *stmt;
+  JsonArray *reactions = NULL;
+
+  stmt = query (self, "SELECT emoji, username FROM reactions WHERE msg_id = ? ORDER BY rowid",
+                "i", msg_id);
+  while (step (self, stmt) == SQLITE_ROW)
+    {
+      const char *emoji = col_text (stmt, 0);
+      JsonArray *users = NULL;
+
+      if (reactions == NULL)
+        reactions = json_array_new ();
+      for (guint i = 0; i < json_array_get_length (reactions); i++)
+        {
+          JsonObject *item = json_array_get_object_element (reactions, i);
+
+          if (g_str_equal (json_object_get_string_member (item, "emoji"), emoji))
+            {
+              users = json_object_get_array_member (item, "users");
+              break;
+            }
+        }
+      if (users == NULL)
+        {
+          JsonObject *item = json_object_new ();
+
+          users = json_array_new ();
+          json_object_set_string_member (item, "emoji", emoji);
+          json_object_set_array_member (item, "users", users);
+          json_array_add_object_element (reactions, item);
+        }
+      json_array_add_string_element (users, col_text (stmt, 1));
+    }
+  return reactions;
+}
+
+/* Sets @member of @msg to the JSON @text holds, if it is an array or an object. */
+static void
+set_json_member (JsonObject *msg,
+                 const char *member,
+                 const char *text)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (text == NULL)
+    return;
+  node = json_from_string (text, NULL);
+  if (node != NULL && (JSON_NODE_HOLDS_ARRAY (node) || JSON_NODE_HOLDS_OBJECT (node)))
+    json_object_set_member (msg, member, g_steal_pointer (&node));
+}
+
+/* A Message from the MESSAGE_COLUMNS of @stmt. */
+static JsonObject *
+message_from_row (ConfabSqliteStore *self,
+                  sqlite3_stmt      *stmt)
+{
+  JsonObject *msg = json_object_new ();
+  gint64 id = sqlite3_column_int64 (stmt, 0);
+  gboolean deleted = sqlite3_column_int (stmt, 11) != 0;
+
+  json_object_set_int_member (msg, "id", id);
+  json_object_set_string_member (msg, "conv", col_text (stmt, 1));
+  json_object_set_string_member (msg, "from", col_text (stmt, 2));
+  json_object_set_int_member (msg, "ts", sqlite3_column_int64 (stmt, 3));
+  json_object_set_string_member (msg, "client_msg_id", col_text (stmt, 4));
+  json_object_set_string_member (msg, "kind", col_text (stmt, 5));
+  json_object_set_string_member (msg, "body", deleted ? "" : col_text (stmt, 6));
+  json_object_set_string_member (msg, "format", col_text (stmt, 7));
+  if (!col_is_null (stmt, 8) && sqlite3_column_int64 (stmt, 8) > 0)
+    json_object_set_int_member (msg, "reply_to", sqlite3_column_int64 (stmt, 8));
+  if (!col_is_null (stmt, 10))
+    json_object_set_int_member (msg, "edited_ts", sqlite3_column_int64 (stmt, 10));
+  if (deleted)
+    {
+      json_object_set_boolean_member (msg, "deleted", TRUE);
+    }
+  else
+    {
+      JsonArray *reactions;
+
+      set_json_member (msg, "attachments", col_text (stmt, 9));
+      set_json_member (msg, "call", col_text (stmt, 12));
+      reactions = load_reactions (self, id);
+      if (reactions != NULL)
+        json_object_set_array_member (msg, "reactions", reactions);
+    }
+  return msg;
+}
+
+static JsonObject *
+load_message (ConfabSqliteStore *self,
+              gint64             msg_id)
+{
+  sqlite3_stmt *stmt;
+  JsonObject *msg = NULL;
+
+  stmt = query (self, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE id = ?", "i", msg_id);
+  if (step (self, stmt) == SQLITE_ROW)
+    {
+      msg = message_from_row (self, stmt);
+      sqlite3_reset (stmt);
+    }
+  return msg;
+}
+
+static const char *
+format_to_string (ConfabMessageFormat format)
+{
+  return format == CONFAB_MESSAGE_FORMAT_MARKDOWN ? "markdown" : "plain";
+}
+
+/* --- Conversations and events ------------------------------------------------------------- */
+
+/* Checks that @user takes part in @conv: for a DM the conv id itself decides, for a room the
+ * membership. On success, @role (if not NULL) gets the room role ("member" for a DM). */
+static gboolean
+check_participant (ConfabSqliteStore  *self,
+                   const char         *conv,
+                   const char         *user,
+                   ConfabConvKind     *kind_out,
+                   char              **role,
+                   GError            **error)
+{
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  ConfabConvKind kind = confab_conv_parse (conv, &a, &b);
+
+  if (kind_out != NULL)
+    *kind_out = kind;
+
+  if (kind == CONFAB_CONV_DM)
+    {
+      if (!g_str_equal (user, a) && !g_str_equal (user, b))
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "not a participant of this conversation");
+          return FALSE;
+        }
+      if (role != NULL)
+        *role = g_strdup ("member");
+      return TRUE;
+    }
+
+  if (kind == CONFAB_CONV_ROOM)
+    {
+      char *r = query_text (self, "SELECT role FROM conv_members WHERE conv = ? AND username = ?",
+                            "ss", conv, user);
+
+      if (r == NULL)
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "not a member of this room");
+          return FALSE;
+        }
+      if (role != NULL)
+        *role = r;
+      else
+        g_free (r);
+      return TRUE;
+    }
+
+  set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "malformed conversation id");
+  return FALSE;
+}
+
+/* Everyone taking part in @conv. */
+static GStrv
+conv_participants (ConfabSqliteStore *self,
+                   const char        *conv)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+
+  if (confab_conv_parse (conv, &a, &b) == CONFAB_CONV_DM)
+    {
+      g_strv_builder_add (builder, a);
+      g_strv_builder_add (builder, b);
+    }
+  else
+    {
+      sqlite3_stmt *stmt = query (self, "SELECT username FROM conv_members WHERE conv = ?",
+                                  "s", conv);
+
+      while (step (self, stmt) == SQLITE_ROW)
+        g_strv_builder_add (builder, col_text (stmt, 0));
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* Creates the rows of a DM the first time someone writes in it. */
+static void
+ensure_dm (ConfabSqliteStore *self,
+           const char        *conv,
+           const char        *a,
+           const char        *b,
+           gint64             ts)
+{
+  if (g_hash_table_contains (self->known_convs, conv))
+    return;
+
+  run (self,
+       "INSERT INTO conversations (conv, kind, created_ts, last_activity_ts)"
+       " VALUES (?1, 'dm', ?2, ?2) ON CONFLICT DO NOTHING",
+       "si", conv, ts);
+  run (self,
+       "INSERT INTO conv_members (conv, username, joined_ts) VALUES (?1, ?2, ?4), (?1, ?3, ?4)"
+       " ON CONFLICT DO NOTHING",
+       "sssi", conv, a, b, ts);
+  g_ptr_array_add (self->new_convs, g_strdup (conv));
+}
+
+/* Stores a durable event for @users and adds it to @reply. */
+static void
+emit_event (ConfabSqliteStore  *self,
+            ConfabStoreReply   *reply,
+            const char         *name,
+            JsonObject         *data,
+            const char * const *users)
+{
+  gint64 seq = ++self->last_seq;
+  g_autoptr(GBytes) bytes = NULL;
+  ConfabStoreEvent *event;
+  gsize length;
+  char *frame;
+
+  frame = confab_frame_event (name, seq, data, &length);
+  run (self, "INSERT INTO events (seq, name, frame, ts) VALUES (?, ?, ?, ?)",
+       "issi", seq, name, frame, now_ms ());
+  for (guint i = 0; users[i] != NULL; i++)
+    {
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < i && !seen; j++)
+        seen = g_str_equal (users[i], users[j]);
+      if (!seen)
+        run (self, "INSERT INTO inbox (username, seq) VALUES (?, ?)", "si", users[i], seq);
+    }
+
+  bytes = g_bytes_new_take (frame, length);
+  event = g_new0 (ConfabStoreEvent, 1);
+  event->seq = seq;
+  event->name = g_strdup (name);
+  event->users = g_strdupv ((char **) users);
+  event->frame = g_steal_pointer (&bytes);
+  g_ptr_array_add (reply->events, event);
+}
+
+/* Search index changes wait in two temporary tables until the end of the batch: FTS5 writes
+ * out its pending terms at every statement savepoint of a transaction it takes part in, so
+ * indexing message by message would cost a new index segment per message. The temporary
+ * tables follow savepoints and rollbacks like everything else. */
+static void
+fts_index (ConfabSqliteStore *self,
+           gint64             id,
+           const char        *body)
+{
+  run (self, "INSERT INTO temp.fts_add (id, body) VALUES (?, ?)", "is", id, body);
+  self->fts_dirty = TRUE;
+}
+
+/* @old_body is what the index holds for @id as of the last commit. */
+static void
+fts_reindex (ConfabSqliteStore *self,
+             gint64             id,
+             const char        *old_body,
+             const char        *new_body)
+{
+  if (run (self, "UPDATE temp.fts_add SET body = ? WHERE id = ?", "si", new_body, id) == 0)
+    {
+      run (self, "INSERT INTO temp.fts_del (id, body) VALUES (?, ?) ON CONFLICT DO NOTHING",
+           "is", id, old_body);
+      run (self, "INSERT INTO temp.fts_add (id, body) VALUES (?, ?)", "is", id, new_body);
+    }
+  self->fts_dirty = TRUE;
+}
+
+static void
+fts_flush (ConfabSqliteStore *self)
+{
+  if (!self->fts_dirty)
+    return;
+  run (self,
+       "INSERT INTO messages_fts (messages_fts, rowid, body)"
+       " SELECT 'delete', id, body FROM temp.fts_del ORDER BY id",
+       "");
+  run (self,
+       "INSERT INTO messages_fts (rowid, body) SELECT id, body FROM temp.fts_add ORDER BY id",
+       "");
+  run (self, "DELETE FROM temp.fts_del", "");
+  run (self, "DELETE FROM temp.fts_add", "");
+  self->fts_dirty = FALSE;
+}
+
+/* --- Accounts and devices ----------------------------------------------------------------- */
+
+static ConfabStoreReply *
+op_user_create (ConfabSqliteStore  *self,
+                ConfabStoreOp      *op,
+                GError            **error)
+{
+  JsonObject *result;
+
+  if (!confab_username_is_valid (op->user))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "invalid username");
+      return NULL;
+    }
+
+  if (run (self,
+           "INSERT INTO users (username, password_hash, display_name, email, role, created_ts)"
+           " VALUES (?1, ?2, nullif (?3, ''), nullif (?4, ''),"
+           "  CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'user' ELSE 'admin' END, ?5)"
+           " ON CONFLICT (username) DO NOTHING",
+           "ssssi", op->user, op->password_hash, op->display_name, op->email, now_ms ()) == 0)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "this username is taken");
+      return NULL;
+    }
+
+  result = json_object_new ();
+  json_object_set_object_member (result, "user", load_user (self, op->user));
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+op_credentials_get (ConfabSqliteStore  *self,
+                    ConfabStoreOp      *op,
+                    GError            **error)
+{
+  sqlite3_stmt *stmt;
+  JsonObject *result;
+
+  stmt = query (self,
+                "SELECT " USER_COLUMNS ", password_hash, disabled FROM users WHERE username = ?",
+                "s", op->user);
+  if (step (self, stmt) != SQLITE_ROW)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  result = json_object_new ();
+  json_object_set_object_member (result, "user", user_from_row (stmt, 0));
+  json_object_set_string_member (result, "password_hash", col_text (stmt, 10));
+  json_object_set_boolean_member (result, "disabled", sqlite3_column_int (stmt, 11) != 0);
+  sqlite3_reset (stmt);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+op_device_create (ConfabSqliteStore  *self,
+                  ConfabStoreOp      *op,
+                  GError            **error)
+{
+  g_autofree char *device_id = g_uuid_string_random ();
+  JsonObject *user = load_user (self, op->user);
+  JsonObject *result;
+
+  if (user == NULL)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  run (self,
+       "INSERT INTO devices (device_id, username, name, token_hash, created_ts, last_seen_ts)"
+       " VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+       "ssssi", device_id, op->user, op->device_name, op->token_hash, now_ms ());
+
+  result = json_object_new ();
+  json_object_set_string_member (result, "device_id", device_id);
+  json_object_set_object_member (result, "user", user);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+op_session_lookup (ConfabSqliteStore  *self,
+                   ConfabStoreOp      *op,
+                   GError            **error)
+{
+  g_autofree char *device_id = NULL;
+  sqlite3_stmt *stmt;
+  JsonObject *result;
+  JsonObject *user;
+
+  stmt = query (self,
+                "SELECT d.device_id, u.disabled, " USER_COLUMNS_U " FROM devices d"
+                " JOIN users u ON u.username = d.username"
+                " WHERE d.token_hash = ? AND d.revoked = 0",
+                "s", op->token_hash);
+  if (step (self, stmt) != SQLITE_ROW)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED, "invalid or revoked token");
+      return NULL;
+    }
+  if (sqlite3_column_int (stmt, 1) != 0)
+    {
+      sqlite3_reset (stmt);
+      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "this account is disabled");
+      return NULL;
+    }
+  device_id = g_strdup (col_text (stmt, 0));
+  user = user_from_row (stmt, 2);
+  sqlite3_reset (stmt);
+
+  run (self, "UPDATE devices SET last_seen_ts = ? WHERE device_id = ?", "is", now_ms (), device_id);
+
+  result = json_object_new ();
+  json_object_set_object_member (result, "user", user);
+  json_object_set_string_member (result, "device_id", device_id);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+op_devices_list (ConfabSqliteStore  *self,
+                 ConfabStoreOp      *op,
+                 GError            **error)
+{
+  JsonArray *devices = json_array_new ();
+  JsonObject *result = json_object_new ();
+  sqlite3_stmt *stmt;
+
+  stmt = query (self,
+                "SELECT device_id, name, created_ts, coalesce (last_seen_ts, created_ts)"
+                " FROM devices WHERE username = ? AND revoked = 0 ORDER BY created_ts, device_id",
+                "s", op->user);
+  while (step (self, stmt) == SQLITE_ROW)
+    {
+      JsonObject *device = json_object_new ();
+      const char *device_id = col_text (stmt, 0);
+
+      json_object_set_string_member (device, "device_id", device_id);
+      json_object_set_string_member (device, "name", col_text (stmt, 1));
+      json_object_set_int_member (device, "created_ts", sqlite3_column_int64 (stmt, 2));
+      json_object_set_int_member (device, "last_seen_ts", sqlite3_column_int64 (stmt, 3));
+      json_object_set_boolean_member (device, "current",
+                                      g_strcmp0 (device_id, op->device_id) == 0);
+      json_array_add_object_element (devices, device);
+    }
+
+  json_object_set_array_member (result, "devices", devices);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+op_device_revoke (ConfabSqliteStore  *self,
+                  ConfabStoreOp      *op,
+                  GError            **error)
+{
+  ConfabStoreReply *reply;
+
+  if (run (self,
+           "UPDATE devices SET revoked = 1, token_hash = NULL"
+           " WHERE device_id = ? AND username = ? AND revoked = 0",
+           "ss", op->device_id, op->user) == 0)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such device");
+      return NULL;
+    }
+
+  reply = confab_store_reply_new (NULL);
+  reply->revoked_devices = g_new0 (char *, 2);
+  reply->revoked_devices[0] = g_strdup (op->device_id);
+  return reply;
+}
+
+static ConfabStoreReply *
+op_password_set (ConfabSqliteStore  *self,
+                 ConfabStoreOp      *op,
+                 GError            **error)
+{
+  g_autoptr(GStrvBuilder) revoked = g_strv_builder_new ();
+  ConfabStoreReply *reply;
+  sqlite3_stmt *stmt;
+
+  if (run (self, "UPDATE users SET password_hash = ? WHERE username = ?",
+           "ss", op->password_hash, op->user) == 0)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  stmt = query (self,
+                "SELECT device_id FROM devices"
+                " WHERE username = ? AND revoked = 0 AND device_id IS NOT ?",
+                "ss", op->user, op->device_id);
+  while (step (self, stmt) == SQLITE_ROW)
+    g_strv_builder_add (revoked, col_text (stmt, 0));
+  run (self,
+       "UPDATE devices SET revoked = 1, token_hash = NULL"
+       " WHERE username = ? AND revoked = 0 AND device_id IS NOT ?",
+       "ss", op->user, op->device_id);
+
+  reply = confab_store_reply_new (NULL);
+  reply->revoked_devices = g_strv_builder_end (revoked);
+  return reply;
+}
+
+static ConfabStoreReply *
+op_profile_get (ConfabSqliteStore  *self,
+                ConfabStoreOp      *op,
+                GError            **error)
+{
+  JsonObject *user = load_user (self, op->user);
+  JsonObject *result;
+
+  if (user == NULL)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+  result = json_object_new ();
+  json_object_set_object_member (result, "user", user);
+  return confab_store_reply_new (result);
+}
+
+static GStrv
+peers_of (ConfabSqliteStore *self,
+          const char        *username)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  sqlite3_stmt *stmt;
+
+  stmt = query (self,
+                "SELECT DISTINCT o.username FROM conv_members m"
+                " JOIN conv_members o ON o.conv = m.conv"
+                " WHERE m.username = ?1 AND o.username != ?1 ORDER BY o.username",
+                "s", username);
+  while (step (self, stmt) == SQLITE_ROW)
+    g_strv_builder_add (builder, col_text (stmt, 0));
+  return g_strv_builder_end (builder);
+}
+
+static ConfabStoreReply *
+op_profile_update (ConfabSqliteStore  *self,
+                   ConfabStoreOp      *op,
+                   GError            **error)
+{
+  g_auto(GStrv) peers = NULL;
+  g_autoptr(GStrvBuilder) audience = g_strv_builder_new ();
+  g_auto(GStrv) users = NULL;
+  g_autoptr(JsonObject) data = json_object_new ();
+  ConfabStoreReply *reply;
+  JsonObject *result;
+  JsonObject *user;
+
+  if (run (self,
+           "UPDATE users SET"
+           " display_name = CASE WHEN ?2 IS NULL THEN display_name ELSE nullif (?2, '') END,"
+           " email = CASE WHEN ?3 IS NULL THEN email ELSE nullif (?3, '') END,"
+           " phone = CASE WHEN ?4 IS NULL THEN phone ELSE nullif (?4, '') END,"
+           " department = CASE WHEN ?5 IS NULL THEN department ELSE nullif (?5, '') END,"
+           " title = CASE WHEN ?6 IS NULL THEN title ELSE nullif (?6, '') END,"
+           " location = CASE WHEN ?7 IS NULL THEN location ELSE nullif (?7, '') END,"
+           " avatar_file_id = CASE WHEN ?8 IS NULL THEN avatar_file_id ELSE nullif (?8, '') END"
+           " WHERE username = ?1",
+           "ssssssss", op->user,
+           op->profile[CONFAB_PROFILE_DISPLAY_NAME], op->profile[CONFAB_PROFILE_EMAIL],
+           op->profile[CONFAB_PROFILE_PHONE], op->profile[CONFAB_PROFILE_DEPARTMENT],
+           op->profile[CONFAB_PROFILE_TITLE], op->profile[CONFAB_PROFILE_LOCATION],
+           op->profile[CONFAB_PROFILE_AVATAR_FILE_ID]) == 0)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  user = load_user (self, op->user);
+  if (user == NULL)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INTERNAL, "the user vanished");
+      return NULL;
+    }
+  json_object_set_object_member (data, "user", json_object_ref (user));
+  result = json_object_new ();
+  json_object_set_object_member (result, "user", user);
+  reply = confab_store_reply_new (result);
+
+  peers = peers_of (self, op->user);
+  g_strv_builder_add (audience, op->user);
+  g_strv_builder_addv (audience, (const char **) peers);
+  users = g_strv_builder_end (audience);
+  emit_event (self, reply, "profile_updated", data, (const char * const *) users);
+  return reply;
+}
+
+static ConfabStoreReply *
+op_peers (ConfabSqliteStore  *self,
+          ConfabStoreOp      *op,
+          GError            **error)
+{
+  g_auto(GStrv) peers = peers_of (self, op->user);
+  JsonArray *users = json_array_new ();
+  JsonObject *result = json_object_new ();
+
+  for (guint i = 0; peers[i] != NULL; i++)
+    json_array_add_string_element (users, peers[i]);
+  json_object_set_array_member (result, "users", users);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+op_last_seen_get (ConfabSqliteStore  *self,
+                  ConfabStoreOp      *op,
+                  GError            **error)
+{
+  JsonObject *last_seen = json_object_new ();
+  JsonObject *result = json_object_new ();
+
+  for (guint i = 0; op->users[i] != NULL; i++)
+    {
+      gint64 ts = query_int (self, -1,
+                             "SELECT coalesce (last_seen_ts, 0) FROM users WHERE username = ?",
+                             "s", op->users[i]);
+
+      if (ts >= 0)
+        json_object_set_int_member (last_seen, op->users[i], ts);
+    }
+  json_object_set_object_member (result, "last_seen", last_seen);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+op_last_seen_set (ConfabSqliteStore  *self,
+                  ConfabStoreOp      *op,
+                  GError            **error)
+{
+  run (self, "UPDATE users SET last_seen_ts = ? WHERE username = ?", "is", op->ts, op->user);
+  return confab_store_reply_new (NULL);
+}
+
+static ConfabStoreReply *
+op_block_set (ConfabSqliteStore  *self,
+              ConfabStoreOp      *op,
+              GError            **error)
+{
+  if (g_str_equal (op->user, op->target))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "cannot block oneself");
+      return NULL;
+    }
+  if (query_int (self, 0, "SELECT 1 FROM users WHERE username = ?", "s", op->target) == 0)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  if (op->flag)
+    run (self,
+         "INSERT INTO blocks (blocker, blocked, ts) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+         "ssi", op->user, op->target, now_ms ());
+  else
+    run (self, "DELETE FROM blocks WHERE blocker = ? AND blocked = ?", "ss", op->user, op->target);
+  return confab_store_reply_new (NULL);
+}
+
+/* --- Messaging ---------------------------------------------------------------------------- */
+
+/* Stores a new message and its event; the checks are the caller's. A message with the same
+ * (sender, client_msg_id) is returned instead, with no event. */
+static ConfabStoreReply *
+insert_message (ConfabSqliteStore   *self,
+                const char          *sender,
+                const char          *conv,
+                ConfabConvKind       kind,
+                const char * const  *recipients,
+                const char          *msg_kind,
+                const char          *client_msg_id,
+                const char          *body,
+                const char          *format,
+                gint64               reply_to,
+                const char          *attachments,
+                const char          *call,
+                GError             **error)
+{
+  g_autoptr(JsonObject) data = NULL;
+  ConfabStoreReply *reply;
+  JsonObject *result;
+  JsonObject *msg;
+  gint64 ts = now_ms ();
+  gint64 id;
+
+  if (run (self,
+           "INSERT INTO messages (conv, sender, ts, client_msg_id, kind, body, format, reply_to,"
+           "  attachments, call) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+           " ON CONFLICT (sender, client_msg_id) DO NOTHING",
+           "ssisssszss", conv, sender, ts, client_msg_id, msg_kind, body, format, reply_to,
+           attachments, call) == 0)
+    {
+      sqlite3_stmt *stmt;
+
+      if (self->sql_error != NULL)
+        return NULL;
+
+      /* A retry: the original message, and nothing delivered twice. */
+      stmt = query (self,
+                    "SELECT " MESSAGE_COLUMNS " FROM messages WHERE sender = ? AND client_msg_id = ?",
+                    "ss", sender, client_msg_id);
+      if (step (self, stmt) != SQLITE_ROW)
+        return NULL;
+      msg = message_from_row (self, stmt);
+      sqlite3_reset (stmt);
+      if (!g_str_equal (json_object_get_string_member (msg, "conv"), conv))
+        {
+          json_object_unref (msg);
+          set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
+                     "client_msg_id was already used in another conversation");
+          return NULL;
+        }
+      result = json_object_new ();
+      json_object_set_object_member (result, "msg", msg);
+      return confab_store_reply_new (result);
+    }
+
+  id = sqlite3_last_insert_rowid (self->db);
+  fts_index (self, id, body);
+  run (self, "UPDATE conversations SET last_msg_id = ?1, last_activity_ts = ?2 WHERE conv = ?3",
+       "iis", id, ts, conv);
+  if (kind == CONFAB_CONV_DM)
+    run (self, "UPDATE conv_members SET unread = unread + 1 WHERE conv = ? AND username = ?",
+         "ss", conv, g_str_equal (recipients[0], sender) ? recipients[1] : recipients[0]);
+  else
+    run (self, "UPDATE conv_members SET unread = unread + 1 WHERE conv = ? AND username != ?",
+         "ss", conv, sender);
+
+  msg = json_object_new ();
+  json_object_set_int_member (msg, "id", id);
+  json_object_set_string_member (msg, "conv", conv);
+  json_object_set_string_member (msg, "from", sender);
+  json_object_set_int_member (msg, "ts", ts);
+  json_object_set_string_member (msg, "client_msg_id", client_msg_id);
+  json_object_set_string_member (msg, "kind", msg_kind);
+  json_object_set_string_member (msg, "body", body);
+  json_object_set_string_member (msg, "format", format);
+  if (reply_to != 0)
+    json_object_set_int_member (msg, "reply_to", reply_to);
+  set_json_member (msg, "attachments", attachments);
+  set_json_member (msg, "call", call);
+
+  data = json_object_new ();
+  json_object_set_object_member (data, "msg", json_object_ref (msg));
+  result = json_object_new ();
+  json_object_set_object_member (result, "msg", msg);
+  reply = confab_store_reply_new (result);
+  emit_event (self, reply, "message", data, recipients);
+  return reply;
+}
+
+static ConfabStoreReply *
+op_message_send (ConfabSqliteStore  *self,
+                 ConfabStoreOp      *op,
+                 GError            **error)
+{
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_auto(GStrv) recipients = NULL;
+  ConfabConvKind kind;
+  const char *format = format_to_string (op->format);
+
+  kind = confab_conv_parse (op->conv, &a, &b);
+  if (kind == CONFAB_CONV_DM)
+    {
+      const char *peer;
+      sqlite3_stmt *stmt;
+      gboolean peer_exists = FALSE;
+      gboolean blocked = FALSE;
+
+      if (!g_str_equal (op->user, a) && !g_str_equal (op->user, b))
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "not a participant of this conversation");
+          return NULL;
+        }
+      peer = g_str_equal (op->user, a) ? b : a;
+      stmt = query (self,
+                    "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1),"
+                    " EXISTS (SELECT 1 FROM blocks WHERE blocker = ?1 AND blocked = ?2)",
+                    "ss", peer, op->user);
+      if (step (self, stmt) == SQLITE_ROW)
+        {
+          peer_exists = sqlite3_column_int (stmt, 0) != 0;
+          blocked = sqlite3_column_int (stmt, 1) != 0;
+          sqlite3_reset (stmt);
+        }
+      if (!peer_exists)
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+          return NULL;
+        }
+      if (blocked)
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "this user does not accept your messages");
+          return NULL;
+        }
+      ensure_dm (self, op->conv, a, b, now_ms ());
+      recipients = g_new0 (char *, 3);
+      recipients[0] = g_steal_pointer (&a);
+      recipients[1] = g_steal_pointer (&b);
+    }
+  else if (kind == CONFAB_CONV_ROOM)
+    {
+      if (!check_participant (self, op->conv, op->user, NULL, NULL, error))
+        return NULL;
+      recipients = conv_participants (self, op->conv);
+    }
+  else
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "malformed conversation id");
+      return NULL;
+    }
+
+  if (op->reply_to != 0)
+    {
+      g_autofree char *reply_conv = query_text (self, "SELECT conv FROM messages WHERE id = ?",
+                                                "i", op->reply_to);
+
+      if (g_strcmp0 (reply_conv, op->conv) != 0)
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
+                     "reply_to is not a message of this conversation");
+          return NULL;
+        }
+    }
+
+  return insert_message (self, op->user, op->conv, kind, (const char * const *) recipients, "text",
+                         op->client_msg_id, op->body, format, op->reply_to, op->attachments, NULL,
+                         error);
+}
+
+static ConfabStoreReply *
+op_call_record (ConfabSqliteStore  *self,
+                ConfabStoreOp      *op,
+                GError            **error)
+{
+  g_autofree char *conv = confab_conv_dm (op->user, op->target);
+  g_autofree char *client_msg_id = g_strconcat ("call:", op->client_msg_id, NULL);
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  const char *recipients[3] = { NULL, };
+
+  if (confab_conv_parse (conv, &a, &b) != CONFAB_CONV_DM)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "a call needs two different users");
+      return NULL;
+    }
+  if (query_int (self, 0,
+                 "SELECT count (*) FROM users WHERE username IN (?, ?)", "ss", a, b) != 2)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  ensure_dm (self, conv, a, b, now_ms ());
+  recipients[0] = a;
+  recipients[1] = b;
+  return insert_message (self, op->user, conv, CONFAB_CONV_DM, recipients, "call",
+                         client_msg_id, "", "plain", 0, NULL, op->data, error);
+}
+
+static ConfabStoreReply *
+op_event_add (ConfabSqliteStore  *self,
+              ConfabStoreOp      *op,
+              GError            **error)
+{
+  g_autoptr(JsonNode) node = json_from_string (op->data, NULL);
+  ConfabStoreReply *reply;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) || op->name[0] == '\0')
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "an event needs a name and an object");
+      return NULL;
+    }
+
+  reply = confab_store_reply_new (NULL);
+  if (op->users[0] != NULL)
+    emit_event (self, reply, op->name, json_node_get_object (node),
+                (const char * const *) op->users);
+  return reply;
+}
+
+typedef struct
+{
+  char     *conv;
+  char     *sender;
+  char     *body;
+  char     *kind;
+  gboolean  deleted;
+} MessageInfo;
+
+static void
+message_info_clear (MessageInfo *info)
+{
+  g_clear_pointer (&info->conv, g_free);
+  g_clear_pointer (&info->sender, g_free);
+  g_clear_pointer (&info->body, g_free);
+  g_clear_pointer (&info->kind, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MessageInfo, message_info_clear)
+
+/* Loads what edit, delete and react need; not_found unless the message exists and @user takes
+ * part in its conversation. */
+static gboolean
+message_info_load (ConfabSqliteStore  *self,
+                   gint64              msg_id,
+                   const char         *user,
+                   MessageInfo        *info,
+                   char              **role,
+                   GError            **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = query (self, "SELECT conv, sender, body, deleted, kind FROM messages WHERE id = ?",
+                "i", msg_id);
+  if (step (self, stmt) != SQLITE_ROW)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message");
+      return FALSE;
+    }
+  info->conv = g_strdup (col_text (stmt, 0));
+  info->sender = g_strdup (col_text (stmt, 1));
+  info->body = g_strdup (col_text (stmt, 2));
+  info->deleted = sqlite3_column_int (stmt, 3) != 0;
+  info->kind = g_strdup (col_text (stmt, 4));
+  sqlite3_reset (stmt);
+
+  if (!check_participant (self, info->conv, user, NULL, role, NULL))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static ConfabStoreReply *
+op_message_edit (ConfabSqliteStore  *self,
+                 ConfabStoreOp      *op,
+                 GError            **error)
+{
+  g_auto(MessageInfo) info = { 0 };
+  g_auto(GStrv) recipients = NULL;
+  g_autoptr(JsonObject) data = json_object_new ();
+  ConfabStoreReply *reply;
+  JsonObject *result;
+  JsonObject *msg;
+
+  if (!message_info_load (self, op->msg_id, op->user, &info, NULL, error))
+    return NULL;
+  if (!g_str_equal (info.sender, op->user))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only the author can edit a message");
+      return NULL;
+    }
+  if (info.deleted)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "the message was deleted");
+      return NULL;
+    }
+  if (!g_str_equal (info.kind, "text"))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "only text messages can be edited");
+      return NULL;
+    }
+
+  run (self, "UPDATE messages SET body = ?, edited_ts = ? WHERE id = ?",
+       "sii", op->body, now_ms (), op->msg_id);
+  fts_reindex (self, op->msg_id, info.body, op->body);
+
+  msg = load_message (self, op->msg_id);
+  if (msg == NULL)
+    return NULL;
+  json_object_set_object_member (data, "msg", json_object_ref (msg));
+  result = json_object_new ();
+  json_object_set_object_member (result, "msg", msg);
+  reply = confab_store_reply_new (result);
+
+  recipients = conv_participants (self, info.conv);
+  emit_event (self, reply, "message_edited", data, (const char * const *) recipients);
+  return reply;
+}
+
+static ConfabStoreReply *
+op_message_delete (ConfabSqliteStore  *self,
+                   ConfabStoreOp      *op,
+                   GError            **error)
+{
+  g_auto(MessageInfo) info = { 0 };
+  g_auto(GStrv) recipients = NULL;
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autofree char *role = NULL;
+  ConfabStoreReply *reply;
+
+  if (!message_info_load (self, op->msg_id, op->user, &info, &role, error))
+    return NULL;
+  if (!g_str_equal (info.sender, op->user)
+      && !(g_str_has_prefix (info.conv, "room:")
+           && (g_str_equal (role, "owner") || g_str_equal (role, "admin"))))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                 "only the author or a room admin can delete a message");
+      return NULL;
+    }
+  if (info.deleted)
+    return confab_store_reply_new (NULL);
+
+  run (self, "UPDATE messages SET body = '', attachments = NULL, call = NULL, deleted = 1 WHERE id = ?",
+       "i", op->msg_id);
+  /* The row stays, so the index keeps an (empty) entry for it, as FTS5 expects of external
+   * content. */
+  fts_reindex (self, op->msg_id, info.body, "");
+  run (self, "DELETE FROM reactions WHERE msg_id = ?", "i", op->msg_id);
+  run (self,
+       "UPDATE conv_members SET unread = unread - 1"
+       " WHERE conv = ? AND username != ? AND last_read < ? AND unread > 0",
+       "ssi", info.conv, info.sender, op->msg_id);
+
+  reply = confab_store_reply_new (NULL);
+  json_object_set_string_member (data, "conv", info.conv);
+  json_object_set_int_member (data, "msg_id", op->msg_id);
+  recipients = conv_participants (self, info.conv);
+  emit_event (self, reply, "message_deleted", data, (const char * const *) recipients);
+  return reply;
+}
+
+static ConfabStoreReply *
+op_react (ConfabSqliteStore  *self,
+          ConfabStoreOp      *op,
+          GError            **error)
+{
+  g_auto(MessageInfo) info = { 0 };
+  g_auto(GStrv) recipients = NULL;
+  g_autoptr(JsonObject) data = json_object_new ();
+  ConfabStoreReply *reply;
+  int changes;
+
+  if (op->emoji[0] == '\0')
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "empty emoji");
+      return NULL;
+    }
+  if (!message_info_load (self, op->msg_id, op->user, &info, NULL, error))
+    return NULL;
+  if (info.deleted)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "the message was deleted");
+      return NULL;
+    }
+
+  if (op->flag)
+    changes = run (self,
+                   "INSERT INTO reactions (msg_id, username, emoji, ts) VALUES (?, ?, ?, ?)"
+                   " ON CONFLICT DO NOTHING",
+                   "issi", op->msg_id, op->user, op->emoji, now_ms ());
+  else
+    changes = run (self, "DELETE FROM reactions WHERE msg_id = ? AND username = ? AND emoji = ?",
+                   "iss", op->msg_id, op->user, op->emoji);
+
+  reply = confab_store_reply_new (NULL);
+  if (changes == 0)
+    return reply;
+
+  json_object_set_string_member (data, "conv", info.conv);
+  json_object_set_int_member (data, "msg_id", op->msg_id);
+  json_object_set_string_member (data, "user", op->user);
+  json_object_set_string_member (data, "emoji", op->emoji);
+  json_object_set_boolean_member (data, "on", op->flag);
+  recipients = conv_participants (self, info.conv);
+  emit_event (self, reply, "reaction", data, (const char * const *) recipients);
+  return reply;
+}
+
+static ConfabStoreReply *
+op_read (ConfabSqliteStore  *self,
+         ConfabStoreOp      *op,
+         GError            **error)
+{
+  g_autofree char *msg_conv = NULL;
+  g_auto(GStrv) recipients = NULL;
+  g_autoptr(JsonObject) data = json_object_new ();
+  ConfabStoreReply *reply;
+  gint64 last_read;
+
+  if (!check_participant (self, op->conv, op->user, NULL, NULL, error))
+    return NULL;
+  msg_conv = query_text (self, "SELECT conv FROM messages WHERE id = ?", "i", op->msg_id);
+  if (g_strcmp0 (msg_conv, op->conv) != 0)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message in this conversation");
+      return NULL;
+    }
+
+  last_read = query_int (self, -1,
+                         "SELECT last_read FROM conv_members WHERE conv = ? AND username = ?",
+                         "ss", op->conv, op->user);
+  reply = confab_store_reply_new (NULL);
+  if (last_read < 0 || op->msg_id <= last_read)
+    return reply;
+
+  run (self,
+       "UPDATE conv_members SET last_read = ?2,"
+       " unread = (SELECT count (*) FROM messages"
+       "           WHERE conv = ?1 AND id > ?2 AND sender != ?3 AND deleted = 0)"
+       " WHERE conv = ?1 AND username = ?3",
+       "sis", op->conv, op->msg_id, op->user);
+
+  json_object_set_string_member (data, "conv", op->conv);
+  json_object_set_string_member (data, "user", op->user);
+  json_object_set_int_member (data, "msg_id", op->msg_id);
+  recipients = conv_participants (self, op->conv);
+  emit_event (self, reply, "read", data, (const char * const *) recipients);
+  return reply;
+}
+
+static ConfabStoreReply *
+op_history (ConfabSqliteStore  *self,
+            ConfabStoreOp      *op,
+            GError            **error)
+{
+  g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  JsonArray *messages = json_array_new ();
+  JsonObject *result;
+  sqlite3_stmt *stmt;
+  gboolean descending;
+  guint limit = op->limit;
+
+  if (!check_participant (self, op->conv, op->user, NULL, NULL, error))
+    {
+      json_array_unref (messages);
+      return NULL;
+    }
+  if (limit == 0)
+    limit = CONFAB_HISTORY_DEFAULT_LIMIT;
+  limit = MIN (limit, CONFAB_HISTORY_MAX_LIMIT);
+
+  /* One more row than asked tells whether there are more. */
+  if (op->after > 0)
+    {
+      descending = FALSE;
+      stmt = query (self,
+                    "SELECT " MESSAGE_COLUMNS " FROM messages"
+                    " WHERE conv = ?1 AND id > ?2 AND id < ?3 ORDER BY id LIMIT ?4",
+                    "siid", op->conv, op->after,
+                    op->before > 0 ? op->before : G_MAXINT64, (int) limit + 1);
+    }
+  else
+    {
+      descending = TRUE;
+      stmt = query (self,
+                    "SELECT " MESSAGE_COLUMNS " FROM messages"
+                    " WHERE conv = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+                    "sid", op->conv, op->before > 0 ? op->before : G_MAXINT64, (int) limit + 1);
+    }
+  while (step (self, stmt) == SQLITE_ROW)
+    g_ptr_array_add (msgs, message_from_row (self, stmt));
+
+  result = json_object_new ();
+  json_object_set_boolean_member (result, "has_more", msgs->len > limit);
+  if (msgs->len > limit)
+    g_ptr_array_set_size (msgs, limit);
+  for (guint i = 0; i < msgs->len; i++)
+    {
+      guint k = descending ? msgs->len - 1 - i : i;
+
+      json_array_add_object_element (messages, json_object_ref (g_ptr_array_index (msgs, k)));
+    }
+  json_object_set_array_member (result, "messages", messages);
+  return confab_store_reply_new (result);
+}
+
+static JsonObject *
+load_room (ConfabSqliteStore *self,
+           const char        *room_id,
+           const char        *conv)
+{
+  sqlite3_stmt *stmt;
+  JsonObject *room = NULL;
+
+  stmt = query (self,
+                "SELECT room_id, name, topic, visibility, owner, created_ts,"
+                " (SELECT count (*) FROM conv_members WHERE conv = ?2)"
+                " FROM rooms WHERE room_id = ?1",
+                "ss", room_id, conv);
+  if (step (self, stmt) == SQLITE_ROW)
+    {
+      room = json_object_new ();
+      json_object_set_string_member (room, "id", col_text (stmt, 0));
+      json_object_set_string_member (room, "name", col_text (stmt, 1));
+      json_object_set_string_member (room, "topic", col_text (stmt, 2));
+      json_object_set_string_member (room, "visibility", col_text (stmt, 3));
+      json_object_set_string_member (room, "owner", col_text (stmt, 4));
+      json_object_set_int_member (room, "created_ts", sqlite3_column_int64 (stmt, 5));
+      json_object_set_int_member (room, "member_count", sqlite3_column_int64 (stmt, 6));
+      sqlite3_reset (stmt);
+    }
+  return room;
+}
+
+static ConfabStoreReply *
+op_conversations (ConfabSqliteStore  *self,
+                  ConfabStoreOp      *op,
+                  GError            **error)
+{
+  JsonArray *conversations = json_array_new ();
+  JsonObject *result = json_object_new ();
+  sqlite3_stmt *stmt;
+
+  stmt = query (self,
+                "SELECT c.conv, c.kind, c.last_msg_id, m.unread, m.last_read"
+                " FROM conv_members m JOIN conversations c ON c.conv = m.conv"
+                " WHERE m.username = ?"
+                " ORDER BY c.last_activity_ts DESC, c.last_msg_id DESC, c.conv",
+                "s", op->user);
+  while (step (self, stmt) == SQLITE_ROW)
+    {
+      JsonObject *item = json_object_new ();
+      const char *conv = col_text (stmt, 0);
+      g_autofree char *first = NULL;
+      g_autofree char *second = NULL;
+      ConfabConvKind kind = confab_conv_parse (conv, &first, &second);
+      JsonObject *last_msg = NULL;
+
+      json_object_set_string_member (item, "conv", conv);
+      json_object_set_string_member (item, "kind", col_text (stmt, 1));
+      if (kind == CONFAB_CONV_DM)
+        {
+          const char *peer = g_str_equal (first, op->user) ? second : first;
+          g_autofree char *title =
+            query_text (self,
+                        "SELECT coalesce (nullif (display_name, ''), username)"
+                        " FROM users WHERE username = ?",
+                        "s", peer);
+
+          json_object_set_string_member (item, "title", title != NULL ? title : peer);
+          json_object_set_string_member (item, "peer", peer);
+        }
+      else
+        {
+          JsonObject *room = load_room (self, first, conv);
+
+          if (room != NULL)
+            {
+              json_object_set_string_member (item, "title",
+                                             json_object_get_string_member (room, "name"));
+              json_object_set_object_member (item, "room", room);
+            }
+          else
+            {
+              json_object_set_string_member (item, "title", first != NULL ? first : conv);
+            }
+        }
+      if (!col_is_null (stmt, 2))
+        last_msg = load_message (self, sqlite3_column_int64 (stmt, 2));
+      if (last_msg != NULL)
+        json_object_set_object_member (item, "last_msg", last_msg);
+      else
+        json_object_set_null_member (item, "last_msg");
+      json_object_set_int_member (item, "unread", sqlite3_column_int64 (stmt, 3));
+      json_object_set_int_member (item, "last_read", sqlite3_column_int64 (stmt, 4));
+      json_array_add_object_element (conversations, item);
+    }
+
+  json_object_set_array_member (result, "conversations", conversations);
+  return confab_store_reply_new (result);
+}
+
+/* Turns free text into an FTS5 query that cannot be malformed: every word a quoted term, all
+ * of them required, the last one also as a prefix. NULL if there are no words. */
+static char *
+search_expression (const char *text)
+{
+  g_autoptr(GString) expr = g_string_new (NULL);
+  g_autoptr(GString) word = g_string_new (NULL);
+  guint n_terms = 0;
+
+  for (const char *p = text; ; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != 0 && (g_unichar_isalnum (c) || g_unichar_ismark (c)))
+        {
+          g_string_append_unichar (word, c);
+          continue;
+        }
+      if (word->len > 0 && n_terms < SEARCH_MAX_TERMS)
+        {
+          if (expr->len > 0)
+            g_string_append_c (expr, ' ');
+          g_string_append_printf (expr, "\"%s\"", word->str);
+          n_terms++;
+        }
+      g_string_truncate (word, 0);
+      if (c == 0)
+        break;
+    }
+
+  if (n_terms == 0)
+    return NULL;
+  g_string_append_c (expr, '*');
+  return g_string_free (g_steal_pointer (&expr), FALSE);
+}
+
+static ConfabStoreReply *
+op_search (ConfabSqliteStore  *self,
+           ConfabStoreOp      *op,
+           GError            **error)
+{
+  g_autofree char *expr = search_expression (op->query);
+  JsonArray *messages = json_array_new ();
+  JsonObject *result = json_object_new ();
+  guint limit = op->limit;
+
+  if (limit == 0)
+    limit = CONFAB_SEARCH_DEFAULT_LIMIT;
+  limit = MIN (limit, CONFAB_SEARCH_MAX_LIMIT);
+
+  if (expr != NULL)
+    {
+      sqlite3_stmt *stmt;
+
+      stmt = query (self,
+                    "SELECT " MESSAGE_COLUMNS_M " FROM messages_fts f"
+                    " JOIN messages m ON m.id = f.rowid"
+                    " WHERE messages_fts MATCH ?1"
+                    "  AND m.conv IN (SELECT conv FROM conv_members WHERE username = ?2)"
+                    "  AND (?3 IS NULL OR m.conv = ?3)"
+                    " ORDER BY f.rowid DESC LIMIT ?4",
+                    "sssd", expr, op->user, op->conv, (int) limit);
+      while (step (self, stmt) == SQLITE_ROW)
+        json_array_add_object_element (messages, message_from_row (self, stmt));
+    }
+
+  json_object_set_array_member (result, "messages", messages);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+op_events_since (ConfabSqliteStore  *self,
+                 ConfabStoreOp      *op,
+                 GError            **error)
+{
+  ConfabStoreReply *reply = confab_store_reply_new (NULL);
+  const char *users[] = { op->user, NULL };
+  sqlite3_stmt *stmt;
+  gint64 floor_seq;
+  gint64 last;
+  guint limit = op->limit;
+
+  floor_seq = query_int (self, 0, "SELECT events_floor FROM users WHERE username = ?",
+                         "s", op->user);
+  last = query_int (self, 0, "SELECT max (seq) FROM inbox WHERE username = ?", "s", op->user);
+  reply->last_seq = MAX (last, floor_seq);
+
+  if (op->since < floor_seq || op->since > reply->last_seq)
+    {
+      reply->resync_required = TRUE;
+      return reply;
+    }
+
+  if (limit == 0)
+    limit = EVENTS_DEFAULT_LIMIT;
+  limit = MIN (limit, EVENTS_MAX_LIMIT);
+
+  stmt = query (self,
+                "SELECT e.seq, e.name, e.frame FROM inbox i JOIN events e ON e.seq = i.seq"
+                " WHERE i.username = ? AND i.seq > ? ORDER BY i.seq LIMIT ?",
+                "sid", op->user, op->since, (int) limit + 1);
+  while (step (self, stmt) == SQLITE_ROW)
+    {
+      g_autoptr(GBytes) frame = NULL;
+
+      if (reply->events->len == limit)
+        {
+          reply->more = TRUE;
+          sqlite3_reset (stmt);
+          break;
+        }
+      frame = g_bytes_new (sqlite3_column_text (stmt, 2), sqlite3_column_bytes (stmt, 2));
+      g_ptr_array_add (reply->events,
+                       confab_store_event_new (sqlite3_column_int64 (stmt, 0), col_text (stmt, 1),
+                                               users, frame));
+    }
+  return reply;
+}
+
+/* --- Retention ---------------------------------------------------------------------------- */
+
+/* Drops events older than the retention time and, per user, all but the newest cap. A user's
+ * events_floor records the newest seq dropped from their stream, below which events_since asks
+ * for a resync. */
+static void
+prune (ConfabSqliteStore *self)
+{
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func (g_free);
+  gint64 days = g_atomic_int_get (&self->retention_days);
+  gint64 cap = g_atomic_int_get (&self->user_event_cap);
+  gint64 cutoff = now_ms () - days * 24 * 3600 * 1000;
+  gint64 old_seq = 0;
+  sqlite3_stmt *stmt;
+
+  /* Seqs and timestamps rise together, so the old events are a prefix of the table. */
+  stmt = query (self, "SELECT seq FROM events WHERE ts <= ? ORDER BY seq DESC LIMIT 1",
+                "i", cutoff);
+  if (step (self, stmt) == SQLITE_ROW)
+    {
+      old_seq = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+
+  stmt = query (self, "SELECT username FROM users", "");
+  while (step (self, stmt) == SQLITE_ROW)
+    g_ptr_array_add (users, g_strdup (col_text (stmt, 0)));
+
+  for (guint i = 0; i < users->len; i++)
+    {
+      const char *user = g_ptr_array_index (users, i);
+      gint64 drop = 0;
+
+      if (old_seq > 0)
+        drop = query_int (self, 0, "SELECT max (seq) FROM inbox WHERE username = ? AND seq <= ?",
+                          "si", user, old_seq);
+      if (cap > 0)
+        drop = MAX (drop, query_int (self, 0,
+                                     "SELECT seq FROM inbox WHERE username = ?"
+                                     " ORDER BY seq DESC LIMIT 1 OFFSET ?",
+                                     "si", user, cap));
+      if (drop == 0)
+        continue;
+      run (self, "UPDATE users SET events_floor = max (events_floor, ?) WHERE username = ?",
+           "is", drop, user);
+      run (self, "DELETE FROM inbox WHERE username = ? AND seq <= ?", "si", user, drop);
+    }
+
+  if (old_seq > 0)
+    run (self, "DELETE FROM events WHERE seq <= ?", "i", old_seq);
+}
+
+/* --- The worker --------------------------------------------------------------------------- */
+
+static ConfabStoreReply *
+dispatch_op (ConfabSqliteStore  *self,
+             ConfabStoreOp      *op,
+             GError            **error)
+{
+  switch ((int) op->kind)
+    {
+    case CONFAB_STORE_OP_USER_CREATE:
+      return op_user_create (self, op, error);
+    case CONFAB_STORE_OP_CREDENTIALS_GET:
+      return op_credentials_get (self, op, error);
+    case CONFAB_STORE_OP_DEVICE_CREATE:
+      return op_device_create (self, op, error);
+    case CONFAB_STORE_OP_SESSION_LOOKUP:
+      return op_session_lookup (self, op, error);
+    case CONFAB_STORE_OP_DEVICES_LIST:
+      return op_devices_list (self, op, error);
+    case CONFAB_STORE_OP_DEVICE_REVOKE:
+      return op_device_revoke (self, op, error);
+    case CONFAB_STORE_OP_PASSWORD_SET:
+      return op_password_set (self, op, error);
+    case CONFAB_STORE_OP_PROFILE_GET:
+      return op_profile_get (self, op, error);
+    case CONFAB_STORE_OP_PROFILE_UPDATE:
+      return op_profile_update (self, op, error);
+    case CONFAB_STORE_OP_PEERS:
+      return op_peers (self, op, error);
+    case CONFAB_STORE_OP_LAST_SEEN_GET:
+      return op_last_seen_get (self, op, error);
+    case CONFAB_STORE_OP_LAST_SEEN_SET:
+      return op_last_seen_set (self, op, error);
+    case CONFAB_STORE_OP_BLOCK_SET:
+      return op_block_set (self, op, error);
+    case CONFAB_STORE_OP_MESSAGE_SEND:
+      return op_message_send (self, op, error);
+    case CONFAB_STORE_OP_MESSAGE_EDIT:
+      return op_message_edit (self, op, error);
+    case CONFAB_STORE_OP_CALL_RECORD:
+      return op_call_record (self, op, error);
+    case CONFAB_STORE_OP_EVENT_ADD:
+      return op_event_add (self, op, error);
+    case CONFAB_STORE_OP_MESSAGE_DELETE:
+      return op_message_delete (self, op, error);
+    case CONFAB_STORE_OP_REACT:
+      return op_react (self, op, error);
+    case CONFAB_STORE_OP_READ:
+      return op_read (self, op, error);
+    case CONFAB_STORE_OP_HISTORY:
+      return op_history (self, op, error);
+    case CONFAB_STORE_OP_CONVERSATIONS:
+      return op_conversations (self, op, error);
+    case CONFAB_STORE_OP_SEARCH:
+      return op_search (self, op, error);
+    case CONFAB_STORE_OP_EVENTS_SINCE:
+      return op_events_since (self, op, error);
+    case CONFAB_STORE_OP_PRUNE:
+      prune (self);
+      self->last_prune = now_ms ();
+      return confab_store_reply_new (NULL);
+    default:
+      set_error (error, CONFAB_PROTOCOL_ERROR_INTERNAL, "unknown store operation");
+      return NULL;
+    }
+}
+
+static void
+flush_acks (ConfabSqliteStore *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->pending_acks);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    run (self, "UPDATE devices SET acked_seq = max (acked_seq, ?) WHERE device_id = ?",
+         "is", *(gint64 *) value, (const char *) key);
+  g_hash_table_remove_all (self->pending_acks);
+}
+
+static void
+record_ack (ConfabSqliteStore *self,
+            ConfabStoreOp     *op)
+{
+  gint64 *seq = g_hash_table_lookup (self->pending_acks, op->device_id);
+
+  if (seq == NULL)
+    {
+      seq = g_new (gint64, 1);
+      *seq = op->seq;
+      g_hash_table_insert (self->pending_acks, g_strdup (op->device_id), seq);
+    }
+  else
+    {
+      *seq = MAX (*seq, op->seq);
+    }
+}
+
+/* Statements left in the middle of their rows would keep the transaction from ending cleanly. */
+static void
+reset_statements (ConfabSqliteStore *self)
+{
+  for (sqlite3_stmt *stmt = sqlite3_next_stmt (self->db, NULL); stmt != NULL;
+       stmt = sqlite3_next_stmt (self->db, stmt))
+    if (sqlite3_stmt_busy (stmt))
+      sqlite3_reset (stmt);
+}
+
+static gboolean
+exec_now (ConfabSqliteStore *self,
+          const char        *sql)
+{
+  sqlite3_stmt *stmt = stmt_get (self, sql);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sql_fail (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+take_sql_error (ConfabSqliteStore  *self,
+                const char         *what,
+                GError            **error)
+{
+  g_warning ("%s: SQLite: %s", what, self->sql_error != NULL ? self->sql_error : "?");
+  g_clear_pointer (&self->sql_error, g_free);
+  if (error != NULL && *error == NULL)
+    set_error (error, CONFAB_PROTOCOL_ERROR_INTERNAL, "storage failure");
+}
+
+/* Runs @work (acks only when @ops is empty) in its own transaction. */
+static gboolean
+begin (ConfabSqliteStore *self,
+       gboolean           write)
+{
+  if (exec_now (self, write ? "BEGIN IMMEDIATE" : "BEGIN"))
+    return TRUE;
+  take_sql_error (self, "begin", NULL);
+  return FALSE;
+}
+
+static gboolean
+commit (ConfabSqliteStore *self)
+{
+  reset_statements (self);
+  if (exec_now (self, "COMMIT"))
+    return TRUE;
+  take_sql_error (self, "commit", NULL);
+  if (!sqlite3_get_autocommit (self->db))
+    exec_now (self, "ROLLBACK");
+  g_clear_pointer (&self->sql_error, g_free);
+  return FALSE;
+}
+
+static gboolean
+deliver_cb (gpointer user_data)
+{
+  GArray *outcomes = user_data;
+
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      Outcome *outcome = &g_array_index (outcomes, Outcome, i);
+
+      if (outcome->error != NULL)
+        g_task_return_error (outcome->task, g_steal_pointer (&outcome->error));
+      else
+        g_task_return_pointer (outcome->task, g_steal_pointer (&outcome->reply),
+                               (GDestroyNotify) confab_store_reply_free);
+      g_clear_object (&outcome->task);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+outcome_clear (gpointer data)
+{
+  Outcome *outcome = data;
+
+  g_clear_object (&outcome->task);
+  g_clear_pointer (&outcome->reply, confab_store_reply_free);
+  g_clear_error (&outcome->error);
+}
+
+/* Completes the tasks in order, each in its own main context, one idle source per context. */
+static void
+deliver (GArray *outcomes)
+{
+  g_autoptr(GPtrArray) contexts = g_ptr_array_new ();
+  g_autoptr(GPtrArray) groups = g_ptr_array_new ();
+
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      Outcome *outcome = &g_array_index (outcomes, Outcome, i);
+      GMainContext *context = g_task_get_context (outcome->task);
+      GArray *group = NULL;
+
+      for (guint j = 0; j < contexts->len && group == NULL; j++)
+        if (g_ptr_array_index (contexts, j) == context)
+          group = g_ptr_array_index (groups, j);
+      if (group == NULL)
+        {
+          group = g_array_sized_new (FALSE, TRUE, sizeof (Outcome), outcomes->len);
+          g_array_set_clear_func (group, outcome_clear);
+          g_ptr_array_add (contexts, context);
+          g_ptr_array_add (groups, group);
+        }
+      g_array_append_vals (group, outcome, 1);
+    }
+  /* The groups own the outcomes now. */
+  g_array_set_clear_func (outcomes, NULL);
+
+  for (guint j = 0; j < groups->len; j++)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (source, "[confab] store completion");
+      g_source_set_callback (source, deliver_cb, g_ptr_array_index (groups, j),
+                             (GDestroyNotify) g_array_unref);
+      g_source_attach (source, g_ptr_array_index (contexts, j));
+      g_source_unref (source);
+    }
+}
+
+typedef enum
+{
+  BATCH_COMMITTED,
+  BATCH_REDO,
+  BATCH_FAILED,
+} BatchStatus;
+
+static void
+rollback (ConfabSqliteStore *self)
+{
+  reset_statements (self);
+  if (!sqlite3_get_autocommit (self->db))
+    exec_now (self, "ROLLBACK");
+  g_clear_pointer (&self->sql_error, g_free);
+}
+
+/* Runs the batch in one transaction. Without @isolate, ops run back to back: one that fails
+ * before writing anything (the usual way to fail) needs no undo. If one fails after it wrote,
+ * the batch is rolled back and BATCH_REDO asks for a run with @isolate, where every op has a
+ * savepoint of its own, which costs more. */
+static BatchStatus
+try_batch (ConfabSqliteStore *self,
+           GPtrArray         *tasks,
+           GArray            *outcomes,
+           gboolean           write,
+           gboolean           isolate)
+{
+  if (!begin (self, write))
+    return BATCH_FAILED;
+
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      Outcome *outcome = &g_array_index (outcomes, Outcome, i);
+      ConfabStoreOp *op = g_task_get_task_data (outcome->task);
+      GCancellable *cancellable = g_task_get_cancellable (outcome->task);
+      gint64 seq_mark = self->last_seq;
+      guint convs_mark = self->new_convs->len;
+      sqlite3_int64 changes_mark = sqlite3_total_changes64 (self->db);
+
+      if (op->kind == CONFAB_STORE_OP_ACK)
+        {
+          record_ack (self, op);
+          outcome->reply = confab_store_reply_new (NULL);
+          continue;
+        }
+      if (!op_is_write (op->kind)
+          && g_cancellable_set_error_if_cancelled (cancellable, &outcome->error))
+        continue;
+
+      if (isolate && !exec_now (self, "SAVEPOINT op"))
+        {
+          take_sql_error (self, "savepoint", NULL);
+          rollback (self);
+          return BATCH_FAILED;
+        }
+
+      outcome->reply = dispatch_op (self, op, &outcome->error);
+      if (outcome->reply == NULL && outcome->error == NULL && self->sql_error == NULL)
+        set_error (&outcome->error, CONFAB_PROTOCOL_ERROR_INTERNAL, "storage failure");
+
+      if (!isolate)
+        {
+          if (self->sql_error != NULL
+              || (outcome->error != NULL
+                  && sqlite3_total_changes64 (self->db) != changes_mark))
+            {
+              rollback (self);
+              return BATCH_REDO;
+            }
+          if (outcome->error != NULL)
+            {
+              g_clear_pointer (&outcome->reply, confab_store_reply_free);
+              self->last_seq = seq_mark;
+              g_ptr_array_set_size (self->new_convs, convs_mark);
+            }
+          continue;
+        }
+
+      if (self->sql_error != NULL)
+        {
+          g_clear_pointer (&outcome->reply, confab_store_reply_free);
+          g_clear_error (&outcome->error);
+          take_sql_error (self, confab_store_op_name (op->kind), &outcome->error);
+        }
+      if (outcome->error != NULL)
+        {
+          g_clear_pointer (&outcome->reply, confab_store_reply_free);
+          self->last_seq = seq_mark;
+          g_ptr_array_set_size (self->new_convs, convs_mark);
+          reset_statements (self);
+          if (!exec_now (self, "ROLLBACK TO op"))
+            {
+              take_sql_error (self, "rollback to savepoint", NULL);
+              rollback (self);
+              return BATCH_FAILED;
+            }
+        }
+      if (!exec_now (self, "RELEASE op") || sqlite3_get_autocommit (self->db))
+        {
+          /* An I/O error or a full disk can end the whole transaction. */
+          take_sql_error (self, "release savepoint", NULL);
+          rollback (self);
+          return BATCH_FAILED;
+        }
+    }
+
+  fts_flush (self);
+  if (write)
+    flush_acks (self);
+  if (self->sql_error != NULL)
+    {
+      take_sql_error (self, "batch", NULL);
+      rollback (self);
+      return BATCH_FAILED;
+    }
+  if (!commit (self))
+    return BATCH_FAILED;
+  return BATCH_COMMITTED;
+}
+
+static void
+run_batch (ConfabSqliteStore *self,
+           GPtrArray         *tasks)
+{
+  g_autoptr(GArray) outcomes = g_array_sized_new (FALSE, TRUE, sizeof (Outcome), tasks->len);
+  BatchStatus status = BATCH_COMMITTED;
+  gboolean any_sql = FALSE;
+  gboolean write = FALSE;
+  gint64 first_seq = self->last_seq;
+  gint64 start = g_get_monotonic_time ();
+
+  g_array_set_clear_func (outcomes, outcome_clear);
+  g_array_set_size (outcomes, tasks->len);
+
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      ConfabStoreOp *op = g_task_get_task_data (g_ptr_array_index (tasks, i));
+
+      g_array_index (outcomes, Outcome, i).task = g_ptr_array_index (tasks, i);
+      if (op->kind != CONFAB_STORE_OP_ACK)
+        any_sql = TRUE;
+      write |= op_is_write (op->kind);
+    }
+  if (g_hash_table_size (self->pending_acks) > 0)
+    write = TRUE;
+
+  if (!any_sql)
+    {
+      /* Acks alone are not worth a transaction: they wait for the next one. */
+      for (guint i = 0; i < tasks->len; i++)
+        {
+          Outcome *outcome = &g_array_index (outcomes, Outcome, i);
+
+          record_ack (self, g_task_get_task_data (outcome->task));
+          outcome->reply = confab_store_reply_new (NULL);
+        }
+      deliver (outcomes);
+      return;
+    }
+
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      status = try_batch (self, tasks, outcomes, write, attempt > 0);
+      if (status == BATCH_COMMITTED)
+        break;
+
+      self->last_seq = first_seq;
+      self->fts_dirty = FALSE;
+      g_ptr_array_set_size (self->new_convs, 0);
+      for (guint i = 0; i < outcomes->len; i++)
+        {
+          Outcome *outcome = &g_array_index (outcomes, Outcome, i);
+
+          g_clear_pointer (&outcome->reply, confab_store_reply_free);
+          g_clear_error (&outcome->error);
+        }
+      if (status == BATCH_FAILED)
+        break;
+      g_debug ("batch of %u: an op failed after writing; again with savepoints", tasks->len);
+    }
+
+  if (status == BATCH_COMMITTED)
+    {
+      for (guint i = 0; i < self->new_convs->len; i++)
+        g_hash_table_add (self->known_convs, g_strdup (g_ptr_array_index (self->new_convs, i)));
+      g_ptr_array_set_size (self->new_convs, 0);
+    }
+  else
+    {
+      for (guint i = 0; i < outcomes->len; i++)
+        set_error (&g_array_index (outcomes, Outcome, i).error,
+                   CONFAB_PROTOCOL_ERROR_INTERNAL, "storage failure");
+    }
+
+  g_debug ("batch of %u: %s in %.2f ms", tasks->len,
+           status == BATCH_COMMITTED ? "committed" : "failed",
+           (g_get_monotonic_time () - start) / 1000.0);
+  deliver (outcomes);
+}
+
+/* Chores for quiet moments: write the acks, prune now and then. */
+static void
+idle_work (ConfabSqliteStore *self,
+           gboolean           force)
+{
+  gboolean want_prune = now_ms () - self->last_prune >= PRUNE_INTERVAL_MS;
+
+  if (g_hash_table_size (self->pending_acks) == 0 && !want_prune)
+    return;
+  if (!begin (self, TRUE))
+    return;
+  flush_acks (self);
+  if (want_prune)
+    {
+      prune (self);
+      self->last_prune = now_ms ();
+    }
+  if (self->sql_error != NULL)
+    {
+      take_sql_error (self, "housekeeping", NULL);
+      exec_now (self, "ROLLBACK");
+      g_clear_pointer (&self->sql_error, g_free);
+      return;
+    }
+  commit (self);
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  ConfabSqliteStore *self = data;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new ();
+  gboolean stop = FALSE;
+
+  while (!stop)
+    {
+      gpointer item = g_async_queue_timeout_pop (self->queue, IDLE_TIMEOUT_USEC);
+
+      if (item == NULL)
+        {
+          idle_work (self, FALSE);
+          continue;
+        }
+
+      g_ptr_array_set_size (batch, 0);
+      while (item != NULL)
+        {
+          if (item == &stop_marker)
+            {
+              stop = TRUE;
+              break;
+            }
+          g_ptr_array_add (batch, item);
+          if (batch->len >= MAX_BATCH)
+            break;
+          item = g_async_queue_try_pop (self->queue);
+        }
+      if (batch->len > 0)
+        run_batch (self, batch);
+    }
+
+  self->last_prune = now_ms ();
+  idle_work (self, TRUE);
+  return NULL;
+}
+
+/* --- Opening ------------------------------------------------------------------------------ */
+
+static gboolean
+migrate (sqlite3  *db,
+         GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = 0;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  if (version > (int) G_N_ELEMENTS (migrations))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "the database has schema version %d, newer than this program knows (%u)",
+                   version, (guint) G_N_ELEMENTS (migrations));
+      return FALSE;
+    }
+
+  for (; version < (int) G_N_ELEMENTS (migrations); version++)
+    {
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
+
+      if (!exec_script (db, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (!exec_script (db, migrations[version], error) || !exec_script (db, bump, error))
+        {
+          exec_script (db, "ROLLBACK", NULL);
+          g_prefix_error (error, "migration to schema version %d: ", version + 1);
+          return FALSE;
+        }
+      if (!exec_script (db, "COMMIT", error))
+        return FALSE;
+      g_debug ("database migrated to schema version %d", version + 1);
+    }
+  return TRUE;
+}
+
+static gboolean
+open_database (ConfabSqliteStore  *self,
+               GError            **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot open %s: %s", self->path,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return FALSE;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK
+      || sqlite3_step (stmt) != SQLITE_ROW
+      || g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") != 0)
+    {
+      sqlite3_finalize (stmt);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot use WAL mode on %s: %s",
+                   self->path, sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+  sqlite3_finalize (stmt);
+
+  if (!exec_script (self->db,
+                    "PRAGMA synchronous = FULL;"
+                    "PRAGMA foreign_keys = ON;"
+                    "PRAGMA busy_timeout = 5000;"
+                    "PRAGMA temp_store = MEMORY;"
+                    "PRAGMA cache_size = -65536;"
+                    /* Fewer, larger checkpoints: a page written by many batches is copied
+                     * back to the database once. */
+                    "PRAGMA wal_autocheckpoint = 8192;",
+                    error))
+    return FALSE;
+
+  if (!migrate (self->db, error))
+    return FALSE;
+
+  if (!exec_script (self->db,
+                    "CREATE TEMP TABLE fts_add (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"
+                    "CREATE TEMP TABLE fts_del (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+                    error))
+    return FALSE;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT seq FROM sqlite_sequence WHERE name = 'events'", -1,
+                          &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    self->last_seq = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+/* --- ConfabStore -------------------------------------------------------------------------- */
+
+static void
+confab_sqlite_store_submit (ConfabStore   *store,
+                            ConfabStoreOp *op,
+                            GTask         *task)
+{
+  ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
+
+  g_async_queue_lock (self->queue);
+  if (self->closed)
+    {
+      g_async_queue_unlock (self->queue);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "the store is closed");
+      return;
+    }
+  g_async_queue_push_unlocked (self->queue, g_object_ref (task));
+  g_async_queue_unlock (self->queue);
+}
+
+static void
+confab_sqlite_store_close (ConfabStore *store)
+{
+  ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
+
+  g_async_queue_lock (self->queue);
+  if (self->closed)
+    {
+      g_async_queue_unlock (self->queue);
+      return;
+    }
+  self->closed = TRUE;
+  if (self->thread != NULL)
+    g_async_queue_push_unlocked (self->queue, &stop_marker);
+  g_async_queue_unlock (self->queue);
+
+  if (self->thread != NULL)
+    g_thread_join (g_steal_pointer (&self->thread));
+
+  g_hash_table_remove_all (self->stmts);
+  if (self->db != NULL)
+    {
+      if (sqlite3_close (self->db) != SQLITE_OK)
+        g_warning ("closing %s: %s", self->path, sqlite3_errmsg (self->db));
+      self->db = NULL;
+    }
+}
+
+static void
+confab_store_iface_init (ConfabStoreInterface *iface)
+{
+  iface->submit = confab_sqlite_store_submit;
+  iface->close = confab_sqlite_store_close;
+}
+
+/* --- GObject ------------------------------------------------------------------------------ */
+
+static void
+confab_sqlite_store_dispose (GObject *object)
+{
+  confab_sqlite_store_close (CONFAB_STORE (object));
+
+  G_OBJECT_CLASS (confab_sqlite_store_parent_class)->dispose (object);
+}
+
+static void
+confab_sqlite_store_finalize (GObject *object)
+{
+  ConfabSqliteStore *self = CONFAB_SQLITE_STORE (object);
+
+  g_clear_pointer (&self->queue, g_async_queue_unref);
+  g_clear_pointer (&self->stmts, g_hash_table_unref);
+  g_clear_pointer (&self->known_convs, g_hash_table_unref);
+  g_clear_pointer (&self->new_convs, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_acks, g_hash_table_unref);
+  g_clear_pointer (&self->sql_error, g_free);
+  g_clear_pointer (&self->path, g_free);
+
+  G_OBJECT_CLASS (confab_sqlite_store_parent_class)->finalize (object);
+}
+
+static void
+confab_sqlite_store_class_init (ConfabSqliteStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = confab_sqlite_store_dispose;
+  object_class->finalize = confab_sqlite_store_finalize;
+}
+
+static void
+confab_sqlite_store_init (ConfabSqliteStore *self)
+{
+  self->queue = g_async_queue_new ();
+  self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                       (GDestroyNotify) sqlite3_finalize);
+  self->known_convs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->new_convs = g_ptr_array_new_with_free_func (g_free);
+  self->pending_acks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->retention_days = CONFAB_SQLITE_STORE_DEFAULT_RETENTION_DAYS;
+  self->user_event_cap = CONFAB_SQLITE_STORE_DEFAULT_USER_EVENT_CAP;
+}
+
+/**
+ * confab_sqlite_store_new:
+ * @path: the database file, created if missing
+ * @error: return location for an error
+ *
+ * Opens the database, brings its schema up to date and starts the worker thread.
+ */
+ConfabSqliteStore *
+confab_sqlite_store_new (const char  *path,
+                         GError     **error)
+{
+  g_autoptr(ConfabSqliteStore) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (CONFAB_TYPE_SQLITE_STORE, NULL);
+  self->path = g_strdup (path);
+  if (!open_database (self, error))
+    return NULL;
+
+  /* Housekeeping starts a while after opening, not in the middle of start-up. */
+  self->last_prune = now_ms () - PRUNE_INTERVAL_MS + 60 * 1000;
+  self->thread = g_thread_new ("confab-store", worker_thread, self);
+  return g_steal_pointer (&self);
+}
+
+void
+confab_sqlite_store_set_retention (ConfabSqliteStore *self,
+                                   guint              days,
+                                   guint              per_user_cap)
+{
+  g_return_if_fail (CONFAB_IS_SQLITE_STORE (self));
+
+  g_atomic_int_set (&self->retention_days, (gint) MIN (days, G_MAXINT / 2));
+  g_atomic_int_set (&self->user_event_cap, (gint) MIN (per_user_cap, G_MAXINT));
+}
+
+void
+confab_sqlite_store_prune_async (ConfabSqliteStore   *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (CONFAB_IS_SQLITE_STORE (self));
+
+  confab_store_op_submit (CONFAB_STORE (self), confab_store_op_new (CONFAB_STORE_OP_PRUNE),
+                          cancellable, callback, user_data, confab_sqlite_store_prune_async);
+}

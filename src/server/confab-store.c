@@ -1,0 +1,738 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-store"
+
+#include "config.h"
+
+#include "confab-store-private.h"
+#include "confab-frame.h"
+#include "confab-frame.h"
+
+G_DEFINE_INTERFACE (ConfabStore, confab_store, G_TYPE_OBJECT)
+
+const char * const confab_profile_field_names[CONFAB_N_PROFILE_FIELDS] = {
+  [CONFAB_PROFILE_DISPLAY_NAME] = "display_name",
+  [CONFAB_PROFILE_EMAIL] = "email",
+  [CONFAB_PROFILE_PHONE] = "phone",
+  [CONFAB_PROFILE_DEPARTMENT] = "department",
+  [CONFAB_PROFILE_TITLE] = "title",
+  [CONFAB_PROFILE_LOCATION] = "location",
+  [CONFAB_PROFILE_AVATAR_FILE_ID] = "avatar_file_id",
+};
+
+static const char * const op_names[] = {
+  [CONFAB_STORE_OP_USER_CREATE] = "user_create",
+  [CONFAB_STORE_OP_CREDENTIALS_GET] = "credentials_get",
+  [CONFAB_STORE_OP_DEVICE_CREATE] = "device_create",
+  [CONFAB_STORE_OP_SESSION_LOOKUP] = "session_lookup",
+  [CONFAB_STORE_OP_DEVICES_LIST] = "devices_list",
+  [CONFAB_STORE_OP_DEVICE_REVOKE] = "device_revoke",
+  [CONFAB_STORE_OP_PASSWORD_SET] = "password_set",
+  [CONFAB_STORE_OP_PROFILE_GET] = "profile_get",
+  [CONFAB_STORE_OP_PROFILE_UPDATE] = "profile_update",
+  [CONFAB_STORE_OP_PEERS] = "peers",
+  [CONFAB_STORE_OP_LAST_SEEN_GET] = "last_seen_get",
+  [CONFAB_STORE_OP_LAST_SEEN_SET] = "last_seen_set",
+  [CONFAB_STORE_OP_BLOCK_SET] = "block_set",
+  [CONFAB_STORE_OP_MESSAGE_SEND] = "message_send",
+  [CONFAB_STORE_OP_MESSAGE_EDIT] = "message_edit",
+  [CONFAB_STORE_OP_MESSAGE_DELETE] = "message_delete",
+  [CONFAB_STORE_OP_REACT] = "react",
+  [CONFAB_STORE_OP_READ] = "read",
+  [CONFAB_STORE_OP_HISTORY] = "history",
+  [CONFAB_STORE_OP_CONVERSATIONS] = "conversations",
+  [CONFAB_STORE_OP_SEARCH] = "search",
+  [CONFAB_STORE_OP_EVENT_ADD] = "event_add",
+  [CONFAB_STORE_OP_CALL_RECORD] = "call_record",
+  [CONFAB_STORE_OP_EVENTS_SINCE] = "events_since",
+  [CONFAB_STORE_OP_ACK] = "ack",
+};
+
+static void
+confab_store_default_init (ConfabStoreInterface *iface)
+{
+}
+
+ConfabStoreEvent *
+confab_store_event_new (gint64              seq,
+                        const char         *name,
+                        const char * const *users,
+                        GBytes             *frame)
+{
+  ConfabStoreEvent *event;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (frame != NULL, NULL);
+
+  event = g_new0 (ConfabStoreEvent, 1);
+  event->seq = seq;
+  event->name = g_strdup (name);
+  event->users = users != NULL ? g_strdupv ((char **) users) : g_new0 (char *, 1);
+  event->frame = g_bytes_ref (frame);
+  return event;
+}
+
+void
+confab_store_event_free (ConfabStoreEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->name);
+  g_strfreev (event->users);
+  g_bytes_unref (event->frame);
+  g_free (event);
+}
+
+/* Takes @result (NULL: an empty object). */
+ConfabStoreReply *
+confab_store_reply_new (JsonObject *result)
+{
+  ConfabStoreReply *reply = g_new0 (ConfabStoreReply, 1);
+
+  reply->result = result != NULL ? result : json_object_new ();
+  reply->events = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_store_event_free);
+  return reply;
+}
+
+void
+confab_store_reply_free (ConfabStoreReply *reply)
+{
+  if (reply == NULL)
+    return;
+  g_clear_pointer (&reply->result, json_object_unref);
+  g_clear_pointer (&reply->events, g_ptr_array_unref);
+  g_clear_pointer (&reply->revoked_devices, g_strfreev);
+  g_free (reply);
+}
+
+ConfabStoreOp *
+confab_store_op_new (ConfabStoreOpKind kind)
+{
+  ConfabStoreOp *op = g_new0 (ConfabStoreOp, 1);
+
+  op->kind = kind;
+  return op;
+}
+
+void
+confab_store_op_free (ConfabStoreOp *op)
+{
+  if (op == NULL)
+    return;
+  g_free (op->user);
+  g_free (op->target);
+  g_free (op->name);
+  g_free (op->data);
+  g_free (op->conv);
+  g_free (op->device_id);
+  g_free (op->device_name);
+  g_free (op->token_hash);
+  g_free (op->password_hash);
+  g_free (op->display_name);
+  g_free (op->email);
+  g_free (op->client_msg_id);
+  g_free (op->body);
+  g_free (op->emoji);
+  g_free (op->query);
+  g_free (op->attachments);
+  for (guint i = 0; i < CONFAB_N_PROFILE_FIELDS; i++)
+    g_free (op->profile[i]);
+  g_strfreev (op->users);
+  g_free (op);
+}
+
+const char *
+confab_store_op_name (ConfabStoreOpKind kind)
+{
+  if ((guint) kind < G_N_ELEMENTS (op_names) && op_names[kind] != NULL)
+    return op_names[kind];
+  return "private";
+}
+
+void
+confab_store_op_submit (ConfabStore         *self,
+                        ConfabStoreOp       *op,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data,
+                        gpointer             source_tag)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_assert (CONFAB_IS_STORE (self));
+  g_assert (op != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_name (task, confab_store_op_name (op->kind));
+  /* A committed change is reported as such even if the caller lost interest meanwhile. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, op, (GDestroyNotify) confab_store_op_free);
+
+  CONFAB_STORE_GET_IFACE (self)->submit (self, op, task);
+}
+
+ConfabStoreReply *
+confab_store_finish (ConfabStore   *self,
+                     GAsyncResult  *result,
+                     GError       **error)
+{
+  g_return_val_if_fail (CONFAB_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+confab_store_close (ConfabStore *self)
+{
+  g_return_if_fail (CONFAB_IS_STORE (self));
+
+  if (CONFAB_STORE_GET_IFACE (self)->close != NULL)
+    CONFAB_STORE_GET_IFACE (self)->close (self);
+}
+
+#define SUBMIT(op, tag) \
+  confab_store_op_submit (self, g_steal_pointer (&op), cancellable, callback, user_data, tag)
+
+void
+confab_store_user_create_async (ConfabStore         *self,
+                                const char          *username,
+                                const char          *password_hash,
+                                const char          *display_name,
+                                const char          *email,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (password_hash != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_USER_CREATE);
+  op->user = g_strdup (username);
+  op->password_hash = g_strdup (password_hash);
+  op->display_name = g_strdup (display_name);
+  op->email = g_strdup (email);
+  SUBMIT (op, confab_store_user_create_async);
+}
+
+void
+confab_store_credentials_get_async (ConfabStore         *self,
+                                    const char          *username,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (username != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_CREDENTIALS_GET);
+  op->user = g_strdup (username);
+  SUBMIT (op, confab_store_credentials_get_async);
+}
+
+void
+confab_store_device_create_async (ConfabStore         *self,
+                                  const char          *username,
+                                  const char          *device_name,
+                                  const char          *token_hash,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (token_hash != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_DEVICE_CREATE);
+  op->user = g_strdup (username);
+  op->device_name = g_strdup (device_name != NULL ? device_name : "");
+  op->token_hash = g_strdup (token_hash);
+  SUBMIT (op, confab_store_device_create_async);
+}
+
+void
+confab_store_session_lookup_async (ConfabStore         *self,
+                                   const char          *token_hash,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (token_hash != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_SESSION_LOOKUP);
+  op->token_hash = g_strdup (token_hash);
+  SUBMIT (op, confab_store_session_lookup_async);
+}
+
+void
+confab_store_devices_list_async (ConfabStore         *self,
+                                 const char          *username,
+                                 const char          *current_device_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (username != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_DEVICES_LIST);
+  op->user = g_strdup (username);
+  op->device_id = g_strdup (current_device_id);
+  SUBMIT (op, confab_store_devices_list_async);
+}
+
+void
+confab_store_device_revoke_async (ConfabStore         *self,
+                                  const char          *username,
+                                  const char          *device_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (device_id != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_DEVICE_REVOKE);
+  op->user = g_strdup (username);
+  op->device_id = g_strdup (device_id);
+  SUBMIT (op, confab_store_device_revoke_async);
+}
+
+void
+confab_store_password_set_async (ConfabStore         *self,
+                                 const char          *username,
+                                 const char          *password_hash,
+                                 const char          *keep_device_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (password_hash != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_PASSWORD_SET);
+  op->user = g_strdup (username);
+  op->password_hash = g_strdup (password_hash);
+  op->device_id = g_strdup (keep_device_id);
+  SUBMIT (op, confab_store_password_set_async);
+}
+
+void
+confab_store_profile_get_async (ConfabStore         *self,
+                                const char          *username,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (username != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_PROFILE_GET);
+  op->user = g_strdup (username);
+  SUBMIT (op, confab_store_profile_get_async);
+}
+
+void
+confab_store_profile_update_async (ConfabStore         *self,
+                                   const char          *username,
+                                   JsonObject          *fields,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (fields != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_PROFILE_UPDATE);
+  op->user = g_strdup (username);
+  for (guint i = 0; i < CONFAB_N_PROFILE_FIELDS; i++)
+    {
+      JsonNode *node = json_object_get_member (fields, confab_profile_field_names[i]);
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node)
+          && json_node_get_value_type (node) == G_TYPE_STRING)
+        op->profile[i] = g_strdup (json_node_get_string (node));
+      else if (node != NULL && JSON_NODE_HOLDS_NULL (node))
+        op->profile[i] = g_strdup ("");
+    }
+  SUBMIT (op, confab_store_profile_update_async);
+}
+
+void
+confab_store_peers_async (ConfabStore         *self,
+                          const char          *username,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (username != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_PEERS);
+  op->user = g_strdup (username);
+  SUBMIT (op, confab_store_peers_async);
+}
+
+void
+confab_store_last_seen_get_async (ConfabStore         *self,
+                                  const char * const  *usernames,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (usernames != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_LAST_SEEN_GET);
+  op->users = g_strdupv ((char **) usernames);
+  SUBMIT (op, confab_store_last_seen_get_async);
+}
+
+void
+confab_store_last_seen_set_async (ConfabStore         *self,
+                                  const char          *username,
+                                  gint64               ts,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (username != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_LAST_SEEN_SET);
+  op->user = g_strdup (username);
+  op->ts = ts;
+  SUBMIT (op, confab_store_last_seen_set_async);
+}
+
+void
+confab_store_block_set_async (ConfabStore         *self,
+                              const char          *user,
+                              const char          *target,
+                              gboolean             blocked,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (target != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_BLOCK_SET);
+  op->user = g_strdup (user);
+  op->target = g_strdup (target);
+  op->flag = !!blocked;
+  SUBMIT (op, confab_store_block_set_async);
+}
+
+void
+confab_store_message_send_async (ConfabStore         *self,
+                                 const char          *sender,
+                                 const char          *conv,
+                                 const char          *client_msg_id,
+                                 const char          *body,
+                                 ConfabMessageFormat  format,
+                                 gint64               reply_to,
+                                 JsonArray           *attachments,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (sender != NULL);
+  g_return_if_fail (conv != NULL);
+  g_return_if_fail (client_msg_id != NULL);
+  g_return_if_fail (body != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_MESSAGE_SEND);
+  op->user = g_strdup (sender);
+  op->conv = g_strdup (conv);
+  op->client_msg_id = g_strdup (client_msg_id);
+  op->body = g_strdup (body);
+  op->format = format;
+  op->reply_to = reply_to;
+  if (attachments != NULL && json_array_get_length (attachments) > 0)
+    {
+      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), attachments);
+
+      op->attachments = confab_json_to_string (node, NULL);
+    }
+  SUBMIT (op, confab_store_message_send_async);
+}
+
+void
+confab_store_message_edit_async (ConfabStore         *self,
+                                 const char          *user,
+                                 gint64               msg_id,
+                                 const char          *body,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (body != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_MESSAGE_EDIT);
+  op->user = g_strdup (user);
+  op->msg_id = msg_id;
+  op->body = g_strdup (body);
+  SUBMIT (op, confab_store_message_edit_async);
+}
+
+void
+confab_store_message_delete_async (ConfabStore         *self,
+                                   const char          *user,
+                                   gint64               msg_id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (user != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_MESSAGE_DELETE);
+  op->user = g_strdup (user);
+  op->msg_id = msg_id;
+  SUBMIT (op, confab_store_message_delete_async);
+}
+
+void
+confab_store_react_async (ConfabStore         *self,
+                          const char          *user,
+                          gint64               msg_id,
+                          const char          *emoji,
+                          gboolean             on,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (emoji != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_REACT);
+  op->user = g_strdup (user);
+  op->msg_id = msg_id;
+  op->emoji = g_strdup (emoji);
+  op->flag = !!on;
+  SUBMIT (op, confab_store_react_async);
+}
+
+void
+confab_store_read_async (ConfabStore         *self,
+                         const char          *user,
+                         const char          *conv,
+                         gint64               msg_id,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (conv != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_READ);
+  op->user = g_strdup (user);
+  op->conv = g_strdup (conv);
+  op->msg_id = msg_id;
+  SUBMIT (op, confab_store_read_async);
+}
+
+void
+confab_store_history_async (ConfabStore         *self,
+                            const char          *user,
+                            const char          *conv,
+                            gint64               before,
+                            gint64               after,
+                            guint                limit,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (conv != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_HISTORY);
+  op->user = g_strdup (user);
+  op->conv = g_strdup (conv);
+  op->before = before;
+  op->after = after;
+  op->limit = limit;
+  SUBMIT (op, confab_store_history_async);
+}
+
+void
+confab_store_conversations_async (ConfabStore         *self,
+                                  const char          *user,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (user != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_CONVERSATIONS);
+  op->user = g_strdup (user);
+  SUBMIT (op, confab_store_conversations_async);
+}
+
+void
+confab_store_search_async (ConfabStore         *self,
+                           const char          *user,
+                           const char          *query,
+                           const char          *conv,
+                           guint                limit,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (query != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_SEARCH);
+  op->user = g_strdup (user);
+  op->query = g_strdup (query);
+  op->conv = g_strdup (conv);
+  op->limit = limit;
+  SUBMIT (op, confab_store_search_async);
+}
+
+void
+confab_store_event_add_async (ConfabStore         *self,
+                              const char          *name,
+                              JsonObject          *data,
+                              const char * const  *users,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (data != NULL);
+  g_return_if_fail (users != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_EVENT_ADD);
+  op->name = g_strdup (name);
+  op->data = confab_json_object_to_string (data, NULL);
+  op->users = g_strdupv ((char **) users);
+  SUBMIT (op, confab_store_event_add_async);
+}
+
+void
+confab_store_call_record_async (ConfabStore         *self,
+                                const char          *caller,
+                                const char          *callee,
+                                const char          *call_id,
+                                JsonObject          *call,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (caller != NULL);
+  g_return_if_fail (callee != NULL);
+  g_return_if_fail (call_id != NULL);
+  g_return_if_fail (call != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_CALL_RECORD);
+  op->user = g_strdup (caller);
+  op->target = g_strdup (callee);
+  op->client_msg_id = g_strdup (call_id);
+  op->data = confab_json_object_to_string (call, NULL);
+  SUBMIT (op, confab_store_call_record_async);
+}
+
+void
+confab_store_events_since_async (ConfabStore         *self,
+                                 const char          *user,
+                                 gint64               since,
+                                 guint                limit,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (user != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_EVENTS_SINCE);
+  op->user = g_strdup (user);
+  op->since = since;
+  op->limit = limit;
+  SUBMIT (op, confab_store_events_since_async);
+}
+
+void
+confab_store_ack_async (ConfabStore         *self,
+                        const char          *device_id,
+                        gint64               seq,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (device_id != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_ACK);
+  op->device_id = g_strdup (device_id);
+  op->seq = seq;
+  SUBMIT (op, confab_store_ack_async);
+}
+

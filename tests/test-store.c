@@ -1,0 +1,1524 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "confab-sqlite-store.h"
+#include "confab-error.h"
+#include "confab-frame.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#define TIMEOUT_SECONDS 20
+
+typedef struct
+{
+  char         *dir;
+  char         *path;
+  ConfabStore  *store;
+  GPtrArray    *results;   /* of GAsyncResult, in completion order */
+} Fixture;
+
+static void
+fixture_open (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->store = CONFAB_STORE (confab_sqlite_store_new (f->path, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (f->store);
+}
+
+static void
+fixture_close (Fixture *f)
+{
+  confab_store_close (f->store);
+  g_clear_object (&f->store);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("confab-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "confab.db", NULL);
+  f->results = g_ptr_array_new_with_free_func (g_object_unref);
+  fixture_open (f);
+}
+
+static void
+remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->store != NULL)
+    fixture_close (f);
+  g_ptr_array_unref (f->results);
+  remove_dir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static void
+done_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  g_ptr_array_add (f->results, g_object_ref (result));
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until @n results arrived, with a deadline. */
+static void
+wait_results (Fixture *f,
+              guint    n)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+
+  while (f->results->len < n && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (id);
+}
+
+static ConfabStoreReply *
+take_reply (Fixture  *f,
+            guint     index,
+            GError  **error)
+{
+  return confab_store_finish (f->store, g_ptr_array_index (f->results, index), error);
+}
+
+/* The reply of the one operation in flight, which must succeed. */
+static ConfabStoreReply *
+wait_ok (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  ConfabStoreReply *reply;
+
+  wait_results (f, 1);
+  g_assert_cmpuint (f->results->len, ==, 1);
+  reply = take_reply (f, 0, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
+  g_assert_nonnull (reply->result);
+  g_assert_nonnull (reply->events);
+  g_ptr_array_set_size (f->results, 0);
+  return reply;
+}
+
+static void
+wait_error (Fixture             *f,
+            ConfabProtocolError  code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = NULL;
+
+  wait_results (f, 1);
+  reply = take_reply (f, 0, &error);
+  g_assert_error (error, CONFAB_PROTOCOL_ERROR, (gint) code);
+  g_assert_null (reply);
+  g_ptr_array_set_size (f->results, 0);
+}
+
+/* --- Helpers built on the operations ---------------------------------------------------------- */
+
+static void
+create_user (Fixture    *f,
+             const char *username)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+
+  confab_store_user_create_async (f->store, username, "hash", NULL, NULL, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+}
+
+static JsonObject *
+parse_frame (ConfabStoreEvent *event)
+{
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (event->frame, &size);
+  JsonObject *frame = confab_frame_parse (data, size, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (frame, "type"), ==, "event");
+  g_assert_cmpstr (json_object_get_string_member (frame, "event"), ==, event->name);
+  g_assert_cmpint (json_object_get_int_member (frame, "seq"), ==, event->seq);
+  return frame;
+}
+
+static gboolean
+strv_has (GStrv       strv,
+          const char *s)
+{
+  return g_strv_contains ((const char * const *) strv, s);
+}
+
+static JsonObject *
+send_full (Fixture    *f,
+           const char *from,
+           const char *conv,
+           const char *client_msg_id,
+           const char *body,
+           gint64      reply_to)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  JsonObject *msg;
+
+  confab_store_message_send_async (f->store, from, conv, client_msg_id, body,
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, reply_to, NULL, NULL, done_cb, f);
+  reply = wait_ok (f);
+  msg = json_object_get_object_member (reply->result, "msg");
+  g_assert_nonnull (msg);
+  return json_object_ref (msg);
+}
+
+static gint64
+send (Fixture    *f,
+      const char *from,
+      const char *conv,
+      const char *body)
+{
+  g_autofree char *client_msg_id = g_uuid_string_random ();
+  g_autoptr(JsonObject) msg = send_full (f, from, conv, client_msg_id, body, 0);
+
+  return json_object_get_int_member (msg, "id");
+}
+
+static ConfabStoreReply *
+history (Fixture    *f,
+         const char *user,
+         const char *conv,
+         gint64      before,
+         gint64      after,
+         guint       limit)
+{
+  confab_store_history_async (f->store, user, conv, before, after, limit, NULL, done_cb, f);
+  return wait_ok (f);
+}
+
+static JsonObject *
+history_message (Fixture    *f,
+                 const char *user,
+                 const char *conv,
+                 gint64      id)
+{
+  g_autoptr(ConfabStoreReply) reply = history (f, user, conv, id + 1, id - 1, 1);
+  JsonArray *messages = json_object_get_array_member (reply->result, "messages");
+
+  g_assert_cmpuint (json_array_get_length (messages), ==, 1);
+  return json_object_ref (json_array_get_object_element (messages, 0));
+}
+
+static guint
+search_count (Fixture    *f,
+              const char *user,
+              const char *query,
+              const char *conv)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+
+  confab_store_search_async (f->store, user, query, conv, 0, NULL, done_cb, f);
+  reply = wait_ok (f);
+  return json_array_get_length (json_object_get_array_member (reply->result, "messages"));
+}
+
+static JsonObject *
+find_conversation (Fixture    *f,
+                   const char *user,
+                   const char *conv,
+                   guint      *position)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  JsonArray *list;
+
+  confab_store_conversations_async (f->store, user, NULL, done_cb, f);
+  reply = wait_ok (f);
+  list = json_object_get_array_member (reply->result, "conversations");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *item = json_array_get_object_element (list, i);
+
+      if (g_str_equal (json_object_get_string_member (item, "conv"), conv))
+        {
+          if (position != NULL)
+            *position = i;
+          return json_object_ref (item);
+        }
+    }
+  return NULL;
+}
+
+static gint64
+sql_int (Fixture    *f,
+         const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static void
+sql_exec (Fixture    *f,
+          const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* --- Tests ------------------------------------------------------------------------------------ */
+
+static void
+test_migrate_empty (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabSqliteStore) other = NULL;
+
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpstr (NULL, ==, NULL);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sqlite_master WHERE name IN"
+                               " ('users', 'devices', 'conversations', 'conv_members', 'rooms',"
+                               "  'messages', 'reactions', 'messages_fts', 'events', 'inbox',"
+                               "  'blocks', 'contacts')"), ==, 12);
+  fixture_close (f);
+
+  /* Opening again finds nothing to migrate. */
+  fixture_open (f);
+  create_user (f, "alice");
+  fixture_close (f);
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 1);
+
+  /* A schema from the future is refused rather than misread. */
+  sql_exec (f, "PRAGMA user_version = 99");
+  other = confab_sqlite_store_new (f->path, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_null (other);
+  sql_exec (f, "PRAGMA user_version = 1");
+  fixture_open (f);
+}
+
+static void
+test_users (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  JsonObject *user;
+
+  confab_store_user_create_async (f->store, "alice", "hash-a", "Alice A.", "a@example.com", NULL,
+                                  done_cb, f);
+  reply = wait_ok (f);
+  user = json_object_get_object_member (reply->result, "user");
+  g_assert_cmpstr (json_object_get_string_member (user, "username"), ==, "alice");
+  g_assert_cmpstr (json_object_get_string_member (user, "display_name"), ==, "Alice A.");
+  g_assert_cmpstr (json_object_get_string_member (user, "email"), ==, "a@example.com");
+  g_assert_cmpstr (json_object_get_string_member (user, "role"), ==, "admin");
+  g_assert_false (json_object_has_member (user, "phone"));
+  g_assert_false (json_object_has_member (user, "bot"));
+  g_assert_false (json_object_has_member (user, "password_hash"));
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  confab_store_user_create_async (f->store, "bob", "hash-b", NULL, NULL, NULL, done_cb, f);
+  reply = wait_ok (f);
+  user = json_object_get_object_member (reply->result, "user");
+  g_assert_cmpstr (json_object_get_string_member (user, "display_name"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (user, "role"), ==, "user");
+  g_assert_false (json_object_has_member (user, "email"));
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  confab_store_user_create_async (f->store, "alice", "other", NULL, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_CONFLICT);
+  confab_store_user_create_async (f->store, "Not Valid", "x", NULL, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
+
+  confab_store_credentials_get_async (f->store, "alice", NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpstr (json_object_get_string_member (reply->result, "password_hash"), ==, "hash-a");
+  g_assert_false (json_object_get_boolean_member (reply->result, "disabled"));
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_credentials_get_async (f->store, "nobody", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+
+  confab_store_profile_get_async (f->store, "nobody", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+
+  /* A DM makes alice and bob peers: the profile event reaches both. */
+  send (f, "alice", "dm:alice:bob", "hello");
+  json_object_set_string_member (fields, "department", "Sales");
+  json_object_set_string_member (fields, "email", "");
+  json_object_set_string_member (fields, "display_name", "");
+  confab_store_profile_update_async (f->store, "alice", fields, NULL, done_cb, f);
+  reply = wait_ok (f);
+  user = json_object_get_object_member (reply->result, "user");
+  g_assert_cmpstr (json_object_get_string_member (user, "department"), ==, "Sales");
+  g_assert_cmpstr (json_object_get_string_member (user, "display_name"), ==, "alice");
+  g_assert_false (json_object_has_member (user, "email"));
+  g_assert_cmpuint (reply->events->len, ==, 1);
+  {
+    ConfabStoreEvent *event = g_ptr_array_index (reply->events, 0);
+    g_autoptr(JsonObject) frame = parse_frame (event);
+
+    g_assert_cmpstr (event->name, ==, "profile_updated");
+    g_assert_true (strv_has (event->users, "alice"));
+    g_assert_true (strv_has (event->users, "bob"));
+  }
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  confab_store_peers_async (f->store, "bob", NULL, done_cb, f);
+  reply = wait_ok (f);
+  {
+    JsonArray *users = json_object_get_array_member (reply->result, "users");
+
+    g_assert_cmpuint (json_array_get_length (users), ==, 1);
+    g_assert_cmpstr (json_array_get_string_element (users, 0), ==, "alice");
+  }
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  confab_store_last_seen_set_async (f->store, "bob", 1234, NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  {
+    const char *names[] = { "bob", "alice", "nobody", NULL };
+    JsonObject *last_seen;
+
+    confab_store_last_seen_get_async (f->store, names, NULL, done_cb, f);
+    reply = wait_ok (f);
+    last_seen = json_object_get_object_member (reply->result, "last_seen");
+    g_assert_cmpint (json_object_get_int_member (last_seen, "bob"), ==, 1234);
+    g_assert_true (json_object_has_member (last_seen, "alice"));
+    g_assert_false (json_object_has_member (last_seen, "nobody"));
+  }
+}
+
+static char *
+device_create (Fixture    *f,
+               const char *user,
+               const char *token_hash)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+
+  confab_store_device_create_async (f->store, user, "laptop", token_hash, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (reply->result, "user"), "username"), ==, user);
+  return g_strdup (json_object_get_string_member (reply->result, "device_id"));
+}
+
+static void
+test_devices (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autofree char *d1 = NULL;
+  g_autofree char *d2 = NULL;
+  g_autofree char *d3 = NULL;
+  g_autofree char *d4 = NULL;
+  JsonArray *devices;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  d1 = device_create (f, "alice", "t1");
+  d2 = device_create (f, "alice", "t2");
+  d3 = device_create (f, "alice", "t3");
+  d4 = device_create (f, "bob", "t4");
+  confab_store_device_create_async (f->store, "nobody", "x", "t5", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+
+  confab_store_session_lookup_async (f->store, "t2", NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpstr (json_object_get_string_member (reply->result, "device_id"), ==, d2);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (reply->result, "user"), "username"), ==, "alice");
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_session_lookup_async (f->store, "nope", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED);
+
+  confab_store_devices_list_async (f->store, "alice", d2, NULL, done_cb, f);
+  reply = wait_ok (f);
+  devices = json_object_get_array_member (reply->result, "devices");
+  g_assert_cmpuint (json_array_get_length (devices), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      JsonObject *device = json_array_get_object_element (devices, i);
+      gboolean current = g_str_equal (json_object_get_string_member (device, "device_id"), d2);
+
+      g_assert_cmpint (json_object_get_boolean_member (device, "current"), ==, current);
+      g_assert_cmpstr (json_object_get_string_member (device, "name"), ==, "laptop");
+    }
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Revoking: only one's own live devices. */
+  confab_store_device_revoke_async (f->store, "bob", d1, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+  confab_store_device_revoke_async (f->store, "alice", d1, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (g_strv_length (reply->revoked_devices), ==, 1);
+  g_assert_cmpstr (reply->revoked_devices[0], ==, d1);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_device_revoke_async (f->store, "alice", d1, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+  confab_store_session_lookup_async (f->store, "t1", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED);
+
+  /* A new password keeps the current device and revokes the others. */
+  confab_store_password_set_async (f->store, "alice", "new-hash", d2, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (g_strv_length (reply->revoked_devices), ==, 1);
+  g_assert_cmpstr (reply->revoked_devices[0], ==, d3);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_session_lookup_async (f->store, "t3", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED);
+  confab_store_session_lookup_async (f->store, "t2", NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_session_lookup_async (f->store, "t4", NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_credentials_get_async (f->store, "alice", NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpstr (json_object_get_string_member (reply->result, "password_hash"), ==, "new-hash");
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Without a device to keep, all go. */
+  confab_store_password_set_async (f->store, "alice", "newer", NULL, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (g_strv_length (reply->revoked_devices), ==, 1);
+  g_assert_cmpstr (reply->revoked_devices[0], ==, d2);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_password_set_async (f->store, "nobody", "x", NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+
+  /* A disabled account cannot open sessions. */
+  fixture_close (f);
+  sql_exec (f, "UPDATE users SET disabled = 1 WHERE username = 'bob'");
+  fixture_open (f);
+  confab_store_session_lookup_async (f->store, "t4", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+}
+
+static void
+test_send (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autoptr(JsonObject) frame = NULL;
+  ConfabStoreEvent *event;
+  JsonObject *msg;
+  JsonObject *frame_msg;
+  gint64 id;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+
+  confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "c-1", "hello bob",
+                                   CONFAB_MESSAGE_FORMAT_MARKDOWN, 0, NULL, NULL, done_cb, f);
+  reply = wait_ok (f);
+  msg = json_object_get_object_member (reply->result, "msg");
+  id = json_object_get_int_member (msg, "id");
+  g_assert_cmpint (id, >, 0);
+  g_assert_cmpstr (json_object_get_string_member (msg, "conv"), ==, "dm:alice:bob");
+  g_assert_cmpstr (json_object_get_string_member (msg, "from"), ==, "alice");
+  g_assert_cmpstr (json_object_get_string_member (msg, "client_msg_id"), ==, "c-1");
+  g_assert_cmpstr (json_object_get_string_member (msg, "kind"), ==, "text");
+  g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, "hello bob");
+  g_assert_cmpstr (json_object_get_string_member (msg, "format"), ==, "markdown");
+  g_assert_cmpint (json_object_get_int_member (msg, "ts"), >, 1600000000000);
+  g_assert_false (json_object_has_member (msg, "reply_to"));
+  g_assert_false (json_object_has_member (msg, "deleted"));
+
+  /* One event, for both participants, serialized once. */
+  g_assert_cmpuint (reply->events->len, ==, 1);
+  event = g_ptr_array_index (reply->events, 0);
+  g_assert_cmpstr (event->name, ==, "message");
+  g_assert_cmpint (event->seq, >, 0);
+  g_assert_cmpuint (g_strv_length (event->users), ==, 2);
+  g_assert_true (strv_has (event->users, "alice"));
+  g_assert_true (strv_has (event->users, "bob"));
+  frame = parse_frame (event);
+  frame_msg = json_object_get_object_member (json_object_get_object_member (frame, "data"), "msg");
+  g_assert_cmpint (json_object_get_int_member (frame_msg, "id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (frame_msg, "body"), ==, "hello bob");
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* A retry gives the same message and delivers nothing. */
+  confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "c-1", "hello bob",
+                                   CONFAB_MESSAGE_FORMAT_MARKDOWN, 0, NULL, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (reply->result, "msg"),
+                                               "id"), ==, id);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM messages"), ==, 1);
+
+  /* The same client_msg_id elsewhere is a client bug. */
+  confab_store_message_send_async (f->store, "alice", "dm:alice:carol", "c-1", "hi",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_CONFLICT);
+  /* Another sender may use the same client_msg_id. */
+  confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "c-1", "hi alice",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (reply->result, "msg"),
+                                               "id"), >, id);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* A third user is not part of the DM. */
+  confab_store_message_send_async (f->store, "carol", "dm:alice:bob", "c-2", "intrude",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+  confab_store_history_async (f->store, "carol", "dm:alice:bob", 0, 0, 0, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+  confab_store_message_send_async (f->store, "alice", "dm:alice:zed", "c-3", "anyone?",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+  confab_store_message_send_async (f->store, "alice", "dm:bob:alice", "c-4", "wrong order",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
+  confab_store_message_send_async (f->store, "alice", "room:nosuchroom", "c-5", "hi",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+
+  /* A DM nobody wrote in yet is an empty page for its two users. */
+  reply = history (f, "carol", "dm:alice:carol", 0, 0, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reply->result,
+                                                                         "messages")), ==, 0);
+  g_assert_false (json_object_get_boolean_member (reply->result, "has_more"));
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Attachments travel as given. */
+  {
+    g_autoptr(JsonArray) attachments = json_array_new ();
+    JsonObject *attachment = json_object_new ();
+    g_autoptr(JsonObject) stored = NULL;
+
+    json_object_set_string_member (attachment, "file_id", "f1");
+    json_object_set_string_member (attachment, "name", "a.png");
+    json_object_set_int_member (attachment, "size", 10);
+    json_array_add_object_element (attachments, attachment);
+    confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "c-6", "see file",
+                                     CONFAB_MESSAGE_FORMAT_PLAIN, 0, attachments, NULL, done_cb, f);
+    reply = wait_ok (f);
+    msg = json_object_get_object_member (reply->result, "msg");
+    g_assert_cmpstr (json_object_get_string_member (
+                       json_array_get_object_element (json_object_get_array_member (msg, "attachments"), 0),
+                       "file_id"), ==, "f1");
+    stored = history_message (f, "alice", "dm:alice:bob", json_object_get_int_member (msg, "id"));
+    g_assert_cmpint (json_object_get_int_member (
+                       json_array_get_object_element (json_object_get_array_member (stored, "attachments"), 0),
+                       "size"), ==, 10);
+  }
+}
+
+static void
+test_block (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  send (f, "alice", "dm:alice:bob", "before");
+
+  confab_store_block_set_async (f->store, "bob", "alice", TRUE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "b-1", "hello?",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+  /* Blocking is one-way. */
+  send (f, "bob", "dm:alice:bob", "I can still write");
+
+  confab_store_block_set_async (f->store, "bob", "nobody", TRUE, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+  confab_store_block_set_async (f->store, "bob", "bob", TRUE, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
+
+  confab_store_block_set_async (f->store, "bob", "alice", FALSE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  send (f, "alice", "dm:alice:bob", "thanks");
+}
+
+static void
+test_reply_to (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(JsonObject) msg = NULL;
+  gint64 in_ab, in_ac;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+  in_ab = send (f, "alice", "dm:alice:bob", "question");
+  in_ac = send (f, "alice", "dm:alice:carol", "other");
+
+  msg = send_full (f, "bob", "dm:alice:bob", "r-1", "answer", in_ab);
+  g_assert_cmpint (json_object_get_int_member (msg, "reply_to"), ==, in_ab);
+  g_clear_pointer (&msg, json_object_unref);
+  msg = history_message (f, "alice", "dm:alice:bob", in_ab + 2);
+  g_assert_cmpint (json_object_get_int_member (msg, "reply_to"), ==, in_ab);
+
+  confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "r-2", "x",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, in_ac, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
+  confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "r-3", "x",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 9999, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
+}
+
+static void
+test_edit (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  ConfabStoreEvent *event;
+  JsonObject *msg;
+  gint64 id;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+  id = send (f, "alice", "dm:alice:bob", "the original wording");
+
+  confab_store_message_edit_async (f->store, "bob", id, "hijack", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+  confab_store_message_edit_async (f->store, "carol", id, "hijack", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+  confab_store_message_edit_async (f->store, "alice", 12345, "nothing", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+
+  confab_store_message_edit_async (f->store, "alice", id, "the improved phrasing", NULL, done_cb, f);
+  reply = wait_ok (f);
+  msg = json_object_get_object_member (reply->result, "msg");
+  g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, "the improved phrasing");
+  g_assert_true (json_object_has_member (msg, "edited_ts"));
+  g_assert_cmpuint (reply->events->len, ==, 1);
+  event = g_ptr_array_index (reply->events, 0);
+  g_assert_cmpstr (event->name, ==, "message_edited");
+  g_assert_true (strv_has (event->users, "bob"));
+
+  stored = history_message (f, "bob", "dm:alice:bob", id);
+  g_assert_cmpstr (json_object_get_string_member (stored, "body"), ==, "the improved phrasing");
+  g_assert_cmpuint (search_count (f, "bob", "wording", NULL), ==, 0);
+  g_assert_cmpuint (search_count (f, "bob", "improved", NULL), ==, 1);
+}
+
+static void
+test_delete (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(JsonObject) frame = NULL;
+  ConfabStoreEvent *event;
+  JsonObject *event_data;
+  gint64 id;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+  id = send (f, "alice", "dm:alice:bob", "a confidential xylophone");
+  send (f, "alice", "dm:alice:bob", "another xylophone note");
+  confab_store_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  g_assert_cmpuint (search_count (f, "bob", "confidential", NULL), ==, 1);
+
+  confab_store_message_delete_async (f->store, "bob", id, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+  confab_store_message_delete_async (f->store, "carol", id, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+
+  confab_store_message_delete_async (f->store, "alice", id, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 1);
+  event = g_ptr_array_index (reply->events, 0);
+  g_assert_cmpstr (event->name, ==, "message_deleted");
+  frame = parse_frame (event);
+  event_data = json_object_get_object_member (frame, "data");
+  g_assert_cmpstr (json_object_get_string_member (event_data, "conv"), ==, "dm:alice:bob");
+  g_assert_cmpint (json_object_get_int_member (event_data, "msg_id"), ==, id);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  stored = history_message (f, "bob", "dm:alice:bob", id);
+  g_assert_true (json_object_get_boolean_member (stored, "deleted"));
+  g_assert_cmpstr (json_object_get_string_member (stored, "body"), ==, "");
+  g_assert_false (json_object_has_member (stored, "reactions"));
+
+  /* Gone from the table and from the index, not just hidden. */
+  g_assert_cmpuint (search_count (f, "bob", "confidential", NULL), ==, 0);
+  g_assert_cmpuint (search_count (f, "bob", "xylophone", NULL), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM messages WHERE body LIKE '%confidential%'"),
+                   ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM messages_fts"
+                               " WHERE messages_fts MATCH 'confidential'"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM reactions"), ==, 0);
+  sql_exec (f, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+
+  /* Deleting twice is harmless; a deleted message cannot be edited or reacted to. */
+  confab_store_message_delete_async (f->store, "alice", id, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  confab_store_message_edit_async (f->store, "alice", id, "revive", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
+  confab_store_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
+}
+
+static void
+test_react (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(JsonObject) frame = NULL;
+  JsonArray *reactions;
+  JsonObject *event_data;
+  JsonArray *users;
+  gint64 id;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+  id = send (f, "alice", "dm:alice:bob", "react to me");
+
+  confab_store_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 1);
+  frame = parse_frame (g_ptr_array_index (reply->events, 0));
+  event_data = json_object_get_object_member (frame, "data");
+  g_assert_cmpstr (json_object_get_string_member (event_data, "conv"), ==, "dm:alice:bob");
+  g_assert_cmpint (json_object_get_int_member (event_data, "msg_id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (event_data, "user"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (event_data, "emoji"), ==, "👍");
+  g_assert_true (json_object_get_boolean_member (event_data, "on"));
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Already there: fine, and nothing to tell anyone. */
+  confab_store_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  confab_store_react_async (f->store, "alice", id, "🎉", TRUE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_react_async (f->store, "alice", id, "👍", TRUE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_react_async (f->store, "carol", id, "👍", TRUE, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+
+  stored = history_message (f, "alice", "dm:alice:bob", id);
+  reactions = json_object_get_array_member (stored, "reactions");
+  g_assert_cmpuint (json_array_get_length (reactions), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (reactions, 0),
+                                                  "emoji"), ==, "👍");
+  users = json_object_get_array_member (json_array_get_object_element (reactions, 0), "users");
+  g_assert_cmpuint (json_array_get_length (users), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (users, 0), ==, "bob");
+  g_assert_cmpstr (json_array_get_string_element (users, 1), ==, "alice");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (reactions, 1),
+                                                  "emoji"), ==, "🎉");
+  g_clear_pointer (&stored, json_object_unref);
+
+  confab_store_react_async (f->store, "bob", id, "👍", FALSE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 1);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_react_async (f->store, "bob", id, "👍", FALSE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_react_async (f->store, "alice", id, "🎉", FALSE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  stored = history_message (f, "alice", "dm:alice:bob", id);
+  reactions = json_object_get_array_member (stored, "reactions");
+  g_assert_cmpuint (json_array_get_length (reactions), ==, 1);
+  users = json_object_get_array_member (json_array_get_object_element (reactions, 0), "users");
+  g_assert_cmpuint (json_array_get_length (users), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (users, 0), ==, "alice");
+}
+
+static void
+test_read (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autoptr(JsonObject) item = NULL;
+  ConfabStoreEvent *event;
+  gint64 m1, m2, m3, other;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+  m1 = send (f, "alice", "dm:alice:bob", "one");
+  m2 = send (f, "alice", "dm:alice:bob", "two");
+  m3 = send (f, "alice", "dm:alice:bob", "three");
+  other = send (f, "alice", "dm:alice:carol", "elsewhere");
+
+  item = find_conversation (f, "bob", "dm:alice:bob", NULL);
+  g_assert_cmpint (json_object_get_int_member (item, "unread"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (item, "last_read"), ==, 0);
+  g_clear_pointer (&item, json_object_unref);
+  /* One's own messages are not unread. */
+  item = find_conversation (f, "alice", "dm:alice:bob", NULL);
+  g_assert_cmpint (json_object_get_int_member (item, "unread"), ==, 0);
+  g_clear_pointer (&item, json_object_unref);
+
+  confab_store_read_async (f->store, "bob", "dm:alice:bob", m2, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 1);
+  event = g_ptr_array_index (reply->events, 0);
+  g_assert_cmpstr (event->name, ==, "read");
+  g_assert_true (strv_has (event->users, "alice"));
+  g_assert_true (strv_has (event->users, "bob"));
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  item = find_conversation (f, "bob", "dm:alice:bob", NULL);
+  g_assert_cmpint (json_object_get_int_member (item, "unread"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (item, "last_read"), ==, m2);
+  g_clear_pointer (&item, json_object_unref);
+
+  /* The mark never moves back. */
+  confab_store_read_async (f->store, "bob", "dm:alice:bob", m1, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_read_async (f->store, "bob", "dm:alice:bob", m2, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  item = find_conversation (f, "bob", "dm:alice:bob", NULL);
+  g_assert_cmpint (json_object_get_int_member (item, "last_read"), ==, m2);
+  g_clear_pointer (&item, json_object_unref);
+
+  confab_store_read_async (f->store, "bob", "dm:alice:bob", other, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+  confab_store_read_async (f->store, "carol", "dm:alice:bob", m3, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+
+  /* New messages count up; deleting an unread one counts down. */
+  send (f, "alice", "dm:alice:bob", "four");
+  item = find_conversation (f, "bob", "dm:alice:bob", NULL);
+  g_assert_cmpint (json_object_get_int_member (item, "unread"), ==, 2);
+  g_clear_pointer (&item, json_object_unref);
+  confab_store_message_delete_async (f->store, "alice", m3, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  item = find_conversation (f, "bob", "dm:alice:bob", NULL);
+  g_assert_cmpint (json_object_get_int_member (item, "unread"), ==, 1);
+  g_clear_pointer (&item, json_object_unref);
+
+  confab_store_read_async (f->store, "bob", "dm:alice:bob", 99999, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+}
+
+static void
+collect_ids (ConfabStoreReply *reply,
+             GArray           *ids)
+{
+  JsonArray *messages = json_object_get_array_member (reply->result, "messages");
+  gint64 previous = 0;
+
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      gint64 id = json_object_get_int_member (json_array_get_object_element (messages, i), "id");
+
+      g_assert_cmpint (id, >, previous);
+      previous = id;
+      g_array_append_val (ids, id);
+    }
+}
+
+static void
+test_history_paging (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  const guint n = 47;
+  gint64 cursor;
+  gboolean has_more;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("message %u", i);
+      gint64 id = send (f, i % 2 ? "alice" : "bob", "dm:alice:bob", body);
+
+      g_array_append_val (sent, id);
+      /* Another conversation interleaves its ids. */
+      if (i % 5 == 0)
+        send (f, "alice", "dm:alice:carol", body);
+    }
+
+  /* The newest page. */
+  reply = history (f, "alice", "dm:alice:bob", 0, 0, 10);
+  collect_ids (reply, seen);
+  g_assert_cmpuint (seen->len, ==, 10);
+  g_assert_cmpint (g_array_index (seen, gint64, 9), ==, g_array_index (sent, gint64, n - 1));
+  g_assert_true (json_object_get_boolean_member (reply->result, "has_more"));
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Backwards with before: every message exactly once. */
+  g_array_set_size (seen, 0);
+  cursor = 0;
+  do
+    {
+      g_autoptr(GArray) page = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+      reply = history (f, "bob", "dm:alice:bob", cursor, 0, 7);
+      collect_ids (reply, page);
+      has_more = json_object_get_boolean_member (reply->result, "has_more");
+      g_clear_pointer (&reply, confab_store_reply_free);
+      g_assert_cmpuint (page->len, >, 0);
+      g_array_prepend_vals (seen, page->data, page->len);
+      cursor = g_array_index (page, gint64, 0);
+    }
+  while (has_more);
+  g_assert_cmpuint (seen->len, ==, n);
+  g_assert_cmpmem (seen->data, n * sizeof (gint64), sent->data, n * sizeof (gint64));
+
+  /* Forwards with after. */
+  g_array_set_size (seen, 0);
+  cursor = g_array_index (sent, gint64, 0);
+  g_array_append_val (seen, cursor);
+  do
+    {
+      g_autoptr(GArray) page = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+      reply = history (f, "alice", "dm:alice:bob", 0, cursor, 9);
+      collect_ids (reply, page);
+      has_more = json_object_get_boolean_member (reply->result, "has_more");
+      g_clear_pointer (&reply, confab_store_reply_free);
+      g_array_append_vals (seen, page->data, page->len);
+      if (page->len > 0)
+        cursor = g_array_index (page, gint64, page->len - 1);
+    }
+  while (has_more);
+  g_assert_cmpuint (seen->len, ==, n);
+  g_assert_cmpmem (seen->data, n * sizeof (gint64), sent->data, n * sizeof (gint64));
+
+  /* A window between two ids, both exclusive. */
+  g_array_set_size (seen, 0);
+  reply = history (f, "alice", "dm:alice:bob", g_array_index (sent, gint64, 20),
+                   g_array_index (sent, gint64, 10), 200);
+  collect_ids (reply, seen);
+  g_assert_false (json_object_get_boolean_member (reply->result, "has_more"));
+  g_assert_cmpuint (seen->len, ==, 9);
+  g_assert_cmpint (g_array_index (seen, gint64, 0), ==, g_array_index (sent, gint64, 11));
+  g_clear_pointer (&reply, confab_store_reply_free);
+  g_array_set_size (seen, 0);
+  reply = history (f, "alice", "dm:alice:bob", g_array_index (sent, gint64, 20),
+                   g_array_index (sent, gint64, 10), 4);
+  collect_ids (reply, seen);
+  g_assert_true (json_object_get_boolean_member (reply->result, "has_more"));
+  g_assert_cmpint (g_array_index (seen, gint64, 0), ==, g_array_index (sent, gint64, 11));
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* The default limit, and the maximum. */
+  g_array_set_size (seen, 0);
+  reply = history (f, "alice", "dm:alice:bob", 0, 0, 1000);
+  collect_ids (reply, seen);
+  g_assert_cmpuint (seen->len, ==, n);
+  g_assert_false (json_object_get_boolean_member (reply->result, "has_more"));
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  confab_store_history_async (f->store, "alice", "garbage", 0, 0, 0, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
+}
+
+static void
+test_conversations (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autoptr(JsonObject) item = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  guint position;
+  gint64 last;
+
+  confab_store_user_create_async (f->store, "alice", "h", NULL, NULL, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_user_create_async (f->store, "bob", "h", "Bob Builder", NULL, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  create_user (f, "carol");
+
+  confab_store_conversations_async (f->store, "alice", NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reply->result,
+                                                                         "conversations")), ==, 0);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  send (f, "alice", "dm:alice:bob", "first to bob");
+  last = send (f, "carol", "dm:alice:carol", "carol writes");
+
+  item = find_conversation (f, "alice", "dm:alice:carol", &position);
+  g_assert_cmpuint (position, ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (item, "kind"), ==, "dm");
+  g_assert_cmpstr (json_object_get_string_member (item, "peer"), ==, "carol");
+  g_assert_cmpstr (json_object_get_string_member (item, "title"), ==, "carol");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (item, "last_msg"),
+                                               "id"), ==, last);
+  g_assert_cmpint (json_object_get_int_member (item, "unread"), ==, 1);
+  g_clear_pointer (&item, json_object_unref);
+
+  last = send (f, "bob", "dm:alice:bob", "bob again");
+  item = find_conversation (f, "alice", "dm:alice:bob", &position);
+  g_assert_cmpuint (position, ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (item, "title"), ==, "Bob Builder");
+  g_assert_cmpstr (json_object_get_string_member (item, "peer"), ==, "bob");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (item, "last_msg"),
+                                               "id"), ==, last);
+  g_clear_pointer (&item, json_object_unref);
+  item = find_conversation (f, "alice", "dm:alice:carol", &position);
+  g_assert_cmpuint (position, ==, 1);
+  g_clear_pointer (&item, json_object_unref);
+
+  /* Bob sees only his own conversation, titled by alice's display name. */
+  json_object_set_string_member (fields, "display_name", "Alice Liddell");
+  confab_store_profile_update_async (f->store, "alice", fields, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_conversations_async (f->store, "bob", NULL, done_cb, f);
+  reply = wait_ok (f);
+  {
+    JsonArray *list = json_object_get_array_member (reply->result, "conversations");
+
+    g_assert_cmpuint (json_array_get_length (list), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0),
+                                                    "title"), ==, "Alice Liddell");
+  }
+}
+
+static void
+test_search (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  JsonArray *messages;
+  gint64 first, second;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+  first = send (f, "alice", "dm:alice:bob", "The quarterly budget is ready");
+  send (f, "bob", "dm:alice:bob", "lunch at noon?");
+  second = send (f, "bob", "dm:alice:bob", "Budget meeting moved to Friday");
+  send (f, "alice", "dm:alice:carol", "carol, the budget draft is attached");
+
+  confab_store_search_async (f->store, "bob", "budget", NULL, 0, NULL, done_cb, f);
+  reply = wait_ok (f);
+  messages = json_object_get_array_member (reply->result, "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 2);
+  /* Newest first. */
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (messages, 0), "id"),
+                   ==, second);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (messages, 1), "id"),
+                   ==, first);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Only one's own conversations. */
+  g_assert_cmpuint (search_count (f, "alice", "budget", NULL), ==, 3);
+  g_assert_cmpuint (search_count (f, "carol", "budget", NULL), ==, 1);
+  g_assert_cmpuint (search_count (f, "alice", "budget", "dm:alice:carol"), ==, 1);
+  g_assert_cmpuint (search_count (f, "carol", "budget", "dm:alice:bob"), ==, 0);
+
+  /* Case, several words, prefixes. */
+  g_assert_cmpuint (search_count (f, "bob", "BUDGET friday", NULL), ==, 1);
+  g_assert_cmpuint (search_count (f, "bob", "quart", NULL), ==, 1);
+  g_assert_cmpuint (search_count (f, "bob", "nothing-like-this", NULL), ==, 0);
+
+  /* Query syntax from users is taken as words, never as an FTS5 expression. */
+  g_assert_cmpuint (search_count (f, "bob", "\"budget", NULL), ==, 2);
+  g_assert_cmpuint (search_count (f, "bob", "budget OR lunch", NULL), ==, 0);
+  g_assert_cmpuint (search_count (f, "bob", "body:budget NEAR(", NULL), ==, 0);
+  g_assert_cmpuint (search_count (f, "bob", "*) AND (", NULL), ==, 0);
+  g_assert_cmpuint (search_count (f, "bob", "", NULL), ==, 0);
+}
+
+static ConfabStoreReply *
+events_since (Fixture    *f,
+              const char *user,
+              gint64      since,
+              guint       limit)
+{
+  confab_store_events_since_async (f->store, user, since, limit, NULL, done_cb, f);
+  return wait_ok (f);
+}
+
+static void
+test_events_since (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  gint64 carol_seq, since;
+  gboolean more;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+
+  reply = events_since (f, "bob", 0, 0);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  g_assert_cmpint (reply->last_seq, ==, 0);
+  g_assert_false (reply->resync_required);
+  g_assert_false (reply->more);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("n%u", i);
+
+      send (f, "alice", "dm:alice:bob", body);
+      send (f, "alice", "dm:alice:carol", body);
+    }
+
+  /* All of bob's, in order, with their frames. */
+  reply = events_since (f, "bob", 0, 0);
+  g_assert_cmpuint (reply->events->len, ==, 10);
+  g_assert_false (reply->more);
+  for (guint i = 0; i < reply->events->len; i++)
+    {
+      ConfabStoreEvent *event = g_ptr_array_index (reply->events, i);
+      g_autoptr(JsonObject) frame = parse_frame (event);
+      JsonObject *msg = json_object_get_object_member (json_object_get_object_member (frame, "data"),
+                                                       "msg");
+      g_autofree char *body = g_strdup_printf ("n%u", i);
+
+      g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, body);
+      g_assert_cmpstr (json_object_get_string_member (msg, "conv"), ==, "dm:alice:bob");
+      g_assert_true (strv_has (event->users, "bob"));
+      if (i > 0)
+        g_assert_cmpint (event->seq, >, g_array_index (seqs, gint64, i - 1));
+      g_array_append_val (seqs, event->seq);
+    }
+  g_assert_cmpint (reply->last_seq, ==, g_array_index (seqs, gint64, 9));
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Seqs are global: bob's stream skips carol's events. */
+  reply = events_since (f, "carol", 0, 0);
+  carol_seq = ((ConfabStoreEvent *) g_ptr_array_index (reply->events, 0))->seq;
+  g_assert_cmpint (carol_seq, ==, g_array_index (seqs, gint64, 0) + 1);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Pages. */
+  since = 0;
+  for (guint page = 0; ; page++)
+    {
+      reply = events_since (f, "bob", since, 4);
+      more = reply->more;
+      g_assert_cmpuint (reply->events->len, ==, page < 2 ? 4 : 2);
+      for (guint i = 0; i < reply->events->len; i++)
+        g_assert_cmpint (((ConfabStoreEvent *) g_ptr_array_index (reply->events, i))->seq, ==,
+                         g_array_index (seqs, gint64, page * 4 + i));
+      since = ((ConfabStoreEvent *) g_ptr_array_index (reply->events, reply->events->len - 1))->seq;
+      g_clear_pointer (&reply, confab_store_reply_free);
+      if (!more)
+        break;
+      g_assert_cmpuint (page, <, 3);
+    }
+  g_assert_cmpint (since, ==, g_array_index (seqs, gint64, 9));
+
+  /* Up to date; from the future; from between two of bob's seqs. */
+  reply = events_since (f, "bob", since, 0);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  g_assert_false (reply->resync_required);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "bob", since + 1000, 0);
+  g_assert_true (reply->resync_required);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  g_assert_cmpint (reply->last_seq, ==, since);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "bob", carol_seq, 0);
+  g_assert_false (reply->resync_required);
+  g_assert_cmpuint (reply->events->len, ==, 9);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Retention: keep the newest 3 per user; older positions must resync. */
+  confab_sqlite_store_set_retention (CONFAB_SQLITE_STORE (f->store), 30, 3);
+  confab_sqlite_store_prune_async (CONFAB_SQLITE_STORE (f->store), NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  reply = events_since (f, "bob", 0, 0);
+  g_assert_true (reply->resync_required);
+  g_assert_cmpint (reply->last_seq, ==, g_array_index (seqs, gint64, 9));
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "bob", g_array_index (seqs, gint64, 5), 0);
+  g_assert_true (reply->resync_required);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "bob", g_array_index (seqs, gint64, 6), 0);
+  g_assert_false (reply->resync_required);
+  g_assert_cmpuint (reply->events->len, ==, 3);
+  g_assert_cmpint (((ConfabStoreEvent *) g_ptr_array_index (reply->events, 0))->seq, ==,
+                   g_array_index (seqs, gint64, 7));
+  g_clear_pointer (&reply, confab_store_reply_free);
+  /* A user with no events at all is untouched. */
+  reply = events_since (f, "alice", 0, 0);
+  g_assert_true (reply->resync_required);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Age: with a retention of 0 days everything already written goes. */
+  send (f, "carol", "dm:bob:carol", "hi");
+  confab_sqlite_store_set_retention (CONFAB_SQLITE_STORE (f->store), 0, 0);
+  confab_sqlite_store_prune_async (CONFAB_SQLITE_STORE (f->store), NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM inbox"), ==, 0);
+  reply = events_since (f, "bob", g_array_index (seqs, gint64, 9), 0);
+  g_assert_true (reply->resync_required);
+  since = reply->last_seq;
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "bob", since, 0);
+  g_assert_false (reply->resync_required);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Seqs keep rising after everything was pruned, and after reopening. */
+  fixture_close (f);
+  fixture_open (f);
+  send (f, "alice", "dm:alice:bob", "later");
+  reply = events_since (f, "bob", since, 0);
+  g_assert_cmpuint (reply->events->len, ==, 1);
+  g_assert_cmpint (((ConfabStoreEvent *) g_ptr_array_index (reply->events, 0))->seq, >, since);
+}
+
+static void
+test_batch_failure (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  gint64 seq = 0;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "dave");
+
+  /* Queued together, these share a transaction: the bad ones must not take the others along.
+   * The last one fails only after it created the rows of a new conversation. */
+  confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "x-1", "first",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_store_user_create_async (f->store, "bob", "h", NULL, NULL, NULL, done_cb, f);
+  confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "x-2", "broken",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 424242, NULL, NULL, done_cb, f);
+  confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "x-3", "third",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_store_user_create_async (f->store, "carol", "h", NULL, NULL, NULL, done_cb, f);
+  confab_store_message_send_async (f->store, "alice", "dm:alice:dave", "x-4", "lost",
+                                   CONFAB_MESSAGE_FORMAT_PLAIN, 424242, NULL, NULL, done_cb, f);
+  wait_results (f, 6);
+
+  for (guint i = 0; i < 6; i++)
+    {
+      GAsyncResult *result = g_ptr_array_index (f->results, i);
+
+      /* Completions come in submission order. */
+      g_assert_true (g_task_get_source_tag (G_TASK (result))
+                     == (i == 1 || i == 4 ? (gpointer) confab_store_user_create_async
+                                          : (gpointer) confab_store_message_send_async));
+      reply = confab_store_finish (f->store, result, &error);
+      if (i == 1)
+        g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_CONFLICT);
+      else if (i == 2 || i == 5)
+        g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INVALID);
+      else
+        g_assert_no_error (error);
+      if (i == 0 || i == 3)
+        {
+          ConfabStoreEvent *event = g_ptr_array_index (reply->events, 0);
+
+          g_assert_cmpint (event->seq, >, seq);
+          seq = event->seq;
+        }
+      g_clear_error (&error);
+      g_clear_pointer (&reply, confab_store_reply_free);
+    }
+  g_ptr_array_set_size (f->results, 0);
+
+  reply = history (f, "bob", "dm:alice:bob", 0, 0, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reply->result,
+                                                                         "messages")), ==, 2);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "bob", 0, 0);
+  g_assert_cmpuint (reply->events->len, ==, 2);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_profile_get_async (f->store, "carol", NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM conversations WHERE conv = 'dm:alice:dave'"),
+                   ==, 0);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* The conversation comes into being with its first message all the same. */
+  send (f, "alice", "dm:alice:dave", "found");
+  reply = history (f, "dave", "dm:alice:dave", 0, 0, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reply->result,
+                                                                         "messages")), ==, 1);
+}
+
+static void
+test_reopen (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autoptr(JsonObject) msg = NULL;
+  g_autofree char *device = NULL;
+  gint64 id, seq;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  device = device_create (f, "bob", "tok");
+  id = send (f, "alice", "dm:alice:bob", "durable words");
+  confab_store_react_async (f->store, "bob", id, "✅", TRUE, NULL, done_cb, f);
+  reply = wait_ok (f);
+  seq = ((ConfabStoreEvent *) g_ptr_array_index (reply->events, 0))->seq;
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_store_ack_async (f->store, device, seq, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  fixture_close (f);
+
+  g_assert_cmpint (sql_int (f, "SELECT acked_seq FROM devices"), ==, seq);
+
+  fixture_open (f);
+  confab_store_session_lookup_async (f->store, "tok", NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpstr (json_object_get_string_member (reply->result, "device_id"), ==, device);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  msg = history_message (f, "bob", "dm:alice:bob", id);
+  g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, "durable words");
+  g_assert_nonnull (json_object_get_array_member (msg, "reactions"));
+  g_assert_cmpuint (search_count (f, "bob", "durable", NULL), ==, 1);
+
+  reply = events_since (f, "bob", 0, 0);
+  g_assert_cmpuint (reply->events->len, ==, 2);
+  g_assert_cmpint (reply->last_seq, ==, seq);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Idempotency and seqs survive too. */
+  {
+    g_autoptr(JsonObject) again = NULL;
+    g_autofree char *cmid = NULL;
+
+    confab_store_message_send_async (f->store, "alice", "dm:alice:bob",
+                                     json_object_get_string_member (msg, "client_msg_id"),
+                                     "durable words", CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL,
+                                     done_cb, f);
+    reply = wait_ok (f);
+    g_assert_cmpuint (reply->events->len, ==, 0);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (reply->result,
+                                                                                "msg"), "id"),
+                     ==, id);
+    g_clear_pointer (&reply, confab_store_reply_free);
+    cmid = g_uuid_string_random ();
+    again = send_full (f, "alice", "dm:alice:bob", cmid, "new", 0);
+    g_assert_cmpint (json_object_get_int_member (again, "id"), >, id);
+    reply = events_since (f, "bob", seq, 0);
+    g_assert_cmpuint (reply->events->len, ==, 1);
+    g_assert_cmpint (((ConfabStoreEvent *) g_ptr_array_index (reply->events, 0))->seq, >, seq);
+  }
+
+  /* After close, operations fail instead of hanging. */
+  fixture_close (f);
+  {
+    g_autoptr(ConfabSqliteStore) store = confab_sqlite_store_new (f->path, NULL);
+    g_autoptr(GError) error = NULL;
+
+    confab_store_close (CONFAB_STORE (store));
+    f->store = g_object_ref (CONFAB_STORE (store));
+    confab_store_profile_get_async (f->store, "alice", NULL, done_cb, f);
+    wait_results (f, 1);
+    g_assert_null (take_reply (f, 0, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+    g_ptr_array_set_size (f->results, 0);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/confab/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("migrate-empty", test_migrate_empty);
+  ADD ("users", test_users);
+  ADD ("devices", test_devices);
+  ADD ("send", test_send);
+  ADD ("block", test_block);
+  ADD ("reply-to", test_reply_to);
+  ADD ("edit", test_edit);
+  ADD ("delete", test_delete);
+  ADD ("react", test_react);
+  ADD ("read", test_read);
+  ADD ("history-paging", test_history_paging);
+  ADD ("conversations", test_conversations);
+  ADD ("search", test_search);
+  ADD ("events-since", test_events_since);
+  ADD ("batch-failure", test_batch_failure);
+  ADD ("reopen", test_reopen);
+
+#undef ADD
+
+  return g_test_run ();
+}
