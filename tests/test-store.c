@@ -1341,6 +1341,82 @@ test_events_since (Fixture       *f,
 }
 
 static void
+test_server_records (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autoptr(JsonObject) call = json_object_new ();
+  g_autoptr(JsonObject) event_data = json_object_new ();
+  g_autoptr(JsonObject) stored = NULL;
+  const char *users[] = { "bob", NULL };
+  ConfabStoreEvent *event;
+  JsonObject *msg;
+  gint64 id;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+
+  /* A call becomes a kind:"call" message in the DM, once. */
+  json_object_set_string_member (call, "call_id", "c-123");
+  json_object_set_string_member (call, "result", "missed");
+  json_object_set_int_member (call, "duration_ms", 0);
+  confab_store_call_record_async (f->store, "bob", "alice", "c-123", call, NULL, done_cb, f);
+  reply = wait_ok (f);
+  msg = json_object_get_object_member (reply->result, "msg");
+  id = json_object_get_int_member (msg, "id");
+  g_assert_cmpstr (json_object_get_string_member (msg, "kind"), ==, "call");
+  g_assert_cmpstr (json_object_get_string_member (msg, "conv"), ==, "dm:alice:bob");
+  g_assert_cmpstr (json_object_get_string_member (msg, "from"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, "");
+  g_assert_cmpstr (json_object_get_string_member (msg, "client_msg_id"), ==, "call:c-123");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (msg, "call"),
+                                                  "result"), ==, "missed");
+  g_assert_cmpuint (reply->events->len, ==, 1);
+  event = g_ptr_array_index (reply->events, 0);
+  g_assert_cmpstr (event->name, ==, "message");
+  g_assert_true (strv_has (event->users, "alice"));
+  g_assert_true (strv_has (event->users, "bob"));
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  confab_store_call_record_async (f->store, "bob", "alice", "c-123", call, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (reply->result, "msg"),
+                                               "id"), ==, id);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  stored = history_message (f, "alice", "dm:alice:bob", id);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (stored, "call"),
+                                                  "call_id"), ==, "c-123");
+  confab_store_message_edit_async (f->store, "bob", id, "text", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
+  confab_store_call_record_async (f->store, "bob", "nobody", "c-124", call, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+  sql_exec (f, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+
+  /* An event the server makes itself reaches the stream of its users. */
+  json_object_set_string_member (event_data, "call_id", "c-125");
+  confab_store_event_add_async (f->store, "call_missed", event_data, users, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_assert_cmpuint (reply->events->len, ==, 1);
+  event = g_ptr_array_index (reply->events, 0);
+  g_assert_cmpstr (event->name, ==, "call_missed");
+  g_assert_cmpuint (g_strv_length (event->users), ==, 1);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "bob", 0, 0);
+  g_assert_cmpuint (reply->events->len, ==, 2);
+  {
+    g_autoptr(JsonObject) frame = parse_frame (g_ptr_array_index (reply->events, 1));
+
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (frame, "data"),
+                                                    "call_id"), ==, "c-125");
+  }
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "alice", 0, 0);
+  g_assert_cmpuint (reply->events->len, ==, 1);
+}
+
+static void
 test_batch_failure (Fixture       *f,
                     gconstpointer  data)
 {
@@ -1515,6 +1591,7 @@ main (int   argc,
   ADD ("conversations", test_conversations);
   ADD ("search", test_search);
   ADD ("events-since", test_events_since);
+  ADD ("server-records", test_server_records);
   ADD ("batch-failure", test_batch_failure);
   ADD ("reopen", test_reopen);
 
