@@ -47,6 +47,8 @@ test_frame_parse_rejects (void)
   assert_bad_request ("{\"a\":1,}", -1);
   assert_bad_request ("{\"a\":01}", -1);
   assert_bad_request ("{\"a\":\"tab\there\"}", -1);
+  /* json-glib would cut the string at the NUL: "eve\u0000x" would read as "eve". */
+  assert_bad_request ("{\"username\":\"eve\\u0000x\"}", -1);
   {
     g_autoptr(GString) deep = g_string_new ("{\"a\":");
 

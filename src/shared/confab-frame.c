@@ -82,6 +82,10 @@ scan_unicode_escape (Scan *scan)
 
   if (!read_unicode_escape (scan, scan->p, &first))
     return scan_fail (scan, "malformed \\u escape");
+  /* json-glib's strings end at a NUL, so "eve\u0000x" would read as "eve". No field of the
+   * protocol allows control characters anyway. */
+  if (first == 0)
+    return scan_fail (scan, "NUL character in string");
   scan->p += 6;
   if (first < 0xd800 || first > 0xdfff)
     return TRUE;
