@@ -555,6 +555,30 @@ on_ws_message (SoupWebsocketConnection *ws,
   }
 }
 
+/* libsoup refuses a frame over max-incoming-payload-size as soon as it reads the header, and
+ * then drops the stream without a close frame. It emits "error" just before, which is the last
+ * moment to tell the peer why: a close frame with 1009, written without blocking. */
+static void
+on_ws_error (SoupWebsocketConnection *ws,
+             GError                  *error,
+             gpointer                 user_data)
+{
+  static const guint8 close_too_big[] = { 0x88, 0x02, SOUP_WEBSOCKET_CLOSE_TOO_BIG >> 8,
+                                          SOUP_WEBSOCKET_CLOSE_TOO_BIG & 0xff };
+  GOutputStream *out;
+
+  if (!g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG))
+    {
+      g_debug ("WebSocket error: %s", error->message);
+      return;
+    }
+
+  out = g_io_stream_get_output_stream (soup_websocket_connection_get_io_stream (ws));
+  if (G_IS_POLLABLE_OUTPUT_STREAM (out) && !g_output_stream_has_pending (out))
+    g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (out), close_too_big,
+                                                sizeof close_too_big, NULL, NULL);
+}
+
 static void
 on_ws_pong (SoupWebsocketConnection *ws,
             GBytes                  *message,
@@ -683,6 +707,7 @@ confab_connection_new (ConfabServer            *server,
 
   g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), self);
   g_signal_connect (ws, "pong", G_CALLBACK (on_ws_pong), self);
+  g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), self);
   g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), self);
 
   self->hello_timeout_id = g_timeout_add (config->hello_timeout_ms, on_hello_timeout, self);

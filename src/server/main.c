@@ -84,6 +84,11 @@ main (int   argc,
       return 2;
     }
 
+  /* Before anything can announce the server: a harness may stop it the moment it is up. */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_stop_signal, loop);
+  g_unix_signal_add (SIGINT, on_stop_signal, loop);
+
   server = confab_server_new (g_steal_pointer (&config), &error);
   if (server == NULL || !confab_server_start (server, &error))
     {
@@ -95,9 +100,6 @@ main (int   argc,
   printf ("listening on %s\n", confab_server_get_url (server));
   fflush (stdout);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGTERM, on_stop_signal, loop);
-  g_unix_signal_add (SIGINT, on_stop_signal, loop);
   g_main_loop_run (loop);
 
   confab_server_stop (server);
