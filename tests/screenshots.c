@@ -172,6 +172,12 @@ main (int   argc,
 
   gtk_init ();
   adw_init ();
+  {
+    /* No notification server runs under Xvfb. */
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+    g_settings_set_boolean (settings, "notifications", FALSE);
+  }
   app = confab_application_new ();
   g_application_set_flags (G_APPLICATION (app),
                            G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);

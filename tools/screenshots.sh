@@ -9,13 +9,14 @@ build=${1:-$src/_build-shots}
 out=$src/docs/screenshots
 
 [ -f "$build/build.ninja" ] || meson setup "$build" "$src"
-ninja -C "$build" tests/screenshots src/server/confabd data/gschemas.compiled po/uk/LC_MESSAGES/confab.mo
+ninja -C "$build" tests/screenshots src/server/confabd data/gschemas.compiled po/uk/LC_MESSAGES/confab.mo po/ru/LC_MESSAGES/confab.mo
 
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# A private home, no keyring, the build's schema and translations.
+# A private home and session bus with an unlocked keyring (tests/run-with-keyring.sh), the
+# build's schema and translations.
 mkdir -p "$tmp/locale/uk/LC_MESSAGES" "$tmp/locale/ru/LC_MESSAGES"
 cp "$build/po/uk/LC_MESSAGES/confab.mo" "$tmp/locale/uk/LC_MESSAGES/"
 cp "$build/po/ru/LC_MESSAGES/confab.mo" "$tmp/locale/ru/LC_MESSAGES/"
@@ -26,7 +27,8 @@ run () {
     GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$build/data" \
     CONFABD="$build/src/server/confabd" CONFAB_LOCALEDIR="$tmp/locale" \
     CONFAB_SCREENSHOT_DIR="$out" NO_AT_BRIDGE=1 GTK_A11Y=none \
-    xvfb-run -a -s '-screen 0 1280x800x24' "$build/tests/screenshots"
+    xvfb-run -a -s '-screen 0 1280x800x24' \
+    "$src/tests/run-with-keyring.sh" "$build/tests/screenshots"
 }
 
 run LANGUAGE=en

@@ -39,6 +39,8 @@ struct _ConfabConversationView
   ComposerContext     context;
   ConfabMessage      *context_message;
   gboolean            stick_to_bottom;
+  guint               scroll_tick_id;
+  guint               scroll_frames;
   gboolean            loading_older;
   gint64              read_up_to;
 
@@ -118,14 +120,53 @@ update_send_state (ConfabConversationView *self)
                           == 0);
 }
 
+/* GtkListView only estimates the height of rows it has not measured, so one jump to the end
+ * lands short of it; keep going for a few frames until the end holds still. */
+static void
+jump_to_last (ConfabConversationView *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  guint n = self->messages ? g_list_model_get_n_items (G_LIST_MODEL (self->messages)) : 0;
+
+  /* Scrolling to the item moves GtkListView's anchor; setting the adjustment alone may not. */
+  if (n > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
+  else
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj)
+                                   - gtk_adjustment_get_page_size (adj));
+}
+
+static gboolean
+scroll_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  ConfabConversationView *self = CONFAB_CONVERSATION_VIEW (widget);
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  double end = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+
+  if (gtk_adjustment_get_value (adj) < end - 1)
+    {
+      self->scroll_frames = 0;
+      jump_to_last (self);
+    }
+
+  if (++self->scroll_frames < 4)
+    return G_SOURCE_CONTINUE;
+
+  self->scroll_tick_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 scroll_to_end (ConfabConversationView *self)
 {
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
-
   self->stick_to_bottom = TRUE;
-  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj)
-                                 - gtk_adjustment_get_page_size (adj));
+  jump_to_last (self);
+  self->scroll_frames = 0;
+  if (self->scroll_tick_id == 0)
+    self->scroll_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick_cb, NULL,
+                                                        NULL);
 }
 
 static void
@@ -377,7 +418,8 @@ on_vadjustment_value_changed (GtkAdjustment          *adj,
   double upper = gtk_adjustment_get_upper (adj);
   double page = gtk_adjustment_get_page_size (adj);
 
-  self->stick_to_bottom = value >= upper - page - EDGE_PX;
+  if (self->scroll_tick_id == 0)
+    self->stick_to_bottom = value >= upper - page - EDGE_PX;
   gtk_revealer_set_reveal_child (self->jump_revealer, !self->stick_to_bottom);
 
   if (value < page)
@@ -394,7 +436,7 @@ on_vadjustment_changed (GtkAdjustment          *adj,
   double page = gtk_adjustment_get_page_size (adj);
 
   if (self->stick_to_bottom)
-    gtk_adjustment_set_value (adj, upper - page);
+    scroll_to_end (self);
 
   /* A first page shorter than the view: keep loading until it scrolls. */
   if (upper <= page)
@@ -420,6 +462,8 @@ on_messages_changed (GListModel             *model,
                         confab_session_get_username (self->session)) == 0)
         self->stick_to_bottom = TRUE;
 
+      if (self->stick_to_bottom)
+        scroll_to_end (self);
       confab_conversation_view_mark_read (self);
     }
 }
@@ -543,6 +587,11 @@ confab_conversation_view_dispose (GObject *object)
   ConfabConversationView *self = CONFAB_CONVERSATION_VIEW (object);
 
   disconnect_conversation (self);
+  if (self->scroll_tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
+      self->scroll_tick_id = 0;
+    }
   if (self->window != NULL)
     {
       g_clear_signal_handler (&self->active_id, self->window);
@@ -695,6 +744,7 @@ confab_conversation_view_set_conversation (ConfabConversationView *self,
       self->typing_id = g_signal_connect_swapped (conversation, "notify::typing-text",
                                                   G_CALLBACK (update_typing), self);
       gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->messages));
+      scroll_to_end (self);
     }
 
   update_typing (self);
