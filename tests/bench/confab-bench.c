@@ -1,7 +1,726 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-int main (void);
-int
-main (void)
+#define G_LOG_DOMAIN "confab-bench"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* Load generator for confabd: authenticated WebSocket connections in pairs sending each other
+ * direct messages. Durable messages/s are counted on `ok` responses (the server answers a send
+ * only once it is on disk); latency is from the send to the peer's receipt of the event.
+ *
+ *   confab-bench [--connections N] [--window W] [--duration S]     throughput
+ *   confab-bench --rate R ...                                      fixed rate, R messages/s
+ *   confab-bench --idle N [--users U]                              idle connections, server RSS
+ *   --tls, --url URL --pid PID (an existing server), --confabd PATH
+ *
+ * The client side parses only what it needs (no JSON parser) so that it leaves the CPU to the
+ * server it measures. */
+
+typedef struct _Bench Bench;
+
+typedef struct
 {
+  Bench                   *bench;
+  guint                    index;
+  char                    *username;
+  char                    *peer;
+  char                    *conv;
+  char                    *token;
+  SoupWebsocketConnection *ws;
+  gboolean                 ready;
+  guint                    in_flight;
+  guint64                  sent;
+} Conn;
+
+struct _Bench
+{
+  /* options */
+  guint        connections;
+  guint        window;
+  guint        duration_s;
+  guint        warmup_s;
+  guint        rate;
+  guint        idle;
+  guint        users;
+  guint        body_bytes;
+  gboolean     tls;
+  char        *url;
+  char        *confabd;
+  int          pid;
+
+  /* state */
+  SoupSession *session;
+  GSubprocess *server;
+  char        *data_dir;
+  GTlsCertificate *certificate;
+  GPtrArray   *conns;
+  char        *body_pad;
+  guint        pending;
+  guint        failures;
+  gboolean     measuring;
+  gboolean     stopping;
+  gint64       measure_start;
+  guint64      acked;
+  guint64      received;
+  guint64      errors;
+  GArray      *latencies;   /* gint64 µs */
+  gint64       rate_start;
+  guint64      rate_sent;
+  guint        rate_next;
+};
+
+static gboolean
+wake_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop for @ms. */
+static void
+run_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, wake_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* --- The server ----------------------------------------------------------------------------- */
+
+static void
+child_setup (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+start_server (Bench *bench)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *data = NULL;
+
+  bench->data_dir = g_dir_make_tmp ("confab-bench-XXXXXX", &error);
+  g_assert_no_error (error);
+  data = g_build_filename (bench->data_dir, "data", NULL);
+  config = g_build_filename (bench->data_dir, "confabd.conf", NULL);
+  /* No per-minute limit: the benchmark is the flood the limit would stop. */
+  g_file_set_contents (config, "[limits]\nmessages_per_minute=0\n", -1, &error);
+  g_assert_no_error (error);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  if (bench->tls)
+    bench->server = g_subprocess_launcher_spawn (launcher, &error, bench->confabd, "--data-dir",
+                                                 data, "--listen", "127.0.0.1:0", "--config",
+                                                 config, NULL);
+  else
+    bench->server = g_subprocess_launcher_spawn (launcher, &error, bench->confabd, "--data-dir",
+                                                 data, "--listen", "127.0.0.1:0", "--plain",
+                                                 "--config", config, NULL);
+  if (bench->server == NULL)
+    g_error ("cannot start %s: %s", bench->confabd, error->message);
+
+  /* Blocking is fine here: nothing else runs yet. */
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bench->server));
+  while ((line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error)) != NULL)
+    {
+      if (g_str_has_prefix (line, "listening on "))
+        break;
+      g_clear_pointer (&line, g_free);
+    }
+  if (line == NULL)
+    g_error ("confabd did not start");
+  bench->url = g_strdup (line + strlen ("listening on "));
+  while (g_str_has_suffix (bench->url, "/"))
+    bench->url[strlen (bench->url) - 1] = '\0';
+  bench->pid = atoi (g_subprocess_get_identifier (bench->server));
+
+  if (bench->tls)
+    {
+      g_autofree char *cert = g_build_filename (data, "tls", "cert.pem", NULL);
+
+      bench->certificate = g_tls_certificate_new_from_file (cert, &error);
+      g_assert_no_error (error);
+    }
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        unlink (child);
+    }
+  rmdir (path);
+}
+
+static void
+stop_server (Bench *bench)
+{
+  if (bench->server == NULL)
+    return;
+  g_subprocess_send_signal (bench->server, SIGTERM);
+  g_subprocess_wait (bench->server, NULL, NULL);
+  g_clear_object (&bench->server);
+  remove_tree (bench->data_dir);
+}
+
+static guint64
+server_rss_kib (Bench *bench)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", bench->pid);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (bench->pid <= 0 || !g_file_get_contents (path, &status, NULL, NULL))
+    return 0;
+  line = strstr (status, "VmRSS:");
+  return line != NULL ? g_ascii_strtoull (line + 6, NULL, 10) : 0;
+}
+
+static gboolean
+on_accept_certificate (SoupMessage          *message,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  Bench *bench = user_data;
+
+  /* Our own server: its cert.pem. A server given by --url: whatever it shows. */
+  return bench->certificate == NULL || g_tls_certificate_is_same (certificate, bench->certificate);
+}
+
+/* --- Accounts ------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  Bench *bench;
+  Conn  *conn;
+  int    step;   /* 0 register, 1 login */
+} Http;
+
+static void http_step (Http *http);
+
+static void
+http_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Http *http = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result,
+                                                              &error);
+  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  guint status = soup_message_get_status (message);
+
+  if (body == NULL || (http->step == 0 && status != 201 && status != 409)
+      || (http->step == 1 && status != 200))
+    {
+      g_printerr ("account %s: step %d failed (HTTP %u)\n", http->conn->username, http->step,
+                  status);
+      http->bench->failures++;
+      http->bench->pending--;
+      g_free (http);
+      return;
+    }
+
+  if (http->step == 1)
+    {
+      g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+      const char *t = strstr (text, "\"token\":\"");
+      const char *end;
+
+      g_assert_nonnull (t);
+      t += strlen ("\"token\":\"");
+      end = strchr (t, '"');
+      http->conn->token = g_strndup (t, end - t);
+      http->bench->pending--;
+      g_free (http);
+      return;
+    }
+  http->step++;
+  http_step (http);
+}
+
+static void
+http_step (Http *http)
+{
+  g_autofree char *uri = g_strconcat (http->bench->url, http->step == 0 ? "/v1/register"
+                                                                        : "/v1/login", NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", uri);
+  g_autofree char *text = g_strdup_printf ("{\"username\":\"%s\",\"password\":"
+                                           "\"bench-password-%s\",\"device_name\":\"bench\"}",
+                                           http->conn->username, http->conn->username);
+  g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+
+  soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+  g_signal_connect (message, "accept-certificate", G_CALLBACK (on_accept_certificate),
+                    http->bench);
+  soup_session_send_and_read_async (http->bench->session, message, G_PRIORITY_DEFAULT, NULL,
+                                    http_done_cb, http);
+}
+
+static void
+make_accounts (Bench *bench,
+               guint  count)
+{
+  /* Argon2id on the server's thread pool sets the pace; a few at a time keep it busy. */
+  guint next = 0;
+
+  while (next < count || bench->pending > 0)
+    {
+      while (next < count && bench->pending < 8)
+        {
+          Http *http = g_new0 (Http, 1);
+
+          http->bench = bench;
+          http->conn = g_ptr_array_index (bench->conns, next++);
+          bench->pending++;
+          http_step (http);
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  if (bench->failures > 0)
+    g_error ("%u accounts failed", bench->failures);
+}
+
+/* --- Connections ---------------------------------------------------------------------------- */
+
+static void send_message (Conn *conn);
+
+static void
+on_message (SoupWebsocketConnection *ws,
+            gint                     type,
+            GBytes                  *message,
+            gpointer                 user_data)
+{
+  Conn *conn = user_data;
+  Bench *bench = conn->bench;
+  gsize length;
+  const char *data = g_bytes_get_data (message, &length);
+  g_autofree char *text = g_strndup (data, length);
+
+  if (g_str_has_prefix (text, "{\"type\":\"response\""))
+    {
+      if (!conn->ready)
+        {
+          if (strstr (text, "\"ok\":true") == NULL)
+            g_error ("hello refused: %s", text);
+          conn->ready = TRUE;
+          bench->pending--;
+          return;
+        }
+      conn->in_flight--;
+      if (strstr (text, "\"ok\":true") != NULL)
+        {
+          if (bench->measuring)
+            bench->acked++;
+        }
+      else
+        {
+          bench->errors++;
+          if (bench->errors < 5)
+            g_printerr ("error response: %s\n", text);
+        }
+      if (bench->rate == 0 && !bench->stopping)
+        send_message (conn);
+      return;
+    }
+
+  if (strstr (text, "\"event\":\"message\"") != NULL)
+    {
+      const char *t = strstr (text, "\"body\":\"t=");
+
+      if (t != NULL && bench->measuring)
+        {
+          gint64 sent = g_ascii_strtoll (t + strlen ("\"body\":\"t="), NULL, 10);
+          gint64 latency = g_get_monotonic_time () - sent;
+
+          g_array_append_val (bench->latencies, latency);
+          bench->received++;
+        }
+    }
+}
+
+static void
+on_closed (SoupWebsocketConnection *ws,
+           gpointer                 user_data)
+{
+  Conn *conn = user_data;
+
+  if (!conn->bench->stopping)
+    g_printerr ("connection %u closed (code %u)\n", conn->index,
+                soup_websocket_connection_get_close_code (ws));
+  conn->ready = FALSE;
+}
+
+static void
+send_message (Conn *conn)
+{
+  g_autofree char *text = NULL;
+
+  if (conn->ws == NULL
+      || soup_websocket_connection_get_state (conn->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  conn->sent++;
+  text = g_strdup_printf ("{\"type\":\"send\",\"id\":\"%" G_GUINT64_FORMAT "\",\"conv\":\"%s\","
+                          "\"client_msg_id\":\"%u-%" G_GUINT64_FORMAT "\",\"body\":\"t=%"
+                          G_GINT64_FORMAT " %s\"}", conn->sent, conn->conv, conn->index,
+                          conn->sent, g_get_monotonic_time (), conn->bench->body_pad);
+  conn->in_flight++;
+  soup_websocket_connection_send_text (conn->ws, text);
+}
+
+static void
+connected_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Conn *conn = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hello = NULL;
+
+  conn->ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  if (conn->ws == NULL)
+    {
+      g_printerr ("connection %u: %s\n", conn->index, error->message);
+      conn->bench->failures++;
+      conn->bench->pending--;
+      return;
+    }
+  soup_websocket_connection_set_max_incoming_payload_size (conn->ws, 0);
+  soup_websocket_connection_set_keepalive_interval (conn->ws, 0);
+  g_signal_connect (conn->ws, "message", G_CALLBACK (on_message), conn);
+  g_signal_connect (conn->ws, "closed", G_CALLBACK (on_closed), conn);
+  hello = g_strdup_printf ("{\"type\":\"hello\",\"id\":\"hello\",\"token\":\"%s\",\"since\":0,"
+                           "\"client\":\"confab-bench/0.1\"}", conn->token);
+  soup_websocket_connection_send_text (conn->ws, hello);
+}
+
+static void
+open_connection (Conn *conn)
+{
+  Bench *bench = conn->bench;
+  g_autofree char *ws_url = g_strconcat (bench->tls ? "wss" : "ws", strchr (bench->url, ':'),
+                                         "/v1/ws", NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("GET", ws_url);
+
+  g_signal_connect (message, "accept-certificate", G_CALLBACK (on_accept_certificate), bench);
+  bench->pending++;
+  soup_session_websocket_connect_async (bench->session, message, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        NULL, connected_cb, conn);
+}
+
+static void
+open_connections (Bench *bench)
+{
+  guint next = 0;
+
+  /* A few hundred handshakes at a time: a burst of thousands only fills the accept queue. */
+  while (next < bench->conns->len || bench->pending > 0)
+    {
+      while (next < bench->conns->len && bench->pending < 200)
+        open_connection (g_ptr_array_index (bench->conns, next++));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  if (bench->failures > 0)
+    g_error ("%u connections failed", bench->failures);
+}
+
+static Conn *
+conn_new (Bench      *bench,
+          guint       index,
+          const char *username,
+          const char *peer)
+{
+  Conn *conn = g_new0 (Conn, 1);
+
+  conn->bench = bench;
+  conn->index = index;
+  conn->username = g_strdup (username);
+  if (peer != NULL)
+    {
+      conn->peer = g_strdup (peer);
+      conn->conv = strcmp (username, peer) < 0 ? g_strdup_printf ("dm:%s:%s", username, peer)
+                                               : g_strdup_printf ("dm:%s:%s", peer, username);
+    }
+  return conn;
+}
+
+static void
+conn_free (Conn *conn)
+{
+  if (conn->ws != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (conn->ws, conn);
+      if (soup_websocket_connection_get_state (conn->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (conn->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      g_object_unref (conn->ws);
+    }
+  g_free (conn->username);
+  g_free (conn->peer);
+  g_free (conn->conv);
+  g_free (conn->token);
+  g_free (conn);
+}
+
+/* --- Modes ---------------------------------------------------------------------------------- */
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a;
+  gint64 y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+percentile_ms (GArray *sorted,
+               double  p)
+{
+  guint i;
+
+  if (sorted->len == 0)
+    return 0;
+  i = (guint) (p * (sorted->len - 1) + 0.5);
+  return g_array_index (sorted, gint64, i) / 1000.0;
+}
+
+static gboolean
+rate_tick (gpointer user_data)
+{
+  Bench *bench = user_data;
+  gint64 elapsed = g_get_monotonic_time () - bench->rate_start;
+  guint64 due = (guint64) ((double) elapsed * bench->rate / G_USEC_PER_SEC);
+
+  /* Catch up with the schedule, round robin over the connections. */
+  while (bench->rate_sent < due)
+    {
+      Conn *conn = g_ptr_array_index (bench->conns, bench->rate_next);
+
+      bench->rate_next = (bench->rate_next + 1) % bench->conns->len;
+      send_message (conn);
+      bench->rate_sent++;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+run_messaging (Bench *bench)
+{
+  g_autoptr(GArray) sorted = NULL;
+  guint tick = 0;
+  gint64 elapsed;
+  guint64 rss;
+
+  for (guint i = 0; i < bench->connections; i++)
+    {
+      g_autofree char *me = g_strdup_printf ("bench%05u", i);
+      g_autofree char *peer = g_strdup_printf ("bench%05u", i ^ 1);
+
+      g_ptr_array_add (bench->conns, conn_new (bench, i, me, peer));
+    }
+  g_printerr ("creating %u accounts...\n", bench->connections);
+  make_accounts (bench, bench->connections);
+  g_printerr ("opening %u connections...\n", bench->connections);
+  open_connections (bench);
+  /* Each connection's replay and synced come right after its hello; let them pass. */
+  run_for (500);
+
+  if (bench->rate > 0)
+    {
+      bench->rate_start = g_get_monotonic_time ();
+      tick = g_timeout_add (1, rate_tick, bench);
+    }
+  else
+    {
+      for (guint i = 0; i < bench->conns->len; i++)
+        for (guint w = 0; w < bench->window; w++)
+          send_message (g_ptr_array_index (bench->conns, i));
+    }
+
+  run_for (bench->warmup_s * 1000);
+  bench->measuring = TRUE;
+  bench->measure_start = g_get_monotonic_time ();
+  run_for (bench->duration_s * 1000);
+  bench->measuring = FALSE;
+  elapsed = g_get_monotonic_time () - bench->measure_start;
+  rss = server_rss_kib (bench);
+
+  bench->stopping = TRUE;
+  if (tick != 0)
+    g_source_remove (tick);
+
+  sorted = g_array_copy (bench->latencies);
+  g_array_sort (sorted, compare_gint64);
+  printf ("mode: %s%s, connections: %u, %s: %u, duration: %.1f s\n",
+          bench->rate > 0 ? "fixed rate" : "throughput", bench->tls ? " (TLS)" : " (plain)",
+          bench->connections, bench->rate > 0 ? "rate" : "window",
+          bench->rate > 0 ? bench->rate : bench->window, elapsed / 1e6);
+  printf ("durable messages/s: %.0f\n", bench->acked * 1e6 / elapsed);
+  printf ("delivered messages/s: %.0f\n", bench->received * 1e6 / elapsed);
+  printf ("delivery latency ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f  (n=%u)\n",
+          percentile_ms (sorted, 0.50), percentile_ms (sorted, 0.99),
+          percentile_ms (sorted, 0.999), percentile_ms (sorted, 1.0), sorted->len);
+  printf ("error responses: %" G_GUINT64_FORMAT "\n", bench->errors);
+  printf ("server RSS: %.1f MiB\n", rss / 1024.0);
+}
+
+static void
+run_idle (Bench *bench)
+{
+  guint users = MIN (bench->users, bench->idle);
+  g_autoptr(GPtrArray) accounts = g_ptr_array_new ();
+  guint64 before;
+  guint64 after;
+  guint ready = 0;
+
+  for (guint i = 0; i < users; i++)
+    {
+      g_autofree char *me = g_strdup_printf ("idle%05u", i);
+
+      g_ptr_array_add (bench->conns, conn_new (bench, i, me, NULL));
+    }
+  g_printerr ("creating %u accounts...\n", users);
+  make_accounts (bench, users);
+  for (guint i = 0; i < users; i++)
+    g_ptr_array_add (accounts, g_ptr_array_index (bench->conns, i));
+
+  /* A token may serve several connections: the rest reuse the accounts' tokens. */
+  for (guint i = users; i < bench->idle; i++)
+    {
+      Conn *account = g_ptr_array_index (accounts, i % users);
+      Conn *conn = conn_new (bench, i, account->username, NULL);
+
+      conn->token = g_strdup (account->token);
+      g_ptr_array_add (bench->conns, conn);
+    }
+
+  run_for (300);
+  before = server_rss_kib (bench);
+  g_printerr ("opening %u connections...\n", bench->idle);
+  open_connections (bench);
+  run_for (2000);
+  after = server_rss_kib (bench);
+  for (guint i = 0; i < bench->conns->len; i++)
+    ready += ((Conn *) g_ptr_array_index (bench->conns, i))->ready;
+
+  printf ("mode: idle%s, authenticated connections: %u (users: %u)\n",
+          bench->tls ? " (TLS)" : " (plain)", ready, users);
+  printf ("server RSS: %.1f MiB before, %.1f MiB with the connections (%.1f KiB each)\n",
+          before / 1024.0, after / 1024.0,
+          ready > 0 ? (double) (after - before) / ready : 0.0);
+  bench->stopping = TRUE;
+}
+
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  Bench bench = { 0 };
+  int connections = 32;
+  int window = 64;
+  int duration = 10;
+  int warmup = 2;
+  int rate = 0;
+  int idle = 0;
+  int users = 100;
+  int body = 64;
+  const GOptionEntry entries[] = {
+    { "connections", 'c', 0, G_OPTION_ARG_INT, &connections, "Connections, in pairs", "N" },
+    { "window", 'w', 0, G_OPTION_ARG_INT, &window, "Sends in flight per connection", "W" },
+    { "duration", 'd', 0, G_OPTION_ARG_INT, &duration, "Seconds measured", "S" },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Seconds before measuring", "S" },
+    { "rate", 'r', 0, G_OPTION_ARG_INT, &rate, "Fixed total rate, messages/s", "R" },
+    { "idle", 'i', 0, G_OPTION_ARG_INT, &idle, "Open N idle authenticated connections", "N" },
+    { "users", 'u', 0, G_OPTION_ARG_INT, &users, "Accounts the idle connections share", "U" },
+    { "body", 'b', 0, G_OPTION_ARG_INT, &body, "Message body bytes", "B" },
+    { "tls", 0, 0, G_OPTION_ARG_NONE, &bench.tls, "Use TLS", NULL },
+    { "url", 0, 0, G_OPTION_ARG_STRING, &bench.url, "An already running server", "URL" },
+    { "pid", 0, 0, G_OPTION_ARG_INT, &bench.pid, "Its process id, for RSS", "PID" },
+    { "confabd", 0, 0, G_OPTION_ARG_FILENAME, &bench.confabd, "The server to start", "PATH" },
+    { NULL }
+  };
+
+  context = g_option_context_new ("- load confabd and measure it");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  bench.connections = MAX (2, connections & ~1);
+  bench.window = MAX (1, window);
+  bench.duration_s = MAX (1, duration);
+  bench.warmup_s = MAX (0, warmup);
+  bench.rate = MAX (0, rate);
+  bench.idle = MAX (0, idle);
+  bench.users = MAX (1, users);
+  bench.body_pad = g_strnfill (MAX (0, body), 'x');
+  bench.conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
+  bench.latencies = g_array_sized_new (FALSE, FALSE, sizeof (gint64), 1 << 20);
+  if (bench.confabd == NULL)
+    bench.confabd = g_strdup (g_getenv ("CONFABD") != NULL ? g_getenv ("CONFABD") : CONFABD_PATH);
+
+  raise_fd_limit ();
+  bench.session = soup_session_new_with_options ("max-conns", 1 << 20,
+                                                 "max-conns-per-host", 1 << 20,
+                                                 "timeout", 120, NULL);
+
+  if (bench.url == NULL)
+    start_server (&bench);
+  g_printerr ("server %s (pid %d)\n", bench.url, bench.pid);
+
+  if (bench.idle > 0)
+    run_idle (&bench);
+  else
+    run_messaging (&bench);
+
+  g_ptr_array_unref (bench.conns);
+  run_for (200);
+  stop_server (&bench);
+  g_object_unref (bench.session);
+  g_array_unref (bench.latencies);
   return 0;
 }
