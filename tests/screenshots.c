@@ -39,12 +39,13 @@ shoot (const char *name)
   g_autofree char *geometry = NULL;
   g_autoptr(GError) error = NULL;
   int status = 0;
-  int width = gtk_widget_get_width (GTK_WIDGET (window));
-  int height = gtk_widget_get_height (GTK_WIDGET (window));
+  int width, height;
   const char *argv[] = { "import", "-window", "root", "-crop", NULL, file, NULL };
 
   /* Let layout, fades and the first frames of the new state finish. */
   confab_test_drain (1500);
+  width = gtk_widget_get_width (GTK_WIDGET (window));
+  height = gtk_widget_get_height (GTK_WIDGET (window));
 
   geometry = g_strdup_printf ("%dx%d+0+0", width, height);
   argv[4] = geometry;
