@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Not a test: takes the screenshots of docs/screenshots/ against a real, seeded confabd.
- * Run through tools/screenshots.sh, which provides Xvfb, the environment and the output dir. */
+ * Run through tests/screenshots.sh, which provides Xvfb, the environment and the output dir. */
 #include "config.h"
 
 #include <adwaita.h>

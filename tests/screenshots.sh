@@ -1,7 +1,7 @@
 #!/bin/sh
 # Takes the screenshots in docs/screenshots/ with the real client against a real, seeded
 # confabd under Xvfb: sign-in, main window light and dark, narrow, and the Ukrainian UI.
-# Usage: tools/screenshots.sh [BUILDDIR]   (default _build-shots; configured if missing)
+# Usage: tests/screenshots.sh [BUILDDIR]   (default _build-shots; configured if missing)
 set -eu
 
 src=$(cd "$(dirname "$0")/.." && pwd)
