@@ -593,6 +593,8 @@ on_webrtc_pad_added (GstElement *webrtc,
     {
       chain[n_chain++] = gst_element_factory_make ("rtpvp8depay", NULL);
       chain[n_chain++] = gst_element_factory_make ("vp8dec", NULL);
+      if (chain[n_chain - 1] != NULL)
+        g_object_set (chain[n_chain - 1], "threads", 1, NULL);
       sink = gst_bin_get_by_name (GST_BIN (parent), "remote-video");
     }
   else if (g_strcmp0 (media, "audio") == 0 && g_strcmp0 (encoding, "OPUS") == 0)
@@ -1060,7 +1062,7 @@ build_video_send (ConfabCall  *self,
   g_object_set (encoder,
                 "deadline", (gint64) 1,
                 "cpu-used", 8,
-                "threads", 2,
+                "threads", 1,
                 "lag-in-frames", 0,
                 "target-bitrate", VIDEO_BITRATE,
                 "keyframe-max-dist", 300,
@@ -1518,7 +1520,38 @@ confab_call_init (ConfabCall *self)
   self->media = CONFAB_CALL_MEDIA_AUDIO;
 }
 
+static gpointer
+warm_up_thread (gpointer data)
+{
+  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
+
+  if (dtls != NULL)
+    gst_object_unref (gst_object_ref_sink (dtls));
+  return NULL;
+}
+
 /* Public API */
+
+/**
+ * confab_call_warm_up:
+ *
+ * Prepares, on a worker thread, what every call needs and takes long to make: the DTLS
+ * certificate (an RSA key, about 200 ms), made once per process. Call it at start-up so
+ * answering a call does not wait for it; confab_call_new() calls it too.
+ */
+void
+confab_call_warm_up (void)
+{
+  static gsize warmed_up = 0;
+
+  if (g_once_init_enter (&warmed_up))
+    {
+      if (!gst_is_initialized ())
+        gst_init (NULL, NULL);
+      g_thread_unref (g_thread_new ("confab-call-warm-up", warm_up_thread, NULL));
+      g_once_init_leave (&warmed_up, 1);
+    }
+}
 
 /**
  * confab_call_new:
@@ -1545,6 +1578,8 @@ confab_call_new (const char         *call_id,
   g_return_val_if_fail (call_id != NULL, NULL);
   g_return_val_if_fail (devices == NULL || CONFAB_IS_MEDIA_DEVICES (devices), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  confab_call_warm_up ();
 
   return g_initable_new (CONFAB_TYPE_CALL, NULL, error,
                          "call-id", call_id,

@@ -1,0 +1,785 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-call"
+
+#include "config.h"
+
+#include "confab-call.h"
+#include "confab-call-private.h"
+
+#include <gst/gst.h>
+#include <string.h>
+
+/* Two calls wired to each other the way the server would relay their signalling, running
+ * real webrtcbin pipelines over loopback with test sources. */
+
+#define MEDIA_TIMEOUT_MS 5000
+#define LOST_TIMEOUT_MS  10000
+
+typedef struct
+{
+  ConfabCall *call;
+  ConfabCall *peer;
+  guint       reconnecting;
+} Wire;
+
+typedef struct
+{
+  ConfabMediaDevices *devices;
+  ConfabCall         *caller;
+  ConfabCall         *callee;
+  Wire                to_callee;
+  Wire                to_caller;
+} Fixture;
+
+/* Waiting */
+
+typedef gboolean (*Condition) (gpointer user_data);
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+wait_until (Condition condition,
+            gpointer  user_data,
+            guint     timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint tick = g_timeout_add (10, on_tick, NULL);
+  gboolean met;
+
+  while (!(met = condition (user_data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_source_remove (tick);
+  return met;
+}
+
+static gboolean
+never (gpointer user_data)
+{
+  return FALSE;
+}
+
+/* Runs the main loop for a while: used only to check that something does NOT happen. */
+static void
+run_for (guint ms)
+{
+  wait_until (never, NULL, ms);
+}
+
+/* Wiring */
+
+static void
+on_local_description (ConfabCall *call,
+                      const char *type,
+                      const char *sdp,
+                      Wire       *wire)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_str_has_prefix (sdp, "v=0"));
+  g_assert_true (confab_call_set_remote_description (wire->peer, type, sdp, &error));
+  g_assert_no_error (error);
+}
+
+static void
+on_local_ice (ConfabCall *call,
+              const char *candidate,
+              guint       mline,
+              Wire       *wire)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (confab_call_add_remote_ice (wire->peer, candidate, mline, &error));
+  g_assert_no_error (error);
+}
+
+static void
+on_state_changed (ConfabCall      *call,
+                  ConfabCallState  state,
+                  Wire            *wire)
+{
+  if (state == CONFAB_CALL_STATE_RECONNECTING)
+    wire->reconnecting++;
+}
+
+static void
+wire_up (Wire       *wire,
+         ConfabCall *call,
+         ConfabCall *peer)
+{
+  wire->call = call;
+  wire->peer = peer;
+  g_signal_connect (call, "local-description", G_CALLBACK (on_local_description), wire);
+  g_signal_connect (call, "local-ice", G_CALLBACK (on_local_ice), wire);
+  g_signal_connect (call, "state-changed", G_CALLBACK (on_state_changed), wire);
+}
+
+static void
+fixture_set_up (Fixture          *fixture,
+                ConfabCallMedia   media,
+                gboolean          callee_camera)
+{
+  g_autoptr(ConfabMediaDevices) callee_devices = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture->devices = confab_media_devices_new_for_testing (TRUE);
+  callee_devices = confab_media_devices_new_for_testing (callee_camera);
+
+  fixture->caller = confab_call_new ("call-1", "bob", CONFAB_CALL_ROLE_CALLER, media,
+                                     fixture->devices, &error);
+  g_assert_no_error (error);
+  fixture->callee = confab_call_new ("call-1", "alice", CONFAB_CALL_ROLE_CALLEE, media,
+                                     callee_devices, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (confab_call_get_state (fixture->caller), ==, CONFAB_CALL_STATE_NEW);
+  wire_up (&fixture->to_callee, fixture->caller, fixture->callee);
+  wire_up (&fixture->to_caller, fixture->callee, fixture->caller);
+}
+
+static void
+fixture_tear_down (Fixture *fixture)
+{
+  g_signal_handlers_disconnect_by_data (fixture->caller, &fixture->to_callee);
+  g_signal_handlers_disconnect_by_data (fixture->callee, &fixture->to_caller);
+  g_clear_object (&fixture->caller);
+  g_clear_object (&fixture->callee);
+  g_clear_object (&fixture->devices);
+}
+
+static gboolean
+both_connected (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return confab_call_get_state (fixture->caller) == CONFAB_CALL_STATE_CONNECTED &&
+         confab_call_get_state (fixture->callee) == CONFAB_CALL_STATE_CONNECTED;
+}
+
+static gboolean
+media_both_ways (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return confab_call_get_video_frames_received (fixture->caller) > 0 &&
+         confab_call_get_video_frames_received (fixture->callee) > 0 &&
+         confab_call_get_audio_buffers_received (fixture->caller) > 0 &&
+         confab_call_get_audio_buffers_received (fixture->callee) > 0;
+}
+
+static gboolean
+audio_both_ways (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return confab_call_get_audio_buffers_received (fixture->caller) > 0 &&
+         confab_call_get_audio_buffers_received (fixture->callee) > 0;
+}
+
+static void
+start_and_wait (Fixture  *fixture,
+                Condition media)
+{
+  confab_call_start (fixture->caller);
+  g_assert_cmpint (confab_call_get_state (fixture->caller), ==, CONFAB_CALL_STATE_CONNECTING);
+  g_assert_true (wait_until (media, fixture, MEDIA_TIMEOUT_MS));
+  g_assert_true (wait_until (both_connected, fixture, MEDIA_TIMEOUT_MS));
+}
+
+typedef struct
+{
+  ConfabCall *call;
+  guint64     since;
+  gboolean    video;
+} Counter;
+
+static gboolean
+counter_grew (gpointer user_data)
+{
+  Counter *counter = user_data;
+  guint64 now = counter->video ? confab_call_get_video_frames_received (counter->call)
+                               : confab_call_get_audio_buffers_received (counter->call);
+
+  return now > counter->since + 5;
+}
+
+static void
+assert_flowing (ConfabCall *call,
+                gboolean    video)
+{
+  Counter counter = { call, 0, video };
+
+  counter.since = video ? confab_call_get_video_frames_received (call)
+                        : confab_call_get_audio_buffers_received (call);
+  g_assert_true (wait_until (counter_grew, &counter, MEDIA_TIMEOUT_MS));
+}
+
+static void
+assert_stopped (ConfabCall *call,
+                gboolean    video)
+{
+  guint64 before;
+  guint64 after;
+
+  /* Let what was already on its way arrive, then nothing more may. */
+  run_for (300);
+  before = video ? confab_call_get_video_frames_received (call)
+                 : confab_call_get_audio_buffers_received (call);
+  run_for (1000);
+  after = video ? confab_call_get_video_frames_received (call)
+                : confab_call_get_audio_buffers_received (call);
+  g_assert_cmpuint (after, ==, before);
+}
+
+static gboolean
+is_ended (gpointer user_data)
+{
+  return confab_call_get_state (user_data) == CONFAB_CALL_STATE_ENDED;
+}
+
+/* Tests */
+
+static void
+test_call_media_flows (void)
+{
+  Fixture fixture = { NULL, };
+  GdkPaintable *remote;
+
+  fixture_set_up (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, TRUE);
+  start_and_wait (&fixture, media_both_ways);
+
+  g_assert_true (confab_call_get_camera_on (fixture.caller));
+  g_assert_true (confab_call_get_camera_on (fixture.callee));
+  g_assert_null (confab_call_get_end_reason (fixture.caller));
+
+  /* Frames reach the paintables at their real size. */
+  assert_flowing (fixture.caller, TRUE);
+  remote = confab_call_get_remote_video (fixture.caller);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (remote), ==, 640);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (remote), ==, 480);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (confab_call_get_local_video (fixture.callee)),
+                   ==, 640);
+
+  fixture_tear_down (&fixture);
+}
+
+static void
+on_ended_relay (ConfabCall *call,
+                const char *reason,
+                ConfabCall *peer)
+{
+  confab_call_end (peer, reason);
+}
+
+static void
+on_ended_record (ConfabCall *call,
+                 const char *reason,
+                 char      **out)
+{
+  g_assert_null (*out);
+  *out = g_strdup (reason);
+}
+
+static void
+test_call_hangup (void)
+{
+  Fixture fixture = { NULL, };
+  g_autofree char *caller_reason = NULL;
+  g_autofree char *callee_reason = NULL;
+
+  fixture_set_up (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, TRUE);
+  start_and_wait (&fixture, media_both_ways);
+
+  /* What the server does with call_hangup: call_ended to the other side. */
+  g_signal_connect (fixture.caller, "ended", G_CALLBACK (on_ended_relay), fixture.callee);
+  g_signal_connect (fixture.caller, "ended", G_CALLBACK (on_ended_record), &caller_reason);
+  g_signal_connect (fixture.callee, "ended", G_CALLBACK (on_ended_record), &callee_reason);
+
+  confab_call_hangup (fixture.caller);
+
+  g_assert_cmpint (confab_call_get_state (fixture.caller), ==, CONFAB_CALL_STATE_ENDED);
+  g_assert_cmpint (confab_call_get_state (fixture.callee), ==, CONFAB_CALL_STATE_ENDED);
+  g_assert_cmpstr (caller_reason, ==, "hangup");
+  g_assert_cmpstr (callee_reason, ==, "hangup");
+  g_assert_cmpstr (confab_call_get_end_reason (fixture.callee), ==, "hangup");
+  g_assert_false (confab_call_get_camera_on (fixture.caller));
+
+  /* Ending twice changes nothing, and late signalling is ignored. */
+  confab_call_hangup (fixture.callee);
+  g_assert_cmpstr (confab_call_get_end_reason (fixture.callee), ==, "hangup");
+  g_assert_true (confab_call_add_remote_ice (fixture.callee, "candidate:1 1 UDP 1 127.0.0.1 9 typ host",
+                                             0, NULL));
+
+  g_signal_handlers_disconnect_by_func (fixture.caller, on_ended_relay, fixture.callee);
+  fixture_tear_down (&fixture);
+}
+
+static void
+test_call_mute (void)
+{
+  Fixture fixture = { NULL, };
+
+  fixture_set_up (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, TRUE);
+  start_and_wait (&fixture, media_both_ways);
+
+  confab_call_set_muted (fixture.caller, TRUE);
+  g_assert_true (confab_call_get_muted (fixture.caller));
+  assert_stopped (fixture.callee, FALSE);
+  /* Only audio stops, only in that direction. */
+  assert_flowing (fixture.callee, TRUE);
+  assert_flowing (fixture.caller, FALSE);
+
+  g_object_set (fixture.caller, "muted", FALSE, NULL);
+  assert_flowing (fixture.callee, FALSE);
+
+  fixture_tear_down (&fixture);
+}
+
+static void
+test_call_camera_off (void)
+{
+  Fixture fixture = { NULL, };
+
+  fixture_set_up (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, TRUE);
+  start_and_wait (&fixture, media_both_ways);
+
+  confab_call_set_camera_enabled (fixture.callee, FALSE);
+  g_assert_false (confab_call_get_camera_on (fixture.callee));
+  assert_stopped (fixture.caller, TRUE);
+  assert_flowing (fixture.caller, FALSE);
+  assert_flowing (fixture.callee, TRUE);
+
+  /* Back on, the decoder starts again from a key frame. */
+  confab_call_set_camera_enabled (fixture.callee, TRUE);
+  g_assert_true (confab_call_get_camera_on (fixture.callee));
+  assert_flowing (fixture.caller, TRUE);
+
+  fixture_tear_down (&fixture);
+}
+
+static void
+test_call_silent_stays_connected (void)
+{
+  Fixture fixture = { NULL, };
+
+  fixture_set_up (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, TRUE);
+  start_and_wait (&fixture, media_both_ways);
+
+  /* Nothing but RTCP goes either way: that must not look like a lost connection. */
+  confab_call_set_muted (fixture.caller, TRUE);
+  confab_call_set_camera_enabled (fixture.caller, FALSE);
+  confab_call_set_muted (fixture.callee, TRUE);
+  confab_call_set_camera_enabled (fixture.callee, FALSE);
+  run_for (9000);
+
+  g_assert_cmpint (confab_call_get_state (fixture.caller), ==, CONFAB_CALL_STATE_CONNECTED);
+  g_assert_cmpint (confab_call_get_state (fixture.callee), ==, CONFAB_CALL_STATE_CONNECTED);
+  g_assert_cmpuint (fixture.to_callee.reconnecting, ==, 0);
+  g_assert_cmpuint (fixture.to_caller.reconnecting, ==, 0);
+  g_assert_cmpuint (confab_call_get_duration (fixture.caller), >=, 9);
+
+  fixture_tear_down (&fixture);
+}
+
+static void
+test_call_peer_lost (void)
+{
+  Fixture fixture = { NULL, };
+  g_autofree char *reason = NULL;
+  gint64 lost_at;
+
+  fixture_set_up (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, TRUE);
+  start_and_wait (&fixture, media_both_ways);
+  g_signal_connect (fixture.caller, "ended", G_CALLBACK (on_ended_record), &reason);
+
+  /* The peer's process dies: no hangup, nothing more on the wire. */
+  lost_at = g_get_monotonic_time ();
+  gst_element_set_state (confab_call_get_pipeline (fixture.callee), GST_STATE_NULL);
+
+  g_assert_true (wait_until (is_ended, fixture.caller, LOST_TIMEOUT_MS));
+  g_assert_cmpstr (reason, ==, "connection_lost");
+  g_assert_cmpuint (fixture.to_callee.reconnecting, ==, 1);
+  g_test_message ("connection lost noticed after %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - lost_at) / 1000);
+
+  fixture_tear_down (&fixture);
+}
+
+static void
+test_call_audio_only (void)
+{
+  Fixture fixture = { NULL, };
+
+  fixture_set_up (&fixture, CONFAB_CALL_MEDIA_AUDIO, TRUE);
+  start_and_wait (&fixture, audio_both_ways);
+
+  assert_flowing (fixture.caller, FALSE);
+  assert_flowing (fixture.callee, FALSE);
+  g_assert_cmpuint (confab_call_get_video_frames_received (fixture.caller), ==, 0);
+  g_assert_cmpuint (confab_call_get_video_frames_received (fixture.callee), ==, 0);
+  g_assert_false (confab_call_get_camera_on (fixture.caller));
+
+  /* Turning on a camera the call does not carry does nothing. */
+  confab_call_set_camera_enabled (fixture.caller, TRUE);
+  g_assert_false (confab_call_get_camera_on (fixture.caller));
+
+  fixture_tear_down (&fixture);
+}
+
+static gboolean
+callee_sees_video_and_audio_flows (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return confab_call_get_video_frames_received (fixture->callee) > 0 &&
+         audio_both_ways (fixture);
+}
+
+static void
+test_call_no_camera (void)
+{
+  Fixture fixture = { NULL, };
+
+  /* A video call answered on a machine without a camera: audio both ways, video one way. */
+  fixture_set_up (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, FALSE);
+  start_and_wait (&fixture, callee_sees_video_and_audio_flows);
+
+  g_assert_false (confab_call_get_camera_on (fixture.callee));
+  g_assert_true (confab_call_get_camera_on (fixture.caller));
+  run_for (500);
+  g_assert_cmpuint (confab_call_get_video_frames_received (fixture.caller), ==, 0);
+
+  fixture_tear_down (&fixture);
+}
+
+static void
+test_call_bad_signalling (void)
+{
+  g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (TRUE);
+  g_autoptr(ConfabCall) callee = NULL;
+  g_autoptr(GError) error = NULL;
+
+  callee = confab_call_new ("call-2", "alice", CONFAB_CALL_ROLE_CALLEE, CONFAB_CALL_MEDIA_AUDIO,
+                            devices, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (confab_call_set_remote_description (callee, "offer", "not sdp", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  g_assert_false (confab_call_set_remote_description (callee, "answer", "v=0\r\n", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  g_assert_false (confab_call_set_remote_description (callee, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  g_assert_false (confab_call_add_remote_ice (callee, "candidate:1", 4000, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  g_assert_false (confab_call_add_remote_ice (callee, "candidate:1\nx", 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  /* Before the offer, candidates wait. */
+  g_assert_true (confab_call_add_remote_ice (callee, "candidate:1 1 UDP 1 127.0.0.1 9 typ host",
+                                             0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_call_get_state (callee), ==, CONFAB_CALL_STATE_NEW);
+}
+
+static void
+test_call_ice_servers (void)
+{
+  g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (TRUE);
+  g_autoptr(ConfabCall) call = NULL;
+  g_autoptr(JsonNode) good = NULL;
+  g_autoptr(JsonNode) bad = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stun = NULL;
+  GstElement *webrtc;
+
+  call = confab_call_new ("call-3", "bob", CONFAB_CALL_ROLE_CALLER, CONFAB_CALL_MEDIA_AUDIO,
+                          devices, &error);
+  g_assert_no_error (error);
+
+  good = json_from_string ("[{\"urls\": [\"stun:stun.example.com:3478\"]},"
+                           " {\"urls\": [\"turn:turn.example.com:3478?transport=udp\","
+                           "             \"turns:turn.example.com:5349?transport=tcp\"],"
+                           "  \"username\": \"1700000000:alice\","
+                           "  \"credential\": \"q/8+abc=\"},"
+                           " {\"urls\": [\"turn:nocredentials.example.com\"]}]", &error);
+  g_assert_no_error (error);
+  g_assert_true (confab_call_set_ice_servers (call, json_node_get_array (good), &error));
+  g_assert_no_error (error);
+
+  webrtc = gst_bin_get_by_name (GST_BIN (confab_call_get_pipeline (call)), "webrtc");
+  g_object_get (webrtc, "stun-server", &stun, NULL);
+  g_assert_cmpstr (stun, ==, "stun://stun.example.com:3478");
+  gst_object_unref (webrtc);
+
+  bad = json_from_string ("[{\"urls\": \"stun:stun.example.com\"}]", &error);
+  g_assert_no_error (error);
+  g_assert_false (confab_call_set_ice_servers (call, json_node_get_array (bad), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
+/* The peer in another process (tests/confab-call-peer), as in real life. */
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *output;
+  GOutputStream    *input;
+  ConfabCall       *call;
+  guint64           video_frames;
+  guint64           audio_buffers;
+  gboolean          stats;
+  char             *ended;
+} RemotePeer;
+
+static void
+remote_send (RemotePeer *peer,
+             const char *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static void
+remote_send (RemotePeer *peer,
+             const char *format,
+             ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_assert_true (g_output_stream_printf (peer->input, NULL, NULL, &error, "%s\n", line));
+  g_assert_no_error (error);
+}
+
+static void remote_read_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data);
+
+static void
+remote_handle_line (RemotePeer *peer,
+                    const char *line)
+{
+  g_auto(GStrv) words = g_strsplit (line, " ", 3);
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_equal (words[0], "desc"))
+    {
+      gsize length;
+      g_autofree char *sdp = (char *) g_base64_decode (words[2], &length);
+      g_autofree char *text = g_strndup (sdp, length);
+
+      g_assert_true (confab_call_set_remote_description (peer->call, words[1], text, &error));
+      g_assert_no_error (error);
+    }
+  else if (g_str_equal (words[0], "ice"))
+    {
+      g_assert_true (confab_call_add_remote_ice (peer->call, words[2],
+                                                 (guint) g_ascii_strtoull (words[1], NULL, 10),
+                                                 &error));
+      g_assert_no_error (error);
+    }
+  else if (g_str_equal (words[0], "stats"))
+    {
+      g_auto(GStrv) numbers = g_strsplit (line, " ", -1);
+
+      peer->video_frames = g_ascii_strtoull (numbers[1], NULL, 10);
+      peer->audio_buffers = g_ascii_strtoull (numbers[2], NULL, 10);
+      peer->stats = TRUE;
+    }
+  else if (g_str_equal (words[0], "ended"))
+    peer->ended = g_strdup (words[1]);
+  else if (g_str_equal (words[0], "error"))
+    g_error ("The peer process failed: %s", line);
+}
+
+static void
+remote_read_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  RemotePeer *peer = user_data;
+  g_autofree char *line = NULL;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result, NULL,
+                                                    NULL);
+  if (line == NULL || peer->call == NULL)
+    return;
+
+  remote_handle_line (peer, line);
+  g_data_input_stream_read_line_async (peer->output, G_PRIORITY_DEFAULT, NULL, remote_read_cb,
+                                       peer);
+}
+
+static void
+on_remote_local_description (ConfabCall *call,
+                             const char *type,
+                             const char *sdp,
+                             RemotePeer *peer)
+{
+  g_autofree char *encoded = g_base64_encode ((const guchar *) sdp, strlen (sdp));
+
+  remote_send (peer, "desc %s %s", type, encoded);
+}
+
+static void
+on_remote_local_ice (ConfabCall *call,
+                     const char *candidate,
+                     guint       mline,
+                     RemotePeer *peer)
+{
+  remote_send (peer, "ice %u %s", mline, candidate);
+}
+
+static gboolean
+remote_has_stats (gpointer user_data)
+{
+  RemotePeer *peer = user_data;
+
+  return peer->stats;
+}
+
+static gboolean
+remote_media_both_ways (gpointer user_data)
+{
+  RemotePeer *peer = user_data;
+
+  if (confab_call_get_video_frames_received (peer->call) == 0 ||
+      confab_call_get_audio_buffers_received (peer->call) == 0)
+    return FALSE;
+
+  if (!peer->stats)
+    return FALSE;
+  if (peer->video_frames > 0 && peer->audio_buffers > 0)
+    return TRUE;
+
+  peer->stats = FALSE;
+  remote_send (peer, "stats");
+  return FALSE;
+}
+
+static gboolean
+remote_ended (gpointer user_data)
+{
+  RemotePeer *peer = user_data;
+
+  return peer->ended != NULL;
+}
+
+static void
+test_call_two_processes (void)
+{
+  g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (TRUE);
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "confab-call-peer", NULL);
+  g_autoptr(GError) error = NULL;
+  RemotePeer peer = { NULL, };
+
+  peer.process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                   &error, helper, NULL);
+  g_assert_no_error (error);
+  peer.input = g_subprocess_get_stdin_pipe (peer.process);
+  peer.output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer.process));
+
+  peer.call = confab_call_new ("call-4", "bob", CONFAB_CALL_ROLE_CALLER,
+                               CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, devices, &error);
+  g_assert_no_error (error);
+  g_signal_connect (peer.call, "local-description", G_CALLBACK (on_remote_local_description),
+                    &peer);
+  g_signal_connect (peer.call, "local-ice", G_CALLBACK (on_remote_local_ice), &peer);
+  g_data_input_stream_read_line_async (peer.output, G_PRIORITY_DEFAULT, NULL, remote_read_cb,
+                                       &peer);
+
+  remote_send (&peer, "call callee audio,video");
+  confab_call_start (peer.call);
+
+  remote_send (&peer, "stats");
+  g_assert_true (wait_until (remote_has_stats, &peer, MEDIA_TIMEOUT_MS));
+  g_assert_true (wait_until (remote_media_both_ways, &peer, MEDIA_TIMEOUT_MS));
+
+  remote_send (&peer, "hangup");
+  g_assert_true (wait_until (remote_ended, &peer, MEDIA_TIMEOUT_MS));
+  g_assert_cmpstr (peer.ended, ==, "hangup");
+  confab_call_end (peer.call, peer.ended);
+
+  remote_send (&peer, "quit");
+  g_assert_true (g_subprocess_wait_check (peer.process, NULL, &error));
+  g_assert_no_error (error);
+
+  g_clear_object (&peer.call);
+  g_clear_object (&peer.output);
+  g_clear_object (&peer.process);
+  g_free (peer.ended);
+}
+
+static void
+isolate_environment (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("confab-test-call-XXXXXX", &error);
+  const char *dirs[][2] = {
+    { "HOME", "home" },
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_STATE_HOME", "state" },
+    { "XDG_RUNTIME_DIR", "runtime" },
+  };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (tmp, dirs[i][1], NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
+      g_setenv (dirs[i][0], path, TRUE);
+    }
+
+  g_setenv ("CONFAB_TEST_MEDIA", "1", TRUE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+
+  isolate_environment ();
+  /* GStreamer's plugin registry is a cache: kept in the build directory it is not rebuilt
+   * (seconds) on every run, and nothing is written to the real home. */
+  if (builddir != NULL && g_getenv ("GST_REGISTRY") == NULL)
+    {
+      g_autofree char *registry = g_build_filename (builddir, "gst-registry.bin", NULL);
+
+      g_setenv ("GST_REGISTRY", registry, TRUE);
+    }
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+
+  g_test_add_func ("/confab/call/media-flows", test_call_media_flows);
+  g_test_add_func ("/confab/call/hangup", test_call_hangup);
+  g_test_add_func ("/confab/call/mute", test_call_mute);
+  g_test_add_func ("/confab/call/camera-off", test_call_camera_off);
+  g_test_add_func ("/confab/call/audio-only", test_call_audio_only);
+  g_test_add_func ("/confab/call/no-camera", test_call_no_camera);
+  g_test_add_func ("/confab/call/peer-lost", test_call_peer_lost);
+  g_test_add_func ("/confab/call/silent-stays-connected", test_call_silent_stays_connected);
+  g_test_add_func ("/confab/call/bad-signalling", test_call_bad_signalling);
+  g_test_add_func ("/confab/call/ice-servers", test_call_ice_servers);
+  g_test_add_func ("/confab/call/two-processes", test_call_two_processes);
+
+  return g_test_run ();
+}
