@@ -43,9 +43,25 @@ struct _ConfabSqliteStore
   GHashTable   *pending_acks;   /* device_id → gint64 * */
   gint64        last_seq;
   gboolean      fts_dirty;      /* the batch queued changes for the search index */
+  GHashTable   *activity;       /* conv → Activity: sends not yet applied to conversations */
+  GHashTable   *unread;         /* UnreadKey text → UnreadDelta: nor to conv_members */
   char         *sql_error;      /* first SQL failure of the op in progress */
   gint64        last_prune;
 };
+
+typedef struct
+{
+  gint64 last_msg_id;
+  gint64 ts;
+} Activity;
+
+typedef struct
+{
+  char     *conv;
+  char     *user;
+  gboolean  all_but;  /* every member but @user (a room), or just @user (a DM) */
+  gint64    count;
+} UnreadDelta;
 
 typedef struct
 {
@@ -802,6 +818,82 @@ fts_flush (ConfabSqliteStore *self)
   self->fts_dirty = FALSE;
 }
 
+static void
+unread_delta_free (gpointer data)
+{
+  UnreadDelta *delta = data;
+
+  g_free (delta->conv);
+  g_free (delta->user);
+  g_free (delta);
+}
+
+/* A batch of sends touches each conversation row and each unread counter once, however many
+ * messages it holds: the changes wait here until an op that reads them, or the commit. */
+static void
+note_activity (ConfabSqliteStore *self,
+               const char        *conv,
+               gint64             msg_id,
+               gint64             ts,
+               const char        *user,
+               gboolean           all_but)
+{
+  g_autofree char *key = g_strdup_printf ("%s\037%s\037%d", conv, user, all_but);
+  Activity *activity = g_hash_table_lookup (self->activity, conv);
+  UnreadDelta *delta = g_hash_table_lookup (self->unread, key);
+
+  if (activity == NULL)
+    {
+      activity = g_new0 (Activity, 1);
+      g_hash_table_insert (self->activity, g_strdup (conv), activity);
+    }
+  activity->last_msg_id = MAX (activity->last_msg_id, msg_id);
+  activity->ts = MAX (activity->ts, ts);
+
+  if (delta == NULL)
+    {
+      delta = g_new0 (UnreadDelta, 1);
+      delta->conv = g_strdup (conv);
+      delta->user = g_strdup (user);
+      delta->all_but = all_but;
+      g_hash_table_insert (self->unread, g_steal_pointer (&key), delta);
+    }
+  delta->count++;
+}
+
+static void
+flush_activity (ConfabSqliteStore *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->activity);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Activity *activity = value;
+
+      run (self,
+           "UPDATE conversations SET last_msg_id = max (coalesce (last_msg_id, 0), ?1),"
+           " last_activity_ts = max (last_activity_ts, ?2) WHERE conv = ?3",
+           "iis", activity->last_msg_id, activity->ts, (const char *) key);
+    }
+  g_hash_table_remove_all (self->activity);
+
+  g_hash_table_iter_init (&iter, self->unread);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      UnreadDelta *delta = value;
+
+      if (delta->all_but)
+        run (self, "UPDATE conv_members SET unread = unread + ? WHERE conv = ? AND username != ?",
+             "iss", delta->count, delta->conv, delta->user);
+      else
+        run (self, "UPDATE conv_members SET unread = unread + ? WHERE conv = ? AND username = ?",
+             "iss", delta->count, delta->conv, delta->user);
+    }
+  g_hash_table_remove_all (self->unread);
+}
+
 /* --- Accounts and devices ----------------------------------------------------------------- */
 
 static ConfabStoreReply *
@@ -1224,14 +1316,11 @@ insert_message (ConfabSqliteStore   *self,
 
   id = sqlite3_last_insert_rowid (self->db);
   fts_index (self, id, body);
-  run (self, "UPDATE conversations SET last_msg_id = ?1, last_activity_ts = ?2 WHERE conv = ?3",
-       "iis", id, ts, conv);
   if (kind == CONFAB_CONV_DM)
-    run (self, "UPDATE conv_members SET unread = unread + 1 WHERE conv = ? AND username = ?",
-         "ss", conv, g_str_equal (recipients[0], sender) ? recipients[1] : recipients[0]);
+    note_activity (self, conv, id, ts,
+                   g_str_equal (recipients[0], sender) ? recipients[1] : recipients[0], FALSE);
   else
-    run (self, "UPDATE conv_members SET unread = unread + 1 WHERE conv = ? AND username != ?",
-         "ss", conv, sender);
+    note_activity (self, conv, id, ts, sender, TRUE);
 
   msg = json_object_new ();
   json_object_set_int_member (msg, "id", id);
@@ -2224,6 +2313,10 @@ try_batch (ConfabSqliteStore *self,
           && g_cancellable_set_error_if_cancelled (cancellable, &outcome->error))
         continue;
 
+      /* Whatever reads conversations or unread counts sees the sends before it. */
+      if (op->kind != CONFAB_STORE_OP_MESSAGE_SEND)
+        flush_activity (self);
+
       if (isolate && !exec_now (self, "SAVEPOINT op"))
         {
           take_sql_error (self, "savepoint", NULL);
@@ -2234,6 +2327,8 @@ try_batch (ConfabSqliteStore *self,
       outcome->reply = dispatch_op (self, op, &outcome->error);
       if (outcome->reply == NULL && outcome->error == NULL && self->sql_error == NULL)
         set_error (&outcome->error, CONFAB_PROTOCOL_ERROR_INTERNAL, "storage failure");
+      if (isolate)
+        flush_activity (self);
 
       if (!isolate)
         {
@@ -2281,6 +2376,7 @@ try_batch (ConfabSqliteStore *self,
         }
     }
 
+  flush_activity (self);
   fts_flush (self);
   if (write)
     flush_acks (self);
@@ -2343,6 +2439,8 @@ run_batch (ConfabSqliteStore *self,
 
       self->last_seq = first_seq;
       self->fts_dirty = FALSE;
+      g_hash_table_remove_all (self->activity);
+      g_hash_table_remove_all (self->unread);
       g_ptr_array_set_size (self->new_convs, 0);
       for (guint i = 0; i < outcomes->len; i++)
         {
@@ -2613,6 +2711,8 @@ confab_sqlite_store_finalize (GObject *object)
   g_clear_pointer (&self->stmts, g_hash_table_unref);
   g_clear_pointer (&self->known_convs, g_hash_table_unref);
   g_clear_pointer (&self->new_convs, g_ptr_array_unref);
+  g_clear_pointer (&self->activity, g_hash_table_unref);
+  g_clear_pointer (&self->unread, g_hash_table_unref);
   g_clear_pointer (&self->pending_acks, g_hash_table_unref);
   g_clear_pointer (&self->sql_error, g_free);
   g_clear_pointer (&self->path, g_free);
@@ -2637,6 +2737,8 @@ confab_sqlite_store_init (ConfabSqliteStore *self)
                                        (GDestroyNotify) sqlite3_finalize);
   self->known_convs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->new_convs = g_ptr_array_new_with_free_func (g_free);
+  self->activity = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->unread = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unread_delta_free);
   self->pending_acks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->retention_days = CONFAB_SQLITE_STORE_DEFAULT_RETENTION_DAYS;
   self->user_event_cap = CONFAB_SQLITE_STORE_DEFAULT_USER_EVENT_CAP;
