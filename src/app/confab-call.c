@@ -902,7 +902,6 @@ on_bus_message (GstBus     *bus,
 static gboolean
 link_to_webrtc (ConfabCall  *self,
                 GstElement  *last,
-                gboolean     is_video,
                 GError     **error)
 {
   g_autoptr(GstPad) src = gst_element_get_static_pad (last, "src");
@@ -915,13 +914,13 @@ link_to_webrtc (ConfabCall  *self,
       return FALSE;
     }
 
+  /* No "do-nack": retransmissions hardly fit in a 40 ms jitter buffer, and GStreamer 1.22's
+   * RTP session, when it has NACKs to send, releases its lock inside a walk of its sources
+   * (an assertion, or worse, when a source comes or goes meanwhile). Losses are repaired by
+   * key frames on PLI instead. */
   g_object_get (sink, "transceiver", &transceiver, NULL);
   if (transceiver != NULL)
-    {
-      g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, NULL);
-      if (is_video)
-        g_object_set (transceiver, "do-nack", TRUE, NULL);
-    }
+    g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, NULL);
 
   return TRUE;
 }
@@ -942,8 +941,6 @@ add_receive_only (ConfabCall *self,
 
   g_signal_emit_by_name (self->webrtc, "add-transceiver",
                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &transceiver);
-  if (transceiver != NULL && is_video)
-    g_object_set (transceiver, "do-nack", TRUE, NULL);
 }
 
 static gboolean
@@ -986,7 +983,7 @@ build_audio_send (ConfabCall  *self,
   g_object_set (payloader, "pt", AUDIO_PAYLOAD, NULL);
   g_object_set (filter, "caps", caps, NULL);
 
-  return link_to_webrtc (self, filter, FALSE, error);
+  return link_to_webrtc (self, filter, error);
 }
 
 static gboolean
@@ -1079,7 +1076,7 @@ build_video_send (ConfabCall  *self,
   self->has_camera = TRUE;
   self->camera_on = TRUE;
 
-  return link_to_webrtc (self, send[4], TRUE, error);
+  return link_to_webrtc (self, send[4], error);
 }
 
 /* webrtcbin leaves loopback out of its host candidates, so two calls on one host (tests, the
