@@ -254,6 +254,7 @@ cache_page_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) page = NULL;
   g_autoptr(JsonObject) params = NULL;
+  GCancellable *cancellable;
 
   page = confab_cache_load_messages_finish (CONFAB_CACHE (object), result, &error);
   if (page == NULL)
@@ -277,8 +278,9 @@ cache_page_cb (GObject      *object,
     json_object_set_int_member (params, "before", oldest_id (self));
   json_object_set_int_member (params, "limit",
                               MIN (data->wanted - page->len, CONFAB_HISTORY_MAX_LIMIT));
-  confab_client_request_async (self->client, "history", params, g_task_get_cancellable (task),
-                               history_cb, g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  confab_client_request_async (self->client, "history", params, cancellable, history_cb,
+                               g_steal_pointer (&task));
 }
 
 /* GListModel ------------------------------------------------------------------------------- */

@@ -815,7 +815,7 @@ sent_stored_cb (GObject      *object,
       refresh_conversation (self, conv);
     }
   send_data_free (data);
-  flush_next (self, queue);
+  flush_next (self, g_steal_pointer (&queue));
 }
 
 static void
