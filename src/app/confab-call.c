@@ -137,6 +137,9 @@ struct _ConfabCall
   CallLink             *link;
   GstElement           *pipeline;
   GstElement           *webrtc;
+  GstElement           *microphone;   /* owned by the pipeline, as the next ones */
+  GstElement           *camera;
+  GstElement           *remote_audio;
   GstElement           *audio_valve;
   GstElement           *video_valve;
   GstElement           *video_encoder;
@@ -864,6 +867,17 @@ end_call (ConfabCall *self,
 }
 
 static gboolean
+from_element (GstMessage *message,
+              GstElement *element)
+{
+  GstObject *source = GST_MESSAGE_SRC (message);
+
+  return element != NULL && source != NULL &&
+         (source == GST_OBJECT (element) ||
+          gst_object_has_as_ancestor (source, GST_OBJECT (element)));
+}
+
+static gboolean
 on_bus_message (GstBus     *bus,
                 GstMessage *message,
                 gpointer    user_data)
@@ -882,8 +896,19 @@ on_bus_message (GstBus     *bus,
         g_message ("Call %s: %s: %s (%s)", self->call_id, path, error->message,
                    GST_STR_NULL (debug));
 
-        /* Losing the speaker leaves a call worth keeping: the peer still hears and sees. */
-        if (strstr (path, "/remote-audio") == NULL)
+        /* A device that fails (no sound server, a camera in use elsewhere) leaves a call worth
+         * keeping: the rest still flows both ways. */
+        if (from_element (message, self->camera))
+          {
+            self->has_camera = FALSE;
+            if (self->camera_on)
+              {
+                self->camera_on = FALSE;
+                g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_ON]);
+              }
+          }
+        else if (!from_element (message, self->microphone) &&
+                 !from_element (message, self->remote_audio))
           end_call (self, CONFAB_CALL_END_MEDIA_ERROR);
       }
       break;
@@ -961,7 +986,7 @@ build_audio_send (ConfabCall  *self,
       return TRUE;
     }
 
-  chain[0] = source;
+  chain[0] = self->microphone = source;
   chain[1] = make ("audioconvert", NULL, error);
   chain[2] = make ("audioresample", NULL, error);
   chain[3] = self->audio_valve = make ("valve", "audio-valve", error);
@@ -1013,7 +1038,7 @@ build_video_send (ConfabCall  *self,
                                   "framerate", GST_TYPE_FRACTION, VIDEO_FRAMERATE, 1,
                                   NULL);
 
-  capture[0] = source;
+  capture[0] = self->camera = source;
   capture[1] = make ("videoconvert", NULL, error);
   capture[2] = make ("videoscale", NULL, error);
   capture[3] = make ("videorate", NULL, error);
@@ -1164,6 +1189,7 @@ build_pipeline (ConfabCall  *self,
       if (remote_audio == NULL)
         return FALSE;
       gst_object_set_name (GST_OBJECT (remote_audio), "remote-audio");
+      self->remote_audio = remote_audio;
       gst_element_set_locked_state (remote_audio, TRUE);
       gst_bin_add (GST_BIN (self->pipeline), remote_audio);
     }
@@ -1409,6 +1435,9 @@ confab_call_dispose (GObject *object)
   stop_pipeline (self);
   gst_clear_object (&self->webrtc);
   gst_clear_object (&self->pipeline);
+  self->microphone = NULL;
+  self->camera = NULL;
+  self->remote_audio = NULL;
   self->audio_valve = NULL;
   self->video_valve = NULL;
   self->video_encoder = NULL;
