@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "confab-cache.h"
+#include "confab-message-list-private.h"
 #include "confab-engine-test-util.h"
 
 #include <sqlite3.h>
@@ -425,6 +426,102 @@ test_read_and_reactions (void)
   close_cache (cache);
 }
 
+static guint
+load_older (ConfabMessageList *list,
+            guint              count)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  confab_message_list_load_older_async (list, count, NULL, engine_test_async_cb, &result);
+  n = confab_message_list_load_older_finish (list, WAIT (result), &error);
+  g_assert_no_error (error);
+  return n;
+}
+
+static guint items_changed_calls;
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added)
+{
+  items_changed_calls++;
+}
+
+/* The message model holds a window that grows upwards page by page; an own message shows as
+ * pending and becomes the server's copy in place, never twice. */
+static void
+test_message_list (void)
+{
+  g_autofree char *path = new_path ();
+  ConfabCache *cache = open_cache (path);
+  g_autoptr(ConfabClient) offline = confab_client_new ("http://127.0.0.1:9");
+  g_autoptr(ConfabMessageList) list = NULL;
+  g_autoptr(JsonArray) messages = json_array_new ();
+  g_autoptr(GAsyncResult) stored = NULL;
+  g_autoptr(GAsyncResult) added = NULL;
+  g_autoptr(ConfabMessage) pending = NULL;
+  g_autoptr(ConfabMessage) first = NULL;
+  g_autoptr(JsonObject) echo = NULL;
+  g_autoptr(JsonObject) live = NULL;
+
+  for (gint64 id = 1; id <= 1000; id++)
+    json_array_add_object_element (messages, make_message (id, "dm:alice:bob",
+                                                           id % 2 ? "bob" : "alice", "m", NULL));
+  confab_cache_store_history_async (cache, messages, NULL, engine_test_async_cb, &stored);
+  g_assert_cmpuint (confab_cache_store_history_finish (cache, WAIT (stored), NULL), ==, 1000);
+
+  list = confab_message_list_new (cache, offline, "dm:alice:bob", "alice");
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+
+  g_assert_cmpuint (load_older (list, 100), ==, 100);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 100);
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpint (confab_message_get_id (first), ==, 901);
+  g_clear_object (&first);
+
+  g_assert_cmpuint (load_older (list, 100), ==, 100);
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpint (confab_message_get_id (first), ==, 801);
+  g_assert_nonnull (confab_message_list_lookup (list, 900));
+  g_assert_null (confab_message_list_lookup (list, 800));
+  /* One items-changed per page. */
+  g_assert_cmpuint (items_changed_calls, ==, 2);
+
+  /* Written offline: pending at the end. */
+  confab_cache_outbox_add_async (cache, "dm:alice:bob", "cid-x", "new one", "plain", 0, NULL,
+                                 engine_test_async_cb, &added);
+  pending = confab_cache_outbox_add_finish (cache, WAIT (added), NULL);
+  confab_message_list_add_pending (list, pending);
+  confab_message_list_add_pending (list, pending);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 201);
+
+  /* Someone else's message arrives first; then the server's copy of ours. */
+  live = make_message (1001, "dm:alice:bob", "bob", "hi", NULL);
+  confab_message_list_add_json (list, live);
+  echo = make_message (1002, "dm:alice:bob", "alice", "new one", "cid-x");
+  confab_message_list_add_json (list, echo);
+  confab_message_list_add_json (list, echo);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 202);
+  g_assert_cmpint (confab_message_get_id (pending), ==, 1002);
+  g_assert_cmpint (confab_message_get_state (pending), ==, CONFAB_MESSAGE_STATE_SENT);
+  g_assert_true (confab_message_list_lookup (list, 1002) == pending);
+  g_assert_null (confab_message_list_lookup_pending (list, "cid-x"));
+
+  /* Receipts: bob read up to 1002. */
+  confab_message_list_set_peer_read (list, 1002);
+  g_assert_cmpint (confab_message_get_state (pending), ==, CONFAB_MESSAGE_STATE_READ);
+  g_assert_cmpint (confab_message_get_state (confab_message_list_lookup (list, 1001)), ==,
+                   CONFAB_MESSAGE_STATE_SENT);
+
+  g_clear_object (&list);
+  close_cache (cache);
+}
+
 static void
 test_path (void)
 {
@@ -447,6 +544,7 @@ main (int    argc,
   g_test_add_func ("/confab/cache/duplicates", test_duplicates);
   g_test_add_func ("/confab/cache/last-seq", test_last_seq);
   g_test_add_func ("/confab/cache/read-and-reactions", test_read_and_reactions);
+  g_test_add_func ("/confab/cache/message-list", test_message_list);
   g_test_add_func ("/confab/cache/path", test_path);
 
   return g_test_run ();

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "confab-certificate.h"
 #include "confab-client.h"
 #include "confab-error.h"
 #include "confab-frame.h"
@@ -267,23 +268,6 @@ lookup_pin (const char *server_key)
   return g_key_file_get_string (keyfile, KNOWN_HOSTS_GROUP, server_key, NULL);
 }
 
-static char *
-certificate_fingerprint (GTlsCertificate *certificate)
-{
-  g_autoptr(GByteArray) der = NULL;
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize digest_len = sizeof digest;
-  GString *out = g_string_sized_new (96);
-
-  g_object_get (certificate, "certificate", &der, NULL);
-  g_checksum_update (checksum, der->data, der->len);
-  g_checksum_get_digest (checksum, digest, &digest_len);
-  for (gsize i = 0; i < digest_len; i++)
-    g_string_append_printf (out, i == 0 ? "%02X" : ":%02X", digest[i]);
-  return g_string_free (out, FALSE);
-}
-
 /* Called only when the usual checks failed (self-signed, wrong name…): a pinned certificate
  * is the only other way in. */
 static gboolean
@@ -292,7 +276,7 @@ on_message_accept_certificate (SoupMessage          *msg,
                                GTlsCertificateFlags  errors,
                                ConfabClient         *self)
 {
-  g_autofree char *fingerprint = certificate_fingerprint (certificate);
+  g_autofree char *fingerprint = confab_certificate_fingerprint (certificate);
   g_autofree char *pinned = lookup_pin (self->server_key);
 
   if (pinned != NULL && g_ascii_strcasecmp (pinned, fingerprint) == 0)
