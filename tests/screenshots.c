@@ -33,7 +33,8 @@ conv_loaded (gpointer user_data)
 }
 
 static void
-shoot (const char *name)
+shoot_window (GtkWidget  *widget,
+              const char *name)
 {
   g_autofree char *file = g_strdup_printf ("%s/%s%s.png", out_dir, name, suffix);
   g_autofree char *geometry = NULL;
@@ -44,8 +45,8 @@ shoot (const char *name)
 
   /* Let layout, fades and the first frames of the new state finish. */
   confab_test_drain (1500);
-  width = gtk_widget_get_width (GTK_WIDGET (window));
-  height = gtk_widget_get_height (GTK_WIDGET (window));
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
 
   geometry = g_strdup_printf ("%dx%d+0+0", width, height);
   argv[4] = geometry;
@@ -53,6 +54,60 @@ shoot (const char *name)
                      &status, &error) || !g_spawn_check_wait_status (status, &error))
     g_error ("import failed: %s", error->message);
   g_print ("%s\n", file);
+}
+
+static void
+shoot (const char *name)
+{
+  shoot_window (GTK_WIDGET (window), name);
+}
+
+/* The other person of a call: a headless client (tests/confab-call-client) that answers. */
+static GSubprocess *
+start_call_peer (ConfabTestServer *server,
+                 ConfabTestUser   *user)
+{
+  const char *path = g_getenv ("CONFAB_CALL_CLIENT");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  GSubprocess *process;
+  char *line;
+
+  if (path == NULL)
+    g_error ("CONFAB_CALL_CLIENT is not set");
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                              &error, path, "--server", confab_test_server_get_url (server),
+                              "--username", user->username, "--password", user->password,
+                              "--auto-answer", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  while ((line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error)) != NULL)
+    {
+      gboolean ready = g_str_has_prefix (line, "ready ");
+
+      g_free (line);
+      if (ready)
+        return process;
+    }
+  g_error ("the call peer did not sign in: %s", error ? error->message : "it exited");
+}
+
+static gboolean
+call_shows_video (gpointer user_data)
+{
+  ConfabCallWindow *call_window = confab_window_get_call_window (window);
+
+  return call_window != NULL && confab_call_window_get_showing_video (call_window)
+         && confab_call_get_state (confab_call_window_get_call (call_window))
+            == CONFAB_CALL_STATE_CONNECTED
+         && confab_call_get_duration (confab_call_window_get_call (call_window)) >= 2;
+}
+
+static gboolean
+call_window_gone (gpointer user_data)
+{
+  return confab_window_get_call_window (window) == NULL;
 }
 
 static void
@@ -216,6 +271,23 @@ main (int   argc,
   shoot ("narrow");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL);
   shoot ("narrow-list");
+
+  /* A video call with Bob, test video both ways, then its record in the conversation. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  confab_window_open_conversation (window, "dm:alice:bob");
+  {
+    g_autoptr(GSubprocess) peer = start_call_peer (server, bob);
+
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.call-video", NULL);
+    g_assert_true (confab_test_wait_until (call_shows_video, NULL, CONFAB_TEST_TIMEOUT_MS));
+    shoot_window (GTK_WIDGET (confab_window_get_call_window (window)), "call");
+    gtk_widget_activate_action (GTK_WIDGET (confab_window_get_call_window (window)),
+                                "call.hangup", NULL);
+    g_assert_true (confab_test_wait_until (call_window_gone, NULL, CONFAB_TEST_TIMEOUT_MS));
+    shoot ("call-record");
+    g_output_stream_close (g_subprocess_get_stdin_pipe (peer), NULL, NULL);
+    g_subprocess_wait (peer, NULL, NULL);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   confab_test_client_free (alice_ws);

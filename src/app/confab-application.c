@@ -13,8 +13,9 @@ struct _ConfabApplication
 {
   AdwApplication  parent_instance;
 
-  GSettings      *settings;
-  char           *server_option;
+  GSettings          *settings;
+  char               *server_option;
+  ConfabMediaDevices *media_devices;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabApplication, confab_application, ADW_TYPE_APPLICATION)
@@ -159,12 +160,39 @@ open_conversation_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* The Accept and Decline buttons of an incoming call's notification. */
+static void
+accept_call_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  ConfabWindow *window = get_main_window (self);
+
+  if (window != NULL)
+    confab_window_accept_call (window, g_variant_get_string (param, NULL));
+}
+
+static void
+decline_call_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  ConfabWindow *window = get_main_window (self);
+
+  if (window != NULL)
+    confab_window_decline_call (window, g_variant_get_string (param, NULL));
+}
+
 static const GActionEntry app_actions[] = {
   { "preferences", preferences_action },
   { "about", about_action },
   { "quit", quit_action },
   { "sign-out", sign_out_action },
   { "open-conversation", open_conversation_action, "s" },
+  { "accept-call", accept_call_action, "s" },
+  { "decline-call", decline_call_action, "s" },
 };
 
 static int
@@ -240,6 +268,7 @@ confab_application_finalize (GObject *object)
   ConfabApplication *self = CONFAB_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->media_devices);
   g_clear_pointer (&self->server_option, g_free);
 
   G_OBJECT_CLASS (confab_application_parent_class)->finalize (object);
@@ -322,4 +351,16 @@ confab_application_set_muted (ConfabApplication *self,
 
   updated = g_strv_builder_end (builder);
   g_settings_set_strv (self->settings, "muted-conversations", (const char * const *) updated);
+}
+
+ConfabMediaDevices *
+confab_application_get_media_devices (ConfabApplication *self)
+{
+  g_return_val_if_fail (CONFAB_IS_APPLICATION (self), NULL);
+
+  /* Made on first use: watching devices starts the sound server's and camera's monitors. */
+  if (self->media_devices == NULL)
+    self->media_devices = confab_media_devices_new ();
+
+  return self->media_devices;
 }

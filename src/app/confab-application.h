@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "confab-media-devices.h"
+
 G_BEGIN_DECLS
 
 #define CONFAB_TYPE_APPLICATION (confab_application_get_type ())
@@ -16,5 +18,7 @@ gboolean           confab_application_is_muted     (ConfabApplication *self,
 void               confab_application_set_muted    (ConfabApplication *self,
                                                     const char        *conv,
                                                     gboolean           muted);
+/* Cameras, microphones and speakers, and the ones chosen for calls; one per process. */
+ConfabMediaDevices *confab_application_get_media_devices (ConfabApplication *self);
 
 G_END_DECLS

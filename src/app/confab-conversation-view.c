@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-call-row.h"
 #include "confab-conversation-view.h"
 #include "confab-message-row.h"
 #include "confab-ui-util.h"
@@ -24,6 +25,7 @@ struct _ConfabConversationView
   AdwBin              parent_instance;
 
   ConfabSession      *session;
+  ConfabCallManager  *call_manager;
   ConfabConversation *conversation;
   ConfabMessageList  *messages;
   GtkNoSelection     *selection;
@@ -322,17 +324,36 @@ on_row_action (ConfabMessageRow       *row,
     }
 }
 
+/* Each list item holds a message row and a call row; a message shows in the one that fits
+ * its kind. */
+static GtkWidget *
+item_row (GtkListItem *item,
+          const char  *name)
+{
+  return gtk_stack_get_child_by_name (GTK_STACK (gtk_list_item_get_child (item)), name);
+}
+
 static void
 bind_row (ConfabConversationView *self,
           GtkListItem            *item)
 {
-  GtkWidget *row = gtk_list_item_get_child (item);
+  GtkWidget *row = item_row (item, "message");
   ConfabMessage *message = gtk_list_item_get_item (item);
   guint position = gtk_list_item_get_position (item);
   g_autoptr(ConfabMessage) previous = NULL;
 
   if (message == NULL || position == GTK_INVALID_LIST_POSITION || self->messages == NULL)
     return;
+
+  if (g_strcmp0 (confab_message_get_kind (message), "call") == 0)
+    {
+      confab_call_row_bind (CONFAB_CALL_ROW (item_row (item, "call")), message,
+                            self->call_manager,
+                            self->session ? confab_session_get_username (self->session) : NULL);
+      gtk_stack_set_visible_child_name (GTK_STACK (gtk_list_item_get_child (item)), "call");
+      return;
+    }
+  gtk_stack_set_visible_child_name (GTK_STACK (gtk_list_item_get_child (item)), "message");
 
   if (position > 0)
     previous = g_list_model_get_item (G_LIST_MODEL (self->messages), position - 1);
@@ -356,13 +377,18 @@ factory_setup (GtkSignalListItemFactory *factory,
                ConfabConversationView   *self)
 {
   GtkWidget *row = confab_message_row_new (self->session);
+  GtkWidget *stack = gtk_stack_new ();
 
+  gtk_stack_set_vhomogeneous (GTK_STACK (stack), FALSE);
+  gtk_stack_set_hhomogeneous (GTK_STACK (stack), FALSE);
+  gtk_stack_add_named (GTK_STACK (stack), row, "message");
+  gtk_stack_add_named (GTK_STACK (stack), confab_call_row_new (), "call");
   g_signal_connect_object (row, "action", G_CALLBACK (on_row_action), self, 0);
   g_signal_connect_object (item, "notify::position", G_CALLBACK (on_list_item_position),
                            self, 0);
   gtk_list_item_set_activatable (item, FALSE);
   gtk_list_item_set_selectable (item, FALSE);
-  gtk_list_item_set_child (item, row);
+  gtk_list_item_set_child (item, stack);
 }
 
 static void
@@ -378,7 +404,8 @@ factory_unbind (GtkSignalListItemFactory *factory,
                 GtkListItem              *item,
                 ConfabConversationView   *self)
 {
-  confab_message_row_unbind (CONFAB_MESSAGE_ROW (gtk_list_item_get_child (item)));
+  confab_message_row_unbind (CONFAB_MESSAGE_ROW (item_row (item, "message")));
+  confab_call_row_unbind (CONFAB_CALL_ROW (item_row (item, "call")));
 }
 
 static void
@@ -598,6 +625,7 @@ confab_conversation_view_dispose (GObject *object)
       g_clear_weak_pointer (&self->window);
     }
   g_clear_object (&self->session);
+  g_clear_object (&self->call_manager);
   g_clear_object (&self->selection);
   g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_CONVERSATION_VIEW);
@@ -704,6 +732,16 @@ confab_conversation_view_set_session (ConfabConversationView *self,
     gtk_list_view_set_factory (self->list_view, factory);
     g_object_unref (factory);
   }
+}
+
+void
+confab_conversation_view_set_call_manager (ConfabConversationView *self,
+                                           ConfabCallManager      *manager)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_VIEW (self));
+  g_return_if_fail (manager == NULL || CONFAB_IS_CALL_MANAGER (manager));
+
+  g_set_object (&self->call_manager, manager);
 }
 
 ConfabConversation *

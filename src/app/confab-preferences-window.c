@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-call-devices-group.h"
 #include "confab-error.h"
 #include "confab-preferences-window.h"
 #include "confab-ui-util.h"
@@ -33,6 +34,7 @@ struct _ConfabPreferencesWindow
   AdwEntryRow          *new_password_row;
   GtkWidget            *change_password_button;
   GtkListBox           *devices_list;
+  GtkWidget            *call_devices_group;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabPreferencesWindow, confab_preferences_window,
@@ -410,6 +412,8 @@ confab_preferences_window_class_init (ConfabPreferencesWindowClass *klass)
 
   object_class->dispose = confab_preferences_window_dispose;
 
+  g_type_ensure (CONFAB_TYPE_CALL_DEVICES_GROUP);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/confab-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, style_row);
@@ -431,6 +435,7 @@ confab_preferences_window_class_init (ConfabPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow,
                                         change_password_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, devices_list);
+  gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, call_devices_group);
   gtk_widget_class_bind_template_callback (widget_class, on_profile_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_save_profile);
   gtk_widget_class_bind_template_callback (widget_class, on_password_changed);
@@ -464,6 +469,11 @@ confab_preferences_window_new (ConfabWindow *window)
 
   self = g_object_new (CONFAB_TYPE_PREFERENCES_WINDOW, "transient-for", window, NULL);
   session = window ? confab_window_get_session (window) : NULL;
+  if (window != NULL)
+    confab_call_devices_group_set_devices (
+      CONFAB_CALL_DEVICES_GROUP (self->call_devices_group),
+      confab_application_get_media_devices (
+        CONFAB_APPLICATION (gtk_window_get_application (GTK_WINDOW (window)))));
 
   if (session == NULL)
     {

@@ -4,6 +4,8 @@
 #include <adwaita.h>
 
 #include "confab-application.h"
+#include "confab-call-manager.h"
+#include "confab-call-window.h"
 #include "confab-conversation-view.h"
 #include "confab-session.h"
 #include "confab-signin-page.h"
@@ -30,5 +32,14 @@ const char             *confab_window_get_page              (ConfabWindow      *
 ConfabSigninPage       *confab_window_get_signin_page       (ConfabWindow      *self);
 ConfabConversationView *confab_window_get_conversation_view (ConfabWindow      *self);
 GtkListView            *confab_window_get_conversation_list (ConfabWindow      *self);
+
+/* Calls: the session's call manager (NULL when signed out), the open call window (or NULL),
+ * and what the Accept and Decline buttons of a ringing call do. */
+ConfabCallManager      *confab_window_get_call_manager      (ConfabWindow      *self);
+ConfabCallWindow       *confab_window_get_call_window       (ConfabWindow      *self);
+void                    confab_window_accept_call           (ConfabWindow      *self,
+                                                             const char        *call_id);
+void                    confab_window_decline_call          (ConfabWindow      *self,
+                                                             const char        *call_id);
 
 G_END_DECLS
