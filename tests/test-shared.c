@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "confab-frame.h"
+#include "confab-json-writer.h"
 #include "confab-limits.h"
 #include "confab-validate.h"
 
@@ -208,6 +209,61 @@ test_frames_out (void)
   g_assert_cmpint (confab_protocol_error_http_status (CONFAB_PROTOCOL_ERROR_TOO_LARGE), ==, 413);
 }
 
+
+static void
+test_json_writer (void)
+{
+  /* Every character that needs escaping, a non-ASCII one and one that does not, round-tripped
+   * through json-glib. */
+  const char *tricky = "quote \" backslash \\ nl \n cr \r tab \t bell \a nul-free \x01\x1f "
+                       "del \x7f ü ✓ 𝄞";
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) parsed = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *response = NULL;
+  ConfabJsonWriter w;
+  JsonObject *inner;
+
+  confab_json_writer_init (&w, out);
+  confab_json_writer_begin_object (&w);
+  confab_json_writer_key (&w, "s");
+  confab_json_writer_string (&w, tricky);
+  confab_json_writer_key (&w, "n");
+  confab_json_writer_int (&w, G_GINT64_CONSTANT (-9007199254740991));
+  confab_json_writer_key (&w, "inner");
+  confab_json_writer_begin_object (&w);
+  confab_json_writer_key (&w, "t");
+  confab_json_writer_bool (&w, TRUE);
+  confab_json_writer_key (&w, "z");
+  confab_json_writer_null (&w);
+  confab_json_writer_end_object (&w);
+  confab_json_writer_key (&w, "raw");
+  confab_json_writer_raw (&w, "[1,2]");
+  confab_json_writer_key (&w, "absent");
+  confab_json_writer_string (&w, NULL);
+  confab_json_writer_end_object (&w);
+
+  parsed = confab_frame_parse (out->str, out->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (parsed, "s"), ==, tricky);
+  g_assert_cmpint (json_object_get_int_member (parsed, "n"), ==,
+                   G_GINT64_CONSTANT (-9007199254740991));
+  inner = json_object_get_object_member (parsed, "inner");
+  g_assert_true (json_object_get_boolean_member (inner, "t"));
+  g_assert_true (json_object_get_null_member (inner, "z"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (parsed, "raw")), ==, 2);
+  g_assert_true (json_object_get_null_member (parsed, "absent"));
+  g_assert_null (strchr (out->str, '\n'));
+
+  /* The text frames say what their json-glib counterparts say. */
+  event = confab_frame_event_raw ("message", 42, "{\"msg\":{\"id\":1}}", NULL);
+  g_assert_cmpstr (event, ==,
+                   "{\"type\":\"event\",\"event\":\"message\",\"seq\":42,\"data\":{\"msg\":{\"id\":1}}}");
+  response = confab_frame_response_ok_raw ("r\"1", "{}", NULL);
+  g_assert_cmpstr (response, ==, "{\"type\":\"response\",\"id\":\"r\\\"1\",\"ok\":true,\"result\":{}}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -219,6 +275,7 @@ main (int   argc,
   g_test_add_func ("/confab/shared/params", test_params);
   g_test_add_func ("/confab/shared/identifiers", test_identifiers);
   g_test_add_func ("/confab/shared/frames-out", test_frames_out);
+  g_test_add_func ("/confab/shared/json-writer", test_json_writer);
 
   return g_test_run ();
 }

@@ -128,7 +128,7 @@ wait_ok (Fixture *f)
   reply = take_reply (f, 0, &error);
   g_assert_no_error (error);
   g_assert_nonnull (reply);
-  g_assert_nonnull (reply->result);
+  g_assert_nonnull (confab_store_reply_get_result (reply));
   g_assert_nonnull (reply->events);
   g_ptr_array_set_size (f->results, 0);
   return reply;
@@ -197,7 +197,7 @@ send_full (Fixture    *f,
   confab_store_message_send_async (f->store, from, conv, client_msg_id, body,
                                    CONFAB_MESSAGE_FORMAT_PLAIN, reply_to, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
-  msg = json_object_get_object_member (reply->result, "msg");
+  msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
   g_assert_nonnull (msg);
   return json_object_ref (msg);
 }
@@ -233,7 +233,7 @@ history_message (Fixture    *f,
                  gint64      id)
 {
   g_autoptr(ConfabStoreReply) reply = history (f, user, conv, id + 1, id - 1, 1);
-  JsonArray *messages = json_object_get_array_member (reply->result, "messages");
+  JsonArray *messages = json_object_get_array_member (confab_store_reply_get_result (reply), "messages");
 
   g_assert_cmpuint (json_array_get_length (messages), ==, 1);
   return json_object_ref (json_array_get_object_element (messages, 0));
@@ -249,7 +249,7 @@ search_count (Fixture    *f,
 
   confab_store_search_async (f->store, user, query, conv, 0, NULL, done_cb, f);
   reply = wait_ok (f);
-  return json_array_get_length (json_object_get_array_member (reply->result, "messages"));
+  return json_array_get_length (json_object_get_array_member (confab_store_reply_get_result (reply), "messages"));
 }
 
 static JsonObject *
@@ -263,7 +263,7 @@ find_conversation (Fixture    *f,
 
   confab_store_conversations_async (f->store, user, NULL, done_cb, f);
   reply = wait_ok (f);
-  list = json_object_get_array_member (reply->result, "conversations");
+  list = json_object_get_array_member (confab_store_reply_get_result (reply), "conversations");
   for (guint i = 0; i < json_array_get_length (list); i++)
     {
       JsonObject *item = json_array_get_object_element (list, i);
@@ -351,7 +351,7 @@ test_users (Fixture       *f,
   confab_store_user_create_async (f->store, "alice", "hash-a", "Alice A.", "a@example.com", NULL,
                                   done_cb, f);
   reply = wait_ok (f);
-  user = json_object_get_object_member (reply->result, "user");
+  user = json_object_get_object_member (confab_store_reply_get_result (reply), "user");
   g_assert_cmpstr (json_object_get_string_member (user, "username"), ==, "alice");
   g_assert_cmpstr (json_object_get_string_member (user, "display_name"), ==, "Alice A.");
   g_assert_cmpstr (json_object_get_string_member (user, "email"), ==, "a@example.com");
@@ -363,7 +363,7 @@ test_users (Fixture       *f,
 
   confab_store_user_create_async (f->store, "bob", "hash-b", NULL, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
-  user = json_object_get_object_member (reply->result, "user");
+  user = json_object_get_object_member (confab_store_reply_get_result (reply), "user");
   g_assert_cmpstr (json_object_get_string_member (user, "display_name"), ==, "bob");
   g_assert_cmpstr (json_object_get_string_member (user, "role"), ==, "user");
   g_assert_false (json_object_has_member (user, "email"));
@@ -376,8 +376,8 @@ test_users (Fixture       *f,
 
   confab_store_credentials_get_async (f->store, "alice", NULL, done_cb, f);
   reply = wait_ok (f);
-  g_assert_cmpstr (json_object_get_string_member (reply->result, "password_hash"), ==, "hash-a");
-  g_assert_false (json_object_get_boolean_member (reply->result, "disabled"));
+  g_assert_cmpstr (json_object_get_string_member (confab_store_reply_get_result (reply), "password_hash"), ==, "hash-a");
+  g_assert_false (json_object_get_boolean_member (confab_store_reply_get_result (reply), "disabled"));
   g_clear_pointer (&reply, confab_store_reply_free);
   confab_store_credentials_get_async (f->store, "nobody", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
@@ -392,7 +392,7 @@ test_users (Fixture       *f,
   json_object_set_string_member (fields, "display_name", "");
   confab_store_profile_update_async (f->store, "alice", fields, NULL, done_cb, f);
   reply = wait_ok (f);
-  user = json_object_get_object_member (reply->result, "user");
+  user = json_object_get_object_member (confab_store_reply_get_result (reply), "user");
   g_assert_cmpstr (json_object_get_string_member (user, "department"), ==, "Sales");
   g_assert_cmpstr (json_object_get_string_member (user, "display_name"), ==, "alice");
   g_assert_false (json_object_has_member (user, "email"));
@@ -410,7 +410,7 @@ test_users (Fixture       *f,
   confab_store_peers_async (f->store, "bob", NULL, done_cb, f);
   reply = wait_ok (f);
   {
-    JsonArray *users = json_object_get_array_member (reply->result, "users");
+    JsonArray *users = json_object_get_array_member (confab_store_reply_get_result (reply), "users");
 
     g_assert_cmpuint (json_array_get_length (users), ==, 1);
     g_assert_cmpstr (json_array_get_string_element (users, 0), ==, "alice");
@@ -427,7 +427,7 @@ test_users (Fixture       *f,
 
     confab_store_last_seen_get_async (f->store, names, NULL, done_cb, f);
     reply = wait_ok (f);
-    last_seen = json_object_get_object_member (reply->result, "last_seen");
+    last_seen = json_object_get_object_member (confab_store_reply_get_result (reply), "last_seen");
     g_assert_cmpint (json_object_get_int_member (last_seen, "bob"), ==, 1234);
     g_assert_true (json_object_has_member (last_seen, "alice"));
     g_assert_false (json_object_has_member (last_seen, "nobody"));
@@ -444,8 +444,8 @@ device_create (Fixture    *f,
   confab_store_device_create_async (f->store, user, "laptop", token_hash, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpstr (json_object_get_string_member (
-                     json_object_get_object_member (reply->result, "user"), "username"), ==, user);
-  return g_strdup (json_object_get_string_member (reply->result, "device_id"));
+                     json_object_get_object_member (confab_store_reply_get_result (reply), "user"), "username"), ==, user);
+  return g_strdup (json_object_get_string_member (confab_store_reply_get_result (reply), "device_id"));
 }
 
 static void
@@ -470,16 +470,16 @@ test_devices (Fixture       *f,
 
   confab_store_session_lookup_async (f->store, "t2", NULL, done_cb, f);
   reply = wait_ok (f);
-  g_assert_cmpstr (json_object_get_string_member (reply->result, "device_id"), ==, d2);
+  g_assert_cmpstr (json_object_get_string_member (confab_store_reply_get_result (reply), "device_id"), ==, d2);
   g_assert_cmpstr (json_object_get_string_member (
-                     json_object_get_object_member (reply->result, "user"), "username"), ==, "alice");
+                     json_object_get_object_member (confab_store_reply_get_result (reply), "user"), "username"), ==, "alice");
   g_clear_pointer (&reply, confab_store_reply_free);
   confab_store_session_lookup_async (f->store, "nope", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED);
 
   confab_store_devices_list_async (f->store, "alice", d2, NULL, done_cb, f);
   reply = wait_ok (f);
-  devices = json_object_get_array_member (reply->result, "devices");
+  devices = json_object_get_array_member (confab_store_reply_get_result (reply), "devices");
   g_assert_cmpuint (json_array_get_length (devices), ==, 3);
   for (guint i = 0; i < 3; i++)
     {
@@ -521,7 +521,7 @@ test_devices (Fixture       *f,
   g_clear_pointer (&reply, confab_store_reply_free);
   confab_store_credentials_get_async (f->store, "alice", NULL, done_cb, f);
   reply = wait_ok (f);
-  g_assert_cmpstr (json_object_get_string_member (reply->result, "password_hash"), ==, "new-hash");
+  g_assert_cmpstr (json_object_get_string_member (confab_store_reply_get_result (reply), "password_hash"), ==, "new-hash");
   g_clear_pointer (&reply, confab_store_reply_free);
 
   /* Without a device to keep, all go. */
@@ -559,7 +559,7 @@ test_send (Fixture       *f,
   confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "c-1", "hello bob",
                                    CONFAB_MESSAGE_FORMAT_MARKDOWN, 0, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
-  msg = json_object_get_object_member (reply->result, "msg");
+  msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
   id = json_object_get_int_member (msg, "id");
   g_assert_cmpint (id, >, 0);
   g_assert_cmpstr (json_object_get_string_member (msg, "conv"), ==, "dm:alice:bob");
@@ -590,7 +590,7 @@ test_send (Fixture       *f,
   confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "c-1", "hello bob",
                                    CONFAB_MESSAGE_FORMAT_MARKDOWN, 0, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (reply->result, "msg"),
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (confab_store_reply_get_result (reply), "msg"),
                                                "id"), ==, id);
   g_assert_cmpuint (reply->events->len, ==, 0);
   g_clear_pointer (&reply, confab_store_reply_free);
@@ -604,7 +604,7 @@ test_send (Fixture       *f,
   confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "c-1", "hi alice",
                                    CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (reply->result, "msg"),
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (confab_store_reply_get_result (reply), "msg"),
                                                "id"), >, id);
   g_clear_pointer (&reply, confab_store_reply_free);
 
@@ -626,9 +626,9 @@ test_send (Fixture       *f,
 
   /* A DM nobody wrote in yet is an empty page for its two users. */
   reply = history (f, "carol", "dm:alice:carol", 0, 0, 0);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reply->result,
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (confab_store_reply_get_result (reply),
                                                                          "messages")), ==, 0);
-  g_assert_false (json_object_get_boolean_member (reply->result, "has_more"));
+  g_assert_false (json_object_get_boolean_member (confab_store_reply_get_result (reply), "has_more"));
   g_clear_pointer (&reply, confab_store_reply_free);
 
   /* Attachments travel as given. */
@@ -644,7 +644,7 @@ test_send (Fixture       *f,
     confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "c-6", "see file",
                                      CONFAB_MESSAGE_FORMAT_PLAIN, 0, attachments, NULL, done_cb, f);
     reply = wait_ok (f);
-    msg = json_object_get_object_member (reply->result, "msg");
+    msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
     g_assert_cmpstr (json_object_get_string_member (
                        json_array_get_object_element (json_object_get_array_member (msg, "attachments"), 0),
                        "file_id"), ==, "f1");
@@ -735,7 +735,7 @@ test_edit (Fixture       *f,
 
   confab_store_message_edit_async (f->store, "alice", id, "the improved phrasing", NULL, done_cb, f);
   reply = wait_ok (f);
-  msg = json_object_get_object_member (reply->result, "msg");
+  msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
   g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, "the improved phrasing");
   g_assert_true (json_object_has_member (msg, "edited_ts"));
   g_assert_cmpuint (reply->events->len, ==, 1);
@@ -966,7 +966,7 @@ static void
 collect_ids (ConfabStoreReply *reply,
              GArray           *ids)
 {
-  JsonArray *messages = json_object_get_array_member (reply->result, "messages");
+  JsonArray *messages = json_object_get_array_member (confab_store_reply_get_result (reply), "messages");
   gint64 previous = 0;
 
   for (guint i = 0; i < json_array_get_length (messages); i++)
@@ -1009,7 +1009,7 @@ test_history_paging (Fixture       *f,
   collect_ids (reply, seen);
   g_assert_cmpuint (seen->len, ==, 10);
   g_assert_cmpint (g_array_index (seen, gint64, 9), ==, g_array_index (sent, gint64, n - 1));
-  g_assert_true (json_object_get_boolean_member (reply->result, "has_more"));
+  g_assert_true (json_object_get_boolean_member (confab_store_reply_get_result (reply), "has_more"));
   g_clear_pointer (&reply, confab_store_reply_free);
 
   /* Backwards with before: every message exactly once. */
@@ -1021,7 +1021,7 @@ test_history_paging (Fixture       *f,
 
       reply = history (f, "bob", "dm:alice:bob", cursor, 0, 7);
       collect_ids (reply, page);
-      has_more = json_object_get_boolean_member (reply->result, "has_more");
+      has_more = json_object_get_boolean_member (confab_store_reply_get_result (reply), "has_more");
       g_clear_pointer (&reply, confab_store_reply_free);
       g_assert_cmpuint (page->len, >, 0);
       g_array_prepend_vals (seen, page->data, page->len);
@@ -1041,7 +1041,7 @@ test_history_paging (Fixture       *f,
 
       reply = history (f, "alice", "dm:alice:bob", 0, cursor, 9);
       collect_ids (reply, page);
-      has_more = json_object_get_boolean_member (reply->result, "has_more");
+      has_more = json_object_get_boolean_member (confab_store_reply_get_result (reply), "has_more");
       g_clear_pointer (&reply, confab_store_reply_free);
       g_array_append_vals (seen, page->data, page->len);
       if (page->len > 0)
@@ -1056,7 +1056,7 @@ test_history_paging (Fixture       *f,
   reply = history (f, "alice", "dm:alice:bob", g_array_index (sent, gint64, 20),
                    g_array_index (sent, gint64, 10), 200);
   collect_ids (reply, seen);
-  g_assert_false (json_object_get_boolean_member (reply->result, "has_more"));
+  g_assert_false (json_object_get_boolean_member (confab_store_reply_get_result (reply), "has_more"));
   g_assert_cmpuint (seen->len, ==, 9);
   g_assert_cmpint (g_array_index (seen, gint64, 0), ==, g_array_index (sent, gint64, 11));
   g_clear_pointer (&reply, confab_store_reply_free);
@@ -1064,7 +1064,7 @@ test_history_paging (Fixture       *f,
   reply = history (f, "alice", "dm:alice:bob", g_array_index (sent, gint64, 20),
                    g_array_index (sent, gint64, 10), 4);
   collect_ids (reply, seen);
-  g_assert_true (json_object_get_boolean_member (reply->result, "has_more"));
+  g_assert_true (json_object_get_boolean_member (confab_store_reply_get_result (reply), "has_more"));
   g_assert_cmpint (g_array_index (seen, gint64, 0), ==, g_array_index (sent, gint64, 11));
   g_clear_pointer (&reply, confab_store_reply_free);
 
@@ -1073,7 +1073,7 @@ test_history_paging (Fixture       *f,
   reply = history (f, "alice", "dm:alice:bob", 0, 0, 1000);
   collect_ids (reply, seen);
   g_assert_cmpuint (seen->len, ==, n);
-  g_assert_false (json_object_get_boolean_member (reply->result, "has_more"));
+  g_assert_false (json_object_get_boolean_member (confab_store_reply_get_result (reply), "has_more"));
   g_clear_pointer (&reply, confab_store_reply_free);
 
   confab_store_history_async (f->store, "alice", "garbage", 0, 0, 0, NULL, done_cb, f);
@@ -1100,7 +1100,7 @@ test_conversations (Fixture       *f,
 
   confab_store_conversations_async (f->store, "alice", NULL, done_cb, f);
   reply = wait_ok (f);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reply->result,
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (confab_store_reply_get_result (reply),
                                                                          "conversations")), ==, 0);
   g_clear_pointer (&reply, confab_store_reply_free);
 
@@ -1137,7 +1137,7 @@ test_conversations (Fixture       *f,
   confab_store_conversations_async (f->store, "bob", NULL, done_cb, f);
   reply = wait_ok (f);
   {
-    JsonArray *list = json_object_get_array_member (reply->result, "conversations");
+    JsonArray *list = json_object_get_array_member (confab_store_reply_get_result (reply), "conversations");
 
     g_assert_cmpuint (json_array_get_length (list), ==, 1);
     g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0),
@@ -1163,7 +1163,7 @@ test_search (Fixture       *f,
 
   confab_store_search_async (f->store, "bob", "budget", NULL, 0, NULL, done_cb, f);
   reply = wait_ok (f);
-  messages = json_object_get_array_member (reply->result, "messages");
+  messages = json_object_get_array_member (confab_store_reply_get_result (reply), "messages");
   g_assert_cmpuint (json_array_get_length (messages), ==, 2);
   /* Newest first. */
   g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (messages, 0), "id"),
@@ -1362,7 +1362,7 @@ test_server_records (Fixture       *f,
   json_object_set_int_member (call, "duration_ms", 0);
   confab_store_call_record_async (f->store, "bob", "alice", "c-123", call, NULL, done_cb, f);
   reply = wait_ok (f);
-  msg = json_object_get_object_member (reply->result, "msg");
+  msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
   id = json_object_get_int_member (msg, "id");
   g_assert_cmpstr (json_object_get_string_member (msg, "kind"), ==, "call");
   g_assert_cmpstr (json_object_get_string_member (msg, "conv"), ==, "dm:alice:bob");
@@ -1380,7 +1380,7 @@ test_server_records (Fixture       *f,
 
   confab_store_call_record_async (f->store, "bob", "alice", "c-123", call, NULL, done_cb, f);
   reply = wait_ok (f);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (reply->result, "msg"),
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (confab_store_reply_get_result (reply), "msg"),
                                                "id"), ==, id);
   g_assert_cmpuint (reply->events->len, ==, 0);
   g_clear_pointer (&reply, confab_store_reply_free);
@@ -1470,7 +1470,7 @@ test_batch_failure (Fixture       *f,
   g_ptr_array_set_size (f->results, 0);
 
   reply = history (f, "bob", "dm:alice:bob", 0, 0, 0);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reply->result,
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (confab_store_reply_get_result (reply),
                                                                          "messages")), ==, 2);
   g_clear_pointer (&reply, confab_store_reply_free);
   reply = events_since (f, "bob", 0, 0);
@@ -1485,7 +1485,7 @@ test_batch_failure (Fixture       *f,
   /* The conversation comes into being with its first message all the same. */
   send (f, "alice", "dm:alice:dave", "found");
   reply = history (f, "dave", "dm:alice:dave", 0, 0, 0);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reply->result,
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (confab_store_reply_get_result (reply),
                                                                          "messages")), ==, 1);
 }
 
@@ -1516,7 +1516,7 @@ test_reopen (Fixture       *f,
   fixture_open (f);
   confab_store_session_lookup_async (f->store, "tok", NULL, done_cb, f);
   reply = wait_ok (f);
-  g_assert_cmpstr (json_object_get_string_member (reply->result, "device_id"), ==, device);
+  g_assert_cmpstr (json_object_get_string_member (confab_store_reply_get_result (reply), "device_id"), ==, device);
   g_clear_pointer (&reply, confab_store_reply_free);
 
   msg = history_message (f, "bob", "dm:alice:bob", id);
@@ -1540,7 +1540,7 @@ test_reopen (Fixture       *f,
                                      done_cb, f);
     reply = wait_ok (f);
     g_assert_cmpuint (reply->events->len, ==, 0);
-    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (reply->result,
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (confab_store_reply_get_result (reply),
                                                                                 "msg"), "id"),
                      ==, id);
     g_clear_pointer (&reply, confab_store_reply_free);
@@ -1568,6 +1568,63 @@ test_reopen (Fixture       *f,
   }
 }
 
+static void
+assert_same_message (JsonObject *a,
+                     JsonObject *b)
+{
+  g_autoptr(JsonNode) node_a = json_node_init_object (json_node_alloc (), a);
+  g_autoptr(JsonNode) node_b = json_node_init_object (json_node_alloc (), b);
+
+  if (!json_node_equal (node_a, node_b))
+    {
+      g_autofree char *text_a = confab_json_object_to_string (a, NULL);
+      g_autofree char *text_b = confab_json_object_to_string (b, NULL);
+
+      g_error ("messages differ:\n%s\n%s", text_a, text_b);
+    }
+}
+
+/* A new message is written as text straight away for its event and its result; that text must
+ * say exactly what history says of the stored message. */
+static void
+test_sent_equals_stored (Fixture       *f,
+                         gconstpointer  data)
+{
+  const char *body = "\"quoted\" \\ back\nslash\ttab ünïcødé ✓ 𝄞 </script>";
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) stored_first = NULL;
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  g_autoptr(JsonObject) frame = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  JsonObject *sent;
+  JsonObject *event_msg;
+  gint64 id;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+
+  first = send_full (f, "alice", "dm:alice:bob", "plain-1", "first", 0);
+  stored_first = history_message (f, "bob", "dm:alice:bob",
+                                  json_object_get_int_member (first, "id"));
+  assert_same_message (first, stored_first);
+
+  confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "tricky \"id\"", body,
+                                   CONFAB_MESSAGE_FORMAT_MARKDOWN,
+                                   json_object_get_int_member (first, "id"), NULL, NULL,
+                                   done_cb, f);
+  reply = wait_ok (f);
+  g_assert_nonnull (reply->result_text);
+  sent = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
+  id = json_object_get_int_member (sent, "id");
+  g_assert_cmpstr (json_object_get_string_member (sent, "body"), ==, body);
+
+  frame = parse_frame (g_ptr_array_index (reply->events, 0));
+  event_msg = json_object_get_object_member (json_object_get_object_member (frame, "data"), "msg");
+  stored = history_message (f, "alice", "dm:alice:bob", id);
+  assert_same_message (sent, stored);
+  assert_same_message (event_msg, stored);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1581,6 +1638,7 @@ main (int   argc,
   ADD ("users", test_users);
   ADD ("devices", test_devices);
   ADD ("send", test_send);
+  ADD ("sent-equals-stored", test_sent_equals_stored);
   ADD ("block", test_block);
   ADD ("reply-to", test_reply_to);
   ADD ("edit", test_edit);

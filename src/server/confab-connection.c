@@ -181,7 +181,16 @@ confab_store_call_cb (GObject      *source,
 
       if (call->hook != NULL)
         call->hook (self, reply);
-      confab_connection_respond_ok (self, call->id, reply->result);
+      if (reply->result_text != NULL)
+        {
+          gsize length;
+          g_autofree char *text = confab_frame_response_ok_raw (call->id, reply->result_text,
+                                                                &length);
+
+          confab_connection_send_text (self, text, length);
+        }
+      else
+        confab_connection_respond_ok (self, call->id, reply->result);
       for (guint i = 0; router != NULL && i < reply->events->len; i++)
         confab_router_deliver (router, g_ptr_array_index (reply->events, i), self);
     }

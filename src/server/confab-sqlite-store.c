@@ -7,6 +7,7 @@
 #include "confab-store-private.h"
 #include "confab-error.h"
 #include "confab-frame.h"
+#include "confab-json-writer.h"
 #include "confab-limits.h"
 #include "confab-validate.h"
 
@@ -736,13 +737,13 @@ ensure_dm (ConfabSqliteStore *self,
   g_ptr_array_add (self->new_convs, g_strdup (conv));
 }
 
-/* Stores a durable event for @users and adds it to @reply. */
+/* Stores a durable event for @users, its data already JSON text, and adds it to @reply. */
 static void
-emit_event (ConfabSqliteStore  *self,
-            ConfabStoreReply   *reply,
-            const char         *name,
-            JsonObject         *data,
-            const char * const *users)
+emit_event_text (ConfabSqliteStore  *self,
+                 ConfabStoreReply   *reply,
+                 const char         *name,
+                 const char         *data_json,
+                 const char * const *users)
 {
   gint64 seq = ++self->last_seq;
   g_autoptr(GBytes) bytes = NULL;
@@ -750,7 +751,7 @@ emit_event (ConfabSqliteStore  *self,
   gsize length;
   char *frame;
 
-  frame = confab_frame_event (name, seq, data, &length);
+  frame = confab_frame_event_raw (name, seq, data_json, &length);
   run (self, "INSERT INTO events (seq, name, frame, ts) VALUES (?, ?, ?, ?)",
        "issi", seq, name, frame, now_ms ());
   for (guint i = 0; users[i] != NULL; i++)
@@ -770,6 +771,78 @@ emit_event (ConfabSqliteStore  *self,
   event->users = g_strdupv ((char **) users);
   event->frame = g_steal_pointer (&bytes);
   g_ptr_array_add (reply->events, event);
+}
+
+/* Stores a durable event for @users and adds it to @reply. */
+static void
+emit_event (ConfabSqliteStore  *self,
+            ConfabStoreReply   *reply,
+            const char         *name,
+            JsonObject         *data,
+            const char * const *users)
+{
+  g_autofree char *data_json = confab_json_object_to_string (data, NULL);
+
+  emit_event_text (self, reply, name, data_json, users);
+}
+
+/* `{"msg": Message}` for a message just stored: the data of its event and the result of its
+ * send, one text for both. The members are those message_from_row() gives a new message. */
+static char *
+new_message_json (gint64      id,
+                  const char *conv,
+                  const char *sender,
+                  gint64      ts,
+                  const char *client_msg_id,
+                  const char *kind,
+                  const char *body,
+                  const char *format,
+                  gint64      reply_to,
+                  const char *attachments,
+                  const char *call)
+{
+  GString *out = g_string_sized_new (128 + strlen (body));
+  ConfabJsonWriter w;
+
+  confab_json_writer_init (&w, out);
+  confab_json_writer_begin_object (&w);
+  confab_json_writer_key (&w, "msg");
+  confab_json_writer_begin_object (&w);
+  confab_json_writer_key (&w, "id");
+  confab_json_writer_int (&w, id);
+  confab_json_writer_key (&w, "conv");
+  confab_json_writer_string (&w, conv);
+  confab_json_writer_key (&w, "from");
+  confab_json_writer_string (&w, sender);
+  confab_json_writer_key (&w, "ts");
+  confab_json_writer_int (&w, ts);
+  confab_json_writer_key (&w, "client_msg_id");
+  confab_json_writer_string (&w, client_msg_id);
+  confab_json_writer_key (&w, "kind");
+  confab_json_writer_string (&w, kind);
+  confab_json_writer_key (&w, "body");
+  confab_json_writer_string (&w, body);
+  confab_json_writer_key (&w, "format");
+  confab_json_writer_string (&w, format);
+  if (reply_to != 0)
+    {
+      confab_json_writer_key (&w, "reply_to");
+      confab_json_writer_int (&w, reply_to);
+    }
+  /* Both were written by json-glib when the op was made, so they are JSON already. */
+  if (attachments != NULL)
+    {
+      confab_json_writer_key (&w, "attachments");
+      confab_json_writer_raw (&w, attachments);
+    }
+  if (call != NULL)
+    {
+      confab_json_writer_key (&w, "call");
+      confab_json_writer_raw (&w, call);
+    }
+  confab_json_writer_end_object (&w);
+  confab_json_writer_end_object (&w);
+  return g_string_free (out, FALSE);
 }
 
 /* Search index changes wait in two temporary tables until the end of the batch: FTS5 writes
@@ -1275,7 +1348,7 @@ insert_message (ConfabSqliteStore   *self,
                 const char          *call,
                 GError             **error)
 {
-  g_autoptr(JsonObject) data = NULL;
+  g_autofree char *data_json = NULL;
   ConfabStoreReply *reply;
   JsonObject *result;
   JsonObject *msg;
@@ -1322,26 +1395,10 @@ insert_message (ConfabSqliteStore   *self,
   else
     note_activity (self, conv, id, ts, sender, TRUE);
 
-  msg = json_object_new ();
-  json_object_set_int_member (msg, "id", id);
-  json_object_set_string_member (msg, "conv", conv);
-  json_object_set_string_member (msg, "from", sender);
-  json_object_set_int_member (msg, "ts", ts);
-  json_object_set_string_member (msg, "client_msg_id", client_msg_id);
-  json_object_set_string_member (msg, "kind", msg_kind);
-  json_object_set_string_member (msg, "body", body);
-  json_object_set_string_member (msg, "format", format);
-  if (reply_to != 0)
-    json_object_set_int_member (msg, "reply_to", reply_to);
-  set_json_member (msg, "attachments", attachments);
-  set_json_member (msg, "call", call);
-
-  data = json_object_new ();
-  json_object_set_object_member (data, "msg", json_object_ref (msg));
-  result = json_object_new ();
-  json_object_set_object_member (result, "msg", msg);
-  reply = confab_store_reply_new (result);
-  emit_event (self, reply, "message", data, recipients);
+  data_json = new_message_json (id, conv, sender, ts, client_msg_id, msg_kind, body, format,
+                                reply_to, attachments, call);
+  reply = confab_store_reply_new_text (g_strdup (data_json));
+  emit_event_text (self, reply, "message", data_json, recipients);
   return reply;
 }
 

@@ -93,12 +93,48 @@ confab_store_reply_new (JsonObject *result)
   return reply;
 }
 
+/* Takes @result_text, the result as JSON text of one object. */
+ConfabStoreReply *
+confab_store_reply_new_text (char *result_text)
+{
+  ConfabStoreReply *reply = g_new0 (ConfabStoreReply, 1);
+
+  g_return_val_if_fail (result_text != NULL, NULL);
+
+  reply->result_text = result_text;
+  reply->events = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_store_event_free);
+  return reply;
+}
+
+/**
+ * confab_store_reply_get_result:
+ *
+ * Returns: (transfer none): the result as an object, parsed from result_text on first use
+ */
+JsonObject *
+confab_store_reply_get_result (ConfabStoreReply *reply)
+{
+  g_return_val_if_fail (reply != NULL, NULL);
+
+  if (reply->result == NULL && reply->result_text != NULL)
+    {
+      g_autoptr(JsonNode) node = json_from_string (reply->result_text, NULL);
+
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        reply->result = json_object_ref (json_node_get_object (node));
+    }
+  if (reply->result == NULL)
+    reply->result = json_object_new ();
+  return reply->result;
+}
+
 void
 confab_store_reply_free (ConfabStoreReply *reply)
 {
   if (reply == NULL)
     return;
   g_clear_pointer (&reply->result, json_object_unref);
+  g_free (reply->result_text);
   g_clear_pointer (&reply->events, g_ptr_array_unref);
   g_clear_pointer (&reply->revoked_devices, g_strfreev);
   g_free (reply);

@@ -36,7 +36,11 @@ typedef struct
 
 typedef struct
 {
+  /* For the hot path of sending, the store writes the result as JSON text (result_text) and
+   * the server sends that text as it is; `result` is then NULL until
+   * confab_store_reply_get_result() parses it for a reader that wants the object. */
   JsonObject *result;
+  char       *result_text;
   GPtrArray  *events;   /* of ConfabStoreEvent, never NULL */
   /* Operation-specific extras that are not part of the response (see each operation). */
   gint64      last_seq;
@@ -51,6 +55,8 @@ ConfabStoreEvent *confab_store_event_new   (gint64      seq,
                                             GBytes     *frame);
 void              confab_store_event_free  (ConfabStoreEvent *event);
 ConfabStoreReply *confab_store_reply_new   (JsonObject *result);
+ConfabStoreReply *confab_store_reply_new_text (char    *result_text);
+JsonObject       *confab_store_reply_get_result (ConfabStoreReply *reply);
 void              confab_store_reply_free  (ConfabStoreReply *reply);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabStoreEvent, confab_store_event_free)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-frame.h"
+#include "confab-json-writer.h"
 #include "confab-limits.h"
 #include "confab-validate.h"
 
@@ -853,4 +854,79 @@ confab_frame_request (const char *type,
           json_object_set_member (frame, member, json_node_copy (node));
     }
   return confab_json_object_to_string (frame, length);
+}
+
+/**
+ * confab_frame_event_raw:
+ * @name: the event name
+ * @seq: the stream position of a durable event, or 0 for an ephemeral one
+ * @data_json: the event data, already JSON text of one object
+ * @length: (out) (optional): the length of the result
+ *
+ * Like confab_frame_event(), for data that is already text.
+ *
+ * Returns: (transfer full): the event frame
+ */
+char *
+confab_frame_event_raw (const char *name,
+                        gint64      seq,
+                        const char *data_json,
+                        gsize      *length)
+{
+  GString *out = g_string_sized_new (64 + strlen (data_json));
+  ConfabJsonWriter writer;
+
+  confab_json_writer_init (&writer, out);
+  confab_json_writer_begin_object (&writer);
+  confab_json_writer_key (&writer, "type");
+  confab_json_writer_string (&writer, "event");
+  confab_json_writer_key (&writer, "event");
+  confab_json_writer_string (&writer, name);
+  if (seq > 0)
+    {
+      confab_json_writer_key (&writer, "seq");
+      confab_json_writer_int (&writer, seq);
+    }
+  confab_json_writer_key (&writer, "data");
+  confab_json_writer_raw (&writer, data_json);
+  confab_json_writer_end_object (&writer);
+
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * confab_frame_response_ok_raw:
+ * @id: (nullable): the request id
+ * @result_json: the result, already JSON text of one object
+ * @length: (out) (optional): the length of the result
+ *
+ * Like confab_frame_response_ok(), for a result that is already text.
+ *
+ * Returns: (transfer full): the response frame
+ */
+char *
+confab_frame_response_ok_raw (const char *id,
+                              const char *result_json,
+                              gsize      *length)
+{
+  GString *out = g_string_sized_new (64 + strlen (result_json));
+  ConfabJsonWriter writer;
+
+  confab_json_writer_init (&writer, out);
+  confab_json_writer_begin_object (&writer);
+  confab_json_writer_key (&writer, "type");
+  confab_json_writer_string (&writer, "response");
+  confab_json_writer_key (&writer, "id");
+  confab_json_writer_string (&writer, id);
+  confab_json_writer_key (&writer, "ok");
+  confab_json_writer_bool (&writer, TRUE);
+  confab_json_writer_key (&writer, "result");
+  confab_json_writer_raw (&writer, result_json);
+  confab_json_writer_end_object (&writer);
+
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
 }

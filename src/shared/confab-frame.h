@@ -75,6 +75,13 @@ char       *confab_frame_request        (const char  *type,
                                          const char  *id,
                                          JsonObject  *params,
                                          gsize       *length);
+char       *confab_frame_event_raw       (const char  *name,
+                                          gint64       seq,
+                                          const char  *data_json,
+                                          gsize       *length);
+char       *confab_frame_response_ok_raw (const char  *id,
+                                          const char  *result_json,
+                                          gsize       *length);
 ConfabProtocolError confab_protocol_error_from_gerror (const GError *error);
 
 G_END_DECLS
