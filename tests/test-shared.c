@@ -38,6 +38,10 @@ test_frame_parse_rejects (void)
   assert_bad_request ("{\"s\":\"\\udc00\\ud83d\"}", -1);
   assert_bad_request ("{\"\\ud83d\\u12\":1}", -1);
   assert_bad_request ("{\"s\":\"\\ug\"}", -1);
+  /* Lone surrogates have no UTF-8 form (RFC 7493): high, low, at the end of a string. */
+  assert_bad_request ("{\"s\":\"h\\ud800i\"}", -1);
+  assert_bad_request ("{\"s\":\"\\udc2d\"}", -1);
+  assert_bad_request ("{\"s\":\"x\\ud83d\"}", -1);
   assert_bad_request ("{\"s\":\"\\u00", -1);
   /* json-glib takes the last of several values (and leaks the others) and unknown escapes. */
   assert_bad_request ("0{\"a\":1}", -1);
@@ -96,7 +100,7 @@ static void
 test_params (void)
 {
   g_autoptr(GError) error = NULL;
-  const char *text = "{\"s\":\"h\\ud800i\",\"ok\":\"line\\none\",\"ctl\":\"a\\u0007b\",\"i\":5,"
+  const char *text = "{\"ok\":\"line\\none\",\"ctl\":\"a\\u0007b\",\"i\":5,"
                      "\"d\":5.0,\"b\":true,\"n\":null,\"big\":9007199254740991}";
   g_autoptr(JsonObject) p = confab_frame_parse (text, strlen (text), &error);
   const char *str = NULL;
@@ -104,10 +108,6 @@ test_params (void)
   gboolean b = FALSE;
 
   g_assert_no_error (error);
-
-  g_assert_false (confab_params_get_string (p, "s", 0, 1, 10, &str, &error));
-  g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST);
-  g_clear_error (&error);
 
   g_assert_false (confab_params_get_string (p, "ok", 0, 1, 100, &str, &error));
   g_clear_error (&error);
