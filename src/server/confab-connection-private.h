@@ -38,7 +38,6 @@ struct _ConfabConnection
 
   guint                    bad_frames;
   guint                    hello_timeout_id;
-  guint                    idle_check_id;
   gint64                   last_rx_us;
 
   gint64                   acked_seq;

@@ -610,7 +610,6 @@ on_ws_closed (SoupWebsocketConnection *ws,
   self->state = CONNECTION_CLOSED;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->idle_check_id, g_source_remove);
   g_queue_clear_full (&self->pending, (GDestroyNotify) queued_frame_free);
 
   g_object_ref (self);
@@ -631,20 +630,29 @@ on_hello_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-on_idle_check (gpointer user_data)
+/**
+ * confab_connection_drop_if_silent:
+ * @now_us: the monotonic time of this sweep
+ *
+ * Closes the connection if its peer sent nothing, not even a pong to the keepalive pings,
+ * for longer than the idle timeout. The server sweeps all connections with one timer: a timer
+ * per connection would make every main loop iteration walk thousands of them.
+ */
+void
+confab_connection_drop_if_silent (ConfabConnection *self,
+                                  gint64            now_us)
 {
-  ConfabConnection *self = user_data;
   const ConfabConfig *config = confab_server_get_config (self->server);
-  gint64 silent_us = g_get_monotonic_time () - self->last_rx_us;
+  gint64 silent_us = now_us - self->last_rx_us;
 
+  if (self->state == CONNECTION_CLOSED)
+    return;
   if (silent_us > (gint64) config->idle_timeout_s * G_USEC_PER_SEC)
     {
       g_debug ("dropping a connection silent for %" G_GINT64_FORMAT " s",
                silent_us / G_USEC_PER_SEC);
       close_with (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "idle");
     }
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -654,7 +662,6 @@ confab_connection_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->idle_check_id, g_source_remove);
   if (self->ws != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->ws, self);
@@ -720,8 +727,6 @@ confab_connection_new (ConfabServer            *server,
   g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), self);
 
   self->hello_timeout_id = g_timeout_add (config->hello_timeout_ms, on_hello_timeout, self);
-  self->idle_check_id = g_timeout_add_seconds (MAX (1, config->ping_interval_s), on_idle_check,
-                                               self);
   return self;
 }
 

@@ -22,6 +22,8 @@ const char       *confab_connection_get_device_id (ConfabConnection        *self
 void              confab_connection_deliver       (ConfabConnection        *self,
                                                    gint64                   seq,
                                                    GBytes                  *frame);
+void              confab_connection_drop_if_silent (ConfabConnection       *self,
+                                                    gint64                  now_us);
 void              confab_connection_close         (ConfabConnection        *self,
                                                    gushort                  code,
                                                    const char              *reason);

@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <string.h>
 
+#define LISTEN_BACKLOG 4096
+
 /* Request bodies of the JSON API are small; files have their own endpoint. */
 #define MAX_JSON_BODY_BYTES (64 * 1024)
 
@@ -37,6 +39,7 @@ struct _ConfabServer
   char            *url;
 
   GHashTable      *connections;   /* ConfabConnection (owned) set */
+  guint            sweep_id;
   GHashTable      *send_buckets;  /* username → SendBucket */
 };
 
@@ -627,6 +630,24 @@ on_websocket (SoupServer              *soup,
   g_hash_table_add (self->connections, connection);
 }
 
+static gboolean
+sweep_silent_connections (gpointer user_data)
+{
+  ConfabServer *self = user_data;
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer connection;
+
+  /* Closing a connection removes it from the table: walk a copy. */
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, &connection, NULL))
+    g_ptr_array_add (all, g_object_ref (connection));
+  for (guint i = 0; i < all->len; i++)
+    confab_connection_drop_if_silent (g_ptr_array_index (all, i), now);
+  return G_SOURCE_CONTINUE;
+}
+
 /* --- Public API ------------------------------------------------------------------------------- */
 
 void
@@ -841,6 +862,7 @@ confab_server_start (ConfabServer  *self,
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocket) socket = NULL;
   GSList *uris;
 
   inet = g_inet_address_new_from_string (self->config->listen_host);
@@ -854,9 +876,22 @@ confab_server_start (ConfabServer  *self,
     }
 
   address = g_inet_socket_address_new (inet, self->config->listen_port);
-  if (!soup_server_listen (self->soup, address,
-                           self->config->plain ? 0 : SOUP_SERVER_LISTEN_HTTPS, error))
+  socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
     return FALSE;
+  /* GIO's default backlog of 10 drops handshakes when a few hundred clients reconnect at
+   * once (after a restart, or a network blip in the office): they would wait seconds for
+   * SYN retries. */
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, address, TRUE, error)
+      || !g_socket_listen (socket, error)
+      || !soup_server_listen_socket (self->soup, socket,
+                                     self->config->plain ? 0 : SOUP_SERVER_LISTEN_HTTPS, error))
+    return FALSE;
+
+  self->sweep_id = g_timeout_add_seconds (MAX (1, self->config->ping_interval_s),
+                                          sweep_silent_connections, self);
 
   uris = soup_server_get_uris (self->soup);
   if (uris != NULL)
@@ -876,6 +911,7 @@ confab_server_start (ConfabServer  *self,
 void
 confab_server_stop (ConfabServer *self)
 {
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
   if (self->soup != NULL)
     {
       soup_server_disconnect (self->soup);
