@@ -120,24 +120,41 @@ confab_router_count (ConfabRouter *self)
   return self->count;
 }
 
+/* Sends @frame to the connections of @username but @except; with @only_device, just that
+ * device's; with @but_device, all but that device's. Returns whether any was sent to. */
+static gboolean
+send_filtered (ConfabRouter     *self,
+               const char       *username,
+               GBytes           *frame,
+               ConfabConnection *except,
+               const char       *only_device,
+               const char       *but_device)
+{
+  GPtrArray *list = g_hash_table_lookup (self->by_user, username);
+  gboolean sent = FALSE;
+
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    {
+      ConfabConnection *connection = g_ptr_array_index (list, i);
+      const char *device = confab_connection_get_device_id (connection);
+
+      if (connection == except
+          || (only_device != NULL && g_strcmp0 (device, only_device) != 0)
+          || (but_device != NULL && g_strcmp0 (device, but_device) == 0))
+        continue;
+      confab_connection_deliver (connection, 0, frame);
+      sent = TRUE;
+    }
+  return sent;
+}
+
 void
 confab_router_send_to_user (ConfabRouter     *self,
                             const char       *username,
                             GBytes           *frame,
                             ConfabConnection *except)
 {
-  GPtrArray *list = g_hash_table_lookup (self->by_user, username);
-
-  if (list == NULL)
-    return;
-
-  for (guint i = 0; i < list->len; i++)
-    {
-      ConfabConnection *connection = g_ptr_array_index (list, i);
-
-      if (connection != except)
-        confab_connection_deliver (connection, 0, frame);
-    }
+  send_filtered (self, username, frame, except, NULL, NULL);
 }
 
 /**
@@ -153,16 +170,7 @@ confab_router_send_to_user_but_device (ConfabRouter *self,
                                        const char   *except_device,
                                        GBytes       *frame)
 {
-  GPtrArray *list = g_hash_table_lookup (self->by_user, username);
-
-  for (guint i = 0; list != NULL && i < list->len; i++)
-    {
-      ConfabConnection *connection = g_ptr_array_index (list, i);
-
-      if (except_device == NULL
-          || g_strcmp0 (confab_connection_get_device_id (connection), except_device) != 0)
-        confab_connection_deliver (connection, 0, frame);
-    }
+  send_filtered (self, username, frame, NULL, NULL, except_device);
 }
 
 /**
@@ -178,20 +186,8 @@ confab_router_send_to_device (ConfabRouter *self,
                               const char   *device_id,
                               GBytes       *frame)
 {
-  GPtrArray *list = g_hash_table_lookup (self->by_user, username);
-  gboolean sent = FALSE;
-
-  for (guint i = 0; list != NULL && i < list->len; i++)
-    {
-      ConfabConnection *connection = g_ptr_array_index (list, i);
-
-      if (g_strcmp0 (confab_connection_get_device_id (connection), device_id) == 0)
-        {
-          confab_connection_deliver (connection, 0, frame);
-          sent = TRUE;
-        }
-    }
-  return sent;
+  g_return_val_if_fail (device_id != NULL, FALSE);
+  return send_filtered (self, username, frame, NULL, device_id, NULL);
 }
 
 gboolean
