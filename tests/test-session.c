@@ -99,8 +99,9 @@ server_free (Server *server)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Server, server_free)
 
 static ConfabClient *
-sign_up (Server     *server,
-         const char *username)
+sign_up_named (Server     *server,
+               const char *username,
+               const char *display_name)
 {
   ConfabClient *client = confab_client_new (server->url);
   g_autoptr(GAsyncResult) r1 = NULL;
@@ -108,8 +109,8 @@ sign_up (Server     *server,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) user = NULL;
 
-  confab_client_register_async (client, username, "correct horse battery", NULL, NULL, NULL,
-                                engine_test_async_cb, &r1);
+  confab_client_register_async (client, username, "correct horse battery", display_name, NULL,
+                                NULL, engine_test_async_cb, &r1);
   user = confab_client_register_finish (client, WAIT (r1), &error);
   g_assert_no_error (error);
   confab_client_login_async (client, username, "correct horse battery", "test", NULL,
@@ -118,6 +119,13 @@ sign_up (Server     *server,
   g_assert_no_error (error);
   confab_client_set_backoff (client, 20, 200);
   return client;
+}
+
+static ConfabClient *
+sign_up (Server     *server,
+         const char *username)
+{
+  return sign_up_named (server, username, NULL);
 }
 
 static ConfabSession *
@@ -307,6 +315,231 @@ test_exchange_and_outbox (void)
   confab_session_stop (bob);
 }
 
+static gboolean
+have_confabd (void)
+{
+  if (g_getenv ("CONFABD") == NULL
+      || !g_file_test (g_getenv ("CONFABD"), G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("CONFABD is not set to a confabd executable");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  ConfabSession *session;
+  const char    *conv;
+  const char    *title;
+} TitleWait;
+
+static gboolean
+title_is (gpointer data)
+{
+  TitleWait *wait = data;
+  ConfabConversation *item =
+    confab_conversation_list_lookup (confab_session_get_conversations (wait->session),
+                                     wait->conv);
+
+  return item != NULL && g_strcmp0 (confab_conversation_get_title (item), wait->title) == 0;
+}
+
+static gboolean
+profile_fetched (gpointer data)
+{
+  return confab_contact_get_role (data) != NULL;
+}
+
+static gboolean
+display_name_is (gpointer data)
+{
+  TitleWait *wait = data;
+
+  return g_strcmp0 (confab_contact_get_display_name (
+                      confab_session_get_contact (wait->session, "bob")), wait->title) == 0;
+}
+
+static void
+test_display_names (void)
+{
+  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabClient) alice_client = NULL;
+  g_autoptr(ConfabClient) bob_client = NULL;
+  g_autoptr(ConfabSession) alice = NULL;
+  g_autoptr(ConfabSession) bob = NULL;
+  g_autoptr(ConfabMessageList) bob_list = NULL;
+  g_autoptr(ConfabMessageList) alice_list = NULL;
+  g_autoptr(ConfabMessage) sent = NULL;
+  g_autoptr(ConfabMessage) received = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonObject) updated = NULL;
+  g_autoptr(GAsyncResult) update_result = NULL;
+  g_autoptr(GAsyncResult) users_result = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabContact *sender;
+  TitleWait wait = { NULL, "dm:alice:bob", "Bob Smith" };
+  gboolean cached = FALSE;
+
+  if (!have_confabd ())
+    return;
+
+  server = server_new ();
+  alice_client = sign_up (server, "alice");
+  bob_client = sign_up_named (server, "bob", "Bob Smith");
+
+  /* Bob writes first: alice learns about him only from the server. */
+  bob = start_session (bob_client);
+  g_assert_true (engine_test_wait (client_connected, bob_client, ENGINE_TEST_TIMEOUT_MS));
+  bob_list = confab_session_get_messages (bob, "dm:alice:bob");
+  sent = send_text (bob, "dm:alice:bob", "hi alice");
+  g_assert_true (engine_test_wait (all_sent, bob_list, ENGINE_TEST_TIMEOUT_MS));
+
+  alice = start_session (alice_client);
+  wait.session = alice;
+  g_assert_true (engine_test_wait (title_is, &wait, ENGINE_TEST_TIMEOUT_MS));
+  alice_list = confab_session_get_messages (alice, "dm:alice:bob");
+  g_assert_true (wait_n_items (alice_list, 1));
+  received = g_list_model_get_item (G_LIST_MODEL (alice_list), 0);
+  g_assert_cmpstr (confab_message_get_sender (received), ==, "bob");
+  sender = confab_session_get_contact (alice, confab_message_get_sender (received));
+  /* The whole profile comes with profile_get, not only the conversation's title. */
+  g_assert_true (engine_test_wait (profile_fetched, sender, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpstr (confab_contact_get_display_name (sender), ==, "Bob Smith");
+
+  /* Bob renames himself: alice's sidebar and his messages follow at once. */
+  json_object_set_string_member (fields, "display_name", "Robert Smith");
+  confab_session_update_profile_async (bob, fields, NULL, engine_test_async_cb,
+                                       &update_result);
+  updated = confab_session_profile_finish (bob, WAIT (update_result), &error);
+  g_assert_no_error (error);
+  wait.title = "Robert Smith";
+  g_assert_true (engine_test_wait (title_is, &wait, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (display_name_is, &wait, ENGINE_TEST_TIMEOUT_MS));
+
+  /* And the cache keeps the new name for the next start. */
+  confab_cache_load_users_async (confab_session_get_cache (alice), NULL, engine_test_async_cb,
+                                 &users_result);
+  users = confab_cache_load_users_finish (confab_session_get_cache (alice), WAIT (users_result),
+                                          &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < users->len; i++)
+    {
+      JsonObject *user = g_ptr_array_index (users, i);
+
+      if (g_strcmp0 (json_object_get_string_member (user, "username"), "bob") == 0)
+        cached = g_strcmp0 (json_object_get_string_member (user, "display_name"),
+                            "Robert Smith") == 0;
+    }
+  g_assert_true (cached);
+
+  confab_session_stop (alice);
+  confab_session_stop (bob);
+}
+
+typedef struct
+{
+  ConfabSession      *session;
+  const char * const *order;
+} OrderWait;
+
+static gboolean
+order_is (gpointer data)
+{
+  OrderWait *wait = data;
+  GListModel *model = G_LIST_MODEL (confab_session_get_conversations (wait->session));
+  guint n = g_list_model_get_n_items (model);
+
+  if (n != g_strv_length ((char **) wait->order))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConfabConversation) item = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (confab_conversation_get_conv (item), wait->order[i]) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+unread_is_zero (gpointer data)
+{
+  return confab_conversation_get_unread (data) == 0;
+}
+
+static void
+test_sidebar_order (void)
+{
+  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabClient) alice_client = NULL;
+  g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(ConfabSession) alice = NULL;
+  g_autoptr(ConfabMessageList) list = NULL;
+  g_autoptr(ConfabMessage) last = NULL;
+  g_autoptr(ConfabMessage) reply = NULL;
+  g_autoptr(GAsyncResult) read_result = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *names[] = { "bob", "carol", "dave" };
+  const char *newest_first[] = { "dm:alice:dave", "dm:alice:carol", "dm:alice:bob", NULL };
+  const char *after_reply[] = { "dm:alice:bob", "dm:alice:dave", "dm:alice:carol", NULL };
+  OrderWait wait = { NULL, newest_first };
+  ConfabConversation *bob_conv;
+
+  if (!have_confabd ())
+    return;
+
+  server = server_new ();
+  alice_client = sign_up (server, "alice");
+  /* Bob, then carol, then dave write to alice, each after the one before was stored. */
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(ConfabSession) session = NULL;
+      g_autoptr(ConfabMessageList) sent_list = NULL;
+      g_autoptr(ConfabMessage) msg = NULL;
+      g_autofree char *conv = g_strdup_printf ("dm:alice:%s", names[i]);
+
+      g_ptr_array_add (others, sign_up (server, names[i]));
+      session = start_session (others->pdata[i]);
+      g_assert_true (engine_test_wait (client_connected, others->pdata[i],
+                                       ENGINE_TEST_TIMEOUT_MS));
+      sent_list = confab_session_get_messages (session, conv);
+      msg = send_text (session, conv, "hello");
+      g_assert_true (engine_test_wait (all_sent, sent_list, ENGINE_TEST_TIMEOUT_MS));
+      confab_session_stop (session);
+    }
+
+  alice = start_session (alice_client);
+  wait.session = alice;
+  g_assert_true (engine_test_wait (order_is, &wait, ENGINE_TEST_TIMEOUT_MS));
+
+  /* Opening the oldest conversation and reading it leaves it where it is. */
+  bob_conv = confab_conversation_list_lookup (confab_session_get_conversations (alice),
+                                              "dm:alice:bob");
+  list = confab_session_get_messages (alice, "dm:alice:bob");
+  g_assert_true (wait_n_items (list, 1));
+  last = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  confab_session_mark_read_async (alice, "dm:alice:bob", confab_message_get_id (last), NULL,
+                                  engine_test_async_cb, &read_result);
+  g_assert_true (confab_session_request_finish (alice, WAIT (read_result), &error));
+  g_assert_no_error (error);
+  g_assert_true (engine_test_wait (unread_is_zero, bob_conv, ENGINE_TEST_TIMEOUT_MS));
+  /* Give a late reload (conversations, history, the read event) the chance to move it. */
+  engine_test_run_for (500);
+  g_assert_true (order_is (&wait));
+
+  /* Writing in it is activity: it goes first, and stays there once sent. */
+  reply = send_text (alice, "dm:alice:bob", "hi bob");
+  wait.order = after_reply;
+  g_assert_true (order_is (&wait));
+  g_assert_true (engine_test_wait (all_sent, list, ENGINE_TEST_TIMEOUT_MS));
+  engine_test_run_for (300);
+  g_assert_true (order_is (&wait));
+
+  confab_session_stop (alice);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -314,6 +547,8 @@ main (int    argc,
   engine_test_init (&argc, &argv);
 
   g_test_add_func ("/confab/client/session/exchange-and-outbox", test_exchange_and_outbox);
+  g_test_add_func ("/confab/client/session/display-names", test_display_names);
+  g_test_add_func ("/confab/client/session/sidebar-order", test_sidebar_order);
 
   return g_test_run ();
 }

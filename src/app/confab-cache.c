@@ -203,15 +203,24 @@ json_get_int (JsonObject *obj,
 }
 
 static char *
-make_preview (JsonObject *msg)
+make_preview (ConfabCache *self,
+              JsonObject  *msg)
 {
   const char *body = json_get_string (msg, "body");
   JsonNode *deleted = json_object_get_member (msg, "deleted");
+  JsonNode *call = json_object_get_member (msg, "call");
   GString *str;
 
   if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted)
       && json_node_get_value_type (deleted) == G_TYPE_BOOLEAN && json_node_get_boolean (deleted))
     return g_strdup ("");
+  /* A call has no body; the sidebar shows what the conversation shows ("Missed call"). */
+  if (g_strcmp0 (json_get_string (msg, "kind"), "call") == 0)
+    return confab_call_record_describe (call != NULL && JSON_NODE_HOLDS_OBJECT (call)
+                                        ? json_node_get_object (call) : NULL,
+                                        g_strcmp0 (json_get_string (msg, "from"),
+                                                   self->self_username) == 0,
+                                        NULL);
   if (body == NULL)
     return g_strdup ("");
 
@@ -559,7 +568,7 @@ store_one_message (ConfabCache  *self,
   if (!ensure_conversation (self, conv, error))
     return FALSE;
 
-  preview = make_preview (msg);
+  preview = make_preview (self, msg);
   stmt = prepare (self,
                   "UPDATE conversations SET last_msg_id = ?2, last_preview = ?3, last_ts = ?4 "
                   "WHERE conv = ?1 AND last_msg_id <= ?2", error);
@@ -879,12 +888,17 @@ job_store_conversations (ConfabCache  *self,
 
       if (!ensure_conversation (self, conv, error))
         return FALSE;
+      /* A read sent since the server made this list is newer than its unread count. */
       stmt = prepare (self,
-                      "UPDATE conversations SET title = ?2, unread = ?3, "
+                      "UPDATE conversations SET title = ?2, "
+                      "unread = CASE WHEN last_read > ?4 THEN (SELECT count(*) FROM messages m "
+                      "  WHERE m.conv = ?1 AND m.id > conversations.last_read AND m.sender <> ?5)"
+                      " ELSE ?3 END, "
                       "last_read = max(last_read, ?4) WHERE conv = ?1", error);
       if (stmt == NULL)
         return FALSE;
       bind_text (stmt, 1, conv);
+      bind_text (stmt, 5, self->self_username);
       bind_text (stmt, 2, title);
       sqlite3_bind_int64 (stmt, 3, MAX (json_get_int (obj, "unread"), 0));
       sqlite3_bind_int64 (stmt, 4, json_get_int (obj, "last_read"));

@@ -63,7 +63,6 @@ struct _ConfabCallManager
   Incoming           *incoming;
   GQueue              pending;
 
-  GHashTable         *records;   /* message id (gint64 *) → call object */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabCallManager, confab_call_manager, G_TYPE_OBJECT)
@@ -523,30 +522,6 @@ on_call_missed (ConfabClient      *client,
 }
 
 static void
-remember_record (ConfabCallManager *self,
-                 JsonObject        *msg)
-{
-  JsonNode *call = json_object_get_member (msg, "call");
-  gint64 id = 0;
-
-  if (!obj_int (msg, "id", &id) || id <= 0 || call == NULL || !JSON_NODE_HOLDS_OBJECT (call)
-      || g_strcmp0 (obj_string (msg, "kind"), "call") != 0)
-    return;
-
-  g_hash_table_replace (self->records, g_memdup2 (&id, sizeof id),
-                        json_object_ref (json_node_get_object (call)));
-}
-
-static void
-on_client_message (ConfabClient      *client,
-                   JsonObject        *msg,
-                   gint64             seq,
-                   ConfabCallManager *self)
-{
-  remember_record (self, msg);
-}
-
-static void
 on_client_state (ConfabClient      *client,
                  GParamSpec        *pspec,
                  ConfabCallManager *self)
@@ -718,7 +693,6 @@ confab_call_manager_constructed (GObject *object)
   for (guint i = 0; i < G_N_ELEMENTS (events); i++)
     g_signal_connect_object (self->client, events[i].detail, events[i].handler, self, 0);
   g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_client_state), self, 0);
-  g_signal_connect_object (self->client, "message", G_CALLBACK (on_client_message), self, 0);
 }
 
 static void
@@ -748,7 +722,6 @@ confab_call_manager_finalize (GObject *object)
   ConfabCallManager *self = CONFAB_CALL_MANAGER (object);
 
   g_free (self->peer_device);
-  g_hash_table_unref (self->records);
 
   G_OBJECT_CLASS (confab_call_manager_parent_class)->finalize (object);
 }
@@ -803,8 +776,6 @@ confab_call_manager_init (ConfabCallManager *self)
 {
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->pending);
-  self->records = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                         (GDestroyNotify) json_object_unref);
 }
 
 /* Public API */
@@ -992,101 +963,4 @@ confab_call_manager_hangup (ConfabCallManager *self)
 
   if (self->call != NULL)
     confab_call_hangup (self->call);
-}
-
-static void
-history_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ConfabCallManager *self = g_task_get_source_object (task);
-  gint64 msg_id = GPOINTER_TO_SIZE (g_task_get_task_data (task));
-  g_autoptr(JsonObject) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonNode *messages;
-  JsonObject *record;
-
-  reply = confab_client_request_finish (CONFAB_CLIENT (object), result, &error);
-  if (reply == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  messages = json_object_get_member (reply, "messages");
-  if (messages != NULL && JSON_NODE_HOLDS_ARRAY (messages))
-    {
-      JsonArray *array = json_node_get_array (messages);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *node = json_array_get_element (array, i);
-
-          if (JSON_NODE_HOLDS_OBJECT (node))
-            remember_record (self, json_node_get_object (node));
-        }
-    }
-
-  record = g_hash_table_lookup (self->records, &msg_id);
-  if (record == NULL)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                             "Message %" G_GINT64_FORMAT " is not a call record", msg_id);
-  else
-    g_task_return_pointer (task, json_object_ref (record), (GDestroyNotify) json_object_unref);
-}
-
-void
-confab_call_manager_lookup_record_async (ConfabCallManager   *self,
-                                         const char          *conv,
-                                         gint64               msg_id,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonObject) params = NULL;
-  JsonObject *record;
-
-  g_return_if_fail (CONFAB_IS_CALL_MANAGER (self));
-  g_return_if_fail (conv != NULL);
-  g_return_if_fail (msg_id > 0);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, confab_call_manager_lookup_record_async);
-  g_task_set_task_data (task, GSIZE_TO_POINTER ((gsize) msg_id), NULL);
-
-  record = g_hash_table_lookup (self->records, &msg_id);
-  if (record != NULL)
-    {
-      g_task_return_pointer (task, json_object_ref (record), (GDestroyNotify) json_object_unref);
-      return;
-    }
-
-  /* The page after the message before it: the message itself and a few more records with it. */
-  params = json_object_new ();
-  json_object_set_string_member (params, "conv", conv);
-  json_object_set_int_member (params, "after", msg_id - 1);
-  json_object_set_int_member (params, "limit", 20);
-  confab_client_request_async (self->client, "history", params, cancellable, history_cb,
-                               g_steal_pointer (&task));
-}
-
-JsonObject *
-confab_call_manager_lookup_record_finish (ConfabCallManager  *self,
-                                          GAsyncResult       *result,
-                                          GError            **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-JsonObject *
-confab_call_manager_peek_record (ConfabCallManager *self,
-                                 gint64             msg_id)
-{
-  g_return_val_if_fail (CONFAB_IS_CALL_MANAGER (self), NULL);
-
-  return g_hash_table_lookup (self->records, &msg_id);
 }

@@ -46,21 +46,6 @@ void                confab_call_manager_decline            (ConfabCallManager  *
 /* Hangs up the current call (cancels it while it still rings). */
 void                confab_call_manager_hangup             (ConfabCallManager  *self);
 
-/* The `call` object ({call_id, media, result, duration_ms}) of the kind:"call" message @msg_id
- * in @conv, from the messages seen live or else from the server's history. */
-void                confab_call_manager_lookup_record_async  (ConfabCallManager   *self,
-                                                              const char          *conv,
-                                                              gint64               msg_id,
-                                                              GCancellable        *cancellable,
-                                                              GAsyncReadyCallback  callback,
-                                                              gpointer             user_data);
-JsonObject         *confab_call_manager_lookup_record_finish (ConfabCallManager   *self,
-                                                              GAsyncResult        *result,
-                                                              GError             **error);
-/* The record if it is known already (transfer none), else NULL. */
-JsonObject         *confab_call_manager_peek_record          (ConfabCallManager   *self,
-                                                              gint64               msg_id);
-
 /*
  * Signals:
  *   "incoming-call"       (const char *call_id, const char *from, ConfabCallMedia media)

@@ -4,7 +4,6 @@
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
 
-#include "confab-call-manager.h"
 #include "confab-message.h"
 
 G_BEGIN_DECLS
@@ -14,19 +13,12 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ConfabCallRow, confab_call_row, CONFAB, CALL_ROW, GtkWidget)
 
 GtkWidget *confab_call_row_new      (void);
-/* Shows the kind:"call" @message; the record's details come from @manager when needed. */
-void       confab_call_row_bind     (ConfabCallRow     *self,
-                                     ConfabMessage     *message,
-                                     ConfabCallManager *manager,
-                                     const char        *own_username);
-void       confab_call_row_unbind   (ConfabCallRow     *self);
-
-/* "Video call · 2:35", "Missed call", "Declined"…, and the icon to go with it. @record may be
- * NULL while it is not known. */
-char      *confab_call_row_describe (JsonObject        *record,
-                                     gboolean           outgoing,
-                                     const char       **icon_name);
-/* 2:35, or 1:02:03 from an hour on. */
-char      *confab_call_format_duration (guint64         seconds);
+/* Shows the kind:"call" @message from its call record; @previous (or NULL) is the message
+ * above it, which decides whether a day separator starts the row. */
+void       confab_call_row_bind     (ConfabCallRow *self,
+                                     ConfabMessage *message,
+                                     ConfabMessage *previous,
+                                     const char    *own_username);
+void       confab_call_row_unbind   (ConfabCallRow *self);
 
 G_END_DECLS

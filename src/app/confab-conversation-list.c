@@ -32,16 +32,21 @@ static void list_model_iface_init (GListModelInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabConversationList, confab_conversation_list, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
 
-/* Newest activity first; ties by conv so the order is stable. */
+/* Newest activity first. Messages sent within one millisecond are told apart by their ids,
+ * which the server hands out in order; then by conv so the order is stable. */
 static int
 compare_conversations (ConfabConversation *a,
                        ConfabConversation *b)
 {
   gint64 ta = confab_conversation_get_last_message_time (a);
   gint64 tb = confab_conversation_get_last_message_time (b);
+  gint64 ia = confab_conversation_get_last_message_id (a);
+  gint64 ib = confab_conversation_get_last_message_id (b);
 
   if (ta != tb)
     return ta > tb ? -1 : 1;
+  if (ia != ib)
+    return ia > ib ? -1 : 1;
   return g_strcmp0 (confab_conversation_get_conv (a), confab_conversation_get_conv (b));
 }
 
@@ -153,7 +158,8 @@ on_conversation_notify (ConfabConversation     *conv,
 
   if (g_str_equal (name, "unread") || g_str_equal (name, "muted"))
     recount_unread (self);
-  else if (g_str_equal (name, "last-message-time") || g_str_equal (name, "title"))
+  else if (g_str_equal (name, "last-message-time") || g_str_equal (name, "last-message-id")
+           || g_str_equal (name, "title"))
     reposition (self, conv);
 }
 

@@ -25,7 +25,6 @@ struct _ConfabConversationView
   AdwBin              parent_instance;
 
   ConfabSession      *session;
-  ConfabCallManager  *call_manager;
   ConfabConversation *conversation;
   ConfabMessageList  *messages;
   GtkNoSelection     *selection;
@@ -345,18 +344,17 @@ bind_row (ConfabConversationView *self,
   if (message == NULL || position == GTK_INVALID_LIST_POSITION || self->messages == NULL)
     return;
 
+  if (position > 0)
+    previous = g_list_model_get_item (G_LIST_MODEL (self->messages), position - 1);
+
   if (g_strcmp0 (confab_message_get_kind (message), "call") == 0)
     {
-      confab_call_row_bind (CONFAB_CALL_ROW (item_row (item, "call")), message,
-                            self->call_manager,
+      confab_call_row_bind (CONFAB_CALL_ROW (item_row (item, "call")), message, previous,
                             self->session ? confab_session_get_username (self->session) : NULL);
       gtk_stack_set_visible_child_name (GTK_STACK (gtk_list_item_get_child (item)), "call");
       return;
     }
   gtk_stack_set_visible_child_name (GTK_STACK (gtk_list_item_get_child (item)), "message");
-
-  if (position > 0)
-    previous = g_list_model_get_item (G_LIST_MODEL (self->messages), position - 1);
 
   confab_message_row_bind (CONFAB_MESSAGE_ROW (row), message, previous, self->messages);
 }
@@ -625,7 +623,6 @@ confab_conversation_view_dispose (GObject *object)
       g_clear_weak_pointer (&self->window);
     }
   g_clear_object (&self->session);
-  g_clear_object (&self->call_manager);
   g_clear_object (&self->selection);
   g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_CONVERSATION_VIEW);
@@ -732,16 +729,6 @@ confab_conversation_view_set_session (ConfabConversationView *self,
     gtk_list_view_set_factory (self->list_view, factory);
     g_object_unref (factory);
   }
-}
-
-void
-confab_conversation_view_set_call_manager (ConfabConversationView *self,
-                                           ConfabCallManager      *manager)
-{
-  g_return_if_fail (CONFAB_IS_CONVERSATION_VIEW (self));
-  g_return_if_fail (manager == NULL || CONFAB_IS_CALL_MANAGER (manager));
-
-  g_set_object (&self->call_manager, manager);
 }
 
 ConfabConversation *

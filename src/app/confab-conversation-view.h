@@ -16,9 +16,6 @@ G_DECLARE_FINAL_TYPE (ConfabConversationView, confab_conversation_view, CONFAB,
 GtkWidget          *confab_conversation_view_new              (void);
 void                confab_conversation_view_set_session      (ConfabConversationView *self,
                                                                ConfabSession          *session);
-/* Call records (kind "call") are shown from the details @manager finds for them. */
-void                confab_conversation_view_set_call_manager (ConfabConversationView *self,
-                                                               ConfabCallManager      *manager);
 ConfabConversation *confab_conversation_view_get_conversation (ConfabConversationView *self);
 void                confab_conversation_view_set_conversation (ConfabConversationView *self,
                                                                ConfabConversation     *conversation);

@@ -357,8 +357,10 @@ confab_conversation_set_last_message (ConfabConversation *self,
 {
   g_return_if_fail (CONFAB_IS_CONVERSATION (self));
 
-  /* Only newer messages move the conversation; an edit of the last one updates the preview. */
-  if (id < self->last_id)
+  /* Only newer messages move the conversation; an edit of the last one updates the preview.
+   * A message still in the outbox keeps the id of the one before it but is newer than what
+   * the cache knows: reloading the conversation (after a read) must not move it back. */
+  if (id < self->last_id || (id == self->last_id && ts < self->last_ts))
     return;
 
   g_object_freeze_notify (G_OBJECT (self));

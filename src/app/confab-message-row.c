@@ -24,6 +24,7 @@ struct _ConfabMessageRow
   ConfabMessage     *message;
   ConfabMessageList *list;
   GSignalGroup      *signals;
+  GSignalGroup      *sender_signals;  /* the sender's ConfabContact */
   gboolean           show_header;
 
   GtkWidget         *outer_box;
@@ -187,6 +188,20 @@ update_body (ConfabMessageRow *self)
                                   accessible, -1);
 }
 
+/* The sender's name follows their profile: known later than the message, or changed. */
+static void
+update_sender (ConfabMessageRow *self)
+{
+  const char *name;
+
+  if (self->message == NULL || is_own (self))
+    return;
+  name = display_name_for (self, confab_message_get_sender (self->message));
+  adw_avatar_set_text (self->avatar, name);
+  gtk_label_set_label (self->sender_label, name);
+  update_body (self);
+}
+
 static void
 on_message_notify (ConfabMessageRow *self,
                    GParamSpec       *pspec)
@@ -302,6 +317,9 @@ confab_message_row_dispose (GObject *object)
   if (self->signals != NULL)
     g_signal_group_set_target (self->signals, NULL);
   g_clear_object (&self->signals);
+  if (self->sender_signals != NULL)
+    g_signal_group_set_target (self->sender_signals, NULL);
+  g_clear_object (&self->sender_signals);
   g_clear_object (&self->message);
   g_clear_object (&self->list);
   g_clear_weak_pointer (&self->session);
@@ -377,6 +395,9 @@ confab_message_row_init (ConfabMessageRow *self)
 
   self->signals = g_signal_group_new (CONFAB_TYPE_MESSAGE);
   g_signal_group_connect_swapped (self->signals, "notify", G_CALLBACK (on_message_notify), self);
+  self->sender_signals = g_signal_group_new (CONFAB_TYPE_CONTACT);
+  g_signal_group_connect_swapped (self->sender_signals, "notify::display-name",
+                                  G_CALLBACK (update_sender), self);
 
   click = gtk_gesture_click_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
@@ -465,6 +486,9 @@ confab_message_row_bind (ConfabMessageRow  *self,
       gtk_label_set_label (self->sender_label, name);
       gtk_widget_set_halign (self->bubble, GTK_ALIGN_START);
     }
+  g_signal_group_set_target (self->sender_signals,
+                             !own && self->session != NULL && sender != NULL
+                             ? confab_session_get_contact (self->session, sender) : NULL);
 
   if (g_strcmp0 (confab_message_get_kind (message), "text") != 0)
     gtk_widget_add_css_class (self->bubble, "system");
@@ -481,6 +505,7 @@ confab_message_row_unbind (ConfabMessageRow *self)
   g_return_if_fail (CONFAB_IS_MESSAGE_ROW (self));
 
   g_signal_group_set_target (self->signals, NULL);
+  g_signal_group_set_target (self->sender_signals, NULL);
   g_clear_object (&self->message);
   g_clear_object (&self->list);
   if (self->popover != NULL)

@@ -6,6 +6,8 @@
 #include "confab-message.h"
 #include "confab-limits.h"
 
+#include <glib/gi18n.h>
+
 struct _ConfabMessage
 {
   GObject             parent_instance;
@@ -23,6 +25,7 @@ struct _ConfabMessage
   char               *client_msg_id;
   ConfabMessageState  state;
   JsonArray          *attachments;
+  JsonObject         *call;         /* kind "call": {call_id, media, result, duration_ms} */
   /* emoji → GPtrArray of usernames; emoji order kept in reaction_order */
   GHashTable         *reactions;
   GPtrArray          *reaction_order;
@@ -52,6 +55,7 @@ enum {
   PROP_CLIENT_MSG_ID,
   PROP_STATE,
   PROP_REACTIONS,
+  PROP_CALL,
   N_PROPS
 };
 
@@ -205,6 +209,7 @@ confab_message_get_property (GObject    *object,
     case PROP_CLIENT_MSG_ID: g_value_set_string (value, self->client_msg_id); break;
     case PROP_STATE: g_value_set_enum (value, self->state); break;
     case PROP_REACTIONS: g_value_take_boxed (value, confab_message_dup_reactions_json (self)); break;
+    case PROP_CALL: g_value_set_boxed (value, self->call); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -222,6 +227,7 @@ confab_message_finalize (GObject *object)
   g_free (self->format);
   g_free (self->client_msg_id);
   g_clear_pointer (&self->attachments, json_array_unref);
+  g_clear_pointer (&self->call, json_object_unref);
   g_hash_table_unref (self->reactions);
   g_ptr_array_unref (self->reaction_order);
 
@@ -254,6 +260,7 @@ confab_message_class_init (ConfabMessageClass *klass)
                                               CONFAB_MESSAGE_STATE_SENT, flags);
   properties[PROP_REACTIONS] = g_param_spec_boxed ("reactions", NULL, NULL, JSON_TYPE_OBJECT,
                                                    flags);
+  properties[PROP_CALL] = g_param_spec_boxed ("call", NULL, NULL, JSON_TYPE_OBJECT, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -334,6 +341,7 @@ gboolean confab_message_get_deleted (ConfabMessage *self) { return self->deleted
 const char *confab_message_get_client_msg_id (ConfabMessage *self) { return self->client_msg_id; }
 ConfabMessageState confab_message_get_state (ConfabMessage *self) { return self->state; }
 JsonArray *confab_message_get_attachments (ConfabMessage *self) { return self->attachments; }
+JsonObject *confab_message_get_call (ConfabMessage *self) { return self->call; }
 
 const char *
 confab_message_get_body (ConfabMessage *self)
@@ -464,6 +472,14 @@ confab_message_update_from_json (ConfabMessage *self,
       self->attachments = json_array_ref (json_node_get_array (node));
     }
 
+  node = json_object_get_member (msg, "call");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_clear_pointer (&self->call, json_object_unref);
+      self->call = json_object_ref (json_node_get_object (node));
+      g_object_notify_by_pspec (object, properties[PROP_CALL]);
+    }
+
   node = json_object_get_member (msg, "reactions");
   if (node != NULL)
     {
@@ -548,4 +564,84 @@ confab_message_set_reaction (ConfabMessage *self,
         }
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REACTIONS]);
+}
+
+char *
+confab_call_format_duration (guint64 seconds)
+{
+  if (seconds >= 3600)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT ":%02u:%02u", seconds / 3600,
+                            (guint) (seconds / 60 % 60), (guint) (seconds % 60));
+  return g_strdup_printf ("%" G_GUINT64_FORMAT ":%02u", seconds / 60, (guint) (seconds % 60));
+}
+
+char *
+confab_call_record_describe (JsonObject  *record,
+                             gboolean     outgoing,
+                             const char **icon_name)
+{
+  const char *result = NULL;
+  JsonObject *media = NULL;
+  gboolean video = FALSE;
+  const char *icon;
+  char *text;
+
+  if (record != NULL)
+    {
+      JsonNode *node = json_object_get_member (record, "media");
+
+      result = get_string (record, "result");
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        media = json_node_get_object (node);
+    }
+  if (media != NULL)
+    {
+      JsonNode *node = json_object_get_member (media, "video");
+
+      video = node != NULL && JSON_NODE_HOLDS_VALUE (node)
+              && json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+    }
+
+  if (g_strcmp0 (result, "answered") == 0)
+    {
+      gint64 ms = 0;
+      g_autofree char *duration = NULL;
+
+      get_int (record, "duration_ms", &ms);
+      duration = confab_call_format_duration (MAX (ms, 0) / 1000);
+      /* Translators: a call in the conversation; %s is its duration, as 2:35. */
+      text = g_strdup_printf (video ? _("Video call · %s") : _("Audio call · %s"), duration);
+      icon = video ? "camera-video-symbolic"
+                   : outgoing ? "call-outgoing-symbolic" : "call-incoming-symbolic";
+    }
+  else if (g_strcmp0 (result, "declined") == 0)
+    {
+      text = g_strdup (_("Declined"));
+      icon = "call-stop-symbolic";
+    }
+  else if (g_strcmp0 (result, "busy") == 0)
+    {
+      /* The person called was already in a call; for them it is a missed call. */
+      text = g_strdup (outgoing ? C_("call", "Busy") : _("Missed call"));
+      icon = outgoing ? "call-stop-symbolic" : "call-missed-symbolic";
+    }
+  else if (g_strcmp0 (result, "missed") == 0)
+    {
+      text = g_strdup (outgoing ? _("No answer") : _("Missed call"));
+      icon = outgoing ? "call-outgoing-symbolic" : "call-missed-symbolic";
+    }
+  else if (record != NULL)
+    {
+      text = g_strdup (video ? _("Video call") : _("Audio call"));
+      icon = video ? "camera-video-symbolic" : "call-start-symbolic";
+    }
+  else
+    {
+      text = g_strdup (_("Call"));
+      icon = "call-start-symbolic";
+    }
+
+  if (icon_name != NULL)
+    *icon_name = icon;
+  return text;
 }

@@ -46,6 +46,9 @@ const char         *confab_message_get_client_msg_id (ConfabMessage *self);
 ConfabMessageState  confab_message_get_state        (ConfabMessage  *self);
 /* Attachments array as sent by the server, or NULL. */
 JsonArray          *confab_message_get_attachments  (ConfabMessage  *self);
+/* The record of a kind "call" message ({call_id, media {audio, video}, result, duration_ms}),
+ * or NULL. */
+JsonObject         *confab_message_get_call         (ConfabMessage  *self);
 /* Emoji of the reactions, in first-seen order. */
 GStrv               confab_message_dup_reaction_emojis (ConfabMessage *self);
 /* Usernames that reacted with @emoji (NULL-terminated, possibly empty). */
@@ -67,7 +70,15 @@ void                confab_message_set_reaction     (ConfabMessage  *self,
 /* Reactions as stored in the cache: {"emoji": ["user", …], …}. */
 JsonObject         *confab_message_dup_reactions_json (ConfabMessage *self);
 
+/* "Video call · 2:35", "Missed call", "No answer"…, and an icon to go with it, for a call
+ * record (@outgoing: the own user called). @record may be NULL while it is not known. */
+char               *confab_call_record_describe     (JsonObject     *record,
+                                                     gboolean        outgoing,
+                                                     const char    **icon_name);
+/* 2:35, or 1:02:03 from an hour on. */
+char               *confab_call_format_duration     (guint64         seconds);
+
 /* Properties: id, conv, sender, ts, kind, body, format, reply-to, edited, edited-ts, deleted,
- * client-msg-id, state, reactions-changed is signalled through notify::reactions. */
+ * client-msg-id, state, call; reactions-changed is signalled through notify::reactions. */
 
 G_END_DECLS

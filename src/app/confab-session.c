@@ -43,6 +43,9 @@ struct _ConfabSession
   ConfabConversationList *conversations;
   GHashTable             *message_lists;   /* conv → ConfabMessageList (weak) */
   GHashTable             *contacts;        /* username → ConfabContact */
+  GHashTable             *profiles_known;  /* usernames whose User object was seen (set) */
+  GHashTable             *profiles_asked;  /* usernames with a profile_get under way (set) */
+  guint                   profiles_source;
   GHashTable             *own_typing;      /* conv → OwnTyping */
   GHashTable             *peer_typing;     /* "conv\nuser" → PeerTyping */
 
@@ -70,6 +73,7 @@ G_DEFINE_FINAL_TYPE (ConfabSession, confab_session, G_TYPE_OBJECT)
 
 static void flush_outbox (ConfabSession *self);
 static void refresh_conversation (ConfabSession *self, const char *conv);
+static void want_profiles (ConfabSession *self);
 
 /* Helpers ---------------------------------------------------------------------------------- */
 
@@ -143,9 +147,21 @@ apply_conversation (ConfabSession      *self,
 
   if (item == NULL)
     return;
-  /* Rooms have a stored name; a DM's title follows the peer's display name. */
+  /* Rooms have a stored name; a DM's title follows the peer's display name, which the
+   * server's title (that same name) stands in for until the profile itself is known. */
   if (confab_conversation_get_kind (stored) == CONFAB_CONVERSATION_ROOM)
     confab_conversation_set_title (item, confab_conversation_get_title (stored));
+  else if (confab_conversation_get_peer (item) != NULL
+           && !g_hash_table_contains (self->profiles_known, confab_conversation_get_peer (item))
+           && g_strcmp0 (confab_conversation_get_title (stored),
+                         confab_conversation_get_peer (item)) != 0)
+    {
+      g_autoptr(JsonObject) user = json_object_new ();
+
+      json_object_set_string_member (user, "username", confab_conversation_get_peer (item));
+      json_object_set_string_member (user, "display_name", confab_conversation_get_title (stored));
+      confab_contact_update_from_json (confab_conversation_get_peer_contact (item), user);
+    }
   confab_conversation_set_last_message (item, confab_conversation_get_last_message_id (stored),
                                         confab_conversation_get_last_message_preview (stored),
                                         confab_conversation_get_last_message_time (stored));
@@ -445,7 +461,10 @@ store_user (ConfabSession *self,
   const char *username = obj_string (user, "username");
 
   if (username != NULL)
-    confab_contact_update_from_json (confab_session_get_contact (self, username), user);
+    {
+      g_hash_table_add (self->profiles_known, g_strdup (username));
+      confab_contact_update_from_json (confab_session_get_contact (self, username), user);
+    }
   confab_cache_store_user_async (self->cache, user, seq, self->cancellable, user_stored_cb, data);
 }
 
@@ -456,6 +475,85 @@ on_client_profile_updated (ConfabClient  *client,
                            ConfabSession *self)
 {
   store_user (self, user, seq);
+}
+
+/* Profiles of people the session shows (DM peers, senders, callers) and has not seen yet:
+ * fetched with profile_get, stored in the cache, kept current by profile_updated. */
+
+typedef struct
+{
+  ConfabSession *session;
+  char          *username;
+} ProfileData;
+
+static void
+profile_got_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ProfileData *data = user_data;
+  ConfabSession *self = data->session;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *user;
+
+  reply = confab_client_request_finish (CONFAB_CLIENT (object), result, &error);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_hash_table_remove (self->profiles_asked, data->username);
+      user = obj_object (reply, "user");
+      if (user != NULL && g_strcmp0 (obj_string (user, "username"), data->username) == 0)
+        store_user (self, user, 0);
+      else if (error != NULL && error->domain == CONFAB_PROTOCOL_ERROR
+               && error->code == CONFAB_PROTOCOL_ERROR_NOT_FOUND)
+        /* Gone for good: shown by username from now on, not asked again. */
+        g_hash_table_add (self->profiles_known, g_strdup (data->username));
+    }
+  g_object_unref (data->session);
+  g_free (data->username);
+  g_free (data);
+}
+
+static gboolean
+request_profiles_cb (gpointer user_data)
+{
+  ConfabSession *self = user_data;
+  GHashTableIter iter;
+  gpointer key;
+
+  self->profiles_source = 0;
+  if (confab_client_get_state (self->client) != CONFAB_CLIENT_STATE_CONNECTED)
+    return G_SOURCE_REMOVE;
+
+  g_hash_table_iter_init (&iter, self->contacts);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_autoptr(JsonObject) params = NULL;
+      ProfileData *data;
+
+      if (g_strcmp0 (key, self->username) == 0
+          || g_hash_table_contains (self->profiles_known, key)
+          || g_hash_table_contains (self->profiles_asked, key))
+        continue;
+      params = json_object_new ();
+      json_object_set_string_member (params, "user", key);
+      data = g_new0 (ProfileData, 1);
+      data->session = g_object_ref (self);
+      data->username = g_strdup (key);
+      g_hash_table_add (self->profiles_asked, g_strdup (key));
+      confab_client_request_async (self->client, "profile_get", params, self->cancellable,
+                                   profile_got_cb, data);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Asks, once the current main loop iteration is done, for every profile still unknown. */
+static void
+want_profiles (ConfabSession *self)
+{
+  if (self->profiles_source == 0 && self->started
+      && confab_client_get_state (self->client) == CONFAB_CLIENT_STATE_CONNECTED)
+    self->profiles_source = g_idle_add (request_profiles_cb, self);
 }
 
 static void
@@ -700,6 +798,7 @@ on_client_synced (ConfabClient  *client,
 {
   request_conversations (self);
   request_presence (self);
+  want_profiles (self);
   flush_outbox (self);
 }
 
@@ -725,6 +824,8 @@ on_client_resync_required (ConfabClient  *client,
   ConfabMessageList *list;
 
   /* The missed events are gone: reload the state instead, and continue from now on. */
+  g_hash_table_remove_all (self->profiles_known);
+  want_profiles (self);
   request_conversations (self);
   g_hash_table_iter_init (&iter, self->message_lists);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &list))
@@ -1048,6 +1149,7 @@ confab_session_dispose (GObject *object)
   ConfabSession *self = CONFAB_SESSION (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->profiles_source, g_source_remove);
   if (self->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
@@ -1091,6 +1193,8 @@ confab_session_finalize (GObject *object)
     g_object_weak_unref (value, remove_list_weak, self);
   g_hash_table_unref (self->message_lists);
   g_hash_table_unref (self->contacts);
+  g_hash_table_unref (self->profiles_known);
+  g_hash_table_unref (self->profiles_asked);
   g_clear_object (&self->cancellable);
   g_free (self->username);
 
@@ -1132,6 +1236,8 @@ confab_session_init (ConfabSession *self)
   self->conversations = confab_conversation_list_new ();
   self->message_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->contacts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->profiles_known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->profiles_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->own_typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) own_typing_free);
   self->peer_typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -1210,6 +1316,9 @@ start_users_cb (GObject      *object,
 
       confab_contact_update_from_json (confab_session_get_contact (self, obj_string (user,
                                                                                      "username")),
+      if (obj_string (user, "username") == NULL)
+        continue;
+      g_hash_table_add (self->profiles_known, g_strdup (obj_string (user, "username")));
                                        user);
     }
   confab_cache_get_last_seq_async (self->cache, g_task_get_cancellable (task),
@@ -1364,6 +1473,7 @@ confab_session_get_contact (ConfabSession *self,
 }
 
 ConfabContact *
+      want_profiles (self);
 confab_session_get_self_contact (ConfabSession *self)
 {
   g_return_val_if_fail (CONFAB_IS_SESSION (self), NULL);

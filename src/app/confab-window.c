@@ -347,7 +347,6 @@ start_calls (ConfabWindow *self)
                            G_CALLBACK (on_incoming_call_ended), self, 0);
   g_signal_connect_object (self->call_manager, "missed-call", G_CALLBACK (on_missed_call), self,
                            0);
-  confab_conversation_view_set_call_manager (self->conversation_view, self->call_manager);
 }
 
 static void
@@ -358,7 +357,6 @@ stop_calls (ConfabWindow *self)
 
   if (confab_call_manager_get_incoming_id (self->call_manager) != NULL)
     withdraw_ringing (self, confab_call_manager_get_incoming_id (self->call_manager));
-  confab_conversation_view_set_call_manager (self->conversation_view, NULL);
   g_signal_handlers_disconnect_by_data (self->call_manager, self);
   confab_call_manager_hangup (self->call_manager);
   g_clear_object (&self->call_manager);
