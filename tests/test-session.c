@@ -540,6 +540,66 @@ test_sidebar_order (void)
   confab_session_stop (alice);
 }
 
+static void
+test_mute (void)
+{
+  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabClient) alice_client = NULL;
+  g_autoptr(ConfabClient) bob_client = NULL;
+  g_autoptr(ConfabSession) alice = NULL;
+  g_autoptr(ConfabSession) bob = NULL;
+  g_autoptr(ConfabMessageList) bob_list = NULL;
+  g_autoptr(ConfabMessage) msg = NULL;
+  g_autoptr(GAsyncResult) mute_result = NULL;
+  g_autoptr(GAsyncResult) load_result = NULL;
+  g_autoptr(ConfabConversation) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabConversation *item;
+
+  if (!have_confabd ())
+    return;
+
+  server = server_new ();
+  alice_client = sign_up (server, "alice");
+  bob_client = sign_up (server, "bob");
+  bob = start_session (bob_client);
+  g_assert_true (engine_test_wait (client_connected, bob_client, ENGINE_TEST_TIMEOUT_MS));
+  bob_list = confab_session_get_messages (bob, "dm:alice:bob");
+  msg = send_text (bob, "dm:alice:bob", "are you there?");
+  g_assert_true (engine_test_wait (all_sent, bob_list, ENGINE_TEST_TIMEOUT_MS));
+
+  alice = start_session (alice_client);
+  g_assert_true (engine_test_wait (client_connected, alice_client, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (wait_n_items (confab_session_get_conversations (alice), 1));
+  item = confab_conversation_list_lookup (confab_session_get_conversations (alice),
+                                          "dm:alice:bob");
+  g_assert_true (engine_test_wait (unread_is_one, item, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (confab_session_get_unread_count (alice), ==, 1);
+
+  /* Muting shows at once, leaves the total, and is kept with the conversation. */
+  confab_session_set_muted_async (alice, "dm:alice:bob", TRUE, NULL, engine_test_async_cb,
+                                  &mute_result);
+  g_assert_true (confab_conversation_get_muted (item));
+  g_assert_cmpuint (confab_session_get_unread_count (alice), ==, 0);
+  g_assert_true (confab_session_set_muted_finish (alice, WAIT (mute_result), &error));
+  g_assert_no_error (error);
+
+  confab_cache_load_conversation_async (confab_session_get_cache (alice), "dm:alice:bob", NULL,
+                                        engine_test_async_cb, &load_result);
+  stored = confab_cache_load_conversation_finish (confab_session_get_cache (alice),
+                                                  WAIT (load_result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+  g_assert_true (confab_conversation_get_muted (stored));
+
+  /* A reload of the conversation keeps it muted. */
+  engine_test_run_for (300);
+  g_assert_true (confab_conversation_get_muted (item));
+
+  confab_session_stop (alice);
+  confab_session_stop (bob);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -549,6 +609,7 @@ main (int    argc,
   g_test_add_func ("/confab/client/session/exchange-and-outbox", test_exchange_and_outbox);
   g_test_add_func ("/confab/client/session/display-names", test_display_names);
   g_test_add_func ("/confab/client/session/sidebar-order", test_sidebar_order);
+  g_test_add_func ("/confab/client/session/mute", test_mute);
 
   return g_test_run ();
 }

@@ -1314,13 +1314,13 @@ start_users_cb (GObject      *object,
     {
       JsonObject *user = g_ptr_array_index (users, i);
 
-      confab_contact_update_from_json (confab_session_get_contact (self, obj_string (user,
-                                                                                     "username")),
       if (obj_string (user, "username") == NULL)
         continue;
       g_hash_table_add (self->profiles_known, g_strdup (obj_string (user, "username")));
                                        user);
     }
+      confab_contact_update_from_json (confab_session_get_contact (self, obj_string (user,
+                                                                                     "username")),
   confab_cache_get_last_seq_async (self->cache, g_task_get_cancellable (task),
                                    start_last_seq_cb, g_object_ref (task));
 }
@@ -1831,6 +1831,59 @@ confab_session_mark_read_async (ConfabSession       *self,
 static void
 send_typing (ConfabSession *self,
              const char    *conv,
+/* Muting */
+
+static void
+muted_stored_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (confab_cache_set_muted_finish (CONFAB_CACHE (object), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+confab_session_set_muted_async (ConfabSession       *self,
+                                const char          *conv,
+                                gboolean             muted,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  ConfabConversation *item;
+  GTask *task;
+
+  g_return_if_fail (CONFAB_IS_SESSION (self));
+  g_return_if_fail (conv != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_session_set_muted_async);
+  item = ensure_conversation (self, conv);
+  if (item == NULL)
+    {
+      g_task_return_new_error (task, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INVALID,
+                               _("This conversation does not exist."));
+      g_object_unref (task);
+      return;
+    }
+  confab_conversation_set_muted (item, muted);
+  confab_cache_set_muted_async (self->cache, conv, muted, cancellable, muted_stored_cb, task);
+}
+
+gboolean
+confab_session_set_muted_finish (ConfabSession  *self,
+                                 GAsyncResult   *result,
+                                 GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
              gboolean       active)
 {
   g_autoptr(JsonObject) params = json_object_new ();

@@ -86,6 +86,15 @@ void           confab_session_mark_read_async      (ConfabSession *self, const c
 gboolean       confab_session_request_finish       (ConfabSession *self, GAsyncResult *result,
                                                     GError **error);
 
+/* Mutes or unmutes @conv: the model at once, the cache (with the conversation) after. */
+void           confab_session_set_muted_async      (ConfabSession *self, const char *conv,
+                                                    gboolean muted,
+                                                    GCancellable *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer user_data);
+gboolean       confab_session_set_muted_finish     (ConfabSession *self, GAsyncResult *result,
+                                                    GError **error);
+
 /* Typing: call with TRUE on each keystroke (sent at most every 4 s while typing, so the
  * peer's 6 s expiry never fires), FALSE when the entry is cleared or the message sent. */
 void           confab_session_set_typing      (ConfabSession *self, const char *conv,

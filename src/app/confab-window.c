@@ -521,15 +521,17 @@ on_conversations_changed (GListModel   *model,
 {
   update_sidebar_stack (self);
 
-  /* Muting is kept in the settings, so it survives a new cache. */
+  /* Earlier versions kept muting in the settings; it moves into the account's cache. */
   for (guint i = position; i < position + added; i++)
     {
       g_autoptr(ConfabConversation) conv = g_list_model_get_item (model, i);
-      gboolean muted = confab_application_is_muted (get_app (self),
-                                                    confab_conversation_get_conv (conv));
+      const char *id = confab_conversation_get_conv (conv);
 
-      if (muted != confab_conversation_get_muted (conv))
-        confab_conversation_set_muted (conv, muted);
+      if (confab_application_is_muted (get_app (self), id))
+        {
+          confab_session_set_muted_async (self->session, id, TRUE, NULL, NULL, NULL);
+          confab_application_set_muted (get_app (self), id, FALSE);
+        }
     }
 
   if (self->pending_conv != NULL)
@@ -1386,9 +1388,8 @@ mute_change (GSimpleAction *action,
     return;
 
   g_simple_action_set_state (action, value);
-  confab_application_set_muted (get_app (self), confab_conversation_get_conv (self->current),
-                                muted);
-  confab_conversation_set_muted (self->current, muted);
+  confab_session_set_muted_async (self->session, confab_conversation_get_conv (self->current),
+                                  muted, NULL, NULL, NULL);
 }
 
 static const GActionEntry win_entries[] = {
