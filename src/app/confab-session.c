@@ -1317,10 +1317,10 @@ start_users_cb (GObject      *object,
       if (obj_string (user, "username") == NULL)
         continue;
       g_hash_table_add (self->profiles_known, g_strdup (obj_string (user, "username")));
-                                       user);
-    }
       confab_contact_update_from_json (confab_session_get_contact (self, obj_string (user,
                                                                                      "username")),
+                                       user);
+    }
   confab_cache_get_last_seq_async (self->cache, g_task_get_cancellable (task),
                                    start_last_seq_cb, g_object_ref (task));
 }
@@ -1468,12 +1468,12 @@ confab_session_get_contact (ConfabSession *self,
     {
       contact = confab_contact_new (username);
       g_hash_table_insert (self->contacts, g_strdup (username), contact);
+      want_profiles (self);
     }
   return contact;
 }
 
 ConfabContact *
-      want_profiles (self);
 confab_session_get_self_contact (ConfabSession *self)
 {
   g_return_val_if_fail (CONFAB_IS_SESSION (self), NULL);
@@ -1826,11 +1826,6 @@ confab_session_mark_read_async (ConfabSession       *self,
                    callback, user_data);
 }
 
-/* Typing */
-
-static void
-send_typing (ConfabSession *self,
-             const char    *conv,
 /* Muting */
 
 static void
@@ -1884,6 +1879,11 @@ confab_session_set_muted_finish (ConfabSession  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Typing */
+
+static void
+send_typing (ConfabSession *self,
+             const char    *conv,
              gboolean       active)
 {
   g_autoptr(JsonObject) params = json_object_new ();
