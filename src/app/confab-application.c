@@ -360,7 +360,16 @@ confab_application_get_media_devices (ConfabApplication *self)
 
   /* Made on first use: watching devices starts the sound server's and camera's monitors. */
   if (self->media_devices == NULL)
-    self->media_devices = confab_media_devices_new ();
+    {
+      /* The devices chosen in Preferences or in a call are kept across restarts. */
+      self->media_devices = confab_media_devices_new ();
+      g_settings_bind (self->settings, "camera", self->media_devices, "camera-id",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "microphone", self->media_devices, "microphone-id",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "speaker", self->media_devices, "speaker-id",
+                       G_SETTINGS_BIND_DEFAULT);
+    }
 
   return self->media_devices;
 }

@@ -21,6 +21,9 @@ enum
   PROP_CAMERA,
   PROP_MICROPHONE,
   PROP_SPEAKER,
+  PROP_CAMERA_ID,
+  PROP_MICROPHONE_ID,
+  PROP_SPEAKER_ID,
   N_PROPS
 };
 
@@ -44,6 +47,9 @@ struct _ConfabMediaDevices
 
   GListStore       *lists[N_KINDS];
   GstDevice        *chosen[N_KINDS];
+  /* What the user chose, by confab_media_devices_device_id(); kept while that device is
+   * unplugged, so it is chosen again when it comes back. "" for the default. */
+  char             *wanted_id[N_KINDS];
 };
 
 G_DEFINE_FINAL_TYPE (ConfabMediaDevices, confab_media_devices, G_TYPE_OBJECT)
@@ -60,6 +66,12 @@ static const int kind_chosen_prop[N_KINDS] = {
   [KIND_CAMERA] = PROP_CAMERA,
   [KIND_MICROPHONE] = PROP_MICROPHONE,
   [KIND_SPEAKER] = PROP_SPEAKER,
+};
+
+static const int kind_id_prop[N_KINDS] = {
+  [KIND_CAMERA] = PROP_CAMERA_ID,
+  [KIND_MICROPHONE] = PROP_MICROPHONE_ID,
+  [KIND_SPEAKER] = PROP_SPEAKER_ID,
 };
 
 static gboolean
@@ -96,6 +108,18 @@ add_device (ConfabMediaDevices *self,
 
   g_debug ("%s added: %s", kind_classes[kind], GST_STR_NULL (gst_device_get_display_name (device)));
   g_list_store_append (self->lists[kind], device);
+
+  if (self->chosen[kind] == NULL && self->wanted_id[kind] != NULL
+      && self->wanted_id[kind][0] != '\0')
+    {
+      g_autofree char *id = confab_media_devices_device_id (device);
+
+      if (g_strcmp0 (id, self->wanted_id[kind]) == 0)
+        {
+          self->chosen[kind] = g_object_ref (device);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[kind_chosen_prop[kind]]);
+        }
+    }
 }
 
 static void
@@ -111,7 +135,8 @@ remove_device (ConfabMediaDevices *self,
   g_debug ("%s removed: %s", kind_classes[kind], GST_STR_NULL (gst_device_get_display_name (device)));
   g_list_store_remove (self->lists[kind], position);
 
-  /* A chosen device that went away falls back to the default. */
+  /* A chosen device that went away falls back to the default, and is chosen again when it
+   * comes back (wanted_id stays). */
   if (self->chosen[kind] == device)
     {
       g_clear_object (&self->chosen[kind]);
@@ -213,6 +238,46 @@ set_chosen (ConfabMediaDevices *self,
   g_return_if_fail (device == NULL || GST_IS_DEVICE (device));
 
   if (g_set_object (&self->chosen[kind], device))
+    {
+      g_autofree char *id = device != NULL ? confab_media_devices_device_id (device)
+                                           : g_strdup ("");
+
+      g_object_notify_by_pspec (G_OBJECT (self), properties[kind_chosen_prop[kind]]);
+      if (g_strcmp0 (id, self->wanted_id[kind]) != 0)
+        {
+          g_free (self->wanted_id[kind]);
+          self->wanted_id[kind] = g_steal_pointer (&id);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[kind_id_prop[kind]]);
+        }
+    }
+}
+
+static void
+set_wanted (ConfabMediaDevices *self,
+            DeviceKind          kind,
+            const char         *id)
+{
+  GListModel *list = G_LIST_MODEL (self->lists[kind]);
+  g_autoptr(GstDevice) found = NULL;
+
+  if (id == NULL)
+    id = "";
+  if (g_strcmp0 (id, self->wanted_id[kind]) == 0)
+    return;
+  g_free (self->wanted_id[kind]);
+  self->wanted_id[kind] = g_strdup (id);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[kind_id_prop[kind]]);
+
+  for (guint i = 0; id[0] != '\0' && found == NULL && i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GstDevice) device = g_list_model_get_item (list, i);
+      g_autofree char *device_id = confab_media_devices_device_id (device);
+
+      if (g_strcmp0 (device_id, id) == 0)
+        found = g_steal_pointer (&device);
+    }
+  /* A device that is not plugged in now stays wanted; until then the default is used. */
+  if (g_set_object (&self->chosen[kind], found))
     g_object_notify_by_pspec (G_OBJECT (self), properties[kind_chosen_prop[kind]]);
 }
 
@@ -257,6 +322,15 @@ confab_media_devices_get_property (GObject    *object,
     case PROP_SPEAKER:
       g_value_set_object (value, self->chosen[KIND_SPEAKER]);
       break;
+    case PROP_CAMERA_ID:
+      g_value_set_string (value, self->wanted_id[KIND_CAMERA]);
+      break;
+    case PROP_MICROPHONE_ID:
+      g_value_set_string (value, self->wanted_id[KIND_MICROPHONE]);
+      break;
+    case PROP_SPEAKER_ID:
+      g_value_set_string (value, self->wanted_id[KIND_SPEAKER]);
+      break;
 
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -291,6 +365,15 @@ confab_media_devices_set_property (GObject      *object,
 
     case PROP_SPEAKER:
       set_chosen (self, KIND_SPEAKER, g_value_get_object (value));
+      break;
+    case PROP_CAMERA_ID:
+      set_wanted (self, KIND_CAMERA, g_value_get_string (value));
+      break;
+    case PROP_MICROPHONE_ID:
+      set_wanted (self, KIND_MICROPHONE, g_value_get_string (value));
+      break;
+    case PROP_SPEAKER_ID:
+      set_wanted (self, KIND_SPEAKER, g_value_get_string (value));
       break;
 
     default:
@@ -335,7 +418,10 @@ confab_media_devices_finalize (GObject *object)
   ConfabMediaDevices *self = CONFAB_MEDIA_DEVICES (object);
 
   for (guint i = 0; i < N_KINDS; i++)
-    g_clear_object (&self->lists[i]);
+    {
+      g_clear_object (&self->lists[i]);
+      g_free (self->wanted_id[i]);
+    }
 
   G_OBJECT_CLASS (confab_media_devices_parent_class)->finalize (object);
 }
@@ -379,6 +465,17 @@ confab_media_devices_class_init (ConfabMediaDevicesClass *klass)
     g_param_spec_object ("speaker", NULL, NULL, GST_TYPE_DEVICE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /* The chosen devices by confab_media_devices_device_id(), "" for the default: what the
+   * settings keep. */
+  properties[PROP_CAMERA_ID] =
+    g_param_spec_string ("camera-id", NULL, NULL, "",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MICROPHONE_ID] =
+    g_param_spec_string ("microphone-id", NULL, NULL, "",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SPEAKER_ID] =
+    g_param_spec_string ("speaker-id", NULL, NULL, "",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -387,7 +484,10 @@ confab_media_devices_init (ConfabMediaDevices *self)
 {
   self->test_camera = TRUE;
   for (guint i = 0; i < N_KINDS; i++)
-    self->lists[i] = g_list_store_new (GST_TYPE_DEVICE);
+    {
+      self->lists[i] = g_list_store_new (GST_TYPE_DEVICE);
+      self->wanted_id[i] = g_strdup ("");
+    }
 }
 
 /**
@@ -414,6 +514,52 @@ confab_media_devices_new_for_testing (gboolean with_camera)
                        "test-mode", TRUE,
                        "test-camera", with_camera,
                        NULL);
+}
+
+/* A name for @device that stays the same across restarts: the sound server's node name, the
+ * kernel's device path, or else what the device calls itself. */
+char *
+confab_media_devices_device_id (GstDevice *device)
+{
+  static const char *const keys[] = {
+    "node.name", "object.path", "api.v4l2.path", "device.path", "alsa.card_name",
+  };
+  g_autoptr(GstStructure) props = NULL;
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (GST_IS_DEVICE (device), NULL);
+
+  props = gst_device_get_properties (device);
+  for (guint i = 0; props != NULL && i < G_N_ELEMENTS (keys); i++)
+    {
+      const char *value = gst_structure_get_string (props, keys[i]);
+
+      if (value != NULL && value[0] != '\0')
+        return g_strdup_printf ("%s=%s", keys[i], value);
+    }
+  name = gst_device_get_display_name (device);
+  return g_strdup_printf ("name=%s", name != NULL ? name : "");
+}
+
+/* As if the device monitor had found @device (tests have no real devices). */
+void
+confab_media_devices_add_device_for_testing (ConfabMediaDevices *self,
+                                             GstDevice          *device)
+{
+  g_return_if_fail (CONFAB_IS_MEDIA_DEVICES (self));
+  g_return_if_fail (GST_IS_DEVICE (device));
+
+  add_device (self, device);
+}
+
+void
+confab_media_devices_remove_device_for_testing (ConfabMediaDevices *self,
+                                                GstDevice          *device)
+{
+  g_return_if_fail (CONFAB_IS_MEDIA_DEVICES (self));
+  g_return_if_fail (GST_IS_DEVICE (device));
+
+  remove_device (self, device);
 }
 
 gboolean

@@ -29,6 +29,14 @@ GstDevice          *confab_media_devices_get_speaker             (ConfabMediaDev
 void                confab_media_devices_set_speaker             (ConfabMediaDevices *self,
                                                                   GstDevice          *device);
 
+/* Stable name of @device, as kept in the settings (properties camera-id, microphone-id,
+ * speaker-id: "" is the default device). */
+char               *confab_media_devices_device_id               (GstDevice          *device);
+void                confab_media_devices_add_device_for_testing  (ConfabMediaDevices *self,
+                                                                  GstDevice          *device);
+void                confab_media_devices_remove_device_for_testing (ConfabMediaDevices *self,
+                                                                    GstDevice          *device);
+
 gboolean            confab_media_devices_has_camera              (ConfabMediaDevices *self);
 GstElement         *confab_media_devices_create_camera_source    (ConfabMediaDevices *self);
 GstElement         *confab_media_devices_create_microphone_source (ConfabMediaDevices *self);
