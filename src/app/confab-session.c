@@ -814,6 +814,92 @@ resync_seq_cb (GObject      *object,
   event_data_free (data);
 }
 
+typedef struct
+{
+  ConfabSession *session;
+  char          *conv;
+  JsonArray     *messages;
+} CatchUpData;
+
+static void
+catch_up_data_free (CatchUpData *data)
+{
+  g_object_unref (data->session);
+  g_free (data->conv);
+  g_clear_pointer (&data->messages, json_array_unref);
+  g_free (data);
+}
+
+static void
+catch_up_stored_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  CatchUpData *data = user_data;
+  ConfabMessageList *list;
+
+  if (confab_cache_store_history_finish (CONFAB_CACHE (object), result, NULL) > 0
+      && (list = lookup_list (data->session, data->conv)) != NULL)
+    for (guint i = 0; i < json_array_get_length (data->messages); i++)
+      {
+        JsonNode *node = json_array_get_element (data->messages, i);
+
+        if (JSON_NODE_HOLDS_OBJECT (node))
+          confab_message_list_add_json (list, json_node_get_object (node));
+      }
+  refresh_conversation (data->session, data->conv);
+  catch_up_data_free (data);
+}
+
+static void
+catch_up_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  CatchUpData *data = user_data;
+  g_autoptr(JsonObject) reply = NULL;
+  JsonNode *node;
+
+  reply = confab_client_request_finish (CONFAB_CLIENT (object), result, NULL);
+  node = reply != NULL ? json_object_get_member (reply, "messages") : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      catch_up_data_free (data);
+      return;
+    }
+  data->messages = json_array_ref (json_node_get_array (node));
+  confab_cache_store_history_async (data->session->cache, data->messages,
+                                    data->session->cancellable, catch_up_stored_cb, data);
+}
+
+/* An open conversation gets what was written after its newest message while the events were
+ * lost (one history page; older gaps fill in as the user scrolls). */
+static void
+catch_up (ConfabSession     *self,
+          ConfabMessageList *list)
+{
+  GListModel *model = G_LIST_MODEL (list);
+  g_autoptr(JsonObject) params = json_object_new ();
+  CatchUpData *data;
+  gint64 newest = 0;
+
+  for (guint i = g_list_model_get_n_items (model); i > 0 && newest == 0; i--)
+    {
+      g_autoptr(ConfabMessage) msg = g_list_model_get_item (model, i - 1);
+
+      newest = confab_message_get_id (msg);
+    }
+  json_object_set_string_member (params, "conv", confab_message_list_get_conv (list));
+  if (newest > 0)
+    json_object_set_int_member (params, "after", newest);
+  json_object_set_int_member (params, "limit", CONFAB_HISTORY_MAX_LIMIT);
+  data = g_new0 (CatchUpData, 1);
+  data->session = g_object_ref (self);
+  data->conv = g_strdup (confab_message_list_get_conv (list));
+  confab_client_request_async (self->client, "history", params, self->cancellable, catch_up_cb,
+                               data);
+}
+
 static void
 on_client_resync_required (ConfabClient  *client,
                            ConfabSession *self)
@@ -829,7 +915,7 @@ on_client_resync_required (ConfabClient  *client,
   request_conversations (self);
   g_hash_table_iter_init (&iter, self->message_lists);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &list))
-    confab_message_list_load_older_async (list, 0, NULL, NULL, NULL);
+    catch_up (self, list);
   if (last_seq > 0)
     confab_cache_set_last_seq_async (self->cache, last_seq, self->cancellable, resync_seq_cb,
                                      event_data_new (self, last_seq));
@@ -1834,10 +1920,20 @@ muted_stored_cb (GObject      *object,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  ConfabSession *self = g_task_get_source_object (task);
+  ConfabConversation *item;
   GError *error = NULL;
 
+  /* A reload of the conversation read from the cache before this was stored may have put
+   * the old state back into the model. */
+  item = confab_conversation_list_lookup (self->conversations, g_task_get_task_data (task));
   if (confab_cache_set_muted_finish (CONFAB_CACHE (object), result, &error))
-    g_task_return_boolean (task, TRUE);
+    {
+      if (item != NULL)
+        confab_conversation_set_muted (item, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task),
+                                                                              "muted")));
+      g_task_return_boolean (task, TRUE);
+    }
   else
     g_task_return_error (task, error);
 }
@@ -1867,6 +1963,8 @@ confab_session_set_muted_async (ConfabSession       *self,
       return;
     }
   confab_conversation_set_muted (item, muted);
+  g_task_set_task_data (task, g_strdup (conv), g_free);
+  g_object_set_data (G_OBJECT (task), "muted", GINT_TO_POINTER (!!muted));
   confab_cache_set_muted_async (self->cache, conv, muted, cancellable, muted_stored_cb, task);
 }
 
