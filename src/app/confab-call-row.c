@@ -17,6 +17,7 @@ struct _ConfabCallRow
   GSignalGroup  *signals;
   gboolean       outgoing;
 
+  GtkWidget     *outer_box;
   GtkLabel      *day_label;
   GtkWidget     *box;
   GtkImage      *icon;
@@ -68,6 +69,7 @@ confab_call_row_class_init (ConfabCallRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/confab-call-row.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "callrow");
+  gtk_widget_class_bind_template_child (widget_class, ConfabCallRow, outer_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallRow, day_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallRow, box);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallRow, icon);
