@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-bench-probe.h"
 #include "confab-conversation-row.h"
 #include "confab-error.h"
 #include "confab-keyring.h"
@@ -1555,6 +1556,7 @@ confab_window_init (ConfabWindow *self)
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 
+  confab_bench_probe_attach (self);
   restore_session (self);
 }
 
