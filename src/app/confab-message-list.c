@@ -6,6 +6,8 @@
 #include "confab-limits.h"
 #include "confab-message-list-private.h"
 
+#include <string.h>
+
 #define DEFAULT_PAGE 50
 
 struct _ConfabMessageList
@@ -132,6 +134,7 @@ prepend_page (ConfabMessageList *self,
 {
   g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
   gint64 first = oldest_id (self);
+  guint old_len;
 
   for (guint i = 0; i < page->len; i++)
     {
@@ -145,6 +148,11 @@ prepend_page (ConfabMessageList *self,
   if (fresh->len == 0)
     return 0;
 
+  /* Move what is loaded once, not once per message: the window grows to the whole
+   * conversation when scrolled to its start. */
+  old_len = self->items->len;
+  g_ptr_array_set_size (self->items, old_len + fresh->len);
+  memmove (self->items->pdata + fresh->len, self->items->pdata, old_len * sizeof (gpointer));
   for (guint i = 0; i < fresh->len; i++)
     {
       ConfabMessage *msg = g_ptr_array_index (fresh, i);
@@ -152,7 +160,7 @@ prepend_page (ConfabMessageList *self,
 
       *key = confab_message_get_id (msg);
       apply_read_state (self, msg);
-      g_ptr_array_insert (self->items, i, g_object_ref (msg));
+      self->items->pdata[i] = g_object_ref (msg);
       g_hash_table_insert (self->by_id, key, msg);
     }
   g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, fresh->len);

@@ -26,7 +26,8 @@ struct _ConfabMessage
   ConfabMessageState  state;
   JsonArray          *attachments;
   JsonObject         *call;         /* kind "call": {call_id, media, result, duration_ms} */
-  /* emoji → GPtrArray of usernames; emoji order kept in reaction_order */
+  /* emoji → GPtrArray of usernames; emoji order kept in reaction_order. Both NULL until the
+   * first reaction: most messages have none, and a conversation may load 100 000. */
   GHashTable         *reactions;
   GPtrArray          *reaction_order;
 };
@@ -101,8 +102,15 @@ set_str (char       **field,
 static void
 clear_reactions (ConfabMessage *self)
 {
-  g_hash_table_remove_all (self->reactions);
-  g_ptr_array_set_size (self->reaction_order, 0);
+  g_clear_pointer (&self->reactions, g_hash_table_unref);
+  g_clear_pointer (&self->reaction_order, g_ptr_array_unref);
+}
+
+static GPtrArray *
+lookup_users (ConfabMessage *self,
+              const char    *emoji)
+{
+  return self->reactions != NULL ? g_hash_table_lookup (self->reactions, emoji) : NULL;
 }
 
 static void
@@ -110,8 +118,14 @@ add_reaction (ConfabMessage *self,
               const char    *emoji,
               const char    *user)
 {
-  GPtrArray *users = g_hash_table_lookup (self->reactions, emoji);
+  GPtrArray *users = lookup_users (self, emoji);
 
+  if (self->reactions == NULL)
+    {
+      self->reactions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) g_ptr_array_unref);
+      self->reaction_order = g_ptr_array_new_with_free_func (g_free);
+    }
   if (users == NULL)
     {
       users = g_ptr_array_new_with_free_func (g_free);
@@ -228,8 +242,7 @@ confab_message_finalize (GObject *object)
   g_free (self->client_msg_id);
   g_clear_pointer (&self->attachments, json_array_unref);
   g_clear_pointer (&self->call, json_object_unref);
-  g_hash_table_unref (self->reactions);
-  g_ptr_array_unref (self->reaction_order);
+  clear_reactions (self);
 
   G_OBJECT_CLASS (confab_message_parent_class)->finalize (object);
 }
@@ -271,9 +284,6 @@ confab_message_init (ConfabMessage *self)
   self->format = g_strdup ("plain");
   self->body = g_strdup ("");
   self->state = CONFAB_MESSAGE_STATE_SENT;
-  self->reactions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) g_ptr_array_unref);
-  self->reaction_order = g_ptr_array_new_with_free_func (g_free);
 }
 
 ConfabMessage *
@@ -359,7 +369,7 @@ confab_message_dup_reaction_emojis (ConfabMessage *self)
 
   g_return_val_if_fail (CONFAB_IS_MESSAGE (self), NULL);
 
-  for (guint i = 0; i < self->reaction_order->len; i++)
+  for (guint i = 0; self->reaction_order != NULL && i < self->reaction_order->len; i++)
     g_strv_builder_add (builder, g_ptr_array_index (self->reaction_order, i));
   strv = g_strv_builder_end (builder);
   g_strv_builder_unref (builder);
@@ -376,7 +386,7 @@ confab_message_dup_reaction_users (ConfabMessage *self,
 
   g_return_val_if_fail (CONFAB_IS_MESSAGE (self), NULL);
 
-  users = g_hash_table_lookup (self->reactions, emoji);
+  users = lookup_users (self, emoji);
   for (guint i = 0; users != NULL && i < users->len; i++)
     g_strv_builder_add (builder, g_ptr_array_index (users, i));
   strv = g_strv_builder_end (builder);
@@ -392,7 +402,7 @@ confab_message_get_reaction_count (ConfabMessage *self,
 
   g_return_val_if_fail (CONFAB_IS_MESSAGE (self), 0);
 
-  users = g_hash_table_lookup (self->reactions, emoji);
+  users = lookup_users (self, emoji);
   return users != NULL ? users->len : 0;
 }
 
@@ -401,10 +411,10 @@ confab_message_dup_reactions_json (ConfabMessage *self)
 {
   JsonObject *obj = json_object_new ();
 
-  for (guint i = 0; i < self->reaction_order->len; i++)
+  for (guint i = 0; self->reaction_order != NULL && i < self->reaction_order->len; i++)
     {
       const char *emoji = g_ptr_array_index (self->reaction_order, i);
-      GPtrArray *users = g_hash_table_lookup (self->reactions, emoji);
+      GPtrArray *users = lookup_users (self, emoji);
       JsonArray *array = json_array_new ();
 
       for (guint j = 0; j < users->len; j++)
@@ -543,7 +553,7 @@ confab_message_set_reaction (ConfabMessage *self,
     {
       guint i;
 
-      users = g_hash_table_lookup (self->reactions, emoji);
+      users = lookup_users (self, emoji);
       if (users == NULL)
         return;
       for (i = 0; i < users->len; i++)
