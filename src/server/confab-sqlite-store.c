@@ -2808,6 +2808,8 @@ confab_sqlite_store_init (ConfabSqliteStore *self)
  *
  * Opens the database, brings its schema up to date and starts the worker thread.
  */
+static gsize sqlite_configured;
+
 ConfabSqliteStore *
 confab_sqlite_store_new (const char  *path,
                          GError     **error)
@@ -2815,6 +2817,15 @@ confab_sqlite_store_new (const char  *path,
   g_autoptr(ConfabSqliteStore) self = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_once_init_enter (&sqlite_configured))
+    {
+      /* Memory statistics take a global mutex on every allocation SQLite makes, and nothing
+       * here reads them. This must happen before SQLite initializes; a second store in the
+       * same process finds it done. */
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&sqlite_configured, 1);
+    }
 
   self = g_object_new (CONFAB_TYPE_SQLITE_STORE, NULL);
   self->path = g_strdup (path);
