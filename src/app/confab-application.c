@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-application.h"
+#include "confab-call.h"
 #include "confab-preferences-window.h"
 #include "confab-window.h"
 
@@ -263,6 +264,15 @@ confab_application_startup (GApplication *app)
 }
 
 static void
+confab_application_shutdown (GApplication *app)
+{
+  G_APPLICATION_CLASS (confab_application_parent_class)->shutdown (app);
+
+  /* A quit soon after signing in may find the call's DTLS certificate still being made. */
+  confab_call_warm_up_wait ();
+}
+
+static void
 confab_application_finalize (GObject *object)
 {
   ConfabApplication *self = CONFAB_APPLICATION (object);
@@ -283,6 +293,7 @@ confab_application_class_init (ConfabApplicationClass *klass)
   object_class->finalize = confab_application_finalize;
 
   app_class->startup = confab_application_startup;
+  app_class->shutdown = confab_application_shutdown;
   app_class->activate = confab_application_activate;
   app_class->command_line = confab_application_command_line;
   app_class->handle_local_options = confab_application_handle_local_options;

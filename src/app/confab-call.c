@@ -1546,6 +1546,9 @@ confab_call_init (ConfabCall *self)
   self->media = CONFAB_CALL_MEDIA_AUDIO;
 }
 
+/* The thread confab_call_warm_up() started, until confab_call_warm_up_wait() joins it. */
+static GThread *warm_up_worker;
+
 static gpointer
 warm_up_thread (gpointer data)
 {
@@ -1574,9 +1577,25 @@ confab_call_warm_up (void)
     {
       if (!gst_is_initialized ())
         gst_init (NULL, NULL);
-      g_thread_unref (g_thread_new ("confab-call-warm-up", warm_up_thread, NULL));
+      warm_up_worker = g_thread_new ("confab-call-warm-up", warm_up_thread, NULL);
       g_once_init_leave (&warmed_up, 1);
     }
+}
+
+/**
+ * confab_call_warm_up_wait:
+ *
+ * Waits for what confab_call_warm_up() started, if it is still under way. Call it before the
+ * process exits: OpenSSL frees its locks at exit, and a thread still making the certificate
+ * then crashes.
+ */
+void
+confab_call_warm_up_wait (void)
+{
+  GThread *thread = g_atomic_pointer_exchange (&warm_up_worker, NULL);
+
+  if (thread != NULL)
+    g_thread_join (thread);
 }
 
 /**

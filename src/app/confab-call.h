@@ -48,6 +48,7 @@ GType confab_call_state_get_type (void);
 G_DECLARE_FINAL_TYPE (ConfabCall, confab_call, CONFAB, CALL, GObject)
 
 void             confab_call_warm_up                   (void);
+void             confab_call_warm_up_wait              (void);
 
 ConfabCall      *confab_call_new                       (const char         *call_id,
                                                         const char         *peer,
