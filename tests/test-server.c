@@ -1046,6 +1046,45 @@ test_tls (void)
                     200);
 }
 
+/* Each user has a budget of messages per minute; past it a send fails with rate_limited and
+ * the wait, nothing is stored, and the connection keeps working. */
+static void
+test_send_rate_limit (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL,
+                                                               "[limits]\nmessages_per_minute=5\n");
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestClient) a = confab_test_client_new (server, alice->token, 0);
+  g_autoptr(JsonObject) limited = NULL;
+  g_autoptr(JsonObject) history = NULL;
+  g_autoptr(JsonObject) hello = NULL;
+  JsonObject *error;
+
+  hello = json_object_ref (confab_test_client_get_hello (a));
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (
+                     json_object_get_object_member (hello, "server"), "limits"),
+                     "messages_per_minute"), ==, 5);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(JsonObject) msg = send_text (a, "dm:alice:bob", "within the budget");
+    }
+
+  limited = confab_test_client_call (a, "send", "{\"conv\":\"dm:alice:bob\","
+                                     "\"client_msg_id\":\"over\",\"body\":\"one too many\"}");
+  confab_test_assert_error (limited, "rate_limited");
+  error = json_object_get_object_member (limited, "error");
+  g_assert_cmpint (json_object_get_int_member (error, "retry_after_ms"), >, 0);
+  g_assert_cmpint (json_object_get_int_member (error, "retry_after_ms"), <=, 60000);
+
+  /* Nothing was stored, and reading still works. */
+  history = confab_test_client_call_ok (a, "history", "{\"conv\":\"dm:alice:bob\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (history, "messages")),
+                    ==, 5);
+  g_assert_true (confab_test_client_is_open (a));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1070,6 +1109,7 @@ main (int   argc,
   g_test_add_func ("/confab/server/third-party", test_third_party);
   g_test_add_func ("/confab/server/own-devices", test_own_devices);
   g_test_add_func ("/confab/server/tls", test_tls);
+  g_test_add_func ("/confab/server/send-rate-limit", test_send_rate_limit);
 
   return confab_test_run ();
 }

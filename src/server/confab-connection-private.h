@@ -62,6 +62,9 @@ void     confab_connection_respond_error  (ConfabConnection    *self,
 void     confab_connection_respond_gerror (ConfabConnection    *self,
                                            const char          *id,
                                            const GError        *error);
+void     confab_connection_respond_rate_limited (ConfabConnection *self,
+                                                 const char       *id,
+                                                 gint64            retry_after_ms);
 void     confab_connection_begin_session  (ConfabConnection    *self,
                                            const char          *id,
                                            JsonObject          *user,

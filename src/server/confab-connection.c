@@ -93,25 +93,24 @@ confab_connection_respond_gerror (ConfabConnection *self,
   gsize length;
   g_autofree char *text = NULL;
 
-  if (error->domain == CONFAB_PROTOCOL_ERROR && error->code == CONFAB_PROTOCOL_ERROR_RATE_LIMITED)
-    {
-      g_autoptr(JsonObject) extra = json_object_new ();
-      gint64 retry = 1000;
+  if (error->domain != CONFAB_PROTOCOL_ERROR)
+    g_warning ("request failed: %s", error->message);
+  text = confab_frame_response_gerror (id, error, &length);
+  confab_connection_send_text (self, text, length);
+}
 
-      /* Rate-limit errors carry the wait in the message's data, see store_call_rate_limited. */
-      if (g_str_has_prefix (error->message, "retry_after_ms="))
-        retry = g_ascii_strtoll (error->message + 15, NULL, 10);
-      json_object_set_int_member (extra, "retry_after_ms", retry);
-      text = confab_frame_response_error (id, CONFAB_PROTOCOL_ERROR_RATE_LIMITED,
-                                          "too many requests, try again later", extra, &length);
-    }
-  else
-    {
-      if (error->domain != CONFAB_PROTOCOL_ERROR)
-        g_warning ("request failed: %s", error->message);
-      text = confab_frame_response_gerror (id, error, &length);
-    }
+void
+confab_connection_respond_rate_limited (ConfabConnection *self,
+                                        const char       *id,
+                                        gint64            retry_after_ms)
+{
+  g_autoptr(JsonObject) extra = json_object_new ();
+  g_autofree char *text = NULL;
+  gsize length;
 
+  json_object_set_int_member (extra, "retry_after_ms", MAX (1, retry_after_ms));
+  text = confab_frame_response_error (id, CONFAB_PROTOCOL_ERROR_RATE_LIMITED,
+                                      "too many requests, try again later", extra, &length);
   confab_connection_send_text (self, text, length);
 }
 

@@ -151,14 +151,11 @@ check_send_rate (ConfabConnection *self,
                  const char       *id)
 {
   gint64 retry_after_ms = 0;
-  g_autoptr(GError) error = NULL;
 
   if (confab_server_take_send_token (self->server, self->username, &retry_after_ms))
     return TRUE;
 
-  error = g_error_new (CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_RATE_LIMITED,
-                       "retry_after_ms=%" G_GINT64_FORMAT, retry_after_ms);
-  confab_connection_respond_gerror (self, id, error);
+  confab_connection_respond_rate_limited (self, id, retry_after_ms);
   return FALSE;
 }
 
@@ -712,10 +709,7 @@ handle_password_change (ConfabConnection *self,
   if (!confab_auth_login_allowed (confab_server_get_auth (self->server), self->username,
                                   self->address, &retry_after_ms))
     {
-      g_autoptr(GError) limited = g_error_new (CONFAB_PROTOCOL_ERROR,
-                                               CONFAB_PROTOCOL_ERROR_RATE_LIMITED,
-                                               "retry_after_ms=%" G_GINT64_FORMAT, retry_after_ms);
-      confab_connection_respond_gerror (self, id, limited);
+      confab_connection_respond_rate_limited (self, id, retry_after_ms);
       return;
     }
 
