@@ -12,7 +12,9 @@
 /* Two calls wired to each other the way the server would relay their signalling, running
  * real webrtcbin pipelines over loopback with test sources. */
 
-#define MEDIA_TIMEOUT_MS 5000
+/* Deadlines, not targets (those are in docs/benchmarks.md): generous enough for a loaded
+ * machine running other suites at the same time. */
+#define MEDIA_TIMEOUT_MS 15000
 #define LOST_TIMEOUT_MS  10000
 
 typedef struct
@@ -81,6 +83,8 @@ on_local_description (ConfabCall *call,
   g_autoptr(GError) error = NULL;
 
   g_assert_true (g_str_has_prefix (sdp, "v=0"));
+  /* Bundled media race inside GStreamer 1.22's RTP session (see build_pipeline()). */
+  g_assert_null (strstr (sdp, "a=group:BUNDLE"));
   g_assert_true (confab_call_set_remote_description (wire->peer, type, sdp, &error));
   g_assert_no_error (error);
 }
@@ -119,14 +123,15 @@ wire_up (Wire       *wire,
 }
 
 static void
-fixture_set_up (Fixture          *fixture,
-                ConfabCallMedia   media,
-                gboolean          callee_camera)
+fixture_set_up_full (Fixture          *fixture,
+                     ConfabCallMedia   media,
+                     gboolean          caller_camera,
+                     gboolean          callee_camera)
 {
   g_autoptr(ConfabMediaDevices) callee_devices = NULL;
   g_autoptr(GError) error = NULL;
 
-  fixture->devices = confab_media_devices_new_for_testing (TRUE);
+  fixture->devices = confab_media_devices_new_for_testing (caller_camera);
   callee_devices = confab_media_devices_new_for_testing (callee_camera);
 
   fixture->caller = confab_call_new ("call-1", "bob", CONFAB_CALL_ROLE_CALLER, media,
@@ -139,6 +144,14 @@ fixture_set_up (Fixture          *fixture,
   g_assert_cmpint (confab_call_get_state (fixture->caller), ==, CONFAB_CALL_STATE_NEW);
   wire_up (&fixture->to_callee, fixture->caller, fixture->callee);
   wire_up (&fixture->to_caller, fixture->callee, fixture->caller);
+}
+
+static void
+fixture_set_up (Fixture          *fixture,
+                ConfabCallMedia   media,
+                gboolean          callee_camera)
+{
+  fixture_set_up_full (fixture, media, TRUE, callee_camera);
 }
 
 static void
@@ -452,6 +465,32 @@ test_call_no_camera (void)
   g_assert_true (confab_call_get_camera_on (fixture.caller));
   run_for (500);
   g_assert_cmpuint (confab_call_get_video_frames_received (fixture.caller), ==, 0);
+
+  fixture_tear_down (&fixture);
+}
+
+static gboolean
+caller_sees_video_and_audio_flows (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return confab_call_get_video_frames_received (fixture->caller) > 0 &&
+         audio_both_ways (fixture);
+}
+
+static void
+test_call_caller_no_camera (void)
+{
+  Fixture fixture = { NULL, };
+
+  /* The caller has no camera: its offer only receives video, and still gets it. */
+  fixture_set_up_full (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, FALSE, TRUE);
+  start_and_wait (&fixture, caller_sees_video_and_audio_flows);
+
+  g_assert_false (confab_call_get_camera_on (fixture.caller));
+  g_assert_true (confab_call_get_camera_on (fixture.callee));
+  run_for (500);
+  g_assert_cmpuint (confab_call_get_video_frames_received (fixture.callee), ==, 0);
 
   fixture_tear_down (&fixture);
 }
@@ -775,6 +814,7 @@ main (int   argc,
   g_test_add_func ("/confab/call/camera-off", test_call_camera_off);
   g_test_add_func ("/confab/call/audio-only", test_call_audio_only);
   g_test_add_func ("/confab/call/no-camera", test_call_no_camera);
+  g_test_add_func ("/confab/call/caller-no-camera", test_call_caller_no_camera);
   g_test_add_func ("/confab/call/peer-lost", test_call_peer_lost);
   g_test_add_func ("/confab/call/silent-stays-connected", test_call_silent_stays_connected);
   g_test_add_func ("/confab/call/bad-signalling", test_call_bad_signalling);

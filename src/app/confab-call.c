@@ -679,21 +679,30 @@ create_answer (ConfabCall *self)
 
 /* RTCP is what keeps arriving when the peer is muted with its camera off. Its default
  * interval (5 s, randomized up to 7.5 s) is too sparse to tell silence from a lost peer
- * within seconds, so the shared session (everything is bundled) reports every second. */
+ * within seconds, so every session (one per media line) reports every second. */
 static void
 shorten_rtcp_interval (ConfabCall *self)
 {
   g_autoptr(GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
-  g_autoptr(GObject) session = NULL;
+  guint n_sessions = 0;
 
   if (rtpbin == NULL)
     return;
 
-  g_signal_emit_by_name (rtpbin, "get-internal-session", 0, &session);
-  if (session != NULL &&
-      g_object_class_find_property (G_OBJECT_GET_CLASS (session), "rtcp-min-interval") != NULL)
-    g_object_set (session, "rtcp-min-interval", (guint64) RTCP_INTERVAL, NULL);
-  else
+  for (guint id = 0; id <= MAX_MLINE_INDEX; id++)
+    {
+      g_autoptr(GObject) session = NULL;
+
+      g_signal_emit_by_name (rtpbin, "get-internal-session", id, &session);
+      if (session == NULL)
+        break;
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (session), "rtcp-min-interval") == NULL)
+        break;
+      g_object_set (session, "rtcp-min-interval", (guint64) RTCP_INTERVAL, NULL);
+      n_sessions++;
+    }
+
+  if (n_sessions == 0)
     g_debug ("Call %s: cannot shorten the RTCP interval", self->call_id);
 }
 
@@ -1155,7 +1164,16 @@ build_pipeline (ConfabCall  *self,
   gst_object_ref (self->webrtc);
   self->link->webrtc = gst_object_ref (self->webrtc);
 
-  gst_util_set_object_arg (G_OBJECT (self->webrtc), "bundle-policy", "max-bundle");
+  /* No BUNDLE: audio and video each get their own transport and RTP session. Bundled, both
+   * streams reach GStreamer 1.22's RTP session through an rtpfunnel that drops their caps,
+   * so the session learns each sender's clock rate only while writing that sender's first
+   * RTCP report. It fetches it with its lock released, in the middle of a walk over its
+   * sources; a packet from a new SSRC (the peer's first ones, or our other stream's) added
+   * meanwhile makes GLib abort the walk ("g_hash_table_foreach: assertion 'version ==
+   * hash_table->version' failed") and that report is lost. Later GStreamer walks a copy of
+   * the table. Unbundled, each session gets its one sender's caps, clock rate included,
+   * before its first packet, and never drops its lock during that walk. */
+  gst_util_set_object_arg (G_OBJECT (self->webrtc), "bundle-policy", "none");
   g_object_set (self->webrtc, "latency", JITTER_LATENCY_MS, NULL);
   add_local_addresses (self);
 
