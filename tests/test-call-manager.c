@@ -479,7 +479,13 @@ test_audio_call_without_camera (Fixture       *f,
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       confab_test_drain (50);
     }
-  g_assert_cmpuint (proc_stats (c).video, >, 0);
+  /* Audio and video travel on their own transports, so Bob's video may reach Carol a little
+   * after the audio does. */
+  while (proc_stats (c).video == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      confab_test_drain (50);
+    }
   g_assert_cmpuint (proc_stats (f->b).video, ==, 0);
 
   proc_send (f->b, "hangup");

@@ -764,11 +764,12 @@ test_call_two_processes (void)
   g_free (peer.ended);
 }
 
+static char *tmp;
+
 static void
 isolate_environment (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *tmp = g_dir_make_tmp ("confab-test-call-XXXXXX", &error);
   const char *dirs[][2] = {
     { "HOME", "home" },
     { "XDG_CONFIG_HOME", "config" },
@@ -778,6 +779,7 @@ isolate_environment (void)
     { "XDG_RUNTIME_DIR", "runtime" },
   };
 
+  tmp = g_dir_make_tmp ("confab-test-call-XXXXXX", &error);
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
     {
@@ -795,6 +797,7 @@ main (int   argc,
       char *argv[])
 {
   const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  int ret;
 
   isolate_environment ();
   /* GStreamer's plugin registry is a cache: kept in the build directory it is not rebuilt
@@ -821,5 +824,16 @@ main (int   argc,
   g_test_add_func ("/confab/call/ice-servers", test_call_ice_servers);
   g_test_add_func ("/confab/call/two-processes", test_call_two_processes);
 
-  return g_test_run ();
+  ret = g_test_run ();
+
+  /* A failed run keeps its directory to look at. */
+  if (ret == 0)
+    {
+      const char *argv_rm[] = { "rm", "-rf", tmp, NULL };
+
+      g_spawn_sync (NULL, (char **) argv_rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                    NULL, NULL);
+    }
+  g_free (tmp);
+  return ret;
 }
