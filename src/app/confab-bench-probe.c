@@ -158,7 +158,8 @@ scroll_tick_cb (GtkWidget     *widget,
 
   if (probe->phase == SCROLL_UP)
     {
-      if (n >= probe->scroll_total && value <= 0)
+      /* The list keeps a bounded window, so the top is where nothing older is left. */
+      if (!confab_message_list_get_has_more (list) && value <= 0)
         {
           probe->phase = SCROLL_DOWN;
           line = g_strdup_printf ("top %" G_GINT64_FORMAT " %u", g_get_monotonic_time (), n);
@@ -170,7 +171,8 @@ scroll_tick_cb (GtkWidget     *widget,
       return G_SOURCE_CONTINUE;
     }
 
-  if (value >= end - 1)
+  if (value >= end - 1 && !confab_message_list_get_has_newer (list)
+      && !confab_message_list_get_loading (list))
     {
       if (++probe->at_end_ticks < 3)
         return G_SOURCE_CONTINUE;

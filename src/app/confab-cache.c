@@ -808,10 +808,16 @@ job_load_messages (ConfabCache  *self,
   job->out = messages;
   job->out_free = (GDestroyNotify) g_ptr_array_unref;
 
-  /* Newest @limit of the range, walking the (conv, id) index backwards. */
-  stmt = prepare (self,
-                  "SELECT json FROM messages WHERE conv = ?1 AND id < ?2 AND id > ?3 "
-                  "ORDER BY id DESC LIMIT ?4", error);
+  /* Newest @limit of the range, walking the (conv, id) index backwards; with flag, the oldest
+   * @limit, walking it forwards. */
+  if (job->flag)
+    stmt = prepare (self,
+                    "SELECT json FROM messages WHERE conv = ?1 AND id < ?2 AND id > ?3 "
+                    "ORDER BY id ASC LIMIT ?4", error);
+  else
+    stmt = prepare (self,
+                    "SELECT json FROM messages WHERE conv = ?1 AND id < ?2 AND id > ?3 "
+                    "ORDER BY id DESC LIMIT ?4", error);
   if (stmt == NULL)
     return FALSE;
   bind_text (stmt, 1, job->conv);
@@ -827,7 +833,7 @@ job_load_messages (ConfabCache  *self,
     }
   sqlite3_reset (stmt);
 
-  for (guint i = 0; i < messages->len / 2; i++)
+  for (guint i = 0; !job->flag && i < messages->len / 2; i++)
     {
       gpointer tmp = messages->pdata[i];
 
@@ -1465,6 +1471,27 @@ confab_cache_load_messages_async (ConfabCache         *self,
   job->num1 = before_id;
   job->num2 = after_id;
   job->limit = limit > 0 ? limit : 50;
+  submit (self, job, confab_cache_load_messages_async, cancellable, callback, user_data);
+}
+
+void
+confab_cache_load_messages_after_async (ConfabCache         *self,
+                                        const char          *conv,
+                                        gint64               after_id,
+                                        guint                limit,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  Job *job = job_new (job_load_messages);
+
+  g_return_if_fail (CONFAB_IS_CACHE (self));
+  g_return_if_fail (conv != NULL);
+  job->conv = g_strdup (conv);
+  job->num2 = after_id;
+  job->limit = limit > 0 ? limit : 50;
+  job->flag = TRUE;
+  /* Same source tag: confab_cache_load_messages_finish() completes both. */
   submit (self, job, confab_cache_load_messages_async, cancellable, callback, user_data);
 }
 

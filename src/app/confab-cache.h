@@ -95,6 +95,12 @@ void         confab_cache_load_messages_async  (ConfabCache *self, const char *c
                                                 guint limit, GCancellable *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer user_data);
+/* The oldest @limit messages after @after_id, ascending; finish with load_messages_finish. */
+void         confab_cache_load_messages_after_async (ConfabCache *self, const char *conv,
+                                                     gint64 after_id, guint limit,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
 GPtrArray   *confab_cache_load_messages_finish (ConfabCache *self, GAsyncResult *result,
                                                 GError **error);
 void         confab_cache_count_messages_async  (ConfabCache *self, const char *conv,

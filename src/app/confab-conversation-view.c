@@ -43,6 +43,7 @@ struct _ConfabConversationView
   guint               scroll_tick_id;
   guint               scroll_frames;
   gboolean            loading_older;
+  gboolean            loading_newer;
   gint64              read_up_to;
 
   GtkStack           *content_stack;
@@ -64,6 +65,7 @@ struct _ConfabConversationView
 G_DEFINE_FINAL_TYPE (ConfabConversationView, confab_conversation_view, ADW_TYPE_BIN)
 
 static void load_older (ConfabConversationView *self);
+static void load_newer (ConfabConversationView *self);
 
 static char *
 get_draft (ConfabConversationView *self)
@@ -162,6 +164,9 @@ scroll_tick_cb (GtkWidget     *widget,
 static void
 scroll_to_end (ConfabConversationView *self)
 {
+  /* The window was moved up the history: bring back the newest page rather than walk to it. */
+  if (self->messages != NULL && confab_message_list_get_has_newer (self->messages))
+    confab_message_list_reload_newest (self->messages);
   self->stick_to_bottom = TRUE;
   jump_to_last (self);
   self->scroll_frames = 0;
@@ -436,6 +441,33 @@ load_older (ConfabConversationView *self)
 }
 
 static void
+load_newer_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ConfabConversationView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->loading_newer = FALSE;
+  confab_message_list_load_newer_finish (CONFAB_MESSAGE_LIST (object), result, &error);
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Loading newer messages failed: %s", error->message);
+}
+
+static void
+load_newer (ConfabConversationView *self)
+{
+  if (self->messages == NULL || self->loading_newer
+      || !confab_message_list_get_has_newer (self->messages)
+      || confab_message_list_get_loading (self->messages))
+    return;
+
+  self->loading_newer = TRUE;
+  confab_message_list_load_newer_async (self->messages, 0, self->cancellable, load_newer_cb,
+                                        g_object_ref (self));
+}
+
+static void
 on_vadjustment_value_changed (GtkAdjustment          *adj,
                               ConfabConversationView *self)
 {
@@ -444,11 +476,15 @@ on_vadjustment_value_changed (GtkAdjustment          *adj,
   double page = gtk_adjustment_get_page_size (adj);
 
   if (self->scroll_tick_id == 0)
-    self->stick_to_bottom = value >= upper - page - EDGE_PX;
+    self->stick_to_bottom = value >= upper - page - EDGE_PX
+                            && !(self->messages != NULL
+                                 && confab_message_list_get_has_newer (self->messages));
   gtk_revealer_set_reveal_child (self->jump_revealer, !self->stick_to_bottom);
 
   if (value < page)
     load_older (self);
+  if (value > upper - 2 * page)
+    load_newer (self);
   if (self->stick_to_bottom)
     confab_conversation_view_mark_read (self);
 }
@@ -466,6 +502,9 @@ on_vadjustment_changed (GtkAdjustment          *adj,
   /* A first page shorter than the view: keep loading until it scrolls. */
   if (upper <= page)
     load_older (self);
+  /* A page came in at the bottom while the view is still near it. */
+  if (gtk_adjustment_get_value (adj) > upper - 2 * page)
+    load_newer (self);
 }
 
 static void
@@ -597,6 +636,7 @@ disconnect_conversation (ConfabConversationView *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->loading_older = FALSE;
+  self->loading_newer = FALSE;
 
   gtk_no_selection_set_model (self->selection, NULL);
   g_clear_object (&self->messages);
@@ -758,8 +798,8 @@ confab_conversation_view_set_conversation (ConfabConversationView *self,
       self->cancellable = g_cancellable_new ();
       self->read_up_to = 0;
       self->stick_to_bottom = TRUE;
-      self->messages = g_object_ref (confab_session_get_messages (self->session,
-                                                                  confab_conversation_get_conv (conversation)));
+      self->messages = confab_session_get_messages (self->session,
+                                                    confab_conversation_get_conv (conversation));
       self->items_changed_id = g_signal_connect_after (self->messages, "items-changed",
                                                        G_CALLBACK (on_messages_changed), self);
       self->has_more_id = g_signal_connect_swapped (self->messages, "notify::has-more",

@@ -9,6 +9,9 @@
 #include <string.h>
 
 #define DEFAULT_PAGE 50
+/* Stored messages kept at most; a scroll through a long history drops the far end and reads it
+ * back from the cache by id when scrolled back, so memory does not grow with the history. */
+#define WINDOW_MAX 2000
 
 struct _ConfabMessageList
 {
@@ -25,6 +28,8 @@ struct _ConfabMessageList
   GHashTable   *by_client_id; /* client_msg_id → pending ConfabMessage (borrowed) */
   gint64        peer_read;
   gboolean      has_more;
+  gboolean      has_newer;   /* the newest stored messages were dropped from the window */
+  guint         generation;  /* bumped when the window is dropped: older loads then add nothing */
   guint         loading;
 };
 
@@ -32,6 +37,7 @@ enum {
   PROP_0,
   PROP_CONV,
   PROP_HAS_MORE,
+  PROP_HAS_NEWER,
   PROP_LOADING,
   PROP_N_ITEMS,
   N_PROPS
@@ -90,6 +96,62 @@ set_has_more (ConfabMessageList *self,
     return;
   self->has_more = has_more;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_MORE]);
+}
+
+static gint64
+newest_id (ConfabMessageList *self)
+{
+  if (n_stored (self) == 0)
+    return 0;
+  return confab_message_get_id (g_ptr_array_index (self->items, n_stored (self) - 1));
+}
+
+static void
+set_has_newer (ConfabMessageList *self,
+               gboolean           has_newer)
+{
+  if (self->has_newer == has_newer)
+    return;
+  self->has_newer = has_newer;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_NEWER]);
+}
+
+/* Removes @n stored messages from @pos in one items-changed. */
+static void
+drop_stored (ConfabMessageList *self,
+             guint              pos,
+             guint              n)
+{
+  for (guint i = pos; i < pos + n; i++)
+    {
+      gint64 id = confab_message_get_id (g_ptr_array_index (self->items, i));
+
+      g_hash_table_remove (self->by_id, &id);
+    }
+  g_ptr_array_remove_range (self->items, pos, n);
+  g_list_model_items_changed (G_LIST_MODEL (self), pos, n, 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* After a page was added at one end, the other end (the farthest from what is shown) goes. */
+static void
+trim_window (ConfabMessageList *self,
+             gboolean           keep_oldest)
+{
+  guint n = n_stored (self);
+
+  if (n <= WINDOW_MAX)
+    return;
+  if (keep_oldest)
+    {
+      drop_stored (self, WINDOW_MAX, n - WINDOW_MAX);
+      set_has_newer (self, TRUE);
+    }
+  else
+    {
+      drop_stored (self, 0, n - WINDOW_MAX);
+      set_has_more (self, TRUE);
+    }
 }
 
 /* Position among the stored messages where @id belongs. */
@@ -165,7 +227,41 @@ prepend_page (ConfabMessageList *self,
     }
   g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, fresh->len);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  trim_window (self, TRUE);
   return fresh->len;
+}
+
+/* Inserts a page of newer messages (ascending) before the pending ones in one items-changed. */
+static guint
+append_page (ConfabMessageList *self,
+             GPtrArray         *page)
+{
+  gint64 last = newest_id (self);
+  guint pos = n_stored (self);
+  guint added = 0;
+
+  for (guint i = 0; i < page->len; i++)
+    {
+      ConfabMessage *msg = g_ptr_array_index (page, i);
+      gint64 id = confab_message_get_id (msg);
+      gint64 *key;
+
+      if (id <= last || g_hash_table_contains (self->by_id, &id))
+        continue;
+      key = g_new (gint64, 1);
+      *key = id;
+      apply_read_state (self, msg);
+      g_ptr_array_insert (self->items, pos + added, g_object_ref (msg));
+      g_hash_table_insert (self->by_id, key, msg);
+      last = id;
+      added++;
+    }
+  if (added == 0)
+    return 0;
+  g_list_model_items_changed (G_LIST_MODEL (self), pos, 0, added);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  trim_window (self, FALSE);
+  return added;
 }
 
 /* Loading older messages: cache first, then the server. */
@@ -175,6 +271,7 @@ typedef struct
   guint   wanted;
   guint   added;
   gint64  before;
+  guint   generation;
 } LoadData;
 
 static void
@@ -234,7 +331,8 @@ history_cb (GObject      *object,
       else
         g_clear_object (&msg);
     }
-  data->added += prepend_page (self, page);
+  if (data->generation == self->generation)
+    data->added += prepend_page (self, page);
 
   node = json_object_get_member (reply, "has_more");
   set_has_more (self, node != NULL && JSON_NODE_HOLDS_VALUE (node)
@@ -271,6 +369,12 @@ cache_page_cb (GObject      *object,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  if (data->generation != self->generation)
+    {
+      set_loading (self, FALSE);
+      g_task_return_int (task, 0);
+      return;
+    }
   data->added = prepend_page (self, page);
   if (page->len >= data->wanted)
     {
@@ -289,6 +393,36 @@ cache_page_cb (GObject      *object,
   cancellable = g_task_get_cancellable (task);
   confab_client_request_async (self->client, "history", params, cancellable, history_cb,
                                g_steal_pointer (&task));
+}
+
+static void
+cache_newer_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConfabMessageList *self = g_task_get_source_object (task);
+  LoadData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+
+  page = confab_cache_load_messages_finish (CONFAB_CACHE (object), result, &error);
+  set_loading (self, FALSE);
+  if (page == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (data->generation != self->generation)
+    {
+      g_task_return_int (task, 0);
+      return;
+    }
+  data->added = append_page (self, page);
+  /* Everything stored reaches the cache before the list, so a short page is the newest. */
+  if (page->len < data->wanted)
+    set_has_newer (self, FALSE);
+  g_task_return_int (task, data->added);
 }
 
 /* GListModel ------------------------------------------------------------------------------- */
@@ -342,6 +476,9 @@ confab_message_list_get_property (GObject    *object,
     case PROP_HAS_MORE:
       g_value_set_boolean (value, self->has_more);
       break;
+    case PROP_HAS_NEWER:
+      g_value_set_boolean (value, self->has_newer);
+      break;
     case PROP_LOADING:
       g_value_set_boolean (value, self->loading > 0);
       break;
@@ -390,6 +527,7 @@ confab_message_list_class_init (ConfabMessageListClass *klass)
 
   properties[PROP_CONV] = g_param_spec_string ("conv", NULL, NULL, NULL, flags);
   properties[PROP_HAS_MORE] = g_param_spec_boolean ("has-more", NULL, NULL, TRUE, flags);
+  properties[PROP_HAS_NEWER] = g_param_spec_boolean ("has-newer", NULL, NULL, FALSE, flags);
   properties[PROP_LOADING] = g_param_spec_boolean ("loading", NULL, NULL, FALSE, flags);
   properties[PROP_N_ITEMS] = g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -470,8 +608,10 @@ confab_message_list_add_json (ConfabMessageList *self,
         }
     }
 
-  /* Older than the window while more is to load: it will come with its page. */
+  /* Outside the window while more is to load on that side: it will come with its page. */
   if (self->has_more && n_stored (self) > 0 && id < oldest_id (self))
+    return;
+  if (self->has_newer && id > newest_id (self))
     return;
   insert_stored (self, msg);
 }
@@ -616,11 +756,62 @@ confab_message_list_load_older_async (ConfabMessageList   *self,
   data = g_new0 (LoadData, 1);
   data->wanted = count > 0 ? count : DEFAULT_PAGE;
   data->before = oldest_id (self);
+  data->generation = self->generation;
   g_task_set_task_data (task, data, g_free);
 
   set_loading (self, TRUE);
   confab_cache_load_messages_async (self->cache, self->conv, data->before, 0, data->wanted,
                                     cancellable, cache_page_cb, task);
+}
+
+gboolean
+confab_message_list_get_has_newer (ConfabMessageList *self)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE_LIST (self), FALSE);
+  return self->has_newer;
+}
+
+void
+confab_message_list_load_newer_async (ConfabMessageList   *self,
+                                      guint                count,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  GTask *task;
+  LoadData *data;
+
+  g_return_if_fail (CONFAB_IS_MESSAGE_LIST (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_message_list_load_newer_async);
+  data = g_new0 (LoadData, 1);
+  data->wanted = count > 0 ? count : DEFAULT_PAGE;
+  data->generation = self->generation;
+  g_task_set_task_data (task, data, g_free);
+
+  if (!self->has_newer)
+    {
+      g_task_return_int (task, 0);
+      g_object_unref (task);
+      return;
+    }
+  set_loading (self, TRUE);
+  confab_cache_load_messages_after_async (self->cache, self->conv, newest_id (self),
+                                          data->wanted, cancellable, cache_newer_cb, task);
+}
+
+guint
+confab_message_list_load_newer_finish (ConfabMessageList  *self,
+                                       GAsyncResult       *result,
+                                       GError            **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  n = g_task_propagate_int (G_TASK (result), error);
+  return n > 0 ? (guint) n : 0;
 }
 
 guint
@@ -634,6 +825,22 @@ confab_message_list_load_older_finish (ConfabMessageList  *self,
 
   n = g_task_propagate_int (G_TASK (result), error);
   return n > 0 ? (guint) n : 0;
+}
+
+void
+confab_message_list_reload_newest (ConfabMessageList *self)
+{
+  g_return_if_fail (CONFAB_IS_MESSAGE_LIST (self));
+
+  if (!self->has_newer)
+    return;
+  /* Loads under way were for the dropped window; the generation tells them to add nothing. */
+  self->generation++;
+  if (n_stored (self) > 0)
+    drop_stored (self, 0, n_stored (self));
+  set_has_newer (self, FALSE);
+  set_has_more (self, TRUE);
+  confab_message_list_load_older_async (self, CONFAB_MESSAGE_LIST_FIRST_PAGE, NULL, NULL, NULL);
 }
 
 ConfabMessage *
