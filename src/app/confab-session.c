@@ -39,6 +39,8 @@ struct _ConfabSession
   char                   *username;
   GCancellable           *cancellable;
   gboolean                started;
+  guint                   connect_holds;   /* reasons not to connect yet */
+  gint64                  start_seq;
 
   ConfabConversationList *conversations;
   GHashTable             *message_lists;   /* conv → ConfabMessageList (weak) */
@@ -1381,8 +1383,10 @@ start_last_seq_cb (GObject      *object,
       return;
     }
   self->started = TRUE;
+  self->start_seq = seq;
   on_client_user_notify (self->client, NULL, self);
-  confab_client_start (self->client, seq);
+  if (self->connect_holds == 0)
+    confab_client_start (self->client, seq);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1476,6 +1480,24 @@ confab_session_start_finish (ConfabSession  *self,
 }
 
 void
+confab_session_hold_connect (ConfabSession *self)
+{
+  g_return_if_fail (CONFAB_IS_SESSION (self));
+
+  self->connect_holds++;
+}
+
+void
+confab_session_release_connect (ConfabSession *self)
+{
+  g_return_if_fail (CONFAB_IS_SESSION (self));
+  g_return_if_fail (self->connect_holds > 0);
+
+  if (--self->connect_holds == 0 && self->started)
+    confab_client_start (self->client, self->start_seq);
+}
+
+void
 confab_session_stop (ConfabSession *self)
 {
   g_return_if_fail (CONFAB_IS_SESSION (self));
@@ -1534,7 +1556,7 @@ confab_session_get_messages (ConfabSession *self,
   if (item != NULL)
     confab_message_list_set_peer_read (list, confab_conversation_get_peer_read (item));
   /* The first page, then what is still in the outbox: the cache runs them in this order. */
-  confab_message_list_load_older_async (list, 0, NULL, NULL, NULL);
+  confab_message_list_load_older_async (list, CONFAB_MESSAGE_LIST_FIRST_PAGE, NULL, NULL, NULL);
   confab_cache_outbox_list_async (self->cache, conv, NULL, pending_listed_cb,
                                   g_object_ref (list));
   return list;

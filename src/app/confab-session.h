@@ -31,6 +31,10 @@ void                    confab_session_start_async         (ConfabSession       
 gboolean                confab_session_start_finish        (ConfabSession       *self,
                                                             GAsyncResult        *result,
                                                             GError             **error);
+/* While held (a count), start stops short of connecting: the cache can be read while the token
+ * is still being looked up. The last release connects if start got that far. */
+void                    confab_session_hold_connect        (ConfabSession *self);
+void                    confab_session_release_connect     (ConfabSession *self);
 /* Disconnects and closes the cache (the outbox is kept for the next start). */
 void                    confab_session_stop                (ConfabSession *self);
 

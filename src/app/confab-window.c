@@ -27,6 +27,11 @@ struct _ConfabWindow
   gboolean                signing_in;
   char                   *pending_conv;
   guint                   reselect_id;
+  gboolean                awaiting_token;  /* the cache is read while the keyring answers */
+  gboolean                session_ready;   /* ... and was read first */
+  gboolean                first_frame_pending;
+  guint                   first_frame_idle_id;
+  GtkSliceListModel      *sidebar_slice;
   ConfabCallManager      *call_manager;
   AdwMessageDialog       *incoming_dialog;
   ConfabCallWindow       *call_window;
@@ -55,6 +60,10 @@ struct _ConfabWindow
 };
 
 G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* Conversations the first frame of the sidebar shows: a tall screen's worth. GTK 4.8's list view
+ * makes a row for up to 200 items, visible or not; the rest come in the frame after. */
+#define SIDEBAR_FIRST_FRAME 25
 
 static void start_session (ConfabWindow *self);
 static void do_login (ConfabWindow *self);
@@ -711,7 +720,12 @@ stop_session (ConfabWindow *self)
   show_conversation (self, NULL);
   confab_conversation_view_set_session (self->conversation_view, NULL);
   gtk_single_selection_set_model (self->selection, NULL);
+  g_clear_object (&self->sidebar_slice);
   g_clear_handle_id (&self->reselect_id, g_source_remove);
+  g_clear_handle_id (&self->first_frame_idle_id, g_source_remove);
+  self->first_frame_pending = FALSE;
+  self->awaiting_token = FALSE;
+  self->session_ready = FALSE;
 
   if (self->session != NULL)
     {
@@ -731,6 +745,85 @@ stop_session (ConfabWindow *self)
     }
 }
 
+/* What waits for the first frame of the main page: the rest of the sidebar, the calls (GStreamer,
+ * device monitor, DTLS key), then connecting, so that no event comes before the calls listen. */
+static void
+finish_first_frame (ConfabWindow *self)
+{
+  if (!self->first_frame_pending || self->session == NULL)
+    return;
+  self->first_frame_pending = FALSE;
+  if (self->sidebar_slice != NULL)
+    gtk_slice_list_model_set_size (self->sidebar_slice, G_MAXUINT);
+  start_calls (self);
+  update_call_actions (self);
+  confab_session_release_connect (self->session);
+}
+
+static gboolean
+first_frame_idle_cb (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+
+  self->first_frame_idle_id = 0;
+  finish_first_frame (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_first_frame_painted (GdkFrameClock *clock,
+                        ConfabWindow  *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_first_frame_painted, self);
+  if (self->first_frame_pending && self->first_frame_idle_id == 0)
+    self->first_frame_idle_id = g_idle_add (first_frame_idle_cb, self);
+}
+
+static void
+after_first_frame (ConfabWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      finish_first_frame (self);
+      return;
+    }
+  g_signal_handlers_disconnect_by_func (clock, on_first_frame_painted, self);
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_first_frame_painted), self, 0);
+}
+
+static void
+show_session (ConfabWindow *self)
+{
+  ConfabConversationList *list = confab_session_get_conversations (self->session);
+
+  g_signal_connect_object (list, "items-changed", G_CALLBACK (on_conversations_changed), self,
+                           G_CONNECT_AFTER);
+  on_conversations_changed (G_LIST_MODEL (list), 0, 0,
+                            g_list_model_get_n_items (G_LIST_MODEL (list)), self);
+  /* Positions in the slice are those of the list: it starts at 0. */
+  g_clear_object (&self->sidebar_slice);
+  self->sidebar_slice = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (list)), 0,
+                                                  SIDEBAR_FIRST_FRAME);
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->sidebar_slice));
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+
+  confab_signin_page_set_busy (self->signin_page, FALSE);
+  confab_signin_page_clear_password (self->signin_page);
+  gtk_stack_set_visible_child_name (self->main_stack, "main");
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+  update_sidebar_stack (self);
+  update_self (self);
+  update_connection_state (self);
+  send_presence (self);
+  after_first_frame (self);
+
+  if (self->keyring_missing)
+    confab_window_add_toast (self, _("No password storage: you will sign in again at the next "
+                                     "start."));
+}
+
 static void
 session_start_cb (GObject      *object,
                   GAsyncResult *result,
@@ -738,7 +831,6 @@ session_start_cb (GObject      *object,
 {
   g_autoptr(ConfabWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  ConfabConversationList *list;
 
   if (!confab_session_start_finish (CONFAB_SESSION (object), result, &error))
     {
@@ -758,26 +850,13 @@ session_start_cb (GObject      *object,
   if (self->session != CONFAB_SESSION (object))
     return;
 
-  list = confab_session_get_conversations (self->session);
-  g_signal_connect_object (list, "items-changed", G_CALLBACK (on_conversations_changed), self,
-                           G_CONNECT_AFTER);
-  on_conversations_changed (G_LIST_MODEL (list), 0, 0,
-                            g_list_model_get_n_items (G_LIST_MODEL (list)), self);
-  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (list));
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-
-  confab_signin_page_set_busy (self->signin_page, FALSE);
-  confab_signin_page_clear_password (self->signin_page);
-  gtk_stack_set_visible_child_name (self->main_stack, "main");
-  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
-  update_sidebar_stack (self);
-  update_self (self);
-  update_connection_state (self);
-  send_presence (self);
-
-  if (self->keyring_missing)
-    confab_window_add_toast (self, _("No password storage: you will sign in again at the next "
-                                     "start."));
+  /* Restoring: the cached state is shown once the keyring has answered too. */
+  if (self->awaiting_token)
+    {
+      self->session_ready = TRUE;
+      return;
+    }
+  show_session (self);
 }
 
 static void
@@ -797,7 +876,9 @@ start_session (ConfabWindow *self)
                            G_CALLBACK (update_self), self, G_CONNECT_SWAPPED);
 
   confab_conversation_view_set_session (self->conversation_view, self->session);
-  start_calls (self);
+  /* Released by finish_first_frame(). */
+  self->first_frame_pending = TRUE;
+  confab_session_hold_connect (self->session);
   confab_session_start_async (self->session, self->cancellable, session_start_cb,
                               g_object_ref (self));
 }
@@ -1197,16 +1278,23 @@ lookup_token_cb (GObject      *object,
       confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
     }
 
-  if (token == NULL || self->client == NULL || self->session != NULL)
+  /* Signed out or in another way meanwhile. */
+  if (!self->awaiting_token)
+    return;
+  self->awaiting_token = FALSE;
+
+  if (token == NULL || self->client == NULL || self->session == NULL)
     {
-      g_clear_object (&self->client);
+      stop_session (self);
       gtk_stack_set_visible_child_name (self->main_stack, "signin");
       return;
     }
 
   username = g_settings_get_string (self->settings, "last-username");
   confab_client_set_credentials (self->client, username, token);
-  start_session (self);
+  confab_session_release_connect (self->session);
+  if (self->session_ready)
+    show_session (self);
 }
 
 static void
@@ -1228,6 +1316,11 @@ restore_session (ConfabWindow *self)
 
   self->client = confab_client_new (url);
   gtk_stack_set_visible_child_name (self->main_stack, "loading");
+  /* The cache needs only the account, not the token: read it while the keyring answers. */
+  confab_client_set_credentials (self->client, username, NULL);
+  start_session (self);
+  self->awaiting_token = TRUE;
+  confab_session_hold_connect (self->session);
   confab_keyring_lookup_token_async (confab_client_get_server_key (self->client), username,
                                      self->cancellable, lookup_token_cb, g_object_ref (self));
 }
