@@ -1625,6 +1625,70 @@ test_sent_equals_stored (Fixture       *f,
   assert_same_message (event_msg, stored);
 }
 
+static gboolean
+database_grew (gpointer user_data)
+{
+  Fixture *f = user_data;
+  GStatBuf st;
+
+  return g_stat (f->path, &st) == 0 && st.st_size > 8 * 1024 * 1024;
+}
+
+static gboolean
+keep_looking (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+deadline_passed (gpointer user_data)
+{
+  gboolean *passed = user_data;
+
+  *passed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Commits only append to the write-ahead log; a checkpoint copies it back into the database
+ * file. That happens beside the writer, while the store runs, not only when it closes. */
+static void
+test_checkpoints (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *body = g_strnfill (4000, 'x');
+  gboolean passed = FALSE;
+  guint timeout;
+  guint tick;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+
+  /* About 20 MiB of log: past the 16 MiB at which a checkpoint is asked for. */
+  for (guint round = 0; round < 10; round++)
+    {
+      for (guint i = 0; i < 500; i++)
+        {
+          g_autofree char *cmid = g_strdup_printf ("bulk-%u-%u", round, i);
+
+          confab_store_message_send_async (f->store, "alice", "dm:alice:bob", cmid, body,
+                                           CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb,
+                                           f);
+        }
+      wait_results (f, 500);
+      g_ptr_array_set_size (f->results, 0);
+    }
+
+  /* The checkpoint runs on its own thread: look at the file now and then, until a deadline. */
+  timeout = g_timeout_add (10000, deadline_passed, &passed);
+  tick = g_timeout_add (50, keep_looking, NULL);
+  while (!database_grew (f) && !passed)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  if (!passed)
+    g_source_remove (timeout);
+  g_assert_true (database_grew (f));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1639,6 +1703,7 @@ main (int   argc,
   ADD ("devices", test_devices);
   ADD ("send", test_send);
   ADD ("sent-equals-stored", test_sent_equals_stored);
+  ADD ("checkpoints", test_checkpoints);
   ADD ("block", test_block);
   ADD ("reply-to", test_reply_to);
   ADD ("edit", test_edit);

@@ -48,6 +48,15 @@ struct _ConfabSqliteStore
   GHashTable   *unread;         /* UnreadKey text → UnreadDelta: nor to conv_members */
   char         *sql_error;      /* first SQL failure of the op in progress */
   gint64        last_prune;
+
+  /* Checkpoints run on their own thread and connection, so that copying the log back into the
+   * database never holds up a commit (see on_wal_commit). */
+  sqlite3      *ckpt_db;
+  GThread      *ckpt_thread;
+  GMutex        ckpt_lock;
+  GCond         ckpt_cond;
+  gboolean      ckpt_wanted;
+  gboolean      ckpt_stop;
 };
 
 typedef struct
@@ -2671,9 +2680,10 @@ open_database (ConfabSqliteStore  *self,
                     "PRAGMA busy_timeout = 5000;"
                     "PRAGMA temp_store = MEMORY;"
                     "PRAGMA cache_size = -65536;"
-                    /* Fewer, larger checkpoints: a page written by many batches is copied
-                     * back to the database once. */
-                    "PRAGMA wal_autocheckpoint = 8192;",
+                    /* The checkpointer thread copies the log back (on_wal_commit); the
+                     * log file is cut back to this size once it has been reused. */
+                    "PRAGMA wal_autocheckpoint = 0;"
+                    "PRAGMA journal_size_limit = 67108864;",
                     error))
     return FALSE;
 
@@ -2714,6 +2724,114 @@ confab_sqlite_store_submit (ConfabStore   *store,
   g_async_queue_unlock (self->queue);
 }
 
+/* --- Checkpoints ---------------------------------------------------------------------------
+ *
+ * In WAL mode every commit appends to the log, and a checkpoint copies the log back into the
+ * database. SQLite's automatic checkpoint runs inside the commit that crosses the threshold:
+ * with a 32 MiB log that held every request behind it for hundreds of milliseconds. A PASSIVE
+ * checkpoint from a second connection runs beside the writer instead, and the writer starts
+ * the log over on its own once a checkpoint has caught up. */
+
+#define CHECKPOINT_FRAMES      4096   /* pages in the log that ask for a checkpoint: 16 MiB */
+#define CHECKPOINT_PERIOD_US   (5 * G_USEC_PER_SEC)
+
+static int
+on_wal_commit (void       *user_data,
+               sqlite3    *db,
+               const char *db_name,
+               int         frames)
+{
+  ConfabSqliteStore *self = user_data;
+
+  if (frames >= CHECKPOINT_FRAMES)
+    {
+      g_mutex_lock (&self->ckpt_lock);
+      self->ckpt_wanted = TRUE;
+      g_cond_signal (&self->ckpt_cond);
+      g_mutex_unlock (&self->ckpt_lock);
+    }
+  return SQLITE_OK;
+}
+
+static gpointer
+checkpoint_thread (gpointer data)
+{
+  ConfabSqliteStore *self = data;
+
+  g_mutex_lock (&self->ckpt_lock);
+  while (!self->ckpt_stop)
+    {
+      int log_frames = 0;
+      int copied = 0;
+      int rc;
+
+      /* Also now and then without being asked, so a quiet server's log is copied back too. */
+      if (!self->ckpt_wanted)
+        g_cond_wait_until (&self->ckpt_cond, &self->ckpt_lock,
+                           g_get_monotonic_time () + CHECKPOINT_PERIOD_US);
+      if (self->ckpt_stop)
+        break;
+      self->ckpt_wanted = FALSE;
+      g_mutex_unlock (&self->ckpt_lock);
+
+      rc = sqlite3_wal_checkpoint_v2 (self->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                      &copied);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        g_warning ("checkpoint of %s failed: %s", self->path, sqlite3_errmsg (self->ckpt_db));
+      else
+        g_debug ("checkpoint: %d of %d log pages copied", copied, log_frames);
+
+      g_mutex_lock (&self->ckpt_lock);
+    }
+  g_mutex_unlock (&self->ckpt_lock);
+  return NULL;
+}
+
+static gboolean
+start_checkpoints (ConfabSqliteStore  *self,
+                   GError            **error)
+{
+  int rc = sqlite3_open_v2 (self->path, &self->ckpt_db,
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot open %s for checkpoints: %s",
+                   self->path,
+                   self->ckpt_db != NULL ? sqlite3_errmsg (self->ckpt_db) : sqlite3_errstr (rc));
+      g_clear_pointer (&self->ckpt_db, sqlite3_close);
+      return FALSE;
+    }
+  sqlite3_busy_timeout (self->ckpt_db, 5000);
+  /* A connection opens the log only when it first reads; until then a checkpoint through it
+   * finds no log and copies nothing. */
+  if (sqlite3_exec (self->ckpt_db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)
+      != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot read %s for checkpoints: %s",
+                   self->path, sqlite3_errmsg (self->ckpt_db));
+      g_clear_pointer (&self->ckpt_db, sqlite3_close);
+      return FALSE;
+    }
+  sqlite3_wal_hook (self->db, on_wal_commit, self);
+  self->ckpt_thread = g_thread_new ("confab-checkpoint", checkpoint_thread, self);
+  return TRUE;
+}
+
+static void
+stop_checkpoints (ConfabSqliteStore *self)
+{
+  if (self->ckpt_thread == NULL)
+    return;
+
+  g_mutex_lock (&self->ckpt_lock);
+  self->ckpt_stop = TRUE;
+  g_cond_signal (&self->ckpt_cond);
+  g_mutex_unlock (&self->ckpt_lock);
+  g_thread_join (g_steal_pointer (&self->ckpt_thread));
+  g_clear_pointer (&self->ckpt_db, sqlite3_close);
+}
+
 static void
 confab_sqlite_store_close (ConfabStore *store)
 {
@@ -2732,6 +2850,7 @@ confab_sqlite_store_close (ConfabStore *store)
 
   if (self->thread != NULL)
     g_thread_join (g_steal_pointer (&self->thread));
+  stop_checkpoints (self);
 
   g_hash_table_remove_all (self->stmts);
   if (self->db != NULL)
@@ -2773,6 +2892,8 @@ confab_sqlite_store_finalize (GObject *object)
   g_clear_pointer (&self->pending_acks, g_hash_table_unref);
   g_clear_pointer (&self->sql_error, g_free);
   g_clear_pointer (&self->path, g_free);
+  g_mutex_clear (&self->ckpt_lock);
+  g_cond_clear (&self->ckpt_cond);
 
   G_OBJECT_CLASS (confab_sqlite_store_parent_class)->finalize (object);
 }
@@ -2789,6 +2910,8 @@ confab_sqlite_store_class_init (ConfabSqliteStoreClass *klass)
 static void
 confab_sqlite_store_init (ConfabSqliteStore *self)
 {
+  g_mutex_init (&self->ckpt_lock);
+  g_cond_init (&self->ckpt_cond);
   self->queue = g_async_queue_new ();
   self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                        (GDestroyNotify) sqlite3_finalize);
@@ -2829,7 +2952,7 @@ confab_sqlite_store_new (const char  *path,
 
   self = g_object_new (CONFAB_TYPE_SQLITE_STORE, NULL);
   self->path = g_strdup (path);
-  if (!open_database (self, error))
+  if (!open_database (self, error) || !start_checkpoints (self, error))
     return NULL;
 
   /* Housekeeping starts a while after opening, not in the middle of start-up. */
