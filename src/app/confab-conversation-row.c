@@ -8,6 +8,9 @@
 #include "confab-conversation-row.h"
 #include "confab-ui-util.h"
 
+/* More than the preview's one ellipsized line can show (max-width-chars 26). */
+#define PREVIEW_CHARS 120
+
 enum {
   PROP_0,
   PROP_CONVERSATION,
@@ -63,7 +66,8 @@ update_all (ConfabConversationRow *self)
     }
   else
     {
-      const char *preview = confab_conversation_get_last_message_preview (conv);
+      g_autofree char *preview =
+        confab_text_head (confab_conversation_get_last_message_preview (conv), PREVIEW_CHARS);
 
       gtk_label_set_label (self->preview_label, preview ? preview : "");
       gtk_widget_remove_css_class (GTK_WIDGET (self->preview_label), "accent");

@@ -354,6 +354,10 @@ bind_row (ConfabConversationView *self,
 
   if (g_strcmp0 (confab_message_get_kind (message), "call") == 0)
     {
+      /* Few items are calls: their row is made the first time one needs it. */
+      if (item_row (item, "call") == NULL)
+        gtk_stack_add_named (GTK_STACK (gtk_list_item_get_child (item)), confab_call_row_new (),
+                             "call");
       confab_call_row_bind (CONFAB_CALL_ROW (item_row (item, "call")), message, previous,
                             self->session ? confab_session_get_username (self->session) : NULL);
       gtk_stack_set_visible_child_name (GTK_STACK (gtk_list_item_get_child (item)), "call");
@@ -385,7 +389,6 @@ factory_setup (GtkSignalListItemFactory *factory,
   gtk_stack_set_vhomogeneous (GTK_STACK (stack), FALSE);
   gtk_stack_set_hhomogeneous (GTK_STACK (stack), FALSE);
   gtk_stack_add_named (GTK_STACK (stack), row, "message");
-  gtk_stack_add_named (GTK_STACK (stack), confab_call_row_new (), "call");
   g_signal_connect_object (row, "action", G_CALLBACK (on_row_action), self, 0);
   g_signal_connect_object (item, "notify::position", G_CALLBACK (on_list_item_position),
                            self, 0);
@@ -407,8 +410,11 @@ factory_unbind (GtkSignalListItemFactory *factory,
                 GtkListItem              *item,
                 ConfabConversationView   *self)
 {
+  GtkWidget *call_row = item_row (item, "call");
+
   confab_message_row_unbind (CONFAB_MESSAGE_ROW (item_row (item, "message")));
-  confab_call_row_unbind (CONFAB_CALL_ROW (item_row (item, "call")));
+  if (call_row != NULL)
+    confab_call_row_unbind (CONFAB_CALL_ROW (call_row));
 }
 
 static void

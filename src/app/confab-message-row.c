@@ -10,6 +10,8 @@
 
 /* Messages of one sender closer than this share one header. */
 #define GROUP_GAP_MS (5 * 60 * 1000)
+/* More than the quote's one ellipsized line can show (max-width-chars 40). */
+#define QUOTE_CHARS 120
 
 enum {
   ACTION,
@@ -167,12 +169,14 @@ update_body (ConfabMessageRow *self)
 
       if (original != NULL)
         {
+          g_autofree char *quote = confab_text_head (confab_message_get_body (original),
+                                                     QUOTE_CHARS);
+
           gtk_label_set_label (self->reply_sender_label,
                                display_name_for (self, confab_message_get_sender (original)));
           gtk_label_set_label (self->reply_body_label,
                                confab_message_get_deleted (original)
-                               ? _("This message was deleted.")
-                               : confab_message_get_body (original));
+                               ? _("This message was deleted.") : quote);
         }
       else
         {

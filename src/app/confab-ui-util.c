@@ -230,3 +230,23 @@ confab_error_to_user_text (const GError *error,
   /* Last resort: libsoup and GIO messages are translated by their own domains. */
   return g_strdup (error->message);
 }
+
+/* The start of @text, at most @max_chars characters, with an ellipsis when cut. A one-line label
+ * that ellipsizes shows a few dozen characters but shapes its whole text to measure it; a long
+ * message's preview costs more than the rest of its row. */
+char *
+confab_text_head (const char *text,
+                  guint       max_chars)
+{
+  const char *end = text;
+  g_autofree char *head = NULL;
+
+  if (text == NULL)
+    return NULL;
+  for (guint n = 0; *end != '\0' && n < max_chars; n++)
+    end = g_utf8_next_char (end);
+  if (*end == '\0')
+    return g_strdup (text);
+  head = g_strndup (text, end - text);
+  return g_strconcat (head, "…", NULL);
+}

@@ -16,5 +16,7 @@ const char *confab_presence_label      (ConfabPresence  presence);
 const char *confab_presence_css_class  (ConfabPresence  presence);
 char       *confab_error_to_user_text  (const GError   *error,
                                         GAsyncResult   *result);
+char       *confab_text_head           (const char     *text,
+                                        guint           max_chars);
 
 G_END_DECLS
