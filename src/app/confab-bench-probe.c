@@ -28,6 +28,7 @@ typedef struct
   gboolean      waiting_end;
   ScrollPhase   phase;
   guint         scroll_total;
+  guint         scroll_seen;   /* messages loaded so far on the way up */
   guint         at_end_ticks;
 } Probe;
 
@@ -137,6 +138,17 @@ on_realize (GtkWidget *widget,
                     G_CALLBACK (on_after_paint), probe);
 }
 
+static void
+on_messages_changed (GListModel *model,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     Probe      *probe)
+{
+  if (probe->phase == SCROLL_UP && position == 0)
+    probe->scroll_seen += added;
+}
+
 /* Up to the oldest message (the view loads a page each time it nears the top), then down a
  * page a frame to the newest, so every row is bound on the way. */
 static gboolean
@@ -158,8 +170,10 @@ scroll_tick_cb (GtkWidget     *widget,
 
   if (probe->phase == SCROLL_UP)
     {
-      /* The list keeps a bounded window, so the top is where nothing older is left. */
-      if (!confab_message_list_get_has_more (list) && value <= 0)
+      /* The list keeps a bounded window and, offline, cannot know that the cache's oldest
+       * message is the conversation's: count what came in at the top. */
+      if ((probe->scroll_seen >= probe->scroll_total || !confab_message_list_get_has_more (list))
+          && value <= 0)
         {
           probe->phase = SCROLL_DOWN;
           line = g_strdup_printf ("top %" G_GINT64_FORMAT " %u", g_get_monotonic_time (), n);
@@ -230,7 +244,12 @@ on_input (GIOChannel   *channel,
     select_conversation (probe, line + strlen ("select "));
   else if (g_str_has_prefix (line, "scroll "))
     {
+      ConfabMessageList *list = message_list (probe);
+
       probe->scroll_total = (guint) g_ascii_strtoull (line + strlen ("scroll "), NULL, 10);
+      probe->scroll_seen = list ? g_list_model_get_n_items (G_LIST_MODEL (list)) : 0;
+      if (list != NULL)
+        g_signal_connect (list, "items-changed", G_CALLBACK (on_messages_changed), probe);
       probe->phase = SCROLL_UP;
       probe->at_end_ticks = 0;
       gtk_widget_add_tick_callback (GTK_WIDGET (message_list_view (probe)), scroll_tick_cb,

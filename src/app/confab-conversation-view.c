@@ -66,6 +66,7 @@ G_DEFINE_FINAL_TYPE (ConfabConversationView, confab_conversation_view, ADW_TYPE_
 
 static void load_older (ConfabConversationView *self);
 static void load_newer (ConfabConversationView *self);
+static void load_newer_if_near_end (ConfabConversationView *self);
 
 static char *
 get_draft (ConfabConversationView *self)
@@ -427,6 +428,8 @@ load_older_cb (GObject      *object,
 
   self->loading_older = FALSE;
   confab_message_list_load_older_finish (CONFAB_MESSAGE_LIST (object), result, &error);
+  if (self->messages != NULL)
+    load_newer_if_near_end (self);
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("Loading older messages failed: %s", error->message);
 
@@ -446,6 +449,17 @@ load_older (ConfabConversationView *self)
                                         g_object_ref (self));
 }
 
+/* A scroll that reached the bottom while another load ran moves no more: look again. */
+static void
+load_newer_if_near_end (ConfabConversationView *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+
+  if (gtk_adjustment_get_value (adj)
+      > gtk_adjustment_get_upper (adj) - 2 * gtk_adjustment_get_page_size (adj))
+    load_newer (self);
+}
+
 static void
 load_newer_cb (GObject      *object,
                GAsyncResult *result,
@@ -455,7 +469,8 @@ load_newer_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   self->loading_newer = FALSE;
-  confab_message_list_load_newer_finish (CONFAB_MESSAGE_LIST (object), result, &error);
+  if (confab_message_list_load_newer_finish (CONFAB_MESSAGE_LIST (object), result, &error) > 0)
+    load_newer_if_near_end (self);
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("Loading newer messages failed: %s", error->message);
 }
