@@ -537,7 +537,8 @@ on_messages_changed (GListModel             *model,
 {
   update_empty (self);
 
-  if (added > 0 && position + added == g_list_model_get_n_items (model))
+  /* A page read back from the cache at the bottom is history, not a new message. */
+  if (added > 0 && position + added == g_list_model_get_n_items (model) && !self->loading_newer)
     {
       g_autoptr(ConfabMessage) last = g_list_model_get_item (model, position + added - 1);
 

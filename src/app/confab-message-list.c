@@ -827,20 +827,71 @@ confab_message_list_load_older_finish (ConfabMessageList  *self,
   return n > 0 ? (guint) n : 0;
 }
 
+typedef struct
+{
+  ConfabMessageList *list;
+  guint              generation;
+} ReloadData;
+
+static void
+reload_newest_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autofree ReloadData *data = user_data;
+  g_autoptr(ConfabMessageList) self = data->list;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GError) error = NULL;
+  guint generation = data->generation;
+  guint old = n_stored (self);
+
+  page = confab_cache_load_messages_finish (CONFAB_CACHE (object), result, &error);
+  set_loading (self, FALSE);
+  if (page == NULL)
+    {
+      g_debug ("reloading %s: %s", self->conv, error->message);
+      return;
+    }
+  if (generation != self->generation || !self->has_newer)
+    return;
+
+  /* One splice, so the view sees the old window replaced, never an empty list. */
+  g_hash_table_remove_all (self->by_id);
+  g_ptr_array_remove_range (self->items, 0, old);
+  for (guint i = 0; i < page->len; i++)
+    {
+      ConfabMessage *msg = g_ptr_array_index (page, i);
+      gint64 *key = g_new (gint64, 1);
+
+      *key = confab_message_get_id (msg);
+      apply_read_state (self, msg);
+      g_ptr_array_insert (self->items, i, g_object_ref (msg));
+      g_hash_table_insert (self->by_id, key, msg);
+    }
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, old, page->len);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  set_has_newer (self, FALSE);
+  set_has_more (self, TRUE);
+}
+
 void
 confab_message_list_reload_newest (ConfabMessageList *self)
 {
+  ReloadData *data;
+
   g_return_if_fail (CONFAB_IS_MESSAGE_LIST (self));
 
   if (!self->has_newer)
     return;
-  /* Loads under way were for the dropped window; the generation tells them to add nothing. */
+  /* Loads under way were for the window being replaced; the generation tells them to add
+   * nothing. */
+  data = g_new0 (ReloadData, 1);
   self->generation++;
-  if (n_stored (self) > 0)
-    drop_stored (self, 0, n_stored (self));
-  set_has_newer (self, FALSE);
-  set_has_more (self, TRUE);
-  confab_message_list_load_older_async (self, CONFAB_MESSAGE_LIST_FIRST_PAGE, NULL, NULL, NULL);
+  data->list = g_object_ref (self);
+  data->generation = self->generation;
+  set_loading (self, TRUE);
+  confab_cache_load_messages_async (self->cache, self->conv, 0, 0,
+                                    CONFAB_MESSAGE_LIST_FIRST_PAGE, NULL, reload_newest_cb, data);
 }
 
 ConfabMessage *
