@@ -5,6 +5,7 @@
 
 #include "confab-call-manager.h"
 #include "confab-error.h"
+#include "confab-frame.h"
 
 /* Ties calls to the signalling server (protocol §6): turns call_* events into ConfabCall
  * objects and what they say into call_* requests. One call at a time; a second caller hears
@@ -88,32 +89,6 @@ pending_free (Pending *pending)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Incoming, incoming_free)
-
-static const char *
-obj_string (JsonObject *obj,
-            const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gboolean
-obj_int (JsonObject *obj,
-         const char *name,
-         gint64     *out)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *out = json_node_get_int (node);
-  return TRUE;
-}
 
 static ConfabCallMedia
 media_from_json (JsonObject *data)
@@ -389,9 +364,9 @@ on_call_invite (ConfabClient      *client,
                 gint64             seq,
                 ConfabCallManager *self)
 {
-  const char *call_id = obj_string (data, "call_id");
-  const char *from = obj_string (data, "from");
-  const char *from_device = obj_string (data, "from_device");
+  const char *call_id = confab_json_get_string (data, "call_id");
+  const char *from = confab_json_get_string (data, "from");
+  const char *from_device = confab_json_get_string (data, "from_device");
 
   if (call_id == NULL || from == NULL || from_device == NULL)
     {
@@ -428,8 +403,8 @@ on_call_answered (ConfabClient      *client,
                   gint64             seq,
                   ConfabCallManager *self)
 {
-  const char *call_id = obj_string (data, "call_id");
-  const char *device = obj_string (data, "device");
+  const char *call_id = confab_json_get_string (data, "call_id");
+  const char *device = confab_json_get_string (data, "device");
 
   if (!is_current (self, call_id) || device == NULL
       || confab_call_get_role (self->call) != CONFAB_CALL_ROLE_CALLER || self->peer_device != NULL)
@@ -446,8 +421,8 @@ on_call_signal (ConfabClient      *client,
                 gint64             seq,
                 ConfabCallManager *self)
 {
-  const char *call_id = obj_string (data, "call_id");
-  const char *from_device = obj_string (data, "from_device");
+  const char *call_id = confab_json_get_string (data, "call_id");
+  const char *from_device = confab_json_get_string (data, "from_device");
   JsonNode *sdp = json_object_get_member (data, "sdp");
   JsonNode *ice = json_object_get_member (data, "ice");
   g_autoptr(GError) error = NULL;
@@ -462,8 +437,8 @@ on_call_signal (ConfabClient      *client,
     {
       JsonObject *desc = json_node_get_object (sdp);
 
-      if (!confab_call_set_remote_description (self->call, obj_string (desc, "type"),
-                                               obj_string (desc, "sdp"), &error))
+      if (!confab_call_set_remote_description (self->call, confab_json_get_string (desc, "type"),
+                                               confab_json_get_string (desc, "sdp"), &error))
         g_message ("Call %s: the peer's description was refused: %s", call_id, error->message);
     }
   else if (ice != NULL && JSON_NODE_HOLDS_OBJECT (ice))
@@ -471,8 +446,8 @@ on_call_signal (ConfabClient      *client,
       JsonObject *candidate = json_node_get_object (ice);
       gint64 mline = 0;
 
-      if (!obj_int (candidate, "sdp_mline_index", &mline) || mline < 0 || mline > G_MAXUINT
-          || !confab_call_add_remote_ice (self->call, obj_string (candidate, "candidate"),
+      if (!confab_json_get_int (candidate, "sdp_mline_index", &mline) || mline < 0 || mline > G_MAXUINT
+          || !confab_call_add_remote_ice (self->call, confab_json_get_string (candidate, "candidate"),
                                           (guint) mline, &error))
         g_message ("Call %s: skipping a malformed ICE candidate%s%s", call_id,
                    error ? ": " : "", error ? error->message : "");
@@ -486,8 +461,8 @@ on_call_ended_event (ConfabClient      *client,
                      gint64             seq,
                      ConfabCallManager *self)
 {
-  const char *call_id = obj_string (data, "call_id");
-  const char *reason = obj_string (data, "reason");
+  const char *call_id = confab_json_get_string (data, "call_id");
+  const char *reason = confab_json_get_string (data, "reason");
 
   if (call_id == NULL)
     return;
@@ -507,8 +482,8 @@ on_call_missed (ConfabClient      *client,
                 gint64             seq,
                 ConfabCallManager *self)
 {
-  const char *call_id = obj_string (data, "call_id");
-  const char *from = obj_string (data, "from");
+  const char *call_id = confab_json_get_string (data, "call_id");
+  const char *from = confab_json_get_string (data, "from");
   gint64 ts = 0;
 
   if (call_id == NULL || from == NULL)
@@ -516,7 +491,7 @@ on_call_missed (ConfabClient      *client,
       g_message ("Skipping a malformed call_missed");
       return;
     }
-  obj_int (data, "ts", &ts);
+  confab_json_get_int (data, "ts", &ts);
 
   g_signal_emit (self, signals[SIGNAL_MISSED_CALL], 0, call_id, from, media_from_json (data), ts);
 }
@@ -571,7 +546,7 @@ invite_cb (GObject      *object,
               end_by_peer (self, CONFAB_CALL_END_INVITE_FAILED);
             }
         }
-      else if (!obj_int (reply, "ringing", &ringing) || ringing <= 0)
+      else if (!confab_json_get_int (reply, "ringing", &ringing) || ringing <= 0)
         {
           /* The server already recorded a missed call for the peer. */
           end_by_peer (self, CONFAB_CALL_END_UNAVAILABLE);

@@ -121,43 +121,6 @@ static void drop_connection (ConfabClient *self, gboolean retry);
 
 /* Helpers ---------------------------------------------------------------------------------- */
 
-static const char *
-obj_string (JsonObject *obj,
-            const char *name)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-obj_object (JsonObject *obj,
-            const char *name)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  return json_node_get_object (node);
-}
-
-static gboolean
-obj_int (JsonObject *obj,
-         const char *name,
-         gint64     *out)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *out = json_node_get_int (node);
-  return TRUE;
-}
-
 static gboolean
 obj_bool (JsonObject *obj,
           const char *name,
@@ -341,8 +304,8 @@ error_from_details (JsonObject *details,
                     guint       http_status)
 {
   ConfabProtocolError code = CONFAB_PROTOCOL_ERROR_INTERNAL;
-  const char *code_str = obj_string (details, "code");
-  const char *message = obj_string (details, "message");
+  const char *code_str = confab_json_get_string (details, "code");
+  const char *message = confab_json_get_string (details, "message");
   gint64 retry_after;
 
   if (!confab_protocol_error_from_string (code_str, &code))
@@ -361,7 +324,7 @@ error_from_details (JsonObject *details,
         }
     }
 
-  if (code == CONFAB_PROTOCOL_ERROR_RATE_LIMITED && obj_int (details, "retry_after_ms",
+  if (code == CONFAB_PROTOCOL_ERROR_RATE_LIMITED && confab_json_get_int (details, "retry_after_ms",
                                                              &retry_after))
     {
       guint seconds = (guint) MAX ((retry_after + 999) / 1000, 1);
@@ -447,7 +410,7 @@ http_send_cb (GObject      *object,
 
   if (status < 200 || status >= 300)
     {
-      JsonObject *details = obj_object (body, "error");
+      JsonObject *details = confab_json_get_object (body, "error");
 
       task_set_error_details (task, details);
       g_task_return_error (task, error_from_details (details, status));
@@ -513,7 +476,7 @@ register_done (ConfabClient *self,
                GTask        *task,
                JsonObject   *body)
 {
-  JsonObject *user = obj_object (body, "user");
+  JsonObject *user = confab_json_get_object (body, "user");
 
   if (user == NULL)
     g_task_return_new_error (task, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_BAD_RESPONSE,
@@ -527,10 +490,10 @@ login_done (ConfabClient *self,
             GTask        *task,
             JsonObject   *body)
 {
-  const char *token = obj_string (body, "token");
-  const char *device_id = obj_string (body, "device_id");
-  JsonObject *user = obj_object (body, "user");
-  const char *username = obj_string (user, "username");
+  const char *token = confab_json_get_string (body, "token");
+  const char *device_id = confab_json_get_string (body, "device_id");
+  JsonObject *user = confab_json_get_object (body, "user");
+  const char *username = confab_json_get_string (user, "username");
 
   if (token == NULL || user == NULL || username == NULL)
     {
@@ -686,10 +649,10 @@ valid_message (JsonObject *msg)
 {
   gint64 id, ts;
 
-  return msg != NULL && obj_int (msg, "id", &id) && id > 0 && id <= CONFAB_MAX_SAFE_INTEGER
-         && obj_int (msg, "ts", &ts) && obj_string (msg, "conv") != NULL
-         && confab_conv_parse (obj_string (msg, "conv"), NULL, NULL) != CONFAB_CONV_INVALID
-         && obj_string (msg, "from") != NULL;
+  return msg != NULL && confab_json_get_int (msg, "id", &id) && id > 0 && id <= CONFAB_MAX_SAFE_INTEGER
+         && confab_json_get_int (msg, "ts", &ts) && confab_json_get_string (msg, "conv") != NULL
+         && confab_conv_parse (confab_json_get_string (msg, "conv"), NULL, NULL) != CONFAB_CONV_INVALID
+         && confab_json_get_string (msg, "from") != NULL;
 }
 
 /* Checks an event's data and emits its own signal. Returns FALSE (and logs) if the data does
@@ -705,12 +668,12 @@ dispatch_known_event (ConfabClient *self,
 
   if (g_str_equal (name, "message") || g_str_equal (name, "message_edited"))
     {
-      JsonObject *msg = obj_object (data, "msg");
+      JsonObject *msg = confab_json_get_object (data, "msg");
       gint64 id;
 
       if (!valid_message (msg))
         return FALSE;
-      obj_int (msg, "id", &id);
+      confab_json_get_int (msg, "id", &id);
       if (g_str_equal (name, "message"))
         {
           if (!remember_message_id (self, id))
@@ -726,43 +689,43 @@ dispatch_known_event (ConfabClient *self,
     }
   if (g_str_equal (name, "message_deleted"))
     {
-      const char *conv = obj_string (data, "conv");
+      const char *conv = confab_json_get_string (data, "conv");
       gint64 msg_id;
 
-      if (conv == NULL || !obj_int (data, "msg_id", &msg_id) || msg_id <= 0)
+      if (conv == NULL || !confab_json_get_int (data, "msg_id", &msg_id) || msg_id <= 0)
         return FALSE;
       g_signal_emit (self, signals[SIGNAL_MESSAGE_DELETED], 0, conv, msg_id, seq);
       return TRUE;
     }
   if (g_str_equal (name, "reaction"))
     {
-      const char *conv = obj_string (data, "conv");
-      const char *user = obj_string (data, "user");
-      const char *emoji = obj_string (data, "emoji");
+      const char *conv = confab_json_get_string (data, "conv");
+      const char *user = confab_json_get_string (data, "user");
+      const char *emoji = confab_json_get_string (data, "emoji");
       gint64 msg_id;
       gboolean on;
 
       if (conv == NULL || user == NULL || emoji == NULL || emoji[0] == '\0'
-          || !obj_int (data, "msg_id", &msg_id) || !obj_bool (data, "on", &on))
+          || !confab_json_get_int (data, "msg_id", &msg_id) || !obj_bool (data, "on", &on))
         return FALSE;
       g_signal_emit (self, signals[SIGNAL_REACTION], 0, conv, msg_id, user, emoji, on, seq);
       return TRUE;
     }
   if (g_str_equal (name, "read"))
     {
-      const char *conv = obj_string (data, "conv");
-      const char *user = obj_string (data, "user");
+      const char *conv = confab_json_get_string (data, "conv");
+      const char *user = confab_json_get_string (data, "user");
       gint64 msg_id;
 
-      if (conv == NULL || user == NULL || !obj_int (data, "msg_id", &msg_id))
+      if (conv == NULL || user == NULL || !confab_json_get_int (data, "msg_id", &msg_id))
         return FALSE;
       g_signal_emit (self, signals[SIGNAL_READ], 0, conv, user, msg_id, seq);
       return TRUE;
     }
   if (g_str_equal (name, "typing"))
     {
-      const char *conv = obj_string (data, "conv");
-      const char *user = obj_string (data, "user");
+      const char *conv = confab_json_get_string (data, "conv");
+      const char *user = confab_json_get_string (data, "user");
       gboolean active;
 
       if (conv == NULL || user == NULL || !obj_bool (data, "active", &active))
@@ -772,22 +735,22 @@ dispatch_known_event (ConfabClient *self,
     }
   if (g_str_equal (name, "presence"))
     {
-      const char *user = obj_string (data, "user");
-      const char *status = obj_string (data, "status");
+      const char *user = confab_json_get_string (data, "user");
+      const char *status = confab_json_get_string (data, "status");
       gint64 last_seen = 0;
 
       if (user == NULL || status == NULL)
         return FALSE;
-      obj_int (data, "last_seen", &last_seen);
+      confab_json_get_int (data, "last_seen", &last_seen);
       g_signal_emit (self, signals[SIGNAL_PRESENCE], 0, user, status,
-                     obj_string (data, "text"), last_seen);
+                     confab_json_get_string (data, "text"), last_seen);
       return TRUE;
     }
   if (g_str_equal (name, "profile_updated"))
     {
-      JsonObject *user = obj_object (data, "user");
+      JsonObject *user = confab_json_get_object (data, "user");
 
-      if (user == NULL || obj_string (user, "username") == NULL)
+      if (user == NULL || confab_json_get_string (user, "username") == NULL)
         return FALSE;
       g_signal_emit (self, signals[SIGNAL_PROFILE_UPDATED], 0, user, seq);
       return TRUE;
@@ -796,7 +759,7 @@ dispatch_known_event (ConfabClient *self,
     {
       gint64 last_seq = 0;
 
-      if (!obj_int (data, "last_seq", &last_seq) || last_seq < 0)
+      if (!confab_json_get_int (data, "last_seq", &last_seq) || last_seq < 0)
         return FALSE;
       set_state (self, CONFAB_CLIENT_STATE_CONNECTED);
       g_signal_emit (self, signals[SIGNAL_SYNCED], 0, last_seq);
@@ -817,9 +780,9 @@ static void
 handle_event (ConfabClient *self,
               JsonObject   *frame)
 {
-  const char *name = obj_string (frame, "event");
+  const char *name = confab_json_get_string (frame, "event");
   JsonNode *seq_node = json_object_get_member (frame, "seq");
-  JsonObject *data = obj_object (frame, "data");
+  JsonObject *data = confab_json_get_object (frame, "data");
   g_autoptr(JsonObject) empty = NULL;
   gint64 seq = 0;
   gboolean known;
@@ -831,7 +794,7 @@ handle_event (ConfabClient *self,
     }
   if (seq_node != NULL && !JSON_NODE_HOLDS_NULL (seq_node))
     {
-      if (!obj_int (frame, "seq", &seq) || seq <= 0 || seq > CONFAB_MAX_SAFE_INTEGER)
+      if (!confab_json_get_int (frame, "seq", &seq) || seq <= 0 || seq > CONFAB_MAX_SAFE_INTEGER)
         {
           g_message ("skipping event '%s' with an invalid seq", name);
           return;
@@ -872,7 +835,7 @@ handle_hello_response (ConfabClient *self,
                        JsonObject   *frame)
 {
   gboolean ok = FALSE;
-  JsonObject *result = obj_object (frame, "result");
+  JsonObject *result = confab_json_get_object (frame, "result");
   JsonObject *user;
 
   g_clear_pointer (&self->hello_id, g_free);
@@ -880,7 +843,7 @@ handle_hello_response (ConfabClient *self,
 
   if (!ok)
     {
-      JsonObject *details = obj_object (frame, "error");
+      JsonObject *details = confab_json_get_object (frame, "error");
       g_autoptr(GError) error = error_from_details (details, 0);
 
       if (g_error_matches (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED))
@@ -900,18 +863,18 @@ handle_hello_response (ConfabClient *self,
 
   g_clear_pointer (&self->hello_result, json_object_unref);
   self->hello_result = result != NULL ? json_object_ref (result) : json_object_new ();
-  user = obj_object (self->hello_result, "user");
+  user = confab_json_get_object (self->hello_result, "user");
   if (user != NULL)
     {
       g_clear_pointer (&self->user, json_object_unref);
       self->user = json_object_ref (user);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
     }
-  if (obj_string (self->hello_result, "device_id") != NULL
-      && g_strcmp0 (self->device_id, obj_string (self->hello_result, "device_id")) != 0)
+  if (confab_json_get_string (self->hello_result, "device_id") != NULL
+      && g_strcmp0 (self->device_id, confab_json_get_string (self->hello_result, "device_id")) != 0)
     {
       g_free (self->device_id);
-      self->device_id = g_strdup (obj_string (self->hello_result, "device_id"));
+      self->device_id = g_strdup (confab_json_get_string (self->hello_result, "device_id"));
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_ID]);
     }
   self->attempt = 0;
@@ -952,7 +915,7 @@ handle_response (ConfabClient *self,
   steal_pending (self, id);
   if (ok)
     {
-      JsonObject *result = obj_object (frame, "result");
+      JsonObject *result = confab_json_get_object (frame, "result");
 
       g_task_return_pointer (pending->task,
                              result != NULL ? json_object_ref (result) : json_object_new (),
@@ -960,7 +923,7 @@ handle_response (ConfabClient *self,
     }
   else
     {
-      JsonObject *details = obj_object (frame, "error");
+      JsonObject *details = confab_json_get_object (frame, "error");
 
       task_set_error_details (pending->task, details);
       g_task_return_error (pending->task, error_from_details (details, 0));
@@ -1614,7 +1577,7 @@ confab_client_result_get_retry_after_ms (GAsyncResult *result)
   JsonObject *details = confab_client_result_get_error_details (result);
   gint64 value;
 
-  if (details == NULL || !obj_int (details, "retry_after_ms", &value) || value < 0)
+  if (details == NULL || !confab_json_get_int (details, "retry_after_ms", &value) || value < 0)
     return -1;
   return value;
 }
@@ -1622,7 +1585,7 @@ confab_client_result_get_retry_after_ms (GAsyncResult *result)
 JsonObject *
 confab_client_result_get_invalid_fields (GAsyncResult *result)
 {
-  return obj_object (confab_client_result_get_error_details (result), "fields");
+  return confab_json_get_object (confab_client_result_get_error_details (result), "fields");
 }
 
 void

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-error.h"
+#include "confab-frame.h"
 #include "confab-limits.h"
 #include "confab-message-list-private.h"
 #include "confab-session.h"
@@ -78,29 +79,6 @@ static void refresh_conversation (ConfabSession *self, const char *conv);
 static void want_profiles (ConfabSession *self);
 
 /* Helpers ---------------------------------------------------------------------------------- */
-
-static const char *
-obj_string (JsonObject *obj,
-            const char *name)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-obj_object (JsonObject *obj,
-            const char *name)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  return json_node_get_object (node);
-}
 
 static gint64
 obj_int (JsonObject *obj,
@@ -460,7 +438,7 @@ store_user (ConfabSession *self,
             gint64         seq)
 {
   EventData *data = event_data_new (self, seq);
-  const char *username = obj_string (user, "username");
+  const char *username = confab_json_get_string (user, "username");
 
   if (username != NULL)
     {
@@ -503,8 +481,8 @@ profile_got_cb (GObject      *object,
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_hash_table_remove (self->profiles_asked, data->username);
-      user = obj_object (reply, "user");
-      if (user != NULL && g_strcmp0 (obj_string (user, "username"), data->username) == 0)
+      user = confab_json_get_object (reply, "user");
+      if (user != NULL && g_strcmp0 (confab_json_get_string (user, "username"), data->username) == 0)
         store_user (self, user, 0);
       else if (error != NULL && error->domain == CONFAB_PROTOCOL_ERROR
                && error->code == CONFAB_PROTOCOL_ERROR_NOT_FOUND)
@@ -765,11 +743,11 @@ presence_get_cb (GObject      *object,
       if (!JSON_NODE_HOLDS_OBJECT (item))
         continue;
       obj = json_node_get_object (item);
-      if (obj_string (obj, "user") == NULL)
+      if (confab_json_get_string (obj, "user") == NULL)
         continue;
-      confab_contact_set_presence (confab_session_get_contact (self, obj_string (obj, "user")),
-                                   confab_presence_from_string (obj_string (obj, "status")),
-                                   obj_string (obj, "text"), obj_int (obj, "last_seen"));
+      confab_contact_set_presence (confab_session_get_contact (self, confab_json_get_string (obj, "user")),
+                                   confab_presence_from_string (confab_json_get_string (obj, "status")),
+                                   confab_json_get_string (obj, "text"), obj_int (obj, "last_seen"));
     }
 }
 
@@ -1050,7 +1028,7 @@ send_cb (GObject      *object,
       return;
     }
 
-  msg = obj_object (reply, "msg");
+  msg = confab_json_get_object (reply, "msg");
   if (msg == NULL)
     {
       mark_failed (self, data->msg);
@@ -1404,10 +1382,10 @@ start_users_cb (GObject      *object,
     {
       JsonObject *user = g_ptr_array_index (users, i);
 
-      if (obj_string (user, "username") == NULL)
+      if (confab_json_get_string (user, "username") == NULL)
         continue;
-      g_hash_table_add (self->profiles_known, g_strdup (obj_string (user, "username")));
-      confab_contact_update_from_json (confab_session_get_contact (self, obj_string (user,
+      g_hash_table_add (self->profiles_known, g_strdup (confab_json_get_string (user, "username")));
+      confab_contact_update_from_json (confab_session_get_contact (self, confab_json_get_string (user,
                                                                                      "username")),
                                        user);
     }
@@ -1803,7 +1781,7 @@ apply_edit (ConfabSession *self,
             JsonObject    *params,
             JsonObject    *reply)
 {
-  JsonObject *msg = obj_object (reply, "msg");
+  JsonObject *msg = confab_json_get_object (reply, "msg");
 
   if (msg != NULL)
     store_message (self, msg, 0);
@@ -1879,7 +1857,7 @@ apply_react (ConfabSession *self,
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &list))
     if (confab_message_list_lookup (list, msg_id) != NULL)
       conv = confab_message_list_get_conv (list);
-  apply_reaction (self, conv, msg_id, self->username, obj_string (params, "emoji"),
+  apply_reaction (self, conv, msg_id, self->username, confab_json_get_string (params, "emoji"),
                   json_node_get_boolean (on), 0);
 }
 
@@ -2087,8 +2065,8 @@ apply_presence (ConfabSession *self,
                 JsonObject    *reply)
 {
   confab_contact_set_presence (confab_session_get_self_contact (self),
-                               confab_presence_from_string (obj_string (params, "status")),
-                               obj_string (params, "text"), 0);
+                               confab_presence_from_string (confab_json_get_string (params, "status")),
+                               confab_json_get_string (params, "text"), 0);
 }
 
 void
@@ -2116,9 +2094,9 @@ apply_profile (ConfabSession *self,
                JsonObject    *params,
                JsonObject    *reply)
 {
-  JsonObject *user = obj_object (reply, "user");
+  JsonObject *user = confab_json_get_object (reply, "user");
 
-  if (user != NULL && obj_string (user, "username") != NULL)
+  if (user != NULL && confab_json_get_string (user, "username") != NULL)
     store_user (self, user, 0);
 }
 
@@ -2166,7 +2144,7 @@ confab_session_profile_finish (ConfabSession  *self,
   reply = g_task_propagate_pointer (G_TASK (result), error);
   if (reply == NULL)
     return NULL;
-  user = obj_object (reply, "user");
+  user = confab_json_get_object (reply, "user");
   if (user == NULL)
     {
       g_set_error_literal (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_BAD_RESPONSE,
@@ -2265,7 +2243,7 @@ start_dm_profile_cb (GObject      *object,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  conv = confab_conv_dm (self->username, obj_string (user, "username"));
+  conv = confab_conv_dm (self->username, confab_json_get_string (user, "username"));
   item = ensure_conversation (self, conv);
   if (item == NULL)
     {

@@ -543,16 +543,67 @@ confab_frame_parse (const char  *data,
   return object;
 }
 
-static const char *
-get_plain_string (JsonObject *object,
-                  const char *name)
+/**
+ * confab_json_get_string:
+ * @object: (nullable): an object read from the network
+ * @name: a member
+ *
+ * Reads a member that should be a string, leniently: for peers' frames, where a missing or
+ * mistyped member is skipped rather than refused.
+ *
+ * Returns: (nullable): the string, or %NULL if @object is %NULL or the member is absent or not
+ *   a string
+ */
+const char *
+confab_json_get_string (JsonObject *object,
+                        const char *name)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
       || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (node);
+}
+
+/**
+ * confab_json_get_object:
+ * @object: (nullable): an object read from the network
+ * @name: a member
+ *
+ * Returns: (nullable) (transfer none): the member if it is an object, else %NULL
+ */
+JsonObject *
+confab_json_get_object (JsonObject *object,
+                        const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_node_get_object (node);
+}
+
+/**
+ * confab_json_get_int:
+ * @object: (nullable): an object read from the network
+ * @name: a member
+ * @out: (out): the value, set only on success
+ *
+ * Returns: %TRUE if the member is an integer
+ */
+gboolean
+confab_json_get_int (JsonObject *object,
+                     const char *name,
+                     gint64     *out)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  *out = json_node_get_int (node);
+  return TRUE;
 }
 
 /**
@@ -564,7 +615,7 @@ get_plain_string (JsonObject *object,
 const char *
 confab_frame_get_type (JsonObject *frame)
 {
-  const char *type = get_plain_string (frame, "type");
+  const char *type = confab_json_get_string (frame, "type");
 
   if (type == NULL || !confab_token_id_is_valid (type, 64))
     return NULL;
@@ -580,7 +631,7 @@ confab_frame_get_type (JsonObject *frame)
 const char *
 confab_frame_get_id (JsonObject *frame)
 {
-  const char *id = get_plain_string (frame, "id");
+  const char *id = confab_json_get_string (frame, "id");
 
   if (id == NULL || !confab_token_id_is_valid (id, CONFAB_REQUEST_ID_MAX_CHARS))
     return NULL;

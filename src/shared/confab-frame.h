@@ -52,6 +52,14 @@ gboolean    confab_params_get_array     (JsonObject        *params,
                                          JsonArray        **out,
                                          GError           **error);
 
+const char *confab_json_get_string       (JsonObject  *object,
+                                         const char  *name);
+JsonObject *confab_json_get_object       (JsonObject  *object,
+                                         const char  *name);
+gboolean    confab_json_get_int          (JsonObject  *object,
+                                         const char  *name,
+                                         gint64      *out);
+
 char       *confab_json_to_string       (JsonNode    *node,
                                          gsize       *length);
 char       *confab_json_object_to_string (JsonObject *object,
