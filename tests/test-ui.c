@@ -23,32 +23,6 @@ typedef struct
 
 static Fixture fx;
 
-/* confab-message-list.c cache_page_cb passes g_task_get_cancellable (task) and
- * g_steal_pointer (&task) in one call; the compiler may steal first, which logs one critical
- * per first page loaded from the server. Harmless (the cancellable becomes NULL) but fatal
- * under GTest; tolerated here until that call is fixed. */
-static gboolean
-log_is_fatal (const char     *domain,
-              GLogLevelFlags  level,
-              const char     *message,
-              gpointer        user_data)
-{
-  return !(g_strcmp0 (domain, "GLib-GIO") == 0
-           && strstr (message, "g_task_get_cancellable: assertion") != NULL);
-}
-
-static void
-gio_log_handler (const char     *domain,
-                 GLogLevelFlags  level,
-                 const char     *message,
-                 gpointer        user_data)
-{
-  if (log_is_fatal (domain, level, message, NULL))
-    g_log_default_handler (domain, level, message, user_data);
-  else
-    g_test_message ("tolerated: %s", message);
-}
-
 static guint16
 free_port (void)
 {
@@ -137,9 +111,6 @@ test_exchange_and_unread (void)
   g_autoptr(JsonObject) event = NULL;
   JsonObject *msg;
 
-  /* GTest clears the fatal handler between test cases. */
-  g_test_log_set_fatal_handler (log_is_fatal, NULL);
-
   fx.bob = confab_test_user_new (fx.server, "bob");
   fx.bob_ws = confab_test_client_new (fx.server, fx.bob->token, 0);
 
@@ -195,9 +166,6 @@ test_outbox_while_offline (void)
   g_autoptr(GPtrArray) events = NULL;
   const char *bodies[] = { "one", "two", "three" };
   guint n, seen = 0;
-
-  /* GTest clears the fatal handler between test cases. */
-  g_test_log_set_fatal_handler (log_is_fatal, NULL);
 
   confab_test_server_stop (fx.server);
   g_assert_true (confab_test_wait_until (client_not_connected, NULL, CONFAB_TEST_TIMEOUT_MS));
@@ -261,7 +229,6 @@ main (int   argc,
   int ret;
 
   confab_test_init (&argc, &argv);
-  g_log_set_handler ("GLib-GIO", G_LOG_LEVEL_CRITICAL | G_LOG_FLAG_FATAL, gio_log_handler, NULL);
   gtk_init ();
   adw_init ();
 

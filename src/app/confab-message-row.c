@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-message-row.h"
+#include "confab-message-text.h"
 #include "confab-ui-util.h"
 
 /* Messages of one sender closer than this share one header. */
@@ -39,7 +40,7 @@ struct _ConfabMessageRow
   GtkWidget         *reply_box;
   GtkLabel          *reply_sender_label;
   GtkLabel          *reply_body_label;
-  GtkLabel          *body_label;
+  ConfabMessageText *body_text;
   GtkWidget         *meta_box;
   GtkWidget         *edited_label;
   GtkLabel          *time_label;
@@ -146,13 +147,13 @@ update_body (ConfabMessageRow *self)
 
   if (confab_message_get_deleted (msg))
     {
-      gtk_label_set_label (self->body_label, _("This message was deleted."));
-      gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "deleted");
+      confab_message_text_set_text (self->body_text, _("This message was deleted."));
+      gtk_widget_add_css_class (GTK_WIDGET (self->body_text), "deleted");
     }
   else
     {
-      gtk_label_set_label (self->body_label, confab_message_get_body (msg));
-      gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "deleted");
+      confab_message_text_set_text (self->body_text, confab_message_get_body (msg));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->body_text), "deleted");
     }
 
   gtk_widget_set_visible (self->edited_label,
@@ -187,7 +188,7 @@ update_body (ConfabMessageRow *self)
 
   accessible = g_strdup_printf ("%s, %s: %s", time,
                                 display_name_for (self, confab_message_get_sender (msg)),
-                                gtk_label_get_label (self->body_label));
+                                confab_message_text_get_text (self->body_text));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   accessible, -1);
 }
@@ -351,6 +352,7 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
                                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                                   G_TYPE_STRING, CONFAB_TYPE_MESSAGE);
 
+  g_type_ensure (CONFAB_TYPE_MESSAGE_TEXT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/confab-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, outer_box);
@@ -363,7 +365,7 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, reply_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, reply_sender_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, reply_body_label);
-  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, body_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, body_text);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, meta_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, edited_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, time_label);

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_MESSAGE_TEXT (confab_message_text_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConfabMessageText, confab_message_text, CONFAB, MESSAGE_TEXT, GtkWidget)
+
+GtkWidget  *confab_message_text_new                 (void);
+const char *confab_message_text_get_text            (ConfabMessageText *self);
+void        confab_message_text_set_text            (ConfabMessageText *self,
+                                                     const char        *text);
+int         confab_message_text_get_max_width_chars (ConfabMessageText *self);
+void        confab_message_text_set_max_width_chars (ConfabMessageText *self,
+                                                     int                n_chars);
+
+G_END_DECLS
