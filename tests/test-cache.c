@@ -522,6 +522,114 @@ test_message_list (void)
   close_cache (cache);
 }
 
+static guint
+load_newer (ConfabMessageList *list)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  confab_message_list_load_newer_async (list, 0, NULL, engine_test_async_cb, &result);
+  n = confab_message_list_load_newer_finish (list, WAIT (result), &error);
+  g_assert_no_error (error);
+  return n;
+}
+
+/* The stored messages form one run of ids, ascending, with no gap; returns the first. */
+static gint64
+assert_contiguous (ConfabMessageList *list)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  g_autoptr(ConfabMessage) first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+
+  for (guint i = 1; i < n; i++)
+    {
+      g_autoptr(ConfabMessage) msg = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      g_assert_cmpint (confab_message_get_id (msg), ==, confab_message_get_id (first) + i);
+    }
+  return confab_message_get_id (first);
+}
+
+static gboolean
+has_newer_is_false (gpointer user_data)
+{
+  ConfabMessageList *list = user_data;
+
+  return !confab_message_list_get_has_newer (list) && !confab_message_list_get_loading (list);
+}
+
+/* A scroll through a history longer than the window: memory stays bounded, what was dropped
+ * is read back in order from the cache, and the way to the end is one reload. */
+static void
+test_message_window (void)
+{
+  const gint64 total = 2 * CONFAB_MESSAGE_LIST_WINDOW + 1000;
+  const guint page = 50;
+  g_autofree char *path = new_path ();
+  ConfabCache *cache = open_cache (path);
+  g_autoptr(ConfabClient) offline = confab_client_new ("http://127.0.0.1:9");
+  g_autoptr(ConfabMessageList) list = NULL;
+  g_autoptr(JsonArray) messages = json_array_new ();
+  g_autoptr(GAsyncResult) stored = NULL;
+  guint n;
+  gint64 first;
+
+  for (gint64 id = 1; id <= total; id++)
+    json_array_add_object_element (messages, make_message (id, "dm:alice:bob",
+                                                           id % 2 ? "bob" : "alice", "m", NULL));
+  confab_cache_store_history_async (cache, messages, NULL, engine_test_async_cb, &stored);
+  g_assert_cmpuint (confab_cache_store_history_finish (cache, WAIT (stored), NULL), ==, total);
+
+  list = confab_message_list_new (cache, offline, "dm:alice:bob", "alice");
+  g_assert_cmpuint (load_older (list, CONFAB_MESSAGE_LIST_FIRST_PAGE), ==,
+                    CONFAB_MESSAGE_LIST_FIRST_PAGE);
+
+  /* Up to the oldest, a page at a time: never more than the window, never a gap. */
+  for (gint64 loaded = CONFAB_MESSAGE_LIST_FIRST_PAGE; loaded < total; loaded += page)
+    {
+      guint want = (guint) MIN (page, total - loaded);
+
+      g_assert_cmpuint (load_older (list, want), ==, want);
+      n = g_list_model_get_n_items (G_LIST_MODEL (list));
+      g_assert_cmpuint (n, ==, MIN (loaded + want, CONFAB_MESSAGE_LIST_WINDOW));
+      first = assert_contiguous (list);
+      g_assert_cmpint (first, ==, total - loaded - want + 1);
+    }
+  g_assert_cmpint (assert_contiguous (list), ==, 1);
+  g_assert_true (confab_message_list_get_has_newer (list));
+  g_assert_nonnull (confab_message_list_lookup (list, 1));
+  g_assert_null (confab_message_list_lookup (list, total));
+
+  /* Down again: the newer pages come back from the cache, and the oldest go. */
+  while (confab_message_list_get_has_newer (list))
+    {
+      /* A full last page leaves has-newer set; the empty page after it clears it. */
+      if (load_newer (list) == 0)
+        g_assert_false (confab_message_list_get_has_newer (list));
+      n = g_list_model_get_n_items (G_LIST_MODEL (list));
+      g_assert_cmpuint (n, <=, CONFAB_MESSAGE_LIST_WINDOW);
+      assert_contiguous (list);
+    }
+  first = assert_contiguous (list);
+  g_assert_cmpint (first + g_list_model_get_n_items (G_LIST_MODEL (list)) - 1, ==, total);
+  g_assert_true (confab_message_list_get_has_more (list));
+  g_assert_null (confab_message_list_lookup (list, 1));
+
+  /* Halfway up again, then straight to the end: the newest page alone. */
+  for (guint i = 0; i < CONFAB_MESSAGE_LIST_WINDOW / page + 4; i++)
+    load_older (list, page);
+  g_assert_true (confab_message_list_get_has_newer (list));
+  confab_message_list_reload_newest (list);
+  g_assert_true (engine_test_wait (has_newer_is_false, list, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==,
+                    CONFAB_MESSAGE_LIST_FIRST_PAGE);
+  g_assert_cmpint (assert_contiguous (list), ==, total - CONFAB_MESSAGE_LIST_FIRST_PAGE + 1);
+
+  g_clear_object (&list);
+  close_cache (cache);
+}
+
 static void
 test_path (void)
 {
@@ -545,6 +653,7 @@ main (int    argc,
   g_test_add_func ("/confab/cache/last-seq", test_last_seq);
   g_test_add_func ("/confab/cache/read-and-reactions", test_read_and_reactions);
   g_test_add_func ("/confab/cache/message-list", test_message_list);
+  g_test_add_func ("/confab/cache/message-window", test_message_window);
   g_test_add_func ("/confab/cache/path", test_path);
 
   return g_test_run ();

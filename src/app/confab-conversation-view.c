@@ -366,7 +366,8 @@ bind_row (ConfabConversationView *self,
     }
   gtk_stack_set_visible_child_name (GTK_STACK (gtk_list_item_get_child (item)), "message");
 
-  confab_message_row_bind (CONFAB_MESSAGE_ROW (row), message, previous, self->messages);
+  confab_message_row_bind (CONFAB_MESSAGE_ROW (row), self->session, message, previous,
+                           self->messages);
 }
 
 /* Loading older messages inserts above a bound row: its position changes and so may whether
@@ -384,7 +385,7 @@ factory_setup (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                ConfabConversationView   *self)
 {
-  GtkWidget *row = confab_message_row_new (self->session);
+  GtkWidget *row = confab_message_row_new ();
   GtkWidget *stack = gtk_stack_new ();
 
   gtk_stack_set_vhomogeneous (GTK_STACK (stack), FALSE);
@@ -779,18 +780,9 @@ confab_conversation_view_set_session (ConfabConversationView *self,
   if (self->session == session)
     return;
 
+  /* Every row is unbound here; rows take the session again when they are bound. */
   disconnect_conversation (self);
   g_set_object (&self->session, session);
-
-  /* Rows hold the session from their setup; throw the old ones away. */
-  {
-    GtkListItemFactory *factory = gtk_list_view_get_factory (self->list_view);
-
-    g_object_ref (factory);
-    gtk_list_view_set_factory (self->list_view, NULL);
-    gtk_list_view_set_factory (self->list_view, factory);
-    g_object_unref (factory);
-  }
 }
 
 ConfabConversation *

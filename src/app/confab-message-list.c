@@ -9,12 +9,7 @@
 #include <string.h>
 
 #define DEFAULT_PAGE 50
-/* Stored messages kept at most; a scroll through a long history would drop the far end and
- * read it back from the cache by id when scrolled back, so memory would not grow with the
- * history. Off for now: after a scroll that dropped items, GTK 4.8's list view aborts when its
- * factory goes at dispose ("gtk_list_item_manager_set_factory: assertion failed: (item)"), seen
- * with 3 000 and 10 000 messages and never with 1 500. With 2 000 here the rest works. */
-#define WINDOW_MAX G_MAXUINT
+#define WINDOW_MAX CONFAB_MESSAGE_LIST_WINDOW
 
 struct _ConfabMessageList
 {

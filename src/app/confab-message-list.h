@@ -12,6 +12,9 @@ G_DECLARE_FINAL_TYPE (ConfabMessageList, confab_message_list, CONFAB, MESSAGE_LI
 
 /* About a screenful: the page a conversation opens with, so its first frame lays out no more. */
 #define CONFAB_MESSAGE_LIST_FIRST_PAGE 20
+/* Stored messages kept at most: a scroll through a long history drops the far end and reads
+ * it back from the cache by id when scrolled back, so memory does not grow with the history. */
+#define CONFAB_MESSAGE_LIST_WINDOW 2000
 
 /* A GListModel of ConfabMessage for one conversation, oldest first, with the outbox's pending
  * messages at the end. It holds a window of the conversation, never all of it: it starts with

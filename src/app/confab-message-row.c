@@ -417,12 +417,9 @@ confab_message_row_init (ConfabMessageRow *self)
 }
 
 GtkWidget *
-confab_message_row_new (ConfabSession *session)
+confab_message_row_new (void)
 {
-  ConfabMessageRow *self = g_object_new (CONFAB_TYPE_MESSAGE_ROW, NULL);
-
-  g_set_weak_pointer (&self->session, session);
-  return GTK_WIDGET (self);
+  return g_object_new (CONFAB_TYPE_MESSAGE_ROW, NULL);
 }
 
 ConfabMessage *
@@ -435,6 +432,7 @@ confab_message_row_get_message (ConfabMessageRow *self)
 
 void
 confab_message_row_bind (ConfabMessageRow  *self,
+                         ConfabSession     *session,
                          ConfabMessage     *message,
                          ConfabMessage     *previous,
                          ConfabMessageList *list)
@@ -446,6 +444,7 @@ confab_message_row_bind (ConfabMessageRow  *self,
   g_return_if_fail (CONFAB_IS_MESSAGE_ROW (self));
   g_return_if_fail (CONFAB_IS_MESSAGE (message));
 
+  g_set_weak_pointer (&self->session, session);
   g_set_object (&self->message, message);
   g_set_object (&self->list, list);
   g_signal_group_set_target (self->signals, message);

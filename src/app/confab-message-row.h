@@ -12,11 +12,13 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ConfabMessageRow, confab_message_row, CONFAB, MESSAGE_ROW, GtkWidget)
 
-GtkWidget     *confab_message_row_new         (ConfabSession    *session);
+GtkWidget     *confab_message_row_new         (void);
 ConfabMessage *confab_message_row_get_message (ConfabMessageRow *self);
 /* @previous is the message shown above (NULL for the first): it decides whether this row
- * starts a new day and whether it repeats the sender's header. */
+ * starts a new day and whether it repeats the sender's header. @session (not held) tells
+ * whose messages are one's own and the senders' names. */
 void           confab_message_row_bind        (ConfabMessageRow  *self,
+                                               ConfabSession     *session,
                                                ConfabMessage     *message,
                                                ConfabMessage     *previous,
                                                ConfabMessageList *list);
