@@ -226,6 +226,8 @@ main (int   argc,
     send_many (carol_ws, "dm:alice:carol", "c", c);
   }
 
+  /* As confab's main () does. */
+  confab_application_choose_renderer ();
   gtk_init ();
   adw_init ();
   {

@@ -830,6 +830,7 @@ main (int   argc,
           g_setenv (dir_vars[i], inherited[i], TRUE);
       /* The buses without services have no accessibility bus either; GTK would warn. */
       g_setenv ("GTK_A11Y", "none", TRUE);
+      confab_application_choose_renderer ();
       gtk_init ();
       adw_init ();
     }

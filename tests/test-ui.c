@@ -23,6 +23,29 @@ typedef struct
 
 static Fixture fx;
 
+/* Without a GPU (no DRM device at all here) the window draws with cairo and OpenGL, which
+ * would be Mesa's llvmpipe, is never loaded. */
+static void
+test_renderer_without_gpu (void)
+{
+  g_autofree char *maps = NULL;
+  GskRenderer *renderer;
+
+  if (g_file_test ("/dev/dri", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("this machine may have a GPU");
+      return;
+    }
+
+  renderer = gtk_native_get_renderer (GTK_NATIVE (fx.window));
+  g_assert_nonnull (renderer);
+  g_assert_true (GSK_IS_CAIRO_RENDERER (renderer));
+
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  g_assert_null (strstr (maps, "libLLVM"));
+  g_assert_null (strstr (maps, "_dri.so"));
+}
+
 static guint16
 free_port (void)
 {
@@ -229,6 +252,8 @@ main (int   argc,
   int ret;
 
   confab_test_init (&argc, &argv);
+  /* As confab's main () does. */
+  confab_application_choose_renderer ();
   gtk_init ();
   adw_init ();
 
@@ -257,6 +282,7 @@ main (int   argc,
   g_assert_nonnull (fx.window);
   g_assert_true (confab_test_wait_until (page_is, (gpointer) "signin", CONFAB_TEST_TIMEOUT_MS));
 
+  g_test_add_func ("/confab/ui/renderer-without-gpu", test_renderer_without_gpu);
   g_test_add_func ("/confab/ui/register-and-sign-in", test_register_and_sign_in);
   g_test_add_func ("/confab/ui/exchange-and-unread", test_exchange_and_unread);
   g_test_add_func ("/confab/ui/outbox-while-offline", test_outbox_while_offline);

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "confab-application.h"
 #include "confab-call.h"
@@ -28,6 +30,26 @@ static const GOptionEntry option_entries[] = {
     N_("Sign in to this server"), N_("ADDRESS") },
   { NULL }
 };
+
+/* A DRM render node is how Mesa and the GPU vendors' drivers reach a GPU. */
+static gboolean
+has_gpu (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/dev/dri", 0, NULL);
+  const char *name;
+
+  if (dir == NULL || g_getenv ("LIBGL_ALWAYS_SOFTWARE") != NULL)
+    return FALSE;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/dev/dri", name, NULL);
+
+      if (g_str_has_prefix (name, "renderD") && g_access (path, R_OK | W_OK) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
 
 static ConfabWindow *
 get_main_window (ConfabApplication *self)
@@ -304,6 +326,23 @@ confab_application_init (ConfabApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), NULL);
+}
+
+/* Without a GPU, OpenGL is Mesa's llvmpipe, which rasterizes on the CPU: GTK 4.8's GL renderer
+ * on it is slower than its cairo renderer at everything a messenger draws, and loading it
+ * (LLVM and its shader compiler, its contexts and buffers) costs about 60 MiB and 100 ms at
+ * start, even when another renderer draws. That is the case in virtual machines, remote
+ * desktops and thin clients. There GDK's OpenGL is switched off and GTK draws with cairo;
+ * programs started from Confab inherit the choice, which suits them for the same reason. A
+ * renderer or GDK_DEBUG set by the user is left alone. */
+void
+confab_application_choose_renderer (void)
+{
+  if (g_getenv ("GSK_RENDERER") != NULL || g_getenv ("GDK_DEBUG") != NULL || has_gpu ())
+    return;
+
+  g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
 }
 
 ConfabApplication *

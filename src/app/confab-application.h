@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ConfabApplication, confab_application, CONFAB, APPLICATION, AdwApplication)
 
+/* Before GTK starts: without a GPU, draw with cairo and keep OpenGL unloaded. */
+void               confab_application_choose_renderer (void);
 ConfabApplication *confab_application_new          (void);
 GSettings         *confab_application_get_settings (ConfabApplication *self);
 gboolean           confab_application_is_muted     (ConfabApplication *self,
