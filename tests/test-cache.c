@@ -440,6 +440,21 @@ load_older (ConfabMessageList *list,
   return n;
 }
 
+/* Stores messages 1..@last of dm:alice:bob in the cache, alternating senders. */
+static void
+store_dm_history (ConfabCache *cache,
+                  gint64       last)
+{
+  g_autoptr(JsonArray) messages = json_array_new ();
+  g_autoptr(GAsyncResult) stored = NULL;
+
+  for (gint64 id = 1; id <= last; id++)
+    json_array_add_object_element (messages, make_message (id, "dm:alice:bob",
+                                                           id % 2 ? "bob" : "alice", "m", NULL));
+  confab_cache_store_history_async (cache, messages, NULL, engine_test_async_cb, &stored);
+  g_assert_cmpuint (confab_cache_store_history_finish (cache, WAIT (stored), NULL), ==, last);
+}
+
 static guint items_changed_calls;
 
 static void
@@ -460,19 +475,13 @@ test_message_list (void)
   ConfabCache *cache = open_cache (path);
   g_autoptr(ConfabClient) offline = confab_client_new ("http://127.0.0.1:9");
   g_autoptr(ConfabMessageList) list = NULL;
-  g_autoptr(JsonArray) messages = json_array_new ();
-  g_autoptr(GAsyncResult) stored = NULL;
   g_autoptr(GAsyncResult) added = NULL;
   g_autoptr(ConfabMessage) pending = NULL;
   g_autoptr(ConfabMessage) first = NULL;
   g_autoptr(JsonObject) echo = NULL;
   g_autoptr(JsonObject) live = NULL;
 
-  for (gint64 id = 1; id <= 1000; id++)
-    json_array_add_object_element (messages, make_message (id, "dm:alice:bob",
-                                                           id % 2 ? "bob" : "alice", "m", NULL));
-  confab_cache_store_history_async (cache, messages, NULL, engine_test_async_cb, &stored);
-  g_assert_cmpuint (confab_cache_store_history_finish (cache, WAIT (stored), NULL), ==, 1000);
+  store_dm_history (cache, 1000);
 
   list = confab_message_list_new (cache, offline, "dm:alice:bob", "alice");
   g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), NULL);
@@ -570,16 +579,10 @@ test_message_window (void)
   ConfabCache *cache = open_cache (path);
   g_autoptr(ConfabClient) offline = confab_client_new ("http://127.0.0.1:9");
   g_autoptr(ConfabMessageList) list = NULL;
-  g_autoptr(JsonArray) messages = json_array_new ();
-  g_autoptr(GAsyncResult) stored = NULL;
   guint n;
   gint64 first;
 
-  for (gint64 id = 1; id <= total; id++)
-    json_array_add_object_element (messages, make_message (id, "dm:alice:bob",
-                                                           id % 2 ? "bob" : "alice", "m", NULL));
-  confab_cache_store_history_async (cache, messages, NULL, engine_test_async_cb, &stored);
-  g_assert_cmpuint (confab_cache_store_history_finish (cache, WAIT (stored), NULL), ==, total);
+  store_dm_history (cache, total);
 
   list = confab_message_list_new (cache, offline, "dm:alice:bob", "alice");
   g_assert_cmpuint (load_older (list, CONFAB_MESSAGE_LIST_FIRST_PAGE), ==,
