@@ -100,14 +100,34 @@ confab_keyring_store_token_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static void
-lookup_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+typedef struct
 {
-  g_autoptr(GTask) task = user_data;
+  char *server;
+  char *username;
+} LookupData;
+
+static void
+lookup_data_free (LookupData *data)
+{
+  g_free (data->server);
+  g_free (data->username);
+  g_free (data);
+}
+
+/* The asynchronous lookup goes through the main loop at each of its D-Bus steps, so it would
+ * wait for whatever the main thread is doing at start-up (making the window); on a thread of
+ * its own the lookup is done by the time the window is. */
+static void
+lookup_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  LookupData *data = task_data;
   GError *error = NULL;
-  char *token = secret_password_lookup_finish (result, &error);
+  char *token = secret_password_lookup_sync (confab_keyring_get_schema (), cancellable, &error,
+                                             "server", data->server,
+                                             "username", data->username, NULL);
 
   if (error != NULL)
     g_task_return_error (task, map_error (error));
@@ -122,14 +142,18 @@ confab_keyring_lookup_token_async (const char          *server,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  GTask *task;
+  g_autoptr(GTask) task = NULL;
+  LookupData *data;
 
   g_return_if_fail (server != NULL && username != NULL);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, confab_keyring_lookup_token_async);
-  secret_password_lookup (confab_keyring_get_schema (), cancellable, lookup_cb, task,
-                          "server", server, "username", username, NULL);
+  data = g_new0 (LookupData, 1);
+  data->server = g_strdup (server);
+  data->username = g_strdup (username);
+  g_task_set_task_data (task, data, (GDestroyNotify) lookup_data_free);
+  g_task_run_in_thread (task, lookup_thread);
 }
 
 char *

@@ -1342,77 +1342,75 @@ confab_session_get_username (ConfabSession *self)
   return self->username;
 }
 
-/* start: open → conversations → users → last seq → connect */
+/* start: open, conversations, users and last seq, queued on the cache's thread at once and
+ * applied when all four have answered, so no step waits for the main loop; then connect. */
+
+typedef struct
+{
+  guint      pending;
+  GError    *error;      /* the first */
+  GPtrArray *convs;
+  GPtrArray *users;
+  gint64     seq;
+} StartData;
 
 static void
-start_last_seq_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+start_data_free (StartData *data)
 {
-  g_autoptr(GTask) task = user_data;
-  ConfabSession *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  gint64 seq;
+  g_clear_error (&data->error);
+  g_clear_pointer (&data->convs, g_ptr_array_unref);
+  g_clear_pointer (&data->users, g_ptr_array_unref);
+  g_free (data);
+}
 
-  seq = confab_cache_get_last_seq_finish (CONFAB_CACHE (object), result, &error);
-  if (seq < 0)
+static void
+start_apply (GTask *task)
+{
+  ConfabSession *self = g_task_get_source_object (task);
+  StartData *data = g_task_get_task_data (task);
+
+  if (data->error != NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, g_steal_pointer (&data->error));
       return;
     }
+
+  for (guint i = 0; i < data->convs->len; i++)
+    apply_conversation (self, g_ptr_array_index (data->convs, i));
+  for (guint i = 0; data->users != NULL && i < data->users->len; i++)
+    {
+      JsonObject *user = g_ptr_array_index (data->users, i);
+      const char *username = confab_json_get_string (user, "username");
+
+      if (username == NULL)
+        continue;
+      g_hash_table_add (self->profiles_known, g_strdup (username));
+      confab_contact_update_from_json (confab_session_get_contact (self, username), user);
+    }
+
   self->started = TRUE;
-  self->start_seq = seq;
+  self->start_seq = data->seq;
   on_client_user_notify (self->client, NULL, self);
   if (self->connect_holds == 0)
-    confab_client_start (self->client, seq);
+    confab_client_start (self->client, data->seq);
   g_task_return_boolean (task, TRUE);
 }
 
+/* One of the four answered: keep its result (or the first error) and apply after the last. */
 static void
-start_users_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+start_step_done (GTask  *task,
+                 GError *error)
 {
-  g_autoptr(GTask) task = user_data;
-  ConfabSession *self = g_task_get_source_object (task);
-  g_autoptr(GPtrArray) users = NULL;
+  StartData *data = g_task_get_task_data (task);
 
-  users = confab_cache_load_users_finish (CONFAB_CACHE (object), result, NULL);
-  for (guint i = 0; users != NULL && i < users->len; i++)
-    {
-      JsonObject *user = g_ptr_array_index (users, i);
+  if (error != NULL && data->error == NULL)
+    data->error = error;
+  else if (error != NULL)
+    g_error_free (error);
 
-      if (confab_json_get_string (user, "username") == NULL)
-        continue;
-      g_hash_table_add (self->profiles_known, g_strdup (confab_json_get_string (user, "username")));
-      confab_contact_update_from_json (confab_session_get_contact (self, confab_json_get_string (user,
-                                                                                     "username")),
-                                       user);
-    }
-  confab_cache_get_last_seq_async (self->cache, g_task_get_cancellable (task),
-                                   start_last_seq_cb, g_object_ref (task));
-}
-
-static void
-start_conversations_cb (GObject      *object,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ConfabSession *self = g_task_get_source_object (task);
-  g_autoptr(GPtrArray) convs = NULL;
-  g_autoptr(GError) error = NULL;
-
-  convs = confab_cache_load_conversations_finish (CONFAB_CACHE (object), result, &error);
-  if (convs == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  for (guint i = 0; i < convs->len; i++)
-    apply_conversation (self, g_ptr_array_index (convs, i));
-  confab_cache_load_users_async (self->cache, g_task_get_cancellable (task), start_users_cb,
-                                 g_object_ref (task));
+  if (--data->pending == 0)
+    start_apply (task);
+  g_object_unref (task);
 }
 
 static void
@@ -1420,17 +1418,46 @@ start_open_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  ConfabSession *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
-  if (!confab_cache_open_finish (CONFAB_CACHE (object), result, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  confab_cache_load_conversations_async (self->cache, g_task_get_cancellable (task),
-                                         start_conversations_cb, g_object_ref (task));
+  confab_cache_open_finish (CONFAB_CACHE (object), result, &error);
+  start_step_done (user_data, error);
+}
+
+static void
+start_conversations_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  StartData *data = g_task_get_task_data (G_TASK (user_data));
+  GError *error = NULL;
+
+  data->convs = confab_cache_load_conversations_finish (CONFAB_CACHE (object), result, &error);
+  start_step_done (user_data, error);
+}
+
+/* Profiles are a nicety: a cache that cannot give them still starts. */
+static void
+start_users_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  StartData *data = g_task_get_task_data (G_TASK (user_data));
+
+  data->users = confab_cache_load_users_finish (CONFAB_CACHE (object), result, NULL);
+  start_step_done (user_data, NULL);
+}
+
+static void
+start_last_seq_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  StartData *data = g_task_get_task_data (G_TASK (user_data));
+  GError *error = NULL;
+
+  data->seq = confab_cache_get_last_seq_finish (CONFAB_CACHE (object), result, &error);
+  start_step_done (user_data, data->seq < 0 ? error : NULL);
 }
 
 void
@@ -1440,12 +1467,24 @@ confab_session_start_async (ConfabSession       *self,
                             gpointer             user_data)
 {
   GTask *task;
+  StartData *data;
 
   g_return_if_fail (CONFAB_IS_SESSION (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, confab_session_start_async);
-  confab_cache_open_async (self->cache, cancellable, start_open_cb, task);
+  data = g_new0 (StartData, 1);
+  data->pending = 4;
+  g_task_set_task_data (task, data, (GDestroyNotify) start_data_free);
+
+  /* The cache runs its jobs in order on one thread: the reads find it open. */
+  confab_cache_open_async (self->cache, cancellable, start_open_cb, g_object_ref (task));
+  confab_cache_load_conversations_async (self->cache, cancellable, start_conversations_cb,
+                                         g_object_ref (task));
+  confab_cache_load_users_async (self->cache, cancellable, start_users_cb, g_object_ref (task));
+  confab_cache_get_last_seq_async (self->cache, cancellable, start_last_seq_cb,
+                                   g_object_ref (task));
+  g_object_unref (task);
 }
 
 gboolean

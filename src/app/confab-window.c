@@ -859,14 +859,24 @@ session_start_cb (GObject      *object,
   show_session (self);
 }
 
+/* The session reads the cache at once; it connects once the first frame showed it. */
 static void
-start_session (ConfabWindow *self)
+create_session (ConfabWindow *self)
 {
   g_assert (self->client != NULL);
 
   g_clear_object (&self->session);
   self->session = confab_session_new (self->client);
+  /* Released by finish_first_frame(). */
+  self->first_frame_pending = TRUE;
+  confab_session_hold_connect (self->session);
+  confab_session_start_async (self->session, self->cancellable, session_start_cb,
+                              g_object_ref (self));
+}
 
+static void
+attach_session (ConfabWindow *self)
+{
   g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_client_state), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "signed-out", G_CALLBACK (on_signed_out), self, 0);
@@ -876,11 +886,13 @@ start_session (ConfabWindow *self)
                            G_CALLBACK (update_self), self, G_CONNECT_SWAPPED);
 
   confab_conversation_view_set_session (self->conversation_view, self->session);
-  /* Released by finish_first_frame(). */
-  self->first_frame_pending = TRUE;
-  confab_session_hold_connect (self->session);
-  confab_session_start_async (self->session, self->cancellable, session_start_cb,
-                              g_object_ref (self));
+}
+
+static void
+start_session (ConfabWindow *self)
+{
+  create_session (self);
+  attach_session (self);
 }
 
 /* Sign-in */
@@ -1297,32 +1309,45 @@ lookup_token_cb (GObject      *object,
     show_session (self);
 }
 
+/* The last account's cache and token are read while the window's widgets are made: by the time
+ * the window is shown both have usually come, and its first frame shows the conversations. */
+static void
+begin_restore (ConfabWindow *self)
+{
+  g_autofree char *server = g_settings_get_string (self->settings, "last-server");
+  g_autofree char *username = g_settings_get_string (self->settings, "last-username");
+  g_autofree char *url = *server ? confab_server_address_to_url (server, NULL) : NULL;
+
+  if (url == NULL || *username == '\0')
+    return;
+
+  self->client = confab_client_new (url);
+  /* The cache needs only the account, not the token: read it while the keyring answers. */
+  confab_client_set_credentials (self->client, username, NULL);
+  create_session (self);
+  self->awaiting_token = TRUE;
+  confab_session_hold_connect (self->session);
+  confab_keyring_lookup_token_async (confab_client_get_server_key (self->client), username,
+                                     self->cancellable, lookup_token_cb, g_object_ref (self));
+}
+
+/* With the widgets made: what the window shows until the cache and the keyring answer. */
 static void
 restore_session (ConfabWindow *self)
 {
   g_autofree char *server = g_settings_get_string (self->settings, "last-server");
   g_autofree char *username = g_settings_get_string (self->settings, "last-username");
-  g_autofree char *url = NULL;
 
   confab_signin_page_set_server (self->signin_page, server);
   confab_signin_page_set_username (self->signin_page, username);
 
-  url = *server ? confab_server_address_to_url (server, NULL) : NULL;
-  if (url == NULL || *username == '\0')
+  if (self->client == NULL)
     {
       gtk_stack_set_visible_child_name (self->main_stack, "signin");
       return;
     }
-
-  self->client = confab_client_new (url);
   gtk_stack_set_visible_child_name (self->main_stack, "loading");
-  /* The cache needs only the account, not the token: read it while the keyring answers. */
-  confab_client_set_credentials (self->client, username, NULL);
-  start_session (self);
-  self->awaiting_token = TRUE;
-  confab_session_hold_connect (self->session);
-  confab_keyring_lookup_token_async (confab_client_get_server_key (self->client), username,
-                                     self->cancellable, lookup_token_cb, g_object_ref (self));
+  attach_session (self);
 }
 
 /* Actions */
@@ -1606,10 +1631,11 @@ confab_window_init (ConfabWindow *self)
 {
   GtkListItemFactory *factory;
 
-  gtk_widget_init_template (GTK_WIDGET (self));
-
   self->settings = g_settings_new (APP_ID);
   self->cancellable = g_cancellable_new ();
+  begin_restore (self);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
