@@ -614,8 +614,9 @@ main (int   argc,
                r.rss_open_kb / 1024.0);
       if (i < opt_scroll_runs)
         {
-          g_print (", scrolled %u messages end to end in %.1f s: VmRSS %.1f MiB, VmHWM %.1f MiB",
-                   r.loaded, r.scroll_us / 1e6, r.rss_scrolled_kb / 1024.0, r.hwm_kb / 1024.0);
+          g_print (", scrolled %d messages end to end in %.1f s (%u in the list at the end): "
+                   "VmRSS %.1f MiB, VmHWM %.1f MiB", opt_messages, r.scroll_us / 1e6, r.loaded,
+                   r.rss_scrolled_kb / 1024.0, r.hwm_kb / 1024.0);
           g_array_append_val (scrolled, r);
         }
       g_print ("\n");
