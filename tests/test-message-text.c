@@ -116,6 +116,13 @@ test_long_text_wraps (Fixture       *fx,
   layout_size (fx->text, LONG_TEXT, -1, NULL, &one_line);
   g_assert_cmpint (h_wide, >=, 3 * one_line);
 
+  /* Offered more than 40 characters, it still wraps at 40: the lines it will have when
+   * allocated its natural width. */
+  gtk_widget_measure (fx->text, GTK_ORIENTATION_VERTICAL, 3 * nat, NULL, &h_narrow, NULL, NULL);
+  g_assert_cmpint (h_narrow, ==, h_wide);
+  gtk_widget_measure (fx->text, GTK_ORIENTATION_VERTICAL, -1, NULL, &h_narrow, NULL, NULL);
+  g_assert_cmpint (h_narrow, ==, h_wide);
+
   /* Narrower: more lines; back to the wide width: the same height as before. */
   gtk_widget_measure (fx->text, GTK_ORIENTATION_VERTICAL, nat / 2, NULL, &h_narrow, NULL, NULL);
   layout_size (fx->text, LONG_TEXT, nat / 2, &expect_w, &expect_h);
@@ -269,6 +276,45 @@ test_draws_wrapped (Fixture       *fx,
   g_assert_cmpint (gtk_widget_get_height (fx->text), >=, 4 * one_line);
 }
 
+typedef struct
+{
+  GtkWidget *text;
+  GtkWidget *bubble;
+} Bubble;
+
+static gboolean
+bubble_allocated (gpointer user_data)
+{
+  Bubble *b = user_data;
+
+  return gtk_widget_get_width (b->text) > 0 && gtk_widget_get_height (b->bubble) > 0;
+}
+
+/* As in a conversation: the column asks the bubble (halign start) for its height at the
+ * column's width, then gives it only its natural width. The text must fit the bubble. */
+static void
+test_in_bubble (Fixture       *fx,
+                gconstpointer  data)
+{
+  GtkWidget *column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  Bubble b = { confab_message_text_new (), gtk_box_new (GTK_ORIENTATION_VERTICAL, 0) };
+  int needed;
+
+  confab_message_text_set_max_width_chars (CONFAB_MESSAGE_TEXT (b.text), 30);
+  confab_message_text_set_text (CONFAB_MESSAGE_TEXT (b.text), LONG_TEXT);
+  gtk_widget_set_halign (b.bubble, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (b.bubble), b.text);
+  gtk_box_append (GTK_BOX (column), b.bubble);
+  gtk_window_set_child (fx->window, column);
+  g_assert_true (confab_test_wait_until (bubble_allocated, &b, CONFAB_TEST_TIMEOUT_MS));
+
+  g_assert_cmpint (gtk_widget_get_width (column), >, 2 * gtk_widget_get_width (b.bubble));
+  g_assert_cmpint (gtk_widget_get_width (b.text), <=, 30 * char_width (b.text));
+  layout_size (b.text, LONG_TEXT, gtk_widget_get_width (b.text), NULL, &needed);
+  g_assert_cmpint (gtk_widget_get_height (b.text), >=, needed);
+  g_assert_cmpint (gtk_widget_get_height (b.bubble), >=, needed);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -287,6 +333,8 @@ main (int   argc,
               test_font_change, fixture_tear_down);
   g_test_add ("/confab/message-text/draws-wrapped", Fixture, NULL, fixture_set_up,
               test_draws_wrapped, fixture_tear_down);
+  g_test_add ("/confab/message-text/in-bubble", Fixture, NULL, fixture_set_up, test_in_bubble,
+              fixture_tear_down);
 
   return confab_test_run ();
 }

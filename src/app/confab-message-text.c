@@ -113,7 +113,17 @@ ensure_layout (ConfabMessageText *self)
   return self->layout;
 }
 
-/* Wraps the layout at @width, or unwraps it when the text fits; returns its height. */
+/* The widest the text is laid out, whatever the width offered. */
+static int
+widest (ConfabMessageText *self)
+{
+  return self->max_width_chars > 0 ? self->max_width_chars * self->char_width : G_MAXINT;
+}
+
+/* Wraps the layout at @width (-1: at its natural width), or unwraps it when the text fits;
+ * returns its height. The text never wraps wider than max-width-chars: a parent may ask for the
+ * height at its own width and then allocate only the natural width (halign start, as a message
+ * bubble is), and both must give the same lines. */
 static int
 wrap_at (ConfabMessageText *self,
          int                width)
@@ -121,7 +131,10 @@ wrap_at (ConfabMessageText *self,
   PangoLayout *layout = ensure_layout (self);
   int height;
 
-  if (width < 0 || width >= self->natural_width)
+  if (width < 0 || width > widest (self))
+    width = widest (self);
+
+  if (width >= self->natural_width)
     {
       /* Unwrapped it is as measured; wrapped wider than the text it would be the same lines. */
       if (self->wrapped_width >= 0 && self->wrapped_width < self->natural_width)
@@ -164,10 +177,7 @@ confab_message_text_measure (GtkWidget      *widget,
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
-      int widest = self->max_width_chars > 0 ? self->max_width_chars * self->char_width
-                                             : G_MAXINT;
-
-      *natural = MIN (self->natural_width, widest);
+      *natural = MIN (self->natural_width, widest (self));
       *minimum = MIN (*natural, MIN_WIDTH_CHARS * self->char_width);
     }
   else
