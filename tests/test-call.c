@@ -5,6 +5,7 @@
 
 #include "confab-call.h"
 #include "confab-call-private.h"
+#include "confab-engine-test-util.h"
 
 #include <gst/gst.h>
 #include <string.h>
@@ -32,45 +33,6 @@ typedef struct
   Wire                to_callee;
   Wire                to_caller;
 } Fixture;
-
-/* Waiting */
-
-typedef gboolean (*Condition) (gpointer user_data);
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-wait_until (Condition condition,
-            gpointer  user_data,
-            guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (10, on_tick, NULL);
-  gboolean met;
-
-  while (!(met = condition (user_data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (tick);
-  return met;
-}
-
-static gboolean
-never (gpointer user_data)
-{
-  return FALSE;
-}
-
-/* Runs the main loop for a while: used only to check that something does NOT happen. */
-static void
-run_for (guint ms)
-{
-  wait_until (never, NULL, ms);
-}
 
 /* Wiring */
 
@@ -194,13 +156,13 @@ audio_both_ways (gpointer user_data)
 }
 
 static void
-start_and_wait (Fixture  *fixture,
-                Condition media)
+start_and_wait (Fixture             *fixture,
+                EngineTestCondition  media)
 {
   confab_call_start (fixture->caller);
   g_assert_cmpint (confab_call_get_state (fixture->caller), ==, CONFAB_CALL_STATE_CONNECTING);
-  g_assert_true (wait_until (media, fixture, MEDIA_TIMEOUT_MS));
-  g_assert_true (wait_until (both_connected, fixture, MEDIA_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (media, fixture, MEDIA_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (both_connected, fixture, MEDIA_TIMEOUT_MS));
 }
 
 typedef struct
@@ -228,7 +190,7 @@ assert_flowing (ConfabCall *call,
 
   counter.since = video ? confab_call_get_video_frames_received (call)
                         : confab_call_get_audio_buffers_received (call);
-  g_assert_true (wait_until (counter_grew, &counter, MEDIA_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (counter_grew, &counter, MEDIA_TIMEOUT_MS));
 }
 
 static void
@@ -239,10 +201,10 @@ assert_stopped (ConfabCall *call,
   guint64 after;
 
   /* Let what was already on its way arrive, then nothing more may. */
-  run_for (300);
+  engine_test_run_for (300);
   before = video ? confab_call_get_video_frames_received (call)
                  : confab_call_get_audio_buffers_received (call);
-  run_for (1000);
+  engine_test_run_for (1000);
   after = video ? confab_call_get_video_frames_received (call)
                 : confab_call_get_audio_buffers_received (call);
   g_assert_cmpuint (after, ==, before);
@@ -387,7 +349,7 @@ test_call_silent_stays_connected (void)
   confab_call_set_camera_enabled (fixture.caller, FALSE);
   confab_call_set_muted (fixture.callee, TRUE);
   confab_call_set_camera_enabled (fixture.callee, FALSE);
-  run_for (9000);
+  engine_test_run_for (9000);
 
   g_assert_cmpint (confab_call_get_state (fixture.caller), ==, CONFAB_CALL_STATE_CONNECTED);
   g_assert_cmpint (confab_call_get_state (fixture.callee), ==, CONFAB_CALL_STATE_CONNECTED);
@@ -413,7 +375,7 @@ test_call_peer_lost (void)
   lost_at = g_get_monotonic_time ();
   gst_element_set_state (confab_call_get_pipeline (fixture.callee), GST_STATE_NULL);
 
-  g_assert_true (wait_until (is_ended, fixture.caller, LOST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (is_ended, fixture.caller, LOST_TIMEOUT_MS));
   g_assert_cmpstr (reason, ==, "connection_lost");
   g_assert_cmpuint (fixture.to_callee.reconnecting, ==, 1);
   g_test_message ("connection lost noticed after %" G_GINT64_FORMAT " ms",
@@ -463,7 +425,7 @@ test_call_no_camera (void)
 
   g_assert_false (confab_call_get_camera_on (fixture.callee));
   g_assert_true (confab_call_get_camera_on (fixture.caller));
-  run_for (500);
+  engine_test_run_for (500);
   g_assert_cmpuint (confab_call_get_video_frames_received (fixture.caller), ==, 0);
 
   fixture_tear_down (&fixture);
@@ -489,7 +451,7 @@ test_call_caller_no_camera (void)
 
   g_assert_false (confab_call_get_camera_on (fixture.caller));
   g_assert_true (confab_call_get_camera_on (fixture.callee));
-  run_for (500);
+  engine_test_run_for (500);
   g_assert_cmpuint (confab_call_get_video_frames_received (fixture.callee), ==, 0);
 
   fixture_tear_down (&fixture);
@@ -746,11 +708,11 @@ test_call_two_processes (void)
   confab_call_start (peer.call);
 
   remote_send (&peer, "stats");
-  g_assert_true (wait_until (remote_has_stats, &peer, MEDIA_TIMEOUT_MS));
-  g_assert_true (wait_until (remote_media_both_ways, &peer, MEDIA_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (remote_has_stats, &peer, MEDIA_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (remote_media_both_ways, &peer, MEDIA_TIMEOUT_MS));
 
   remote_send (&peer, "hangup");
-  g_assert_true (wait_until (remote_ended, &peer, MEDIA_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (remote_ended, &peer, MEDIA_TIMEOUT_MS));
   g_assert_cmpstr (peer.ended, ==, "hangup");
   confab_call_end (peer.call, peer.ended);
 

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include "confab-engine-test-util.h"
+
 #include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,36 +37,6 @@ struct _Endpoint
   gint64            cpu_us;
   gint64            wall_us;
 };
-
-typedef gboolean (*Condition) (gpointer user_data);
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-wait_until (Condition condition,
-            gpointer  user_data,
-            guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (5, on_tick, NULL);
-  gboolean met;
-
-  while (!(met = condition (user_data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (tick);
-  return met;
-}
-
-static gboolean
-never (gpointer user_data)
-{
-  return FALSE;
-}
 
 static void
 send_line (Endpoint   *endpoint,
@@ -179,18 +151,18 @@ connect_pair (Endpoint   *pair,
   pair[1].other = &pair[0];
 
   send_line (&pair[0], "call caller audio,video");
-  if (!wait_until (created, &pair[0], 10000))
+  if (!engine_test_wait (created, &pair[0], 10000))
     return FALSE;
   /* Ringing: the caller's camera and encoder are already running. */
-  wait_until (never, NULL, 1000);
+  engine_test_run_for (1000);
 
   /* The answer: the callee creates its call; the server tells the caller, which offers. */
   send_line (&pair[1], "call callee audio,video");
-  if (!wait_until (created, &pair[1], 10000))
+  if (!engine_test_wait (created, &pair[1], 10000))
     return FALSE;
   send_line (&pair[0], "start");
 
-  return wait_until (both_first_frames, pair, 10000);
+  return engine_test_wait (both_first_frames, pair, 10000);
 }
 
 static int
@@ -212,7 +184,7 @@ take_stats (Endpoint *pair)
       send_line (&pair[i], "stats");
     }
   for (guint i = 0; i < 2; i++)
-    if (!wait_until (has_stats, &pair[i], 5000))
+    if (!engine_test_wait (has_stats, &pair[i], 5000))
       g_error ("%s gave no stats", pair[i].name);
 }
 
@@ -283,12 +255,12 @@ main (int   argc,
              "(after 3 s warm-up; %u cores)\n", seconds, g_get_num_processors ());
     if (!connect_pair (pair, peer_path))
       g_error ("The call did not connect");
-    wait_until (never, NULL, 3000);
+    engine_test_run_for (3000);
 
     take_stats (pair);
     before[0] = pair[0];
     before[1] = pair[1];
-    wait_until (never, NULL, (guint) seconds * 1000);
+    engine_test_run_for ((guint) seconds * 1000);
     take_stats (pair);
 
     for (guint i = 0; i < 2; i++)
