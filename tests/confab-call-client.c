@@ -6,12 +6,9 @@
 #include "confab-call-manager.h"
 #include "confab-call-private.h"
 #include "confab-client.h"
+#include "confab-test-child.h"
 
-#include <gio/gunixinputstream.h>
 #include <gst/gst.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/resource.h>
 
 /* A signed-in Confab client without a window: ConfabClient and ConfabCallManager against a
  * real confabd, with test media, driven by lines on stdin and reporting on stdout. Tests, the
@@ -31,7 +28,6 @@
 typedef struct
 {
   GMainLoop          *loop;
-  GDataInputStream   *input;
   ConfabClient       *client;
   ConfabMediaDevices *devices;
   ConfabCallManager  *manager;
@@ -40,59 +36,10 @@ typedef struct
   guint               first_frame_id;
 } Peer;
 
-static void
-reply (const char *format,
-       ...) G_GNUC_PRINTF (1, 2);
-
-static void
-reply (const char *format,
-       ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  vprintf (format, args);
-  va_end (args);
-  putchar ('\n');
-  fflush (stdout);
-}
-
-static gint64
-cpu_time_us (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return (gint64) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
-         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
-}
-
 static const char *
 media_name (ConfabCallMedia media)
 {
   return (media & CONFAB_CALL_MEDIA_VIDEO) != 0 ? "audio,video" : "audio";
-}
-
-static gboolean
-check_first_frame (gpointer user_data)
-{
-  Peer *peer = user_data;
-  ConfabCall *call = confab_call_manager_get_current_call (peer->manager);
-  gint64 when;
-
-  if (call == NULL)
-    {
-      peer->first_frame_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-
-  when = confab_call_get_first_video_frame_time (call);
-  if (when == 0)
-    return G_SOURCE_CONTINUE;
-
-  reply ("first-frame %" G_GINT64_FORMAT, when);
-  peer->first_frame_id = 0;
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -100,7 +47,7 @@ on_call_state (ConfabCall      *call,
                ConfabCallState  state,
                Peer            *peer)
 {
-  reply ("call-state %s", confab_call_state_to_string (state));
+  confab_test_child_reply ("call-state %s", confab_call_state_to_string (state));
 }
 
 static void
@@ -108,12 +55,13 @@ on_call_started (ConfabCallManager *manager,
                  ConfabCall        *call,
                  Peer              *peer)
 {
-  reply ("started %s %s", confab_call_get_call_id (call),
-         confab_call_get_role (call) == CONFAB_CALL_ROLE_CALLER ? "caller" : "callee");
+  confab_test_child_reply ("started %s %s", confab_call_get_call_id (call),
+                           confab_call_get_role (call) == CONFAB_CALL_ROLE_CALLER ? "caller"
+                                                                                  : "callee");
   g_signal_connect (call, "state-changed", G_CALLBACK (on_call_state), peer);
   g_clear_handle_id (&peer->first_frame_id, g_source_remove);
   if ((confab_call_get_media (call) & CONFAB_CALL_MEDIA_VIDEO) != 0)
-    peer->first_frame_id = g_timeout_add (2, check_first_frame, peer);
+    confab_test_child_watch_first_frame (call, &peer->first_frame_id);
 }
 
 static void
@@ -124,8 +72,8 @@ on_call_ended (ConfabCallManager *manager,
 {
   g_signal_handlers_disconnect_by_func (call, on_call_state, peer);
   g_clear_handle_id (&peer->first_frame_id, g_source_remove);
-  reply ("ended %s %s %u", confab_call_get_call_id (call), reason,
-         confab_call_get_duration (call));
+  confab_test_child_reply ("ended %s %s %u", confab_call_get_call_id (call), reason,
+                           confab_call_get_duration (call));
 }
 
 static void
@@ -136,9 +84,9 @@ accept_call (Peer       *peer,
   gint64 now = g_get_monotonic_time ();
 
   if (confab_call_manager_accept (peer->manager, call_id, &error) == NULL)
-    reply ("error %s", error->message);
+    confab_test_child_reply ("error %s", error->message);
   else
-    reply ("accepted %" G_GINT64_FORMAT, now);
+    confab_test_child_reply ("accepted %" G_GINT64_FORMAT, now);
 }
 
 static void
@@ -148,7 +96,7 @@ on_incoming_call (ConfabCallManager *manager,
                   ConfabCallMedia    media,
                   Peer              *peer)
 {
-  reply ("incoming %s %s %s", call_id, from, media_name (media));
+  confab_test_child_reply ("incoming %s %s %s", call_id, from, media_name (media));
   if (peer->auto_answer)
     accept_call (peer, call_id);
 }
@@ -159,7 +107,7 @@ on_incoming_call_ended (ConfabCallManager *manager,
                         const char        *reason,
                         Peer              *peer)
 {
-  reply ("incoming-ended %s %s", call_id, reason);
+  confab_test_child_reply ("incoming-ended %s %s", call_id, reason);
 }
 
 static void
@@ -170,7 +118,7 @@ on_missed_call (ConfabCallManager *manager,
                 gint64             ts,
                 Peer              *peer)
 {
-  reply ("missed %s %s", call_id, from);
+  confab_test_child_reply ("missed %s %s", call_id, from);
 }
 
 /* Without a cache, this program stores nothing: every durable event counts as kept. */
@@ -193,25 +141,22 @@ on_client_state (ConfabClient *client,
   g_autoptr(GEnumClass) klass = g_type_class_ref (CONFAB_TYPE_CLIENT_STATE);
   ConfabClientState state = confab_client_get_state (client);
 
-  reply ("connection %s", g_enum_get_value (klass, state)->value_nick);
+  confab_test_child_reply ("connection %s", g_enum_get_value (klass, state)->value_nick);
   if (state == CONFAB_CLIENT_STATE_CONNECTED && !peer->ready)
     {
       peer->ready = TRUE;
-      reply ("ready %s", confab_client_get_device_id (client));
+      confab_test_child_reply ("ready %s", confab_client_get_device_id (client));
     }
 }
 
 static void
-handle_line (Peer *peer,
-             char *line)
+handle_command (char     **words,
+                gpointer   user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) words = g_strsplit (line, " ", 3);
-  const char *command = words[0];
+  Peer *peer = user_data;
   ConfabCall *call = confab_call_manager_get_current_call (peer->manager);
-
-  if (command == NULL)
-    return;
+  const char *command = words[0];
+  g_autoptr(GError) error = NULL;
 
   if (g_str_equal (command, "quit"))
     g_main_loop_quit (peer->loop);
@@ -222,7 +167,7 @@ handle_line (Peer *peer,
       if (g_strcmp0 (words[2], "video") == 0)
         media |= CONFAB_CALL_MEDIA_VIDEO;
       if (confab_call_manager_start_call (peer->manager, words[1], media, &error) == NULL)
-        reply ("error %s", error->message);
+        confab_test_child_reply ("error %s", error->message);
     }
   else if (g_str_equal (command, "accept") && words[1] != NULL)
     accept_call (peer, words[1]);
@@ -231,41 +176,20 @@ handle_line (Peer *peer,
   else if (g_str_equal (command, "hangup"))
     confab_call_manager_hangup (peer->manager);
   else if (call == NULL)
-    reply ("error no call");
+    confab_test_child_reply ("error no call");
   else if (g_str_equal (command, "mute") && words[1] != NULL)
     confab_call_set_muted (call, g_str_equal (words[1], "1"));
   else if (g_str_equal (command, "camera") && words[1] != NULL)
     confab_call_set_camera_enabled (call, g_str_equal (words[1], "1"));
   else if (g_str_equal (command, "stats"))
-    reply ("stats %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %s %" G_GINT64_FORMAT " %"
-           G_GINT64_FORMAT,
-           confab_call_get_video_frames_received (call),
-           confab_call_get_audio_buffers_received (call),
-           confab_call_state_to_string (confab_call_get_state (call)),
-           cpu_time_us (), g_get_monotonic_time ());
+    confab_test_child_reply ("stats %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %s %"
+                             G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+                             confab_call_get_video_frames_received (call),
+                             confab_call_get_audio_buffers_received (call),
+                             confab_call_state_to_string (confab_call_get_state (call)),
+                             confab_test_child_cpu_time_us (), g_get_monotonic_time ());
   else
-    reply ("error unknown command %s", command);
-}
-
-static void
-read_line_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Peer *peer = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
-
-  line = g_data_input_stream_read_line_finish_utf8 (peer->input, result, NULL, &error);
-  if (line == NULL)
-    {
-      /* The parent went away: so does this client. */
-      g_main_loop_quit (peer->loop);
-      return;
-    }
-
-  handle_line (peer, line);
-  g_data_input_stream_read_line_async (peer->input, G_PRIORITY_DEFAULT, NULL, read_line_cb, peer);
+    confab_test_child_reply ("error unknown command %s", command);
 }
 
 static void
@@ -278,7 +202,7 @@ login_cb (GObject      *object,
 
   if (!confab_client_login_finish (peer->client, result, &error))
     {
-      reply ("error login: %s", error->message);
+      confab_test_child_reply ("error login: %s", error->message);
       g_main_loop_quit (peer->loop);
       return;
     }
@@ -290,7 +214,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GInputStream) stdin_stream = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *server = NULL;
@@ -341,13 +264,9 @@ main (int   argc,
   g_signal_connect (peer.manager, "call-ended", G_CALLBACK (on_call_ended), &peer);
   g_signal_connect (peer.manager, "missed-call", G_CALLBACK (on_missed_call), &peer);
 
-  stdin_stream = g_unix_input_stream_new (0, FALSE);
-  peer.input = g_data_input_stream_new (stdin_stream);
-  g_data_input_stream_read_line_async (peer.input, G_PRIORITY_DEFAULT, NULL, read_line_cb, &peer);
-
   confab_client_login_async (peer.client, username, password, "confab-call-client", NULL,
                              login_cb, &peer);
-  g_main_loop_run (peer.loop);
+  confab_test_child_run (peer.loop, handle_command, &peer);
 
   g_clear_handle_id (&peer.first_frame_id, g_source_remove);
   confab_call_manager_hangup (peer.manager);
@@ -355,7 +274,6 @@ main (int   argc,
   g_clear_object (&peer.manager);
   g_clear_object (&peer.client);
   g_clear_object (&peer.devices);
-  g_clear_object (&peer.input);
   g_main_loop_unref (peer.loop);
 
   return 0;

@@ -5,12 +5,10 @@
 
 #include "confab-call.h"
 #include "confab-call-private.h"
+#include "confab-test-child.h"
 
-#include <gio/gunixinputstream.h>
 #include <gst/gst.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 /* One call endpoint in its own process, driven by lines on stdin, reporting on stdout, so
  * the multi-process test and the benchmark can run two endpoints as two processes (the
@@ -26,34 +24,10 @@
 typedef struct
 {
   GMainLoop          *loop;
-  GDataInputStream   *input;
   ConfabMediaDevices *devices;
   ConfabCall         *call;
   guint               first_frame_id;
 } Peer;
-
-static void
-reply (const char *format,
-       ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  vprintf (format, args);
-  va_end (args);
-  putchar ('\n');
-  fflush (stdout);
-}
-
-static gint64
-cpu_time_us (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return (gint64) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
-         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
-}
 
 static void
 on_local_description (ConfabCall *call,
@@ -63,7 +37,7 @@ on_local_description (ConfabCall *call,
 {
   g_autofree char *encoded = g_base64_encode ((const guchar *) sdp, strlen (sdp));
 
-  reply ("desc %s %s", type, encoded);
+  confab_test_child_reply ("desc %s %s", type, encoded);
 }
 
 static void
@@ -72,7 +46,7 @@ on_local_ice (ConfabCall *call,
               guint       mline,
               Peer       *peer)
 {
-  reply ("ice %u %s", mline, candidate);
+  confab_test_child_reply ("ice %u %s", mline, candidate);
 }
 
 static void
@@ -80,7 +54,7 @@ on_state_changed (ConfabCall      *call,
                   ConfabCallState  state,
                   Peer            *peer)
 {
-  reply ("state %s", confab_call_state_to_string (state));
+  confab_test_child_reply ("state %s", confab_call_state_to_string (state));
 }
 
 static void
@@ -88,21 +62,7 @@ on_ended (ConfabCall *call,
           const char *reason,
           Peer       *peer)
 {
-  reply ("ended %s", reason);
-}
-
-static gboolean
-check_first_frame (gpointer user_data)
-{
-  Peer *peer = user_data;
-  gint64 when = confab_call_get_first_video_frame_time (peer->call);
-
-  if (when == 0)
-    return G_SOURCE_CONTINUE;
-
-  reply ("first-frame %" G_GINT64_FORMAT, when);
-  peer->first_frame_id = 0;
-  return G_SOURCE_REMOVE;
+  confab_test_child_reply ("ended %s", reason);
 }
 
 static void
@@ -116,7 +76,7 @@ create_call (Peer       *peer,
 
   if (peer->call != NULL)
     {
-      reply ("error call exists");
+      confab_test_child_reply ("error call exists");
       return;
     }
 
@@ -129,7 +89,7 @@ create_call (Peer       *peer,
                                 flags, peer->devices, &error);
   if (peer->call == NULL)
     {
-      reply ("error %s", error->message);
+      confab_test_child_reply ("error %s", error->message);
       return;
     }
 
@@ -138,21 +98,18 @@ create_call (Peer       *peer,
   g_signal_connect (peer->call, "state-changed", G_CALLBACK (on_state_changed), peer);
   g_signal_connect (peer->call, "ended", G_CALLBACK (on_ended), peer);
   if ((flags & CONFAB_CALL_MEDIA_VIDEO) != 0)
-    peer->first_frame_id = g_timeout_add (2, check_first_frame, peer);
+    confab_test_child_watch_first_frame (peer->call, &peer->first_frame_id);
 
-  reply ("created %" G_GINT64_FORMAT, start);
+  confab_test_child_reply ("created %" G_GINT64_FORMAT, start);
 }
 
 static void
-handle_line (Peer *peer,
-             char *line)
+handle_command (char     **words,
+                gpointer   user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) words = g_strsplit (line, " ", 3);
+  Peer *peer = user_data;
   const char *command = words[0];
-
-  if (command == NULL)
-    return;
+  g_autoptr(GError) error = NULL;
 
   if (g_str_equal (command, "call"))
     {
@@ -168,7 +125,7 @@ handle_line (Peer *peer,
 
   if (peer->call == NULL)
     {
-      reply ("error no call");
+      confab_test_child_reply ("error no call");
       return;
     }
 
@@ -181,57 +138,35 @@ handle_line (Peer *peer,
       g_autofree char *text = g_strndup (sdp, length);
 
       if (!confab_call_set_remote_description (peer->call, words[1], text, &error))
-        reply ("error %s", error->message);
+        confab_test_child_reply ("error %s", error->message);
     }
   else if (g_str_equal (command, "ice") && words[1] != NULL && words[2] != NULL)
     {
       if (!confab_call_add_remote_ice (peer->call, words[2],
                                        (guint) g_ascii_strtoull (words[1], NULL, 10), &error))
-        reply ("error %s", error->message);
+        confab_test_child_reply ("error %s", error->message);
     }
   else if (g_str_equal (command, "mute") && words[1] != NULL)
     confab_call_set_muted (peer->call, g_str_equal (words[1], "1"));
   else if (g_str_equal (command, "camera") && words[1] != NULL)
     confab_call_set_camera_enabled (peer->call, g_str_equal (words[1], "1"));
   else if (g_str_equal (command, "stats"))
-    reply ("stats %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT " %"
-           G_GINT64_FORMAT " %s",
-           confab_call_get_video_frames_received (peer->call),
-           confab_call_get_audio_buffers_received (peer->call),
-           cpu_time_us (), g_get_monotonic_time (),
-           confab_call_state_to_string (confab_call_get_state (peer->call)));
+    confab_test_child_reply ("stats %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %"
+                             G_GINT64_FORMAT " %" G_GINT64_FORMAT " %s",
+                             confab_call_get_video_frames_received (peer->call),
+                             confab_call_get_audio_buffers_received (peer->call),
+                             confab_test_child_cpu_time_us (), g_get_monotonic_time (),
+                             confab_call_state_to_string (confab_call_get_state (peer->call)));
   else if (g_str_equal (command, "hangup"))
     confab_call_hangup (peer->call);
   else
-    reply ("error unknown command %s", command);
-}
-
-static void
-read_line_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Peer *peer = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
-
-  line = g_data_input_stream_read_line_finish_utf8 (peer->input, result, NULL, &error);
-  if (line == NULL)
-    {
-      /* The parent went away: so does this endpoint. */
-      g_main_loop_quit (peer->loop);
-      return;
-    }
-
-  handle_line (peer, line);
-  g_data_input_stream_read_line_async (peer->input, G_PRIORITY_DEFAULT, NULL, read_line_cb, peer);
+    confab_test_child_reply ("error unknown command %s", command);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GInputStream) stdin_stream = NULL;
   Peer peer = { NULL, };
 
   gst_init (&argc, &argv);
@@ -240,16 +175,11 @@ main (int   argc,
 
   peer.loop = g_main_loop_new (NULL, FALSE);
   peer.devices = confab_media_devices_new_for_testing (TRUE);
-  stdin_stream = g_unix_input_stream_new (0, FALSE);
-  peer.input = g_data_input_stream_new (stdin_stream);
-
-  g_data_input_stream_read_line_async (peer.input, G_PRIORITY_DEFAULT, NULL, read_line_cb, &peer);
-  g_main_loop_run (peer.loop);
+  confab_test_child_run (peer.loop, handle_command, &peer);
 
   g_clear_handle_id (&peer.first_frame_id, g_source_remove);
   g_clear_object (&peer.call);
   g_clear_object (&peer.devices);
-  g_clear_object (&peer.input);
   g_main_loop_unref (peer.loop);
 
   return 0;
