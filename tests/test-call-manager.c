@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "confab-test-lines.h"
 #include "confab-test-util.h"
 
 #include <gio/gio.h>
@@ -27,39 +28,9 @@ typedef struct
   char             *name;
   GSubprocess      *process;
   GOutputStream    *input;
-  GDataInputStream *output;
-  GQueue            lines;
-  gboolean          eof;
+  ConfabTestLines   output;
   gboolean          exited;
 } Proc;
-
-static void read_next (Proc *proc);
-
-static void
-line_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Proc *proc = user_data;
-  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result,
-                                                           NULL, NULL);
-
-  if (line == NULL)
-    {
-      proc->eof = TRUE;
-      return;
-    }
-  if (g_getenv ("CONFAB_TEST_VERBOSE") != NULL)
-    g_printerr ("# %s: %s\n", proc->name, line);
-  g_queue_push_tail (&proc->lines, line);
-  read_next (proc);
-}
-
-static void
-read_next (Proc *proc)
-{
-  g_data_input_stream_read_line_async (proc->output, G_PRIORITY_DEFAULT, NULL, line_cb, proc);
-}
 
 static void
 exited_cb (GObject      *object,
@@ -82,7 +53,6 @@ proc_start (ConfabTestServer *server,
   Proc *proc = g_new0 (Proc, 1);
 
   proc->name = g_strdup (user->username);
-  g_queue_init (&proc->lines);
   g_ptr_array_add (argv, (char *) call_client_path);
   g_ptr_array_add (argv, "--server");
   g_ptr_array_add (argv, (char *) confab_test_server_get_url (server));
@@ -101,9 +71,8 @@ proc_start (ConfabTestServer *server,
                                      | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
   proc->input = g_object_ref (g_subprocess_get_stdin_pipe (proc->process));
-  proc->output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc->process));
+  confab_test_lines_init (&proc->output, proc->name, g_subprocess_get_stdout_pipe (proc->process));
   g_subprocess_wait_async (proc->process, NULL, exited_cb, proc);
-  read_next (proc);
 
   return proc;
 }
@@ -131,58 +100,14 @@ proc_send (Proc       *proc,
   g_assert_no_error (error);
 }
 
-typedef struct
-{
-  Proc       *proc;
-  const char *prefix;
-  char       *found;
-} LineWait;
-
-static gboolean
-line_arrived (gpointer user_data)
-{
-  LineWait *wait = user_data;
-
-  for (GList *l = wait->proc->lines.head; l != NULL; l = l->next)
-    {
-      if (g_str_has_prefix (l->data, wait->prefix))
-        {
-          wait->found = l->data;
-          g_queue_delete_link (&wait->proc->lines, l);
-          return TRUE;
-        }
-      if (g_str_has_prefix (l->data, "error "))
-        g_error ("%s: %s", wait->proc->name, (char *) l->data);
-    }
-
-  return wait->proc->eof;
-}
-
-/* The first line starting with @prefix (taken out of the queue); the test fails without one
- * within @timeout_ms. Returns the words after the prefix. */
+/* The words after @prefix of the first line that has it; the test fails without one within
+ * @timeout_ms. */
 static GStrv
 proc_wait (Proc       *proc,
            const char *prefix,
            guint       timeout_ms)
 {
-  LineWait wait = { proc, prefix, NULL };
-  g_autofree char *line = NULL;
-
-  confab_test_wait_until (line_arrived, &wait, timeout_ms);
-  if (wait.found == NULL)
-    g_error ("%s: no “%s” within %u ms", proc->name, prefix, timeout_ms);
-  line = wait.found;
-  return g_strsplit (line + strlen (prefix), " ", -1);
-}
-
-static gboolean
-proc_has (Proc       *proc,
-          const char *prefix)
-{
-  for (GList *l = proc->lines.head; l != NULL; l = l->next)
-    if (g_str_has_prefix (l->data, prefix))
-      return TRUE;
-  return FALSE;
+  return confab_test_lines_wait (&proc->output, prefix, timeout_ms);
 }
 
 typedef struct
@@ -230,13 +155,8 @@ proc_free (Proc *proc)
           confab_test_wait_until (proc_exited, proc, T);
         }
     }
-  /* The pending read ends with the process. */
-  while (!proc->eof)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_queue_clear_full (&proc->lines, g_free);
+  confab_test_lines_clear (&proc->output);
   g_clear_object (&proc->input);
-  g_clear_object (&proc->output);
   g_clear_object (&proc->process);
   g_free (proc->name);
   g_free (proc);
@@ -550,7 +470,7 @@ test_busy (Fixture       *f,
   proc_send (c, "call bob audio");
   ended = proc_wait (c, "ended ", T);
   g_assert_cmpstr (ended[1], ==, "busy");
-  g_assert_false (proc_has (f->b, "incoming "));
+  g_assert_false (confab_test_lines_has (&f->b->output, "incoming "));
 
   /* Bob's call with Alice goes on. */
   assert_media_flows (f->a, f->b, FALSE, MEDIA_MS);
@@ -602,7 +522,7 @@ test_cancel (Fixture       *f,
   /* Accepting now is too late. */
   proc_send (f->b, "accept %s", incoming[0]);
   g_strfreev (proc_wait (f->b, "error ", T));
-  g_assert_false (proc_has (f->b, "accepted "));
+  g_assert_false (confab_test_lines_has (&f->b->output, "accepted "));
 }
 
 static void

@@ -3,11 +3,11 @@
 
 #include "config.h"
 
+#include "confab-test-lines.h"
 #include "confab-test-util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* Calls as users make them: a real confabd on loopback and two confab-call-client processes
  * (ConfabClient + ConfabCallManager, 640x480@30 VP8 + Opus test media), all signalling going
@@ -22,28 +22,8 @@ typedef struct
   const char       *name;
   GSubprocess      *process;
   GOutputStream    *input;
-  GDataInputStream *output;
-  GQueue            lines;
-  gboolean          eof;
+  ConfabTestLines   output;
 } Proc;
-
-static void
-line_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Proc *proc = user_data;
-  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result,
-                                                           NULL, NULL);
-
-  if (line == NULL)
-    {
-      proc->eof = TRUE;
-      return;
-    }
-  g_queue_push_tail (&proc->lines, line);
-  g_data_input_stream_read_line_async (proc->output, G_PRIORITY_DEFAULT, NULL, line_cb, proc);
-}
 
 static void
 proc_start (Proc             *proc,
@@ -54,7 +34,6 @@ proc_start (Proc             *proc,
   g_autoptr(GError) error = NULL;
 
   proc->name = user->username;
-  g_queue_init (&proc->lines);
   proc->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
                                     &error, path, "--server", confab_test_server_get_url (server),
                                     "--username", user->username, "--password", user->password,
@@ -62,8 +41,7 @@ proc_start (Proc             *proc,
   if (proc->process == NULL)
     g_error ("%s", error->message);
   proc->input = g_subprocess_get_stdin_pipe (proc->process);
-  proc->output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc->process));
-  g_data_input_stream_read_line_async (proc->output, G_PRIORITY_DEFAULT, NULL, line_cb, proc);
+  confab_test_lines_init (&proc->output, proc->name, g_subprocess_get_stdout_pipe (proc->process));
 }
 
 static void
@@ -76,41 +54,12 @@ proc_send (Proc       *proc,
     g_error ("%s: %s", proc->name, error->message);
 }
 
-typedef struct
-{
-  Proc       *proc;
-  const char *prefix;
-  char       *found;
-} LineWait;
-
-static gboolean
-line_arrived (gpointer user_data)
-{
-  LineWait *wait = user_data;
-
-  for (GList *l = wait->proc->lines.head; l != NULL; l = l->next)
-    if (g_str_has_prefix (l->data, wait->prefix))
-      {
-        wait->found = l->data;
-        g_queue_delete_link (&wait->proc->lines, l);
-        return TRUE;
-      }
-  return wait->proc->eof;
-}
-
 /* The words after @prefix of the first line that has it. */
 static GStrv
 proc_wait (Proc       *proc,
            const char *prefix)
 {
-  LineWait wait = { proc, prefix, NULL };
-  g_autofree char *line = NULL;
-
-  confab_test_wait_until (line_arrived, &wait, 30000);
-  if (wait.found == NULL)
-    g_error ("%s: no “%s”", proc->name, prefix);
-  line = wait.found;
-  return g_strsplit (line + strlen (prefix), " ", -1);
+  return confab_test_lines_wait (&proc->output, prefix, 30000);
 }
 
 static gint64
@@ -148,10 +97,7 @@ proc_stop (Proc *proc)
 {
   g_output_stream_close (proc->input, NULL, NULL);
   g_subprocess_wait (proc->process, NULL, NULL);
-  while (!proc->eof)
-    g_main_context_iteration (NULL, TRUE);
-  g_queue_clear_full (&proc->lines, g_free);
-  g_clear_object (&proc->output);
+  confab_test_lines_clear (&proc->output);
   g_clear_object (&proc->process);
 }
 
