@@ -110,6 +110,23 @@ proc_wait (Proc       *proc,
   return confab_test_lines_wait (&proc->output, prefix, timeout_ms);
 }
 
+/* For the lines "<prefix><call id> <word> …" that report a call ending, ringing no more or
+ * missed: waits for one and checks its call id and the word after it, each unless NULL. */
+static void
+proc_expect (Proc       *proc,
+             const char *prefix,
+             const char *call_id,
+             const char *word,
+             guint       timeout_ms)
+{
+  g_auto(GStrv) words = proc_wait (proc, prefix, timeout_ms);
+
+  if (call_id != NULL)
+    g_assert_cmpstr (words[0], ==, call_id);
+  if (word != NULL)
+    g_assert_cmpstr (words[1], ==, word);
+}
+
 typedef struct
 {
   guint64 video;
@@ -350,8 +367,6 @@ test_video_call (Fixture       *f,
                  gconstpointer  data)
 {
   g_autofree char *call_id = connect_call (f, "video");
-  g_auto(GStrv) ended_a = NULL;
-  g_auto(GStrv) ended_b = NULL;
   g_autoptr(JsonObject) record = NULL;
 
   /* A second of talk, so the record has a duration. */
@@ -361,12 +376,8 @@ test_video_call (Fixture       *f,
   assert_media_flows (f->a, f->b, TRUE, MEDIA_MS);
 
   proc_send (f->a, "hangup");
-  ended_a = proc_wait (f->a, "ended ", T);
-  ended_b = proc_wait (f->b, "ended ", T);
-  g_assert_cmpstr (ended_a[0], ==, call_id);
-  g_assert_cmpstr (ended_a[1], ==, "hangup");
-  g_assert_cmpstr (ended_b[0], ==, call_id);
-  g_assert_cmpstr (ended_b[1], ==, "hangup");
+  proc_expect (f->a, "ended ", call_id, "hangup", T);
+  proc_expect (f->b, "ended ", call_id, "hangup", T);
 
   record = wait_call_message (f, call_id);
   g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "answered");
@@ -381,7 +392,6 @@ test_audio_call_without_camera (Fixture       *f,
 {
   g_autoptr(Proc) c = proc_start (f->server, f->carol, "--no-camera");
   g_auto(GStrv) incoming = NULL;
-  g_auto(GStrv) ended = NULL;
   FlowWait wait = { { NULL, }, };
   gint64 deadline = g_get_monotonic_time () + MEDIA_MS * 1000;
 
@@ -409,8 +419,7 @@ test_audio_call_without_camera (Fixture       *f,
   g_assert_cmpuint (proc_stats (f->b).video, ==, 0);
 
   proc_send (f->b, "hangup");
-  ended = proc_wait (c, "ended ", T);
-  g_assert_cmpstr (ended[1], ==, "hangup");
+  proc_expect (c, "ended ", NULL, "hangup", T);
 }
 
 static void
@@ -418,18 +427,13 @@ test_decline (Fixture       *f,
               gconstpointer  data)
 {
   g_auto(GStrv) incoming = NULL;
-  g_auto(GStrv) ended = NULL;
-  g_auto(GStrv) stopped = NULL;
   g_autoptr(JsonObject) record = NULL;
 
   proc_send (f->a, "call bob audio");
   incoming = proc_wait (f->b, "incoming ", T);
   proc_send (f->b, "decline %s", incoming[0]);
-  stopped = proc_wait (f->b, "incoming-ended ", T);
-  g_assert_cmpstr (stopped[1], ==, "declined");
-  ended = proc_wait (f->a, "ended ", T);
-  g_assert_cmpstr (ended[0], ==, incoming[0]);
-  g_assert_cmpstr (ended[1], ==, "declined");
+  proc_expect (f->b, "incoming-ended ", NULL, "declined", T);
+  proc_expect (f->a, "ended ", incoming[0], "declined", T);
 
   record = wait_call_message (f, incoming[0]);
   g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "declined");
@@ -440,21 +444,13 @@ test_ring_timeout (Fixture       *f,
                    gconstpointer  data)
 {
   g_auto(GStrv) incoming = NULL;
-  g_auto(GStrv) ended = NULL;
-  g_auto(GStrv) stopped = NULL;
-  g_auto(GStrv) missed = NULL;
 
   /* The server stops the ringing after ring_timeout_s = 2. */
   proc_send (f->a, "call bob video");
   incoming = proc_wait (f->b, "incoming ", T);
-  ended = proc_wait (f->a, "ended ", T);
-  g_assert_cmpstr (ended[1], ==, "timeout");
-  stopped = proc_wait (f->b, "incoming-ended ", T);
-  g_assert_cmpstr (stopped[0], ==, incoming[0]);
-  g_assert_cmpstr (stopped[1], ==, "timeout");
-  missed = proc_wait (f->b, "missed ", T);
-  g_assert_cmpstr (missed[0], ==, incoming[0]);
-  g_assert_cmpstr (missed[1], ==, "alice");
+  proc_expect (f->a, "ended ", NULL, "timeout", T);
+  proc_expect (f->b, "incoming-ended ", incoming[0], "timeout", T);
+  proc_expect (f->b, "missed ", incoming[0], "alice", T);
 }
 
 static void
@@ -463,20 +459,16 @@ test_busy (Fixture       *f,
 {
   g_autofree char *call_id = connect_call (f, "audio");
   g_autoptr(Proc) c = proc_start (f->server, f->carol, NULL);
-  g_auto(GStrv) ended = NULL;
-  g_auto(GStrv) ended_a = NULL;
 
   g_strfreev (proc_wait (c, "ready ", T));
   proc_send (c, "call bob audio");
-  ended = proc_wait (c, "ended ", T);
-  g_assert_cmpstr (ended[1], ==, "busy");
+  proc_expect (c, "ended ", NULL, "busy", T);
   g_assert_false (confab_test_lines_has (&f->b->output, "incoming "));
 
   /* Bob's call with Alice goes on. */
   assert_media_flows (f->a, f->b, FALSE, MEDIA_MS);
   proc_send (f->b, "hangup");
-  ended_a = proc_wait (f->a, "ended ", T);
-  g_assert_cmpstr (ended_a[0], ==, call_id);
+  proc_expect (f->a, "ended ", call_id, NULL, T);
 }
 
 static void
@@ -485,21 +477,15 @@ test_offline_callee (Fixture       *f,
 {
   g_autoptr(Proc) c = NULL;
   g_auto(GStrv) started = NULL;
-  g_auto(GStrv) ended = NULL;
-  g_auto(GStrv) missed = NULL;
 
   /* Carol has no client running: the call cannot ring anywhere. */
   proc_send (f->a, "call carol video");
   started = proc_wait (f->a, "started ", T);
-  ended = proc_wait (f->a, "ended ", T);
-  g_assert_cmpstr (ended[0], ==, started[0]);
-  g_assert_cmpstr (ended[1], ==, "unavailable");
+  proc_expect (f->a, "ended ", started[0], "unavailable", T);
 
   /* The missed call reaches her client at its next hello. */
   c = proc_start (f->server, f->carol, NULL);
-  missed = proc_wait (c, "missed ", T);
-  g_assert_cmpstr (missed[0], ==, started[0]);
-  g_assert_cmpstr (missed[1], ==, "alice");
+  proc_expect (c, "missed ", started[0], "alice", T);
 }
 
 static void
@@ -507,17 +493,12 @@ test_cancel (Fixture       *f,
              gconstpointer  data)
 {
   g_auto(GStrv) incoming = NULL;
-  g_auto(GStrv) ended = NULL;
-  g_auto(GStrv) stopped = NULL;
 
   proc_send (f->a, "call bob audio");
   incoming = proc_wait (f->b, "incoming ", T);
   proc_send (f->a, "hangup");
-  ended = proc_wait (f->a, "ended ", T);
-  g_assert_cmpstr (ended[1], ==, "hangup");
-  stopped = proc_wait (f->b, "incoming-ended ", T);
-  g_assert_cmpstr (stopped[0], ==, incoming[0]);
-  g_assert_cmpstr (stopped[1], ==, "cancelled");
+  proc_expect (f->a, "ended ", NULL, "hangup", T);
+  proc_expect (f->b, "incoming-ended ", incoming[0], "cancelled", T);
 
   /* Accepting now is too late. */
   proc_send (f->b, "accept %s", incoming[0]);
@@ -530,8 +511,6 @@ test_server_restart (Fixture       *f,
                      gconstpointer  data)
 {
   g_autofree char *call_id = connect_call (f, "video");
-  g_auto(GStrv) ended_a = NULL;
-  g_auto(GStrv) ended_b = NULL;
 
   /* The server goes away: media is peer to peer and keeps flowing. */
   confab_test_server_stop (f->server);
@@ -552,10 +531,8 @@ test_server_restart (Fixture       *f,
   /* The restarted server has forgotten the call, so Bob learns of the hang-up from his media
    * stopping rather than from signalling. */
   proc_send (f->a, "hangup");
-  ended_a = proc_wait (f->a, "ended ", T);
-  g_assert_cmpstr (ended_a[1], ==, "hangup");
-  ended_b = proc_wait (f->b, "ended ", LOST_MS);
-  g_assert_cmpstr (ended_b[0], ==, call_id);
+  proc_expect (f->a, "ended ", NULL, "hangup", T);
+  proc_expect (f->b, "ended ", call_id, NULL, LOST_MS);
 }
 
 static void
@@ -563,14 +540,11 @@ test_peer_killed (Fixture       *f,
                   gconstpointer  data)
 {
   g_autofree char *call_id = connect_call (f, "video");
-  g_auto(GStrv) ended = NULL;
   gint64 killed;
 
   g_subprocess_send_signal (f->b->process, SIGKILL);
   killed = g_get_monotonic_time ();
-  ended = proc_wait (f->a, "ended ", LOST_MS);
-  g_assert_cmpstr (ended[0], ==, call_id);
-  g_assert_cmpstr (ended[1], ==, "connection_lost");
+  proc_expect (f->a, "ended ", call_id, "connection_lost", LOST_MS);
   g_assert_cmpint (g_get_monotonic_time () - killed, <, LOST_MS * 1000);
   g_test_message ("the call ended %" G_GINT64_FORMAT " ms after the peer was killed",
                   (g_get_monotonic_time () - killed) / 1000);
