@@ -212,8 +212,10 @@ main (int   argc,
     }
   {
     const char *b[] = { "Can you look at the release notes before lunch?",
-                        "I added a section about the new outbox; messages written offline are "
-                        "now sent in order when the connection comes back.", NULL };
+                        "I added a section about the new outbox: messages written offline are "
+                        "now sent in order when the connection comes back, and never twice.\n"
+                        "The calls section still needs the numbers from Tuesday's test. Could "
+                        "you fill them in? The draft is in the shared folder.", NULL };
     const char *c[] = { "Hi Alice! The quarterly report is ready.",
                         "I put it in the shared folder.", "Let me know if anything is missing.",
                         NULL };
