@@ -330,7 +330,7 @@ confab_application_init (ConfabApplication *self)
 
 /* Without a GPU, OpenGL is Mesa's llvmpipe, which rasterizes on the CPU: GTK 4.8's GL renderer
  * on it is slower than its cairo renderer at everything a messenger draws, and loading it
- * (LLVM and its shader compiler, its contexts and buffers) costs about 60 MiB and 100 ms at
+ * (LLVM and its shader compiler, its contexts and buffers) costs about 60 MiB and 50 ms at
  * start, even when another renderer draws. That is the case in virtual machines, remote
  * desktops and thin clients. There GDK's OpenGL is switched off and GTK draws with cairo;
  * programs started from Confab inherit the choice, which suits them for the same reason. A
