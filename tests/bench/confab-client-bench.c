@@ -25,6 +25,8 @@
 #include "confab-cache.h"
 #include "confab-client.h"
 #include "confab-keyring.h"
+#include "confab-test-lines.h"
+#include "confab-test-util.h"
 
 #define SELF_USER "alice"
 #define BIG_PEER "bob"
@@ -326,29 +328,9 @@ typedef struct
 
 typedef struct
 {
-  GSubprocess      *process;
-  GDataInputStream *out;
-  GQueue            lines;
-  gboolean          eof;
+  GSubprocess     *process;
+  ConfabTestLines  lines;
 } App;
-
-static void
-read_line_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  App *app = user_data;
-  char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (object), result, NULL,
-                                                     NULL);
-
-  if (line == NULL)
-    {
-      app->eof = TRUE;
-      return;
-    }
-  g_queue_push_tail (&app->lines, line);
-  g_data_input_stream_read_line_async (app->out, G_PRIORITY_DEFAULT, NULL, read_line_cb, app);
-}
 
 static gboolean
 timeout_cb (gpointer user_data)
@@ -357,41 +339,19 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The timestamp of the next line starting with @word (and the rest in @rest). */
+/* The timestamp of the next line starting with @word (and the word after it in @rest). */
 static gint64
 wait_for (App         *app,
           const char  *word,
           guint        timeout_s,
           char       **rest)
 {
-  gboolean timed_out = FALSE;
-  guint timeout_id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
+  g_autofree char *prefix = g_strconcat (word, " ", NULL);
+  g_auto(GStrv) parts = confab_test_lines_wait (&app->lines, prefix, timeout_s * 1000);
 
-  for (;;)
-    {
-      while (!g_queue_is_empty (&app->lines))
-        {
-          g_autofree char *line = g_queue_pop_head (&app->lines);
-          g_auto(GStrv) parts = g_strsplit (line, " ", 3);
-
-          if (g_str_equal (parts[0], "error"))
-            g_error ("the app says: %s", line);
-          if (g_str_equal (parts[0], word) && parts[1] != NULL)
-            {
-              if (rest != NULL)
-                *rest = g_strdup (parts[2]);
-              g_source_remove (timeout_id);
-              return g_ascii_strtoll (parts[1], NULL, 10);
-            }
-        }
-      if (timed_out || app->eof)
-        break;
-      g_main_context_iteration (NULL, TRUE);
-    }
-  if (!timed_out)
-    g_source_remove (timeout_id);
-  g_error ("no “%s” from the app within %u s%s", word, timeout_s,
-           app->eof ? " (it exited)" : "");
+  if (rest != NULL)
+    *rest = g_strdup (parts[0] != NULL ? parts[1] : NULL);
+  return parts[0] != NULL ? g_ascii_strtoll (parts[0], NULL, 10) : 0;
 }
 
 static void
@@ -428,16 +388,6 @@ read_memory (GSubprocess *process,
     }
 }
 
-static void
-settle (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static RunResult
 run_app (const char *confab,
          gboolean    scroll)
@@ -456,19 +406,18 @@ run_app (const char *confab,
   app.process = g_subprocess_launcher_spawn (launcher, &error, confab, NULL);
   if (app.process == NULL)
     g_error ("cannot start %s: %s", confab, error->message);
-  app.out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (app.process));
-  g_data_input_stream_read_line_async (app.out, G_PRIORITY_DEFAULT, NULL, read_line_cb, &app);
+  confab_test_lines_init (&app.lines, "confab", g_subprocess_get_stdout_pipe (app.process));
 
   r.start_us = wait_for (&app, "first-frame", 60, NULL) - spawned;
   /* Let the start-up's remaining cache reads and the first connection attempt pass. */
-  settle (1500);
+  confab_test_drain (1500);
   read_memory (app.process, &r.rss_start_kb, NULL);
 
   send_command (&app, "select " BIG_CONV);
   selected = wait_for (&app, "selected", 10, NULL);
   r.open_rows_us = wait_for (&app, "rows-frame", 10, &rest) - selected;
   r.open_end_us = wait_for (&app, "end-frame", 10, NULL) - selected;
-  settle (1000);
+  confab_test_drain (1000);
   read_memory (app.process, &r.rss_open_kb, NULL);
 
   if (scroll)
@@ -480,7 +429,7 @@ run_app (const char *confab,
       g_clear_pointer (&rest, g_free);
       r.scroll_us = wait_for (&app, "scrolled", 3600, &rest) - t0;
       r.loaded = (guint) g_ascii_strtoull (rest, NULL, 10);
-      settle (1000);
+      confab_test_drain (1000);
       read_memory (app.process, &r.rss_scrolled_kb, &r.hwm_kb);
     }
 
@@ -503,11 +452,7 @@ run_app (const char *confab,
       g_source_remove (id);
   }
 
-  /* The stream's last read completes at end of file. */
-  while (!app.eof)
-    g_main_context_iteration (NULL, TRUE);
-  g_queue_clear_full (&app.lines, g_free);
-  g_clear_object (&app.out);
+  confab_test_lines_clear (&app.lines);
   g_clear_object (&app.process);
   return r;
 }
