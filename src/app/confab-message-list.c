@@ -9,7 +9,6 @@
 #include <string.h>
 
 #define DEFAULT_PAGE 50
-#define WINDOW_MAX CONFAB_MESSAGE_LIST_WINDOW
 
 struct _ConfabMessageList
 {
@@ -138,16 +137,16 @@ trim_window (ConfabMessageList *self,
 {
   guint n = n_stored (self);
 
-  if (n <= WINDOW_MAX)
+  if (n <= CONFAB_MESSAGE_LIST_WINDOW)
     return;
   if (keep_oldest)
     {
-      drop_stored (self, WINDOW_MAX, n - WINDOW_MAX);
+      drop_stored (self, CONFAB_MESSAGE_LIST_WINDOW, n - CONFAB_MESSAGE_LIST_WINDOW);
       set_has_newer (self, TRUE);
     }
   else
     {
-      drop_stored (self, 0, n - WINDOW_MAX);
+      drop_stored (self, 0, n - CONFAB_MESSAGE_LIST_WINDOW);
       set_has_more (self, TRUE);
     }
 }

@@ -38,7 +38,7 @@ struct _ConfabMessageText
   int          natural_height;
   int          char_width;      /* an average character, in pixels */
   int          wrapped_width;   /* the width the layout is wrapped at now, or -1: unwrapped */
-  int          wrapped_height;
+  int          wrapped_height;  /* its height there */
 };
 
 static GParamSpec *properties[N_PROPS];
@@ -104,7 +104,6 @@ ensure_layout (ConfabMessageText *self)
       self->natural_width = logical.width;
       self->natural_height = logical.height;
       self->wrapped_width = -1;
-      self->wrapped_height = logical.height;
       self->char_width = char_width_for (context);
       self->serial = serial;
       self->measured = TRUE;
@@ -137,11 +136,10 @@ wrap_at (ConfabMessageText *self,
   if (width >= self->natural_width)
     {
       /* Unwrapped it is as measured; wrapped wider than the text it would be the same lines. */
-      if (self->wrapped_width >= 0 && self->wrapped_width < self->natural_width)
+      if (self->wrapped_width >= 0)
         {
           pango_layout_set_width (layout, -1);
           self->wrapped_width = -1;
-          self->wrapped_height = self->natural_height;
         }
       return self->natural_height;
     }
@@ -335,13 +333,10 @@ confab_message_text_set_text (ConfabMessageText *self,
 
   g_free (self->text);
   self->text = g_strdup (text);
+  /* ensure_layout() unwraps it and measures it again. */
   if (self->layout != NULL)
-    {
-      pango_layout_set_width (self->layout, -1);
-      pango_layout_set_text (self->layout, text ? text : "", -1);
-    }
+    pango_layout_set_text (self->layout, text ? text : "", -1);
   self->measured = FALSE;
-  self->wrapped_width = -1;
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   text ? text : "", -1);

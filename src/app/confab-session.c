@@ -1457,7 +1457,7 @@ start_last_seq_cb (GObject      *object,
   GError *error = NULL;
 
   data->seq = confab_cache_get_last_seq_finish (CONFAB_CACHE (object), result, &error);
-  start_step_done (user_data, data->seq < 0 ? error : NULL);
+  start_step_done (user_data, error);
 }
 
 void
