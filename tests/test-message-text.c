@@ -162,12 +162,18 @@ test_text_change (Fixture       *fx,
   g_assert_cmpstr (confab_message_text_get_text (text), ==, "");
 }
 
-static GtkWidget *current_text;
+typedef struct
+{
+  GtkWidget *widget;
+  int        width;
+} WiderThan;
 
 static gboolean
 allocated_wider (gpointer user_data)
 {
-  return gtk_widget_get_width (current_text) > GPOINTER_TO_INT (user_data);
+  WiderThan *wider = user_data;
+
+  return gtk_widget_get_width (wider->widget) > wider->width;
 }
 
 /* A larger font from CSS reaches the measurements: nothing stale is kept. */
@@ -176,9 +182,9 @@ test_font_change (Fixture       *fx,
                   gconstpointer  data)
 {
   g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+  WiderThan wider = { fx->text, 0 };
   int before, after;
 
-  current_text = fx->text;
   confab_message_text_set_text (CONFAB_MESSAGE_TEXT (fx->text), "Lunch at noon?");
   gtk_widget_measure (fx->text, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &before, NULL, NULL);
 
@@ -188,8 +194,8 @@ test_font_change (Fixture       *fx,
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   gtk_widget_add_css_class (fx->text, "huge");
   /* The style is recomputed on the next frame; the widget must follow it then. */
-  g_assert_true (confab_test_wait_until (allocated_wider, GINT_TO_POINTER (2 * before),
-                                         CONFAB_TEST_TIMEOUT_MS));
+  wider.width = 2 * before;
+  g_assert_true (confab_test_wait_until (allocated_wider, &wider, CONFAB_TEST_TIMEOUT_MS));
   gtk_widget_measure (fx->text, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &after, NULL, NULL);
   g_assert_cmpint (after, >, 2 * before);
   gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
