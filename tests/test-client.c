@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "confab-client.h"
+#include "confab-session.h"
 #include "confab-error.h"
 #include "confab-frame.h"
 #include "confab-engine-test-util.h"
@@ -243,25 +244,30 @@ typedef struct
 {
   guint      n_messages;
   GPtrArray *message_ids;
+  GArray    *message_seqs;
   guint      n_events;
   GPtrArray *event_names;
   guint      n_synced;
   guint      n_signed_out;
   guint      n_connection_errors;
-  guint      n_typing;
-  guint      n_reactions;
 } Seen;
 
+/* The transport passes every well-formed "message" event on; what it holds is the business of
+ * the messaging feature (see /confab/client/session/bad-events). */
 static void
 on_client_message (ConfabClient *client,
-                   JsonObject   *msg,
+                   const char   *name,
+                   JsonObject   *data,
                    gint64        seq,
                    Seen         *seen)
 {
-  gint64 *id = g_new (gint64, 1);
+  gint64 *id = g_new0 (gint64, 1);
+  JsonObject *msg = confab_json_get_object (data, "msg");
 
-  *id = json_object_get_int_member (msg, "id");
+  g_assert_cmpstr (name, ==, "message");
+  confab_json_get_int (msg, "id", id);
   g_ptr_array_add (seen->message_ids, id);
+  g_array_append_val (seen->message_seqs, seq);
   seen->n_messages++;
   if (seq > 0)
     confab_client_ack (client, seq);
@@ -302,43 +308,19 @@ on_client_connection_error (ConfabClient *client,
   seen->n_connection_errors++;
 }
 
-static void
-on_client_typing (ConfabClient *client,
-                  const char   *conv,
-                  const char   *user,
-                  gboolean      active,
-                  Seen         *seen)
-{
-  seen->n_typing++;
-}
-
-static void
-on_client_reaction (ConfabClient *client,
-                    const char   *conv,
-                    gint64        msg_id,
-                    const char   *user,
-                    const char   *emoji,
-                    gboolean      on,
-                    gint64        seq,
-                    Seen         *seen)
-{
-  seen->n_reactions++;
-}
-
 static Seen *
 seen_new (ConfabClient *client)
 {
   Seen *seen = g_new0 (Seen, 1);
 
   seen->message_ids = g_ptr_array_new_with_free_func (g_free);
+  seen->message_seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
   seen->event_names = g_ptr_array_new_with_free_func (g_free);
-  g_signal_connect (client, "message", G_CALLBACK (on_client_message), seen);
+  g_signal_connect (client, "event::message", G_CALLBACK (on_client_message), seen);
   g_signal_connect (client, "event", G_CALLBACK (on_client_event), seen);
   g_signal_connect (client, "synced", G_CALLBACK (on_client_synced), seen);
   g_signal_connect (client, "signed-out", G_CALLBACK (on_client_signed_out), seen);
   g_signal_connect (client, "connection-error", G_CALLBACK (on_client_connection_error), seen);
-  g_signal_connect (client, "typing", G_CALLBACK (on_client_typing), seen);
-  g_signal_connect (client, "reaction", G_CALLBACK (on_client_reaction), seen);
   return seen;
 }
 
@@ -346,6 +328,7 @@ static void
 seen_free (Seen *seen)
 {
   g_ptr_array_unref (seen->message_ids);
+  g_array_unref (seen->message_seqs);
   g_ptr_array_unref (seen->event_names);
   g_free (seen);
 }
@@ -457,12 +440,18 @@ test_bad_frames (void)
   g_assert_true (engine_test_wait_uint (&seen->n_synced, 1, ENGINE_TEST_TIMEOUT_MS));
   g_assert_cmpint (confab_client_get_state (client), ==, CONFAB_CLIENT_STATE_CONNECTED);
 
-  /* Exactly the two valid messages, once each, in order. */
-  g_assert_cmpuint (seen->n_messages, ==, 2);
-  g_assert_cmpint (*(gint64 *) g_ptr_array_index (seen->message_ids, 0), ==, 10);
-  g_assert_cmpint (*(gint64 *) g_ptr_array_index (seen->message_ids, 1), ==, 11);
-  g_assert_cmpuint (seen->n_typing, ==, 0);
-  g_assert_cmpuint (seen->n_reactions, ==, 0);
+  /* Every well-formed "message" frame is passed on, whatever its data (the five without a
+   * usable message, then seqs 1, 2 and 3); an invalid seq or a seq seen before is not. */
+  g_assert_cmpuint (seen->n_messages, ==, 8);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpint (g_array_index (seen->message_seqs, gint64, i), ==, 0);
+  for (guint i = 5; i < 8; i++)
+    g_assert_cmpint (g_array_index (seen->message_seqs, gint64, i), ==, i - 4);
+  g_assert_cmpint (*(gint64 *) g_ptr_array_index (seen->message_ids, 5), ==, 10);
+  g_assert_cmpint (*(gint64 *) g_ptr_array_index (seen->message_ids, 6), ==, 10);
+  g_assert_cmpint (*(gint64 *) g_ptr_array_index (seen->message_ids, 7), ==, 11);
+  g_assert_true (g_ptr_array_find_with_equal_func (seen->event_names, "typing",
+                                                   g_str_equal, NULL));
   g_assert_true (g_ptr_array_find_with_equal_func (seen->event_names, "call_invite",
                                                    g_str_equal, NULL));
 
@@ -475,6 +464,68 @@ test_bad_frames (void)
 
   confab_client_stop (client);
   g_assert_cmpint (confab_client_get_state (client), ==, CONFAB_CLIENT_STATE_DISCONNECTED);
+}
+
+/* The same frames through a session: the messaging feature keeps exactly the two valid
+ * messages, once each, in order; the typing and reaction events without what they need change
+ * nothing; everything stored is acked. */
+
+typedef struct
+{
+  GArray *ids;
+} Received;
+
+static void
+on_message_received (ConfabSession      *session,
+                     ConfabConversation *conv,
+                     ConfabMessage      *msg,
+                     Received           *received)
+{
+  gint64 id = confab_message_get_id (msg);
+
+  g_array_append_val (received->ids, id);
+}
+
+static void
+test_bad_events (void)
+{
+  g_autoptr(Peer) peer = peer_new (NULL);
+  g_autoptr(ConfabClient) client = new_signed_in_client (peer);
+  g_autoptr(Seen) seen = seen_new (client);
+  g_autoptr(ConfabSession) session = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  Received received = { ids };
+  ConfabConversation *conv;
+
+  /* The test's own acks would hide the session's. */
+  g_signal_handlers_disconnect_by_func (client, on_client_message, seen);
+  peer->on_hello = send_garbage_then_valid;
+  session = confab_session_new (client);
+  g_signal_connect (session, "message-received", G_CALLBACK (on_message_received), &received);
+  confab_session_start_async (session, NULL, engine_test_async_cb, &result);
+  engine_test_wait_result (&result, ENGINE_TEST_TIMEOUT_MS);
+  g_assert_true (confab_session_start_finish (session, result, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (engine_test_wait_uint (&seen->n_synced, 1, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait_uint (&ids->len, 2, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait_uint (&peer->n_acks, 2, ENGINE_TEST_TIMEOUT_MS));
+  engine_test_run_for (200);
+  g_assert_cmpuint (ids->len, ==, 2);
+  g_assert_cmpint (g_array_index (ids, gint64, 0), ==, 10);
+  g_assert_cmpint (g_array_index (ids, gint64, 1), ==, 11);
+  g_assert_cmpint (peer->last_ack, ==, 3);
+
+  conv = confab_conversation_list_lookup (confab_session_get_conversations (session),
+                                          "dm:alice:bob");
+  g_assert_nonnull (conv);
+  g_assert_null (confab_conversation_get_typing_text (conv));
+  g_assert_cmpuint (peer->connections->len, ==, 1);
+  g_assert_cmpuint (seen->n_connection_errors, ==, 0);
+
+  confab_session_stop (session);
 }
 
 /* --- requests ---------------------------------------------------------------------------- */
@@ -822,6 +873,7 @@ main (int    argc,
   engine_test_init (&argc, &argv);
 
   g_test_add_func ("/confab/client/bad-frames", test_bad_frames);
+  g_test_add_func ("/confab/client/session/bad-events", test_bad_events);
   g_test_add_func ("/confab/client/requests", test_requests);
   g_test_add_func ("/confab/client/reconnect", test_reconnect);
   g_test_add_func ("/confab/client/backoff-grows", test_backoff_grows);

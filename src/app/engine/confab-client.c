@@ -17,7 +17,6 @@
 
 #define REQUEST_TIMEOUT_MS       30000
 #define MAX_INCOMING_FRAME_BYTES (16 * 1024 * 1024)
-#define RECENT_MESSAGE_IDS       2048
 #define ERROR_DETAILS_KEY        "confab-error-details"
 #define TLS_PROBLEM_KEY          "confab-tls-problem"
 
@@ -69,8 +68,6 @@ struct _ConfabClient
   gint64                   seen_seq;
   guint64                  next_request;
   GHashTable              *pending;      /* id → Pending */
-  GHashTable              *recent_ids;   /* message ids seen lately */
-  GQueue                   recent_order;
 };
 
 enum {
@@ -87,14 +84,6 @@ enum {
 
 enum {
   SIGNAL_EVENT,
-  SIGNAL_MESSAGE,
-  SIGNAL_MESSAGE_EDITED,
-  SIGNAL_MESSAGE_DELETED,
-  SIGNAL_REACTION,
-  SIGNAL_READ,
-  SIGNAL_TYPING,
-  SIGNAL_PRESENCE,
-  SIGNAL_PROFILE_UPDATED,
   SIGNAL_SYNCED,
   SIGNAL_RESYNC_REQUIRED,
   SIGNAL_SIGNED_OUT,
@@ -627,134 +616,14 @@ signed_out (ConfabClient *self,
   g_signal_emit (self, signals[SIGNAL_SIGNED_OUT], 0, error);
 }
 
+/* The stream's own events: the end of a replay, and the loss of one. Every other event is the
+ * business of whoever connects to "event::<name>". Returns FALSE (and the caller logs) if the
+ * data does not have what the event needs. */
 static gboolean
-remember_message_id (ConfabClient *self,
-                     gint64        id)
+handle_stream_event (ConfabClient *self,
+                     const char   *name,
+                     JsonObject   *data)
 {
-  gint64 *key;
-
-  if (g_hash_table_contains (self->recent_ids, &id))
-    return FALSE;
-  key = g_new (gint64, 1);
-  *key = id;
-  g_hash_table_add (self->recent_ids, key);
-  g_queue_push_tail (&self->recent_order, key);
-  if (self->recent_order.length > RECENT_MESSAGE_IDS)
-    g_hash_table_remove (self->recent_ids, g_queue_pop_head (&self->recent_order));
-  return TRUE;
-}
-
-static gboolean
-valid_message (JsonObject *msg)
-{
-  gint64 id, ts;
-
-  return msg != NULL && confab_json_get_int (msg, "id", &id) && id > 0 && id <= CONFAB_MAX_SAFE_INTEGER
-         && confab_json_get_int (msg, "ts", &ts) && confab_json_get_string (msg, "conv") != NULL
-         && confab_conv_parse (confab_json_get_string (msg, "conv"), NULL, NULL) != CONFAB_CONV_INVALID
-         && confab_json_get_string (msg, "from") != NULL;
-}
-
-/* Checks an event's data and emits its own signal. Returns FALSE (and logs) if the data does
- * not have what the event needs; the generic "event" signal is emitted by the caller. */
-static gboolean
-dispatch_known_event (ConfabClient *self,
-                      const char   *name,
-                      JsonObject   *data,
-                      gint64        seq,
-                      gboolean     *known)
-{
-  *known = TRUE;
-
-  if (g_str_equal (name, "message") || g_str_equal (name, "message_edited"))
-    {
-      JsonObject *msg = confab_json_get_object (data, "msg");
-      gint64 id;
-
-      if (!valid_message (msg))
-        return FALSE;
-      confab_json_get_int (msg, "id", &id);
-      if (g_str_equal (name, "message"))
-        {
-          if (!remember_message_id (self, id))
-            {
-              g_debug ("dropping duplicate message %" G_GINT64_FORMAT, id);
-              return TRUE;
-            }
-          g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, msg, seq);
-        }
-      else
-        g_signal_emit (self, signals[SIGNAL_MESSAGE_EDITED], 0, msg, seq);
-      return TRUE;
-    }
-  if (g_str_equal (name, "message_deleted"))
-    {
-      const char *conv = confab_json_get_string (data, "conv");
-      gint64 msg_id;
-
-      if (conv == NULL || !confab_json_get_int (data, "msg_id", &msg_id) || msg_id <= 0)
-        return FALSE;
-      g_signal_emit (self, signals[SIGNAL_MESSAGE_DELETED], 0, conv, msg_id, seq);
-      return TRUE;
-    }
-  if (g_str_equal (name, "reaction"))
-    {
-      const char *conv = confab_json_get_string (data, "conv");
-      const char *user = confab_json_get_string (data, "user");
-      const char *emoji = confab_json_get_string (data, "emoji");
-      gint64 msg_id;
-      gboolean on;
-
-      if (conv == NULL || user == NULL || emoji == NULL || emoji[0] == '\0'
-          || !confab_json_get_int (data, "msg_id", &msg_id) || !obj_bool (data, "on", &on))
-        return FALSE;
-      g_signal_emit (self, signals[SIGNAL_REACTION], 0, conv, msg_id, user, emoji, on, seq);
-      return TRUE;
-    }
-  if (g_str_equal (name, "read"))
-    {
-      const char *conv = confab_json_get_string (data, "conv");
-      const char *user = confab_json_get_string (data, "user");
-      gint64 msg_id;
-
-      if (conv == NULL || user == NULL || !confab_json_get_int (data, "msg_id", &msg_id))
-        return FALSE;
-      g_signal_emit (self, signals[SIGNAL_READ], 0, conv, user, msg_id, seq);
-      return TRUE;
-    }
-  if (g_str_equal (name, "typing"))
-    {
-      const char *conv = confab_json_get_string (data, "conv");
-      const char *user = confab_json_get_string (data, "user");
-      gboolean active;
-
-      if (conv == NULL || user == NULL || !obj_bool (data, "active", &active))
-        return FALSE;
-      g_signal_emit (self, signals[SIGNAL_TYPING], 0, conv, user, active);
-      return TRUE;
-    }
-  if (g_str_equal (name, "presence"))
-    {
-      const char *user = confab_json_get_string (data, "user");
-      const char *status = confab_json_get_string (data, "status");
-      gint64 last_seen = 0;
-
-      if (user == NULL || status == NULL)
-        return FALSE;
-      confab_json_get_int (data, "last_seen", &last_seen);
-      g_signal_emit (self, signals[SIGNAL_PRESENCE], 0, user, status,
-                     confab_json_get_string (data, "text"), last_seen);
-      return TRUE;
-    }
-  if (g_str_equal (name, "profile_updated"))
-    {
-      JsonObject *user = confab_json_get_object (data, "user");
-
-      if (user == NULL || confab_json_get_string (user, "username") == NULL)
-        return FALSE;
-      g_signal_emit (self, signals[SIGNAL_PROFILE_UPDATED], 0, user, seq);
-      return TRUE;
-    }
   if (g_str_equal (name, "synced"))
     {
       gint64 last_seq = 0;
@@ -767,12 +636,10 @@ dispatch_known_event (ConfabClient *self,
     }
   if (g_str_equal (name, "resync_required"))
     {
-      g_signal_emit (self, signals[SIGNAL_RESYNC_REQUIRED], 0);
       /* The old stream is gone; whatever comes next starts over. */
+      g_signal_emit (self, signals[SIGNAL_RESYNC_REQUIRED], 0);
       return TRUE;
     }
-
-  *known = FALSE;
   return TRUE;
 }
 
@@ -785,7 +652,6 @@ handle_event (ConfabClient *self,
   JsonObject *data = confab_json_get_object (frame, "data");
   g_autoptr(JsonObject) empty = NULL;
   gint64 seq = 0;
-  gboolean known;
 
   if (name == NULL || !confab_token_id_is_valid (name, 64))
     {
@@ -822,7 +688,7 @@ handle_event (ConfabClient *self,
   if (seq > 0)
     self->seen_seq = seq;
 
-  if (!dispatch_known_event (self, name, data, seq, &known))
+  if (!handle_stream_event (self, name, data))
     {
       g_message ("skipping event '%s': missing or mistyped fields", name);
       return;
@@ -1245,8 +1111,6 @@ confab_client_finalize (GObject *object)
   g_clear_pointer (&self->hello_result, json_object_unref);
   g_free (self->untrusted_fingerprint);
   g_clear_pointer (&self->pending, g_hash_table_unref);
-  g_queue_clear (&self->recent_order);
-  g_clear_pointer (&self->recent_ids, g_hash_table_unref);
 
   G_OBJECT_CLASS (confab_client_parent_class)->finalize (object);
 }
@@ -1280,36 +1144,6 @@ confab_client_class_init (ConfabClientClass *klass)
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3,
                   G_TYPE_STRING, JSON_TYPE_OBJECT, G_TYPE_INT64);
-  signals[SIGNAL_MESSAGE] =
-    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, JSON_TYPE_OBJECT, G_TYPE_INT64);
-  signals[SIGNAL_MESSAGE_EDITED] =
-    g_signal_new ("message-edited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, JSON_TYPE_OBJECT, G_TYPE_INT64);
-  signals[SIGNAL_MESSAGE_DELETED] =
-    g_signal_new ("message-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
-                  G_TYPE_STRING, G_TYPE_INT64, G_TYPE_INT64);
-  signals[SIGNAL_REACTION] =
-    g_signal_new ("reaction", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 6,
-                  G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BOOLEAN,
-                  G_TYPE_INT64);
-  signals[SIGNAL_READ] =
-    g_signal_new ("read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
-                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_INT64);
-  signals[SIGNAL_TYPING] =
-    g_signal_new ("typing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
-                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BOOLEAN);
-  signals[SIGNAL_PRESENCE] =
-    g_signal_new ("presence", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
-                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
-  signals[SIGNAL_PROFILE_UPDATED] =
-    g_signal_new ("profile-updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, JSON_TYPE_OBJECT, G_TYPE_INT64);
   signals[SIGNAL_SYNCED] =
     g_signal_new ("synced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
@@ -1334,8 +1168,6 @@ confab_client_init (ConfabClient *self)
   self->dead_ms = 90000;
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) pending_free);
-  self->recent_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  g_queue_init (&self->recent_order);
 }
 
 /* Public API ------------------------------------------------------------------------------- */

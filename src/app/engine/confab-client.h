@@ -150,17 +150,9 @@ void               confab_client_set_keepalive      (ConfabClient        *self,
  * Signals (seq is 0 for ephemeral events):
  *   "state-changed"  — use notify::state
  *   "event" (detailed by name)  (const char *name, JsonObject *data, gint64 seq)
- *       every well-formed event, known or not (calls, rooms, contacts, broadcast…)
- *   "message"          (JsonObject *msg, gint64 seq)          new message, duplicates dropped
- *   "message-edited"   (JsonObject *msg, gint64 seq)
- *   "message-deleted"  (const char *conv, gint64 msg_id, gint64 seq)
- *   "reaction"         (const char *conv, gint64 msg_id, const char *user, const char *emoji,
- *                       gboolean on, gint64 seq)
- *   "read"             (const char *conv, const char *user, gint64 msg_id, gint64 seq)
- *   "typing"           (const char *conv, const char *user, gboolean active)
- *   "presence"         (const char *user, const char *status, const char *text,
- *                       gint64 last_seen)
- *   "profile-updated"  (JsonObject *user, gint64 seq)
+ *       every well-formed event, known or not: each capability connects to
+ *       "event::<name>" for its own (message, reaction, typing, presence, call_invite…), checks
+ *       the data it needs and acks the seq once it stored what it keeps
  *   "synced"           (gint64 last_seq)                      replay done
  *   "resync-required"  ()                                     reload conversations/history
  *   "signed-out"       (GError *error)                        token refused; sign in again
@@ -168,7 +160,8 @@ void               confab_client_set_keepalive      (ConfabClient        *self,
  *       certificate errors the client stops retrying (state disconnected) until started again
  *
  * Durable events with a seq not above the highest seen are dropped as duplicates. Frames that
- * are malformed, not objects, unknown, or have missing/mistyped fields are logged and skipped.
+ * are malformed, not objects, without a valid name or seq, or with data that is not an object
+ * are logged and skipped; so are "synced" events without a last_seq.
  */
 
 G_END_DECLS

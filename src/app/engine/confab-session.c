@@ -16,6 +16,8 @@
 #define TYPING_RESEND_MS (CONFAB_TYPING_EXPIRY_MS * 2 / 3)
 /* Without keystrokes for this long, typing stops by itself. */
 #define TYPING_IDLE_MS   (CONFAB_TYPING_EXPIRY_MS - 1000)
+/* Message ids remembered to drop a message replayed under a new seq. */
+#define RECENT_MESSAGE_IDS 2048
 
 typedef struct
 {
@@ -51,6 +53,8 @@ struct _ConfabSession
   guint                   profiles_source;
   GHashTable             *own_typing;      /* conv → OwnTyping */
   GHashTable             *peer_typing;     /* "conv\nuser" → PeerTyping */
+  GHashTable             *recent_ids;      /* message ids seen lately */
+  GQueue                  recent_order;
 
   gboolean                flushing;
   gboolean                flush_again;
@@ -90,6 +94,20 @@ obj_int (JsonObject *obj,
       || json_node_get_value_type (node) != G_TYPE_INT64)
     return 0;
   return json_node_get_int (node);
+}
+
+static gboolean
+obj_bool (JsonObject *obj,
+          const char *name,
+          gboolean   *out)
+{
+  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+  *out = json_node_get_boolean (node);
+  return TRUE;
 }
 
 static ConfabMessageList *
@@ -286,12 +304,57 @@ store_message (ConfabSession *self,
                                     message_stored_cb, data);
 }
 
-static void
-on_client_message (ConfabClient  *client,
-                   JsonObject    *msg,
-                   gint64         seq,
-                   ConfabSession *self)
+static gboolean
+valid_message (JsonObject *msg)
 {
+  gint64 id, ts;
+
+  return msg != NULL && confab_json_get_int (msg, "id", &id) && id > 0
+         && id <= CONFAB_MAX_SAFE_INTEGER && confab_json_get_int (msg, "ts", &ts)
+         && confab_conv_parse (confab_json_get_string (msg, "conv"), NULL, NULL)
+            != CONFAB_CONV_INVALID
+         && confab_json_get_string (msg, "from") != NULL;
+}
+
+/* FALSE if @id was seen lately: the same message again under a new seq. */
+static gboolean
+remember_message_id (ConfabSession *self,
+                     gint64         id)
+{
+  gint64 *key;
+
+  if (g_hash_table_contains (self->recent_ids, &id))
+    return FALSE;
+  key = g_new (gint64, 1);
+  *key = id;
+  g_hash_table_add (self->recent_ids, key);
+  g_queue_push_tail (&self->recent_order, key);
+  if (self->recent_order.length > RECENT_MESSAGE_IDS)
+    g_hash_table_remove (self->recent_ids, g_queue_pop_head (&self->recent_order));
+  return TRUE;
+}
+
+static void
+on_message_event (ConfabClient  *client,
+                  const char    *name,
+                  JsonObject    *data,
+                  gint64         seq,
+                  ConfabSession *self)
+{
+  JsonObject *msg = confab_json_get_object (data, "msg");
+  gint64 id = 0;
+
+  if (!valid_message (msg))
+    {
+      g_message ("skipping event '%s': missing or mistyped fields", name);
+      return;
+    }
+  confab_json_get_int (msg, "id", &id);
+  if (g_str_equal (name, "message") && !remember_message_id (self, id))
+    {
+      g_debug ("dropping duplicate message %" G_GINT64_FORMAT, id);
+      return;
+    }
   store_message (self, msg, seq);
 }
 
@@ -315,11 +378,10 @@ deleted_stored_cb (GObject      *object,
 }
 
 static void
-on_client_message_deleted (ConfabClient  *client,
-                           const char    *conv,
-                           gint64         msg_id,
-                           gint64         seq,
-                           ConfabSession *self)
+apply_deleted (ConfabSession *self,
+               const char    *conv,
+               gint64         msg_id,
+               gint64         seq)
 {
   EventData *data = event_data_new (self, seq);
 
@@ -368,15 +430,42 @@ apply_reaction (ConfabSession *self,
 }
 
 static void
-on_client_reaction (ConfabClient  *client,
-                    const char    *conv,
-                    gint64         msg_id,
-                    const char    *user,
-                    const char    *emoji,
-                    gboolean       on,
-                    gint64         seq,
-                    ConfabSession *self)
+on_message_deleted_event (ConfabClient  *client,
+                          const char    *name,
+                          JsonObject    *data,
+                          gint64         seq,
+                          ConfabSession *self)
 {
+  const char *conv = confab_json_get_string (data, "conv");
+  gint64 msg_id;
+
+  if (conv == NULL || !confab_json_get_int (data, "msg_id", &msg_id) || msg_id <= 0)
+    {
+      g_message ("skipping event '%s': missing or mistyped fields", name);
+      return;
+    }
+  apply_deleted (self, conv, msg_id, seq);
+}
+
+static void
+on_reaction_event (ConfabClient  *client,
+                   const char    *name,
+                   JsonObject    *data,
+                   gint64         seq,
+                   ConfabSession *self)
+{
+  const char *conv = confab_json_get_string (data, "conv");
+  const char *user = confab_json_get_string (data, "user");
+  const char *emoji = confab_json_get_string (data, "emoji");
+  gint64 msg_id;
+  gboolean on;
+
+  if (conv == NULL || user == NULL || emoji == NULL || emoji[0] == '\0'
+      || !confab_json_get_int (data, "msg_id", &msg_id) || !obj_bool (data, "on", &on))
+    {
+      g_message ("skipping event '%s': missing or mistyped fields", name);
+      return;
+    }
   apply_reaction (self, conv, msg_id, user, emoji, on, seq);
 }
 
@@ -410,13 +499,21 @@ apply_read (ConfabSession *self,
 }
 
 static void
-on_client_read (ConfabClient  *client,
-                const char    *conv,
-                const char    *user,
-                gint64         msg_id,
-                gint64         seq,
-                ConfabSession *self)
+on_read_event (ConfabClient  *client,
+               const char    *name,
+               JsonObject    *data,
+               gint64         seq,
+               ConfabSession *self)
 {
+  const char *conv = confab_json_get_string (data, "conv");
+  const char *user = confab_json_get_string (data, "user");
+  gint64 msg_id;
+
+  if (conv == NULL || user == NULL || !confab_json_get_int (data, "msg_id", &msg_id))
+    {
+      g_message ("skipping event '%s': missing or mistyped fields", name);
+      return;
+    }
   apply_read (self, conv, user, msg_id, seq);
 }
 
@@ -449,11 +546,19 @@ store_user (ConfabSession *self,
 }
 
 static void
-on_client_profile_updated (ConfabClient  *client,
-                           JsonObject    *user,
-                           gint64         seq,
-                           ConfabSession *self)
+on_profile_updated_event (ConfabClient  *client,
+                          const char    *name,
+                          JsonObject    *data,
+                          gint64         seq,
+                          ConfabSession *self)
 {
+  JsonObject *user = confab_json_get_object (data, "user");
+
+  if (user == NULL || confab_json_get_string (user, "username") == NULL)
+    {
+      g_message ("skipping event '%s': missing or mistyped fields", name);
+      return;
+    }
   store_user (self, user, seq);
 }
 
@@ -633,14 +738,23 @@ peer_typing_expired_cb (gpointer user_data)
 }
 
 static void
-on_client_typing (ConfabClient  *client,
-                  const char    *conv,
-                  const char    *user,
-                  gboolean       active,
-                  ConfabSession *self)
+on_typing_event (ConfabClient  *client,
+                 const char    *name,
+                 JsonObject    *data,
+                 gint64         seq,
+                 ConfabSession *self)
 {
-  g_autofree char *key = g_strdup_printf ("%s\n%s", conv, user);
+  const char *conv = confab_json_get_string (data, "conv");
+  const char *user = confab_json_get_string (data, "user");
+  g_autofree char *key = NULL;
+  gboolean active;
 
+  if (conv == NULL || user == NULL || !obj_bool (data, "active", &active))
+    {
+      g_message ("skipping event '%s': missing or mistyped fields", name);
+      return;
+    }
+  key = g_strdup_printf ("%s\n%s", conv, user);
   if (g_strcmp0 (user, self->username) == 0)
     return;
   if (active)
@@ -664,15 +778,25 @@ on_client_typing (ConfabClient  *client,
 }
 
 static void
-on_client_presence (ConfabClient  *client,
-                    const char    *user,
-                    const char    *status,
-                    const char    *text,
-                    gint64         last_seen,
-                    ConfabSession *self)
+on_presence_event (ConfabClient  *client,
+                   const char    *name,
+                   JsonObject    *data,
+                   gint64         seq,
+                   ConfabSession *self)
 {
+  const char *user = confab_json_get_string (data, "user");
+  const char *status = confab_json_get_string (data, "status");
+  gint64 last_seen = 0;
+
+  if (user == NULL || status == NULL)
+    {
+      g_message ("skipping event '%s': missing or mistyped fields", name);
+      return;
+    }
+  confab_json_get_int (data, "last_seen", &last_seen);
   confab_contact_set_presence (confab_session_get_contact (self, user),
-                               confab_presence_from_string (status), text, last_seen);
+                               confab_presence_from_string (status),
+                               confab_json_get_string (data, "text"), last_seen);
 }
 
 /* Sync ------------------------------------------------------------------------------------- */
@@ -1180,17 +1304,20 @@ confab_session_constructed (GObject *object)
                                   self->username != NULL ? self->username : "unknown");
   self->cache = confab_cache_new (path, self->username);
 
-  g_signal_connect_object (self->client, "message", G_CALLBACK (on_client_message), self, 0);
-  g_signal_connect_object (self->client, "message-edited", G_CALLBACK (on_client_message),
+  g_signal_connect_object (self->client, "event::message", G_CALLBACK (on_message_event),
                            self, 0);
-  g_signal_connect_object (self->client, "message-deleted",
-                           G_CALLBACK (on_client_message_deleted), self, 0);
-  g_signal_connect_object (self->client, "reaction", G_CALLBACK (on_client_reaction), self, 0);
-  g_signal_connect_object (self->client, "read", G_CALLBACK (on_client_read), self, 0);
-  g_signal_connect_object (self->client, "typing", G_CALLBACK (on_client_typing), self, 0);
-  g_signal_connect_object (self->client, "presence", G_CALLBACK (on_client_presence), self, 0);
-  g_signal_connect_object (self->client, "profile-updated",
-                           G_CALLBACK (on_client_profile_updated), self, 0);
+  g_signal_connect_object (self->client, "event::message_edited",
+                           G_CALLBACK (on_message_event), self, 0);
+  g_signal_connect_object (self->client, "event::message_deleted",
+                           G_CALLBACK (on_message_deleted_event), self, 0);
+  g_signal_connect_object (self->client, "event::reaction", G_CALLBACK (on_reaction_event),
+                           self, 0);
+  g_signal_connect_object (self->client, "event::read", G_CALLBACK (on_read_event), self, 0);
+  g_signal_connect_object (self->client, "event::typing", G_CALLBACK (on_typing_event), self, 0);
+  g_signal_connect_object (self->client, "event::presence", G_CALLBACK (on_presence_event),
+                           self, 0);
+  g_signal_connect_object (self->client, "event::profile_updated",
+                           G_CALLBACK (on_profile_updated_event), self, 0);
   g_signal_connect_object (self->client, "event", G_CALLBACK (on_client_event), self, 0);
   g_signal_connect_object (self->client, "synced", G_CALLBACK (on_client_synced), self, 0);
   g_signal_connect_object (self->client, "resync-required",
@@ -1261,6 +1388,8 @@ confab_session_finalize (GObject *object)
   g_hash_table_unref (self->contacts);
   g_hash_table_unref (self->profiles_known);
   g_hash_table_unref (self->profiles_asked);
+  g_queue_clear (&self->recent_order);
+  g_hash_table_unref (self->recent_ids);
   g_clear_object (&self->cancellable);
   g_free (self->username);
 
@@ -1304,6 +1433,8 @@ confab_session_init (ConfabSession *self)
   self->contacts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->profiles_known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->profiles_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->recent_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_queue_init (&self->recent_order);
   self->own_typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) own_typing_free);
   self->peer_typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -1860,7 +1991,7 @@ apply_delete (ConfabSession *self,
     if (confab_message_list_lookup (list, msg_id) != NULL)
       conv = confab_message_list_get_conv (list);
   if (conv != NULL)
-    on_client_message_deleted (self->client, conv, msg_id, 0, self);
+    apply_deleted (self, conv, msg_id, 0);
   else
     confab_cache_delete_message_async (self->cache, msg_id, 0, NULL, NULL, NULL);
 }
