@@ -5,6 +5,7 @@
 
 #include "confab-call-manager.h"
 #include "confab-call-private.h"
+#include "confab-media-devices-private.h"
 #include "confab-client.h"
 #include "confab-test-child.h"
 

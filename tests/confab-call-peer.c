@@ -5,6 +5,7 @@
 
 #include "confab-call.h"
 #include "confab-call-private.h"
+#include "confab-media-devices-private.h"
 #include "confab-test-child.h"
 
 #include <gst/gst.h>

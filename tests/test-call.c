@@ -5,8 +5,10 @@
 
 #include "confab-call.h"
 #include "confab-call-private.h"
+#include "confab-media-devices-private.h"
 #include "confab-engine-test-util.h"
 
+#include <gdk/gdk.h>
 #include <gst/gst.h>
 #include <string.h>
 

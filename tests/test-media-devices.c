@@ -6,7 +6,7 @@
 #include <gio/gio.h>
 #include <gst/gst.h>
 
-#include "confab-media-devices.h"
+#include "confab-media-devices-private.h"
 
 /* A device as a device provider would report it; tests have no real ones. */
 #define TEST_TYPE_DEVICE (test_device_get_type ())

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <gst/gst.h>
-
 #include "confab-call.h"
 
 G_BEGIN_DECLS

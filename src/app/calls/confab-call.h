@@ -1,34 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <gtk/gtk.h>
 #include <json-glib/json-glib.h>
 
-#include "confab-media-devices.h"
+#include "confab-call-types.h"
 
 G_BEGIN_DECLS
-
-typedef enum
-{
-  CONFAB_CALL_ROLE_CALLER,
-  CONFAB_CALL_ROLE_CALLEE,
-} ConfabCallRole;
-
-typedef enum /*< flags >*/
-{
-  CONFAB_CALL_MEDIA_NONE  = 0,
-  CONFAB_CALL_MEDIA_AUDIO = 1 << 0,
-  CONFAB_CALL_MEDIA_VIDEO = 1 << 1,
-} ConfabCallMedia;
-
-typedef enum
-{
-  CONFAB_CALL_STATE_NEW,
-  CONFAB_CALL_STATE_CONNECTING,
-  CONFAB_CALL_STATE_CONNECTED,
-  CONFAB_CALL_STATE_RECONNECTING,
-  CONFAB_CALL_STATE_ENDED,
-} ConfabCallState;
 
 /* End reasons set by the call itself; others come from signalling (see confab_call_end()). */
 #define CONFAB_CALL_END_HANGUP            "hangup"
@@ -36,14 +13,7 @@ typedef enum
 #define CONFAB_CALL_END_CONNECTION_FAILED "connection_failed"
 #define CONFAB_CALL_END_MEDIA_ERROR       "media_error"
 
-#define CONFAB_TYPE_CALL_ROLE  (confab_call_role_get_type ())
-#define CONFAB_TYPE_CALL_MEDIA (confab_call_media_get_type ())
-#define CONFAB_TYPE_CALL_STATE (confab_call_state_get_type ())
-#define CONFAB_TYPE_CALL       (confab_call_get_type ())
-
-GType confab_call_role_get_type  (void);
-GType confab_call_media_get_type (void);
-GType confab_call_state_get_type (void);
+#define CONFAB_TYPE_CALL (confab_call_get_type ())
 
 G_DECLARE_FINAL_TYPE (ConfabCall, confab_call, CONFAB, CALL, GObject)
 

@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "confab-media-devices.h"
+#include "confab-media-devices-private.h"
 
 /* The cameras, microphones and speakers GStreamer knows about, and the one chosen of each.
  * In test mode (CONFAB_TEST_MEDIA=1 or confab_media_devices_new_for_testing()) no device is

@@ -11,7 +11,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ConfabMediaDevices, confab_media_devices, CONFAB, MEDIA_DEVICES, GObject)
 
 ConfabMediaDevices *confab_media_devices_new                     (void);
-ConfabMediaDevices *confab_media_devices_new_for_testing         (gboolean            with_camera);
 
 gboolean            confab_media_devices_get_test_mode           (ConfabMediaDevices *self);
 
@@ -32,10 +31,6 @@ void                confab_media_devices_set_speaker             (ConfabMediaDev
 /* Stable name of @device, as kept in the settings (properties camera-id, microphone-id,
  * speaker-id: "" is the default device). */
 char               *confab_media_devices_device_id               (GstDevice          *device);
-void                confab_media_devices_add_device_for_testing  (ConfabMediaDevices *self,
-                                                                  GstDevice          *device);
-void                confab_media_devices_remove_device_for_testing (ConfabMediaDevices *self,
-                                                                    GstDevice          *device);
 
 gboolean            confab_media_devices_has_camera              (ConfabMediaDevices *self);
 GstElement         *confab_media_devices_create_camera_source    (ConfabMediaDevices *self);
