@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include "confab-call-manager.h"
+#include "confab-client.h"
 #include "confab-error.h"
 #include "confab-frame.h"
+#include "confab-media-devices.h"
 
 /* Ties calls to the signalling server (protocol §6): turns call_* events into ConfabCall
  * objects and what they say into call_* requests. One call at a time; a second caller hears

@@ -4,8 +4,7 @@
 #include <gio/gio.h>
 
 #include "confab-call.h"
-#include "confab-client.h"
-#include "confab-media-devices.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

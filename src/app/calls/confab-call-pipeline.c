@@ -1435,7 +1435,8 @@ confab_call_pipeline_get_local_video (ConfabCallPipeline *self)
 {
   g_return_val_if_fail (CONFAB_IS_CALL_PIPELINE (self), NULL);
 
-  return GDK_PAINTABLE (self->local_video);
+  /* A ConfabVideoPaintable is a GdkPaintable; only the UI needs to know it. */
+  return (GdkPaintable *) self->local_video;
 }
 
 /**
@@ -1448,7 +1449,7 @@ confab_call_pipeline_get_remote_video (ConfabCallPipeline *self)
 {
   g_return_val_if_fail (CONFAB_IS_CALL_PIPELINE (self), NULL);
 
-  return GDK_PAINTABLE (self->remote_video);
+  return (GdkPaintable *) self->remote_video;
 }
 
 /* Returns: (transfer none): the GstPipeline */

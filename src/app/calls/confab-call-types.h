@@ -3,20 +3,11 @@
 
 #include <glib-object.h>
 
+#include "confab-types.h"
+
 G_BEGIN_DECLS
 
-/* The calls layer's types, for headers that only name them. */
-typedef struct _ConfabCall           ConfabCall;
-typedef struct _ConfabCallManager    ConfabCallManager;
-typedef struct _ConfabCallPipeline   ConfabCallPipeline;
-typedef struct _ConfabMediaDevices   ConfabMediaDevices;
-typedef struct _ConfabVideoPaintable ConfabVideoPaintable;
-
-/* What the calls layer hands out but does not draw itself: a GdkPaintable shows the video,
- * GStreamer elements stay inside. */
-typedef struct _GdkPaintable GdkPaintable;
-typedef struct _GstDevice    GstDevice;
-typedef struct _GstElement   GstElement;
+/* The calls layer's enums; its object types are forward-declared in confab-types.h. */
 
 typedef enum
 {

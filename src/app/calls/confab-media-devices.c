@@ -5,6 +5,8 @@
 
 #include "confab-media-devices-private.h"
 
+#include <gst/gst.h>
+
 /* The cameras, microphones and speakers GStreamer knows about, and the one chosen of each.
  * In test mode (CONFAB_TEST_MEDIA=1 or confab_media_devices_new_for_testing()) no device is
  * touched: sources are videotestsrc/audiotestsrc and sound goes to a fakesink, so tests and

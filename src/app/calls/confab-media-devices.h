@@ -2,7 +2,8 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <gst/gst.h>
+
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

@@ -5,6 +5,7 @@
 
 #include "confab-video-paintable.h"
 
+#include <gtk/gtk.h>
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <gtk/gtk.h>
-#include <gst/gst.h>
+#include <glib-object.h>
+
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

@@ -9,6 +9,7 @@
 
 #include "confab-application.h"
 #include "confab-call.h"
+#include "confab-media-devices.h"
 #include "confab-preferences-window.h"
 #include "confab-window.h"
 

@@ -6,6 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "confab-call-devices-group.h"
+#include "confab-media-devices.h"
+
+#include <gst/gst.h>
 
 /* Camera, microphone and speaker choosers over ConfabMediaDevices, for Preferences and for
  * the call window. Each list starts with the system's default device. */

@@ -3,7 +3,7 @@
 
 #include <adwaita.h>
 
-#include "confab-media-devices.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

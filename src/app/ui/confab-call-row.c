@@ -5,6 +5,7 @@
 
 
 #include "confab-call-row.h"
+#include "confab-message.h"
 #include "confab-ui-util.h"
 
 /* A kind:"call" message in a conversation: one compact, centred line with an icon. */

@@ -4,7 +4,7 @@
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
 
-#include "confab-message.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

@@ -5,10 +5,13 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-call.h"
 #include "confab-call-devices-group.h"
 #include "confab-call-manager.h"
 #include "confab-call-row.h"
 #include "confab-call-window.h"
+#include "confab-media-devices.h"
+#include "confab-message.h"
 #include "confab-mirrored-paintable.h"
 
 /* The peer's video fills the window (their avatar while there is none), the own camera is a
