@@ -3,10 +3,10 @@
  *
  * Fills a real ConfabCache (200 conversations, one of them with 100 000 messages of varied
  * lengths, users with display names), stores the account's token in the real keyring and its
- * server and username in GSettings, then runs the real `confab` binary against a server that
- * accepts connections and never answers, so what shows comes from the cache. The binary's
- * bench probe (CONFAB_BENCH_PROBE=1, src/app/confab-bench-probe.c) reports frame times on its
- * stdout and takes commands on its stdin. Each run:
+ * server and username in GSettings, then runs the application (confab-bench-launcher: the
+ * confab program's code with tests/bench/confab-bench-probe.c on its window) against a server
+ * that accepts connections and never answers, so what shows comes from the cache. The probe
+ * reports frame times on its stdout and takes commands on its stdin. Each run:
  *   1. process start -> first frame of the main window with its conversation list filled;
  *   2. select the big conversation -> first frame painting its messages (and the frame at
  *      its newest message);
@@ -401,6 +401,8 @@ run_app (const char *confab,
   gint64 spawned, selected;
   g_autofree char *scroll_command = g_strdup_printf ("scroll %d", opt_messages);
 
+  /* For CONFAB_BIN pointing at a confab built before the probe left the program: those
+   * carried it and attached it on this variable. */
   g_subprocess_launcher_setenv (launcher, "CONFAB_BENCH_PROBE", "1", TRUE);
   spawned = g_get_monotonic_time ();
   app.process = g_subprocess_launcher_spawn (launcher, &error, confab, NULL);

@@ -5,7 +5,6 @@
 
 #include <glib/gi18n.h>
 
-#include "confab-bench-probe.h"
 #include "confab-conversation-row.h"
 #include "confab-error.h"
 #include "confab-keyring.h"
@@ -1675,7 +1674,6 @@ confab_window_init (ConfabWindow *self)
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 
-  confab_bench_probe_attach (self);
   restore_session (self);
 }
 
