@@ -8,6 +8,7 @@
 #include <locale.h>
 
 #include "confab-application.h"
+#include "confab-call-window-private.h"
 #include "confab-session.h"
 #include "confab-test-util.h"
 #include "confab-window.h"

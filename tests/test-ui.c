@@ -7,7 +7,7 @@
 #include <adwaita.h>
 
 #include "confab-application.h"
-#include "confab-conversation-view.h"
+#include "confab-conversation-view-private.h"
 #include "confab-session.h"
 #include "confab-test-util.h"
 #include "confab-window.h"

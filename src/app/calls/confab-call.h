@@ -38,8 +38,6 @@ gboolean         confab_call_get_camera_on             (ConfabCall         *self
 guint            confab_call_get_duration              (ConfabCall         *self);
 GdkPaintable    *confab_call_get_local_video           (ConfabCall         *self);
 GdkPaintable    *confab_call_get_remote_video          (ConfabCall         *self);
-guint64          confab_call_get_video_frames_received (ConfabCall         *self);
-guint64          confab_call_get_audio_buffers_received (ConfabCall        *self);
 
 gboolean         confab_call_set_ice_servers           (ConfabCall         *self,
                                                         JsonArray          *servers,

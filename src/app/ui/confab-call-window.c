@@ -9,7 +9,7 @@
 #include "confab-call-devices-group.h"
 #include "confab-call-manager.h"
 #include "confab-call-row.h"
-#include "confab-call-window.h"
+#include "confab-call-window-private.h"
 #include "confab-media-devices.h"
 #include "confab-message.h"
 #include "confab-mirrored-paintable.h"

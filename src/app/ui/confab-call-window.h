@@ -3,7 +3,7 @@
 
 #include <adwaita.h>
 
-#include "confab-types.h"
+#include "confab-call-types.h"
 
 G_BEGIN_DECLS
 
@@ -17,10 +17,6 @@ ConfabCallWindow *confab_call_window_new        (GtkApplication   *application,
                                                  ConfabCall       *call,
                                                  const char       *peer_name);
 ConfabCall       *confab_call_window_get_call   (ConfabCallWindow *self);
-/* The status line as shown ("Calling…", "Connecting…", "2:35", "Call ended"…). */
-const char       *confab_call_window_get_status (ConfabCallWindow *self);
-/* Whether the peer's video is shown (rather than their avatar). */
-gboolean          confab_call_window_get_showing_video (ConfabCallWindow *self);
 
 /* For a call that ended: what to tell the user, or NULL for an ordinary hang-up. */
 const char       *confab_call_end_reason_text   (const char       *reason,

@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-call-row.h"
-#include "confab-conversation-view.h"
+#include "confab-conversation-view-private.h"
 #include "confab-message-row.h"
 #include "confab-ui-util.h"
 

@@ -22,9 +22,5 @@ void                confab_conversation_view_set_conversation (ConfabConversatio
 /* Marks everything shown as read if the view is on screen in the active window. */
 void                confab_conversation_view_mark_read        (ConfabConversationView *self);
 void                confab_conversation_view_focus_composer   (ConfabConversationView *self);
-/* For tests and the screenshot tool: the composer's text. */
-void                confab_conversation_view_set_draft        (ConfabConversationView *self,
-                                                               const char             *text);
-void                confab_conversation_view_send             (ConfabConversationView *self);
 
 G_END_DECLS
