@@ -5,6 +5,7 @@
 
 #include "confab-connection.h"
 #include "confab-error.h"
+#include "confab-server-module.h"
 #include "confab-store.h"
 
 G_BEGIN_DECLS
@@ -45,46 +46,14 @@ struct _ConfabConnection
   gboolean                 ack_in_flight;
 };
 
-typedef void (*ConfabReplyHook) (ConfabConnection *self,
-                                 ConfabStoreReply *reply);
-
-/* confab-connection.c */
+/* confab-connection.c; the rest of what modules use is in confab-server-module.h. */
 void     confab_connection_send_text      (ConfabConnection    *self,
                                            const char          *text,
                                            gsize                length);
-void     confab_connection_respond_ok     (ConfabConnection    *self,
-                                           const char          *id,
-                                           JsonObject          *result);
-void     confab_connection_respond_error  (ConfabConnection    *self,
-                                           const char          *id,
-                                           ConfabProtocolError  code,
-                                           const char          *message);
-void     confab_connection_respond_gerror (ConfabConnection    *self,
-                                           const char          *id,
-                                           const GError        *error);
-void     confab_connection_respond_rate_limited (ConfabConnection *self,
-                                                 const char       *id,
-                                                 gint64            retry_after_ms);
 void     confab_connection_begin_session  (ConfabConnection    *self,
                                            const char          *id,
                                            JsonObject          *user,
                                            const char          *device_id,
                                            gint64               since);
-gpointer confab_connection_store_call     (ConfabConnection    *self,
-                                           const char          *id,
-                                           ConfabReplyHook      hook);
-void     confab_store_call_cb             (GObject             *source,
-                                           GAsyncResult        *result,
-                                           gpointer             user_data);
-
-/* confab-handlers.c */
-typedef void (*ConfabHandler) (ConfabConnection *self,
-                               const char       *id,
-                               JsonObject       *frame);
-
-ConfabHandler confab_handlers_lookup (const char *type);
-void          confab_handle_hello    (ConfabConnection *self,
-                                      const char       *id,
-                                      JsonObject       *frame);
 
 G_END_DECLS

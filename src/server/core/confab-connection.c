@@ -7,6 +7,7 @@
 #include "confab-frame.h"
 #include "confab-limits.h"
 #include "confab-server.h"
+#include "confab-validate.h"
 
 #define REPLAY_BATCH 500
 
@@ -139,6 +140,7 @@ typedef struct
   ConfabConnection *connection;
   char             *id;
   ConfabReplyHook   hook;
+  gpointer          hook_data;
 } StoreCall;
 
 /**
@@ -146,18 +148,20 @@ typedef struct
  *
  * Returns: the user_data for a store operation whose reply answers request @id: the result is
  *   the response, the events are delivered to their recipients (the other connections; this
- *   one learns from the response), and @hook may act on the reply first.
+ *   one learns from the response), and @hook may act on the reply first (given @hook_data).
  */
 gpointer
 confab_connection_store_call (ConfabConnection *self,
                               const char       *id,
-                              ConfabReplyHook   hook)
+                              ConfabReplyHook   hook,
+                              gpointer          hook_data)
 {
   StoreCall *call = g_new0 (StoreCall, 1);
 
   call->connection = g_object_ref (self);
   call->id = g_strdup (id);
   call->hook = hook;
+  call->hook_data = hook_data;
   return call;
 }
 
@@ -179,7 +183,7 @@ confab_store_call_cb (GObject      *source,
       ConfabRouter *router = self->server != NULL ? confab_server_get_router (self->server) : NULL;
 
       if (call->hook != NULL)
-        call->hook (self, reply);
+        call->hook (self, reply, call->hook_data);
       if (reply->result_text != NULL)
         {
           gsize length;
@@ -286,9 +290,7 @@ answer_hello (ConfabConnection *self,
   json_object_set_string_member (result, "device_id", self->device_id);
   json_object_set_int_member (result, "last_seq", last_seq);
   json_object_set_object_member (result, "server", server);
-  json_object_set_array_member (result, "ice_servers",
-                                confab_calls_ice_servers (confab_server_get_calls (self->server),
-                                                          self->username));
+  confab_server_describe_session (self->server, self, result);
   confab_connection_respond_ok (self, replay->id, result);
   g_clear_pointer (&replay->id, g_free);
 }
@@ -374,6 +376,7 @@ confab_connection_begin_session (ConfabConnection *self,
                                  gint64            since)
 {
   Replay *replay = g_new0 (Replay, 1);
+  gboolean first_of_user;
 
   self->username = g_strdup (json_object_get_string_member (user, "username"));
   self->device_id = g_strdup (device_id);
@@ -381,14 +384,92 @@ confab_connection_begin_session (ConfabConnection *self,
   self->replayed_seq = since;
   g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
 
-  if (confab_router_add (confab_server_get_router (self->server), self))
-    confab_presence_connected (confab_server_get_presence (self->server), self->username);
+  first_of_user = confab_router_add (confab_server_get_router (self->server), self);
+  confab_server_session_started (self->server, self, first_of_user);
 
   replay->connection = g_object_ref (self);
   replay->id = g_strdup (id);
   replay->user = json_object_ref (user);
   replay->since = since;
   replay_next (replay);
+}
+
+/* --- hello ------------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  ConfabConnection *connection;
+  char             *id;
+  gint64            since;
+} Hello;
+
+static void
+session_lookup_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Hello *hello = user_data;
+  ConfabConnection *self = hello->connection;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  if (self->state == CONNECTION_AUTHENTICATING)
+    {
+      if (reply == NULL)
+        {
+          gboolean known = error->domain == CONFAB_PROTOCOL_ERROR
+                           && (error->code == CONFAB_PROTOCOL_ERROR_UNAUTHORIZED
+                               || error->code == CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+
+          confab_connection_respond_error (self, hello->id, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED,
+                                           known ? error->message : "the token is not valid");
+          confab_connection_close (self, CONFAB_CLOSE_UNAUTHORIZED, "unauthorized");
+        }
+      else
+        {
+          JsonObject *user = json_object_get_object_member (reply->result, "user");
+          const char *device_id = json_object_get_string_member (reply->result, "device_id");
+
+          confab_connection_begin_session (self, hello->id, user, device_id, hello->since);
+        }
+    }
+
+  g_object_unref (hello->connection);
+  g_free (hello->id);
+  g_free (hello);
+}
+
+static void
+handle_hello (ConfabConnection *self,
+              const char       *id,
+              JsonObject       *frame)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token_hash = NULL;
+  const char *token = NULL;
+  const char *client = NULL;
+  gint64 since = 0;
+  Hello *hello;
+
+  if (!confab_params_get_string (frame, "token", CONFAB_PARAM_REQUIRED, 1, 512, &token, &error)
+      || !confab_params_get_int (frame, "since", CONFAB_PARAM_OPTIONAL, 0, CONFAB_MAX_SAFE_INTEGER,
+                                 &since, &error)
+      || !confab_params_get_string (frame, "client", CONFAB_PARAM_OPTIONAL, 0, 128, &client,
+                                    &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+
+  self->state = CONNECTION_AUTHENTICATING;
+  token_hash = confab_auth_hash_token (token);
+
+  hello = g_new0 (Hello, 1);
+  hello->connection = g_object_ref (self);
+  hello->id = g_strdup (id);
+  hello->since = since;
+  confab_store_session_lookup_async (confab_server_get_store (self->server), token_hash,
+                                     self->cancellable, session_lookup_cb, hello);
 }
 
 /* --- Incoming frames -------------------------------------------------------------------------- */
@@ -465,7 +546,6 @@ handle_frame (ConfabConnection *self,
   g_autoptr(JsonObject) frame = NULL;
   const char *type;
   const char *id;
-  ConfabHandler handler;
 
   frame = confab_frame_parse (data, length, &error);
   if (frame == NULL)
@@ -507,7 +587,7 @@ handle_frame (ConfabConnection *self,
                                            "hello was already sent");
           return;
         }
-      confab_handle_hello (self, id, frame);
+      handle_hello (self, id, frame);
       return;
     }
 
@@ -518,17 +598,13 @@ handle_frame (ConfabConnection *self,
       return;
     }
 
-  handler = confab_handlers_lookup (type);
-  if (handler == NULL)
+  if (!confab_server_dispatch (self->server, self, type, id, frame))
     {
       g_autofree char *message = g_strdup_printf ("unknown request type '%s'", type);
 
       confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST, message);
       count_bad_frame (self);
-      return;
     }
-
-  handler (self, id, frame);
 }
 
 static void
@@ -741,4 +817,47 @@ confab_connection_get_device_id (ConfabConnection *self)
 {
   g_return_val_if_fail (CONFAB_IS_CONNECTION (self), NULL);
   return self->device_id;
+}
+
+ConfabServer *
+confab_connection_get_server (ConfabConnection *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONNECTION (self), NULL);
+  return self->server;
+}
+
+const char *
+confab_connection_get_address (ConfabConnection *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONNECTION (self), NULL);
+  return self->address;
+}
+
+GCancellable *
+confab_connection_get_cancellable (ConfabConnection *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONNECTION (self), NULL);
+  return self->cancellable;
+}
+
+gboolean
+confab_connection_is_closed (ConfabConnection *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONNECTION (self), TRUE);
+  return self->state == CONNECTION_CLOSED;
+}
+
+gboolean
+confab_connection_check_send_rate (ConfabConnection *self,
+                                   const char       *id)
+{
+  gint64 retry_after_ms = 0;
+
+  g_return_val_if_fail (CONFAB_IS_CONNECTION (self), FALSE);
+
+  if (confab_server_take_send_token (self->server, self->username, &retry_after_ms))
+    return TRUE;
+
+  confab_connection_respond_rate_limited (self, id, retry_after_ms);
+  return FALSE;
 }

@@ -4,10 +4,8 @@
 #include <libsoup/soup.h>
 
 #include "confab-auth.h"
-#include "confab-calls.h"
 #include "confab-config.h"
 #include "confab-connection.h"
-#include "confab-presence.h"
 #include "confab-router.h"
 #include "confab-store.h"
 
@@ -26,13 +24,24 @@ const ConfabConfig *confab_server_get_config         (ConfabServer      *self);
 ConfabStore        *confab_server_get_store          (ConfabServer      *self);
 ConfabAuth         *confab_server_get_auth           (ConfabServer      *self);
 ConfabRouter       *confab_server_get_router         (ConfabServer      *self);
-ConfabPresence     *confab_server_get_presence       (ConfabServer      *self);
-ConfabCalls        *confab_server_get_calls          (ConfabServer      *self);
 JsonObject         *confab_server_describe           (ConfabServer      *self);
 gboolean            confab_server_take_send_token    (ConfabServer      *self,
                                                       const char        *username,
                                                       gint64            *retry_after_ms);
+
+/* For ConfabConnection. */
 void                confab_server_connection_closed  (ConfabServer      *self,
                                                       ConfabConnection  *connection);
+gboolean            confab_server_dispatch           (ConfabServer      *self,
+                                                      ConfabConnection  *connection,
+                                                      const char        *type,
+                                                      const char        *id,
+                                                      JsonObject        *frame);
+void                confab_server_session_started    (ConfabServer      *self,
+                                                      ConfabConnection  *connection,
+                                                      gboolean           first_of_user);
+void                confab_server_describe_session   (ConfabServer      *self,
+                                                      ConfabConnection  *connection,
+                                                      JsonObject        *hello_result);
 
 G_END_DECLS

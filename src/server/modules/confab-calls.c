@@ -4,9 +4,10 @@
 #include "config.h"
 
 #include "confab-calls.h"
-#include "confab-connection-private.h"
 #include "confab-frame.h"
-#include "confab-server.h"
+#include "confab-server-module.h"
+
+#include <string.h>
 
 /* Call signalling: the server keeps each call's parties and state in memory, relays SDP and ICE
  * between the two devices in it, and never touches media. A call outlives its parties'
@@ -613,4 +614,247 @@ confab_calls_new (ConfabServer *server)
 
   self->server = server;
   return self;
+}
+
+/* --- The module ------------------------------------------------------------------------------ */
+
+static gboolean
+get_call_id (JsonObject  *frame,
+             const char **call_id,
+             GError     **error)
+{
+  return confab_params_get_string (frame, "call_id", CONFAB_PARAM_REQUIRED, 1, 64, call_id, error);
+}
+
+/* Reasons are short lower-case words (declined, busy, hangup, connection_lost, ...): they are
+ * shown to the other side, so nothing else gets through. */
+static gboolean
+get_reason (JsonObject  *frame,
+            const char  *fallback,
+            const char **reason,
+            GError     **error)
+{
+  *reason = NULL;
+  if (!confab_params_get_string (frame, "reason", CONFAB_PARAM_OPTIONAL, 1, 32, reason, error))
+    return FALSE;
+  if (*reason == NULL)
+    *reason = fallback;
+  for (const char *p = *reason; *p != '\0'; p++)
+    if (!g_ascii_islower (*p) && *p != '_')
+      {
+        g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                     "a reason is a lower-case word such as 'declined'");
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static void
+handle_call_invite (gpointer          instance,
+                    ConfabConnection *self,
+                    const char       *id,
+                    JsonObject       *frame)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *to = NULL;
+  const char *call_id = NULL;
+  JsonObject *media = NULL;
+  gboolean audio = TRUE;
+  gboolean video = FALSE;
+
+  if (!get_call_id (frame, &call_id, &error)
+      || !confab_request_get_username (frame, "to", &to, &error)
+      || !confab_params_get_object (frame, "media", CONFAB_PARAM_REQUIRED, &media, &error)
+      || !confab_params_get_bool (media, "audio", CONFAB_PARAM_OPTIONAL, &audio, &error)
+      || !confab_params_get_bool (media, "video", CONFAB_PARAM_OPTIONAL, &video, &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+  confab_calls_invite (instance, self, id, call_id, to, audio,
+                       video);
+}
+
+static void
+handle_call_answer (gpointer          instance,
+                    ConfabConnection *self,
+                    const char       *id,
+                    JsonObject       *frame)
+{
+  g_autoptr(GError) error = NULL;
+  const char *call_id = NULL;
+
+  if (!get_call_id (frame, &call_id, &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+  confab_calls_answer (instance, self, id, call_id);
+}
+
+static void
+handle_call_reject (gpointer          instance,
+                    ConfabConnection *self,
+                    const char       *id,
+                    JsonObject       *frame)
+{
+  g_autoptr(GError) error = NULL;
+  const char *call_id = NULL;
+  const char *reason = NULL;
+
+  if (!get_call_id (frame, &call_id, &error) || !get_reason (frame, "declined", &reason, &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+  if (!g_str_equal (reason, "declined") && !g_str_equal (reason, "busy"))
+    {
+      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                                       "reason must be 'declined' or 'busy'");
+      return;
+    }
+  confab_calls_reject (instance, self, id, call_id, reason);
+}
+
+static void
+handle_call_signal (gpointer          instance,
+                    ConfabConnection *self,
+                    const char       *id,
+                    JsonObject       *frame)
+{
+  g_autoptr(GError) error = NULL;
+  const char *call_id = NULL;
+  const char *to_device = NULL;
+  JsonObject *sdp = NULL;
+  JsonObject *ice = NULL;
+  g_autoptr(JsonObject) clean_sdp = NULL;
+  g_autoptr(JsonObject) clean_ice = NULL;
+
+  if (!get_call_id (frame, &call_id, &error)
+      || !confab_params_get_string (frame, "to_device", CONFAB_PARAM_REQUIRED, 1, 64, &to_device,
+                                    &error)
+      || !confab_params_get_object (frame, "sdp", CONFAB_PARAM_OPTIONAL, &sdp, &error)
+      || !confab_params_get_object (frame, "ice", CONFAB_PARAM_OPTIONAL, &ice, &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+  if ((sdp == NULL) == (ice == NULL))
+    {
+      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                                       "a signal carries either 'sdp' or 'ice'");
+      return;
+    }
+
+  /* Only the documented members are relayed, validated, so a peer gets nothing it did not ask
+   * for. */
+  if (sdp != NULL)
+    {
+      static const char * const types[] = { "offer", "answer", "pranswer", "rollback", NULL };
+      const char *type = NULL;
+      const char *text = "";
+
+      if (!confab_params_get_string (sdp, "type", CONFAB_PARAM_REQUIRED, 1, 16, &type, &error)
+          || !confab_params_get_string (sdp, "sdp", CONFAB_PARAM_MULTILINE | CONFAB_PARAM_OPTIONAL,
+                                        0, 60000, &text, &error))
+        {
+          confab_connection_respond_gerror (self, id, error);
+          return;
+        }
+      if (!g_strv_contains (types, type))
+        {
+          confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                                           "sdp.type must be offer, answer, pranswer or rollback");
+          return;
+        }
+      clean_sdp = json_object_new ();
+      json_object_set_string_member (clean_sdp, "type", type);
+      json_object_set_string_member (clean_sdp, "sdp", text);
+    }
+  else
+    {
+      const char *candidate = NULL;
+      gint64 mline = 0;
+
+      if (!confab_params_get_string (ice, "candidate", CONFAB_PARAM_REQUIRED, 0, 2048, &candidate,
+                                     &error)
+          || !confab_params_get_int (ice, "sdp_mline_index", CONFAB_PARAM_REQUIRED, 0, 255, &mline,
+                                     &error))
+        {
+          confab_connection_respond_gerror (self, id, error);
+          return;
+        }
+      clean_ice = json_object_new ();
+      json_object_set_string_member (clean_ice, "candidate", candidate);
+      json_object_set_int_member (clean_ice, "sdp_mline_index", mline);
+    }
+
+  confab_calls_signal (instance, self, id, call_id, to_device,
+                       clean_sdp, clean_ice);
+}
+
+static void
+handle_call_hangup (gpointer          instance,
+                    ConfabConnection *self,
+                    const char       *id,
+                    JsonObject       *frame)
+{
+  g_autoptr(GError) error = NULL;
+  const char *call_id = NULL;
+  const char *reason = NULL;
+
+  if (!get_call_id (frame, &call_id, &error) || !get_reason (frame, "hangup", &reason, &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+  confab_calls_hangup (instance, self, id, call_id, reason);
+}
+
+static void
+on_session_ended (gpointer          instance,
+                  ConfabConnection *connection,
+                  gboolean          last_of_user,
+                  gboolean          last_of_device)
+{
+  if (last_of_device)
+    confab_calls_device_gone (instance, confab_connection_get_username (connection),
+                              confab_connection_get_device_id (connection));
+}
+
+static void
+describe_session (gpointer          instance,
+                  ConfabConnection *connection,
+                  JsonObject       *hello_result)
+{
+  json_object_set_array_member (hello_result, "ice_servers",
+                                confab_calls_ice_servers (instance,
+                                                          confab_connection_get_username (connection)));
+}
+
+static const ConfabRequestHandler requests[] = {
+  { "call_invite", handle_call_invite },
+  { "call_answer", handle_call_answer },
+  { "call_reject", handle_call_reject },
+  { "call_signal", handle_call_signal },
+  { "call_hangup", handle_call_hangup },
+  { NULL }
+};
+
+static const char * const events[] = {
+  "call_invite", "call_answered", "call_signal", "call_ended", "call_missed", "message", NULL
+};
+
+static const ConfabServerModule module = {
+  .name = "calls",
+  .requests = requests,
+  .events = events,
+  .session_ended = on_session_ended,
+  .describe_session = describe_session,
+};
+
+void
+confab_calls_register (ConfabServer *server)
+{
+  confab_server_add_module (server, &module, confab_calls_new (server), g_object_unref);
 }

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 #define CONFAB_TYPE_CALLS (confab_calls_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabCalls, confab_calls, CONFAB, CALLS, GObject)
 
+/* Registers the calls module with @server. */
+void         confab_calls_register    (ConfabServer      *server);
+
 ConfabCalls *confab_calls_new         (ConfabServer      *server);
 JsonArray   *confab_calls_ice_servers (ConfabCalls       *self,
                                        const char        *username);

@@ -6,6 +6,8 @@
 #include "confab-presence.h"
 #include "confab-frame.h"
 #include "confab-limits.h"
+#include "confab-server-module.h"
+#include "confab-validate.h"
 
 /* Ephemeral state: who is online with which status, and who is typing where. None of it is
  * stored but last_seen; a restart makes everyone offline until they reconnect. */
@@ -392,4 +394,181 @@ confab_presence_new (ConfabStore  *store,
   self->store = g_object_ref (store);
   self->router = g_object_ref (router);
   return self;
+}
+
+/* --- The module ------------------------------------------------------------------------------ */
+
+static void
+handle_presence (gpointer          instance,
+                 ConfabConnection *self,
+                 const char       *id,
+                 JsonObject       *frame)
+{
+  static const char * const statuses[] = { "online", "away", "busy", "invisible", NULL };
+  ConfabPresence *presence = instance;
+  g_autoptr(GError) error = NULL;
+  const char *status = NULL;
+  const char *text = NULL;
+
+  if (!confab_params_get_string (frame, "status", CONFAB_PARAM_REQUIRED, 1, 16, &status, &error)
+      || !confab_params_get_string (frame, "text", CONFAB_PARAM_OPTIONAL, 0,
+                                    CONFAB_PRESENCE_TEXT_MAX_CHARS, &text, &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+  if (!g_strv_contains (statuses, status))
+    {
+      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                                       "status must be online, away, busy or invisible");
+      return;
+    }
+
+  confab_presence_set (presence, confab_connection_get_username (self), status, text);
+  confab_connection_respond_ok (self, id, NULL);
+}
+
+static void
+presence_get_hook (ConfabConnection *self,
+                   ConfabStoreReply *reply,
+                   gpointer          hook_data)
+{
+  ConfabPresence *presence = hook_data;
+  JsonObject *last_seen = json_object_get_object_member (reply->result, "last_seen");
+  JsonArray *list = json_array_new ();
+  JsonObjectIter iter;
+  const char *username;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, last_seen);
+  while (json_object_iter_next (&iter, &username, &node))
+    json_array_add_object_element (list, confab_presence_describe (presence, username,
+                                                                   json_node_get_int (node)));
+
+  json_object_remove_member (reply->result, "last_seen");
+  json_object_set_array_member (reply->result, "presence", list);
+}
+
+static void
+handle_presence_get (gpointer          instance,
+                     ConfabConnection *self,
+                     const char       *id,
+                     JsonObject       *frame)
+{
+  ConfabPresence *presence = instance;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *array = NULL;
+
+  if (!confab_params_get_array (frame, "users", CONFAB_PARAM_REQUIRED,
+                                CONFAB_PRESENCE_GET_MAX_USERS, &array, &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      char *username = NULL;
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        username = confab_username_normalize (json_node_get_string (node));
+      if (username == NULL)
+        {
+          confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                                           "users must be a list of usernames");
+          return;
+        }
+      g_ptr_array_add (users, username);
+    }
+  g_ptr_array_add (users, NULL);
+
+  confab_store_last_seen_get_async (presence->store, (const char * const *) users->pdata,
+                                    CONFAB_STORE_CALL_FULL (self, id, presence_get_hook, instance));
+}
+
+static void
+handle_typing (gpointer          instance,
+               ConfabConnection *self,
+               const char       *id,
+               JsonObject       *frame)
+{
+  const char *username = confab_connection_get_username (self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  const char *conv = NULL;
+  gboolean active = FALSE;
+  const char *recipients[2] = { NULL, NULL };
+
+  if (!confab_request_get_conv (frame, CONFAB_PARAM_REQUIRED, &conv, &error)
+      || !confab_params_get_bool (frame, "active", CONFAB_PARAM_REQUIRED, &active, &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+
+  if (confab_conv_parse (conv, &a, &b) != CONFAB_CONV_DM)
+    {
+      /* Room membership comes with rooms; until then no room conversation exists. */
+      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_NOT_FOUND,
+                                       "no such conversation");
+      return;
+    }
+  if (!g_str_equal (username, a) && !g_str_equal (username, b))
+    {
+      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                                       "you are not in this conversation");
+      return;
+    }
+
+  recipients[0] = g_str_equal (username, a) ? b : a;
+  confab_presence_typing (instance, username, conv, recipients, active);
+  confab_connection_respond_ok (self, id, NULL);
+}
+
+static void
+on_session_started (gpointer          instance,
+                    ConfabConnection *connection,
+                    gboolean          first_of_user)
+{
+  if (first_of_user)
+    confab_presence_connected (instance, confab_connection_get_username (connection));
+}
+
+static void
+on_session_ended (gpointer          instance,
+                  ConfabConnection *connection,
+                  gboolean          last_of_user,
+                  gboolean          last_of_device)
+{
+  if (last_of_user)
+    confab_presence_disconnected (instance, confab_connection_get_username (connection));
+}
+
+static const ConfabRequestHandler requests[] = {
+  { "presence", handle_presence },
+  { "presence_get", handle_presence_get },
+  { "typing", handle_typing },
+  { NULL }
+};
+
+static const char * const events[] = { "presence", "typing", NULL };
+
+static const ConfabServerModule module = {
+  .name = "presence",
+  .requests = requests,
+  .events = events,
+  .session_started = on_session_started,
+  .session_ended = on_session_ended,
+};
+
+void
+confab_presence_register (ConfabServer *server)
+{
+  ConfabPresence *self = confab_presence_new (confab_server_get_store (server),
+                                              confab_server_get_router (server));
+
+  confab_server_add_module (server, &module, self, g_object_unref);
 }

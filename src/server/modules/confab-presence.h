@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "confab-connection.h"
 #include "confab-router.h"
 #include "confab-store.h"
 
@@ -10,6 +11,9 @@ G_BEGIN_DECLS
 
 #define CONFAB_TYPE_PRESENCE (confab_presence_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabPresence, confab_presence, CONFAB, PRESENCE, GObject)
+
+/* Registers the presence and typing module with @server. */
+void            confab_presence_register     (ConfabServer      *server);
 
 ConfabPresence *confab_presence_new          (ConfabStore       *store,
                                               ConfabRouter      *router);

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "confab-auth.h"
+#include "confab-config.h"
+#include "confab-connection.h"
+#include "confab-error.h"
+#include "confab-frame.h"
+#include "confab-http.h"
+#include "confab-router.h"
+#include "confab-store.h"
+
+G_BEGIN_DECLS
+
+/*
+ * ConfabServerModule: one capability of confabd (messages, presence, calls, ...), as the core
+ * sees it. A module registers, once, with confab_server_add_module():
+ *
+ *  - the WebSocket request types it answers, each with its handler;
+ *  - the HTTP routes it serves, if any;
+ *  - the names of the events it sends (durable ones through the store, live ones through the
+ *    router);
+ *  - what it wants to hear of sessions: a connection signed in, a connection ended, a hello
+ *    being answered.
+ *
+ * The core dispatches through this registry and knows nothing else of the module: a new
+ * capability is new files and one line in confab-modules.c. `hello` and `ack` stay in the core.
+ *
+ * Every callback runs on the main thread and gets back the @instance given at registration.
+ */
+
+/* Answers request @id of @connection (validate @frame, then respond once, now or later). */
+typedef void (*ConfabRequestFunc)  (gpointer           instance,
+                                    ConfabConnection  *connection,
+                                    const char        *id,
+                                    JsonObject        *frame);
+
+/* Answers an HTTP request (pause @msg to answer later). */
+typedef void (*ConfabRouteFunc)    (gpointer           instance,
+                                    SoupServerMessage *msg);
+
+typedef struct
+{
+  const char        *type;
+  ConfabRequestFunc  func;
+} ConfabRequestHandler;
+
+typedef struct
+{
+  const char      *method;
+  const char      *path;
+  ConfabRouteFunc  func;
+} ConfabHttpRoute;
+
+typedef struct
+{
+  const char                 *name;
+  /* Each list ends with an entry whose first member is NULL; any of them may be NULL. */
+  const ConfabRequestHandler *requests;
+  const ConfabHttpRoute      *routes;
+  const char * const         *events;
+
+  /* @connection signed in; @first_of_user if its user had no other connection. */
+  void (*session_started)  (gpointer          instance,
+                            ConfabConnection *connection,
+                            gboolean          first_of_user);
+  /* A signed-in @connection closed; whether it was its user's / its device's last one. */
+  void (*session_ended)    (gpointer          instance,
+                            ConfabConnection *connection,
+                            gboolean          last_of_user,
+                            gboolean          last_of_device);
+  /* Adds the module's members to the result of @connection's hello. */
+  void (*describe_session) (gpointer          instance,
+                            ConfabConnection *connection,
+                            JsonObject       *hello_result);
+} ConfabServerModule;
+
+void                confab_server_add_module      (ConfabServer              *server,
+                                                   const ConfabServerModule  *module,
+                                                   gpointer                   instance,
+                                                   GDestroyNotify             destroy);
+
+/* What a module may use of the core. */
+ConfabStore        *confab_server_get_store       (ConfabServer      *server);
+ConfabAuth         *confab_server_get_auth        (ConfabServer      *server);
+ConfabRouter       *confab_server_get_router      (ConfabServer      *server);
+const ConfabConfig *confab_server_get_config      (ConfabServer      *server);
+gboolean            confab_server_take_send_token (ConfabServer      *server,
+                                                   const char        *username,
+                                                   gint64            *retry_after_ms);
+
+ConfabServer       *confab_connection_get_server      (ConfabConnection *self);
+const char         *confab_connection_get_address     (ConfabConnection *self);
+GCancellable       *confab_connection_get_cancellable (ConfabConnection *self);
+gboolean            confab_connection_is_closed       (ConfabConnection *self);
+
+void     confab_connection_respond_ok     (ConfabConnection    *self,
+                                           const char          *id,
+                                           JsonObject          *result);
+void     confab_connection_respond_error  (ConfabConnection    *self,
+                                           const char          *id,
+                                           ConfabProtocolError  code,
+                                           const char          *message);
+void     confab_connection_respond_gerror (ConfabConnection    *self,
+                                           const char          *id,
+                                           const GError        *error);
+void     confab_connection_respond_rate_limited (ConfabConnection *self,
+                                                 const char       *id,
+                                                 gint64            retry_after_ms);
+/* Answers @id with the message-send rate limit if @self's user is over it. */
+gboolean confab_connection_check_send_rate (ConfabConnection   *self,
+                                            const char         *id);
+
+/* Acts on a store reply before it answers the request (see confab_connection_store_call). */
+typedef void (*ConfabReplyHook) (ConfabConnection *self,
+                                 ConfabStoreReply *reply,
+                                 gpointer          hook_data);
+
+gpointer confab_connection_store_call     (ConfabConnection    *self,
+                                           const char          *id,
+                                           ConfabReplyHook      hook,
+                                           gpointer             hook_data);
+void     confab_store_call_cb             (GObject             *source,
+                                           GAsyncResult        *result,
+                                           gpointer             user_data);
+
+/* The `cancellable, callback, user_data` of a store operation that answers request @id. */
+#define CONFAB_STORE_CALL_FULL(connection, id, hook, hook_data) \
+  confab_connection_get_cancellable (connection), confab_store_call_cb, \
+  confab_connection_store_call ((connection), (id), (hook), (hook_data))
+#define CONFAB_STORE_CALL(connection, id, hook) \
+  CONFAB_STORE_CALL_FULL (connection, id, hook, NULL)
+
+/* Parameters more than one module reads. */
+gboolean confab_request_get_conv     (JsonObject        *frame,
+                                      ConfabParamFlags   flags,
+                                      const char       **conv,
+                                      GError           **error);
+gboolean confab_request_get_msg_id   (JsonObject        *frame,
+                                      const char        *name,
+                                      ConfabParamFlags   flags,
+                                      gint64            *msg_id,
+                                      GError           **error);
+gboolean confab_request_get_username (JsonObject        *frame,
+                                      const char        *name,
+                                      char             **username,
+                                      GError           **error);
+
+G_END_DECLS

@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-accounts"
+
+#include "config.h"
+
+#include "confab-accounts.h"
+#include "confab-limits.h"
+#include "confab-server-module.h"
+#include "confab-validate.h"
+
+#include <string.h>
+
+/* Accounts and devices. Signing in and registering are HTTP (a client has no token yet); the
+ * rest are requests of a signed-in connection. Passwords are hashed and checked by ConfabAuth
+ * off the main thread; tokens are stored only as hashes. */
+
+#define STORE(self) confab_server_get_store (confab_connection_get_server (self))
+
+/* An HTTP request answered later: holds the message paused until then. */
+typedef struct
+{
+  ConfabServer      *server;
+  SoupServerMessage *msg;
+  char              *address;
+  char              *username;
+  char              *password;
+  char              *display_name;
+  char              *email;
+  char              *device_name;
+  JsonObject        *user;
+  char              *device_id;
+} HttpCall;
+
+static HttpCall *
+http_call_new (ConfabServer      *server,
+               SoupServerMessage *msg)
+{
+  HttpCall *call = g_new0 (HttpCall, 1);
+
+  call->server = g_object_ref (server);
+  call->msg = g_object_ref (msg);
+  call->address = g_strdup (soup_server_message_get_remote_host (msg));
+  soup_server_message_pause (msg);
+  return call;
+}
+
+static void
+http_call_finish (HttpCall *call)
+{
+  soup_server_message_unpause (call->msg);
+  g_object_unref (call->msg);
+  g_object_unref (call->server);
+  g_free (call->address);
+  g_free (call->username);
+  if (call->password != NULL)
+    {
+      memset (call->password, 0, strlen (call->password));
+      g_free (call->password);
+    }
+  g_free (call->display_name);
+  g_free (call->email);
+  g_free (call->device_name);
+  g_clear_pointer (&call->user, json_object_unref);
+  g_free (call->device_id);
+  g_free (call);
+}
+
+/* --- /v1/register ----------------------------------------------------------------------------- */
+
+static void
+user_created_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  HttpCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  if (reply == NULL)
+    confab_http_send_gerror (call->msg, error);
+  else
+    {
+      g_message ("registered user %s", call->username);
+      confab_http_send_json (call->msg, 201, reply->result);
+    }
+  http_call_finish (call);
+}
+
+static void
+register_hashed_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  HttpCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = confab_auth_hash_password_finish (CONFAB_AUTH (source), result, &error);
+
+  if (hash == NULL)
+    {
+      confab_http_send_gerror (call->msg, error);
+      http_call_finish (call);
+      return;
+    }
+  confab_store_user_create_async (confab_server_get_store (call->server), call->username, hash,
+                                  call->display_name, call->email, NULL, user_created_cb, call);
+}
+
+static void
+add_field_error (JsonObject **fields,
+                 const char  *field,
+                 const char  *problem)
+{
+  if (*fields == NULL)
+    *fields = json_object_new ();
+  json_object_set_string_member (*fields, field, problem);
+}
+
+static const char *
+optional_text (JsonObject  *body,
+               const char  *name,
+               guint        min_chars,
+               guint        max_chars,
+               JsonObject **fields)
+{
+  g_autoptr(GError) error = NULL;
+  const char *value = NULL;
+
+  if (!confab_params_get_string (body, name, CONFAB_PARAM_OPTIONAL, min_chars, max_chars, &value,
+                                 &error))
+    {
+      add_field_error (fields, name, "invalid");
+      return NULL;
+    }
+  return value;
+}
+
+static void
+handle_register (gpointer           instance,
+                 SoupServerMessage *msg)
+{
+  ConfabServer *self = instance;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  g_autofree char *username = NULL;
+  JsonNode *password_node;
+  const char *password = NULL;
+  const char *display_name;
+  const char *email;
+  HttpCall *call;
+
+  if (confab_server_get_config (self)->registration == CONFAB_REGISTRATION_CLOSED)
+    {
+      confab_http_send_error_full (msg, 403, "registration_closed",
+                       "this server does not accept new accounts; ask an administrator", NULL);
+      return;
+    }
+
+  body = confab_http_read_json_body (msg);
+  if (body == NULL)
+    return;
+
+  if (json_object_has_member (body, "username")
+      && JSON_NODE_HOLDS_VALUE (json_object_get_member (body, "username"))
+      && json_object_get_string_member_with_default (body, "username", NULL) != NULL)
+    username = confab_username_normalize (json_object_get_string_member (body, "username"));
+  if (username == NULL)
+    add_field_error (&fields, "username", json_object_has_member (body, "username") ? "invalid"
+                                                                                     : "missing");
+
+  password_node = json_object_get_member (body, "password");
+  if (password_node != NULL && JSON_NODE_HOLDS_VALUE (password_node)
+      && json_node_get_value_type (password_node) == G_TYPE_STRING)
+    password = json_node_get_string (password_node);
+  if (password == NULL || !g_utf8_validate (password, -1, NULL))
+    add_field_error (&fields, "password", password == NULL ? "missing" : "invalid");
+  else if (strlen (password) < CONFAB_PASSWORD_MIN_BYTES)
+    add_field_error (&fields, "password", "too_short");
+  else if (strlen (password) > CONFAB_PASSWORD_MAX_BYTES)
+    add_field_error (&fields, "password", "too_long");
+
+  display_name = optional_text (body, "display_name", 1, CONFAB_DISPLAY_NAME_MAX_CHARS, &fields);
+  email = optional_text (body, "email", 3, CONFAB_PROFILE_FIELD_MAX_CHARS, &fields);
+  if (email != NULL && strchr (email, '@') == NULL)
+    add_field_error (&fields, "email", "invalid");
+
+  if (fields != NULL)
+    {
+      g_autoptr(JsonObject) extra = json_object_new ();
+
+      json_object_set_object_member (extra, "fields", g_steal_pointer (&fields));
+      confab_http_send_error_full (msg, 400, "invalid", "some fields are not valid", extra);
+      return;
+    }
+
+  call = http_call_new (self, msg);
+  call->username = g_steal_pointer (&username);
+  call->display_name = g_strdup (display_name);
+  call->email = g_strdup (email);
+  confab_auth_hash_password_async (confab_server_get_auth (self), password, NULL,
+                                   register_hashed_cb, call);
+}
+
+/* --- /v1/login -------------------------------------------------------------------------------- */
+
+static void
+device_created_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  HttpCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  const char *token = g_object_get_data (G_OBJECT (call->msg), "confab-token");
+
+  if (reply == NULL)
+    confab_http_send_gerror (call->msg, error);
+  else
+    {
+      g_autoptr(JsonObject) out = json_object_new ();
+
+      json_object_set_string_member (out, "token", token);
+      json_object_set_string_member (out, "device_id",
+                                     json_object_get_string_member (reply->result, "device_id"));
+      json_object_set_object_member (out, "user", json_object_ref (call->user));
+      confab_http_send_json (call->msg, 200, out);
+      g_message ("user %s signed in on a new device", call->username);
+    }
+  g_object_set_data (G_OBJECT (call->msg), "confab-token", NULL);
+  http_call_finish (call);
+}
+
+static void
+password_checked_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  HttpCall *call = user_data;
+  ConfabServer *self = call->server;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *token_hash = NULL;
+  gboolean disabled;
+
+  if (!confab_auth_verify_password_finish (CONFAB_AUTH (source), result, &error))
+    {
+      if (error != NULL)
+        confab_http_send_gerror (call->msg, error);
+      else
+        {
+          confab_auth_login_failed (confab_server_get_auth (self), call->username, call->address);
+          confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED,
+                      "wrong username or password");
+        }
+      http_call_finish (call);
+      return;
+    }
+
+  confab_auth_login_succeeded (confab_server_get_auth (self), call->username, call->address);
+
+  disabled = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (call->msg), "confab-disabled"));
+  if (disabled)
+    {
+      confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                              "this account is disabled");
+      http_call_finish (call);
+      return;
+    }
+
+  confab_auth_new_token (&token, &token_hash);
+  /* The token lives on the message only until the response carries it. */
+  g_object_set_data_full (G_OBJECT (call->msg), "confab-token", g_steal_pointer (&token), g_free);
+  confab_store_device_create_async (confab_server_get_store (self), call->username,
+                                    call->device_name, token_hash, NULL, device_created_cb, call);
+}
+
+static void
+credentials_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  HttpCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  const char *hash = NULL;
+
+  if (reply == NULL && !g_error_matches (error, CONFAB_PROTOCOL_ERROR,
+                                         CONFAB_PROTOCOL_ERROR_NOT_FOUND))
+    {
+      confab_http_send_gerror (call->msg, error);
+      http_call_finish (call);
+      return;
+    }
+
+  if (reply != NULL)
+    {
+      hash = json_object_get_string_member (reply->result, "password_hash");
+      call->user = json_object_ref (json_object_get_object_member (reply->result, "user"));
+      g_object_set_data (G_OBJECT (call->msg), "confab-disabled",
+                         GINT_TO_POINTER (json_object_get_boolean_member_with_default (
+                           reply->result, "disabled", FALSE)));
+    }
+
+  /* Unknown users are checked against a dummy hash: same time, same answer. */
+  confab_auth_verify_password_async (confab_server_get_auth (call->server), hash, call->password,
+                                     NULL, password_checked_cb, call);
+}
+
+static void
+handle_login (gpointer           instance,
+              SoupServerMessage *msg)
+{
+  ConfabServer *self = instance;
+  g_autoptr(JsonObject) body = confab_http_read_json_body (msg);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *username = NULL;
+  const char *raw_username = NULL;
+  const char *password = NULL;
+  const char *device_name = NULL;
+  gint64 retry_after_ms = 0;
+  HttpCall *call;
+
+  if (body == NULL)
+    return;
+
+  if (!confab_params_get_string (body, "username", CONFAB_PARAM_REQUIRED, 1, 64, &raw_username,
+                                 &error)
+      || !confab_params_get_string (body, "password", CONFAB_PARAM_REQUIRED, 1,
+                                    CONFAB_PASSWORD_MAX_BYTES, &password, &error)
+      || !confab_params_get_string (body, "device_name", CONFAB_PARAM_OPTIONAL, 1,
+                                    CONFAB_DEVICE_NAME_MAX_CHARS, &device_name, &error))
+    {
+      confab_http_send_gerror (msg, error);
+      return;
+    }
+
+  username = confab_username_normalize (raw_username);
+  if (username == NULL)
+    {
+      confab_http_send_error (msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED,
+                              "wrong username or password");
+      return;
+    }
+
+  if (!confab_auth_login_allowed (confab_server_get_auth (self), username,
+                                  soup_server_message_get_remote_host (msg), &retry_after_ms))
+    {
+      confab_http_send_rate_limited (msg, retry_after_ms);
+      return;
+    }
+
+  call = http_call_new (self, msg);
+  call->username = g_steal_pointer (&username);
+  call->password = g_strdup (password);
+  call->device_name = g_strdup (device_name != NULL ? device_name : "Unnamed device");
+  confab_store_credentials_get_async (confab_server_get_store (self), call->username, NULL,
+                                      credentials_cb, call);
+}
+
+/* --- /v1/logout ------------------------------------------------------------------------------- */
+
+static void
+logout_revoked_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  HttpCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  if (reply == NULL)
+    confab_http_send_gerror (call->msg, error);
+  else
+    {
+      confab_router_close_device (confab_server_get_router (call->server), call->device_id,
+                                  CONFAB_CLOSE_UNAUTHORIZED, "signed out");
+      soup_server_message_set_status (call->msg, 204, NULL);
+    }
+  http_call_finish (call);
+}
+
+static void
+logout_lookup_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  HttpCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  JsonObject *user;
+
+  if (reply == NULL)
+    {
+      confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED,
+                              "the token is not valid");
+      http_call_finish (call);
+      return;
+    }
+
+  user = json_object_get_object_member (reply->result, "user");
+  call->username = g_strdup (json_object_get_string_member (user, "username"));
+  call->device_id = g_strdup (json_object_get_string_member (reply->result, "device_id"));
+  confab_store_device_revoke_async (confab_server_get_store (call->server), call->username,
+                                    call->device_id, NULL, logout_revoked_cb, call);
+}
+
+static void
+handle_logout (gpointer           instance,
+               SoupServerMessage *msg)
+{
+  ConfabServer *self = instance;
+  g_autofree char *token = confab_http_bearer_token (msg);
+  g_autofree char *token_hash = NULL;
+  HttpCall *call;
+
+  if (token == NULL || *token == '\0')
+    {
+      confab_http_send_error (msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED, "missing bearer token");
+      return;
+    }
+
+  token_hash = confab_auth_hash_token (token);
+  call = http_call_new (self, msg);
+  confab_store_session_lookup_async (confab_server_get_store (self), token_hash, NULL,
+                                     logout_lookup_cb, call);
+}
+
+/* --- Password and devices --------------------------------------------------------------------- */
+
+static void
+close_revoked_devices (ConfabConnection *self,
+                       ConfabStoreReply *reply,
+                       gpointer          hook_data)
+{
+  ConfabRouter *router = confab_server_get_router (confab_connection_get_server (self));
+
+  for (guint i = 0; reply->revoked_devices != NULL && reply->revoked_devices[i] != NULL; i++)
+    {
+      /* The connection that asked gets its response before it is closed. */
+      if (g_strcmp0 (reply->revoked_devices[i], confab_connection_get_device_id (self)) == 0)
+        continue;
+      confab_router_close_device (router, reply->revoked_devices[i], CONFAB_CLOSE_UNAUTHORIZED,
+                                  "device revoked");
+    }
+}
+
+typedef struct
+{
+  ConfabConnection *connection;
+  char             *id;
+  char             *old_password;
+  char             *new_password;
+} PasswordChange;
+
+static void
+free_secret (char *secret)
+{
+  if (secret != NULL)
+    {
+      memset (secret, 0, strlen (secret));
+      g_free (secret);
+    }
+}
+
+static void
+password_change_free (PasswordChange *change)
+{
+  g_object_unref (change->connection);
+  g_free (change->id);
+  free_secret (change->old_password);
+  free_secret (change->new_password);
+  g_free (change);
+}
+
+static void
+password_hashed_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  PasswordChange *change = user_data;
+  ConfabConnection *self = change->connection;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = confab_auth_hash_password_finish (CONFAB_AUTH (source), result, &error);
+
+  if (hash == NULL)
+    confab_connection_respond_gerror (self, change->id, error);
+  else if (!confab_connection_is_closed (self))
+    confab_store_password_set_async (STORE (self), confab_connection_get_username (self), hash,
+                                     confab_connection_get_device_id (self),
+                                     CONFAB_STORE_CALL (self, change->id, close_revoked_devices));
+  password_change_free (change);
+}
+
+static void
+old_password_checked_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  PasswordChange *change = user_data;
+  ConfabConnection *self = change->connection;
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_auth_verify_password_finish (CONFAB_AUTH (source), result, &error))
+    {
+      if (error == NULL)
+        confab_auth_login_failed (CONFAB_AUTH (source), confab_connection_get_username (self),
+                                  confab_connection_get_address (self));
+      confab_connection_respond_error (self, change->id, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                                       "the current password is wrong");
+      password_change_free (change);
+      return;
+    }
+
+  confab_auth_hash_password_async (CONFAB_AUTH (source), change->new_password, NULL,
+                                   password_hashed_cb, change);
+}
+
+static void
+password_credentials_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  PasswordChange *change = user_data;
+  ConfabConnection *self = change->connection;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  if (reply == NULL)
+    {
+      confab_connection_respond_gerror (self, change->id, error);
+      password_change_free (change);
+      return;
+    }
+
+  confab_auth_verify_password_async (confab_server_get_auth (confab_connection_get_server (self)),
+                                     json_object_get_string_member (reply->result, "password_hash"),
+                                     change->old_password, NULL, old_password_checked_cb, change);
+}
+
+static gboolean
+get_password (JsonObject  *frame,
+              const char  *name,
+              const char **out,
+              GError     **error)
+{
+  gsize len;
+
+  if (!confab_params_get_string (frame, name, CONFAB_PARAM_REQUIRED, 1, CONFAB_PASSWORD_MAX_BYTES,
+                                 out, error))
+    return FALSE;
+  len = strlen (*out);
+  if (len < CONFAB_PASSWORD_MIN_BYTES || len > CONFAB_PASSWORD_MAX_BYTES)
+    {
+      g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INVALID,
+                   "a password has %d to %d bytes", CONFAB_PASSWORD_MIN_BYTES,
+                   CONFAB_PASSWORD_MAX_BYTES);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+handle_password_change (gpointer          instance,
+                        ConfabConnection *self,
+                        const char       *id,
+                        JsonObject       *frame)
+{
+  g_autoptr(GError) error = NULL;
+  const char *old = NULL;
+  const char *new_password = NULL;
+  gint64 retry_after_ms = 0;
+  PasswordChange *change;
+
+  if (!confab_params_get_string (frame, "old", CONFAB_PARAM_REQUIRED, 1,
+                                 CONFAB_PASSWORD_MAX_BYTES, &old, &error)
+      || !get_password (frame, "new", &new_password, &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+  /* Guessing the old password here is guessing a password: the login throttle applies. */
+  if (!confab_auth_login_allowed (confab_server_get_auth (confab_connection_get_server (self)),
+                                  confab_connection_get_username (self),
+                                  confab_connection_get_address (self), &retry_after_ms))
+    {
+      confab_connection_respond_rate_limited (self, id, retry_after_ms);
+      return;
+    }
+
+  change = g_new0 (PasswordChange, 1);
+  change->connection = g_object_ref (self);
+  change->id = g_strdup (id);
+  change->old_password = g_strdup (old);
+  change->new_password = g_strdup (new_password);
+  confab_store_credentials_get_async (STORE (self), confab_connection_get_username (self),
+                                      confab_connection_get_cancellable (self),
+                                      password_credentials_cb, change);
+}
+
+static void
+handle_devices (gpointer          instance,
+                ConfabConnection *self,
+                const char       *id,
+                JsonObject       *frame)
+{
+  confab_store_devices_list_async (STORE (self), confab_connection_get_username (self),
+                                   confab_connection_get_device_id (self),
+                                   CONFAB_STORE_CALL (self, id, NULL));
+}
+
+static gboolean
+close_later (gpointer user_data)
+{
+  ConfabConnection *self = user_data;
+
+  confab_connection_close (self, CONFAB_CLOSE_UNAUTHORIZED, "device revoked");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+device_revoke_hook (ConfabConnection *self,
+                    ConfabStoreReply *reply,
+                    gpointer          hook_data)
+{
+  close_revoked_devices (self, reply, hook_data);
+  if (reply->revoked_devices != NULL
+      && g_strv_contains ((const char * const *) reply->revoked_devices,
+                          confab_connection_get_device_id (self)))
+    g_idle_add_full (G_PRIORITY_DEFAULT, close_later, g_object_ref (self), g_object_unref);
+}
+
+static void
+handle_device_revoke (gpointer          instance,
+                      ConfabConnection *self,
+                      const char       *id,
+                      JsonObject       *frame)
+{
+  g_autoptr(GError) error = NULL;
+  const char *device_id = NULL;
+
+  if (!confab_params_get_string (frame, "device_id", CONFAB_PARAM_REQUIRED, 1, 64, &device_id,
+                                 &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
+      return;
+    }
+  confab_store_device_revoke_async (STORE (self), confab_connection_get_username (self), device_id,
+                                    CONFAB_STORE_CALL (self, id, device_revoke_hook));
+}
+
+/* --- Registration ---------------------------------------------------------------------------- */
+
+static const ConfabRequestHandler requests[] = {
+  { "password_change", handle_password_change },
+  { "devices", handle_devices },
+  { "device_revoke", handle_device_revoke },
+  { NULL }
+};
+
+static const ConfabHttpRoute routes[] = {
+  { "POST", "/v1/register", handle_register },
+  { "POST", "/v1/login", handle_login },
+  { "POST", "/v1/logout", handle_logout },
+  { NULL }
+};
+
+static const ConfabServerModule module = {
+  .name = "accounts",
+  .requests = requests,
+  .routes = routes,
+};
+
+void
+confab_accounts_register (ConfabServer *server)
+{
+  confab_server_add_module (server, &module, server, NULL);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-modules"
+
+#include "config.h"
+
+#include "confab-modules.h"
+#include "confab-accounts.h"
+#include "confab-calls.h"
+#include "confab-messages.h"
+#include "confab-presence.h"
+#include "confab-profiles.h"
+
+/* Every capability of confabd, one line each. A module registers its requests, routes and
+ * events itself (see confab-server-module.h). */
+void
+confab_modules_register_all (ConfabServer *server)
+{
+  confab_accounts_register (server);
+  confab_messages_register (server);
+  confab_presence_register (server);
+  confab_profiles_register (server);
+  confab_calls_register (server);
+}
