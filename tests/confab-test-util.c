@@ -1319,8 +1319,8 @@ event_arrived (gpointer user_data)
   return find_event (waiting->client, waiting->event) != NULL || waiting->client->closed;
 }
 
-/* Waits for the first event @name and takes it out of the queue; NULL if none came in time.
- * Other events stay queued. */
+/* Waits for the first event @name and takes it out of the queue; other events stay queued.
+ * The test fails if none comes within @timeout_ms, so the result is never NULL. */
 JsonObject *
 confab_test_client_wait_event (ConfabTestClient *client,
                                const char       *name,
@@ -1333,7 +1333,8 @@ confab_test_client_wait_event (ConfabTestClient *client,
   confab_test_wait_until (event_arrived, &waiting, timeout_ms);
   link = find_event (client, name);
   if (link == NULL)
-    return NULL;
+    g_error ("no '%s' event within %u ms (%s)", name, timeout_ms,
+             client->closed ? "the connection closed" : "the connection is open");
   event = link->data;
   g_queue_delete_link (&client->events, link);
   return event;
@@ -1344,11 +1345,7 @@ void
 confab_test_client_expect_event (ConfabTestClient *client,
                                  const char       *name)
 {
-  JsonObject *event = confab_test_client_wait_event (client, name, CONFAB_TEST_TIMEOUT_MS);
-
-  if (event == NULL)
-    g_error ("no '%s' event", name);
-  json_object_unref (event);
+  json_object_unref (confab_test_client_wait_event (client, name, CONFAB_TEST_TIMEOUT_MS));
 }
 
 /* The first queued event @name, left in the queue. */
