@@ -365,11 +365,23 @@ test_other_devices_stop_ringing (Fixture       *f,
   g_autofree char *call_id = invite (f, FALSE, 2);
   g_autoptr(JsonObject) ring1 = confab_test_client_wait_event (f->b, "call_invite", T);
   g_autoptr(JsonObject) ring2 = confab_test_client_wait_event (b2, "call_invite", T);
+  g_autoptr(JsonObject) answered = NULL;
   g_autofree char *reason = NULL;
 
+  /* Both of Bob's devices ring for this call. */
+  g_assert_cmpstr (json_object_get_string_member (data_of (ring1), "call_id"), ==, call_id);
+  g_assert_cmpstr (json_object_get_string_member (data_of (ring1), "from"), ==, "alice");
+  g_assert_cmpstr (json_object_get_string_member (data_of (ring2), "call_id"), ==, call_id);
+  g_assert_cmpstr (json_object_get_string_member (data_of (ring2), "from"), ==, "alice");
+
+  /* One answers: the caller learns which, and the other stops ringing. */
   CALL_OK (f->b, "call_answer", "{\"call_id\":\"%s\"}", call_id);
+  answered = confab_test_client_wait_event (f->a, "call_answered", T);
+  g_assert_cmpstr (json_object_get_string_member (data_of (answered), "device"), ==,
+                   f->bob->device_id);
   reason = wait_ended (b2, call_id);
   g_assert_cmpstr (reason, ==, "answered_elsewhere");
+  g_assert_cmpuint (confab_test_client_count_events (f->b, "call_ended"), ==, 0);
   confab_test_client_call_error (b2, "conflict", "call_answer", "{\"call_id\":\"%s\"}", call_id);
   CALL_OK (f->a, "call_hangup", "{\"call_id\":\"%s\"}", call_id);
 }
