@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "confab-error.h"
 #include "confab-session.h"
 #include "confab-engine-test-util.h"
 
@@ -600,6 +601,332 @@ test_mute (void)
   confab_session_stop (bob);
 }
 
+/* Two signed-in sessions, alice and bob, connected, with one message from alice to bob that
+ * both models hold. */
+typedef struct
+{
+  Server            *server;
+  ConfabClient      *alice_client;
+  ConfabClient      *bob_client;
+  ConfabSession     *alice;
+  ConfabSession     *bob;
+  ConfabMessageList *alice_list;
+  ConfabMessageList *bob_list;
+  gint64             msg_id;
+} Pair;
+
+#define DM "dm:alice:bob"
+#define THUMBS_UP "\xf0\x9f\x91\x8d"
+
+static void
+pair_set_up (Pair *pair)
+{
+  g_autoptr(ConfabMessage) sent = NULL;
+
+  pair->server = server_new ();
+  pair->alice_client = sign_up (pair->server, "alice");
+  pair->bob_client = sign_up (pair->server, "bob");
+  pair->alice = start_session (pair->alice_client);
+  pair->bob = start_session (pair->bob_client);
+  g_assert_true (engine_test_wait (client_connected, pair->alice_client,
+                                   ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (client_connected, pair->bob_client, ENGINE_TEST_TIMEOUT_MS));
+
+  pair->alice_list = confab_session_get_messages (pair->alice, DM);
+  pair->bob_list = confab_session_get_messages (pair->bob, DM);
+  sent = send_text (pair->alice, DM, "first draft");
+  g_assert_true (engine_test_wait (all_sent, pair->alice_list, ENGINE_TEST_TIMEOUT_MS));
+  pair->msg_id = confab_message_get_id (sent);
+  g_assert_cmpint (pair->msg_id, >, 0);
+  g_assert_true (wait_n_items (pair->bob_list, 1));
+}
+
+static void
+pair_tear_down (Pair *pair)
+{
+  confab_session_stop (pair->alice);
+  confab_session_stop (pair->bob);
+  g_clear_object (&pair->alice_list);
+  g_clear_object (&pair->bob_list);
+  g_clear_object (&pair->alice);
+  g_clear_object (&pair->bob);
+  g_clear_object (&pair->alice_client);
+  g_clear_object (&pair->bob_client);
+  g_clear_pointer (&pair->server, server_free);
+}
+
+typedef struct
+{
+  ConfabMessageList *list;
+  gint64             id;
+  const char        *body;
+  const char        *emoji;
+  guint              count;
+} MessageWait;
+
+static gboolean
+message_edited_to (gpointer data)
+{
+  MessageWait *wait = data;
+  ConfabMessage *msg = confab_message_list_lookup (wait->list, wait->id);
+
+  return msg != NULL && confab_message_get_edited (msg)
+         && g_strcmp0 (confab_message_get_body (msg), wait->body) == 0;
+}
+
+static gboolean
+message_deleted (gpointer data)
+{
+  MessageWait *wait = data;
+  ConfabMessage *msg = confab_message_list_lookup (wait->list, wait->id);
+
+  return msg != NULL && confab_message_get_deleted (msg);
+}
+
+static gboolean
+reaction_count_is (gpointer data)
+{
+  MessageWait *wait = data;
+  ConfabMessage *msg = confab_message_list_lookup (wait->list, wait->id);
+
+  return msg != NULL && confab_message_get_reaction_count (msg, wait->emoji) == wait->count;
+}
+
+/* Finishes an edit, delete, react or mark_read started with engine_test_async_cb. */
+static gboolean
+request_finish (ConfabSession  *session,
+                GAsyncResult  **result,
+                GError        **error)
+{
+  return confab_session_request_finish (session, WAIT (*result), error);
+}
+
+static void
+test_edit_and_delete (void)
+{
+  Pair pair = { 0 };
+  g_autoptr(GAsyncResult) edit_result = NULL;
+  g_autoptr(GAsyncResult) foreign_result = NULL;
+  g_autoptr(GAsyncResult) delete_result = NULL;
+  g_autoptr(GError) error = NULL;
+  MessageWait alice_wait = { NULL, 0, "final text" };
+  MessageWait bob_wait = { NULL, 0, "final text" };
+  ConfabMessage *msg;
+
+  if (!have_confabd ())
+    return;
+  pair_set_up (&pair);
+  alice_wait.list = pair.alice_list;
+  alice_wait.id = pair.msg_id;
+  bob_wait.list = pair.bob_list;
+  bob_wait.id = pair.msg_id;
+
+  /* The author edits: her model takes the answer, his takes the event. */
+  confab_session_edit_message_async (pair.alice, pair.msg_id, "final text", NULL,
+                                     engine_test_async_cb, &edit_result);
+  g_assert_true (request_finish (pair.alice, &edit_result, &error));
+  g_assert_no_error (error);
+  g_assert_true (engine_test_wait (message_edited_to, &alice_wait, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (message_edited_to, &bob_wait, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpint (confab_message_get_edited_ts (confab_message_list_lookup (pair.bob_list,
+                                                                             pair.msg_id)),
+                   >, 0);
+
+  /* Only the author may edit; a refusal changes nothing. */
+  confab_session_edit_message_async (pair.bob, pair.msg_id, "not mine", NULL,
+                                     engine_test_async_cb, &foreign_result);
+  g_assert_false (request_finish (pair.bob, &foreign_result, &error));
+  g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  engine_test_run_for (300);
+  g_assert_true (message_edited_to (&alice_wait));
+  g_assert_true (message_edited_to (&bob_wait));
+
+  /* The author deletes: the message stays in both lists, marked deleted, without its body. */
+  confab_session_delete_message_async (pair.alice, pair.msg_id, NULL, engine_test_async_cb,
+                                       &delete_result);
+  g_assert_true (request_finish (pair.alice, &delete_result, &error));
+  g_assert_no_error (error);
+  g_assert_true (engine_test_wait (message_deleted, &alice_wait, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (message_deleted, &bob_wait, ENGINE_TEST_TIMEOUT_MS));
+  msg = confab_message_list_lookup (pair.bob_list, pair.msg_id);
+  g_assert_cmpstr (confab_message_get_body (msg), ==, "");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pair.bob_list)), ==, 1);
+
+  pair_tear_down (&pair);
+}
+
+static void
+test_react (void)
+{
+  Pair pair = { 0 };
+  g_autoptr(GAsyncResult) on_result = NULL;
+  g_autoptr(GAsyncResult) off_result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) users = NULL;
+  MessageWait alice_wait = { NULL, 0, NULL, THUMBS_UP, 1 };
+  MessageWait bob_wait = { NULL, 0, NULL, THUMBS_UP, 1 };
+
+  if (!have_confabd ())
+    return;
+  pair_set_up (&pair);
+  alice_wait.list = pair.alice_list;
+  alice_wait.id = pair.msg_id;
+  bob_wait.list = pair.bob_list;
+  bob_wait.id = pair.msg_id;
+
+  /* Bob reacts to alice's message: both models count it, under his name. */
+  confab_session_react_async (pair.bob, pair.msg_id, THUMBS_UP, TRUE, NULL,
+                              engine_test_async_cb, &on_result);
+  g_assert_true (request_finish (pair.bob, &on_result, &error));
+  g_assert_no_error (error);
+  g_assert_true (engine_test_wait (reaction_count_is, &bob_wait, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (reaction_count_is, &alice_wait, ENGINE_TEST_TIMEOUT_MS));
+  users = confab_message_dup_reaction_users (confab_message_list_lookup (pair.alice_list,
+                                                                         pair.msg_id),
+                                             THUMBS_UP);
+  g_assert_cmpuint (g_strv_length (users), ==, 1);
+  g_assert_cmpstr (users[0], ==, "bob");
+
+  /* And takes it back. */
+  confab_session_react_async (pair.bob, pair.msg_id, THUMBS_UP, FALSE, NULL,
+                              engine_test_async_cb, &off_result);
+  g_assert_true (request_finish (pair.bob, &off_result, &error));
+  g_assert_no_error (error);
+  bob_wait.count = alice_wait.count = 0;
+  g_assert_true (engine_test_wait (reaction_count_is, &bob_wait, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (reaction_count_is, &alice_wait, ENGINE_TEST_TIMEOUT_MS));
+
+  pair_tear_down (&pair);
+}
+
+static gboolean
+message_failed (gpointer data)
+{
+  return confab_message_get_state (data) == CONFAB_MESSAGE_STATE_FAILED;
+}
+
+static gboolean
+has_no_items (gpointer data)
+{
+  return g_list_model_get_n_items (data) == 0;
+}
+
+static void
+test_retry_and_discard (void)
+{
+  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabClient) alice_client = NULL;
+  g_autoptr(ConfabClient) carol_client = NULL;
+  g_autoptr(ConfabSession) alice = NULL;
+  g_autoptr(ConfabSession) carol = NULL;
+  g_autoptr(ConfabMessageList) carol_list = NULL;
+  g_autoptr(ConfabMessageList) dave_list = NULL;
+  g_autoptr(ConfabMessageList) carol_got = NULL;
+  g_autoptr(ConfabMessage) to_carol = NULL;
+  g_autoptr(ConfabMessage) to_dave = NULL;
+  g_autoptr(ConfabMessage) received = NULL;
+
+  if (!have_confabd ())
+    return;
+
+  server = server_new ();
+  alice_client = sign_up (server, "alice");
+  alice = start_session (alice_client);
+  g_assert_true (engine_test_wait (client_connected, alice_client, ENGINE_TEST_TIMEOUT_MS));
+
+  /* Neither carol nor dave exists yet: the server refuses both messages for good. */
+  carol_list = confab_session_get_messages (alice, "dm:alice:carol");
+  dave_list = confab_session_get_messages (alice, "dm:alice:dave");
+  to_carol = send_text (alice, "dm:alice:carol", "welcome carol");
+  to_dave = send_text (alice, "dm:alice:dave", "welcome dave");
+  g_assert_true (engine_test_wait (message_failed, to_carol, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (message_failed, to_dave, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpint (confab_message_get_id (to_carol), ==, 0);
+
+  /* Carol signs up; the retried message goes out and reaches her. */
+  carol_client = sign_up (server, "carol");
+  confab_session_retry_message (alice, to_carol);
+  g_assert_cmpint (confab_message_get_state (to_carol), ==, CONFAB_MESSAGE_STATE_SENDING);
+  g_assert_true (engine_test_wait (all_sent, carol_list, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (carol_list)), ==, 1);
+  {
+    g_autoptr(ConfabMessage) stored = g_list_model_get_item (G_LIST_MODEL (carol_list), 0);
+
+    g_assert_cmpint (confab_message_get_state (stored), ==, CONFAB_MESSAGE_STATE_SENT);
+    g_assert_cmpint (confab_message_get_id (stored), >, 0);
+  }
+  carol = start_session (carol_client);
+  carol_got = confab_session_get_messages (carol, "dm:alice:carol");
+  g_assert_true (wait_n_items (carol_got, 1));
+  received = g_list_model_get_item (G_LIST_MODEL (carol_got), 0);
+  g_assert_cmpstr (confab_message_get_body (received), ==, "welcome carol");
+  g_assert_cmpstr (confab_message_get_sender (received), ==, "alice");
+
+  /* The message to dave is discarded: it leaves the model and the outbox. */
+  g_assert_cmpint (confab_message_get_state (to_dave), ==, CONFAB_MESSAGE_STATE_FAILED);
+  confab_session_discard_message (alice, to_dave);
+  g_assert_true (engine_test_wait (has_no_items, dave_list, ENGINE_TEST_TIMEOUT_MS));
+
+  confab_session_stop (alice);
+  confab_session_stop (carol);
+}
+
+typedef struct
+{
+  ConfabSession *session;
+  const char    *conv;
+} TypingWait;
+
+static const char *
+typing_text (TypingWait *wait)
+{
+  ConfabConversation *item =
+    confab_conversation_list_lookup (confab_session_get_conversations (wait->session),
+                                     wait->conv);
+
+  return item != NULL ? confab_conversation_get_typing_text (item) : NULL;
+}
+
+static gboolean
+is_typing (gpointer data)
+{
+  return typing_text (data) != NULL;
+}
+
+static gboolean
+is_not_typing (gpointer data)
+{
+  return typing_text (data) == NULL;
+}
+
+static void
+test_typing (void)
+{
+  Pair pair = { 0 };
+  TypingWait bob_sees = { NULL, DM };
+  TypingWait alice_sees = { NULL, DM };
+
+  if (!have_confabd ())
+    return;
+  pair_set_up (&pair);
+  bob_sees.session = pair.bob;
+  alice_sees.session = pair.alice;
+  g_assert_null (typing_text (&bob_sees));
+
+  /* Alice types: bob's conversation says so, hers does not. */
+  confab_session_set_typing (pair.alice, DM, TRUE);
+  g_assert_true (engine_test_wait (is_typing, &bob_sees, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (g_str_has_suffix (typing_text (&bob_sees), " is typing…"));
+  g_assert_null (typing_text (&alice_sees));
+
+  /* She clears the entry: it stops at once, well before the 6 s expiry would. */
+  confab_session_set_typing (pair.alice, DM, FALSE);
+  g_assert_true (engine_test_wait (is_not_typing, &bob_sees, 3000));
+
+  pair_tear_down (&pair);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -610,6 +937,10 @@ main (int    argc,
   g_test_add_func ("/confab/client/session/display-names", test_display_names);
   g_test_add_func ("/confab/client/session/sidebar-order", test_sidebar_order);
   g_test_add_func ("/confab/client/session/mute", test_mute);
+  g_test_add_func ("/confab/client/session/edit-and-delete", test_edit_and_delete);
+  g_test_add_func ("/confab/client/session/react", test_react);
+  g_test_add_func ("/confab/client/session/retry-and-discard", test_retry_and_discard);
+  g_test_add_func ("/confab/client/session/typing", test_typing);
 
   return g_test_run ();
 }
