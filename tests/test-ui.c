@@ -7,11 +7,15 @@
 #include <adwaita.h>
 
 #include "confab-application.h"
+#include "confab-call.h"
 #include "confab-conversation-view-private.h"
 #include "confab-session.h"
 #include "confab-test-util.h"
 #include "confab-window.h"
 
+/* Each case runs in a process of its own (g_test_trap_subprocess), with its own HOME and XDG
+ * directories (confab_test_init), its own confabd, application and window: no case depends on
+ * another having run, or on the order. */
 typedef struct
 {
   ConfabTestServer  *server;
@@ -20,31 +24,6 @@ typedef struct
   ConfabTestUser    *bob;
   ConfabTestClient  *bob_ws;
 } Fixture;
-
-static Fixture fx;
-
-/* Without a GPU (no DRM device at all here) the window draws with cairo and OpenGL, which
- * would be Mesa's llvmpipe, is never loaded. */
-static void
-test_renderer_without_gpu (void)
-{
-  g_autofree char *maps = NULL;
-  GskRenderer *renderer;
-
-  if (g_file_test ("/dev/dri", G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("this machine may have a GPU");
-      return;
-    }
-
-  renderer = gtk_native_get_renderer (GTK_NATIVE (fx.window));
-  g_assert_nonnull (renderer);
-  g_assert_true (GSK_IS_CAIRO_RENDERER (renderer));
-
-  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
-  g_assert_null (strstr (maps, "libLLVM"));
-  g_assert_null (strstr (maps, "_dri.so"));
-}
 
 static guint16
 free_port (void)
@@ -61,16 +40,65 @@ free_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
+typedef struct
+{
+  ConfabWindow *window;
+  const char   *page;
+} PageWait;
+
 static gboolean
 page_is (gpointer user_data)
 {
-  return g_strcmp0 (confab_window_get_page (fx.window), user_data) == 0;
+  PageWait *wait = user_data;
+
+  return g_strcmp0 (confab_window_get_page (wait->window), wait->page) == 0;
+}
+
+static gboolean
+wait_page (Fixture    *f,
+           const char *page)
+{
+  PageWait wait = { f->window, page };
+
+  return confab_test_wait_until (page_is, &wait, CONFAB_TEST_TIMEOUT_MS);
+}
+
+static void
+fixture_set_up (Fixture *f)
+{
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", free_port ());
+  const char *extra[] = { "--listen", listen, "--registration", "open", NULL };
+
+  /* A fixed port: the outbox case restarts the server on it. */
+  f->server = confab_test_server_new (extra, NULL);
+
+  f->app = confab_application_new ();
+  g_application_set_flags (G_APPLICATION (f->app),
+                           G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
+  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, NULL));
+  g_application_activate (G_APPLICATION (f->app));
+  f->window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
+  g_assert_nonnull (f->window);
+  g_assert_true (wait_page (f, "signin"));
+}
+
+static void
+fixture_tear_down (Fixture *f)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  /* As the application's shutdown does (g_application_run () is not used here): the call
+   * engine's start-up thread must not outlive the process's libraries. */
+  confab_call_warm_up_wait ();
+  g_clear_pointer (&f->bob_ws, confab_test_client_free);
+  g_clear_pointer (&f->bob, confab_test_user_free);
+  g_clear_pointer (&f->server, confab_test_server_free);
+  g_clear_object (&f->app);
 }
 
 static gboolean
 client_connected (gpointer user_data)
 {
-  ConfabSession *session = confab_window_get_session (fx.window);
+  ConfabSession *session = confab_window_get_session (user_data);
 
   return session != NULL
          && confab_client_get_state (confab_session_get_client (session))
@@ -80,13 +108,14 @@ client_connected (gpointer user_data)
 static gboolean
 client_not_connected (gpointer user_data)
 {
-  return !client_connected (NULL);
+  return !client_connected (user_data);
 }
 
 static ConfabConversation *
-lookup_conv (const char *conv)
+lookup_conv (Fixture    *f,
+             const char *conv)
 {
-  ConfabSession *session = confab_window_get_session (fx.window);
+  ConfabSession *session = confab_window_get_session (f->window);
 
   if (session == NULL)
     return NULL;
@@ -94,21 +123,23 @@ lookup_conv (const char *conv)
 }
 
 static gboolean
-conv_has_unread (gpointer user_data)
+dm_has_unread (gpointer user_data)
 {
-  ConfabConversation *conv = lookup_conv (user_data);
+  ConfabConversation *conv = lookup_conv (user_data, "dm:ann:bob");
 
   return conv != NULL && confab_conversation_get_unread (conv) >= 1;
 }
 
+/* Creates the account "ann" through the sign-in page and waits until the window is signed in
+ * and connected. */
 static void
-test_register_and_sign_in (void)
+sign_up_ann (Fixture *f)
 {
-  ConfabSigninPage *page = confab_window_get_signin_page (fx.window);
+  ConfabSigninPage *page = confab_window_get_signin_page (f->window);
 
-  g_assert_cmpstr (confab_window_get_page (fx.window), ==, "signin");
+  g_assert_cmpstr (confab_window_get_page (f->window), ==, "signin");
 
-  confab_signin_page_set_server (page, confab_test_server_get_url (fx.server));
+  confab_signin_page_set_server (page, confab_test_server_get_url (f->server));
   confab_signin_page_set_create_account (page, TRUE);
   confab_signin_page_set_username (page, "ann");
   gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (page),
@@ -121,52 +152,87 @@ test_register_and_sign_in (void)
                          "correct horse battery");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "signin.submit", NULL));
 
-  g_assert_true (confab_test_wait_until (page_is, (gpointer) "main", CONFAB_TEST_TIMEOUT_MS));
-  g_assert_true (confab_test_wait_until (client_connected, NULL, CONFAB_TEST_TIMEOUT_MS));
-  g_assert_cmpstr (confab_session_get_username (confab_window_get_session (fx.window)), ==,
+  g_assert_true (wait_page (f, "main"));
+  g_assert_true (confab_test_wait_until (client_connected, f->window, CONFAB_TEST_TIMEOUT_MS));
+}
+
+/* Bob (on a raw WebSocket) writes to ann first; his message raises the unread badge of the
+ * conversation, which ann then opens. */
+static void
+open_dm_from_bob (Fixture *f)
+{
+  ConfabConversationView *view = confab_window_get_conversation_view (f->window);
+
+  f->bob = confab_test_user_new (f->server, "bob");
+  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
+
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "send",
+                                                 "{\"conv\":\"dm:ann:bob\","
+                                                 "\"client_msg_id\":\"b1\","
+                                                 "\"body\":\"Hi Ann\"}"));
+  g_assert_true (confab_test_wait_until (dm_has_unread, f, CONFAB_TEST_TIMEOUT_MS));
+
+  confab_window_open_conversation (f->window, "dm:ann:bob");
+  g_assert_true (confab_conversation_view_get_conversation (view)
+                 == lookup_conv (f, "dm:ann:bob"));
+}
+
+/* Without a GPU (no DRM device at all here; run_case checks) the window draws with cairo and OpenGL, which
+ * would be Mesa's llvmpipe, is never loaded. */
+static void
+test_renderer_without_gpu (Fixture *f)
+{
+  g_autofree char *maps = NULL;
+  GskRenderer *renderer;
+
+  renderer = gtk_native_get_renderer (GTK_NATIVE (f->window));
+  g_assert_nonnull (renderer);
+  g_assert_true (GSK_IS_CAIRO_RENDERER (renderer));
+
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  g_assert_null (strstr (maps, "libLLVM"));
+  g_assert_null (strstr (maps, "_dri.so"));
+}
+
+static void
+test_register_and_sign_in (Fixture *f)
+{
+  sign_up_ann (f);
+  g_assert_cmpstr (confab_session_get_username (confab_window_get_session (f->window)), ==,
                    "ann");
 }
 
 static void
-test_exchange_and_unread (void)
+test_exchange_and_unread (Fixture *f)
 {
-  ConfabConversationView *view = confab_window_get_conversation_view (fx.window);
+  ConfabConversationView *view = confab_window_get_conversation_view (f->window);
   g_autoptr(JsonObject) event = NULL;
   JsonObject *msg;
 
-  fx.bob = confab_test_user_new (fx.server, "bob");
-  fx.bob_ws = confab_test_client_new (fx.server, fx.bob->token, 0);
-
+  sign_up_ann (f);
   /* An incoming message raises the unread badge of a conversation that is not open. */
-  confab_test_client_call_ok (fx.bob_ws, "send",
-                              "{\"conv\":\"dm:ann:bob\",\"client_msg_id\":\"b1\","
-                              "\"body\":\"Hi Ann\"}");
-  g_assert_true (confab_test_wait_until (conv_has_unread, (gpointer) "dm:ann:bob",
-                                         CONFAB_TEST_TIMEOUT_MS));
-
-  confab_window_open_conversation (fx.window, "dm:ann:bob");
-  g_assert_true (confab_conversation_view_get_conversation (view) == lookup_conv ("dm:ann:bob"));
+  open_dm_from_bob (f);
 
   confab_conversation_view_set_draft (view, "Hello Bob");
   confab_conversation_view_send (view);
 
-  event = confab_test_client_wait_event (fx.bob_ws, "message", CONFAB_TEST_TIMEOUT_MS);
-  g_assert_nonnull (event);
+  event = confab_test_client_wait_event (f->bob_ws, "message", CONFAB_TEST_TIMEOUT_MS);
   msg = json_object_get_object_member (json_object_get_object_member (event, "data"), "msg");
   g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, "Hello Bob");
   g_assert_cmpstr (json_object_get_string_member (msg, "from"), ==, "ann");
 }
 
 static ConfabMessageList *
-open_messages (void)
+open_messages (Fixture *f)
 {
-  return confab_session_get_messages (confab_window_get_session (fx.window), "dm:ann:bob");
+  return confab_session_get_messages (confab_window_get_session (f->window), "dm:ann:bob");
 }
 
 static gboolean
 last_three_sent (gpointer user_data)
 {
-  GListModel *model = G_LIST_MODEL (open_messages ());
+  g_autoptr(ConfabMessageList) list = open_messages (user_data);
+  GListModel *model = G_LIST_MODEL (list);
   guint n = g_list_model_get_n_items (model);
 
   if (n < 3)
@@ -182,16 +248,20 @@ last_three_sent (gpointer user_data)
 }
 
 static void
-test_outbox_while_offline (void)
+test_outbox_while_offline (Fixture *f)
 {
-  ConfabConversationView *view = confab_window_get_conversation_view (fx.window);
+  ConfabConversationView *view = confab_window_get_conversation_view (f->window);
+  g_autoptr(ConfabMessageList) list = NULL;
   GListModel *model;
-  g_autoptr(GPtrArray) events = NULL;
   const char *bodies[] = { "one", "two", "three" };
   guint n, seen = 0;
 
-  confab_test_server_stop (fx.server);
-  g_assert_true (confab_test_wait_until (client_not_connected, NULL, CONFAB_TEST_TIMEOUT_MS));
+  sign_up_ann (f);
+  open_dm_from_bob (f);
+
+  confab_test_server_stop (f->server);
+  g_assert_true (confab_test_wait_until (client_not_connected, f->window,
+                                         CONFAB_TEST_TIMEOUT_MS));
 
   for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
     {
@@ -200,7 +270,8 @@ test_outbox_while_offline (void)
     }
   confab_test_drain (50);
 
-  model = G_LIST_MODEL (open_messages ());
+  list = open_messages (f);
+  model = G_LIST_MODEL (list);
   n = g_list_model_get_n_items (model);
   g_assert_cmpuint (n, >=, 3);
   for (guint i = 0; i < 3; i++)
@@ -212,16 +283,16 @@ test_outbox_while_offline (void)
     }
 
   /* Same port, same data: the client reconnects by itself. */
-  confab_test_server_start (fx.server);
-  confab_test_client_free (fx.bob_ws);
-  fx.bob_ws = confab_test_client_new (fx.server, fx.bob->token, 0);
+  confab_test_server_start (f->server);
+  confab_test_client_free (f->bob_ws);
+  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
 
-  g_assert_true (confab_test_wait_until (client_connected, NULL, 30000));
-  g_assert_true (confab_test_wait_until (last_three_sent, NULL, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_test_wait_until (client_connected, f->window, 30000));
+  g_assert_true (confab_test_wait_until (last_three_sent, f, CONFAB_TEST_TIMEOUT_MS));
 
   /* Bob's history holds each of them exactly once, in order. */
   {
-    g_autoptr(JsonObject) result = confab_test_client_call_ok (fx.bob_ws, "history",
+    g_autoptr(JsonObject) result = confab_test_client_call_ok (f->bob_ws, "history",
                                                                "{\"conv\":\"dm:ann:bob\","
                                                                "\"limit\":200}");
     JsonArray *messages = json_object_get_array_member (result, "messages");
@@ -240,30 +311,53 @@ test_outbox_while_offline (void)
       }
   }
   g_assert_cmpuint (seen, ==, 3);
-  (void) events;
+}
+
+typedef struct
+{
+  void     (*run) (Fixture *f);
+  gboolean   needs_no_gpu;
+} Case;
+
+static const Case renderer_without_gpu = { test_renderer_without_gpu, TRUE };
+static const Case register_and_sign_in = { test_register_and_sign_in, FALSE };
+static const Case exchange_and_unread = { test_exchange_and_unread, FALSE };
+static const Case outbox_while_offline = { test_outbox_while_offline, FALSE };
+
+/* In the test process: runs the case in a child process and checks that it passed. In the
+ * child: sets up the fixture, runs the case, tears the fixture down. */
+static void
+run_case (gconstpointer data)
+{
+  const Case *test_case = data;
+  Fixture f = { 0 };
+
+  if (test_case->needs_no_gpu && g_file_test ("/dev/dri", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("this machine may have a GPU");
+      return;
+    }
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  fixture_set_up (&f);
+  test_case->run (&f);
+  fixture_tear_down (&f);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *listen = NULL;
-  const char *extra[5];
-  int ret;
-
   confab_test_init (&argc, &argv);
   /* As confab's main () does. */
   confab_application_choose_renderer ();
   gtk_init ();
   adw_init ();
-
-  listen = g_strdup_printf ("127.0.0.1:%u", free_port ());
-  extra[0] = "--listen";
-  extra[1] = listen;
-  extra[2] = "--registration";
-  extra[3] = "open";
-  extra[4] = NULL;
-  fx.server = confab_test_server_new (extra, NULL);
 
   /* Desktop notifications need a notification server on the session bus, which Xvfb runs
    * lack; the notification path is left out here. */
@@ -273,25 +367,10 @@ main (int   argc,
     g_settings_set_boolean (settings, "notifications", FALSE);
   }
 
-  fx.app = confab_application_new ();
-  g_application_set_flags (G_APPLICATION (fx.app),
-                           G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
-  g_assert_true (g_application_register (G_APPLICATION (fx.app), NULL, NULL));
-  g_application_activate (G_APPLICATION (fx.app));
-  fx.window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (fx.app)));
-  g_assert_nonnull (fx.window);
-  g_assert_true (confab_test_wait_until (page_is, (gpointer) "signin", CONFAB_TEST_TIMEOUT_MS));
+  g_test_add_data_func ("/confab/ui/renderer-without-gpu", &renderer_without_gpu, run_case);
+  g_test_add_data_func ("/confab/ui/register-and-sign-in", &register_and_sign_in, run_case);
+  g_test_add_data_func ("/confab/ui/exchange-and-unread", &exchange_and_unread, run_case);
+  g_test_add_data_func ("/confab/ui/outbox-while-offline", &outbox_while_offline, run_case);
 
-  g_test_add_func ("/confab/ui/renderer-without-gpu", test_renderer_without_gpu);
-  g_test_add_func ("/confab/ui/register-and-sign-in", test_register_and_sign_in);
-  g_test_add_func ("/confab/ui/exchange-and-unread", test_exchange_and_unread);
-  g_test_add_func ("/confab/ui/outbox-while-offline", test_outbox_while_offline);
-  ret = g_test_run ();
-
-  gtk_window_destroy (GTK_WINDOW (fx.window));
-  g_clear_pointer (&fx.bob_ws, confab_test_client_free);
-  g_clear_pointer (&fx.bob, confab_test_user_free);
-  g_clear_pointer (&fx.server, confab_test_server_free);
-  g_clear_object (&fx.app);
-  return ret;
+  return confab_test_run ();
 }
