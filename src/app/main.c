@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib/gi18n.h>
-#include <locale.h>
-
 #include "confab-application.h"
 
 int
@@ -12,10 +9,7 @@ main (int   argc,
 {
   g_autoptr(ConfabApplication) app = NULL;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  confab_application_setup_i18n ();
 
   confab_application_choose_renderer ();
   app = confab_application_new ();

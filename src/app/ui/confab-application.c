@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <locale.h>
 #include <unistd.h>
 
 #include "confab-application.h"
@@ -344,6 +345,26 @@ confab_application_choose_renderer (void)
 
   g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
+}
+
+/* Called first thing in main(). gettext ignores LANGUAGE in the C locale, which is what a bare
+ * system (a root shell, a container, a fresh virtual machine) has: there C.UTF-8 keeps the
+ * same formats and lets LANGUAGE=uk choose the language. CONFAB_LOCALEDIR points at
+ * translations that are not installed: confab-local runs the client from the build tree. */
+void
+confab_application_setup_i18n (void)
+{
+  const char *localedir = g_getenv ("CONFAB_LOCALEDIR");
+  const char *messages;
+
+  setlocale (LC_ALL, "");
+  messages = setlocale (LC_MESSAGES, NULL);
+  if (messages != NULL && (g_str_equal (messages, "C") || g_str_equal (messages, "POSIX")))
+    setlocale (LC_ALL, "C.UTF-8");
+
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }
 
 ConfabApplication *

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ConfabApplication, confab_application, CONFAB, APPLICATION, AdwApplication)
 
+/* Before anything else: the locale, and the translations (also from the build tree). */
+void               confab_application_setup_i18n (void);
 /* Before GTK starts: without a GPU, draw with cairo and keep OpenGL unloaded. */
 void               confab_application_choose_renderer (void);
 ConfabApplication *confab_application_new          (void);
