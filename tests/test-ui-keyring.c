@@ -32,6 +32,8 @@
 #define ENV_SERVER_URL "CONFAB_UI_KEYRING_SERVER"
 #define ENV_WALK_DIRS  "CONFAB_UI_KEYRING_DIRS"
 #define ENV_PHASE      "CONFAB_UI_KEYRING_PHASE"
+/* When set, the start is `confab --server VALUE`. */
+#define ENV_SERVER_OPTION "CONFAB_UI_KEYRING_SERVER_OPTION"
 
 static const char * const dir_vars[] = {
   "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
@@ -245,9 +247,11 @@ static void
 run_app (void (*body) (Start *start))
 {
   Start start = { 0 };
-  char *argv[] = { (char *) "confab", NULL };
+  const char *server_option = g_getenv (ENV_SERVER_OPTION);
+  char *argv[] = { (char *) "confab", (char *) "--server", (char *) server_option, NULL };
+  int argc = server_option != NULL ? 3 : 1;
 
-  start.url = g_getenv (ENV_SERVER_URL);
+  start.url = server_option != NULL ? server_option : g_getenv (ENV_SERVER_URL);
   g_assert_nonnull (start.url);
   start.pages = g_ptr_array_new_with_free_func (g_free);
   start.body = body;
@@ -263,7 +267,7 @@ run_app (void (*body) (Start *start))
   g_application_set_flags (G_APPLICATION (start.app),
                            G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
   g_signal_connect_after (start.app, "activate", G_CALLBACK (on_activate), &start);
-  g_assert_cmpint (g_application_run (G_APPLICATION (start.app), 1, argv), ==, 0);
+  g_assert_cmpint (g_application_run (G_APPLICATION (start.app), argc, argv), ==, 0);
   g_assert_true (start.quit);
 
   g_clear_object (&start.app);
@@ -477,6 +481,22 @@ sign_in_by_itself (Start *start)
   quit_app (start);
 }
 
+/* Started with --server naming another server than the saved session's: that server is used.
+ * No token is kept for it, so the sign-in page asks for the password, with that server and the
+ * last username filled in; the other server's token is not sent to it. */
+static void
+other_server_asks (Start *start)
+{
+  ConfabSigninPage *page = confab_window_get_signin_page (start->window);
+
+  g_assert_true (confab_test_wait_until (page_settled, start, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_cmpstr (confab_window_get_page (start->window), ==, "signin");
+  g_assert_false (showed_page (start, "main"));
+  g_assert_cmpstr (confab_signin_page_get_server (page), ==, start->url);
+  g_assert_cmpstr (confab_signin_page_get_username (page), ==, USERNAME);
+  quit_app (start);
+}
+
 /* Third start: signed in from the keyring, then Sign out from the menu. */
 static void
 sign_out (Start *start)
@@ -607,6 +627,8 @@ run_phase (void)
     run_app (sign_in_with_password);
   else if (g_str_equal (phase, "second-start"))
     run_app (sign_in_by_itself);
+  else if (g_str_equal (phase, "other-server"))
+    run_app (other_server_asks);
   else if (g_str_equal (phase, "sign-out"))
     run_app (sign_out);
   else if (g_str_equal (phase, "no-service-first"))
@@ -666,6 +688,34 @@ test_second_start_signs_in (void)
   g_assert_nonnull (fx.token);
 
   run_start ("second-start");
+
+  stored = keyring_lookup (confab_test_server_get_url (fx.server));
+  g_assert_cmpstr (stored, ==, fx.token);
+}
+
+/* `confab --server URL` is honoured over the saved session: on another server it asks to sign
+ * in there; back on the saved one it signs in by itself. */
+static void
+test_server_option_over_saved_session (void)
+{
+  ConfabTestServer *other;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *stored = NULL;
+
+  if (run_phase () || !keyring_available ())
+    return;
+  g_assert_nonnull (fx.token);
+
+  other = confab_test_server_new (NULL, NULL);
+  g_assert_cmpuint (confab_test_register (other, USERNAME, PASSWORD, &reply), ==, 201);
+  g_setenv (ENV_SERVER_OPTION, confab_test_server_get_url (other), TRUE);
+  run_start ("other-server");
+  g_assert_null (keyring_lookup (confab_test_server_get_url (other)));
+
+  g_setenv (ENV_SERVER_OPTION, confab_test_server_get_url (fx.server), TRUE);
+  run_start ("second-start");
+  g_unsetenv (ENV_SERVER_OPTION);
+  confab_test_server_free (other);
 
   stored = keyring_lookup (confab_test_server_get_url (fx.server));
   g_assert_cmpstr (stored, ==, fx.token);
@@ -855,6 +905,8 @@ main (int   argc,
 
   g_test_add_func ("/confab/ui/keyring/sign-in-stores-token", test_sign_in_stores_token);
   g_test_add_func ("/confab/ui/keyring/second-start-signs-in", test_second_start_signs_in);
+  g_test_add_func ("/confab/ui/keyring/server-option-over-saved-session",
+                   test_server_option_over_saved_session);
   g_test_add_func ("/confab/ui/keyring/sign-out-revokes", test_sign_out_revokes);
   g_test_add_func ("/confab/ui/keyring/no-service", test_no_service);
   ret = confab_test_run ();

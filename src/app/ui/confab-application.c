@@ -255,8 +255,21 @@ static void
 confab_application_activate (GApplication *app)
 {
   ConfabApplication *self = CONFAB_APPLICATION (app);
-  ConfabWindow *window = ensure_main_window (self);
+  ConfabWindow *window = get_main_window (self);
 
+  /* --server names the server to use now. Before the window restores the last session, it
+   * becomes the last server: the same account's token is then looked up for that server (a
+   * local server on the same port signs straight back in), and a token saved for another
+   * server is never sent to this one. */
+  if (window == NULL && self->server_option != NULL)
+    {
+      g_autofree char *last = g_settings_get_string (self->settings, "last-server");
+
+      if (g_strcmp0 (last, self->server_option) != 0)
+        g_settings_set_string (self->settings, "last-server", self->server_option);
+    }
+
+  window = ensure_main_window (self);
   if (self->server_option != NULL)
     {
       confab_window_set_server (window, self->server_option);
