@@ -7,6 +7,7 @@
  * meaningful when other programs compete for the CPU. */
 #include "config.h"
 
+#include "confab-messages.h"
 #include "confab-sqlite-store.h"
 
 #include <glib/gstdio.h>
@@ -80,9 +81,9 @@ submit_one (Bench *bench)
   g_snprintf (client_msg_id, sizeof client_msg_id, "bench-%u", i);
   g_snprintf (body, sizeof body, "message number %u about the quarterly report and lunch %u",
               i, i % 977);
-  confab_store_message_send_async (bench->store, g_ptr_array_index (bench->senders, c),
-                                   g_ptr_array_index (bench->convs, c), client_msg_id, body,
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, send_cb, bench);
+  confab_messages_send_async (bench->store, g_ptr_array_index (bench->senders, c),
+                              g_ptr_array_index (bench->convs, c), client_msg_id, body,
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, send_cb, bench);
 }
 
 static void

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "confab-messages.h"
 #include "confab-sqlite-store.h"
 #include "confab-error.h"
 #include "confab-frame.h"
@@ -194,8 +195,8 @@ send_full (Fixture    *f,
   g_autoptr(ConfabStoreReply) reply = NULL;
   JsonObject *msg;
 
-  confab_store_message_send_async (f->store, from, conv, client_msg_id, body,
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, reply_to, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, from, conv, client_msg_id, body,
+                              CONFAB_MESSAGE_FORMAT_PLAIN, reply_to, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
   msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
   g_assert_nonnull (msg);
@@ -222,7 +223,7 @@ history (Fixture    *f,
          gint64      after,
          guint       limit)
 {
-  confab_store_history_async (f->store, user, conv, before, after, limit, NULL, done_cb, f);
+  confab_messages_history_async (f->store, user, conv, before, after, limit, NULL, done_cb, f);
   return wait_ok (f);
 }
 
@@ -247,7 +248,7 @@ search_count (Fixture    *f,
 {
   g_autoptr(ConfabStoreReply) reply = NULL;
 
-  confab_store_search_async (f->store, user, query, conv, 0, NULL, done_cb, f);
+  confab_messages_search_async (f->store, user, query, conv, 0, NULL, done_cb, f);
   reply = wait_ok (f);
   return json_array_get_length (json_object_get_array_member (confab_store_reply_get_result (reply), "messages"));
 }
@@ -261,7 +262,7 @@ find_conversation (Fixture    *f,
   g_autoptr(ConfabStoreReply) reply = NULL;
   JsonArray *list;
 
-  confab_store_conversations_async (f->store, user, NULL, done_cb, f);
+  confab_messages_conversations_async (f->store, user, NULL, done_cb, f);
   reply = wait_ok (f);
   list = json_object_get_array_member (confab_store_reply_get_result (reply), "conversations");
   for (guint i = 0; i < json_array_get_length (list); i++)
@@ -556,8 +557,8 @@ test_send (Fixture       *f,
   create_user (f, "bob");
   create_user (f, "carol");
 
-  confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "c-1", "hello bob",
-                                   CONFAB_MESSAGE_FORMAT_MARKDOWN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "alice", "dm:alice:bob", "c-1", "hello bob",
+                              CONFAB_MESSAGE_FORMAT_MARKDOWN, 0, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
   msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
   id = json_object_get_int_member (msg, "id");
@@ -587,8 +588,8 @@ test_send (Fixture       *f,
   g_clear_pointer (&reply, confab_store_reply_free);
 
   /* A retry gives the same message and delivers nothing. */
-  confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "c-1", "hello bob",
-                                   CONFAB_MESSAGE_FORMAT_MARKDOWN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "alice", "dm:alice:bob", "c-1", "hello bob",
+                              CONFAB_MESSAGE_FORMAT_MARKDOWN, 0, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (confab_store_reply_get_result (reply), "msg"),
                                                "id"), ==, id);
@@ -597,31 +598,31 @@ test_send (Fixture       *f,
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM messages"), ==, 1);
 
   /* The same client_msg_id elsewhere is a client bug. */
-  confab_store_message_send_async (f->store, "alice", "dm:alice:carol", "c-1", "hi",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "alice", "dm:alice:carol", "c-1", "hi",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_CONFLICT);
   /* Another sender may use the same client_msg_id. */
-  confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "c-1", "hi alice",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "bob", "dm:alice:bob", "c-1", "hi alice",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (confab_store_reply_get_result (reply), "msg"),
                                                "id"), >, id);
   g_clear_pointer (&reply, confab_store_reply_free);
 
   /* A third user is not part of the DM. */
-  confab_store_message_send_async (f->store, "carol", "dm:alice:bob", "c-2", "intrude",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "carol", "dm:alice:bob", "c-2", "intrude",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
-  confab_store_history_async (f->store, "carol", "dm:alice:bob", 0, 0, 0, NULL, done_cb, f);
+  confab_messages_history_async (f->store, "carol", "dm:alice:bob", 0, 0, 0, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
-  confab_store_message_send_async (f->store, "alice", "dm:alice:zed", "c-3", "anyone?",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "alice", "dm:alice:zed", "c-3", "anyone?",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
-  confab_store_message_send_async (f->store, "alice", "dm:bob:alice", "c-4", "wrong order",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "alice", "dm:bob:alice", "c-4", "wrong order",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
-  confab_store_message_send_async (f->store, "alice", "room:nosuchroom", "c-5", "hi",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "alice", "room:nosuchroom", "c-5", "hi",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
 
   /* A DM nobody wrote in yet is an empty page for its two users. */
@@ -641,8 +642,8 @@ test_send (Fixture       *f,
     json_object_set_string_member (attachment, "name", "a.png");
     json_object_set_int_member (attachment, "size", 10);
     json_array_add_object_element (attachments, attachment);
-    confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "c-6", "see file",
-                                     CONFAB_MESSAGE_FORMAT_PLAIN, 0, attachments, NULL, done_cb, f);
+    confab_messages_send_async (f->store, "bob", "dm:alice:bob", "c-6", "see file",
+                                CONFAB_MESSAGE_FORMAT_PLAIN, 0, attachments, NULL, done_cb, f);
     reply = wait_ok (f);
     msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
     g_assert_cmpstr (json_object_get_string_member (
@@ -668,8 +669,8 @@ test_block (Fixture       *f,
   confab_store_block_set_async (f->store, "bob", "alice", TRUE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "b-1", "hello?",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "alice", "dm:alice:bob", "b-1", "hello?",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
   /* Blocking is one-way. */
   send (f, "bob", "dm:alice:bob", "I can still write");
@@ -703,11 +704,11 @@ test_reply_to (Fixture       *f,
   msg = history_message (f, "alice", "dm:alice:bob", in_ab + 2);
   g_assert_cmpint (json_object_get_int_member (msg, "reply_to"), ==, in_ab);
 
-  confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "r-2", "x",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, in_ac, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "bob", "dm:alice:bob", "r-2", "x",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, in_ac, NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
-  confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "r-3", "x",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 9999, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "bob", "dm:alice:bob", "r-3", "x",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 9999, NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
 }
 
@@ -726,14 +727,14 @@ test_edit (Fixture       *f,
   create_user (f, "carol");
   id = send (f, "alice", "dm:alice:bob", "the original wording");
 
-  confab_store_message_edit_async (f->store, "bob", id, "hijack", NULL, done_cb, f);
+  confab_messages_edit_async (f->store, "bob", id, "hijack", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
-  confab_store_message_edit_async (f->store, "carol", id, "hijack", NULL, done_cb, f);
+  confab_messages_edit_async (f->store, "carol", id, "hijack", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
-  confab_store_message_edit_async (f->store, "alice", 12345, "nothing", NULL, done_cb, f);
+  confab_messages_edit_async (f->store, "alice", 12345, "nothing", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
 
-  confab_store_message_edit_async (f->store, "alice", id, "the improved phrasing", NULL, done_cb, f);
+  confab_messages_edit_async (f->store, "alice", id, "the improved phrasing", NULL, done_cb, f);
   reply = wait_ok (f);
   msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
   g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, "the improved phrasing");
@@ -765,17 +766,17 @@ test_delete (Fixture       *f,
   create_user (f, "carol");
   id = send (f, "alice", "dm:alice:bob", "a confidential xylophone");
   send (f, "alice", "dm:alice:bob", "another xylophone note");
-  confab_store_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
   g_assert_cmpuint (search_count (f, "bob", "confidential", NULL), ==, 1);
 
-  confab_store_message_delete_async (f->store, "bob", id, NULL, done_cb, f);
+  confab_messages_delete_async (f->store, "bob", id, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
-  confab_store_message_delete_async (f->store, "carol", id, NULL, done_cb, f);
+  confab_messages_delete_async (f->store, "carol", id, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
 
-  confab_store_message_delete_async (f->store, "alice", id, NULL, done_cb, f);
+  confab_messages_delete_async (f->store, "alice", id, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (reply->events->len, ==, 1);
   event = g_ptr_array_index (reply->events, 0);
@@ -802,12 +803,12 @@ test_delete (Fixture       *f,
   sql_exec (f, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
 
   /* Deleting twice is harmless; a deleted message cannot be edited or reacted to. */
-  confab_store_message_delete_async (f->store, "alice", id, NULL, done_cb, f);
+  confab_messages_delete_async (f->store, "alice", id, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (reply->events->len, ==, 0);
-  confab_store_message_edit_async (f->store, "alice", id, "revive", NULL, done_cb, f);
+  confab_messages_edit_async (f->store, "alice", id, "revive", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
-  confab_store_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
 }
 
@@ -828,7 +829,7 @@ test_react (Fixture       *f,
   create_user (f, "carol");
   id = send (f, "alice", "dm:alice:bob", "react to me");
 
-  confab_store_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (reply->events->len, ==, 1);
   frame = parse_frame (g_ptr_array_index (reply->events, 0));
@@ -841,18 +842,18 @@ test_react (Fixture       *f,
   g_clear_pointer (&reply, confab_store_reply_free);
 
   /* Already there: fine, and nothing to tell anyone. */
-  confab_store_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "bob", id, "👍", TRUE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (reply->events->len, ==, 0);
   g_clear_pointer (&reply, confab_store_reply_free);
 
-  confab_store_react_async (f->store, "alice", id, "🎉", TRUE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "alice", id, "🎉", TRUE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_react_async (f->store, "alice", id, "👍", TRUE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "alice", id, "👍", TRUE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_react_async (f->store, "carol", id, "👍", TRUE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "carol", id, "👍", TRUE, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
 
   stored = history_message (f, "alice", "dm:alice:bob", id);
@@ -868,15 +869,15 @@ test_react (Fixture       *f,
                                                   "emoji"), ==, "🎉");
   g_clear_pointer (&stored, json_object_unref);
 
-  confab_store_react_async (f->store, "bob", id, "👍", FALSE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "bob", id, "👍", FALSE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (reply->events->len, ==, 1);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_react_async (f->store, "bob", id, "👍", FALSE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "bob", id, "👍", FALSE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (reply->events->len, ==, 0);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_react_async (f->store, "alice", id, "🎉", FALSE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "alice", id, "🎉", FALSE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
 
@@ -914,7 +915,7 @@ test_read (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (item, "unread"), ==, 0);
   g_clear_pointer (&item, json_object_unref);
 
-  confab_store_read_async (f->store, "bob", "dm:alice:bob", m2, NULL, done_cb, f);
+  confab_messages_read_async (f->store, "bob", "dm:alice:bob", m2, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (reply->events->len, ==, 1);
   event = g_ptr_array_index (reply->events, 0);
@@ -929,11 +930,11 @@ test_read (Fixture       *f,
   g_clear_pointer (&item, json_object_unref);
 
   /* The mark never moves back. */
-  confab_store_read_async (f->store, "bob", "dm:alice:bob", m1, NULL, done_cb, f);
+  confab_messages_read_async (f->store, "bob", "dm:alice:bob", m1, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (reply->events->len, ==, 0);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_read_async (f->store, "bob", "dm:alice:bob", m2, NULL, done_cb, f);
+  confab_messages_read_async (f->store, "bob", "dm:alice:bob", m2, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (reply->events->len, ==, 0);
   g_clear_pointer (&reply, confab_store_reply_free);
@@ -941,9 +942,9 @@ test_read (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (item, "last_read"), ==, m2);
   g_clear_pointer (&item, json_object_unref);
 
-  confab_store_read_async (f->store, "bob", "dm:alice:bob", other, NULL, done_cb, f);
+  confab_messages_read_async (f->store, "bob", "dm:alice:bob", other, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
-  confab_store_read_async (f->store, "carol", "dm:alice:bob", m3, NULL, done_cb, f);
+  confab_messages_read_async (f->store, "carol", "dm:alice:bob", m3, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
 
   /* New messages count up; deleting an unread one counts down. */
@@ -951,14 +952,14 @@ test_read (Fixture       *f,
   item = find_conversation (f, "bob", "dm:alice:bob", NULL);
   g_assert_cmpint (json_object_get_int_member (item, "unread"), ==, 2);
   g_clear_pointer (&item, json_object_unref);
-  confab_store_message_delete_async (f->store, "alice", m3, NULL, done_cb, f);
+  confab_messages_delete_async (f->store, "alice", m3, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
   item = find_conversation (f, "bob", "dm:alice:bob", NULL);
   g_assert_cmpint (json_object_get_int_member (item, "unread"), ==, 1);
   g_clear_pointer (&item, json_object_unref);
 
-  confab_store_read_async (f->store, "bob", "dm:alice:bob", 99999, NULL, done_cb, f);
+  confab_messages_read_async (f->store, "bob", "dm:alice:bob", 99999, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
 }
 
@@ -1076,7 +1077,7 @@ test_history_paging (Fixture       *f,
   g_assert_false (json_object_get_boolean_member (confab_store_reply_get_result (reply), "has_more"));
   g_clear_pointer (&reply, confab_store_reply_free);
 
-  confab_store_history_async (f->store, "alice", "garbage", 0, 0, 0, NULL, done_cb, f);
+  confab_messages_history_async (f->store, "alice", "garbage", 0, 0, 0, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
 }
 
@@ -1098,7 +1099,7 @@ test_conversations (Fixture       *f,
   g_clear_pointer (&reply, confab_store_reply_free);
   create_user (f, "carol");
 
-  confab_store_conversations_async (f->store, "alice", NULL, done_cb, f);
+  confab_messages_conversations_async (f->store, "alice", NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (confab_store_reply_get_result (reply),
                                                                          "conversations")), ==, 0);
@@ -1134,7 +1135,7 @@ test_conversations (Fixture       *f,
   confab_store_profile_update_async (f->store, "alice", fields, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_conversations_async (f->store, "bob", NULL, done_cb, f);
+  confab_messages_conversations_async (f->store, "bob", NULL, done_cb, f);
   reply = wait_ok (f);
   {
     JsonArray *list = json_object_get_array_member (confab_store_reply_get_result (reply), "conversations");
@@ -1161,7 +1162,7 @@ test_search (Fixture       *f,
   second = send (f, "bob", "dm:alice:bob", "Budget meeting moved to Friday");
   send (f, "alice", "dm:alice:carol", "carol, the budget draft is attached");
 
-  confab_store_search_async (f->store, "bob", "budget", NULL, 0, NULL, done_cb, f);
+  confab_messages_search_async (f->store, "bob", "budget", NULL, 0, NULL, done_cb, f);
   reply = wait_ok (f);
   messages = json_object_get_array_member (confab_store_reply_get_result (reply), "messages");
   g_assert_cmpuint (json_array_get_length (messages), ==, 2);
@@ -1360,7 +1361,7 @@ test_server_records (Fixture       *f,
   json_object_set_string_member (call, "call_id", "c-123");
   json_object_set_string_member (call, "result", "missed");
   json_object_set_int_member (call, "duration_ms", 0);
-  confab_store_call_record_async (f->store, "bob", "alice", "c-123", call, NULL, done_cb, f);
+  confab_messages_record_call_async (f->store, "bob", "alice", "c-123", call, NULL, done_cb, f);
   reply = wait_ok (f);
   msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
   id = json_object_get_int_member (msg, "id");
@@ -1378,7 +1379,7 @@ test_server_records (Fixture       *f,
   g_assert_true (strv_has (event->users, "bob"));
   g_clear_pointer (&reply, confab_store_reply_free);
 
-  confab_store_call_record_async (f->store, "bob", "alice", "c-123", call, NULL, done_cb, f);
+  confab_messages_record_call_async (f->store, "bob", "alice", "c-123", call, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (confab_store_reply_get_result (reply), "msg"),
                                                "id"), ==, id);
@@ -1388,9 +1389,9 @@ test_server_records (Fixture       *f,
   stored = history_message (f, "alice", "dm:alice:bob", id);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (stored, "call"),
                                                   "call_id"), ==, "c-123");
-  confab_store_message_edit_async (f->store, "bob", id, "text", NULL, done_cb, f);
+  confab_messages_edit_async (f->store, "bob", id, "text", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
-  confab_store_call_record_async (f->store, "bob", "nobody", "c-124", call, NULL, done_cb, f);
+  confab_messages_record_call_async (f->store, "bob", "nobody", "c-124", call, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
   sql_exec (f, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
 
@@ -1430,16 +1431,16 @@ test_batch_failure (Fixture       *f,
 
   /* Queued together, these share a transaction: the bad ones must not take the others along.
    * The last one fails only after it created the rows of a new conversation. */
-  confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "x-1", "first",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "alice", "dm:alice:bob", "x-1", "first",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
   confab_store_user_create_async (f->store, "bob", "h", NULL, NULL, NULL, done_cb, f);
-  confab_store_message_send_async (f->store, "alice", "dm:alice:bob", "x-2", "broken",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 424242, NULL, NULL, done_cb, f);
-  confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "x-3", "third",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "alice", "dm:alice:bob", "x-2", "broken",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 424242, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "bob", "dm:alice:bob", "x-3", "third",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
   confab_store_user_create_async (f->store, "carol", "h", NULL, NULL, NULL, done_cb, f);
-  confab_store_message_send_async (f->store, "alice", "dm:alice:dave", "x-4", "lost",
-                                   CONFAB_MESSAGE_FORMAT_PLAIN, 424242, NULL, NULL, done_cb, f);
+  confab_messages_send_async (f->store, "alice", "dm:alice:dave", "x-4", "lost",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 424242, NULL, NULL, done_cb, f);
   wait_results (f, 6);
 
   for (guint i = 0; i < 6; i++)
@@ -1449,7 +1450,7 @@ test_batch_failure (Fixture       *f,
       /* Completions come in submission order. */
       g_assert_true (g_task_get_source_tag (G_TASK (result))
                      == (i == 1 || i == 4 ? (gpointer) confab_store_user_create_async
-                                          : (gpointer) confab_store_message_send_async));
+                                          : (gpointer) confab_messages_send_async));
       reply = confab_store_finish (f->store, result, &error);
       if (i == 1)
         g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_CONFLICT);
@@ -1502,7 +1503,7 @@ test_reopen (Fixture       *f,
   create_user (f, "bob");
   device = device_create (f, "bob", "tok");
   id = send (f, "alice", "dm:alice:bob", "durable words");
-  confab_store_react_async (f->store, "bob", id, "✅", TRUE, NULL, done_cb, f);
+  confab_messages_react_async (f->store, "bob", id, "✅", TRUE, NULL, done_cb, f);
   reply = wait_ok (f);
   seq = ((ConfabStoreEvent *) g_ptr_array_index (reply->events, 0))->seq;
   g_clear_pointer (&reply, confab_store_reply_free);
@@ -1534,10 +1535,10 @@ test_reopen (Fixture       *f,
     g_autoptr(JsonObject) again = NULL;
     g_autofree char *cmid = NULL;
 
-    confab_store_message_send_async (f->store, "alice", "dm:alice:bob",
-                                     json_object_get_string_member (msg, "client_msg_id"),
-                                     "durable words", CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL,
-                                     done_cb, f);
+    confab_messages_send_async (f->store, "alice", "dm:alice:bob",
+                                json_object_get_string_member (msg, "client_msg_id"),
+                                "durable words", CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL,
+                                done_cb, f);
     reply = wait_ok (f);
     g_assert_cmpuint (reply->events->len, ==, 0);
     g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (confab_store_reply_get_result (reply),
@@ -1608,10 +1609,10 @@ test_sent_equals_stored (Fixture       *f,
                                   json_object_get_int_member (first, "id"));
   assert_same_message (first, stored_first);
 
-  confab_store_message_send_async (f->store, "bob", "dm:alice:bob", "tricky \"id\"", body,
-                                   CONFAB_MESSAGE_FORMAT_MARKDOWN,
-                                   json_object_get_int_member (first, "id"), NULL, NULL,
-                                   done_cb, f);
+  confab_messages_send_async (f->store, "bob", "dm:alice:bob", "tricky \"id\"", body,
+                              CONFAB_MESSAGE_FORMAT_MARKDOWN,
+                              json_object_get_int_member (first, "id"), NULL, NULL,
+                              done_cb, f);
   reply = wait_ok (f);
   g_assert_nonnull (reply->result_text);
   sent = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
@@ -1670,9 +1671,9 @@ test_checkpoints (Fixture       *f,
         {
           g_autofree char *cmid = g_strdup_printf ("bulk-%u-%u", round, i);
 
-          confab_store_message_send_async (f->store, "alice", "dm:alice:bob", cmid, body,
-                                           CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb,
-                                           f);
+          confab_messages_send_async (f->store, "alice", "dm:alice:bob", cmid, body,
+                                      CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb,
+                                      f);
         }
       wait_results (f, 500);
       g_ptr_array_set_size (f->results, 0);

@@ -5,6 +5,7 @@
 
 #include "confab-calls.h"
 #include "confab-frame.h"
+#include "confab-messages.h"
 #include "confab-server-module.h"
 
 #include <string.h>
@@ -131,8 +132,8 @@ finish_call (ConfabCalls *self,
   json_object_set_object_member (record, "media", media_object (call));
   json_object_set_string_member (record, "result", result);
   json_object_set_int_member (record, "duration_ms", duration_ms);
-  confab_store_call_record_async (store, call->caller, call->callee, call->call_id, record, NULL,
-                                  deliver_reply_cb, g_object_ref (self));
+  confab_messages_record_call_async (store, call->caller, call->callee, call->call_id, record,
+                                     NULL, deliver_reply_cb, g_object_ref (self));
 
   if (g_str_equal (result, "missed"))
     {
@@ -829,7 +830,8 @@ describe_session (gpointer          instance,
 {
   json_object_set_array_member (hello_result, "ice_servers",
                                 confab_calls_ice_servers (instance,
-                                                          confab_connection_get_username (connection)));
+                                                          confab_connection_get_username (
+                                                            connection)));
 }
 
 static const ConfabRequestHandler requests[] = {

@@ -4,16 +4,830 @@
 #include "config.h"
 
 #include "confab-messages.h"
+#include "confab-json-writer.h"
 #include "confab-limits.h"
+#include "confab-message-store.h"
 #include "confab-server-module.h"
+#include "confab-validate.h"
 
 #include <string.h>
 
-/* Messaging requests. Each validates its parameters (network input is answered with
- * bad_request, never asserted), then hands the work to the store, whose reply becomes the
- * response while its events go to the recipients. */
+/* Messages. The requests validate their parameters (network input is answered with
+ * bad_request, never asserted) and run the matching operation; its reply becomes the response
+ * while its events go to the recipients. The operations hold the rules: who may write, edit,
+ * delete or react where, when a DM comes into being, who receives each event and what it says.
+ * They reach the data only through ConfabMessageStore, so any backend serves them. */
 
 #define STORE(self) confab_server_get_store (confab_connection_get_server (self))
+
+/* --- The rules ---------------------------------------------------------------------------------
+ *
+ * Each operation is a unit of work on the store thread (confab_store_run_async): the checks
+ * below, then data access through ConfabMessageStore, then the durable events, all in one
+ * transaction. Its data holds copies of the parameters only. */
+
+#define MS(store) CONFAB_MESSAGE_STORE_GET_IFACE (store)
+#define MSELF(store) ((ConfabMessageStore *) (store))
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static void
+set_error (GError              **error,
+           ConfabProtocolError   code,
+           const char           *message)
+{
+  g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, code, message);
+}
+
+typedef struct
+{
+  char        *user;
+  char        *conv;
+  char        *target;
+  char        *client_msg_id;
+  char        *body;
+  char        *emoji;
+  char        *query;
+  char        *attachments;
+  char        *call;
+  const char  *format;
+  gint64       msg_id;
+  gint64       reply_to;
+  gint64       before;
+  gint64       after;
+  guint        limit;
+  gboolean     on;
+} Args;
+
+static void
+args_free (gpointer data)
+{
+  Args *args = data;
+
+  g_free (args->user);
+  g_free (args->conv);
+  g_free (args->target);
+  g_free (args->client_msg_id);
+  g_free (args->body);
+  g_free (args->emoji);
+  g_free (args->query);
+  g_free (args->attachments);
+  g_free (args->call);
+  g_free (args);
+}
+
+static void
+run_work (ConfabStore          *store,
+          const char           *name,
+          ConfabStoreWorkFlags  flags,
+          ConfabStoreWorkFunc   func,
+          Args                 *args,
+          GCancellable         *cancellable,
+          GAsyncReadyCallback   callback,
+          gpointer              user_data,
+          gpointer              source_tag)
+{
+  g_return_if_fail (CONFAB_IS_MESSAGE_STORE (store));
+
+  confab_store_run_async (store, name, flags, func, args, args_free, cancellable, callback,
+                          user_data, source_tag);
+}
+
+/* Checks that @user takes part in @conv: for a DM the conv id itself decides, for a room the
+ * membership. On success, @role (if not NULL) gets the room role ("member" for a DM). */
+static gboolean
+check_participant (ConfabStore  *store,
+                   const char   *conv,
+                   const char   *user,
+                   char        **role,
+                   GError      **error)
+{
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  ConfabConvKind kind = confab_conv_parse (conv, &a, &b);
+
+  if (kind == CONFAB_CONV_DM)
+    {
+      if (!g_str_equal (user, a) && !g_str_equal (user, b))
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                     "not a participant of this conversation");
+          return FALSE;
+        }
+      if (role != NULL)
+        *role = g_strdup ("member");
+      return TRUE;
+    }
+
+  if (kind == CONFAB_CONV_ROOM)
+    {
+      char *r = MS (store)->member_role (MSELF (store), conv, user);
+
+      if (r == NULL)
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "not a member of this room");
+          return FALSE;
+        }
+      if (role != NULL)
+        *role = r;
+      else
+        g_free (r);
+      return TRUE;
+    }
+
+  set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "malformed conversation id");
+  return FALSE;
+}
+
+/* Everyone taking part in @conv: the recipients of its events. */
+static GStrv
+participants (ConfabStore *store,
+              const char  *conv)
+{
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+
+  if (confab_conv_parse (conv, &a, &b) == CONFAB_CONV_DM)
+    {
+      GStrv users = g_new0 (char *, 3);
+
+      users[0] = g_steal_pointer (&a);
+      users[1] = g_steal_pointer (&b);
+      return users;
+    }
+  return MS (store)->members (MSELF (store), conv);
+}
+
+/* `{"msg": Message}` for a message just stored: the data of its event and the result of its
+ * send, one text for both. The members are those the store gives for a new message. */
+static char *
+new_message_json (gint64                  id,
+                  const ConfabNewMessage *m)
+{
+  GString *out = g_string_sized_new (128 + strlen (m->body));
+  ConfabJsonWriter w;
+
+  confab_json_writer_init (&w, out);
+  confab_json_writer_begin_object (&w);
+  confab_json_writer_key (&w, "msg");
+  confab_json_writer_begin_object (&w);
+  confab_json_writer_key (&w, "id");
+  confab_json_writer_int (&w, id);
+  confab_json_writer_key (&w, "conv");
+  confab_json_writer_string (&w, m->conv);
+  confab_json_writer_key (&w, "from");
+  confab_json_writer_string (&w, m->sender);
+  confab_json_writer_key (&w, "ts");
+  confab_json_writer_int (&w, m->ts);
+  confab_json_writer_key (&w, "client_msg_id");
+  confab_json_writer_string (&w, m->client_msg_id);
+  confab_json_writer_key (&w, "kind");
+  confab_json_writer_string (&w, m->kind);
+  confab_json_writer_key (&w, "body");
+  confab_json_writer_string (&w, m->body);
+  confab_json_writer_key (&w, "format");
+  confab_json_writer_string (&w, m->format);
+  if (m->reply_to != 0)
+    {
+      confab_json_writer_key (&w, "reply_to");
+      confab_json_writer_int (&w, m->reply_to);
+    }
+  /* Both were written by json-glib when the request was taken, so they are JSON already. */
+  if (m->attachments != NULL)
+    {
+      confab_json_writer_key (&w, "attachments");
+      confab_json_writer_raw (&w, m->attachments);
+    }
+  if (m->call != NULL)
+    {
+      confab_json_writer_key (&w, "call");
+      confab_json_writer_raw (&w, m->call);
+    }
+  confab_json_writer_end_object (&w);
+  confab_json_writer_end_object (&w);
+  return g_string_free (out, FALSE);
+}
+
+/* Stores a new message and its event to @recipients; the checks are the caller's. A message
+ * with the same (sender, client_msg_id) is returned instead, with no event. In a DM only the
+ * peer counts it unread; in a room every member but the sender. */
+static ConfabStoreReply *
+insert_message (ConfabStore             *store,
+                const ConfabNewMessage  *msg,
+                ConfabConvKind           kind,
+                const char * const      *recipients,
+                GError                 **error)
+{
+  g_autofree char *data_json = NULL;
+  const char *unread_user = NULL;
+  ConfabStoreReply *reply;
+  gint64 id = 0;
+
+  if (kind == CONFAB_CONV_DM)
+    unread_user = g_str_equal (recipients[0], msg->sender) ? recipients[1] : recipients[0];
+
+  if (!MS (store)->insert (MSELF (store), msg, unread_user, &id))
+    {
+      JsonObject *result;
+      JsonObject *found;
+
+      /* A retry: the original message, and nothing delivered twice. */
+      found = MS (store)->find (MSELF (store), msg->sender, msg->client_msg_id);
+      if (found == NULL)
+        return NULL;
+      if (!g_str_equal (json_object_get_string_member (found, "conv"), msg->conv))
+        {
+          json_object_unref (found);
+          set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
+                     "client_msg_id was already used in another conversation");
+          return NULL;
+        }
+      result = json_object_new ();
+      json_object_set_object_member (result, "msg", found);
+      return confab_store_reply_new (result);
+    }
+
+  data_json = new_message_json (id, msg);
+  reply = confab_store_reply_new_text (g_strdup (data_json));
+  confab_store_emit_event_text (store, reply, "message", data_json, recipients);
+  return reply;
+}
+
+static ConfabStoreReply *
+send_work (ConfabStore  *store,
+           gpointer      data,
+           GError      **error)
+{
+  Args *args = data;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_auto(GStrv) recipients = NULL;
+  ConfabNewMessage msg = { 0 };
+  ConfabConvKind kind;
+
+  kind = confab_conv_parse (args->conv, &a, &b);
+  if (kind == CONFAB_CONV_DM)
+    {
+      const char *peer;
+
+      if (!g_str_equal (args->user, a) && !g_str_equal (args->user, b))
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                     "not a participant of this conversation");
+          return NULL;
+        }
+      peer = g_str_equal (args->user, a) ? b : a;
+      if (!MS (store)->user_exists (MSELF (store), peer))
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+          return NULL;
+        }
+      if (MS (store)->blocks (MSELF (store), peer, args->user))
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                     "this user does not accept your messages");
+          return NULL;
+        }
+      /* A DM comes into being with its first message. */
+      MS (store)->dm_ensure (MSELF (store), args->conv, a, b, now_ms ());
+      recipients = g_new0 (char *, 3);
+      recipients[0] = g_steal_pointer (&a);
+      recipients[1] = g_steal_pointer (&b);
+    }
+  else if (kind == CONFAB_CONV_ROOM)
+    {
+      if (!check_participant (store, args->conv, args->user, NULL, error))
+        return NULL;
+      recipients = MS (store)->members (MSELF (store), args->conv);
+    }
+  else
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "malformed conversation id");
+      return NULL;
+    }
+
+  if (args->reply_to != 0)
+    {
+      g_autofree char *reply_conv = MS (store)->conv_of (MSELF (store), args->reply_to);
+
+      if (g_strcmp0 (reply_conv, args->conv) != 0)
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
+                     "reply_to is not a message of this conversation");
+          return NULL;
+        }
+    }
+
+  msg.conv = args->conv;
+  msg.sender = args->user;
+  msg.ts = now_ms ();
+  msg.client_msg_id = args->client_msg_id;
+  msg.kind = "text";
+  msg.body = args->body;
+  msg.format = args->format;
+  msg.reply_to = args->reply_to;
+  msg.attachments = args->attachments;
+  return insert_message (store, &msg, kind, (const char * const *) recipients, error);
+}
+
+static ConfabStoreReply *
+record_call_work (ConfabStore  *store,
+                  gpointer      data,
+                  GError      **error)
+{
+  Args *args = data;
+  g_autofree char *conv = confab_conv_dm (args->user, args->target);
+  g_autofree char *client_msg_id = g_strconcat ("call:", args->client_msg_id, NULL);
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  const char *recipients[3] = { NULL, };
+  ConfabNewMessage msg = { 0 };
+
+  if (confab_conv_parse (conv, &a, &b) != CONFAB_CONV_DM)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "a call needs two different users");
+      return NULL;
+    }
+  if (!MS (store)->user_exists (MSELF (store), a) || !MS (store)->user_exists (MSELF (store), b))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  MS (store)->dm_ensure (MSELF (store), conv, a, b, now_ms ());
+  recipients[0] = a;
+  recipients[1] = b;
+  msg.conv = conv;
+  msg.sender = args->user;
+  msg.ts = now_ms ();
+  msg.client_msg_id = client_msg_id;
+  msg.kind = "call";
+  msg.body = "";
+  msg.format = "plain";
+  msg.call = args->call;
+  return insert_message (store, &msg, CONFAB_CONV_DM, recipients, error);
+}
+
+/* Loads what edit, delete and react need; not_found unless the message exists and @user takes
+ * part in its conversation. */
+static gboolean
+load_info (ConfabStore        *store,
+           gint64              msg_id,
+           const char         *user,
+           ConfabMessageInfo  *info,
+           char              **role,
+           GError            **error)
+{
+  if (!MS (store)->info (MSELF (store), msg_id, info)
+      || !check_participant (store, info->conv, user, role, NULL))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static ConfabStoreReply *
+edit_work (ConfabStore  *store,
+           gpointer      data,
+           GError      **error)
+{
+  Args *args = data;
+  g_auto(ConfabMessageInfo) info = { 0 };
+  g_auto(GStrv) recipients = NULL;
+  g_autoptr(JsonObject) event = json_object_new ();
+  ConfabStoreReply *reply;
+  JsonObject *result;
+  JsonObject *msg;
+
+  if (!load_info (store, args->msg_id, args->user, &info, NULL, error))
+    return NULL;
+  if (!g_str_equal (info.sender, args->user))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only the author can edit a message");
+      return NULL;
+    }
+  if (info.deleted)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "the message was deleted");
+      return NULL;
+    }
+  if (!g_str_equal (info.kind, "text"))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "only text messages can be edited");
+      return NULL;
+    }
+
+  MS (store)->edit (MSELF (store), args->msg_id, info.body, args->body, now_ms ());
+  msg = MS (store)->load (MSELF (store), args->msg_id);
+  if (msg == NULL)
+    return NULL;
+  json_object_set_object_member (event, "msg", json_object_ref (msg));
+  result = json_object_new ();
+  json_object_set_object_member (result, "msg", msg);
+  reply = confab_store_reply_new (result);
+
+  recipients = participants (store, info.conv);
+  confab_store_emit_event (store, reply, "message_edited", event,
+                           (const char * const *) recipients);
+  return reply;
+}
+
+static ConfabStoreReply *
+delete_work (ConfabStore  *store,
+             gpointer      data,
+             GError      **error)
+{
+  Args *args = data;
+  g_auto(ConfabMessageInfo) info = { 0 };
+  g_auto(GStrv) recipients = NULL;
+  g_autoptr(JsonObject) event = json_object_new ();
+  g_autofree char *role = NULL;
+  ConfabStoreReply *reply;
+
+  if (!load_info (store, args->msg_id, args->user, &info, &role, error))
+    return NULL;
+  if (!g_str_equal (info.sender, args->user)
+      && !(g_str_has_prefix (info.conv, "room:")
+           && (g_str_equal (role, "owner") || g_str_equal (role, "admin"))))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                 "only the author or a room admin can delete a message");
+      return NULL;
+    }
+  if (info.deleted)
+    return confab_store_reply_new (NULL);
+
+  MS (store)->erase (MSELF (store), args->msg_id, &info);
+
+  reply = confab_store_reply_new (NULL);
+  json_object_set_string_member (event, "conv", info.conv);
+  json_object_set_int_member (event, "msg_id", args->msg_id);
+  recipients = participants (store, info.conv);
+  confab_store_emit_event (store, reply, "message_deleted", event,
+                           (const char * const *) recipients);
+  return reply;
+}
+
+static ConfabStoreReply *
+react_work (ConfabStore  *store,
+            gpointer      data,
+            GError      **error)
+{
+  Args *args = data;
+  g_auto(ConfabMessageInfo) info = { 0 };
+  g_auto(GStrv) recipients = NULL;
+  g_autoptr(JsonObject) event = json_object_new ();
+  ConfabStoreReply *reply;
+
+  if (args->emoji[0] == '\0')
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "empty emoji");
+      return NULL;
+    }
+  if (!load_info (store, args->msg_id, args->user, &info, NULL, error))
+    return NULL;
+  if (info.deleted)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "the message was deleted");
+      return NULL;
+    }
+
+  reply = confab_store_reply_new (NULL);
+  /* A change that changes nothing tells no one. */
+  if (!MS (store)->react (MSELF (store), args->msg_id, args->user, args->emoji, args->on,
+                          now_ms ()))
+    return reply;
+
+  json_object_set_string_member (event, "conv", info.conv);
+  json_object_set_int_member (event, "msg_id", args->msg_id);
+  json_object_set_string_member (event, "user", args->user);
+  json_object_set_string_member (event, "emoji", args->emoji);
+  json_object_set_boolean_member (event, "on", args->on);
+  recipients = participants (store, info.conv);
+  confab_store_emit_event (store, reply, "reaction", event, (const char * const *) recipients);
+  return reply;
+}
+
+static ConfabStoreReply *
+read_work (ConfabStore  *store,
+           gpointer      data,
+           GError      **error)
+{
+  Args *args = data;
+  g_autofree char *msg_conv = NULL;
+  g_auto(GStrv) recipients = NULL;
+  g_autoptr(JsonObject) event = json_object_new ();
+  ConfabStoreReply *reply;
+  gint64 last_read;
+
+  if (!check_participant (store, args->conv, args->user, NULL, error))
+    return NULL;
+  msg_conv = MS (store)->conv_of (MSELF (store), args->msg_id);
+  if (g_strcmp0 (msg_conv, args->conv) != 0)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message in this conversation");
+      return NULL;
+    }
+
+  /* The read mark never moves back. */
+  last_read = MS (store)->read_mark (MSELF (store), args->conv, args->user);
+  reply = confab_store_reply_new (NULL);
+  if (last_read < 0 || args->msg_id <= last_read)
+    return reply;
+
+  MS (store)->set_read_mark (MSELF (store), args->conv, args->user, args->msg_id);
+  json_object_set_string_member (event, "conv", args->conv);
+  json_object_set_string_member (event, "user", args->user);
+  json_object_set_int_member (event, "msg_id", args->msg_id);
+  recipients = participants (store, args->conv);
+  confab_store_emit_event (store, reply, "read", event, (const char * const *) recipients);
+  return reply;
+}
+
+static ConfabStoreReply *
+history_work (ConfabStore  *store,
+              gpointer      data,
+              GError      **error)
+{
+  Args *args = data;
+  JsonObject *result;
+  JsonArray *messages;
+  gboolean has_more = FALSE;
+  guint limit = args->limit;
+
+  if (!check_participant (store, args->conv, args->user, NULL, error))
+    return NULL;
+  if (limit == 0)
+    limit = CONFAB_HISTORY_DEFAULT_LIMIT;
+  limit = MIN (limit, CONFAB_HISTORY_MAX_LIMIT);
+
+  messages = MS (store)->history (MSELF (store), args->conv, args->before, args->after, limit,
+                                  &has_more);
+  result = json_object_new ();
+  json_object_set_boolean_member (result, "has_more", has_more);
+  json_object_set_array_member (result, "messages", messages);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+conversations_work (ConfabStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  Args *args = data;
+  JsonObject *result = json_object_new ();
+
+  json_object_set_array_member (result, "conversations",
+                                MS (store)->conversations (MSELF (store), args->user));
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+search_work (ConfabStore  *store,
+             gpointer      data,
+             GError      **error)
+{
+  Args *args = data;
+  JsonObject *result = json_object_new ();
+  guint limit = args->limit;
+
+  if (limit == 0)
+    limit = CONFAB_SEARCH_DEFAULT_LIMIT;
+  limit = MIN (limit, CONFAB_SEARCH_MAX_LIMIT);
+
+  json_object_set_array_member (result, "messages",
+                                MS (store)->search (MSELF (store), args->user, args->query,
+                                                    args->conv, limit));
+  return confab_store_reply_new (result);
+}
+
+/* --- Operations -------------------------------------------------------------------------------
+ *
+ * Each completes with confab_store_finish (). */
+
+void
+confab_messages_send_async (ConfabStore         *store,
+                            const char          *sender,
+                            const char          *conv,
+                            const char          *client_msg_id,
+                            const char          *body,
+                            ConfabMessageFormat  format,
+                            gint64               reply_to,
+                            JsonArray           *attachments,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (sender != NULL);
+  g_return_if_fail (conv != NULL);
+  g_return_if_fail (client_msg_id != NULL);
+  g_return_if_fail (body != NULL);
+
+  args = g_new0 (Args, 1);
+  args->user = g_strdup (sender);
+  args->conv = g_strdup (conv);
+  args->client_msg_id = g_strdup (client_msg_id);
+  args->body = g_strdup (body);
+  args->format = format == CONFAB_MESSAGE_FORMAT_MARKDOWN ? "markdown" : "plain";
+  args->reply_to = reply_to;
+  if (attachments != NULL && json_array_get_length (attachments) > 0)
+    {
+      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), attachments);
+
+      args->attachments = confab_json_to_string (node, NULL);
+    }
+  run_work (store, "message_send", CONFAB_STORE_WORK_WRITE, send_work, args, cancellable,
+            callback, user_data, confab_messages_send_async);
+}
+
+void
+confab_messages_edit_async (ConfabStore         *store,
+                            const char          *user,
+                            gint64               msg_id,
+                            const char          *body,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (body != NULL);
+
+  args = g_new0 (Args, 1);
+  args->user = g_strdup (user);
+  args->msg_id = msg_id;
+  args->body = g_strdup (body);
+  run_work (store, "message_edit", CONFAB_STORE_WORK_WRITE, edit_work, args, cancellable,
+            callback, user_data, confab_messages_edit_async);
+}
+
+void
+confab_messages_delete_async (ConfabStore         *store,
+                              const char          *user,
+                              gint64               msg_id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (user != NULL);
+
+  args = g_new0 (Args, 1);
+  args->user = g_strdup (user);
+  args->msg_id = msg_id;
+  run_work (store, "message_delete", CONFAB_STORE_WORK_WRITE, delete_work, args, cancellable,
+            callback, user_data, confab_messages_delete_async);
+}
+
+void
+confab_messages_react_async (ConfabStore         *store,
+                             const char          *user,
+                             gint64               msg_id,
+                             const char          *emoji,
+                             gboolean             on,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (emoji != NULL);
+
+  args = g_new0 (Args, 1);
+  args->user = g_strdup (user);
+  args->msg_id = msg_id;
+  args->emoji = g_strdup (emoji);
+  args->on = !!on;
+  run_work (store, "react", CONFAB_STORE_WORK_WRITE, react_work, args, cancellable, callback,
+            user_data, confab_messages_react_async);
+}
+
+void
+confab_messages_read_async (ConfabStore         *store,
+                            const char          *user,
+                            const char          *conv,
+                            gint64               msg_id,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (conv != NULL);
+
+  args = g_new0 (Args, 1);
+  args->user = g_strdup (user);
+  args->conv = g_strdup (conv);
+  args->msg_id = msg_id;
+  run_work (store, "read", CONFAB_STORE_WORK_WRITE, read_work, args, cancellable, callback,
+            user_data, confab_messages_read_async);
+}
+
+void
+confab_messages_history_async (ConfabStore         *store,
+                               const char          *user,
+                               const char          *conv,
+                               gint64               before,
+                               gint64               after,
+                               guint                limit,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (conv != NULL);
+
+  args = g_new0 (Args, 1);
+  args->user = g_strdup (user);
+  args->conv = g_strdup (conv);
+  args->before = before;
+  args->after = after;
+  args->limit = limit;
+  run_work (store, "history", CONFAB_STORE_WORK_READ, history_work, args, cancellable, callback,
+            user_data, confab_messages_history_async);
+}
+
+void
+confab_messages_conversations_async (ConfabStore         *store,
+                                     const char          *user,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (user != NULL);
+
+  args = g_new0 (Args, 1);
+  args->user = g_strdup (user);
+  run_work (store, "conversations", CONFAB_STORE_WORK_READ, conversations_work, args,
+            cancellable, callback, user_data, confab_messages_conversations_async);
+}
+
+void
+confab_messages_search_async (ConfabStore         *store,
+                              const char          *user,
+                              const char          *query,
+                              const char          *conv,
+                              guint                limit,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (query != NULL);
+
+  args = g_new0 (Args, 1);
+  args->user = g_strdup (user);
+  args->query = g_strdup (query);
+  args->conv = g_strdup (conv);
+  args->limit = limit;
+  run_work (store, "search", CONFAB_STORE_WORK_READ, search_work, args, cancellable, callback,
+            user_data, confab_messages_search_async);
+}
+
+void
+confab_messages_record_call_async (ConfabStore         *store,
+                                   const char          *caller,
+                                   const char          *callee,
+                                   const char          *call_id,
+                                   JsonObject          *call,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (caller != NULL);
+  g_return_if_fail (callee != NULL);
+  g_return_if_fail (call_id != NULL);
+  g_return_if_fail (call != NULL);
+
+  args = g_new0 (Args, 1);
+  args->user = g_strdup (caller);
+  args->target = g_strdup (callee);
+  args->client_msg_id = g_strdup (call_id);
+  args->call = confab_json_object_to_string (call, NULL);
+  run_work (store, "call_record", CONFAB_STORE_WORK_WRITE, record_call_work, args, cancellable,
+            callback, user_data, confab_messages_record_call_async);
+}
+
+/* --- Requests -------------------------------------------------------------------------------- */
 
 static gboolean
 get_format (JsonObject          *frame,
@@ -77,9 +891,9 @@ handle_send (gpointer          instance,
   if (!confab_connection_check_send_rate (self, id))
     return;
 
-  confab_store_message_send_async (STORE (self), confab_connection_get_username (self), conv,
-                                   client_msg_id, body, format, reply_to, NULL,
-                                   CONFAB_STORE_CALL (self, id, NULL));
+  confab_messages_send_async (STORE (self), confab_connection_get_username (self), conv,
+                              client_msg_id, body, format, reply_to, NULL,
+                              CONFAB_STORE_CALL (self, id, NULL));
 }
 
 static void
@@ -103,9 +917,8 @@ handle_edit (gpointer          instance,
   if (!confab_connection_check_send_rate (self, id))
     return;
 
-  confab_store_message_edit_async (STORE (self), confab_connection_get_username (self), msg_id,
-                                   body,
-                                   CONFAB_STORE_CALL (self, id, NULL));
+  confab_messages_edit_async (STORE (self), confab_connection_get_username (self), msg_id, body,
+                              CONFAB_STORE_CALL (self, id, NULL));
 }
 
 static void
@@ -122,8 +935,8 @@ handle_delete (gpointer          instance,
       confab_connection_respond_gerror (self, id, error);
       return;
     }
-  confab_store_message_delete_async (STORE (self), confab_connection_get_username (self), msg_id,
-                                     CONFAB_STORE_CALL (self, id, NULL));
+  confab_messages_delete_async (STORE (self), confab_connection_get_username (self), msg_id,
+                                CONFAB_STORE_CALL (self, id, NULL));
 }
 
 static void
@@ -154,8 +967,8 @@ handle_react (gpointer          instance,
   if (!confab_connection_check_send_rate (self, id))
     return;
 
-  confab_store_react_async (STORE (self), confab_connection_get_username (self), msg_id, emoji, on,
-                            CONFAB_STORE_CALL (self, id, NULL));
+  confab_messages_react_async (STORE (self), confab_connection_get_username (self), msg_id, emoji,
+                               on, CONFAB_STORE_CALL (self, id, NULL));
 }
 
 static void
@@ -174,8 +987,8 @@ handle_read (gpointer          instance,
       confab_connection_respond_gerror (self, id, error);
       return;
     }
-  confab_store_read_async (STORE (self), confab_connection_get_username (self), conv, msg_id,
-                           CONFAB_STORE_CALL (self, id, NULL));
+  confab_messages_read_async (STORE (self), confab_connection_get_username (self), conv, msg_id,
+                              CONFAB_STORE_CALL (self, id, NULL));
 }
 
 static void
@@ -200,8 +1013,8 @@ handle_history (gpointer          instance,
       confab_connection_respond_gerror (self, id, error);
       return;
     }
-  confab_store_history_async (STORE (self), confab_connection_get_username (self), conv, before,
-                              after, (guint) limit, CONFAB_STORE_CALL (self, id, NULL));
+  confab_messages_history_async (STORE (self), confab_connection_get_username (self), conv,
+                                 before, after, (guint) limit, CONFAB_STORE_CALL (self, id, NULL));
 }
 
 static void
@@ -210,8 +1023,8 @@ handle_conversations (gpointer          instance,
                       const char       *id,
                       JsonObject       *frame)
 {
-  confab_store_conversations_async (STORE (self), confab_connection_get_username (self),
-                                    CONFAB_STORE_CALL (self, id, NULL));
+  confab_messages_conversations_async (STORE (self), confab_connection_get_username (self),
+                                       CONFAB_STORE_CALL (self, id, NULL));
 }
 
 static void
@@ -234,8 +1047,8 @@ handle_search (gpointer          instance,
       confab_connection_respond_gerror (self, id, error);
       return;
     }
-  confab_store_search_async (STORE (self), confab_connection_get_username (self), query, conv,
-                             (guint) limit, CONFAB_STORE_CALL (self, id, NULL));
+  confab_messages_search_async (STORE (self), confab_connection_get_username (self), query,
+                                conv, (guint) limit, CONFAB_STORE_CALL (self, id, NULL));
 }
 
 /* --- Registration ---------------------------------------------------------------------------- */

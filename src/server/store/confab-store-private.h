@@ -20,18 +20,11 @@ typedef enum
   CONFAB_STORE_OP_LAST_SEEN_GET,
   CONFAB_STORE_OP_LAST_SEEN_SET,
   CONFAB_STORE_OP_BLOCK_SET,
-  CONFAB_STORE_OP_MESSAGE_SEND,
-  CONFAB_STORE_OP_MESSAGE_EDIT,
-  CONFAB_STORE_OP_MESSAGE_DELETE,
-  CONFAB_STORE_OP_REACT,
-  CONFAB_STORE_OP_READ,
-  CONFAB_STORE_OP_HISTORY,
-  CONFAB_STORE_OP_CONVERSATIONS,
-  CONFAB_STORE_OP_SEARCH,
   CONFAB_STORE_OP_EVENT_ADD,
-  CONFAB_STORE_OP_CALL_RECORD,
   CONFAB_STORE_OP_EVENTS_SINCE,
   CONFAB_STORE_OP_ACK,
+  /* A module's unit of work (confab_store_run_async). */
+  CONFAB_STORE_OP_WORK,
   /* Implementation-specific operations start here. */
   CONFAB_STORE_OP_PRIVATE,
 } ConfabStoreOpKind;
@@ -58,34 +51,28 @@ struct _ConfabStoreOp
   ConfabStoreOpKind    kind;
 
   char                *user;           /* the acting user: username, sender, caller */
-  char                *target;         /* another user: block_set, call_record's callee */
+  char                *target;         /* another user: block_set */
   char                *name;           /* event_add */
-  char                *data;           /* JSON object text: event_add's data, the call */
-  char                *conv;
+  char                *data;           /* JSON object text: event_add's data */
   char                *device_id;      /* device_revoke, ack; current/keep device elsewhere */
   char                *device_name;
   char                *token_hash;
   char                *password_hash;
   char                *display_name;
   char                *email;
-  char                *client_msg_id;  /* also call_record's call_id */
-  char                *body;
-  char                *emoji;
-  char                *query;
-  char                *attachments;    /* JSON array text, or NULL */
   char                *profile[CONFAB_N_PROFILE_FIELDS]; /* NULL: unchanged, "": cleared */
   GStrv                users;
 
-  gint64               msg_id;
-  gint64               reply_to;
-  gint64               before;
-  gint64               after;
   gint64               since;
   gint64               seq;
   gint64               ts;
   guint                limit;
-  ConfabMessageFormat  format;
-  gboolean             flag;           /* react: on; block_set: blocked */
+  gboolean             flag;           /* block_set: blocked; work: writes */
+
+  char                *work_name;
+  ConfabStoreWorkFunc  work;
+  gpointer             work_data;
+  GDestroyNotify       work_data_free;
 };
 
 ConfabStoreOp *confab_store_op_new    (ConfabStoreOpKind  kind);

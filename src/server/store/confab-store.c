@@ -5,7 +5,6 @@
 
 #include "confab-store-private.h"
 #include "confab-frame.h"
-#include "confab-frame.h"
 
 G_DEFINE_INTERFACE (ConfabStore, confab_store, G_TYPE_OBJECT)
 
@@ -33,18 +32,10 @@ static const char * const op_names[] = {
   [CONFAB_STORE_OP_LAST_SEEN_GET] = "last_seen_get",
   [CONFAB_STORE_OP_LAST_SEEN_SET] = "last_seen_set",
   [CONFAB_STORE_OP_BLOCK_SET] = "block_set",
-  [CONFAB_STORE_OP_MESSAGE_SEND] = "message_send",
-  [CONFAB_STORE_OP_MESSAGE_EDIT] = "message_edit",
-  [CONFAB_STORE_OP_MESSAGE_DELETE] = "message_delete",
-  [CONFAB_STORE_OP_REACT] = "react",
-  [CONFAB_STORE_OP_READ] = "read",
-  [CONFAB_STORE_OP_HISTORY] = "history",
-  [CONFAB_STORE_OP_CONVERSATIONS] = "conversations",
-  [CONFAB_STORE_OP_SEARCH] = "search",
   [CONFAB_STORE_OP_EVENT_ADD] = "event_add",
-  [CONFAB_STORE_OP_CALL_RECORD] = "call_record",
   [CONFAB_STORE_OP_EVENTS_SINCE] = "events_since",
   [CONFAB_STORE_OP_ACK] = "ack",
+  [CONFAB_STORE_OP_WORK] = "work",
 };
 
 static void
@@ -158,21 +149,18 @@ confab_store_op_free (ConfabStoreOp *op)
   g_free (op->target);
   g_free (op->name);
   g_free (op->data);
-  g_free (op->conv);
   g_free (op->device_id);
   g_free (op->device_name);
   g_free (op->token_hash);
   g_free (op->password_hash);
   g_free (op->display_name);
   g_free (op->email);
-  g_free (op->client_msg_id);
-  g_free (op->body);
-  g_free (op->emoji);
-  g_free (op->query);
-  g_free (op->attachments);
   for (guint i = 0; i < CONFAB_N_PROFILE_FIELDS; i++)
     g_free (op->profile[i]);
   g_strfreev (op->users);
+  g_free (op->work_name);
+  if (op->work_data_free != NULL)
+    g_clear_pointer (&op->work_data, op->work_data_free);
   g_free (op);
 }
 
@@ -199,7 +187,7 @@ confab_store_op_submit (ConfabStore         *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
-  g_task_set_name (task, confab_store_op_name (op->kind));
+  g_task_set_name (task, op->work_name != NULL ? op->work_name : confab_store_op_name (op->kind));
   /* A committed change is reported as such even if the caller lost interest meanwhile. */
   g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, op, (GDestroyNotify) confab_store_op_free);
@@ -493,197 +481,6 @@ confab_store_block_set_async (ConfabStore         *self,
 }
 
 void
-confab_store_message_send_async (ConfabStore         *self,
-                                 const char          *sender,
-                                 const char          *conv,
-                                 const char          *client_msg_id,
-                                 const char          *body,
-                                 ConfabMessageFormat  format,
-                                 gint64               reply_to,
-                                 JsonArray           *attachments,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  g_autoptr(ConfabStoreOp) op = NULL;
-
-  g_return_if_fail (CONFAB_IS_STORE (self));
-  g_return_if_fail (sender != NULL);
-  g_return_if_fail (conv != NULL);
-  g_return_if_fail (client_msg_id != NULL);
-  g_return_if_fail (body != NULL);
-
-  op = confab_store_op_new (CONFAB_STORE_OP_MESSAGE_SEND);
-  op->user = g_strdup (sender);
-  op->conv = g_strdup (conv);
-  op->client_msg_id = g_strdup (client_msg_id);
-  op->body = g_strdup (body);
-  op->format = format;
-  op->reply_to = reply_to;
-  if (attachments != NULL && json_array_get_length (attachments) > 0)
-    {
-      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), attachments);
-
-      op->attachments = confab_json_to_string (node, NULL);
-    }
-  SUBMIT (op, confab_store_message_send_async);
-}
-
-void
-confab_store_message_edit_async (ConfabStore         *self,
-                                 const char          *user,
-                                 gint64               msg_id,
-                                 const char          *body,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  g_autoptr(ConfabStoreOp) op = NULL;
-
-  g_return_if_fail (CONFAB_IS_STORE (self));
-  g_return_if_fail (user != NULL);
-  g_return_if_fail (body != NULL);
-
-  op = confab_store_op_new (CONFAB_STORE_OP_MESSAGE_EDIT);
-  op->user = g_strdup (user);
-  op->msg_id = msg_id;
-  op->body = g_strdup (body);
-  SUBMIT (op, confab_store_message_edit_async);
-}
-
-void
-confab_store_message_delete_async (ConfabStore         *self,
-                                   const char          *user,
-                                   gint64               msg_id,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_autoptr(ConfabStoreOp) op = NULL;
-
-  g_return_if_fail (CONFAB_IS_STORE (self));
-  g_return_if_fail (user != NULL);
-
-  op = confab_store_op_new (CONFAB_STORE_OP_MESSAGE_DELETE);
-  op->user = g_strdup (user);
-  op->msg_id = msg_id;
-  SUBMIT (op, confab_store_message_delete_async);
-}
-
-void
-confab_store_react_async (ConfabStore         *self,
-                          const char          *user,
-                          gint64               msg_id,
-                          const char          *emoji,
-                          gboolean             on,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
-{
-  g_autoptr(ConfabStoreOp) op = NULL;
-
-  g_return_if_fail (CONFAB_IS_STORE (self));
-  g_return_if_fail (user != NULL);
-  g_return_if_fail (emoji != NULL);
-
-  op = confab_store_op_new (CONFAB_STORE_OP_REACT);
-  op->user = g_strdup (user);
-  op->msg_id = msg_id;
-  op->emoji = g_strdup (emoji);
-  op->flag = !!on;
-  SUBMIT (op, confab_store_react_async);
-}
-
-void
-confab_store_read_async (ConfabStore         *self,
-                         const char          *user,
-                         const char          *conv,
-                         gint64               msg_id,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
-{
-  g_autoptr(ConfabStoreOp) op = NULL;
-
-  g_return_if_fail (CONFAB_IS_STORE (self));
-  g_return_if_fail (user != NULL);
-  g_return_if_fail (conv != NULL);
-
-  op = confab_store_op_new (CONFAB_STORE_OP_READ);
-  op->user = g_strdup (user);
-  op->conv = g_strdup (conv);
-  op->msg_id = msg_id;
-  SUBMIT (op, confab_store_read_async);
-}
-
-void
-confab_store_history_async (ConfabStore         *self,
-                            const char          *user,
-                            const char          *conv,
-                            gint64               before,
-                            gint64               after,
-                            guint                limit,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(ConfabStoreOp) op = NULL;
-
-  g_return_if_fail (CONFAB_IS_STORE (self));
-  g_return_if_fail (user != NULL);
-  g_return_if_fail (conv != NULL);
-
-  op = confab_store_op_new (CONFAB_STORE_OP_HISTORY);
-  op->user = g_strdup (user);
-  op->conv = g_strdup (conv);
-  op->before = before;
-  op->after = after;
-  op->limit = limit;
-  SUBMIT (op, confab_store_history_async);
-}
-
-void
-confab_store_conversations_async (ConfabStore         *self,
-                                  const char          *user,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  g_autoptr(ConfabStoreOp) op = NULL;
-
-  g_return_if_fail (CONFAB_IS_STORE (self));
-  g_return_if_fail (user != NULL);
-
-  op = confab_store_op_new (CONFAB_STORE_OP_CONVERSATIONS);
-  op->user = g_strdup (user);
-  SUBMIT (op, confab_store_conversations_async);
-}
-
-void
-confab_store_search_async (ConfabStore         *self,
-                           const char          *user,
-                           const char          *query,
-                           const char          *conv,
-                           guint                limit,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_autoptr(ConfabStoreOp) op = NULL;
-
-  g_return_if_fail (CONFAB_IS_STORE (self));
-  g_return_if_fail (user != NULL);
-  g_return_if_fail (query != NULL);
-
-  op = confab_store_op_new (CONFAB_STORE_OP_SEARCH);
-  op->user = g_strdup (user);
-  op->query = g_strdup (query);
-  op->conv = g_strdup (conv);
-  op->limit = limit;
-  SUBMIT (op, confab_store_search_async);
-}
-
-void
 confab_store_event_add_async (ConfabStore         *self,
                               const char          *name,
                               JsonObject          *data,
@@ -704,32 +501,6 @@ confab_store_event_add_async (ConfabStore         *self,
   op->data = confab_json_object_to_string (data, NULL);
   op->users = g_strdupv ((char **) users);
   SUBMIT (op, confab_store_event_add_async);
-}
-
-void
-confab_store_call_record_async (ConfabStore         *self,
-                                const char          *caller,
-                                const char          *callee,
-                                const char          *call_id,
-                                JsonObject          *call,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_autoptr(ConfabStoreOp) op = NULL;
-
-  g_return_if_fail (CONFAB_IS_STORE (self));
-  g_return_if_fail (caller != NULL);
-  g_return_if_fail (callee != NULL);
-  g_return_if_fail (call_id != NULL);
-  g_return_if_fail (call != NULL);
-
-  op = confab_store_op_new (CONFAB_STORE_OP_CALL_RECORD);
-  op->user = g_strdup (caller);
-  op->target = g_strdup (callee);
-  op->client_msg_id = g_strdup (call_id);
-  op->data = confab_json_object_to_string (call, NULL);
-  SUBMIT (op, confab_store_call_record_async);
 }
 
 void
@@ -772,3 +543,69 @@ confab_store_ack_async (ConfabStore         *self,
   SUBMIT (op, confab_store_ack_async);
 }
 
+
+void
+confab_store_run_async (ConfabStore          *self,
+                        const char           *name,
+                        ConfabStoreWorkFlags  flags,
+                        ConfabStoreWorkFunc   func,
+                        gpointer              data,
+                        GDestroyNotify        data_free,
+                        GCancellable         *cancellable,
+                        GAsyncReadyCallback   callback,
+                        gpointer              user_data,
+                        gpointer              source_tag)
+{
+  g_autoptr(ConfabStoreOp) op = NULL;
+
+  g_return_if_fail (CONFAB_IS_STORE (self));
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (func != NULL);
+
+  op = confab_store_op_new (CONFAB_STORE_OP_WORK);
+  op->work_name = g_strdup (name);
+  op->work = func;
+  op->work_data = data;
+  op->work_data_free = data_free;
+  op->flag = (flags & CONFAB_STORE_WORK_WRITE) != 0;
+  confab_store_op_submit (self, g_steal_pointer (&op), cancellable, callback, user_data,
+                          source_tag);
+}
+
+void
+confab_store_emit_event_text (ConfabStore        *self,
+                              ConfabStoreReply   *reply,
+                              const char         *name,
+                              const char         *data_json,
+                              const char * const *users)
+{
+  ConfabStoreInterface *iface = CONFAB_STORE_GET_IFACE (self);
+  gint64 seq = iface->event_next_seq (self);
+  g_autoptr(GBytes) bytes = NULL;
+  ConfabStoreEvent *event;
+  gsize length;
+  char *frame;
+
+  frame = confab_frame_event_raw (name, seq, data_json, &length);
+  iface->event_append (self, seq, name, frame, users);
+
+  bytes = g_bytes_new_take (frame, length);
+  event = g_new0 (ConfabStoreEvent, 1);
+  event->seq = seq;
+  event->name = g_strdup (name);
+  event->users = g_strdupv ((char **) users);
+  event->frame = g_steal_pointer (&bytes);
+  g_ptr_array_add (reply->events, event);
+}
+
+void
+confab_store_emit_event (ConfabStore        *self,
+                         ConfabStoreReply   *reply,
+                         const char         *name,
+                         JsonObject         *data,
+                         const char * const *users)
+{
+  g_autofree char *data_json = confab_json_object_to_string (data, NULL);
+
+  confab_store_emit_event_text (self, reply, name, data_json, users);
+}

@@ -79,16 +79,67 @@ struct _ConfabStoreInterface
 
   /* Runs @op (an opaque description of one operation, built by the public functions below) and
    * completes @task with a ConfabStoreReply (g_task_return_pointer). */
-  void (*submit) (ConfabStore   *self,
-                  ConfabStoreOp *op,
-                  GTask         *task);
-  void (*close)  (ConfabStore   *self);
+  void   (*submit)         (ConfabStore        *self,
+                            ConfabStoreOp      *op,
+                            GTask              *task);
+  void   (*close)          (ConfabStore        *self);
+
+  /* The durable event stream; store thread only, inside a unit of work. */
+  gint64 (*event_next_seq) (ConfabStore        *self);
+  void   (*event_append)   (ConfabStore        *self,
+                            gint64              seq,
+                            const char         *name,
+                            const char         *frame,
+                            const char * const *users);
 };
 
 ConfabStoreReply *confab_store_finish (ConfabStore   *self,
                                        GAsyncResult  *result,
                                        GError       **error);
 void              confab_store_close  (ConfabStore   *self);
+
+/* --- Units of work ---------------------------------------------------------------------------
+ *
+ * A module's rules run on the store thread, inside the transaction of the batch their request
+ * joins, and reach the data only through the store's per-capability interfaces (such as
+ * ConfabMessageStore). The work returns the reply, or NULL with @error set (or, after a storage
+ * failure the backend noticed, with nothing set: the request then fails as `internal`). A work
+ * that fails after writing is undone; a state-changing one completes once its batch committed.
+ * @data belongs to the work and must hold copies only: it is used on another thread. */
+
+typedef ConfabStoreReply *(*ConfabStoreWorkFunc) (ConfabStore  *store,
+                                                  gpointer      data,
+                                                  GError      **error);
+
+typedef enum
+{
+  CONFAB_STORE_WORK_READ  = 0,
+  CONFAB_STORE_WORK_WRITE = 1 << 0,
+} ConfabStoreWorkFlags;
+
+void confab_store_run_async (ConfabStore          *self,
+                             const char           *name,
+                             ConfabStoreWorkFlags  flags,
+                             ConfabStoreWorkFunc   func,
+                             gpointer              data,
+                             GDestroyNotify        data_free,
+                             GCancellable         *cancellable,
+                             GAsyncReadyCallback   callback,
+                             gpointer              user_data,
+                             gpointer              source_tag);
+
+/* Inside a work: stores a durable event @name with @data_json (an object's JSON text) for
+ * @users, and adds it to @reply with its frame serialized once. */
+void confab_store_emit_event_text (ConfabStore        *self,
+                                   ConfabStoreReply   *reply,
+                                   const char         *name,
+                                   const char         *data_json,
+                                   const char * const *users);
+void confab_store_emit_event      (ConfabStore        *self,
+                                   ConfabStoreReply   *reply,
+                                   const char         *name,
+                                   JsonObject         *data,
+                                   const char * const *users);
 
 /* --- Accounts and devices ------------------------------------------------------------------ */
 
@@ -195,91 +246,6 @@ void confab_store_block_set_async        (ConfabStore         *self,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
 
-/* --- Messaging ------------------------------------------------------------------------------ */
-
-/* result {msg}; durable event message {msg} to every participant of @conv (the sender's own
- * other devices included; the server skips the sending connection).
- * Idempotent on (@sender, @client_msg_id): a retry returns the original message and no event.
- * dm: @sender must be one of the two users (forbidden), the other must exist (not_found) and
- * not block @sender (forbidden). room: @sender must be a member (forbidden).
- * @reply_to (0: none) must be a message of @conv (invalid). @attachments may be NULL. */
-void confab_store_message_send_async     (ConfabStore         *self,
-                                          const char          *sender,
-                                          const char          *conv,
-                                          const char          *client_msg_id,
-                                          const char          *body,
-                                          ConfabMessageFormat  format,
-                                          gint64               reply_to,
-                                          JsonArray           *attachments,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-/* result {msg}; durable message_edited {msg} to the participants; author only (forbidden);
- * not_found if the message does not exist or @user is not a participant; a deleted message
- * cannot be edited (invalid). */
-void confab_store_message_edit_async     (ConfabStore         *self,
-                                          const char          *user,
-                                          gint64               msg_id,
-                                          const char          *body,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-/* result {}; durable message_deleted {conv, msg_id}; author or room admin; the body, its
- * search index entry and its reactions are erased. */
-void confab_store_message_delete_async   (ConfabStore         *self,
-                                          const char          *user,
-                                          gint64               msg_id,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-/* result {}; durable reaction {conv, msg_id, user, emoji, on}. A no-op change (adding a
- * reaction that is there) succeeds without an event. */
-void confab_store_react_async            (ConfabStore         *self,
-                                          const char          *user,
-                                          gint64               msg_id,
-                                          const char          *emoji,
-                                          gboolean             on,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-/* result {}; durable read {conv, user, msg_id} to all participants. The read mark never moves
- * back: an older @msg_id succeeds without an event. */
-void confab_store_read_async             (ConfabStore         *self,
-                                          const char          *user,
-                                          const char          *conv,
-                                          gint64               msg_id,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-/* result {messages, has_more}; ascending ids; @before/@after exclusive (0: unset); without
- * either, the newest @limit. forbidden unless @user is a participant. */
-void confab_store_history_async          (ConfabStore         *self,
-                                          const char          *user,
-                                          const char          *conv,
-                                          gint64               before,
-                                          gint64               after,
-                                          guint                limit,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-/* result {conversations: [{conv, kind, title, peer?, room?, last_msg, unread, last_read}]},
- * by last activity, newest first. */
-void confab_store_conversations_async    (ConfabStore         *self,
-                                          const char          *user,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-/* result {messages}: full-text matches newest first, only from @user's conversations (and
- * only @conv if not NULL). */
-void confab_store_search_async           (ConfabStore         *self,
-                                          const char          *user,
-                                          const char          *query,
-                                          const char          *conv,
-                                          guint                limit,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-
 /* --- Server-made records ------------------------------------------------------------------- */
 
 /* result {}; one durable event @name with @data (an object) to @users. For events the server
@@ -288,18 +254,6 @@ void confab_store_event_add_async        (ConfabStore         *self,
                                           const char          *name,
                                           JsonObject          *data,
                                           const char * const  *users,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-/* result {msg}; a message of kind "call" from @caller in the DM of @caller and @callee, with
- * body "" and `call: @call` ({call_id, media {audio, video}, result ("answered", "missed",
- * "declined", "busy"), duration_ms}); durable event message {msg} to both. Idempotent on
- * @call_id: its client_msg_id is "call:<call_id>". */
-void confab_store_call_record_async      (ConfabStore         *self,
-                                          const char          *caller,
-                                          const char          *callee,
-                                          const char          *call_id,
-                                          JsonObject          *call,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);

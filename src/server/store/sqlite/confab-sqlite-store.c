@@ -5,6 +5,7 @@
 
 #include "confab-sqlite-store.h"
 #include "confab-store-private.h"
+#include "confab-message-store.h"
 #include "confab-error.h"
 #include "confab-frame.h"
 #include "confab-json-writer.h"
@@ -81,9 +82,12 @@ typedef struct
 } Outcome;
 
 static void confab_store_iface_init (ConfabStoreInterface *iface);
+static void confab_message_store_iface_init (ConfabMessageStoreInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_STORE, confab_store_iface_init))
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_STORE, confab_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_MESSAGE_STORE,
+                                                      confab_message_store_iface_init))
 
 /* Pushed last into the queue by close (). */
 static int stop_marker;
@@ -228,21 +232,20 @@ now_ms (void)
 }
 
 static gboolean
-op_is_write (ConfabStoreOpKind kind)
+op_is_write (ConfabStoreOp *op)
 {
-  switch ((int) kind)
+  switch ((int) op->kind)
     {
     case CONFAB_STORE_OP_CREDENTIALS_GET:
     case CONFAB_STORE_OP_DEVICES_LIST:
     case CONFAB_STORE_OP_PROFILE_GET:
     case CONFAB_STORE_OP_PEERS:
     case CONFAB_STORE_OP_LAST_SEEN_GET:
-    case CONFAB_STORE_OP_HISTORY:
-    case CONFAB_STORE_OP_CONVERSATIONS:
-    case CONFAB_STORE_OP_SEARCH:
     case CONFAB_STORE_OP_EVENTS_SINCE:
     case CONFAB_STORE_OP_ACK:
       return FALSE;
+    case CONFAB_STORE_OP_WORK:
+      return op->flag;
     default:
       return TRUE;
     }
@@ -641,126 +644,22 @@ load_message (ConfabSqliteStore *self,
   return msg;
 }
 
-static const char *
-format_to_string (ConfabMessageFormat format)
+/* The event stream: the store thread's half of confab_store_emit_event (). */
+static gint64
+event_next_seq (ConfabStore *store)
 {
-  return format == CONFAB_MESSAGE_FORMAT_MARKDOWN ? "markdown" : "plain";
+  return ++CONFAB_SQLITE_STORE (store)->last_seq;
 }
 
-/* --- Conversations and events ------------------------------------------------------------- */
-
-/* Checks that @user takes part in @conv: for a DM the conv id itself decides, for a room the
- * membership. On success, @role (if not NULL) gets the room role ("member" for a DM). */
-static gboolean
-check_participant (ConfabSqliteStore  *self,
-                   const char         *conv,
-                   const char         *user,
-                   ConfabConvKind     *kind_out,
-                   char              **role,
-                   GError            **error)
-{
-  g_autofree char *a = NULL;
-  g_autofree char *b = NULL;
-  ConfabConvKind kind = confab_conv_parse (conv, &a, &b);
-
-  if (kind_out != NULL)
-    *kind_out = kind;
-
-  if (kind == CONFAB_CONV_DM)
-    {
-      if (!g_str_equal (user, a) && !g_str_equal (user, b))
-        {
-          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "not a participant of this conversation");
-          return FALSE;
-        }
-      if (role != NULL)
-        *role = g_strdup ("member");
-      return TRUE;
-    }
-
-  if (kind == CONFAB_CONV_ROOM)
-    {
-      char *r = query_text (self, "SELECT role FROM conv_members WHERE conv = ? AND username = ?",
-                            "ss", conv, user);
-
-      if (r == NULL)
-        {
-          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "not a member of this room");
-          return FALSE;
-        }
-      if (role != NULL)
-        *role = r;
-      else
-        g_free (r);
-      return TRUE;
-    }
-
-  set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "malformed conversation id");
-  return FALSE;
-}
-
-/* Everyone taking part in @conv. */
-static GStrv
-conv_participants (ConfabSqliteStore *self,
-                   const char        *conv)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autofree char *a = NULL;
-  g_autofree char *b = NULL;
-
-  if (confab_conv_parse (conv, &a, &b) == CONFAB_CONV_DM)
-    {
-      g_strv_builder_add (builder, a);
-      g_strv_builder_add (builder, b);
-    }
-  else
-    {
-      sqlite3_stmt *stmt = query (self, "SELECT username FROM conv_members WHERE conv = ?",
-                                  "s", conv);
-
-      while (step (self, stmt) == SQLITE_ROW)
-        g_strv_builder_add (builder, col_text (stmt, 0));
-    }
-  return g_strv_builder_end (builder);
-}
-
-/* Creates the rows of a DM the first time someone writes in it. */
 static void
-ensure_dm (ConfabSqliteStore *self,
-           const char        *conv,
-           const char        *a,
-           const char        *b,
-           gint64             ts)
+event_append (ConfabStore        *store,
+              gint64              seq,
+              const char         *name,
+              const char         *frame,
+              const char * const *users)
 {
-  if (g_hash_table_contains (self->known_convs, conv))
-    return;
+  ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
 
-  run (self,
-       "INSERT INTO conversations (conv, kind, created_ts, last_activity_ts)"
-       " VALUES (?1, 'dm', ?2, ?2) ON CONFLICT DO NOTHING",
-       "si", conv, ts);
-  run (self,
-       "INSERT INTO conv_members (conv, username, joined_ts) VALUES (?1, ?2, ?4), (?1, ?3, ?4)"
-       " ON CONFLICT DO NOTHING",
-       "sssi", conv, a, b, ts);
-  g_ptr_array_add (self->new_convs, g_strdup (conv));
-}
-
-/* Stores a durable event for @users, its data already JSON text, and adds it to @reply. */
-static void
-emit_event_text (ConfabSqliteStore  *self,
-                 ConfabStoreReply   *reply,
-                 const char         *name,
-                 const char         *data_json,
-                 const char * const *users)
-{
-  gint64 seq = ++self->last_seq;
-  g_autoptr(GBytes) bytes = NULL;
-  ConfabStoreEvent *event;
-  gsize length;
-  char *frame;
-
-  frame = confab_frame_event_raw (name, seq, data_json, &length);
   run (self, "INSERT INTO events (seq, name, frame, ts) VALUES (?, ?, ?, ?)",
        "issi", seq, name, frame, now_ms ());
   for (guint i = 0; users[i] != NULL; i++)
@@ -772,14 +671,6 @@ emit_event_text (ConfabSqliteStore  *self,
       if (!seen)
         run (self, "INSERT INTO inbox (username, seq) VALUES (?, ?)", "si", users[i], seq);
     }
-
-  bytes = g_bytes_new_take (frame, length);
-  event = g_new0 (ConfabStoreEvent, 1);
-  event->seq = seq;
-  event->name = g_strdup (name);
-  event->users = g_strdupv ((char **) users);
-  event->frame = g_steal_pointer (&bytes);
-  g_ptr_array_add (reply->events, event);
 }
 
 /* Stores a durable event for @users and adds it to @reply. */
@@ -790,68 +681,7 @@ emit_event (ConfabSqliteStore  *self,
             JsonObject         *data,
             const char * const *users)
 {
-  g_autofree char *data_json = confab_json_object_to_string (data, NULL);
-
-  emit_event_text (self, reply, name, data_json, users);
-}
-
-/* `{"msg": Message}` for a message just stored: the data of its event and the result of its
- * send, one text for both. The members are those message_from_row() gives a new message. */
-static char *
-new_message_json (gint64      id,
-                  const char *conv,
-                  const char *sender,
-                  gint64      ts,
-                  const char *client_msg_id,
-                  const char *kind,
-                  const char *body,
-                  const char *format,
-                  gint64      reply_to,
-                  const char *attachments,
-                  const char *call)
-{
-  GString *out = g_string_sized_new (128 + strlen (body));
-  ConfabJsonWriter w;
-
-  confab_json_writer_init (&w, out);
-  confab_json_writer_begin_object (&w);
-  confab_json_writer_key (&w, "msg");
-  confab_json_writer_begin_object (&w);
-  confab_json_writer_key (&w, "id");
-  confab_json_writer_int (&w, id);
-  confab_json_writer_key (&w, "conv");
-  confab_json_writer_string (&w, conv);
-  confab_json_writer_key (&w, "from");
-  confab_json_writer_string (&w, sender);
-  confab_json_writer_key (&w, "ts");
-  confab_json_writer_int (&w, ts);
-  confab_json_writer_key (&w, "client_msg_id");
-  confab_json_writer_string (&w, client_msg_id);
-  confab_json_writer_key (&w, "kind");
-  confab_json_writer_string (&w, kind);
-  confab_json_writer_key (&w, "body");
-  confab_json_writer_string (&w, body);
-  confab_json_writer_key (&w, "format");
-  confab_json_writer_string (&w, format);
-  if (reply_to != 0)
-    {
-      confab_json_writer_key (&w, "reply_to");
-      confab_json_writer_int (&w, reply_to);
-    }
-  /* Both were written by json-glib when the op was made, so they are JSON already. */
-  if (attachments != NULL)
-    {
-      confab_json_writer_key (&w, "attachments");
-      confab_json_writer_raw (&w, attachments);
-    }
-  if (call != NULL)
-    {
-      confab_json_writer_key (&w, "call");
-      confab_json_writer_raw (&w, call);
-    }
-  confab_json_writer_end_object (&w);
-  confab_json_writer_end_object (&w);
-  return g_string_free (out, FALSE);
+  confab_store_emit_event (CONFAB_STORE (self), reply, name, data, users);
 }
 
 /* Search index changes wait in two temporary tables until the end of the batch: FTS5 writes
@@ -1338,189 +1168,6 @@ op_block_set (ConfabSqliteStore  *self,
   return confab_store_reply_new (NULL);
 }
 
-/* --- Messaging ---------------------------------------------------------------------------- */
-
-/* Stores a new message and its event; the checks are the caller's. A message with the same
- * (sender, client_msg_id) is returned instead, with no event. */
-static ConfabStoreReply *
-insert_message (ConfabSqliteStore   *self,
-                const char          *sender,
-                const char          *conv,
-                ConfabConvKind       kind,
-                const char * const  *recipients,
-                const char          *msg_kind,
-                const char          *client_msg_id,
-                const char          *body,
-                const char          *format,
-                gint64               reply_to,
-                const char          *attachments,
-                const char          *call,
-                GError             **error)
-{
-  g_autofree char *data_json = NULL;
-  ConfabStoreReply *reply;
-  JsonObject *result;
-  JsonObject *msg;
-  gint64 ts = now_ms ();
-  gint64 id;
-
-  if (run (self,
-           "INSERT INTO messages (conv, sender, ts, client_msg_id, kind, body, format, reply_to,"
-           "  attachments, call) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-           " ON CONFLICT (sender, client_msg_id) DO NOTHING",
-           "ssisssszss", conv, sender, ts, client_msg_id, msg_kind, body, format, reply_to,
-           attachments, call) == 0)
-    {
-      sqlite3_stmt *stmt;
-
-      if (self->sql_error != NULL)
-        return NULL;
-
-      /* A retry: the original message, and nothing delivered twice. */
-      stmt = query (self,
-                    "SELECT " MESSAGE_COLUMNS " FROM messages WHERE sender = ? AND client_msg_id = ?",
-                    "ss", sender, client_msg_id);
-      if (step (self, stmt) != SQLITE_ROW)
-        return NULL;
-      msg = message_from_row (self, stmt);
-      sqlite3_reset (stmt);
-      if (!g_str_equal (json_object_get_string_member (msg, "conv"), conv))
-        {
-          json_object_unref (msg);
-          set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
-                     "client_msg_id was already used in another conversation");
-          return NULL;
-        }
-      result = json_object_new ();
-      json_object_set_object_member (result, "msg", msg);
-      return confab_store_reply_new (result);
-    }
-
-  id = sqlite3_last_insert_rowid (self->db);
-  fts_index (self, id, body);
-  if (kind == CONFAB_CONV_DM)
-    note_activity (self, conv, id, ts,
-                   g_str_equal (recipients[0], sender) ? recipients[1] : recipients[0], FALSE);
-  else
-    note_activity (self, conv, id, ts, sender, TRUE);
-
-  data_json = new_message_json (id, conv, sender, ts, client_msg_id, msg_kind, body, format,
-                                reply_to, attachments, call);
-  reply = confab_store_reply_new_text (g_strdup (data_json));
-  emit_event_text (self, reply, "message", data_json, recipients);
-  return reply;
-}
-
-static ConfabStoreReply *
-op_message_send (ConfabSqliteStore  *self,
-                 ConfabStoreOp      *op,
-                 GError            **error)
-{
-  g_autofree char *a = NULL;
-  g_autofree char *b = NULL;
-  g_auto(GStrv) recipients = NULL;
-  ConfabConvKind kind;
-  const char *format = format_to_string (op->format);
-
-  kind = confab_conv_parse (op->conv, &a, &b);
-  if (kind == CONFAB_CONV_DM)
-    {
-      const char *peer;
-      sqlite3_stmt *stmt;
-      gboolean peer_exists = FALSE;
-      gboolean blocked = FALSE;
-
-      if (!g_str_equal (op->user, a) && !g_str_equal (op->user, b))
-        {
-          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "not a participant of this conversation");
-          return NULL;
-        }
-      peer = g_str_equal (op->user, a) ? b : a;
-      stmt = query (self,
-                    "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1),"
-                    " EXISTS (SELECT 1 FROM blocks WHERE blocker = ?1 AND blocked = ?2)",
-                    "ss", peer, op->user);
-      if (step (self, stmt) == SQLITE_ROW)
-        {
-          peer_exists = sqlite3_column_int (stmt, 0) != 0;
-          blocked = sqlite3_column_int (stmt, 1) != 0;
-          sqlite3_reset (stmt);
-        }
-      if (!peer_exists)
-        {
-          set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-          return NULL;
-        }
-      if (blocked)
-        {
-          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "this user does not accept your messages");
-          return NULL;
-        }
-      ensure_dm (self, op->conv, a, b, now_ms ());
-      recipients = g_new0 (char *, 3);
-      recipients[0] = g_steal_pointer (&a);
-      recipients[1] = g_steal_pointer (&b);
-    }
-  else if (kind == CONFAB_CONV_ROOM)
-    {
-      if (!check_participant (self, op->conv, op->user, NULL, NULL, error))
-        return NULL;
-      recipients = conv_participants (self, op->conv);
-    }
-  else
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "malformed conversation id");
-      return NULL;
-    }
-
-  if (op->reply_to != 0)
-    {
-      g_autofree char *reply_conv = query_text (self, "SELECT conv FROM messages WHERE id = ?",
-                                                "i", op->reply_to);
-
-      if (g_strcmp0 (reply_conv, op->conv) != 0)
-        {
-          set_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
-                     "reply_to is not a message of this conversation");
-          return NULL;
-        }
-    }
-
-  return insert_message (self, op->user, op->conv, kind, (const char * const *) recipients, "text",
-                         op->client_msg_id, op->body, format, op->reply_to, op->attachments, NULL,
-                         error);
-}
-
-static ConfabStoreReply *
-op_call_record (ConfabSqliteStore  *self,
-                ConfabStoreOp      *op,
-                GError            **error)
-{
-  g_autofree char *conv = confab_conv_dm (op->user, op->target);
-  g_autofree char *client_msg_id = g_strconcat ("call:", op->client_msg_id, NULL);
-  g_autofree char *a = NULL;
-  g_autofree char *b = NULL;
-  const char *recipients[3] = { NULL, };
-
-  if (confab_conv_parse (conv, &a, &b) != CONFAB_CONV_DM)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "a call needs two different users");
-      return NULL;
-    }
-  if (query_int (self, 0,
-                 "SELECT count (*) FROM users WHERE username IN (?, ?)", "ss", a, b) != 2)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-      return NULL;
-    }
-
-  ensure_dm (self, conv, a, b, now_ms ());
-  recipients[0] = a;
-  recipients[1] = b;
-  return insert_message (self, op->user, conv, CONFAB_CONV_DM, recipients, "call",
-                         client_msg_id, "", "plain", 0, NULL, op->data, error);
-}
-
 static ConfabStoreReply *
 op_event_add (ConfabSqliteStore  *self,
               ConfabStoreOp      *op,
@@ -1540,295 +1187,6 @@ op_event_add (ConfabSqliteStore  *self,
     emit_event (self, reply, op->name, json_node_get_object (node),
                 (const char * const *) op->users);
   return reply;
-}
-
-typedef struct
-{
-  char     *conv;
-  char     *sender;
-  char     *body;
-  char     *kind;
-  gboolean  deleted;
-} MessageInfo;
-
-static void
-message_info_clear (MessageInfo *info)
-{
-  g_clear_pointer (&info->conv, g_free);
-  g_clear_pointer (&info->sender, g_free);
-  g_clear_pointer (&info->body, g_free);
-  g_clear_pointer (&info->kind, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MessageInfo, message_info_clear)
-
-/* Loads what edit, delete and react need; not_found unless the message exists and @user takes
- * part in its conversation. */
-static gboolean
-message_info_load (ConfabSqliteStore  *self,
-                   gint64              msg_id,
-                   const char         *user,
-                   MessageInfo        *info,
-                   char              **role,
-                   GError            **error)
-{
-  sqlite3_stmt *stmt;
-
-  stmt = query (self, "SELECT conv, sender, body, deleted, kind FROM messages WHERE id = ?",
-                "i", msg_id);
-  if (step (self, stmt) != SQLITE_ROW)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message");
-      return FALSE;
-    }
-  info->conv = g_strdup (col_text (stmt, 0));
-  info->sender = g_strdup (col_text (stmt, 1));
-  info->body = g_strdup (col_text (stmt, 2));
-  info->deleted = sqlite3_column_int (stmt, 3) != 0;
-  info->kind = g_strdup (col_text (stmt, 4));
-  sqlite3_reset (stmt);
-
-  if (!check_participant (self, info->conv, user, NULL, role, NULL))
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static ConfabStoreReply *
-op_message_edit (ConfabSqliteStore  *self,
-                 ConfabStoreOp      *op,
-                 GError            **error)
-{
-  g_auto(MessageInfo) info = { 0 };
-  g_auto(GStrv) recipients = NULL;
-  g_autoptr(JsonObject) data = json_object_new ();
-  ConfabStoreReply *reply;
-  JsonObject *result;
-  JsonObject *msg;
-
-  if (!message_info_load (self, op->msg_id, op->user, &info, NULL, error))
-    return NULL;
-  if (!g_str_equal (info.sender, op->user))
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only the author can edit a message");
-      return NULL;
-    }
-  if (info.deleted)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "the message was deleted");
-      return NULL;
-    }
-  if (!g_str_equal (info.kind, "text"))
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "only text messages can be edited");
-      return NULL;
-    }
-
-  run (self, "UPDATE messages SET body = ?, edited_ts = ? WHERE id = ?",
-       "sii", op->body, now_ms (), op->msg_id);
-  fts_reindex (self, op->msg_id, info.body, op->body);
-
-  msg = load_message (self, op->msg_id);
-  if (msg == NULL)
-    return NULL;
-  json_object_set_object_member (data, "msg", json_object_ref (msg));
-  result = json_object_new ();
-  json_object_set_object_member (result, "msg", msg);
-  reply = confab_store_reply_new (result);
-
-  recipients = conv_participants (self, info.conv);
-  emit_event (self, reply, "message_edited", data, (const char * const *) recipients);
-  return reply;
-}
-
-static ConfabStoreReply *
-op_message_delete (ConfabSqliteStore  *self,
-                   ConfabStoreOp      *op,
-                   GError            **error)
-{
-  g_auto(MessageInfo) info = { 0 };
-  g_auto(GStrv) recipients = NULL;
-  g_autoptr(JsonObject) data = json_object_new ();
-  g_autofree char *role = NULL;
-  ConfabStoreReply *reply;
-
-  if (!message_info_load (self, op->msg_id, op->user, &info, &role, error))
-    return NULL;
-  if (!g_str_equal (info.sender, op->user)
-      && !(g_str_has_prefix (info.conv, "room:")
-           && (g_str_equal (role, "owner") || g_str_equal (role, "admin"))))
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
-                 "only the author or a room admin can delete a message");
-      return NULL;
-    }
-  if (info.deleted)
-    return confab_store_reply_new (NULL);
-
-  run (self, "UPDATE messages SET body = '', attachments = NULL, call = NULL, deleted = 1 WHERE id = ?",
-       "i", op->msg_id);
-  /* The row stays, so the index keeps an (empty) entry for it, as FTS5 expects of external
-   * content. */
-  fts_reindex (self, op->msg_id, info.body, "");
-  run (self, "DELETE FROM reactions WHERE msg_id = ?", "i", op->msg_id);
-  run (self,
-       "UPDATE conv_members SET unread = unread - 1"
-       " WHERE conv = ? AND username != ? AND last_read < ? AND unread > 0",
-       "ssi", info.conv, info.sender, op->msg_id);
-
-  reply = confab_store_reply_new (NULL);
-  json_object_set_string_member (data, "conv", info.conv);
-  json_object_set_int_member (data, "msg_id", op->msg_id);
-  recipients = conv_participants (self, info.conv);
-  emit_event (self, reply, "message_deleted", data, (const char * const *) recipients);
-  return reply;
-}
-
-static ConfabStoreReply *
-op_react (ConfabSqliteStore  *self,
-          ConfabStoreOp      *op,
-          GError            **error)
-{
-  g_auto(MessageInfo) info = { 0 };
-  g_auto(GStrv) recipients = NULL;
-  g_autoptr(JsonObject) data = json_object_new ();
-  ConfabStoreReply *reply;
-  int changes;
-
-  if (op->emoji[0] == '\0')
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "empty emoji");
-      return NULL;
-    }
-  if (!message_info_load (self, op->msg_id, op->user, &info, NULL, error))
-    return NULL;
-  if (info.deleted)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "the message was deleted");
-      return NULL;
-    }
-
-  if (op->flag)
-    changes = run (self,
-                   "INSERT INTO reactions (msg_id, username, emoji, ts) VALUES (?, ?, ?, ?)"
-                   " ON CONFLICT DO NOTHING",
-                   "issi", op->msg_id, op->user, op->emoji, now_ms ());
-  else
-    changes = run (self, "DELETE FROM reactions WHERE msg_id = ? AND username = ? AND emoji = ?",
-                   "iss", op->msg_id, op->user, op->emoji);
-
-  reply = confab_store_reply_new (NULL);
-  if (changes == 0)
-    return reply;
-
-  json_object_set_string_member (data, "conv", info.conv);
-  json_object_set_int_member (data, "msg_id", op->msg_id);
-  json_object_set_string_member (data, "user", op->user);
-  json_object_set_string_member (data, "emoji", op->emoji);
-  json_object_set_boolean_member (data, "on", op->flag);
-  recipients = conv_participants (self, info.conv);
-  emit_event (self, reply, "reaction", data, (const char * const *) recipients);
-  return reply;
-}
-
-static ConfabStoreReply *
-op_read (ConfabSqliteStore  *self,
-         ConfabStoreOp      *op,
-         GError            **error)
-{
-  g_autofree char *msg_conv = NULL;
-  g_auto(GStrv) recipients = NULL;
-  g_autoptr(JsonObject) data = json_object_new ();
-  ConfabStoreReply *reply;
-  gint64 last_read;
-
-  if (!check_participant (self, op->conv, op->user, NULL, NULL, error))
-    return NULL;
-  msg_conv = query_text (self, "SELECT conv FROM messages WHERE id = ?", "i", op->msg_id);
-  if (g_strcmp0 (msg_conv, op->conv) != 0)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message in this conversation");
-      return NULL;
-    }
-
-  last_read = query_int (self, -1,
-                         "SELECT last_read FROM conv_members WHERE conv = ? AND username = ?",
-                         "ss", op->conv, op->user);
-  reply = confab_store_reply_new (NULL);
-  if (last_read < 0 || op->msg_id <= last_read)
-    return reply;
-
-  run (self,
-       "UPDATE conv_members SET last_read = ?2,"
-       " unread = (SELECT count (*) FROM messages"
-       "           WHERE conv = ?1 AND id > ?2 AND sender != ?3 AND deleted = 0)"
-       " WHERE conv = ?1 AND username = ?3",
-       "sis", op->conv, op->msg_id, op->user);
-
-  json_object_set_string_member (data, "conv", op->conv);
-  json_object_set_string_member (data, "user", op->user);
-  json_object_set_int_member (data, "msg_id", op->msg_id);
-  recipients = conv_participants (self, op->conv);
-  emit_event (self, reply, "read", data, (const char * const *) recipients);
-  return reply;
-}
-
-static ConfabStoreReply *
-op_history (ConfabSqliteStore  *self,
-            ConfabStoreOp      *op,
-            GError            **error)
-{
-  g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  JsonArray *messages = json_array_new ();
-  JsonObject *result;
-  sqlite3_stmt *stmt;
-  gboolean descending;
-  guint limit = op->limit;
-
-  if (!check_participant (self, op->conv, op->user, NULL, NULL, error))
-    {
-      json_array_unref (messages);
-      return NULL;
-    }
-  if (limit == 0)
-    limit = CONFAB_HISTORY_DEFAULT_LIMIT;
-  limit = MIN (limit, CONFAB_HISTORY_MAX_LIMIT);
-
-  /* One more row than asked tells whether there are more. */
-  if (op->after > 0)
-    {
-      descending = FALSE;
-      stmt = query (self,
-                    "SELECT " MESSAGE_COLUMNS " FROM messages"
-                    " WHERE conv = ?1 AND id > ?2 AND id < ?3 ORDER BY id LIMIT ?4",
-                    "siid", op->conv, op->after,
-                    op->before > 0 ? op->before : G_MAXINT64, (int) limit + 1);
-    }
-  else
-    {
-      descending = TRUE;
-      stmt = query (self,
-                    "SELECT " MESSAGE_COLUMNS " FROM messages"
-                    " WHERE conv = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
-                    "sid", op->conv, op->before > 0 ? op->before : G_MAXINT64, (int) limit + 1);
-    }
-  while (step (self, stmt) == SQLITE_ROW)
-    g_ptr_array_add (msgs, message_from_row (self, stmt));
-
-  result = json_object_new ();
-  json_object_set_boolean_member (result, "has_more", msgs->len > limit);
-  if (msgs->len > limit)
-    g_ptr_array_set_size (msgs, limit);
-  for (guint i = 0; i < msgs->len; i++)
-    {
-      guint k = descending ? msgs->len - 1 - i : i;
-
-      json_array_add_object_element (messages, json_object_ref (g_ptr_array_index (msgs, k)));
-    }
-  json_object_set_array_member (result, "messages", messages);
-  return confab_store_reply_new (result);
 }
 
 static JsonObject *
@@ -1857,74 +1215,6 @@ load_room (ConfabSqliteStore *self,
       sqlite3_reset (stmt);
     }
   return room;
-}
-
-static ConfabStoreReply *
-op_conversations (ConfabSqliteStore  *self,
-                  ConfabStoreOp      *op,
-                  GError            **error)
-{
-  JsonArray *conversations = json_array_new ();
-  JsonObject *result = json_object_new ();
-  sqlite3_stmt *stmt;
-
-  stmt = query (self,
-                "SELECT c.conv, c.kind, c.last_msg_id, m.unread, m.last_read"
-                " FROM conv_members m JOIN conversations c ON c.conv = m.conv"
-                " WHERE m.username = ?"
-                " ORDER BY c.last_activity_ts DESC, c.last_msg_id DESC, c.conv",
-                "s", op->user);
-  while (step (self, stmt) == SQLITE_ROW)
-    {
-      JsonObject *item = json_object_new ();
-      const char *conv = col_text (stmt, 0);
-      g_autofree char *first = NULL;
-      g_autofree char *second = NULL;
-      ConfabConvKind kind = confab_conv_parse (conv, &first, &second);
-      JsonObject *last_msg = NULL;
-
-      json_object_set_string_member (item, "conv", conv);
-      json_object_set_string_member (item, "kind", col_text (stmt, 1));
-      if (kind == CONFAB_CONV_DM)
-        {
-          const char *peer = g_str_equal (first, op->user) ? second : first;
-          g_autofree char *title =
-            query_text (self,
-                        "SELECT coalesce (nullif (display_name, ''), username)"
-                        " FROM users WHERE username = ?",
-                        "s", peer);
-
-          json_object_set_string_member (item, "title", title != NULL ? title : peer);
-          json_object_set_string_member (item, "peer", peer);
-        }
-      else
-        {
-          JsonObject *room = load_room (self, first, conv);
-
-          if (room != NULL)
-            {
-              json_object_set_string_member (item, "title",
-                                             json_object_get_string_member (room, "name"));
-              json_object_set_object_member (item, "room", room);
-            }
-          else
-            {
-              json_object_set_string_member (item, "title", first != NULL ? first : conv);
-            }
-        }
-      if (!col_is_null (stmt, 2))
-        last_msg = load_message (self, sqlite3_column_int64 (stmt, 2));
-      if (last_msg != NULL)
-        json_object_set_object_member (item, "last_msg", last_msg);
-      else
-        json_object_set_null_member (item, "last_msg");
-      json_object_set_int_member (item, "unread", sqlite3_column_int64 (stmt, 3));
-      json_object_set_int_member (item, "last_read", sqlite3_column_int64 (stmt, 4));
-      json_array_add_object_element (conversations, item);
-    }
-
-  json_object_set_array_member (result, "conversations", conversations);
-  return confab_store_reply_new (result);
 }
 
 /* Turns free text into an FTS5 query that cannot be malformed: every word a quoted term, all
@@ -1963,19 +1253,360 @@ search_expression (const char *text)
   return g_string_free (g_steal_pointer (&expr), FALSE);
 }
 
-static ConfabStoreReply *
-op_search (ConfabSqliteStore  *self,
-           ConfabStoreOp      *op,
-           GError            **error)
-{
-  g_autofree char *expr = search_expression (op->query);
-  JsonArray *messages = json_array_new ();
-  JsonObject *result = json_object_new ();
-  guint limit = op->limit;
+/* --- ConfabMessageStore ------------------------------------------------------------------- */
 
-  if (limit == 0)
-    limit = CONFAB_SEARCH_DEFAULT_LIMIT;
-  limit = MIN (limit, CONFAB_SEARCH_MAX_LIMIT);
+#define SELF(store) ((ConfabSqliteStore *) (store))
+
+static gboolean
+ms_user_exists (ConfabMessageStore *store,
+                const char         *username)
+{
+  return query_int (SELF (store), 0, "SELECT 1 FROM users WHERE username = ?", "s", username) != 0;
+}
+
+static gboolean
+ms_blocks (ConfabMessageStore *store,
+           const char         *blocker,
+           const char         *blocked)
+{
+  return query_int (SELF (store), 0, "SELECT 1 FROM blocks WHERE blocker = ? AND blocked = ?",
+                    "ss", blocker, blocked) != 0;
+}
+
+static char *
+ms_member_role (ConfabMessageStore *store,
+                const char         *conv,
+                const char         *username)
+{
+  return query_text (SELF (store), "SELECT role FROM conv_members WHERE conv = ? AND username = ?",
+                     "ss", conv, username);
+}
+
+static GStrv
+ms_members (ConfabMessageStore *store,
+            const char         *conv)
+{
+  ConfabSqliteStore *self = SELF (store);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  sqlite3_stmt *stmt = query (self, "SELECT username FROM conv_members WHERE conv = ?", "s", conv);
+
+  while (step (self, stmt) == SQLITE_ROW)
+    g_strv_builder_add (builder, col_text (stmt, 0));
+  return g_strv_builder_end (builder);
+}
+
+/* The rows of a DM are created the first time someone writes in it; known_convs saves asking
+ * again on every send. */
+static void
+ms_dm_ensure (ConfabMessageStore *store,
+              const char         *conv,
+              const char         *a,
+              const char         *b,
+              gint64              ts)
+{
+  ConfabSqliteStore *self = SELF (store);
+
+  if (g_hash_table_contains (self->known_convs, conv))
+    return;
+
+  run (self,
+       "INSERT INTO conversations (conv, kind, created_ts, last_activity_ts)"
+       " VALUES (?1, 'dm', ?2, ?2) ON CONFLICT DO NOTHING",
+       "si", conv, ts);
+  run (self,
+       "INSERT INTO conv_members (conv, username, joined_ts) VALUES (?1, ?2, ?4), (?1, ?3, ?4)"
+       " ON CONFLICT DO NOTHING",
+       "sssi", conv, a, b, ts);
+  g_ptr_array_add (self->new_convs, g_strdup (conv));
+}
+
+static gboolean
+ms_insert (ConfabMessageStore     *store,
+           const ConfabNewMessage *msg,
+           const char             *unread_user,
+           gint64                 *id)
+{
+  ConfabSqliteStore *self = SELF (store);
+
+  if (run (self,
+           "INSERT INTO messages (conv, sender, ts, client_msg_id, kind, body, format, reply_to,"
+           "  attachments, call) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+           " ON CONFLICT (sender, client_msg_id) DO NOTHING",
+           "ssisssszss", msg->conv, msg->sender, msg->ts, msg->client_msg_id, msg->kind, msg->body,
+           msg->format, msg->reply_to, msg->attachments, msg->call) == 0)
+    return FALSE;
+
+  *id = sqlite3_last_insert_rowid (self->db);
+  fts_index (self, *id, msg->body);
+  if (unread_user != NULL)
+    note_activity (self, msg->conv, *id, msg->ts, unread_user, FALSE);
+  else
+    note_activity (self, msg->conv, *id, msg->ts, msg->sender, TRUE);
+  return TRUE;
+}
+
+static JsonObject *
+ms_find (ConfabMessageStore *store,
+         const char         *sender,
+         const char         *client_msg_id)
+{
+  ConfabSqliteStore *self = SELF (store);
+  sqlite3_stmt *stmt;
+  JsonObject *msg = NULL;
+
+  stmt = query (self,
+                "SELECT " MESSAGE_COLUMNS " FROM messages WHERE sender = ? AND client_msg_id = ?",
+                "ss", sender, client_msg_id);
+  if (step (self, stmt) == SQLITE_ROW)
+    {
+      msg = message_from_row (self, stmt);
+      sqlite3_reset (stmt);
+    }
+  return msg;
+}
+
+static JsonObject *
+ms_load (ConfabMessageStore *store,
+         gint64              msg_id)
+{
+  return load_message (SELF (store), msg_id);
+}
+
+static gboolean
+ms_info (ConfabMessageStore *store,
+         gint64              msg_id,
+         ConfabMessageInfo  *info)
+{
+  ConfabSqliteStore *self = SELF (store);
+  sqlite3_stmt *stmt;
+
+  stmt = query (self, "SELECT conv, sender, body, deleted, kind FROM messages WHERE id = ?",
+                "i", msg_id);
+  if (step (self, stmt) != SQLITE_ROW)
+    return FALSE;
+  info->conv = g_strdup (col_text (stmt, 0));
+  info->sender = g_strdup (col_text (stmt, 1));
+  info->body = g_strdup (col_text (stmt, 2));
+  info->deleted = sqlite3_column_int (stmt, 3) != 0;
+  info->kind = g_strdup (col_text (stmt, 4));
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static char *
+ms_conv_of (ConfabMessageStore *store,
+            gint64              msg_id)
+{
+  return query_text (SELF (store), "SELECT conv FROM messages WHERE id = ?", "i", msg_id);
+}
+
+static void
+ms_edit (ConfabMessageStore *store,
+         gint64              msg_id,
+         const char         *old_body,
+         const char         *body,
+         gint64              ts)
+{
+  ConfabSqliteStore *self = SELF (store);
+
+  run (self, "UPDATE messages SET body = ?, edited_ts = ? WHERE id = ?", "sii", body, ts, msg_id);
+  fts_reindex (self, msg_id, old_body, body);
+}
+
+static void
+ms_erase (ConfabMessageStore      *store,
+          gint64                   msg_id,
+          const ConfabMessageInfo *info)
+{
+  ConfabSqliteStore *self = SELF (store);
+
+  /* The unread counts below must see the sends of the batch before this one. */
+  flush_activity (self);
+  run (self,
+       "UPDATE messages SET body = '', attachments = NULL, call = NULL, deleted = 1 WHERE id = ?",
+       "i", msg_id);
+  /* The row stays, so the index keeps an (empty) entry for it, as FTS5 expects of external
+   * content. */
+  fts_reindex (self, msg_id, info->body, "");
+  run (self, "DELETE FROM reactions WHERE msg_id = ?", "i", msg_id);
+  run (self,
+       "UPDATE conv_members SET unread = unread - 1"
+       " WHERE conv = ? AND username != ? AND last_read < ? AND unread > 0",
+       "ssi", info->conv, info->sender, msg_id);
+}
+
+static gboolean
+ms_react (ConfabMessageStore *store,
+          gint64              msg_id,
+          const char         *username,
+          const char         *emoji,
+          gboolean            on,
+          gint64              ts)
+{
+  ConfabSqliteStore *self = SELF (store);
+
+  if (on)
+    return run (self,
+                "INSERT INTO reactions (msg_id, username, emoji, ts) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                "issi", msg_id, username, emoji, ts) > 0;
+  return run (self, "DELETE FROM reactions WHERE msg_id = ? AND username = ? AND emoji = ?",
+              "iss", msg_id, username, emoji) > 0;
+}
+
+static gint64
+ms_read_mark (ConfabMessageStore *store,
+              const char         *conv,
+              const char         *username)
+{
+  return query_int (SELF (store), -1,
+                    "SELECT last_read FROM conv_members WHERE conv = ? AND username = ?",
+                    "ss", conv, username);
+}
+
+static void
+ms_set_read_mark (ConfabMessageStore *store,
+                  const char         *conv,
+                  const char         *username,
+                  gint64              msg_id)
+{
+  ConfabSqliteStore *self = SELF (store);
+
+  /* The recount must see the sends of the batch before this one. */
+  flush_activity (self);
+  run (self,
+       "UPDATE conv_members SET last_read = ?2,"
+       " unread = (SELECT count (*) FROM messages"
+       "           WHERE conv = ?1 AND id > ?2 AND sender != ?3 AND deleted = 0)"
+       " WHERE conv = ?1 AND username = ?3",
+       "sis", conv, msg_id, username);
+}
+
+static JsonArray *
+ms_history (ConfabMessageStore *store,
+            const char         *conv,
+            gint64              before,
+            gint64              after,
+            guint               limit,
+            gboolean           *has_more)
+{
+  ConfabSqliteStore *self = SELF (store);
+  g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  JsonArray *messages = json_array_new ();
+  sqlite3_stmt *stmt;
+  gboolean descending;
+
+  /* One more row than asked tells whether there are more. */
+  if (after > 0)
+    {
+      descending = FALSE;
+      stmt = query (self,
+                    "SELECT " MESSAGE_COLUMNS " FROM messages"
+                    " WHERE conv = ?1 AND id > ?2 AND id < ?3 ORDER BY id LIMIT ?4",
+                    "siid", conv, after, before > 0 ? before : G_MAXINT64, (int) limit + 1);
+    }
+  else
+    {
+      descending = TRUE;
+      stmt = query (self,
+                    "SELECT " MESSAGE_COLUMNS " FROM messages"
+                    " WHERE conv = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+                    "sid", conv, before > 0 ? before : G_MAXINT64, (int) limit + 1);
+    }
+  while (step (self, stmt) == SQLITE_ROW)
+    g_ptr_array_add (msgs, message_from_row (self, stmt));
+
+  *has_more = msgs->len > limit;
+  if (msgs->len > limit)
+    g_ptr_array_set_size (msgs, limit);
+  for (guint i = 0; i < msgs->len; i++)
+    {
+      guint k = descending ? msgs->len - 1 - i : i;
+
+      json_array_add_object_element (messages, json_object_ref (g_ptr_array_index (msgs, k)));
+    }
+  return messages;
+}
+
+static JsonArray *
+ms_conversations (ConfabMessageStore *store,
+                  const char         *username)
+{
+  ConfabSqliteStore *self = SELF (store);
+  JsonArray *conversations = json_array_new ();
+  sqlite3_stmt *stmt;
+
+  /* The order and the unread counts must see the sends of the batch before this. */
+  flush_activity (self);
+
+  stmt = query (self,
+                "SELECT c.conv, c.kind, c.last_msg_id, m.unread, m.last_read"
+                " FROM conv_members m JOIN conversations c ON c.conv = m.conv"
+                " WHERE m.username = ?"
+                " ORDER BY c.last_activity_ts DESC, c.last_msg_id DESC, c.conv",
+                "s", username);
+  while (step (self, stmt) == SQLITE_ROW)
+    {
+      JsonObject *item = json_object_new ();
+      const char *conv = col_text (stmt, 0);
+      g_autofree char *first = NULL;
+      g_autofree char *second = NULL;
+      ConfabConvKind kind = confab_conv_parse (conv, &first, &second);
+      JsonObject *last_msg = NULL;
+
+      json_object_set_string_member (item, "conv", conv);
+      json_object_set_string_member (item, "kind", col_text (stmt, 1));
+      if (kind == CONFAB_CONV_DM)
+        {
+          const char *peer = g_str_equal (first, username) ? second : first;
+          g_autofree char *title =
+            query_text (self,
+                        "SELECT coalesce (nullif (display_name, ''), username)"
+                        " FROM users WHERE username = ?",
+                        "s", peer);
+
+          json_object_set_string_member (item, "title", title != NULL ? title : peer);
+          json_object_set_string_member (item, "peer", peer);
+        }
+      else
+        {
+          JsonObject *room = load_room (self, first, conv);
+
+          if (room != NULL)
+            {
+              json_object_set_string_member (item, "title",
+                                             json_object_get_string_member (room, "name"));
+              json_object_set_object_member (item, "room", room);
+            }
+          else
+            {
+              json_object_set_string_member (item, "title", first != NULL ? first : conv);
+            }
+        }
+      if (!col_is_null (stmt, 2))
+        last_msg = load_message (self, sqlite3_column_int64 (stmt, 2));
+      if (last_msg != NULL)
+        json_object_set_object_member (item, "last_msg", last_msg);
+      else
+        json_object_set_null_member (item, "last_msg");
+      json_object_set_int_member (item, "unread", sqlite3_column_int64 (stmt, 3));
+      json_object_set_int_member (item, "last_read", sqlite3_column_int64 (stmt, 4));
+      json_array_add_object_element (conversations, item);
+    }
+
+  return conversations;
+}
+
+static JsonArray *
+ms_search (ConfabMessageStore *store,
+           const char         *username,
+           const char         *text,
+           const char         *conv,
+           guint               limit)
+{
+  ConfabSqliteStore *self = SELF (store);
+  g_autofree char *expr = search_expression (text);
+  JsonArray *messages = json_array_new ();
 
   if (expr != NULL)
     {
@@ -1988,13 +1619,34 @@ op_search (ConfabSqliteStore  *self,
                     "  AND m.conv IN (SELECT conv FROM conv_members WHERE username = ?2)"
                     "  AND (?3 IS NULL OR m.conv = ?3)"
                     " ORDER BY f.rowid DESC LIMIT ?4",
-                    "sssd", expr, op->user, op->conv, (int) limit);
+                    "sssd", expr, username, conv, (int) limit);
       while (step (self, stmt) == SQLITE_ROW)
         json_array_add_object_element (messages, message_from_row (self, stmt));
     }
+  return messages;
+}
 
-  json_object_set_array_member (result, "messages", messages);
-  return confab_store_reply_new (result);
+static void
+confab_message_store_iface_init (ConfabMessageStoreInterface *iface)
+{
+  iface->user_exists = ms_user_exists;
+  iface->blocks = ms_blocks;
+  iface->member_role = ms_member_role;
+  iface->members = ms_members;
+  iface->dm_ensure = ms_dm_ensure;
+  iface->insert = ms_insert;
+  iface->find = ms_find;
+  iface->load = ms_load;
+  iface->info = ms_info;
+  iface->conv_of = ms_conv_of;
+  iface->edit = ms_edit;
+  iface->erase = ms_erase;
+  iface->react = ms_react;
+  iface->read_mark = ms_read_mark;
+  iface->set_read_mark = ms_set_read_mark;
+  iface->history = ms_history;
+  iface->conversations = ms_conversations;
+  iface->search = ms_search;
 }
 
 static ConfabStoreReply *
@@ -2133,28 +1785,12 @@ dispatch_op (ConfabSqliteStore  *self,
       return op_last_seen_set (self, op, error);
     case CONFAB_STORE_OP_BLOCK_SET:
       return op_block_set (self, op, error);
-    case CONFAB_STORE_OP_MESSAGE_SEND:
-      return op_message_send (self, op, error);
-    case CONFAB_STORE_OP_MESSAGE_EDIT:
-      return op_message_edit (self, op, error);
-    case CONFAB_STORE_OP_CALL_RECORD:
-      return op_call_record (self, op, error);
     case CONFAB_STORE_OP_EVENT_ADD:
       return op_event_add (self, op, error);
-    case CONFAB_STORE_OP_MESSAGE_DELETE:
-      return op_message_delete (self, op, error);
-    case CONFAB_STORE_OP_REACT:
-      return op_react (self, op, error);
-    case CONFAB_STORE_OP_READ:
-      return op_read (self, op, error);
-    case CONFAB_STORE_OP_HISTORY:
-      return op_history (self, op, error);
-    case CONFAB_STORE_OP_CONVERSATIONS:
-      return op_conversations (self, op, error);
-    case CONFAB_STORE_OP_SEARCH:
-      return op_search (self, op, error);
     case CONFAB_STORE_OP_EVENTS_SINCE:
       return op_events_since (self, op, error);
+    case CONFAB_STORE_OP_WORK:
+      return op->work (CONFAB_STORE (self), op->work_data, error);
     case CONFAB_STORE_OP_PRUNE:
       prune (self);
       self->last_prune = now_ms ();
@@ -2375,12 +2011,13 @@ try_batch (ConfabSqliteStore *self,
           outcome->reply = confab_store_reply_new (NULL);
           continue;
         }
-      if (!op_is_write (op->kind)
+      if (!op_is_write (op)
           && g_cancellable_set_error_if_cancelled (cancellable, &outcome->error))
         continue;
 
-      /* Whatever reads conversations or unread counts sees the sends before it. */
-      if (op->kind != CONFAB_STORE_OP_MESSAGE_SEND)
+      /* Whatever reads conversations or unread counts sees the sends before it. A unit of work
+       * reaches them only through data functions that flush first. */
+      if (op->kind != CONFAB_STORE_OP_WORK)
         flush_activity (self);
 
       if (isolate && !exec_now (self, "SAVEPOINT op"))
@@ -2418,7 +2055,9 @@ try_batch (ConfabSqliteStore *self,
         {
           g_clear_pointer (&outcome->reply, confab_store_reply_free);
           g_clear_error (&outcome->error);
-          take_sql_error (self, confab_store_op_name (op->kind), &outcome->error);
+          take_sql_error (self, op->work_name != NULL ? op->work_name
+                                                      : confab_store_op_name (op->kind),
+                          &outcome->error);
         }
       if (outcome->error != NULL)
         {
@@ -2478,7 +2117,7 @@ run_batch (ConfabSqliteStore *self,
       g_array_index (outcomes, Outcome, i).task = g_ptr_array_index (tasks, i);
       if (op->kind != CONFAB_STORE_OP_ACK)
         any_sql = TRUE;
-      write |= op_is_write (op->kind);
+      write |= op_is_write (op);
     }
   if (g_hash_table_size (self->pending_acks) > 0)
     write = TRUE;
@@ -2866,6 +2505,8 @@ confab_store_iface_init (ConfabStoreInterface *iface)
 {
   iface->submit = confab_sqlite_store_submit;
   iface->close = confab_sqlite_store_close;
+  iface->event_next_seq = event_next_seq;
+  iface->event_append = event_append;
 }
 
 /* --- GObject ------------------------------------------------------------------------------ */
