@@ -9,9 +9,16 @@
 
 #include "confab-application.h"
 #include "confab-call-window-private.h"
+#include "confab-messaging.h"
 #include "confab-session.h"
 #include "confab-test-util.h"
 #include "confab-window.h"
+
+static ConfabConversationList *
+conversations_of (ConfabSession *session)
+{
+  return confab_messaging_get_conversations (confab_messaging_from_session (session));
+}
 
 static ConfabWindow *window;
 static const char *out_dir;
@@ -29,7 +36,7 @@ conv_loaded (gpointer user_data)
   ConfabSession *session = confab_window_get_session (window);
 
   return session != NULL
-         && confab_conversation_list_lookup (confab_session_get_conversations (session),
+         && confab_conversation_list_lookup (conversations_of (session),
                                              user_data) != NULL;
 }
 

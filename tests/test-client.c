@@ -2,16 +2,23 @@
 #include "config.h"
 
 #include "confab-client.h"
-#include "confab-session.h"
+#include "confab-engine-test-util.h"
 #include "confab-error.h"
 #include "confab-frame.h"
-#include "confab-engine-test-util.h"
+#include "confab-messaging.h"
+#include "confab-session.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
 
 /* A protocol peer written for these tests: a SoupServer on 127.0.0.1:0 that answers hello,
  * records what the client sends and pushes whatever frames a test scripts. */
+
+static ConfabConversationList *
+conversations_of (ConfabSession *session)
+{
+  return confab_messaging_get_conversations (confab_messaging_from_session (session));
+}
 
 typedef struct _Peer Peer;
 typedef void (*PeerHelloFunc) (Peer *peer, SoupWebsocketConnection *ws, gint64 since);
@@ -476,7 +483,7 @@ typedef struct
 } Received;
 
 static void
-on_message_received (ConfabSession      *session,
+on_message_received (ConfabMessaging    *messaging,
                      ConfabConversation *conv,
                      ConfabMessage      *msg,
                      Received           *received)
@@ -503,7 +510,8 @@ test_bad_events (void)
   g_signal_handlers_disconnect_by_func (client, on_client_message, seen);
   peer->on_hello = send_garbage_then_valid;
   session = confab_session_new (client);
-  g_signal_connect (session, "message-received", G_CALLBACK (on_message_received), &received);
+  g_signal_connect (confab_messaging_from_session (session), "message-received",
+                    G_CALLBACK (on_message_received), &received);
   confab_session_start_async (session, NULL, engine_test_async_cb, &result);
   engine_test_wait_result (&result, ENGINE_TEST_TIMEOUT_MS);
   g_assert_true (confab_session_start_finish (session, result, &error));
@@ -518,7 +526,7 @@ test_bad_events (void)
   g_assert_cmpint (g_array_index (ids, gint64, 1), ==, 11);
   g_assert_cmpint (peer->last_ack, ==, 3);
 
-  conv = confab_conversation_list_lookup (confab_session_get_conversations (session),
+  conv = confab_conversation_list_lookup (conversations_of (session),
                                           "dm:alice:bob");
   g_assert_nonnull (conv);
   g_assert_null (confab_conversation_get_typing_text (conv));

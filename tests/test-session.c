@@ -2,8 +2,11 @@
 #include "config.h"
 
 #include "confab-error.h"
-#include "confab-session.h"
 #include "confab-engine-test-util.h"
+#include "confab-messaging.h"
+#include "confab-profiles.h"
+#include "confab-session.h"
+#include "confab-typing.h"
 
 #include <glib-unix.h>
 #include <signal.h>
@@ -13,6 +16,12 @@
 /* Sessions against the real confabd ($CONFABD), started on 127.0.0.1 with a temp data dir. */
 
 #define WAIT(result) engine_test_wait_result (&(result), ENGINE_TEST_TIMEOUT_MS)
+
+static ConfabConversationList *
+conversations_of (ConfabSession *session)
+{
+  return confab_messaging_get_conversations (confab_messaging_from_session (session));
+}
 
 typedef struct
 {
@@ -198,7 +207,7 @@ unread_is_one (gpointer data)
 }
 
 static void
-on_message_received (ConfabSession      *session,
+on_message_received (ConfabMessaging    *messaging,
                      ConfabConversation *conv,
                      ConfabMessage      *msg,
                      GPtrArray          *bodies)
@@ -215,9 +224,11 @@ send_text (ConfabSession *session,
   g_autoptr(GError) error = NULL;
   ConfabMessage *msg;
 
-  confab_session_send_message_async (session, conv, body, NULL, 0, NULL, engine_test_async_cb,
+  confab_messaging_send_message_async (confab_messaging_from_session (session), conv, body, NULL, 0,
+                                       NULL, engine_test_async_cb,
                                      &result);
-  msg = confab_session_send_message_finish (session, WAIT (result), &error);
+  msg = confab_messaging_send_message_finish (confab_messaging_from_session (session),
+                                              WAIT (result), &error);
   g_assert_no_error (error);
   return msg;
 }
@@ -240,7 +251,8 @@ test_exchange_and_outbox (void)
   ConfabConversation *bob_conv;
   const char *conv;
 
-  if (g_getenv ("CONFABD") == NULL || !g_file_test (g_getenv ("CONFABD"), G_FILE_TEST_IS_EXECUTABLE))
+  if (g_getenv ("CONFABD") == NULL || !g_file_test (g_getenv ("CONFABD"),
+                                                    G_FILE_TEST_IS_EXECUTABLE))
     {
       g_test_skip ("CONFABD is not set to a confabd executable");
       return;
@@ -251,18 +263,21 @@ test_exchange_and_outbox (void)
   bob_client = sign_up (server, "bob");
   alice = start_session (alice_client);
   bob = start_session (bob_client);
-  g_signal_connect (bob, "message-received", G_CALLBACK (on_message_received), bob_got);
+  g_signal_connect (confab_messaging_from_session (bob), "message-received",
+                    G_CALLBACK (on_message_received), bob_got);
   g_assert_true (engine_test_wait (client_connected, alice_client, ENGINE_TEST_TIMEOUT_MS));
   g_assert_true (engine_test_wait (client_connected, bob_client, ENGINE_TEST_TIMEOUT_MS));
 
   /* Alice starts a DM by username and writes. */
-  confab_session_start_dm_async (alice, "Bob", NULL, engine_test_async_cb, &dm_result);
-  dm = confab_session_start_dm_finish (alice, WAIT (dm_result), &error);
+  confab_messaging_start_dm_async (confab_messaging_from_session (alice), "Bob", NULL,
+                                   engine_test_async_cb, &dm_result);
+  dm = confab_messaging_start_dm_finish (confab_messaging_from_session (alice), WAIT (dm_result),
+                                         &error);
   g_assert_no_error (error);
   conv = confab_conversation_get_conv (dm);
   g_assert_cmpstr (conv, ==, "dm:alice:bob");
 
-  alice_list = confab_session_get_messages (alice, conv);
+  alice_list = confab_messaging_get_messages (confab_messaging_from_session (alice), conv);
   first = send_text (alice, conv, "hello bob");
   g_assert_true (engine_test_wait (all_sent, alice_list, ENGINE_TEST_TIMEOUT_MS));
   g_assert_cmpint (confab_message_get_state (first), ==, CONFAB_MESSAGE_STATE_SENT);
@@ -271,11 +286,11 @@ test_exchange_and_outbox (void)
 
   g_assert_true (engine_test_wait_uint (&bob_got->len, 1, ENGINE_TEST_TIMEOUT_MS));
   g_assert_cmpstr (g_ptr_array_index (bob_got, 0), ==, "hello bob");
-  bob_conv = confab_conversation_list_lookup (confab_session_get_conversations (bob), conv);
+  bob_conv = confab_conversation_list_lookup (conversations_of (bob), conv);
   g_assert_nonnull (bob_conv);
   g_assert_true (engine_test_wait (unread_is_one, bob_conv, ENGINE_TEST_TIMEOUT_MS));
-  g_assert_cmpuint (confab_session_get_unread_count (bob), ==, 1);
-  bob_list = confab_session_get_messages (bob, conv);
+  g_assert_cmpuint (confab_messaging_get_unread_count (confab_messaging_from_session (bob)), ==, 1);
+  bob_list = confab_messaging_get_messages (confab_messaging_from_session (bob), conv);
   g_assert_true (wait_n_items (bob_list, 1));
 
   /* The server goes away; alice keeps writing into the outbox. */
@@ -340,7 +355,7 @@ title_is (gpointer data)
 {
   TitleWait *wait = data;
   ConfabConversation *item =
-    confab_conversation_list_lookup (confab_session_get_conversations (wait->session),
+    confab_conversation_list_lookup (conversations_of (wait->session),
                                      wait->conv);
 
   return item != NULL && g_strcmp0 (confab_conversation_get_title (item), wait->title) == 0;
@@ -358,7 +373,8 @@ display_name_is (gpointer data)
   TitleWait *wait = data;
 
   return g_strcmp0 (confab_contact_get_display_name (
-                      confab_session_get_contact (wait->session, "bob")), wait->title) == 0;
+                      confab_profiles_get_contact (confab_profiles_from_session (wait->session),
+                                                   "bob")), wait->title) == 0;
 }
 
 static void
@@ -393,27 +409,31 @@ test_display_names (void)
   /* Bob writes first: alice learns about him only from the server. */
   bob = start_session (bob_client);
   g_assert_true (engine_test_wait (client_connected, bob_client, ENGINE_TEST_TIMEOUT_MS));
-  bob_list = confab_session_get_messages (bob, "dm:alice:bob");
+  bob_list = confab_messaging_get_messages (confab_messaging_from_session (bob), "dm:alice:bob");
   sent = send_text (bob, "dm:alice:bob", "hi alice");
   g_assert_true (engine_test_wait (all_sent, bob_list, ENGINE_TEST_TIMEOUT_MS));
 
   alice = start_session (alice_client);
   wait.session = alice;
   g_assert_true (engine_test_wait (title_is, &wait, ENGINE_TEST_TIMEOUT_MS));
-  alice_list = confab_session_get_messages (alice, "dm:alice:bob");
+  alice_list = confab_messaging_get_messages (confab_messaging_from_session (alice),
+                                              "dm:alice:bob");
   g_assert_true (wait_n_items (alice_list, 1));
   received = g_list_model_get_item (G_LIST_MODEL (alice_list), 0);
   g_assert_cmpstr (confab_message_get_sender (received), ==, "bob");
-  sender = confab_session_get_contact (alice, confab_message_get_sender (received));
+  sender = confab_profiles_get_contact (confab_profiles_from_session (alice),
+                                        confab_message_get_sender (received));
   /* The whole profile comes with profile_get, not only the conversation's title. */
   g_assert_true (engine_test_wait (profile_fetched, sender, ENGINE_TEST_TIMEOUT_MS));
   g_assert_cmpstr (confab_contact_get_display_name (sender), ==, "Bob Smith");
 
   /* Bob renames himself: alice's sidebar and his messages follow at once. */
   json_object_set_string_member (fields, "display_name", "Robert Smith");
-  confab_session_update_profile_async (bob, fields, NULL, engine_test_async_cb,
+  confab_profiles_update_profile_async (confab_profiles_from_session (bob), fields, NULL,
+                                        engine_test_async_cb,
                                        &update_result);
-  updated = confab_session_profile_finish (bob, WAIT (update_result), &error);
+  updated = confab_profiles_profile_finish (confab_profiles_from_session (bob),
+                                            WAIT (update_result), &error);
   g_assert_no_error (error);
   wait.title = "Robert Smith";
   g_assert_true (engine_test_wait (title_is, &wait, ENGINE_TEST_TIMEOUT_MS));
@@ -449,7 +469,7 @@ static gboolean
 order_is (gpointer data)
 {
   OrderWait *wait = data;
-  GListModel *model = G_LIST_MODEL (confab_session_get_conversations (wait->session));
+  GListModel *model = G_LIST_MODEL (conversations_of (wait->session));
   guint n = g_list_model_get_n_items (model);
 
   if (n != g_strv_length ((char **) wait->order))
@@ -505,7 +525,7 @@ test_sidebar_order (void)
       session = start_session (others->pdata[i]);
       g_assert_true (engine_test_wait (client_connected, others->pdata[i],
                                        ENGINE_TEST_TIMEOUT_MS));
-      sent_list = confab_session_get_messages (session, conv);
+      sent_list = confab_messaging_get_messages (confab_messaging_from_session (session), conv);
       msg = send_text (session, conv, "hello");
       g_assert_true (engine_test_wait (all_sent, sent_list, ENGINE_TEST_TIMEOUT_MS));
       confab_session_stop (session);
@@ -516,14 +536,17 @@ test_sidebar_order (void)
   g_assert_true (engine_test_wait (order_is, &wait, ENGINE_TEST_TIMEOUT_MS));
 
   /* Opening the oldest conversation and reading it leaves it where it is. */
-  bob_conv = confab_conversation_list_lookup (confab_session_get_conversations (alice),
+  bob_conv = confab_conversation_list_lookup (conversations_of (alice),
                                               "dm:alice:bob");
-  list = confab_session_get_messages (alice, "dm:alice:bob");
+  list = confab_messaging_get_messages (confab_messaging_from_session (alice), "dm:alice:bob");
   g_assert_true (wait_n_items (list, 1));
   last = g_list_model_get_item (G_LIST_MODEL (list), 0);
-  confab_session_mark_read_async (alice, "dm:alice:bob", confab_message_get_id (last), NULL,
-                                  engine_test_async_cb, &read_result);
-  g_assert_true (confab_session_request_finish (alice, WAIT (read_result), &error));
+  confab_messaging_mark_read_async (confab_messaging_from_session (alice), "dm:alice:bob",
+                                    confab_message_get_id (last), NULL,
+                                    engine_test_async_cb, &read_result);
+  g_assert_true (confab_feature_request_finish (
+                   CONFAB_FEATURE (confab_messaging_from_session (alice)), WAIT (read_result),
+                   &error));
   g_assert_no_error (error);
   g_assert_true (engine_test_wait (unread_is_zero, bob_conv, ENGINE_TEST_TIMEOUT_MS));
   /* Give a late reload (conversations, history, the read event) the chance to move it. */
@@ -565,24 +588,28 @@ test_mute (void)
   bob_client = sign_up (server, "bob");
   bob = start_session (bob_client);
   g_assert_true (engine_test_wait (client_connected, bob_client, ENGINE_TEST_TIMEOUT_MS));
-  bob_list = confab_session_get_messages (bob, "dm:alice:bob");
+  bob_list = confab_messaging_get_messages (confab_messaging_from_session (bob), "dm:alice:bob");
   msg = send_text (bob, "dm:alice:bob", "are you there?");
   g_assert_true (engine_test_wait (all_sent, bob_list, ENGINE_TEST_TIMEOUT_MS));
 
   alice = start_session (alice_client);
   g_assert_true (engine_test_wait (client_connected, alice_client, ENGINE_TEST_TIMEOUT_MS));
-  g_assert_true (wait_n_items (confab_session_get_conversations (alice), 1));
-  item = confab_conversation_list_lookup (confab_session_get_conversations (alice),
+  g_assert_true (wait_n_items (conversations_of (alice), 1));
+  item = confab_conversation_list_lookup (conversations_of (alice),
                                           "dm:alice:bob");
   g_assert_true (engine_test_wait (unread_is_one, item, ENGINE_TEST_TIMEOUT_MS));
-  g_assert_cmpuint (confab_session_get_unread_count (alice), ==, 1);
+  g_assert_cmpuint (confab_messaging_get_unread_count (confab_messaging_from_session (alice)), ==,
+                    1);
 
   /* Muting shows at once, leaves the total, and is kept with the conversation. */
-  confab_session_set_muted_async (alice, "dm:alice:bob", TRUE, NULL, engine_test_async_cb,
+  confab_messaging_set_muted_async (confab_messaging_from_session (alice), "dm:alice:bob", TRUE,
+                                    NULL, engine_test_async_cb,
                                   &mute_result);
   g_assert_true (confab_conversation_get_muted (item));
-  g_assert_cmpuint (confab_session_get_unread_count (alice), ==, 0);
-  g_assert_true (confab_session_set_muted_finish (alice, WAIT (mute_result), &error));
+  g_assert_cmpuint (confab_messaging_get_unread_count (confab_messaging_from_session (alice)), ==,
+                    0);
+  g_assert_true (confab_messaging_set_muted_finish (confab_messaging_from_session (alice),
+                                                    WAIT (mute_result), &error));
   g_assert_no_error (error);
 
   confab_cache_load_conversation_async (confab_session_get_cache (alice), "dm:alice:bob", NULL,
@@ -632,8 +659,9 @@ pair_set_up (Pair *pair)
                                    ENGINE_TEST_TIMEOUT_MS));
   g_assert_true (engine_test_wait (client_connected, pair->bob_client, ENGINE_TEST_TIMEOUT_MS));
 
-  pair->alice_list = confab_session_get_messages (pair->alice, DM);
-  pair->bob_list = confab_session_get_messages (pair->bob, DM);
+  pair->alice_list = confab_messaging_get_messages (confab_messaging_from_session (pair->alice),
+                                                    DM);
+  pair->bob_list = confab_messaging_get_messages (confab_messaging_from_session (pair->bob), DM);
   sent = send_text (pair->alice, DM, "first draft");
   g_assert_true (engine_test_wait (all_sent, pair->alice_list, ENGINE_TEST_TIMEOUT_MS));
   pair->msg_id = confab_message_get_id (sent);
@@ -698,7 +726,8 @@ request_finish (ConfabSession  *session,
                 GAsyncResult  **result,
                 GError        **error)
 {
-  return confab_session_request_finish (session, WAIT (*result), error);
+  return confab_feature_request_finish (CONFAB_FEATURE (confab_messaging_from_session (session)),
+                                        WAIT (*result), error);
 }
 
 static void
@@ -722,7 +751,8 @@ test_edit_and_delete (void)
   bob_wait.id = pair.msg_id;
 
   /* The author edits: her model takes the answer, his takes the event. */
-  confab_session_edit_message_async (pair.alice, pair.msg_id, "final text", NULL,
+  confab_messaging_edit_message_async (confab_messaging_from_session (pair.alice), pair.msg_id,
+                                       "final text", NULL,
                                      engine_test_async_cb, &edit_result);
   g_assert_true (request_finish (pair.alice, &edit_result, &error));
   g_assert_no_error (error);
@@ -733,7 +763,8 @@ test_edit_and_delete (void)
                    >, 0);
 
   /* Only the author may edit; a refusal changes nothing. */
-  confab_session_edit_message_async (pair.bob, pair.msg_id, "not mine", NULL,
+  confab_messaging_edit_message_async (confab_messaging_from_session (pair.bob), pair.msg_id,
+                                       "not mine", NULL,
                                      engine_test_async_cb, &foreign_result);
   g_assert_false (request_finish (pair.bob, &foreign_result, &error));
   g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
@@ -743,7 +774,8 @@ test_edit_and_delete (void)
   g_assert_true (message_edited_to (&bob_wait));
 
   /* The author deletes: the message stays in both lists, marked deleted, without its body. */
-  confab_session_delete_message_async (pair.alice, pair.msg_id, NULL, engine_test_async_cb,
+  confab_messaging_delete_message_async (confab_messaging_from_session (pair.alice), pair.msg_id,
+                                         NULL, engine_test_async_cb,
                                        &delete_result);
   g_assert_true (request_finish (pair.alice, &delete_result, &error));
   g_assert_no_error (error);
@@ -776,7 +808,8 @@ test_react (void)
   bob_wait.id = pair.msg_id;
 
   /* Bob reacts to alice's message: both models count it, under his name. */
-  confab_session_react_async (pair.bob, pair.msg_id, THUMBS_UP, TRUE, NULL,
+  confab_messaging_react_async (confab_messaging_from_session (pair.bob), pair.msg_id, THUMBS_UP,
+                                TRUE, NULL,
                               engine_test_async_cb, &on_result);
   g_assert_true (request_finish (pair.bob, &on_result, &error));
   g_assert_no_error (error);
@@ -789,7 +822,8 @@ test_react (void)
   g_assert_cmpstr (users[0], ==, "bob");
 
   /* And takes it back. */
-  confab_session_react_async (pair.bob, pair.msg_id, THUMBS_UP, FALSE, NULL,
+  confab_messaging_react_async (confab_messaging_from_session (pair.bob), pair.msg_id, THUMBS_UP,
+                                FALSE, NULL,
                               engine_test_async_cb, &off_result);
   g_assert_true (request_finish (pair.bob, &off_result, &error));
   g_assert_no_error (error);
@@ -836,8 +870,10 @@ test_retry_and_discard (void)
   g_assert_true (engine_test_wait (client_connected, alice_client, ENGINE_TEST_TIMEOUT_MS));
 
   /* Neither carol nor dave exists yet: the server refuses both messages for good. */
-  carol_list = confab_session_get_messages (alice, "dm:alice:carol");
-  dave_list = confab_session_get_messages (alice, "dm:alice:dave");
+  carol_list = confab_messaging_get_messages (confab_messaging_from_session (alice),
+                                              "dm:alice:carol");
+  dave_list = confab_messaging_get_messages (confab_messaging_from_session (alice),
+                                             "dm:alice:dave");
   to_carol = send_text (alice, "dm:alice:carol", "welcome carol");
   to_dave = send_text (alice, "dm:alice:dave", "welcome dave");
   g_assert_true (engine_test_wait (message_failed, to_carol, ENGINE_TEST_TIMEOUT_MS));
@@ -846,7 +882,7 @@ test_retry_and_discard (void)
 
   /* Carol signs up; the retried message goes out and reaches her. */
   carol_client = sign_up (server, "carol");
-  confab_session_retry_message (alice, to_carol);
+  confab_messaging_retry_message (confab_messaging_from_session (alice), to_carol);
   g_assert_cmpint (confab_message_get_state (to_carol), ==, CONFAB_MESSAGE_STATE_SENDING);
   g_assert_true (engine_test_wait (all_sent, carol_list, ENGINE_TEST_TIMEOUT_MS));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (carol_list)), ==, 1);
@@ -857,7 +893,8 @@ test_retry_and_discard (void)
     g_assert_cmpint (confab_message_get_id (stored), >, 0);
   }
   carol = start_session (carol_client);
-  carol_got = confab_session_get_messages (carol, "dm:alice:carol");
+  carol_got = confab_messaging_get_messages (confab_messaging_from_session (carol),
+                                             "dm:alice:carol");
   g_assert_true (wait_n_items (carol_got, 1));
   received = g_list_model_get_item (G_LIST_MODEL (carol_got), 0);
   g_assert_cmpstr (confab_message_get_body (received), ==, "welcome carol");
@@ -865,7 +902,7 @@ test_retry_and_discard (void)
 
   /* The message to dave is discarded: it leaves the model and the outbox. */
   g_assert_cmpint (confab_message_get_state (to_dave), ==, CONFAB_MESSAGE_STATE_FAILED);
-  confab_session_discard_message (alice, to_dave);
+  confab_messaging_discard_message (confab_messaging_from_session (alice), to_dave);
   g_assert_true (engine_test_wait (has_no_items, dave_list, ENGINE_TEST_TIMEOUT_MS));
 
   confab_session_stop (alice);
@@ -882,8 +919,7 @@ static const char *
 typing_text (TypingWait *wait)
 {
   ConfabConversation *item =
-    confab_conversation_list_lookup (confab_session_get_conversations (wait->session),
-                                     wait->conv);
+    confab_conversation_list_lookup (conversations_of (wait->session), wait->conv);
 
   return item != NULL ? confab_conversation_get_typing_text (item) : NULL;
 }
@@ -915,13 +951,13 @@ test_typing (void)
   g_assert_null (typing_text (&bob_sees));
 
   /* Alice types: bob's conversation says so, hers does not. */
-  confab_session_set_typing (pair.alice, DM, TRUE);
+  confab_typing_set_typing (confab_typing_from_session (pair.alice), DM, TRUE);
   g_assert_true (engine_test_wait (is_typing, &bob_sees, ENGINE_TEST_TIMEOUT_MS));
   g_assert_true (g_str_has_suffix (typing_text (&bob_sees), " is typing…"));
   g_assert_null (typing_text (&alice_sees));
 
   /* She clears the entry: it stops at once, well before the 6 s expiry would. */
-  confab_session_set_typing (pair.alice, DM, FALSE);
+  confab_typing_set_typing (confab_typing_from_session (pair.alice), DM, FALSE);
   g_assert_true (engine_test_wait (is_not_typing, &bob_sees, 3000));
 
   pair_tear_down (&pair);

@@ -9,6 +9,7 @@
 #include "confab-application.h"
 #include "confab-call.h"
 #include "confab-conversation-view-private.h"
+#include "confab-messaging.h"
 #include "confab-session.h"
 #include "confab-test-util.h"
 #include "confab-window.h"
@@ -16,6 +17,13 @@
 /* Each case runs in a process of its own (g_test_trap_subprocess), with its own HOME and XDG
  * directories (confab_test_init), its own confabd, application and window: no case depends on
  * another having run, or on the order. */
+
+static ConfabConversationList *
+conversations_of (ConfabSession *session)
+{
+  return confab_messaging_get_conversations (confab_messaging_from_session (session));
+}
+
 typedef struct
 {
   ConfabTestServer  *server;
@@ -119,7 +127,7 @@ lookup_conv (Fixture    *f,
 
   if (session == NULL)
     return NULL;
-  return confab_conversation_list_lookup (confab_session_get_conversations (session), conv);
+  return confab_conversation_list_lookup (conversations_of (session), conv);
 }
 
 static gboolean
@@ -225,7 +233,9 @@ test_exchange_and_unread (Fixture *f)
 static ConfabMessageList *
 open_messages (Fixture *f)
 {
-  return confab_session_get_messages (confab_window_get_session (f->window), "dm:ann:bob");
+  ConfabSession *session = confab_window_get_session (f->window);
+
+  return confab_messaging_get_messages (confab_messaging_from_session (session), "dm:ann:bob");
 }
 
 static gboolean

@@ -8,6 +8,9 @@
 #include "confab-call-row.h"
 #include "confab-conversation-view-private.h"
 #include "confab-message-row.h"
+#include "confab-messaging.h"
+#include "confab-profiles.h"
+#include "confab-typing.h"
 #include "confab-ui-util.h"
 
 /* Within this many pixels of an edge counts as being at it. */
@@ -63,6 +66,18 @@ struct _ConfabConversationView
 };
 
 G_DEFINE_FINAL_TYPE (ConfabConversationView, confab_conversation_view, ADW_TYPE_BIN)
+
+static ConfabMessaging *
+get_messaging (ConfabConversationView *self)
+{
+  return confab_messaging_from_session (self->session);
+}
+
+static ConfabProfiles *
+get_profiles (ConfabConversationView *self)
+{
+  return confab_profiles_from_session (self->session);
+}
 
 static void load_older (ConfabConversationView *self);
 static void load_newer (ConfabConversationView *self);
@@ -197,7 +212,7 @@ set_context (ConfabConversationView *self,
 
   if (context == CONTEXT_REPLY)
     {
-      ConfabContact *contact = confab_session_get_contact (self->session,
+      ConfabContact *contact = confab_profiles_get_contact (get_profiles (self),
                                                            confab_message_get_sender (message));
       g_autofree char *title = g_strdup_printf (_("Reply to %s"),
                                                 confab_contact_get_display_name (contact));
@@ -226,7 +241,7 @@ request_done_cb (GObject      *object,
   g_autoptr(ConfabConversationView) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!confab_session_request_finish (CONFAB_SESSION (object), result, &error)
+  if (!confab_feature_request_finish (CONFAB_FEATURE (object), result, &error)
       && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autofree char *text = confab_error_to_user_text (error, result);
@@ -244,7 +259,7 @@ send_message_cb (GObject      *object,
   g_autoptr(ConfabMessage) message = NULL;
   g_autoptr(GError) error = NULL;
 
-  message = confab_session_send_message_finish (CONFAB_SESSION (object), result, &error);
+  message = confab_messaging_send_message_finish (CONFAB_MESSAGING (object), result, &error);
   if (message == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autofree char *text = confab_error_to_user_text (error, result);
@@ -286,7 +301,8 @@ on_delete_response (AdwMessageDialog *dialog,
   ConfabMessage *message = user_data;
 
   if (g_str_equal (response, "delete") && self->session != NULL)
-    confab_session_delete_message_async (self->session, confab_message_get_id (message),
+    confab_messaging_delete_message_async (get_messaging (self),
+                                           confab_message_get_id (message),
                                          self->cancellable, request_done_cb,
                                          g_object_ref (self));
 }
@@ -305,9 +321,9 @@ on_row_action (ConfabMessageRow       *row,
   else if (g_str_equal (name, "edit"))
     set_context (self, CONTEXT_EDIT, message);
   else if (g_str_equal (name, "retry"))
-    confab_session_retry_message (self->session, message);
+    confab_messaging_retry_message (get_messaging (self), message);
   else if (g_str_equal (name, "discard"))
-    confab_session_discard_message (self->session, message);
+    confab_messaging_discard_message (get_messaging (self), message);
   else if (g_str_equal (name, "delete"))
     {
       AdwMessageDialog *dialog;
@@ -574,7 +590,7 @@ on_buffer_changed (GtkTextBuffer          *buffer,
   update_send_state (self);
 
   if (self->session != NULL && self->conversation != NULL && self->context != CONTEXT_EDIT)
-    confab_session_set_typing (self->session,
+    confab_typing_set_typing (confab_typing_from_session (self->session),
                                confab_conversation_get_conv (self->conversation),
                                gtk_text_buffer_get_char_count (buffer) > 0);
 }
@@ -653,7 +669,7 @@ disconnect_conversation (ConfabConversationView *self)
     g_clear_signal_handler (&self->typing_id, self->conversation);
 
   if (self->session != NULL && self->conversation != NULL)
-    confab_session_set_typing (self->session,
+    confab_typing_set_typing (confab_typing_from_session (self->session),
                                confab_conversation_get_conv (self->conversation), FALSE);
 
   g_cancellable_cancel (self->cancellable);
@@ -812,7 +828,7 @@ confab_conversation_view_set_conversation (ConfabConversationView *self,
       self->cancellable = g_cancellable_new ();
       self->read_up_to = 0;
       self->stick_to_bottom = TRUE;
-      self->messages = confab_session_get_messages (self->session,
+      self->messages = confab_messaging_get_messages (get_messaging (self),
                                                     confab_conversation_get_conv (conversation));
       self->items_changed_id = g_signal_connect_after (self->messages, "items-changed",
                                                        G_CALLBACK (on_messages_changed), self);
@@ -860,7 +876,7 @@ confab_conversation_view_mark_read (ConfabConversationView *self)
     return;
 
   self->read_up_to = last_id;
-  confab_session_mark_read_async (self->session,
+  confab_messaging_mark_read_async (get_messaging (self),
                                   confab_conversation_get_conv (self->conversation), last_id,
                                   self->cancellable, request_done_cb, g_object_ref (self));
 }
@@ -904,7 +920,7 @@ confab_conversation_view_send (ConfabConversationView *self)
   if (self->context == CONTEXT_EDIT && self->context_message != NULL)
     {
       if (g_strcmp0 (body, confab_message_get_body (self->context_message)) != 0)
-        confab_session_edit_message_async (self->session,
+        confab_messaging_edit_message_async (get_messaging (self),
                                            confab_message_get_id (self->context_message), body,
                                            self->cancellable, request_done_cb,
                                            g_object_ref (self));
@@ -914,10 +930,11 @@ confab_conversation_view_send (ConfabConversationView *self)
       gint64 reply_to = self->context == CONTEXT_REPLY && self->context_message
                         ? confab_message_get_id (self->context_message) : 0;
 
-      confab_session_send_message_async (self->session, conv, body, "plain", reply_to,
+      confab_messaging_send_message_async (get_messaging (self), conv,
+                                           body, "plain", reply_to,
                                          self->cancellable, send_message_cb,
                                          g_object_ref (self));
-      confab_session_set_typing (self->session, conv, FALSE);
+      confab_typing_set_typing (confab_typing_from_session (self->session), conv, FALSE);
     }
 
   /* Leaving edit mode clears the buffer; a reply's buffer is cleared here. */

@@ -7,6 +7,7 @@
 
 #include "confab-message-row.h"
 #include "confab-message-text.h"
+#include "confab-profiles.h"
 #include "confab-ui-util.h"
 
 /* Messages of one sender closer than this share one header. */
@@ -54,6 +55,12 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ConfabMessageRow, confab_message_row, GTK_TYPE_WIDGET)
 
+static ConfabProfiles *
+get_profiles (ConfabMessageRow *self)
+{
+  return confab_profiles_from_session (self->session);
+}
+
 static gboolean
 is_own (ConfabMessageRow *self)
 {
@@ -71,7 +78,7 @@ display_name_for (ConfabMessageRow *self,
   if (self->session == NULL || username == NULL)
     return username;
 
-  contact = confab_session_get_contact (self->session, username);
+  contact = confab_profiles_get_contact (get_profiles (self), username);
   return contact ? confab_contact_get_display_name (contact) : username;
 }
 
@@ -493,7 +500,7 @@ confab_message_row_bind (ConfabMessageRow  *self,
     }
   g_signal_group_set_target (self->sender_signals,
                              !own && self->session != NULL && sender != NULL
-                             ? confab_session_get_contact (self->session, sender) : NULL);
+                             ? confab_profiles_get_contact (get_profiles (self), sender) : NULL);
 
   if (g_strcmp0 (confab_message_get_kind (message), "text") != 0)
     gtk_widget_add_css_class (self->bubble, "system");

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "confab-message-list.h"
 #include "confab-message.h"
 #include "confab-session.h"
 

@@ -6,8 +6,10 @@
 #include <glib/gi18n.h>
 
 #include "confab-call-devices-group.h"
+#include "confab-devices.h"
 #include "confab-error.h"
 #include "confab-preferences-window.h"
+#include "confab-profiles.h"
 #include "confab-ui-util.h"
 
 struct _ConfabPreferencesWindow
@@ -135,7 +137,7 @@ profile_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) user = NULL;
 
-  user = confab_session_profile_finish (CONFAB_SESSION (object), result, &error);
+  user = confab_profiles_profile_finish (CONFAB_PROFILES (object), result, &error);
   if (user == NULL)
     {
       g_autofree char *text = NULL;
@@ -159,7 +161,7 @@ update_profile_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) user = NULL;
 
-  user = confab_session_profile_finish (CONFAB_SESSION (object), result, &error);
+  user = confab_profiles_profile_finish (CONFAB_PROFILES (object), result, &error);
   if (user == NULL)
     {
       g_autofree char *text = NULL;
@@ -194,7 +196,8 @@ on_save_profile (ConfabPreferencesWindow *self)
     return;
 
   gtk_widget_set_sensitive (self->save_profile_button, FALSE);
-  confab_session_update_profile_async (self->session, fields, self->cancellable,
+  confab_profiles_update_profile_async (confab_profiles_from_session (self->session), fields,
+                                        self->cancellable,
                                        update_profile_cb, g_object_ref (self));
 }
 
@@ -218,7 +221,7 @@ change_password_cb (GObject      *object,
   g_autoptr(ConfabPreferencesWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!confab_session_request_finish (CONFAB_SESSION (object), result, &error))
+  if (!confab_feature_request_finish (CONFAB_FEATURE (object), result, &error))
     {
       g_autofree char *text = NULL;
 
@@ -263,7 +266,7 @@ on_change_password (ConfabPreferencesWindow *self)
     }
 
   gtk_widget_set_sensitive (self->change_password_button, FALSE);
-  confab_session_change_password_async (self->session,
+  confab_devices_change_password_async (confab_devices_from_session (self->session),
                                         gtk_editable_get_text (GTK_EDITABLE (self->old_password_row)),
                                         new_password, self->cancellable, change_password_cb,
                                         g_object_ref (self));
@@ -277,7 +280,7 @@ revoke_cb (GObject      *object,
   g_autoptr(ConfabPreferencesWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!confab_session_request_finish (CONFAB_SESSION (object), result, &error))
+  if (!confab_feature_request_finish (CONFAB_FEATURE (object), result, &error))
     {
       g_autofree char *text = NULL;
 
@@ -299,7 +302,8 @@ on_revoke_clicked (GtkButton               *button,
   const char *device_id = g_object_get_data (G_OBJECT (button), "device-id");
 
   gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
-  confab_session_revoke_device_async (self->session, device_id, self->cancellable, revoke_cb,
+  confab_devices_revoke_async (confab_devices_from_session (self->session), device_id,
+                               self->cancellable, revoke_cb,
                                       g_object_ref (self));
 }
 
@@ -356,7 +360,7 @@ list_devices_cb (GObject      *object,
   g_autoptr(JsonArray) devices = NULL;
   GtkWidget *child;
 
-  devices = confab_session_list_devices_finish (CONFAB_SESSION (object), result, &error);
+  devices = confab_devices_list_finish (CONFAB_DEVICES (object), result, &error);
   if (devices == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
@@ -385,7 +389,8 @@ list_devices_cb (GObject      *object,
 static void
 load_devices (ConfabPreferencesWindow *self)
 {
-  confab_session_list_devices_async (self->session, self->cancellable, list_devices_cb,
+  confab_devices_list_async (confab_devices_from_session (self->session), self->cancellable,
+                             list_devices_cb,
                                      g_object_ref (self));
 }
 
@@ -482,7 +487,8 @@ confab_preferences_window_new (ConfabWindow *window)
     }
 
   self->session = g_object_ref (session);
-  confab_session_get_profile_async (session, confab_session_get_username (session),
+  confab_profiles_get_profile_async (confab_profiles_from_session (session),
+                                     confab_session_get_username (session),
                                     self->cancellable, profile_cb, g_object_ref (self));
   load_devices (self);
 

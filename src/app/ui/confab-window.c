@@ -5,9 +5,13 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-calls.h"
 #include "confab-conversation-row.h"
 #include "confab-error.h"
 #include "confab-keyring.h"
+#include "confab-messaging.h"
+#include "confab-presence-feature.h"
+#include "confab-profiles.h"
 #include "confab-ui-util.h"
 #include "confab-validate.h"
 #include "confab-window.h"
@@ -73,6 +77,18 @@ get_app (ConfabWindow *self)
   return CONFAB_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
 }
 
+static ConfabMessaging *
+get_messaging (ConfabWindow *self)
+{
+  return confab_messaging_from_session (self->session);
+}
+
+static ConfabProfiles *
+get_profiles (ConfabWindow *self)
+{
+  return confab_profiles_from_session (self->session);
+}
+
 void
 confab_window_add_toast (ConfabWindow *self,
                          const char   *text)
@@ -101,7 +117,7 @@ update_sidebar_stack (ConfabWindow *self)
   if (self->session == NULL)
     return;
 
-  list = confab_session_get_conversations (self->session);
+  list = confab_messaging_get_conversations (get_messaging (self));
   filter = confab_conversation_list_get_filter_text (list);
 
   if (g_list_model_get_n_items (G_LIST_MODEL (list)) > 0)
@@ -119,7 +135,7 @@ display_name (ConfabWindow *self,
               const char   *username)
 {
   ConfabContact *contact = self->session != NULL
-                           ? confab_session_get_contact (self->session, username) : NULL;
+                           ? confab_profiles_get_contact (get_profiles (self), username) : NULL;
   const char *name = contact != NULL ? confab_contact_get_display_name (contact) : NULL;
 
   return g_strdup (name != NULL && *name != '\0' ? name : username);
@@ -345,8 +361,14 @@ static void
 start_calls (ConfabWindow *self)
 {
   ConfabMediaDevices *devices = confab_application_get_media_devices (get_app (self));
+  ConfabCalls *calls = confab_calls_from_session (self->session);
 
-  self->call_manager = confab_call_manager_new (self->client, devices);
+  if (calls == NULL)
+    {
+      calls = confab_calls_new (self->session, devices);
+      confab_session_add_feature (self->session, CONFAB_FEATURE (calls));
+    }
+  self->call_manager = g_object_ref (confab_calls_get_manager (calls));
   g_signal_connect_object (self->call_manager, "call-started", G_CALLBACK (on_call_started),
                            self, 0);
   g_signal_connect_object (self->call_manager, "call-ended", G_CALLBACK (on_call_ended), self, 0);
@@ -449,7 +471,7 @@ static guint
 find_position (ConfabWindow       *self,
                ConfabConversation *conv)
 {
-  GListModel *model = G_LIST_MODEL (confab_session_get_conversations (self->session));
+  GListModel *model = G_LIST_MODEL (confab_messaging_get_conversations (get_messaging (self)));
   guint n = g_list_model_get_n_items (model);
 
   for (guint i = 0; i < n; i++)
@@ -513,10 +535,13 @@ on_conversation_activated (ConfabWindow *self,
 static void
 on_search_changed (ConfabWindow *self)
 {
+  ConfabConversationList *list;
+
   if (self->session == NULL)
     return;
 
-  confab_conversation_list_set_filter_text (confab_session_get_conversations (self->session),
+  list = confab_messaging_get_conversations (get_messaging (self));
+  confab_conversation_list_set_filter_text (list,
                                             gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
   update_sidebar_stack (self);
 }
@@ -538,7 +563,8 @@ on_conversations_changed (GListModel   *model,
 
       if (confab_application_is_muted (get_app (self), id))
         {
-          confab_session_set_muted_async (self->session, id, TRUE, NULL, NULL, NULL);
+          confab_messaging_set_muted_async (get_messaging (self), id, TRUE,
+                                            NULL, NULL, NULL);
           confab_application_set_muted (get_app (self), id, FALSE);
         }
     }
@@ -617,7 +643,7 @@ update_self (ConfabWindow *self)
   if (self->session == NULL)
     return;
 
-  contact = confab_session_get_self_contact (self->session);
+  contact = confab_profiles_get_self_contact (get_profiles (self));
   adw_avatar_set_text (self->self_avatar, contact ? confab_contact_get_display_name (contact)
                                                   : confab_session_get_username (self->session));
 
@@ -638,7 +664,7 @@ presence_cb (GObject      *object,
   g_autoptr(ConfabWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!confab_session_request_finish (CONFAB_SESSION (object), result, &error))
+  if (!confab_feature_request_finish (CONFAB_FEATURE (object), result, &error))
     g_debug ("Setting the presence failed: %s", error->message);
 }
 
@@ -651,7 +677,8 @@ send_presence (ConfabWindow *self)
                                != CONFAB_CLIENT_STATE_CONNECTED)
     return;
 
-  confab_session_set_presence_async (self->session, confab_presence_from_string (presence),
+  confab_presence_feature_set_presence_async (confab_presence_feature_from_session (self->session),
+                                              confab_presence_from_string (presence),
                                      NULL, self->cancellable, presence_cb, g_object_ref (self));
 }
 
@@ -666,7 +693,7 @@ on_client_state (ConfabWindow *self)
 }
 
 static void
-on_message_received (ConfabSession      *session,
+on_message_received (ConfabMessaging    *messaging,
                      ConfabConversation *conv,
                      ConfabMessage      *message,
                      ConfabWindow       *self)
@@ -685,7 +712,8 @@ on_message_received (ConfabSession      *session,
       && adw_leaflet_get_visible_child (self->leaflet) == self->content)
     return;
 
-  sender = confab_session_get_contact (session, confab_message_get_sender (message));
+  sender = confab_profiles_get_contact (get_profiles (self),
+                                        confab_message_get_sender (message));
   if (confab_conversation_get_kind (conv) == CONFAB_CONVERSATION_ROOM && sender != NULL)
     body = g_strdup_printf ("%s: %s", confab_contact_get_display_name (sender),
                             confab_message_get_body (message));
@@ -728,7 +756,7 @@ stop_session (ConfabWindow *self)
 
   if (self->session != NULL)
     {
-      ConfabConversationList *list = confab_session_get_conversations (self->session);
+      ConfabConversationList *list = confab_messaging_get_conversations (get_messaging (self));
 
       g_signal_handlers_disconnect_by_data (list, self);
       g_signal_handlers_disconnect_by_data (self->session, self);
@@ -795,7 +823,7 @@ after_first_frame (ConfabWindow *self)
 static void
 show_session (ConfabWindow *self)
 {
-  ConfabConversationList *list = confab_session_get_conversations (self->session);
+  ConfabConversationList *list = confab_messaging_get_conversations (get_messaging (self));
 
   g_signal_connect_object (list, "items-changed", G_CALLBACK (on_conversations_changed), self,
                            G_CONNECT_AFTER);
@@ -879,10 +907,11 @@ attach_session (ConfabWindow *self)
   g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_client_state), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "signed-out", G_CALLBACK (on_signed_out), self, 0);
-  g_signal_connect_object (self->session, "message-received", G_CALLBACK (on_message_received),
-                           self, 0);
-  g_signal_connect_object (confab_session_get_self_contact (self->session), "notify",
-                           G_CALLBACK (update_self), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (get_messaging (self), "message-received",
+                           G_CALLBACK (on_message_received), self, 0);
+  g_signal_connect_object (confab_profiles_get_self_contact (
+                             get_profiles (self)),
+                           "notify", G_CALLBACK (update_self), self, G_CONNECT_SWAPPED);
 
   confab_conversation_view_set_session (self->conversation_view, self->session);
 }
@@ -1385,7 +1414,7 @@ start_dm_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   ConfabConversation *conv;
 
-  conv = confab_session_start_dm_finish (CONFAB_SESSION (object), result, &error);
+  conv = confab_messaging_start_dm_finish (CONFAB_MESSAGING (object), result, &error);
   if (conv == NULL)
     {
       g_autofree char *text = NULL;
@@ -1423,7 +1452,8 @@ on_new_conversation_response (AdwMessageDialog *dialog,
       return;
     }
 
-  confab_session_start_dm_async (self->session, username, self->cancellable, start_dm_cb,
+  confab_messaging_start_dm_async (get_messaging (self), username,
+                                   self->cancellable, start_dm_cb,
                                  g_object_ref (self));
 }
 
@@ -1506,7 +1536,8 @@ mute_change (GSimpleAction *action,
     return;
 
   g_simple_action_set_state (action, value);
-  confab_session_set_muted_async (self->session, confab_conversation_get_conv (self->current),
+  confab_messaging_set_muted_async (get_messaging (self),
+                                    confab_conversation_get_conv (self->current),
                                   muted, NULL, NULL, NULL);
 }
 
@@ -1710,7 +1741,7 @@ confab_window_open_conversation (ConfabWindow *self,
       return;
     }
 
-  list = confab_session_get_conversations (self->session);
+  list = confab_messaging_get_conversations (get_messaging (self));
   conversation = confab_conversation_list_lookup (list, conv);
   if (conversation == NULL)
     {

@@ -7,6 +7,7 @@
 #include "confab-call-manager.h"
 #include "confab-call-window.h"
 #include "confab-conversation-view.h"
+#include "confab-messaging.h"
 #include "confab-session.h"
 #include "confab-signin-page.h"
 

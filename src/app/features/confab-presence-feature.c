@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-presence"
+
+#include "config.h"
+
+#include "confab-frame.h"
+#include "confab-limits.h"
+#include "confab-presence-feature.h"
+#include "confab-profiles.h"
+#include "confab-session.h"
+
+struct _ConfabPresenceFeature
+{
+  ConfabFeature parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabPresenceFeature, confab_presence_feature, CONFAB_TYPE_FEATURE)
+
+static ConfabProfiles *
+get_profiles (ConfabPresenceFeature *self)
+{
+  return confab_profiles_from_session (confab_feature_get_session (CONFAB_FEATURE (self)));
+}
+
+static gint64
+obj_int (JsonObject *obj,
+         const char *name)
+{
+  gint64 value = 0;
+
+  return confab_json_get_int (obj, name, &value) ? value : 0;
+}
+
+static void
+on_presence_event (ConfabClient          *client,
+                   const char            *name,
+                   JsonObject            *data,
+                   gint64                 seq,
+                   ConfabPresenceFeature *self)
+{
+  const char *user = confab_json_get_string (data, "user");
+  const char *status = confab_json_get_string (data, "status");
+  gint64 last_seen = 0;
+
+  if (user == NULL || status == NULL)
+    {
+      g_message ("skipping event '%s': missing or mistyped fields", name);
+      return;
+    }
+  confab_json_get_int (data, "last_seen", &last_seen);
+  confab_contact_set_presence (confab_profiles_get_contact (get_profiles (self), user),
+                               confab_presence_from_string (status),
+                               confab_json_get_string (data, "text"), last_seen);
+}
+
+static void
+presence_get_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ConfabPresenceFeature) self = user_data;
+  g_autoptr(JsonObject) reply = NULL;
+  ConfabProfiles *profiles;
+  JsonNode *node;
+  JsonArray *array;
+
+  reply = confab_client_request_finish (CONFAB_CLIENT (object), result, NULL);
+  node = reply != NULL ? json_object_get_member (reply, "presence") : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node)
+      || confab_feature_get_session (CONFAB_FEATURE (self)) == NULL)
+    return;
+  profiles = get_profiles (self);
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      JsonObject *obj;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        continue;
+      obj = json_node_get_object (item);
+      if (confab_json_get_string (obj, "user") == NULL)
+        continue;
+      confab_contact_set_presence (confab_profiles_get_contact (profiles,
+                                                                confab_json_get_string (obj,
+                                                                                        "user")),
+                                   confab_presence_from_string (confab_json_get_string (obj,
+                                                                                        "status")),
+                                   confab_json_get_string (obj, "text"), obj_int (obj,
+                                                                                  "last_seen"));
+    }
+}
+
+/* The status of everyone the session shows, after each sync. */
+static void
+confab_presence_feature_synced (ConfabFeature *feature)
+{
+  ConfabPresenceFeature *self = CONFAB_PRESENCE_FEATURE (feature);
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(GPtrArray) names = confab_profiles_dup_usernames (get_profiles (self));
+  const char *own = confab_feature_get_username (feature);
+  JsonArray *users = json_array_new ();
+
+  for (guint i = 0; i < names->len && json_array_get_length (users) < CONFAB_PRESENCE_GET_MAX_USERS;
+       i++)
+    if (g_strcmp0 (g_ptr_array_index (names, i), own) != 0)
+      json_array_add_string_element (users, g_ptr_array_index (names, i));
+  json_object_set_array_member (params, "users", users);
+  if (json_array_get_length (users) == 0)
+    return;
+  confab_client_request_async (confab_feature_get_client (feature), "presence_get", params,
+                               confab_feature_get_cancellable (feature), presence_get_cb,
+                               g_object_ref (self));
+}
+
+static void
+confab_presence_feature_constructed (GObject *object)
+{
+  G_OBJECT_CLASS (confab_presence_feature_parent_class)->constructed (object);
+
+  confab_feature_handle_event (CONFAB_FEATURE (object), "presence",
+                               G_CALLBACK (on_presence_event));
+}
+
+static void
+confab_presence_feature_class_init (ConfabPresenceFeatureClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  ConfabFeatureClass *feature_class = CONFAB_FEATURE_CLASS (klass);
+
+  object_class->constructed = confab_presence_feature_constructed;
+  feature_class->synced = confab_presence_feature_synced;
+}
+
+static void
+confab_presence_feature_init (ConfabPresenceFeature *self)
+{
+}
+
+ConfabPresenceFeature *
+confab_presence_feature_new (ConfabSession *session)
+{
+  return g_object_new (CONFAB_TYPE_PRESENCE_FEATURE, "session", session, NULL);
+}
+
+ConfabPresenceFeature *
+confab_presence_feature_from_session (ConfabSession *session)
+{
+  return confab_session_get_feature (session, CONFAB_TYPE_PRESENCE_FEATURE);
+}
+
+static void
+apply_presence (ConfabFeature *feature,
+                JsonObject    *params,
+                JsonObject    *reply)
+{
+  ConfabPresenceFeature *self = CONFAB_PRESENCE_FEATURE (feature);
+
+  confab_contact_set_presence (confab_profiles_get_self_contact (get_profiles (self)),
+                               confab_presence_from_string (confab_json_get_string (params,
+                                                                                    "status")),
+                               confab_json_get_string (params, "text"), 0);
+}
+
+void
+confab_presence_feature_set_presence_async (ConfabPresenceFeature *self,
+                                            ConfabPresence         status,
+                                            const char            *text,
+                                            GCancellable          *cancellable,
+                                            GAsyncReadyCallback    callback,
+                                            gpointer               user_data)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+
+  g_return_if_fail (CONFAB_IS_PRESENCE_FEATURE (self));
+  g_return_if_fail (status != CONFAB_PRESENCE_OFFLINE);
+
+  json_object_set_string_member (params, "status", confab_presence_to_string (status));
+  if (text != NULL && text[0] != '\0')
+    json_object_set_string_member (params, "text", text);
+  confab_feature_request (CONFAB_FEATURE (self), "presence", params, apply_presence,
+                          confab_presence_feature_set_presence_async, cancellable, callback,
+                          user_data);
+}

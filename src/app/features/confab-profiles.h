@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "confab-contact.h"
+#include "confab-feature.h"
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_PROFILES (confab_profiles_get_type ())
+G_DECLARE_FINAL_TYPE (ConfabProfiles, confab_profiles, CONFAB, PROFILES, ConfabFeature)
+
+/* Profiles of the people the session shows (DM peers, senders, callers): read from the cache at
+ * start, fetched with profile_get when not seen yet, kept current by profile_updated. */
+ConfabProfiles *confab_profiles_new              (ConfabSession  *session);
+ConfabProfiles *confab_profiles_from_session     (ConfabSession  *session);
+
+/* Contact object for @username, created on demand; presence and profile stay current. */
+ConfabContact  *confab_profiles_get_contact      (ConfabProfiles *self,
+                                                  const char     *username);
+ConfabContact  *confab_profiles_get_self_contact (ConfabProfiles *self);
+/* TRUE once the User object of @username was seen (or the user is gone for good). */
+gboolean        confab_profiles_is_known         (ConfabProfiles *self,
+                                                  const char     *username);
+/* The usernames of every contact made so far. */
+GPtrArray      *confab_profiles_dup_usernames    (ConfabProfiles *self);
+
+/* Completes with the User object (see confab_profiles_profile_finish); the contact object is
+ * updated and the profile stored too. */
+void            confab_profiles_get_profile_async    (ConfabProfiles      *self,
+                                                      const char          *username,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+/* @fields: any of display_name, email, phone, department, title, location, avatar_file_id. */
+void            confab_profiles_update_profile_async (ConfabProfiles      *self,
+                                                      JsonObject          *fields,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+JsonObject     *confab_profiles_profile_finish       (ConfabProfiles      *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+
+G_END_DECLS
