@@ -9,6 +9,7 @@ G_BEGIN_DECLS
  * this one, not the header of another capability or layer. */
 
 /* engine/ */
+typedef struct _ConfabAccount          ConfabAccount;
 typedef struct _ConfabCache            ConfabCache;
 typedef struct _ConfabClient           ConfabClient;
 typedef struct _ConfabSession          ConfabSession;

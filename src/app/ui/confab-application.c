@@ -8,6 +8,7 @@
 #include <locale.h>
 #include <unistd.h>
 
+#include "confab-account.h"
 #include "confab-application.h"
 #include "confab-call.h"
 #include "confab-media-devices.h"
@@ -19,6 +20,7 @@ struct _ConfabApplication
   AdwApplication  parent_instance;
 
   GSettings          *settings;
+  ConfabAccount      *account;
   char               *server_option;
   ConfabMediaDevices *media_devices;
 };
@@ -74,7 +76,13 @@ ensure_main_window (ConfabApplication *self)
   ConfabWindow *window = get_main_window (self);
 
   if (window == NULL)
-    window = confab_window_new (self);
+    {
+      /* The last account's cache and token are read while the window's widgets are made: by
+       * the time the window is shown both have usually come, and its first frame shows the
+       * conversations. */
+      confab_account_restore (self->account);
+      window = confab_window_new (self);
+    }
 
   return window;
 }
@@ -118,7 +126,9 @@ preferences_action (GSimpleAction *action,
   ConfabWindow *window = ensure_main_window (self);
   GtkWindow *prefs;
 
-  prefs = GTK_WINDOW (confab_preferences_window_new (window));
+  prefs = GTK_WINDOW (confab_preferences_window_new (GTK_WINDOW (window),
+                                                    confab_account_get_session (self->account),
+                                                    confab_application_get_media_devices (self)));
   gtk_window_present (prefs);
 }
 
@@ -295,6 +305,7 @@ confab_application_startup (GApplication *app)
                                          prefs_accels);
 
   self->settings = g_settings_new (APP_ID);
+  self->account = confab_account_new (self->settings);
   g_signal_connect_object (self->settings, "changed::color-scheme",
                            G_CALLBACK (on_settings_color_scheme_changed), self, 0);
   apply_color_scheme (self);
@@ -303,7 +314,12 @@ confab_application_startup (GApplication *app)
 static void
 confab_application_shutdown (GApplication *app)
 {
+  ConfabApplication *self = CONFAB_APPLICATION (app);
+
   G_APPLICATION_CLASS (confab_application_parent_class)->shutdown (app);
+
+  /* Signing out is not quitting: the session stops, the token stays in the keyring. */
+  g_clear_object (&self->account);
 
   /* A quit soon after signing in may find the call's DTLS certificate still being made. */
   confab_call_warm_up_wait ();
@@ -314,6 +330,7 @@ confab_application_finalize (GObject *object)
 {
   ConfabApplication *self = CONFAB_APPLICATION (object);
 
+  g_clear_object (&self->account);
   g_clear_object (&self->settings);
   g_clear_object (&self->media_devices);
   g_clear_pointer (&self->server_option, g_free);
@@ -436,6 +453,13 @@ confab_application_set_muted (ConfabApplication *self,
 
   updated = g_strv_builder_end (builder);
   g_settings_set_strv (self->settings, "muted-conversations", (const char * const *) updated);
+}
+
+ConfabAccount *
+confab_application_get_account (ConfabApplication *self)
+{
+  g_return_val_if_fail (CONFAB_IS_APPLICATION (self), NULL);
+  return self->account;
 }
 
 ConfabMediaDevices *

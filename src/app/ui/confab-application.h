@@ -17,6 +17,8 @@ void               confab_application_setup_i18n (void);
 void               confab_application_choose_renderer (void);
 ConfabApplication *confab_application_new          (void);
 GSettings         *confab_application_get_settings (ConfabApplication *self);
+/* The account the app signs in, restores and signs out; windows show it. */
+ConfabAccount     *confab_application_get_account  (ConfabApplication *self);
 gboolean           confab_application_is_muted     (ConfabApplication *self,
                                                     const char        *conv);
 void               confab_application_set_muted    (ConfabApplication *self,

@@ -465,20 +465,19 @@ confab_preferences_window_init (ConfabPreferencesWindow *self)
 }
 
 ConfabPreferencesWindow *
-confab_preferences_window_new (ConfabWindow *window)
+confab_preferences_window_new (GtkWindow          *parent,
+                               ConfabSession      *session,
+                               ConfabMediaDevices *devices)
 {
   ConfabPreferencesWindow *self;
-  ConfabSession *session;
 
-  g_return_val_if_fail (!window || CONFAB_IS_WINDOW (window), NULL);
+  g_return_val_if_fail (!parent || GTK_IS_WINDOW (parent), NULL);
+  g_return_val_if_fail (!session || CONFAB_IS_SESSION (session), NULL);
 
-  self = g_object_new (CONFAB_TYPE_PREFERENCES_WINDOW, "transient-for", window, NULL);
-  session = window ? confab_window_get_session (window) : NULL;
-  if (window != NULL)
-    confab_call_devices_group_set_devices (
-      CONFAB_CALL_DEVICES_GROUP (self->call_devices_group),
-      confab_application_get_media_devices (
-        CONFAB_APPLICATION (gtk_window_get_application (GTK_WINDOW (window)))));
+  self = g_object_new (CONFAB_TYPE_PREFERENCES_WINDOW, "transient-for", parent, NULL);
+  if (devices != NULL)
+    confab_call_devices_group_set_devices (CONFAB_CALL_DEVICES_GROUP (self->call_devices_group),
+                                           devices);
 
   if (session == NULL)
     {
@@ -489,7 +488,7 @@ confab_preferences_window_new (ConfabWindow *window)
   self->session = g_object_ref (session);
   confab_profiles_get_profile_async (confab_profiles_from_session (session),
                                      confab_session_get_username (session),
-                                    self->cancellable, profile_cb, g_object_ref (self));
+                                     self->cancellable, profile_cb, g_object_ref (self));
   load_devices (self);
 
   return self;

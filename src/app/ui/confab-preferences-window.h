@@ -3,7 +3,8 @@
 
 #include <adwaita.h>
 
-#include "confab-window.h"
+#include "confab-session.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 
@@ -12,6 +13,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ConfabPreferencesWindow, confab_preferences_window, CONFAB,
                       PREFERENCES_WINDOW, AdwPreferencesWindow)
 
-ConfabPreferencesWindow *confab_preferences_window_new (ConfabWindow *window);
+/* The app's preferences and, with a @session, its account's profile, password and devices. */
+ConfabPreferencesWindow *confab_preferences_window_new (GtkWindow          *parent,
+                                                        ConfabSession      *session,
+                                                        ConfabMediaDevices *devices);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-account.h"
 #include "confab-limits.h"
 #include "confab-signin-page.h"
 
@@ -377,55 +378,4 @@ confab_signin_page_set_keyring_missing (ConfabSigninPage *self,
   g_return_if_fail (CONFAB_IS_SIGNIN_PAGE (self));
 
   gtk_revealer_set_reveal_child (self->keyring_revealer, missing);
-}
-
-/* Accepts what people type: "chat.example.com", "chat.example.com:8443", "[::1]:7443", or a
- * full http(s) URL (plain http only makes sense against a loopback test server). */
-char *
-confab_server_address_to_url (const char  *address,
-                              GError     **error)
-{
-  g_autofree char *trimmed = NULL;
-  g_autofree char *with_scheme = NULL;
-  g_autoptr(GUri) uri = NULL;
-  const char *scheme;
-  const char *host;
-  int port;
-
-  g_return_val_if_fail (address != NULL, NULL);
-
-  trimmed = g_strstrip (g_strdup (address));
-  if (*trimmed == '\0')
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("Enter the address of your server."));
-      return NULL;
-    }
-
-  if (strstr (trimmed, "://") != NULL)
-    with_scheme = g_strdup (trimmed);
-  else
-    with_scheme = g_strconcat ("https://", trimmed, NULL);
-
-  uri = g_uri_parse (with_scheme, G_URI_FLAGS_NONE, NULL);
-  scheme = uri ? g_uri_get_scheme (uri) : NULL;
-  host = uri ? g_uri_get_host (uri) : NULL;
-  if (uri == NULL || host == NULL || *host == '\0'
-      || (g_strcmp0 (scheme, "https") != 0 && g_strcmp0 (scheme, "http") != 0)
-      || (g_uri_get_path (uri)[0] != '\0' && g_strcmp0 (g_uri_get_path (uri), "/") != 0)
-      || strchr (host, ' ') != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not a server address. Use a form like chat.example.com or "
-                     "chat.example.com:7443."), trimmed);
-      return NULL;
-    }
-
-  port = g_uri_get_port (uri);
-  if (port <= 0)
-    port = CONFAB_DEFAULT_PORT;
-
-  if (strchr (host, ':') != NULL)
-    return g_strdup_printf ("%s://[%s]:%d", scheme, host, port);
-  return g_strdup_printf ("%s://%s:%d", scheme, host, port);
 }

@@ -40,7 +40,4 @@ void        confab_signin_page_set_keyring_missing (ConfabSigninPage *self,
                                                     gboolean          missing);
 void        confab_signin_page_clear_password    (ConfabSigninPage  *self);
 
-char       *confab_server_address_to_url         (const char        *address,
-                                                  GError           **error);
-
 G_END_DECLS

@@ -5,10 +5,10 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-account.h"
 #include "confab-calls.h"
 #include "confab-conversation-row.h"
 #include "confab-error.h"
-#include "confab-keyring.h"
 #include "confab-messaging.h"
 #include "confab-presence-feature.h"
 #include "confab-profiles.h"
@@ -21,17 +21,15 @@ struct _ConfabWindow
   AdwApplicationWindow    parent_instance;
 
   GSettings              *settings;
-  ConfabClient           *client;
+  ConfabAccount          *account;
+  ConfabClient           *client;         /* the session's, while the window shows one */
   ConfabSession          *session;
   GCancellable           *cancellable;
   GtkSingleSelection     *selection;
   ConfabConversation     *current;
-  gboolean                keyring_missing;
   gboolean                signing_in;
   char                   *pending_conv;
   guint                   reselect_id;
-  gboolean                awaiting_token;  /* the cache is read while the keyring answers */
-  gboolean                session_ready;   /* ... and was read first */
   gboolean                first_frame_pending;
   guint                   first_frame_idle_id;
   GtkSliceListModel      *sidebar_slice;
@@ -62,13 +60,20 @@ struct _ConfabWindow
   ConfabConversationView *conversation_view;
 };
 
+enum {
+  PROP_0,
+  PROP_ACCOUNT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
 
 /* Conversations the first frame of the sidebar shows: a tall screen's worth. GTK 4.8's list view
  * makes a row for up to 200 items, visible or not; the rest come in the frame after. */
 #define SIDEBAR_FIRST_FRAME 25
 
-static void start_session (ConfabWindow *self);
 static void do_login (ConfabWindow *self);
 
 static ConfabApplication *
@@ -731,9 +736,9 @@ on_message_received (ConfabMessaging    *messaging,
 }
 
 static void
-on_signed_out (ConfabClient *client,
-               GError       *error,
-               ConfabWindow *self)
+on_signed_out (ConfabAccount *account,
+               GError        *error,
+               ConfabWindow  *self)
 {
   confab_window_sign_out (self);
   confab_signin_page_set_error (self->signin_page, CONFAB_SIGNIN_FIELD_PASSWORD,
@@ -750,24 +755,26 @@ stop_session (ConfabWindow *self)
   g_clear_object (&self->sidebar_slice);
   g_clear_handle_id (&self->reselect_id, g_source_remove);
   g_clear_handle_id (&self->first_frame_idle_id, g_source_remove);
-  self->first_frame_pending = FALSE;
-  self->awaiting_token = FALSE;
-  self->session_ready = FALSE;
 
+  /* The account owns the session and the client: the window only lets go of them. */
   if (self->session != NULL)
     {
       ConfabConversationList *list = confab_messaging_get_conversations (get_messaging (self));
 
+      if (self->first_frame_pending)
+        confab_session_release_connect (self->session);
       g_signal_handlers_disconnect_by_data (list, self);
+      g_signal_handlers_disconnect_by_data (get_messaging (self), self);
+      g_signal_handlers_disconnect_by_data (confab_profiles_get_self_contact (get_profiles (self)),
+                                            self);
       g_signal_handlers_disconnect_by_data (self->session, self);
-      confab_session_stop (self->session);
       g_clear_object (&self->session);
     }
+  self->first_frame_pending = FALSE;
 
   if (self->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
-      confab_client_stop (self->client);
       g_clear_object (&self->client);
     }
 }
@@ -846,59 +853,30 @@ show_session (ConfabWindow *self)
   send_presence (self);
   after_first_frame (self);
 
-  if (self->keyring_missing)
+  if (confab_account_get_keyring_missing (self->account))
     confab_window_add_toast (self, _("No password storage: you will sign in again at the next "
                                      "start."));
 }
 
 static void
-session_start_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_session_ready (ConfabWindow *self)
 {
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!confab_session_start_finish (CONFAB_SESSION (object), result, &error))
-    {
-      g_autofree char *text = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-
-      text = g_strdup_printf (_("Could not open the local message store: %s"), error->message);
-      stop_session (self);
-      gtk_stack_set_visible_child_name (self->main_stack, "signin");
-      confab_signin_page_set_busy (self->signin_page, FALSE);
-      confab_signin_page_set_error (self->signin_page, CONFAB_SIGNIN_FIELD_NONE, text);
-      return;
-    }
-
-  if (self->session != CONFAB_SESSION (object))
-    return;
-
-  /* Restoring: the cached state is shown once the keyring has answered too. */
-  if (self->awaiting_token)
-    {
-      self->session_ready = TRUE;
-      return;
-    }
-  show_session (self);
+  if (self->session != NULL && self->session == confab_account_get_session (self->account))
+    show_session (self);
 }
 
-/* The session reads the cache at once; it connects once the first frame showed it. */
 static void
-create_session (ConfabWindow *self)
+on_session_failed (ConfabAccount *account,
+                   GError        *error,
+                   ConfabWindow  *self)
 {
-  g_assert (self->client != NULL);
+  g_autofree char *text = NULL;
 
-  g_clear_object (&self->session);
-  self->session = confab_session_new (self->client);
-  /* Released by finish_first_frame(). */
-  self->first_frame_pending = TRUE;
-  confab_session_hold_connect (self->session);
-  confab_session_start_async (self->session, self->cancellable, session_start_cb,
-                              g_object_ref (self));
+  text = g_strdup_printf (_("Could not open the local message store: %s"), error->message);
+  stop_session (self);
+  gtk_stack_set_visible_child_name (self->main_stack, "signin");
+  confab_signin_page_set_busy (self->signin_page, FALSE);
+  confab_signin_page_set_error (self->signin_page, CONFAB_SIGNIN_FIELD_NONE, text);
 }
 
 static void
@@ -906,21 +884,51 @@ attach_session (ConfabWindow *self)
 {
   g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_client_state), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->client, "signed-out", G_CALLBACK (on_signed_out), self, 0);
   g_signal_connect_object (get_messaging (self), "message-received",
                            G_CALLBACK (on_message_received), self, 0);
-  g_signal_connect_object (confab_profiles_get_self_contact (
-                             get_profiles (self)),
-                           "notify", G_CALLBACK (update_self), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (confab_profiles_get_self_contact (get_profiles (self)), "notify",
+                           G_CALLBACK (update_self), self, G_CONNECT_SWAPPED);
 
   confab_conversation_view_set_session (self->conversation_view, self->session);
 }
 
+/* The account made a session (signed in, or restoring) or dropped it. The session reads the
+ * cache at once; the window holds its connection until the first frame showed it. */
 static void
-start_session (ConfabWindow *self)
+on_account_session (ConfabWindow *self)
 {
-  create_session (self);
+  ConfabSession *session = confab_account_get_session (self->account);
+
+  if (session == self->session)
+    return;
+  stop_session (self);
+  if (session == NULL)
+    {
+      /* Restoring found no token. */
+      if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "loading") == 0)
+        gtk_stack_set_visible_child_name (self->main_stack, "signin");
+      return;
+    }
+
+  self->session = g_object_ref (session);
+  self->client = g_object_ref (confab_session_get_client (session));
+  /* Released by finish_first_frame(). */
+  self->first_frame_pending = TRUE;
+  confab_session_hold_connect (self->session);
   attach_session (self);
+}
+
+static void
+on_keyring_missing (ConfabWindow *self)
+{
+  if (!confab_account_get_keyring_missing (self->account))
+    return;
+  confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
+  /* A restored session says so once it is shown. */
+  if (self->session != NULL
+      && g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "loading") != 0)
+    confab_window_add_toast (self, _("No password storage: you will sign in again at the "
+                                     "next start."));
 }
 
 /* Sign-in */
@@ -931,7 +939,7 @@ fail_signin (ConfabWindow      *self,
              const char        *text)
 {
   self->signing_in = FALSE;
-  g_clear_object (&self->client);
+  confab_account_abandon_sign_in (self->account);
   confab_signin_page_set_busy (self->signin_page, FALSE);
   confab_signin_page_set_error (self->signin_page, field, text);
   gtk_stack_set_visible_child_name (self->main_stack, "signin");
@@ -945,7 +953,7 @@ on_trust_response (AdwMessageDialog *dialog,
   g_autoptr(GError) error = NULL;
   const char *fingerprint = g_object_get_data (G_OBJECT (dialog), "fingerprint");
 
-  if (self->client == NULL)
+  if (confab_account_get_client (self->account) == NULL)
     return;
 
   if (!g_str_equal (response, "trust"))
@@ -955,14 +963,14 @@ on_trust_response (AdwMessageDialog *dialog,
       return;
     }
 
-  if (!confab_client_trust_certificate (self->client, fingerprint, &error))
+  if (!confab_account_trust_certificate (self->account, fingerprint, &error))
     {
       fail_signin (self, CONFAB_SIGNIN_FIELD_SERVER, error->message);
       return;
     }
 
   if (confab_signin_page_get_create_account (self->signin_page)
-      && g_object_get_data (G_OBJECT (self->client), "registered") == NULL)
+      && !confab_account_get_registered (self->account))
     g_signal_emit_by_name (self->signin_page, "submit");
   else
     do_login (self);
@@ -991,7 +999,7 @@ format_fingerprint (const char *fingerprint)
 static void
 ask_trust (ConfabWindow *self)
 {
-  const char *fingerprint = confab_client_get_untrusted_fingerprint (self->client);
+  const char *fingerprint = confab_account_get_untrusted_fingerprint (self->account);
   g_autofree char *pretty = NULL;
   g_autofree char *body = NULL;
   AdwMessageDialog *dialog;
@@ -1007,7 +1015,7 @@ ask_trust (ConfabWindow *self)
   body = g_strdup_printf (_("The server “%s” uses a certificate that no authority vouches for. "
                             "Trust it only if your administrator confirms that its SHA-256 "
                             "fingerprint is:"),
-                          confab_client_get_server_key (self->client));
+                          confab_account_get_server_key (self->account));
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
                                                        _("Trust This Server?"), body));
@@ -1036,7 +1044,7 @@ warn_certificate_changed (ConfabWindow *self)
                             "be intercepting your connection, or the server was reinstalled. "
                             "Confab refused to connect. Ask your administrator before going "
                             "on."),
-                          confab_client_get_server_key (self->client));
+                          confab_account_get_server_key (self->account));
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
                                                        _("Server Certificate Changed"), body));
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
@@ -1155,52 +1163,24 @@ handle_signin_error (ConfabWindow *self,
 }
 
 static void
-store_token_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!confab_keyring_store_token_finish (result, &error))
-    {
-      g_debug ("Storing the token failed: %s", error->message);
-      self->keyring_missing = TRUE;
-      confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
-      if (self->session != NULL)
-        confab_window_add_toast (self, _("No password storage: you will sign in again at the "
-                                         "next start."));
-    }
-}
-
-static void
 login_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
   g_autoptr(ConfabWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  ConfabClient *client = CONFAB_CLIENT (object);
 
-  if (client != self->client)
-    return;
-
-  if (!confab_client_login_finish (client, result, &error))
+  if (!confab_account_sign_in_finish (CONFAB_ACCOUNT (object), result, &error))
     {
+      /* Overtaken by another sign-in. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
       handle_signin_error (self, error, result, FALSE);
       return;
     }
 
+  /* The account made the session; on_account_session() shows it. */
   self->signing_in = FALSE;
-  g_settings_set_string (self->settings, "last-server",
-                         confab_signin_page_get_server (self->signin_page));
-  g_settings_set_string (self->settings, "last-username", confab_client_get_username (client));
-
-  confab_keyring_store_token_async (confab_client_get_server_key (client),
-                                    confab_client_get_username (client),
-                                    confab_client_get_token (client), NULL, store_token_cb,
-                                    g_object_ref (self));
-  start_session (self);
 }
 
 static char *
@@ -1217,9 +1197,9 @@ do_login (ConfabWindow *self)
   g_autofree char *username = normalized_username (self);
   g_autofree char *name = device_name ();
 
-  confab_client_login_async (self->client, username,
-                             confab_signin_page_get_password (self->signin_page),
-                             name, self->cancellable, login_cb, g_object_ref (self));
+  confab_account_sign_in_async (self->account, confab_signin_page_get_server (self->signin_page),
+                                username, confab_signin_page_get_password (self->signin_page),
+                                name, self->cancellable, login_cb, g_object_ref (self));
 }
 
 static void
@@ -1230,19 +1210,16 @@ register_cb (GObject      *object,
   g_autoptr(ConfabWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) user = NULL;
-  ConfabClient *client = CONFAB_CLIENT (object);
 
-  if (client != self->client)
-    return;
-
-  user = confab_client_register_finish (client, result, &error);
+  user = confab_account_register_finish (CONFAB_ACCOUNT (object), result, &error);
   if (user == NULL)
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
       handle_signin_error (self, error, result, TRUE);
       return;
     }
 
-  g_object_set_data (G_OBJECT (client), "registered", GINT_TO_POINTER (TRUE));
   do_login (self);
 }
 
@@ -1275,13 +1252,6 @@ on_signin_submit (ConfabWindow *self)
       return;
     }
 
-  /* A retry after trusting the certificate keeps the client that pinned it. */
-  if (self->client == NULL || g_strcmp0 (confab_client_get_server_url (self->client), url) != 0)
-    {
-      g_clear_object (&self->client);
-      self->client = confab_client_new (url);
-    }
-
   self->signing_in = TRUE;
   confab_signin_page_set_busy (self->signin_page, TRUE);
 
@@ -1289,93 +1259,48 @@ on_signin_submit (ConfabWindow *self)
     {
       const char *display_name = confab_signin_page_get_display_name (self->signin_page);
 
-      confab_client_register_async (self->client, username,
-                                    confab_signin_page_get_password (self->signin_page),
-                                    *display_name ? display_name : NULL, NULL,
-                                    self->cancellable, register_cb, g_object_ref (self));
+      confab_account_register_async (self->account,
+                                     confab_signin_page_get_server (self->signin_page), username,
+                                     confab_signin_page_get_password (self->signin_page),
+                                     *display_name ? display_name : NULL, self->cancellable,
+                                     register_cb, g_object_ref (self));
     }
   else
     do_login (self);
 }
 
+/* What the window shows of the account it is made for: the application restored the last one
+ * (its cache is read while the keyring answers) or signed in before. */
 static void
-lookup_token_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *username = NULL;
-
-  token = confab_keyring_lookup_token_finish (result, &error);
-  if (error != NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_debug ("Looking up the token failed: %s", error->message);
-      self->keyring_missing = TRUE;
-      confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
-    }
-
-  /* Signed out or in another way meanwhile. */
-  if (!self->awaiting_token)
-    return;
-  self->awaiting_token = FALSE;
-
-  if (token == NULL || self->client == NULL || self->session == NULL)
-    {
-      stop_session (self);
-      gtk_stack_set_visible_child_name (self->main_stack, "signin");
-      return;
-    }
-
-  username = g_settings_get_string (self->settings, "last-username");
-  confab_client_set_credentials (self->client, username, token);
-  confab_session_release_connect (self->session);
-  if (self->session_ready)
-    show_session (self);
-}
-
-/* The last account's cache and token are read while the window's widgets are made: by the time
- * the window is shown both have usually come, and its first frame shows the conversations. */
-static void
-begin_restore (ConfabWindow *self)
-{
-  g_autofree char *server = g_settings_get_string (self->settings, "last-server");
-  g_autofree char *username = g_settings_get_string (self->settings, "last-username");
-  g_autofree char *url = *server ? confab_server_address_to_url (server, NULL) : NULL;
-
-  if (url == NULL || *username == '\0')
-    return;
-
-  self->client = confab_client_new (url);
-  /* The cache needs only the account, not the token: read it while the keyring answers. */
-  confab_client_set_credentials (self->client, username, NULL);
-  create_session (self);
-  self->awaiting_token = TRUE;
-  confab_session_hold_connect (self->session);
-  confab_keyring_lookup_token_async (confab_client_get_server_key (self->client), username,
-                                     self->cancellable, lookup_token_cb, g_object_ref (self));
-}
-
-/* With the widgets made: what the window shows until the cache and the keyring answer. */
-static void
-restore_session (ConfabWindow *self)
+show_account (ConfabWindow *self)
 {
   g_autofree char *server = g_settings_get_string (self->settings, "last-server");
   g_autofree char *username = g_settings_get_string (self->settings, "last-username");
 
   confab_signin_page_set_server (self->signin_page, server);
   confab_signin_page_set_username (self->signin_page, username);
+  if (confab_account_get_keyring_missing (self->account))
+    confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
 
-  if (self->client == NULL)
+  g_signal_connect_object (self->account, "notify::session", G_CALLBACK (on_account_session),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::keyring-missing",
+                           G_CALLBACK (on_keyring_missing), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "session-ready", G_CALLBACK (on_session_ready), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "session-failed", G_CALLBACK (on_session_failed),
+                           self, 0);
+  g_signal_connect_object (self->account, "signed-out", G_CALLBACK (on_signed_out), self, 0);
+
+  if (confab_account_get_session (self->account) == NULL)
     {
       gtk_stack_set_visible_child_name (self->main_stack, "signin");
       return;
     }
   gtk_stack_set_visible_child_name (self->main_stack, "loading");
-  attach_session (self);
+  on_account_session (self);
+  if (confab_account_get_ready (self->account))
+    show_session (self);
 }
 
 /* Actions */
@@ -1584,6 +1509,53 @@ confab_window_close_request (GtkWindow *window)
 }
 
 static void
+confab_window_constructed (GObject *object)
+{
+  ConfabWindow *self = CONFAB_WINDOW (object);
+
+  G_OBJECT_CLASS (confab_window_parent_class)->constructed (object);
+
+  g_assert (self->account != NULL);
+  show_account (self);
+}
+
+static void
+confab_window_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  ConfabWindow *self = CONFAB_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ACCOUNT:
+      g_value_set_object (value, self->account);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_window_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  ConfabWindow *self = CONFAB_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ACCOUNT:
+      self->account = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 confab_window_dispose (GObject *object)
 {
   ConfabWindow *self = CONFAB_WINDOW (object);
@@ -1593,6 +1565,9 @@ confab_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_func (self->current, on_current_notify, self);
   g_clear_object (&self->current);
   stop_session (self);
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (self->account, self);
+  g_clear_object (&self->account);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->selection);
   g_clear_object (&self->settings);
@@ -1611,8 +1586,16 @@ confab_window_class_init (ConfabWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  object_class->get_property = confab_window_get_property;
+  object_class->set_property = confab_window_set_property;
+  object_class->constructed = confab_window_constructed;
   object_class->dispose = confab_window_dispose;
   window_class->close_request = confab_window_close_request;
+
+  properties[PROP_ACCOUNT] =
+    g_param_spec_object ("account", NULL, NULL, CONFAB_TYPE_ACCOUNT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CONFAB_TYPE_SIGNIN_PAGE);
   g_type_ensure (CONFAB_TYPE_CONVERSATION_VIEW);
@@ -1663,7 +1646,6 @@ confab_window_init (ConfabWindow *self)
 
   self->settings = g_settings_new (APP_ID);
   self->cancellable = g_cancellable_new ();
-  begin_restore (self);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1705,13 +1687,17 @@ confab_window_init (ConfabWindow *self)
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 
-  restore_session (self);
 }
 
 ConfabWindow *
 confab_window_new (ConfabApplication *application)
 {
-  return g_object_new (CONFAB_TYPE_WINDOW, "application", application, NULL);
+  g_return_val_if_fail (CONFAB_IS_APPLICATION (application), NULL);
+
+  return g_object_new (CONFAB_TYPE_WINDOW,
+                       "application", application,
+                       "account", confab_application_get_account (application),
+                       NULL);
 }
 
 void
@@ -1764,42 +1750,12 @@ confab_window_open_conversation (ConfabWindow *self,
     gtk_single_selection_set_selected (self->selection, pos);
 }
 
-static void
-logout_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!confab_client_logout_finish (CONFAB_CLIENT (object), result, &error))
-    g_debug ("Signing out on the server failed: %s", error->message);
-}
-
-static void
-clear_token_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!confab_keyring_clear_token_finish (result, &error))
-    g_debug ("Clearing the token failed: %s", error->message);
-}
-
 void
 confab_window_sign_out (ConfabWindow *self)
 {
   g_return_if_fail (CONFAB_IS_WINDOW (self));
 
-  if (self->client != NULL && self->session != NULL)
-    {
-      confab_keyring_clear_token_async (confab_client_get_server_key (self->client),
-                                        confab_client_get_username (self->client), NULL,
-                                        clear_token_cb, NULL);
-      if (confab_client_get_token (self->client) != NULL)
-        confab_client_logout_async (self->client, NULL, logout_cb, NULL);
-    }
-
+  confab_account_sign_out (self->account);
   stop_session (self);
   confab_signin_page_set_busy (self->signin_page, FALSE);
   confab_signin_page_clear_password (self->signin_page);
