@@ -7,6 +7,7 @@
  * meaningful when other programs compete for the CPU. */
 #include "config.h"
 
+#include "confab-accounts.h"
 #include "confab-messages.h"
 #include "confab-sqlite-store.h"
 
@@ -143,8 +144,8 @@ main (int   argc,
     {
       bench.users[i] = g_strdup_printf ("user%04d", i);
       bench.pending_setup++;
-      confab_store_user_create_async (bench.store, bench.users[i], "hash", NULL, NULL, NULL,
-                                      setup_cb, &bench);
+      confab_accounts_user_create_async (bench.store, bench.users[i], "hash", NULL, NULL, NULL,
+                                         setup_cb, &bench);
     }
   g_main_loop_run (bench.loop);
 

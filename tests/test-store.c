@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "confab-accounts.h"
 #include "confab-messages.h"
+#include "confab-server-module.h"
+#include "confab-presence.h"
+#include "confab-profiles.h"
 #include "confab-sqlite-store.h"
 #include "confab-error.h"
 #include "confab-frame.h"
@@ -157,7 +161,7 @@ create_user (Fixture    *f,
 {
   g_autoptr(ConfabStoreReply) reply = NULL;
 
-  confab_store_user_create_async (f->store, username, "hash", NULL, NULL, NULL, done_cb, f);
+  confab_accounts_user_create_async (f->store, username, "hash", NULL, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (reply->events->len, ==, 0);
 }
@@ -349,8 +353,8 @@ test_users (Fixture       *f,
   g_autoptr(JsonObject) fields = json_object_new ();
   JsonObject *user;
 
-  confab_store_user_create_async (f->store, "alice", "hash-a", "Alice A.", "a@example.com", NULL,
-                                  done_cb, f);
+  confab_accounts_user_create_async (f->store, "alice", "hash-a", "Alice A.", "a@example.com", NULL,
+                                     done_cb, f);
   reply = wait_ok (f);
   user = json_object_get_object_member (confab_store_reply_get_result (reply), "user");
   g_assert_cmpstr (json_object_get_string_member (user, "username"), ==, "alice");
@@ -362,7 +366,7 @@ test_users (Fixture       *f,
   g_assert_false (json_object_has_member (user, "password_hash"));
   g_clear_pointer (&reply, confab_store_reply_free);
 
-  confab_store_user_create_async (f->store, "bob", "hash-b", NULL, NULL, NULL, done_cb, f);
+  confab_accounts_user_create_async (f->store, "bob", "hash-b", NULL, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
   user = json_object_get_object_member (confab_store_reply_get_result (reply), "user");
   g_assert_cmpstr (json_object_get_string_member (user, "display_name"), ==, "bob");
@@ -370,20 +374,20 @@ test_users (Fixture       *f,
   g_assert_false (json_object_has_member (user, "email"));
   g_clear_pointer (&reply, confab_store_reply_free);
 
-  confab_store_user_create_async (f->store, "alice", "other", NULL, NULL, NULL, done_cb, f);
+  confab_accounts_user_create_async (f->store, "alice", "other", NULL, NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_CONFLICT);
-  confab_store_user_create_async (f->store, "Not Valid", "x", NULL, NULL, NULL, done_cb, f);
+  confab_accounts_user_create_async (f->store, "Not Valid", "x", NULL, NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
 
-  confab_store_credentials_get_async (f->store, "alice", NULL, done_cb, f);
+  confab_accounts_credentials_get_async (f->store, "alice", NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpstr (json_object_get_string_member (confab_store_reply_get_result (reply), "password_hash"), ==, "hash-a");
   g_assert_false (json_object_get_boolean_member (confab_store_reply_get_result (reply), "disabled"));
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_credentials_get_async (f->store, "nobody", NULL, done_cb, f);
+  confab_accounts_credentials_get_async (f->store, "nobody", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
 
-  confab_store_profile_get_async (f->store, "nobody", NULL, done_cb, f);
+  confab_profiles_get_async (f->store, "nobody", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
 
   /* A DM makes alice and bob peers: the profile event reaches both. */
@@ -391,7 +395,7 @@ test_users (Fixture       *f,
   json_object_set_string_member (fields, "department", "Sales");
   json_object_set_string_member (fields, "email", "");
   json_object_set_string_member (fields, "display_name", "");
-  confab_store_profile_update_async (f->store, "alice", fields, NULL, done_cb, f);
+  confab_profiles_update_async (f->store, "alice", fields, NULL, done_cb, f);
   reply = wait_ok (f);
   user = json_object_get_object_member (confab_store_reply_get_result (reply), "user");
   g_assert_cmpstr (json_object_get_string_member (user, "department"), ==, "Sales");
@@ -408,7 +412,7 @@ test_users (Fixture       *f,
   }
   g_clear_pointer (&reply, confab_store_reply_free);
 
-  confab_store_peers_async (f->store, "bob", NULL, done_cb, f);
+  confab_presence_peers_async (f->store, "bob", NULL, done_cb, f);
   reply = wait_ok (f);
   {
     JsonArray *users = json_object_get_array_member (confab_store_reply_get_result (reply), "users");
@@ -418,7 +422,7 @@ test_users (Fixture       *f,
   }
   g_clear_pointer (&reply, confab_store_reply_free);
 
-  confab_store_last_seen_set_async (f->store, "bob", 1234, NULL, done_cb, f);
+  confab_presence_last_seen_set_async (f->store, "bob", 1234, NULL, done_cb, f);
   g_clear_pointer (&reply, confab_store_reply_free);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
@@ -426,7 +430,7 @@ test_users (Fixture       *f,
     const char *names[] = { "bob", "alice", "nobody", NULL };
     JsonObject *last_seen;
 
-    confab_store_last_seen_get_async (f->store, names, NULL, done_cb, f);
+    confab_presence_last_seen_get_async (f->store, names, NULL, done_cb, f);
     reply = wait_ok (f);
     last_seen = json_object_get_object_member (confab_store_reply_get_result (reply), "last_seen");
     g_assert_cmpint (json_object_get_int_member (last_seen, "bob"), ==, 1234);
@@ -442,7 +446,7 @@ device_create (Fixture    *f,
 {
   g_autoptr(ConfabStoreReply) reply = NULL;
 
-  confab_store_device_create_async (f->store, user, "laptop", token_hash, NULL, done_cb, f);
+  confab_accounts_device_create_async (f->store, user, "laptop", token_hash, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpstr (json_object_get_string_member (
                      json_object_get_object_member (confab_store_reply_get_result (reply), "user"), "username"), ==, user);
@@ -466,19 +470,19 @@ test_devices (Fixture       *f,
   d2 = device_create (f, "alice", "t2");
   d3 = device_create (f, "alice", "t3");
   d4 = device_create (f, "bob", "t4");
-  confab_store_device_create_async (f->store, "nobody", "x", "t5", NULL, done_cb, f);
+  confab_accounts_device_create_async (f->store, "nobody", "x", "t5", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
 
-  confab_store_session_lookup_async (f->store, "t2", NULL, done_cb, f);
+  confab_session_lookup_async (f->store, "t2", NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpstr (json_object_get_string_member (confab_store_reply_get_result (reply), "device_id"), ==, d2);
   g_assert_cmpstr (json_object_get_string_member (
                      json_object_get_object_member (confab_store_reply_get_result (reply), "user"), "username"), ==, "alice");
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_session_lookup_async (f->store, "nope", NULL, done_cb, f);
+  confab_session_lookup_async (f->store, "nope", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED);
 
-  confab_store_devices_list_async (f->store, "alice", d2, NULL, done_cb, f);
+  confab_accounts_devices_list_async (f->store, "alice", d2, NULL, done_cb, f);
   reply = wait_ok (f);
   devices = json_object_get_array_member (confab_store_reply_get_result (reply), "devices");
   g_assert_cmpuint (json_array_get_length (devices), ==, 3);
@@ -493,52 +497,52 @@ test_devices (Fixture       *f,
   g_clear_pointer (&reply, confab_store_reply_free);
 
   /* Revoking: only one's own live devices. */
-  confab_store_device_revoke_async (f->store, "bob", d1, NULL, done_cb, f);
+  confab_accounts_device_revoke_async (f->store, "bob", d1, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
-  confab_store_device_revoke_async (f->store, "alice", d1, NULL, done_cb, f);
+  confab_accounts_device_revoke_async (f->store, "alice", d1, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (g_strv_length (reply->revoked_devices), ==, 1);
   g_assert_cmpstr (reply->revoked_devices[0], ==, d1);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_device_revoke_async (f->store, "alice", d1, NULL, done_cb, f);
+  confab_accounts_device_revoke_async (f->store, "alice", d1, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
-  confab_store_session_lookup_async (f->store, "t1", NULL, done_cb, f);
+  confab_session_lookup_async (f->store, "t1", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED);
 
   /* A new password keeps the current device and revokes the others. */
-  confab_store_password_set_async (f->store, "alice", "new-hash", d2, NULL, done_cb, f);
+  confab_accounts_password_set_async (f->store, "alice", "new-hash", d2, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (g_strv_length (reply->revoked_devices), ==, 1);
   g_assert_cmpstr (reply->revoked_devices[0], ==, d3);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_session_lookup_async (f->store, "t3", NULL, done_cb, f);
+  confab_session_lookup_async (f->store, "t3", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED);
-  confab_store_session_lookup_async (f->store, "t2", NULL, done_cb, f);
+  confab_session_lookup_async (f->store, "t2", NULL, done_cb, f);
   g_clear_pointer (&reply, confab_store_reply_free);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_session_lookup_async (f->store, "t4", NULL, done_cb, f);
+  confab_session_lookup_async (f->store, "t4", NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_credentials_get_async (f->store, "alice", NULL, done_cb, f);
+  confab_accounts_credentials_get_async (f->store, "alice", NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpstr (json_object_get_string_member (confab_store_reply_get_result (reply), "password_hash"), ==, "new-hash");
   g_clear_pointer (&reply, confab_store_reply_free);
 
   /* Without a device to keep, all go. */
-  confab_store_password_set_async (f->store, "alice", "newer", NULL, NULL, done_cb, f);
+  confab_accounts_password_set_async (f->store, "alice", "newer", NULL, NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpuint (g_strv_length (reply->revoked_devices), ==, 1);
   g_assert_cmpstr (reply->revoked_devices[0], ==, d2);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_password_set_async (f->store, "nobody", "x", NULL, NULL, done_cb, f);
+  confab_accounts_password_set_async (f->store, "nobody", "x", NULL, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
 
   /* A disabled account cannot open sessions. */
   fixture_close (f);
   sql_exec (f, "UPDATE users SET disabled = 1 WHERE username = 'bob'");
   fixture_open (f);
-  confab_store_session_lookup_async (f->store, "t4", NULL, done_cb, f);
+  confab_session_lookup_async (f->store, "t4", NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
 }
 
@@ -666,7 +670,7 @@ test_block (Fixture       *f,
   create_user (f, "bob");
   send (f, "alice", "dm:alice:bob", "before");
 
-  confab_store_block_set_async (f->store, "bob", "alice", TRUE, NULL, done_cb, f);
+  confab_accounts_block_set_async (f->store, "bob", "alice", TRUE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
   confab_messages_send_async (f->store, "alice", "dm:alice:bob", "b-1", "hello?",
@@ -675,12 +679,12 @@ test_block (Fixture       *f,
   /* Blocking is one-way. */
   send (f, "bob", "dm:alice:bob", "I can still write");
 
-  confab_store_block_set_async (f->store, "bob", "nobody", TRUE, NULL, done_cb, f);
+  confab_accounts_block_set_async (f->store, "bob", "nobody", TRUE, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
-  confab_store_block_set_async (f->store, "bob", "bob", TRUE, NULL, done_cb, f);
+  confab_accounts_block_set_async (f->store, "bob", "bob", TRUE, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
 
-  confab_store_block_set_async (f->store, "bob", "alice", FALSE, NULL, done_cb, f);
+  confab_accounts_block_set_async (f->store, "bob", "alice", FALSE, NULL, done_cb, f);
   reply = wait_ok (f);
   send (f, "alice", "dm:alice:bob", "thanks");
 }
@@ -1091,10 +1095,10 @@ test_conversations (Fixture       *f,
   guint position;
   gint64 last;
 
-  confab_store_user_create_async (f->store, "alice", "h", NULL, NULL, NULL, done_cb, f);
+  confab_accounts_user_create_async (f->store, "alice", "h", NULL, NULL, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_user_create_async (f->store, "bob", "h", "Bob Builder", NULL, NULL, done_cb, f);
+  confab_accounts_user_create_async (f->store, "bob", "h", "Bob Builder", NULL, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
   create_user (f, "carol");
@@ -1132,7 +1136,7 @@ test_conversations (Fixture       *f,
 
   /* Bob sees only his own conversation, titled by alice's display name. */
   json_object_set_string_member (fields, "display_name", "Alice Liddell");
-  confab_store_profile_update_async (f->store, "alice", fields, NULL, done_cb, f);
+  confab_profiles_update_async (f->store, "alice", fields, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
   confab_messages_conversations_async (f->store, "bob", NULL, done_cb, f);
@@ -1433,12 +1437,12 @@ test_batch_failure (Fixture       *f,
    * The last one fails only after it created the rows of a new conversation. */
   confab_messages_send_async (f->store, "alice", "dm:alice:bob", "x-1", "first",
                               CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
-  confab_store_user_create_async (f->store, "bob", "h", NULL, NULL, NULL, done_cb, f);
+  confab_accounts_user_create_async (f->store, "bob", "h", NULL, NULL, NULL, done_cb, f);
   confab_messages_send_async (f->store, "alice", "dm:alice:bob", "x-2", "broken",
                               CONFAB_MESSAGE_FORMAT_PLAIN, 424242, NULL, NULL, done_cb, f);
   confab_messages_send_async (f->store, "bob", "dm:alice:bob", "x-3", "third",
                               CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
-  confab_store_user_create_async (f->store, "carol", "h", NULL, NULL, NULL, done_cb, f);
+  confab_accounts_user_create_async (f->store, "carol", "h", NULL, NULL, NULL, done_cb, f);
   confab_messages_send_async (f->store, "alice", "dm:alice:dave", "x-4", "lost",
                               CONFAB_MESSAGE_FORMAT_PLAIN, 424242, NULL, NULL, done_cb, f);
   wait_results (f, 6);
@@ -1449,7 +1453,7 @@ test_batch_failure (Fixture       *f,
 
       /* Completions come in submission order. */
       g_assert_true (g_task_get_source_tag (G_TASK (result))
-                     == (i == 1 || i == 4 ? (gpointer) confab_store_user_create_async
+                     == (i == 1 || i == 4 ? (gpointer) confab_accounts_user_create_async
                                           : (gpointer) confab_messages_send_async));
       reply = confab_store_finish (f->store, result, &error);
       if (i == 1)
@@ -1477,7 +1481,7 @@ test_batch_failure (Fixture       *f,
   reply = events_since (f, "bob", 0, 0);
   g_assert_cmpuint (reply->events->len, ==, 2);
   g_clear_pointer (&reply, confab_store_reply_free);
-  confab_store_profile_get_async (f->store, "carol", NULL, done_cb, f);
+  confab_profiles_get_async (f->store, "carol", NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM conversations WHERE conv = 'dm:alice:dave'"),
                    ==, 0);
@@ -1515,7 +1519,7 @@ test_reopen (Fixture       *f,
   g_assert_cmpint (sql_int (f, "SELECT acked_seq FROM devices"), ==, seq);
 
   fixture_open (f);
-  confab_store_session_lookup_async (f->store, "tok", NULL, done_cb, f);
+  confab_session_lookup_async (f->store, "tok", NULL, done_cb, f);
   reply = wait_ok (f);
   g_assert_cmpstr (json_object_get_string_member (confab_store_reply_get_result (reply), "device_id"), ==, device);
   g_clear_pointer (&reply, confab_store_reply_free);
@@ -1561,7 +1565,7 @@ test_reopen (Fixture       *f,
 
     confab_store_close (CONFAB_STORE (store));
     f->store = g_object_ref (CONFAB_STORE (store));
-    confab_store_profile_get_async (f->store, "alice", NULL, done_cb, f);
+    confab_profiles_get_async (f->store, "alice", NULL, done_cb, f);
     wait_results (f, 1);
     g_assert_null (take_reply (f, 0, &error));
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);

@@ -468,8 +468,8 @@ handle_hello (ConfabConnection *self,
   hello->connection = g_object_ref (self);
   hello->id = g_strdup (id);
   hello->since = since;
-  confab_store_session_lookup_async (confab_server_get_store (self->server), token_hash,
-                                     self->cancellable, session_lookup_cb, hello);
+  confab_session_lookup_async (confab_server_get_store (self->server), token_hash,
+                               self->cancellable, session_lookup_cb, hello);
 }
 
 /* --- Incoming frames -------------------------------------------------------------------------- */

@@ -4,11 +4,61 @@
 #include "config.h"
 
 #include "confab-server-module.h"
+#include "confab-account-store.h"
 #include "confab-limits.h"
 #include "confab-validate.h"
 
-/* Request parameters that more than one module reads, validated the same way everywhere. The
- * registry itself lives in confab-server.c. */
+/* What the core offers modules beyond the registry (which lives in confab-server.c): signing in
+ * with a token, and request parameters that more than one module reads, validated the same way
+ * everywhere. */
+
+static ConfabStoreReply *
+session_lookup_work (ConfabStore  *store,
+                     gpointer      data,
+                     GError      **error)
+{
+  ConfabAccountStoreInterface *iface = CONFAB_ACCOUNT_STORE_GET_IFACE (store);
+  g_autofree char *device_id = NULL;
+  gboolean disabled = FALSE;
+  JsonObject *user;
+  JsonObject *result;
+
+  user = iface->session (CONFAB_ACCOUNT_STORE (store), data, &device_id, &disabled);
+  if (user == NULL)
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED,
+                           "invalid or revoked token");
+      return NULL;
+    }
+  if (disabled)
+    {
+      json_object_unref (user);
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                           "this account is disabled");
+      return NULL;
+    }
+
+  iface->device_seen (CONFAB_ACCOUNT_STORE (store), device_id, g_get_real_time () / 1000);
+  result = json_object_new ();
+  json_object_set_object_member (result, "user", user);
+  json_object_set_string_member (result, "device_id", device_id);
+  return confab_store_reply_new (result);
+}
+
+void
+confab_session_lookup_async (ConfabStore         *store,
+                             const char          *token_hash,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (CONFAB_IS_ACCOUNT_STORE (store));
+  g_return_if_fail (token_hash != NULL);
+
+  confab_store_run_async (store, "session_lookup", CONFAB_STORE_WORK_WRITE, session_lookup_work,
+                          g_strdup (token_hash), g_free, cancellable, callback, user_data,
+                          confab_session_lookup_async);
+}
 
 gboolean
 confab_request_get_conv (JsonObject        *frame,

@@ -134,6 +134,16 @@ void     confab_store_call_cb             (GObject             *source,
 #define CONFAB_STORE_CALL(connection, id, hook) \
   CONFAB_STORE_CALL_FULL (connection, id, hook, NULL)
 
+/* Signing in with a token: result {user, device_id} of the live device holding @token_hash
+ * (its last_seen is recorded); unauthorized if there is none, forbidden if the account is
+ * disabled. On any store that implements ConfabAccountStore; completes with
+ * confab_store_finish (). */
+void     confab_session_lookup_async      (ConfabStore         *store,
+                                           const char          *token_hash,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+
 /* Parameters more than one module reads. */
 gboolean confab_request_get_conv     (JsonObject        *frame,
                                       ConfabParamFlags   flags,

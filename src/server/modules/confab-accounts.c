@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-accounts.h"
+#include "confab-account-store.h"
 #include "confab-limits.h"
 #include "confab-server-module.h"
 #include "confab-validate.h"
@@ -15,6 +16,377 @@
  * off the main thread; tokens are stored only as hashes. */
 
 #define STORE(self) confab_server_get_store (confab_connection_get_server (self))
+
+/* --- The rules -------------------------------------------------------------------------------- */
+
+#define AS(store) CONFAB_ACCOUNT_STORE_GET_IFACE (store)
+#define ASELF(store) ((ConfabAccountStore *) (store))
+
+typedef struct
+{
+  char     *username;
+  char     *target;
+  char     *password_hash;
+  char     *display_name;
+  char     *email;
+  char     *device_id;
+  char     *device_name;
+  char     *token_hash;
+  gboolean  on;
+} Args;
+
+static void
+args_free (gpointer data)
+{
+  Args *args = data;
+
+  g_free (args->username);
+  g_free (args->target);
+  g_free (args->password_hash);
+  g_free (args->display_name);
+  g_free (args->email);
+  g_free (args->device_id);
+  g_free (args->device_name);
+  g_free (args->token_hash);
+  g_free (args);
+}
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static void
+set_error (GError              **error,
+           ConfabProtocolError   code,
+           const char           *message)
+{
+  g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, code, message);
+}
+
+static void
+run_work (ConfabStore          *store,
+          const char           *name,
+          ConfabStoreWorkFlags  flags,
+          ConfabStoreWorkFunc   func,
+          Args                 *args,
+          GCancellable         *cancellable,
+          GAsyncReadyCallback   callback,
+          gpointer              user_data,
+          gpointer              source_tag)
+{
+  g_return_if_fail (CONFAB_IS_ACCOUNT_STORE (store));
+
+  confab_store_run_async (store, name, flags, func, args, args_free, cancellable, callback,
+                          user_data, source_tag);
+}
+
+/* The first account ever created administers the server; the batch's transaction makes that
+ * decision and the insert one step. */
+static ConfabStoreReply *
+user_create_work (ConfabStore  *store,
+                  gpointer      data,
+                  GError      **error)
+{
+  Args *args = data;
+  const char *role;
+  JsonObject *result;
+
+  if (!confab_username_is_valid (args->username))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "invalid username");
+      return NULL;
+    }
+
+  role = AS (store)->any_user (ASELF (store)) ? "user" : "admin";
+  if (!AS (store)->user_insert (ASELF (store), args->username, args->password_hash,
+                                args->display_name, args->email, role, now_ms ()))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "this username is taken");
+      return NULL;
+    }
+
+  result = json_object_new ();
+  json_object_set_object_member (result, "user",
+                                 AS (store)->credentials (ASELF (store), args->username, NULL,
+                                                          NULL));
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+credentials_work (ConfabStore  *store,
+                  gpointer      data,
+                  GError      **error)
+{
+  Args *args = data;
+  g_autofree char *hash = NULL;
+  gboolean disabled = FALSE;
+  JsonObject *user;
+  JsonObject *result;
+
+  user = AS (store)->credentials (ASELF (store), args->username, &hash, &disabled);
+  if (user == NULL)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  result = json_object_new ();
+  json_object_set_object_member (result, "user", user);
+  json_object_set_string_member (result, "password_hash", hash);
+  json_object_set_boolean_member (result, "disabled", disabled);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+device_create_work (ConfabStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  Args *args = data;
+  g_autofree char *device_id = g_uuid_string_random ();
+  JsonObject *user = AS (store)->credentials (ASELF (store), args->username, NULL, NULL);
+  JsonObject *result;
+
+  if (user == NULL)
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  AS (store)->device_insert (ASELF (store), device_id, args->username, args->device_name,
+                             args->token_hash, now_ms ());
+  result = json_object_new ();
+  json_object_set_string_member (result, "device_id", device_id);
+  json_object_set_object_member (result, "user", user);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+devices_list_work (ConfabStore  *store,
+                   gpointer      data,
+                   GError      **error)
+{
+  Args *args = data;
+  JsonObject *result = json_object_new ();
+
+  json_object_set_array_member (result, "devices",
+                                AS (store)->devices (ASELF (store), args->username,
+                                                     args->device_id));
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+device_revoke_work (ConfabStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  Args *args = data;
+  ConfabStoreReply *reply;
+
+  if (!AS (store)->device_revoke (ASELF (store), args->username, args->device_id))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such device");
+      return NULL;
+    }
+
+  reply = confab_store_reply_new (NULL);
+  reply->revoked_devices = g_new0 (char *, 2);
+  reply->revoked_devices[0] = g_strdup (args->device_id);
+  return reply;
+}
+
+/* A new password signs out every other device. */
+static ConfabStoreReply *
+password_set_work (ConfabStore  *store,
+                   gpointer      data,
+                   GError      **error)
+{
+  Args *args = data;
+  ConfabStoreReply *reply;
+
+  if (!AS (store)->set_password (ASELF (store), args->username, args->password_hash))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  reply = confab_store_reply_new (NULL);
+  reply->revoked_devices = AS (store)->devices_revoke (ASELF (store), args->username,
+                                                       args->device_id);
+  return reply;
+}
+
+static ConfabStoreReply *
+block_set_work (ConfabStore  *store,
+                gpointer      data,
+                GError      **error)
+{
+  Args *args = data;
+
+  if (g_str_equal (args->username, args->target))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "cannot block oneself");
+      return NULL;
+    }
+  if (!AS (store)->user_exists (ASELF (store), args->target))
+    {
+      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      return NULL;
+    }
+
+  AS (store)->set_block (ASELF (store), args->username, args->target, args->on, now_ms ());
+  return confab_store_reply_new (NULL);
+}
+
+void
+confab_accounts_user_create_async (ConfabStore         *store,
+                                   const char          *username,
+                                   const char          *password_hash,
+                                   const char          *display_name,
+                                   const char          *email,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (password_hash != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (username);
+  args->password_hash = g_strdup (password_hash);
+  args->display_name = g_strdup (display_name);
+  args->email = g_strdup (email);
+  run_work (store, "user_create", CONFAB_STORE_WORK_WRITE, user_create_work, args, cancellable,
+            callback, user_data, confab_accounts_user_create_async);
+}
+
+void
+confab_accounts_credentials_get_async (ConfabStore         *store,
+                                       const char          *username,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (username != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (username);
+  run_work (store, "credentials_get", CONFAB_STORE_WORK_READ, credentials_work, args,
+            cancellable, callback, user_data, confab_accounts_credentials_get_async);
+}
+
+void
+confab_accounts_device_create_async (ConfabStore         *store,
+                                     const char          *username,
+                                     const char          *device_name,
+                                     const char          *token_hash,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (token_hash != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (username);
+  args->device_name = g_strdup (device_name != NULL ? device_name : "");
+  args->token_hash = g_strdup (token_hash);
+  run_work (store, "device_create", CONFAB_STORE_WORK_WRITE, device_create_work, args,
+            cancellable, callback, user_data, confab_accounts_device_create_async);
+}
+
+void
+confab_accounts_devices_list_async (ConfabStore         *store,
+                                    const char          *username,
+                                    const char          *current_device_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (username != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (username);
+  args->device_id = g_strdup (current_device_id);
+  run_work (store, "devices_list", CONFAB_STORE_WORK_READ, devices_list_work, args, cancellable,
+            callback, user_data, confab_accounts_devices_list_async);
+}
+
+void
+confab_accounts_device_revoke_async (ConfabStore         *store,
+                                     const char          *username,
+                                     const char          *device_id,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (device_id != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (username);
+  args->device_id = g_strdup (device_id);
+  run_work (store, "device_revoke", CONFAB_STORE_WORK_WRITE, device_revoke_work, args,
+            cancellable, callback, user_data, confab_accounts_device_revoke_async);
+}
+
+void
+confab_accounts_password_set_async (ConfabStore         *store,
+                                    const char          *username,
+                                    const char          *password_hash,
+                                    const char          *keep_device_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (password_hash != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (username);
+  args->password_hash = g_strdup (password_hash);
+  args->device_id = g_strdup (keep_device_id);
+  run_work (store, "password_set", CONFAB_STORE_WORK_WRITE, password_set_work, args,
+            cancellable, callback, user_data, confab_accounts_password_set_async);
+}
+
+void
+confab_accounts_block_set_async (ConfabStore         *store,
+                                 const char          *user,
+                                 const char          *target,
+                                 gboolean             blocked,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (target != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (user);
+  args->target = g_strdup (target);
+  args->on = !!blocked;
+  run_work (store, "block_set", CONFAB_STORE_WORK_WRITE, block_set_work, args, cancellable,
+            callback, user_data, confab_accounts_block_set_async);
+}
+
+/* --- HTTP ------------------------------------------------------------------------------------- */
 
 /* An HTTP request answered later: holds the message paused until then. */
 typedef struct
@@ -101,8 +473,8 @@ register_hashed_cb (GObject      *source,
       http_call_finish (call);
       return;
     }
-  confab_store_user_create_async (confab_server_get_store (call->server), call->username, hash,
-                                  call->display_name, call->email, NULL, user_created_cb, call);
+  confab_accounts_user_create_async (confab_server_get_store (call->server), call->username, hash,
+                                     call->display_name, call->email, NULL, user_created_cb, call);
 }
 
 static void
@@ -269,8 +641,9 @@ password_checked_cb (GObject      *source,
   confab_auth_new_token (&token, &token_hash);
   /* The token lives on the message only until the response carries it. */
   g_object_set_data_full (G_OBJECT (call->msg), "confab-token", g_steal_pointer (&token), g_free);
-  confab_store_device_create_async (confab_server_get_store (self), call->username,
-                                    call->device_name, token_hash, NULL, device_created_cb, call);
+  confab_accounts_device_create_async (confab_server_get_store (self), call->username,
+                                       call->device_name, token_hash, NULL, device_created_cb,
+                                       call);
 }
 
 static void
@@ -352,8 +725,8 @@ handle_login (gpointer           instance,
   call->username = g_steal_pointer (&username);
   call->password = g_strdup (password);
   call->device_name = g_strdup (device_name != NULL ? device_name : "Unnamed device");
-  confab_store_credentials_get_async (confab_server_get_store (self), call->username, NULL,
-                                      credentials_cb, call);
+  confab_accounts_credentials_get_async (confab_server_get_store (self), call->username, NULL,
+                                         credentials_cb, call);
 }
 
 /* --- /v1/logout ------------------------------------------------------------------------------- */
@@ -399,8 +772,8 @@ logout_lookup_cb (GObject      *source,
   user = json_object_get_object_member (reply->result, "user");
   call->username = g_strdup (json_object_get_string_member (user, "username"));
   call->device_id = g_strdup (json_object_get_string_member (reply->result, "device_id"));
-  confab_store_device_revoke_async (confab_server_get_store (call->server), call->username,
-                                    call->device_id, NULL, logout_revoked_cb, call);
+  confab_accounts_device_revoke_async (confab_server_get_store (call->server), call->username,
+                                       call->device_id, NULL, logout_revoked_cb, call);
 }
 
 static void
@@ -420,8 +793,8 @@ handle_logout (gpointer           instance,
 
   token_hash = confab_auth_hash_token (token);
   call = http_call_new (self, msg);
-  confab_store_session_lookup_async (confab_server_get_store (self), token_hash, NULL,
-                                     logout_lookup_cb, call);
+  confab_session_lookup_async (confab_server_get_store (self), token_hash, NULL,
+                               logout_lookup_cb, call);
 }
 
 /* --- Password and devices --------------------------------------------------------------------- */
@@ -484,9 +857,10 @@ password_hashed_cb (GObject      *source,
   if (hash == NULL)
     confab_connection_respond_gerror (self, change->id, error);
   else if (!confab_connection_is_closed (self))
-    confab_store_password_set_async (STORE (self), confab_connection_get_username (self), hash,
-                                     confab_connection_get_device_id (self),
-                                     CONFAB_STORE_CALL (self, change->id, close_revoked_devices));
+    confab_accounts_password_set_async (STORE (self), confab_connection_get_username (self), hash,
+                                        confab_connection_get_device_id (self),
+                                        CONFAB_STORE_CALL (self, change->id,
+                                                           close_revoked_devices));
   password_change_free (change);
 }
 
@@ -591,9 +965,9 @@ handle_password_change (gpointer          instance,
   change->id = g_strdup (id);
   change->old_password = g_strdup (old);
   change->new_password = g_strdup (new_password);
-  confab_store_credentials_get_async (STORE (self), confab_connection_get_username (self),
-                                      confab_connection_get_cancellable (self),
-                                      password_credentials_cb, change);
+  confab_accounts_credentials_get_async (STORE (self), confab_connection_get_username (self),
+                                         confab_connection_get_cancellable (self),
+                                         password_credentials_cb, change);
 }
 
 static void
@@ -602,9 +976,9 @@ handle_devices (gpointer          instance,
                 const char       *id,
                 JsonObject       *frame)
 {
-  confab_store_devices_list_async (STORE (self), confab_connection_get_username (self),
-                                   confab_connection_get_device_id (self),
-                                   CONFAB_STORE_CALL (self, id, NULL));
+  confab_accounts_devices_list_async (STORE (self), confab_connection_get_username (self),
+                                      confab_connection_get_device_id (self),
+                                      CONFAB_STORE_CALL (self, id, NULL));
 }
 
 static gboolean
@@ -643,8 +1017,8 @@ handle_device_revoke (gpointer          instance,
       confab_connection_respond_gerror (self, id, error);
       return;
     }
-  confab_store_device_revoke_async (STORE (self), confab_connection_get_username (self), device_id,
-                                    CONFAB_STORE_CALL (self, id, device_revoke_hook));
+  confab_accounts_device_revoke_async (STORE (self), confab_connection_get_username (self),
+                                       device_id, CONFAB_STORE_CALL (self, id, device_revoke_hook));
 }
 
 /* --- Registration ---------------------------------------------------------------------------- */

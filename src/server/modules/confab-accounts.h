@@ -1,12 +1,77 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "confab-server.h"
+#include "confab-connection.h"
+#include "confab-store.h"
 
 G_BEGIN_DECLS
 
 /* Accounts and devices: registering, signing in and out (HTTP), changing the password, listing
  * and revoking devices. */
 void confab_accounts_register (ConfabServer *server);
+
+/*
+ * The operations, on any store that implements ConfabAccountStore. Each completes with
+ * confab_store_finish ().
+ */
+
+/* result {user}. The first account ever created gets role "admin", atomically.
+ * conflict if the username exists. */
+void confab_accounts_user_create_async     (ConfabStore         *store,
+                                            const char          *username,
+                                            const char          *password_hash,
+                                            const char          *display_name,
+                                            const char          *email,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* result {user, password_hash, disabled}; not_found. For the server's login; never forwarded. */
+void confab_accounts_credentials_get_async (ConfabStore         *store,
+                                            const char          *username,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* result {device_id, user}: a new device of @username holding @token_hash (one token per
+ * device). */
+void confab_accounts_device_create_async   (ConfabStore         *store,
+                                            const char          *username,
+                                            const char          *device_name,
+                                            const char          *token_hash,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* result {devices: [{device_id, name, created_ts, last_seen_ts, current}]}. */
+void confab_accounts_devices_list_async    (ConfabStore         *store,
+                                            const char          *username,
+                                            const char          *current_device_id,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* result {}; reply->revoked_devices = {device_id}. not_found unless @device_id is a live device
+ * of @username. The token stops working at once. */
+void confab_accounts_device_revoke_async   (ConfabStore         *store,
+                                            const char          *username,
+                                            const char          *device_id,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* result {}; stores @password_hash and revokes every device of @username but @keep_device_id
+ * (NULL: all of them); reply->revoked_devices lists them. */
+void confab_accounts_password_set_async    (ConfabStore         *store,
+                                            const char          *username,
+                                            const char          *password_hash,
+                                            const char          *keep_device_id,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* result {}; @user blocks (@blocked TRUE) or unblocks @target. A blocked user can't DM @user.
+ * not_found if @target does not exist; invalid if @target is @user. */
+void confab_accounts_block_set_async       (ConfabStore         *store,
+                                            const char          *user,
+                                            const char          *target,
+                                            gboolean             blocked,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include "confab-calls.h"
 #include "confab-frame.h"
 #include "confab-messages.h"
+#include "confab-profiles.h"
 #include "confab-server-module.h"
 
 #include <string.h>
@@ -306,8 +307,8 @@ confab_calls_invite (ConfabCalls      *self,
   invite->call->video = video;
 
   /* The callee must exist; the profile lookup answers not_found otherwise. */
-  confab_store_profile_get_async (confab_server_get_store (self->server), to, NULL,
-                                  callee_checked_cb, invite);
+  confab_profiles_get_async (confab_server_get_store (self->server), to, NULL, callee_checked_cb,
+                             invite);
 }
 
 void

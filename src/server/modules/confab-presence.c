@@ -6,6 +6,7 @@
 #include "confab-presence.h"
 #include "confab-frame.h"
 #include "confab-limits.h"
+#include "confab-profile-store.h"
 #include "confab-server-module.h"
 #include "confab-validate.h"
 
@@ -39,6 +40,133 @@ struct _ConfabPresence
 };
 
 G_DEFINE_FINAL_TYPE (ConfabPresence, confab_presence, G_TYPE_OBJECT)
+
+/* --- Stored presence -------------------------------------------------------------------------- */
+
+#define PS(store) CONFAB_PROFILE_STORE_GET_IFACE (store)
+#define PSELF(store) ((ConfabProfileStore *) (store))
+
+typedef struct
+{
+  char   *username;
+  GStrv   usernames;
+  gint64  ts;
+} Args;
+
+static void
+args_free (gpointer data)
+{
+  Args *args = data;
+
+  g_free (args->username);
+  g_strfreev (args->usernames);
+  g_free (args);
+}
+
+static ConfabStoreReply *
+peers_work (ConfabStore  *store,
+            gpointer      data,
+            GError      **error)
+{
+  Args *args = data;
+  g_auto(GStrv) peers = PS (store)->peers (PSELF (store), args->username);
+  JsonArray *users = json_array_new ();
+  JsonObject *result = json_object_new ();
+
+  for (guint i = 0; peers[i] != NULL; i++)
+    json_array_add_string_element (users, peers[i]);
+  json_object_set_array_member (result, "users", users);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+last_seen_get_work (ConfabStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  Args *args = data;
+  JsonObject *last_seen = json_object_new ();
+  JsonObject *result = json_object_new ();
+
+  for (guint i = 0; args->usernames[i] != NULL; i++)
+    {
+      gint64 ts = PS (store)->last_seen (PSELF (store), args->usernames[i]);
+
+      if (ts >= 0)
+        json_object_set_int_member (last_seen, args->usernames[i], ts);
+    }
+  json_object_set_object_member (result, "last_seen", last_seen);
+  return confab_store_reply_new (result);
+}
+
+static ConfabStoreReply *
+last_seen_set_work (ConfabStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  Args *args = data;
+
+  PS (store)->set_last_seen (PSELF (store), args->username, args->ts);
+  return confab_store_reply_new (NULL);
+}
+
+void
+confab_presence_peers_async (ConfabStore         *store,
+                             const char          *username,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (CONFAB_IS_PROFILE_STORE (store));
+  g_return_if_fail (username != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (username);
+  confab_store_run_async (store, "peers", CONFAB_STORE_WORK_READ, peers_work, args, args_free,
+                          cancellable, callback, user_data, confab_presence_peers_async);
+}
+
+void
+confab_presence_last_seen_get_async (ConfabStore         *store,
+                                     const char * const  *usernames,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (CONFAB_IS_PROFILE_STORE (store));
+  g_return_if_fail (usernames != NULL);
+
+  args = g_new0 (Args, 1);
+  args->usernames = g_strdupv ((char **) usernames);
+  confab_store_run_async (store, "last_seen_get", CONFAB_STORE_WORK_READ, last_seen_get_work,
+                          args, args_free, cancellable, callback, user_data,
+                          confab_presence_last_seen_get_async);
+}
+
+void
+confab_presence_last_seen_set_async (ConfabStore         *store,
+                                     const char          *username,
+                                     gint64               ts,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (CONFAB_IS_PROFILE_STORE (store));
+  g_return_if_fail (username != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (username);
+  args->ts = ts;
+  confab_store_run_async (store, "last_seen_set", CONFAB_STORE_WORK_WRITE, last_seen_set_work,
+                          args, args_free, cancellable, callback, user_data,
+                          confab_presence_last_seen_set_async);
+}
 
 static void
 user_presence_free (UserPresence *p)
@@ -170,7 +298,7 @@ broadcast (ConfabPresence *self,
   b->presence = g_object_ref (self);
   b->username = g_strdup (username);
   b->frame = g_bytes_new_take (text, length);
-  confab_store_peers_async (self->store, username, NULL, peers_cb, b);
+  confab_presence_peers_async (self->store, username, NULL, peers_cb, b);
 }
 
 static gboolean
@@ -213,7 +341,8 @@ confab_presence_disconnected (ConfabPresence *self,
   gint64 now = now_ms ();
 
   stop_typing_of (self, username);
-  confab_store_last_seen_set_async (self->store, username, now, NULL, last_seen_stored_cb, NULL);
+  confab_presence_last_seen_set_async (self->store, username, now, NULL, last_seen_stored_cb,
+                                       NULL);
   if (!is_invisible (self, username))
     broadcast (self, username, now);
 }
@@ -484,7 +613,7 @@ handle_presence_get (gpointer          instance,
     }
   g_ptr_array_add (users, NULL);
 
-  confab_store_last_seen_get_async (presence->store, (const char * const *) users->pdata,
+  confab_presence_last_seen_get_async (presence->store, (const char * const *) users->pdata,
                                     CONFAB_STORE_CALL_FULL (self, id, presence_get_hook, instance));
 }
 

@@ -15,6 +15,28 @@ G_DECLARE_FINAL_TYPE (ConfabPresence, confab_presence, CONFAB, PRESENCE, GObject
 /* Registers the presence and typing module with @server. */
 void            confab_presence_register     (ConfabServer      *server);
 
+/* On any store that implements ConfabProfileStore; each completes with confab_store_finish ().
+ * peers: result {users: [username]}, everyone who shares a conversation with @username (DM
+ * peers and room co-members), the audience of presence. last_seen_get: result
+ * {last_seen: {username: ts}} for the users of @usernames that exist (others absent).
+ * last_seen_set: result {}; records @ts as @username's last_seen. */
+void            confab_presence_peers_async  (ConfabStore         *store,
+                                              const char          *username,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+void            confab_presence_last_seen_get_async (ConfabStore         *store,
+                                                     const char * const  *usernames,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+void            confab_presence_last_seen_set_async (ConfabStore         *store,
+                                                     const char          *username,
+                                                     gint64               ts,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+
 ConfabPresence *confab_presence_new          (ConfabStore       *store,
                                               ConfabRouter      *router);
 void            confab_presence_connected    (ConfabPresence    *self,

@@ -5,12 +5,149 @@
 
 #include "confab-profiles.h"
 #include "confab-limits.h"
+#include "confab-profile-store.h"
 #include "confab-server-module.h"
 
-/* Profiles: anyone's public profile, and one's own profile changed (the store tells everyone
- * who shares a conversation with the user, as profile_updated). */
+/* Profiles: anyone's public profile, and one's own profile changed (everyone who shares a
+ * conversation with the user hears of it, as profile_updated). */
 
 #define STORE(self) confab_server_get_store (confab_connection_get_server (self))
+
+/* --- The rules -------------------------------------------------------------------------------- */
+
+#define PS(store) CONFAB_PROFILE_STORE_GET_IFACE (store)
+#define PSELF(store) ((ConfabProfileStore *) (store))
+
+typedef struct
+{
+  char *username;
+  char *values[CONFAB_N_PROFILE_FIELDS];
+} Args;
+
+static void
+args_free (gpointer data)
+{
+  Args *args = data;
+
+  g_free (args->username);
+  for (guint i = 0; i < CONFAB_N_PROFILE_FIELDS; i++)
+    g_free (args->values[i]);
+  g_free (args);
+}
+
+static ConfabStoreReply *
+get_work (ConfabStore  *store,
+          gpointer      data,
+          GError      **error)
+{
+  Args *args = data;
+  JsonObject *user = PS (store)->user (PSELF (store), args->username);
+  JsonObject *result;
+
+  if (user == NULL)
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_NOT_FOUND,
+                           "no such user");
+      return NULL;
+    }
+  result = json_object_new ();
+  json_object_set_object_member (result, "user", user);
+  return confab_store_reply_new (result);
+}
+
+/* The user and everyone who shares a conversation with them learn of the change. */
+static ConfabStoreReply *
+update_work (ConfabStore  *store,
+             gpointer      data,
+             GError      **error)
+{
+  Args *args = data;
+  g_auto(GStrv) peers = NULL;
+  g_autoptr(GStrvBuilder) audience = g_strv_builder_new ();
+  g_auto(GStrv) users = NULL;
+  g_autoptr(JsonObject) event = json_object_new ();
+  ConfabStoreReply *reply;
+  JsonObject *result;
+  JsonObject *user;
+
+  if (!PS (store)->update (PSELF (store), args->username, (const char * const *) args->values))
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_NOT_FOUND,
+                           "no such user");
+      return NULL;
+    }
+
+  user = PS (store)->user (PSELF (store), args->username);
+  if (user == NULL)
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INTERNAL,
+                           "the user vanished");
+      return NULL;
+    }
+  json_object_set_object_member (event, "user", json_object_ref (user));
+  result = json_object_new ();
+  json_object_set_object_member (result, "user", user);
+  reply = confab_store_reply_new (result);
+
+  peers = PS (store)->peers (PSELF (store), args->username);
+  g_strv_builder_add (audience, args->username);
+  g_strv_builder_addv (audience, (const char **) peers);
+  users = g_strv_builder_end (audience);
+  confab_store_emit_event (store, reply, "profile_updated", event, (const char * const *) users);
+  return reply;
+}
+
+void
+confab_profiles_get_async (ConfabStore         *store,
+                           const char          *username,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (CONFAB_IS_PROFILE_STORE (store));
+  g_return_if_fail (username != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (username);
+  confab_store_run_async (store, "profile_get", CONFAB_STORE_WORK_READ, get_work, args,
+                          args_free, cancellable, callback, user_data,
+                          confab_profiles_get_async);
+}
+
+void
+confab_profiles_update_async (ConfabStore         *store,
+                              const char          *username,
+                              JsonObject          *fields,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (CONFAB_IS_PROFILE_STORE (store));
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (fields != NULL);
+
+  args = g_new0 (Args, 1);
+  args->username = g_strdup (username);
+  for (guint i = 0; i < CONFAB_N_PROFILE_FIELDS; i++)
+    {
+      JsonNode *node = json_object_get_member (fields, confab_profile_field_names[i]);
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node)
+          && json_node_get_value_type (node) == G_TYPE_STRING)
+        args->values[i] = g_strdup (json_node_get_string (node));
+      else if (node != NULL && JSON_NODE_HOLDS_NULL (node))
+        args->values[i] = g_strdup ("");
+    }
+  confab_store_run_async (store, "profile_update", CONFAB_STORE_WORK_WRITE, update_work, args,
+                          args_free, cancellable, callback, user_data,
+                          confab_profiles_update_async);
+}
+
+/* --- Requests -------------------------------------------------------------------------------- */
 
 static void
 handle_profile_get (gpointer          instance,
@@ -26,7 +163,7 @@ handle_profile_get (gpointer          instance,
       confab_connection_respond_gerror (self, id, error);
       return;
     }
-  confab_store_profile_get_async (STORE (self), user, CONFAB_STORE_CALL (self, id, NULL));
+  confab_profiles_get_async (STORE (self), user, CONFAB_STORE_CALL (self, id, NULL));
 }
 
 static void
@@ -72,8 +209,8 @@ handle_profile_update (gpointer          instance,
       return;
     }
 
-  confab_store_profile_update_async (STORE (self), confab_connection_get_username (self), values,
-                                     CONFAB_STORE_CALL (self, id, NULL));
+  confab_profiles_update_async (STORE (self), confab_connection_get_username (self), values,
+                                CONFAB_STORE_CALL (self, id, NULL));
 }
 
 /* --- Registration ---------------------------------------------------------------------------- */

@@ -1,11 +1,30 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "confab-server.h"
+#include "confab-connection.h"
+#include "confab-store.h"
 
 G_BEGIN_DECLS
 
 /* Profiles: profile_get and profile_update. */
-void confab_profiles_register (ConfabServer *server);
+void confab_profiles_register     (ConfabServer        *server);
+
+/* On any store that implements ConfabProfileStore; both complete with confab_store_finish ().
+ * result {user}; not_found. */
+void confab_profiles_get_async    (ConfabStore         *store,
+                                   const char          *username,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+/* @fields holds any of display_name, email, phone, department, title, location, avatar_file_id
+ * as strings (already validated; an empty string clears an optional field). result {user};
+ * durable event profile_updated {user} to the user and everyone who shares a conversation
+ * with them. */
+void confab_profiles_update_async (ConfabStore         *store,
+                                   const char          *username,
+                                   JsonObject          *fields,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
 
 G_END_DECLS

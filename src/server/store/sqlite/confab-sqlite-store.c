@@ -5,7 +5,9 @@
 
 #include "confab-sqlite-store.h"
 #include "confab-store-private.h"
+#include "confab-account-store.h"
 #include "confab-message-store.h"
+#include "confab-profile-store.h"
 #include "confab-error.h"
 #include "confab-frame.h"
 #include "confab-json-writer.h"
@@ -83,11 +85,17 @@ typedef struct
 
 static void confab_store_iface_init (ConfabStoreInterface *iface);
 static void confab_message_store_iface_init (ConfabMessageStoreInterface *iface);
+static void confab_profile_store_iface_init (ConfabProfileStoreInterface *iface);
+static void confab_account_store_iface_init (ConfabAccountStoreInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_STORE, confab_store_iface_init)
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_MESSAGE_STORE,
-                                                      confab_message_store_iface_init))
+                                                      confab_message_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_PROFILE_STORE,
+                                                      confab_profile_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_ACCOUNT_STORE,
+                                                      confab_account_store_iface_init))
 
 /* Pushed last into the queue by close (). */
 static int stop_marker;
@@ -236,11 +244,6 @@ op_is_write (ConfabStoreOp *op)
 {
   switch ((int) op->kind)
     {
-    case CONFAB_STORE_OP_CREDENTIALS_GET:
-    case CONFAB_STORE_OP_DEVICES_LIST:
-    case CONFAB_STORE_OP_PROFILE_GET:
-    case CONFAB_STORE_OP_PEERS:
-    case CONFAB_STORE_OP_LAST_SEEN_GET:
     case CONFAB_STORE_OP_EVENTS_SINCE:
     case CONFAB_STORE_OP_ACK:
       return FALSE;
@@ -806,139 +809,133 @@ flush_activity (ConfabSqliteStore *self)
   g_hash_table_remove_all (self->unread);
 }
 
-/* --- Accounts and devices ----------------------------------------------------------------- */
+/* --- ConfabAccountStore ------------------------------------------------------------------- */
 
-static ConfabStoreReply *
-op_user_create (ConfabSqliteStore  *self,
-                ConfabStoreOp      *op,
-                GError            **error)
+#define ACCOUNTS(store) CONFAB_SQLITE_STORE (store)
+
+static gboolean
+as_user_exists (ConfabAccountStore *store,
+                const char         *username)
 {
-  JsonObject *result;
-
-  if (!confab_username_is_valid (op->user))
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "invalid username");
-      return NULL;
-    }
-
-  if (run (self,
-           "INSERT INTO users (username, password_hash, display_name, email, role, created_ts)"
-           " VALUES (?1, ?2, nullif (?3, ''), nullif (?4, ''),"
-           "  CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'user' ELSE 'admin' END, ?5)"
-           " ON CONFLICT (username) DO NOTHING",
-           "ssssi", op->user, op->password_hash, op->display_name, op->email, now_ms ()) == 0)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "this username is taken");
-      return NULL;
-    }
-
-  result = json_object_new ();
-  json_object_set_object_member (result, "user", load_user (self, op->user));
-  return confab_store_reply_new (result);
+  return query_int (ACCOUNTS (store), 0, "SELECT 1 FROM users WHERE username = ?", "s",
+                    username) != 0;
 }
 
-static ConfabStoreReply *
-op_credentials_get (ConfabSqliteStore  *self,
-                    ConfabStoreOp      *op,
-                    GError            **error)
+static gboolean
+as_any_user (ConfabAccountStore *store)
 {
+  return query_int (ACCOUNTS (store), 0, "SELECT EXISTS (SELECT 1 FROM users)", "") != 0;
+}
+
+static gboolean
+as_user_insert (ConfabAccountStore *store,
+                const char         *username,
+                const char         *password_hash,
+                const char         *display_name,
+                const char         *email,
+                const char         *role,
+                gint64              ts)
+{
+  return run (ACCOUNTS (store),
+              "INSERT INTO users (username, password_hash, display_name, email, role, created_ts)"
+              " VALUES (?1, ?2, nullif (?3, ''), nullif (?4, ''), ?5, ?6)"
+              " ON CONFLICT (username) DO NOTHING",
+              "sssssi", username, password_hash, display_name, email, role, ts) > 0;
+}
+
+static JsonObject *
+as_credentials (ConfabAccountStore  *store,
+                const char          *username,
+                char               **password_hash,
+                gboolean            *disabled)
+{
+  ConfabSqliteStore *self = ACCOUNTS (store);
   sqlite3_stmt *stmt;
-  JsonObject *result;
+  JsonObject *user;
 
   stmt = query (self,
                 "SELECT " USER_COLUMNS ", password_hash, disabled FROM users WHERE username = ?",
-                "s", op->user);
+                "s", username);
   if (step (self, stmt) != SQLITE_ROW)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-      return NULL;
-    }
-
-  result = json_object_new ();
-  json_object_set_object_member (result, "user", user_from_row (stmt, 0));
-  json_object_set_string_member (result, "password_hash", col_text (stmt, 10));
-  json_object_set_boolean_member (result, "disabled", sqlite3_column_int (stmt, 11) != 0);
+    return NULL;
+  user = user_from_row (stmt, 0);
+  if (password_hash != NULL)
+    *password_hash = g_strdup (col_text (stmt, 10));
+  if (disabled != NULL)
+    *disabled = sqlite3_column_int (stmt, 11) != 0;
   sqlite3_reset (stmt);
-  return confab_store_reply_new (result);
+  return user;
 }
 
-static ConfabStoreReply *
-op_device_create (ConfabSqliteStore  *self,
-                  ConfabStoreOp      *op,
-                  GError            **error)
+static gboolean
+as_set_password (ConfabAccountStore *store,
+                 const char         *username,
+                 const char         *password_hash)
 {
-  g_autofree char *device_id = g_uuid_string_random ();
-  JsonObject *user = load_user (self, op->user);
-  JsonObject *result;
+  return run (ACCOUNTS (store), "UPDATE users SET password_hash = ? WHERE username = ?",
+              "ss", password_hash, username) > 0;
+}
 
-  if (user == NULL)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-      return NULL;
-    }
-
-  run (self,
+static void
+as_device_insert (ConfabAccountStore *store,
+                  const char         *device_id,
+                  const char         *username,
+                  const char         *name,
+                  const char         *token_hash,
+                  gint64              ts)
+{
+  run (ACCOUNTS (store),
        "INSERT INTO devices (device_id, username, name, token_hash, created_ts, last_seen_ts)"
        " VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-       "ssssi", device_id, op->user, op->device_name, op->token_hash, now_ms ());
-
-  result = json_object_new ();
-  json_object_set_string_member (result, "device_id", device_id);
-  json_object_set_object_member (result, "user", user);
-  return confab_store_reply_new (result);
+       "ssssi", device_id, username, name, token_hash, ts);
 }
 
-static ConfabStoreReply *
-op_session_lookup (ConfabSqliteStore  *self,
-                   ConfabStoreOp      *op,
-                   GError            **error)
+static JsonObject *
+as_session (ConfabAccountStore  *store,
+            const char          *token_hash,
+            char               **device_id,
+            gboolean            *disabled)
 {
-  g_autofree char *device_id = NULL;
+  ConfabSqliteStore *self = ACCOUNTS (store);
   sqlite3_stmt *stmt;
-  JsonObject *result;
   JsonObject *user;
 
   stmt = query (self,
                 "SELECT d.device_id, u.disabled, " USER_COLUMNS_U " FROM devices d"
                 " JOIN users u ON u.username = d.username"
                 " WHERE d.token_hash = ? AND d.revoked = 0",
-                "s", op->token_hash);
+                "s", token_hash);
   if (step (self, stmt) != SQLITE_ROW)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED, "invalid or revoked token");
-      return NULL;
-    }
-  if (sqlite3_column_int (stmt, 1) != 0)
-    {
-      sqlite3_reset (stmt);
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "this account is disabled");
-      return NULL;
-    }
-  device_id = g_strdup (col_text (stmt, 0));
+    return NULL;
+  *device_id = g_strdup (col_text (stmt, 0));
+  *disabled = sqlite3_column_int (stmt, 1) != 0;
   user = user_from_row (stmt, 2);
   sqlite3_reset (stmt);
-
-  run (self, "UPDATE devices SET last_seen_ts = ? WHERE device_id = ?", "is", now_ms (), device_id);
-
-  result = json_object_new ();
-  json_object_set_object_member (result, "user", user);
-  json_object_set_string_member (result, "device_id", device_id);
-  return confab_store_reply_new (result);
+  return user;
 }
 
-static ConfabStoreReply *
-op_devices_list (ConfabSqliteStore  *self,
-                 ConfabStoreOp      *op,
-                 GError            **error)
+static void
+as_device_seen (ConfabAccountStore *store,
+                const char         *device_id,
+                gint64              ts)
 {
+  run (ACCOUNTS (store), "UPDATE devices SET last_seen_ts = ? WHERE device_id = ?", "is", ts,
+       device_id);
+}
+
+static JsonArray *
+as_devices (ConfabAccountStore *store,
+            const char         *username,
+            const char         *current_device_id)
+{
+  ConfabSqliteStore *self = ACCOUNTS (store);
   JsonArray *devices = json_array_new ();
-  JsonObject *result = json_object_new ();
   sqlite3_stmt *stmt;
 
   stmt = query (self,
                 "SELECT device_id, name, created_ts, coalesce (last_seen_ts, created_ts)"
                 " FROM devices WHERE username = ? AND revoked = 0 ORDER BY created_ts, device_id",
-                "s", op->user);
+                "s", username);
   while (step (self, stmt) == SQLITE_ROW)
     {
       JsonObject *device = json_object_new ();
@@ -949,90 +946,115 @@ op_devices_list (ConfabSqliteStore  *self,
       json_object_set_int_member (device, "created_ts", sqlite3_column_int64 (stmt, 2));
       json_object_set_int_member (device, "last_seen_ts", sqlite3_column_int64 (stmt, 3));
       json_object_set_boolean_member (device, "current",
-                                      g_strcmp0 (device_id, op->device_id) == 0);
+                                      g_strcmp0 (device_id, current_device_id) == 0);
       json_array_add_object_element (devices, device);
     }
-
-  json_object_set_array_member (result, "devices", devices);
-  return confab_store_reply_new (result);
+  return devices;
 }
 
-static ConfabStoreReply *
-op_device_revoke (ConfabSqliteStore  *self,
-                  ConfabStoreOp      *op,
-                  GError            **error)
+static gboolean
+as_device_revoke (ConfabAccountStore *store,
+                  const char         *username,
+                  const char         *device_id)
 {
-  ConfabStoreReply *reply;
-
-  if (run (self,
-           "UPDATE devices SET revoked = 1, token_hash = NULL"
-           " WHERE device_id = ? AND username = ? AND revoked = 0",
-           "ss", op->device_id, op->user) == 0)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such device");
-      return NULL;
-    }
-
-  reply = confab_store_reply_new (NULL);
-  reply->revoked_devices = g_new0 (char *, 2);
-  reply->revoked_devices[0] = g_strdup (op->device_id);
-  return reply;
+  return run (ACCOUNTS (store),
+              "UPDATE devices SET revoked = 1, token_hash = NULL"
+              " WHERE device_id = ? AND username = ? AND revoked = 0",
+              "ss", device_id, username) > 0;
 }
 
-static ConfabStoreReply *
-op_password_set (ConfabSqliteStore  *self,
-                 ConfabStoreOp      *op,
-                 GError            **error)
+static GStrv
+as_devices_revoke (ConfabAccountStore *store,
+                   const char         *username,
+                   const char         *keep_device_id)
 {
+  ConfabSqliteStore *self = ACCOUNTS (store);
   g_autoptr(GStrvBuilder) revoked = g_strv_builder_new ();
-  ConfabStoreReply *reply;
   sqlite3_stmt *stmt;
-
-  if (run (self, "UPDATE users SET password_hash = ? WHERE username = ?",
-           "ss", op->password_hash, op->user) == 0)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-      return NULL;
-    }
 
   stmt = query (self,
                 "SELECT device_id FROM devices"
                 " WHERE username = ? AND revoked = 0 AND device_id IS NOT ?",
-                "ss", op->user, op->device_id);
+                "ss", username, keep_device_id);
   while (step (self, stmt) == SQLITE_ROW)
     g_strv_builder_add (revoked, col_text (stmt, 0));
   run (self,
        "UPDATE devices SET revoked = 1, token_hash = NULL"
        " WHERE username = ? AND revoked = 0 AND device_id IS NOT ?",
-       "ss", op->user, op->device_id);
-
-  reply = confab_store_reply_new (NULL);
-  reply->revoked_devices = g_strv_builder_end (revoked);
-  return reply;
+       "ss", username, keep_device_id);
+  return g_strv_builder_end (revoked);
 }
 
-static ConfabStoreReply *
-op_profile_get (ConfabSqliteStore  *self,
-                ConfabStoreOp      *op,
-                GError            **error)
+static void
+as_set_block (ConfabAccountStore *store,
+              const char         *blocker,
+              const char         *blocked,
+              gboolean            on,
+              gint64              ts)
 {
-  JsonObject *user = load_user (self, op->user);
-  JsonObject *result;
+  if (on)
+    run (ACCOUNTS (store),
+         "INSERT INTO blocks (blocker, blocked, ts) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+         "ssi", blocker, blocked, ts);
+  else
+    run (ACCOUNTS (store), "DELETE FROM blocks WHERE blocker = ? AND blocked = ?", "ss", blocker,
+         blocked);
+}
 
-  if (user == NULL)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-      return NULL;
-    }
-  result = json_object_new ();
-  json_object_set_object_member (result, "user", user);
-  return confab_store_reply_new (result);
+static void
+confab_account_store_iface_init (ConfabAccountStoreInterface *iface)
+{
+  iface->user_exists = as_user_exists;
+  iface->any_user = as_any_user;
+  iface->user_insert = as_user_insert;
+  iface->credentials = as_credentials;
+  iface->set_password = as_set_password;
+  iface->device_insert = as_device_insert;
+  iface->session = as_session;
+  iface->device_seen = as_device_seen;
+  iface->devices = as_devices;
+  iface->device_revoke = as_device_revoke;
+  iface->devices_revoke = as_devices_revoke;
+  iface->set_block = as_set_block;
+}
+
+/* --- ConfabProfileStore ------------------------------------------------------------------- */
+
+static JsonObject *
+ps_user (ConfabProfileStore *store,
+         const char         *username)
+{
+  return load_user (CONFAB_SQLITE_STORE (store), username);
+}
+
+static gboolean
+ps_update (ConfabProfileStore *store,
+           const char         *username,
+           const char * const *values)
+{
+  return run (CONFAB_SQLITE_STORE (store),
+              "UPDATE users SET"
+              " display_name = CASE WHEN ?2 IS NULL THEN display_name ELSE nullif (?2, '') END,"
+              " email = CASE WHEN ?3 IS NULL THEN email ELSE nullif (?3, '') END,"
+              " phone = CASE WHEN ?4 IS NULL THEN phone ELSE nullif (?4, '') END,"
+              " department = CASE WHEN ?5 IS NULL THEN department ELSE nullif (?5, '') END,"
+              " title = CASE WHEN ?6 IS NULL THEN title ELSE nullif (?6, '') END,"
+              " location = CASE WHEN ?7 IS NULL THEN location ELSE nullif (?7, '') END,"
+              " avatar_file_id ="
+              "  CASE WHEN ?8 IS NULL THEN avatar_file_id ELSE nullif (?8, '') END"
+              " WHERE username = ?1",
+              "ssssssss", username,
+              values[CONFAB_PROFILE_DISPLAY_NAME], values[CONFAB_PROFILE_EMAIL],
+              values[CONFAB_PROFILE_PHONE], values[CONFAB_PROFILE_DEPARTMENT],
+              values[CONFAB_PROFILE_TITLE], values[CONFAB_PROFILE_LOCATION],
+              values[CONFAB_PROFILE_AVATAR_FILE_ID]) > 0;
 }
 
 static GStrv
-peers_of (ConfabSqliteStore *self,
-          const char        *username)
+ps_peers (ConfabProfileStore *store,
+          const char         *username)
 {
+  ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   sqlite3_stmt *stmt;
 
@@ -1046,126 +1068,32 @@ peers_of (ConfabSqliteStore *self,
   return g_strv_builder_end (builder);
 }
 
-static ConfabStoreReply *
-op_profile_update (ConfabSqliteStore  *self,
-                   ConfabStoreOp      *op,
-                   GError            **error)
+static gint64
+ps_last_seen (ConfabProfileStore *store,
+              const char         *username)
 {
-  g_auto(GStrv) peers = NULL;
-  g_autoptr(GStrvBuilder) audience = g_strv_builder_new ();
-  g_auto(GStrv) users = NULL;
-  g_autoptr(JsonObject) data = json_object_new ();
-  ConfabStoreReply *reply;
-  JsonObject *result;
-  JsonObject *user;
-
-  if (run (self,
-           "UPDATE users SET"
-           " display_name = CASE WHEN ?2 IS NULL THEN display_name ELSE nullif (?2, '') END,"
-           " email = CASE WHEN ?3 IS NULL THEN email ELSE nullif (?3, '') END,"
-           " phone = CASE WHEN ?4 IS NULL THEN phone ELSE nullif (?4, '') END,"
-           " department = CASE WHEN ?5 IS NULL THEN department ELSE nullif (?5, '') END,"
-           " title = CASE WHEN ?6 IS NULL THEN title ELSE nullif (?6, '') END,"
-           " location = CASE WHEN ?7 IS NULL THEN location ELSE nullif (?7, '') END,"
-           " avatar_file_id = CASE WHEN ?8 IS NULL THEN avatar_file_id ELSE nullif (?8, '') END"
-           " WHERE username = ?1",
-           "ssssssss", op->user,
-           op->profile[CONFAB_PROFILE_DISPLAY_NAME], op->profile[CONFAB_PROFILE_EMAIL],
-           op->profile[CONFAB_PROFILE_PHONE], op->profile[CONFAB_PROFILE_DEPARTMENT],
-           op->profile[CONFAB_PROFILE_TITLE], op->profile[CONFAB_PROFILE_LOCATION],
-           op->profile[CONFAB_PROFILE_AVATAR_FILE_ID]) == 0)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-      return NULL;
-    }
-
-  user = load_user (self, op->user);
-  if (user == NULL)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INTERNAL, "the user vanished");
-      return NULL;
-    }
-  json_object_set_object_member (data, "user", json_object_ref (user));
-  result = json_object_new ();
-  json_object_set_object_member (result, "user", user);
-  reply = confab_store_reply_new (result);
-
-  peers = peers_of (self, op->user);
-  g_strv_builder_add (audience, op->user);
-  g_strv_builder_addv (audience, (const char **) peers);
-  users = g_strv_builder_end (audience);
-  emit_event (self, reply, "profile_updated", data, (const char * const *) users);
-  return reply;
+  return query_int (CONFAB_SQLITE_STORE (store), -1,
+                    "SELECT coalesce (last_seen_ts, 0) FROM users WHERE username = ?",
+                    "s", username);
 }
 
-static ConfabStoreReply *
-op_peers (ConfabSqliteStore  *self,
-          ConfabStoreOp      *op,
-          GError            **error)
+static void
+ps_set_last_seen (ConfabProfileStore *store,
+                  const char         *username,
+                  gint64              ts)
 {
-  g_auto(GStrv) peers = peers_of (self, op->user);
-  JsonArray *users = json_array_new ();
-  JsonObject *result = json_object_new ();
-
-  for (guint i = 0; peers[i] != NULL; i++)
-    json_array_add_string_element (users, peers[i]);
-  json_object_set_array_member (result, "users", users);
-  return confab_store_reply_new (result);
+  run (CONFAB_SQLITE_STORE (store), "UPDATE users SET last_seen_ts = ? WHERE username = ?",
+       "is", ts, username);
 }
 
-static ConfabStoreReply *
-op_last_seen_get (ConfabSqliteStore  *self,
-                  ConfabStoreOp      *op,
-                  GError            **error)
+static void
+confab_profile_store_iface_init (ConfabProfileStoreInterface *iface)
 {
-  JsonObject *last_seen = json_object_new ();
-  JsonObject *result = json_object_new ();
-
-  for (guint i = 0; op->users[i] != NULL; i++)
-    {
-      gint64 ts = query_int (self, -1,
-                             "SELECT coalesce (last_seen_ts, 0) FROM users WHERE username = ?",
-                             "s", op->users[i]);
-
-      if (ts >= 0)
-        json_object_set_int_member (last_seen, op->users[i], ts);
-    }
-  json_object_set_object_member (result, "last_seen", last_seen);
-  return confab_store_reply_new (result);
-}
-
-static ConfabStoreReply *
-op_last_seen_set (ConfabSqliteStore  *self,
-                  ConfabStoreOp      *op,
-                  GError            **error)
-{
-  run (self, "UPDATE users SET last_seen_ts = ? WHERE username = ?", "is", op->ts, op->user);
-  return confab_store_reply_new (NULL);
-}
-
-static ConfabStoreReply *
-op_block_set (ConfabSqliteStore  *self,
-              ConfabStoreOp      *op,
-              GError            **error)
-{
-  if (g_str_equal (op->user, op->target))
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "cannot block oneself");
-      return NULL;
-    }
-  if (query_int (self, 0, "SELECT 1 FROM users WHERE username = ?", "s", op->target) == 0)
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-      return NULL;
-    }
-
-  if (op->flag)
-    run (self,
-         "INSERT INTO blocks (blocker, blocked, ts) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-         "ssi", op->user, op->target, now_ms ());
-  else
-    run (self, "DELETE FROM blocks WHERE blocker = ? AND blocked = ?", "ss", op->user, op->target);
-  return confab_store_reply_new (NULL);
+  iface->user = ps_user;
+  iface->update = ps_update;
+  iface->peers = ps_peers;
+  iface->last_seen = ps_last_seen;
+  iface->set_last_seen = ps_set_last_seen;
 }
 
 static ConfabStoreReply *
@@ -1759,32 +1687,6 @@ dispatch_op (ConfabSqliteStore  *self,
 {
   switch ((int) op->kind)
     {
-    case CONFAB_STORE_OP_USER_CREATE:
-      return op_user_create (self, op, error);
-    case CONFAB_STORE_OP_CREDENTIALS_GET:
-      return op_credentials_get (self, op, error);
-    case CONFAB_STORE_OP_DEVICE_CREATE:
-      return op_device_create (self, op, error);
-    case CONFAB_STORE_OP_SESSION_LOOKUP:
-      return op_session_lookup (self, op, error);
-    case CONFAB_STORE_OP_DEVICES_LIST:
-      return op_devices_list (self, op, error);
-    case CONFAB_STORE_OP_DEVICE_REVOKE:
-      return op_device_revoke (self, op, error);
-    case CONFAB_STORE_OP_PASSWORD_SET:
-      return op_password_set (self, op, error);
-    case CONFAB_STORE_OP_PROFILE_GET:
-      return op_profile_get (self, op, error);
-    case CONFAB_STORE_OP_PROFILE_UPDATE:
-      return op_profile_update (self, op, error);
-    case CONFAB_STORE_OP_PEERS:
-      return op_peers (self, op, error);
-    case CONFAB_STORE_OP_LAST_SEEN_GET:
-      return op_last_seen_get (self, op, error);
-    case CONFAB_STORE_OP_LAST_SEEN_SET:
-      return op_last_seen_set (self, op, error);
-    case CONFAB_STORE_OP_BLOCK_SET:
-      return op_block_set (self, op, error);
     case CONFAB_STORE_OP_EVENT_ADD:
       return op_event_add (self, op, error);
     case CONFAB_STORE_OP_EVENTS_SINCE:
