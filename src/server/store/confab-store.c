@@ -8,13 +8,6 @@
 
 G_DEFINE_INTERFACE (ConfabStore, confab_store, G_TYPE_OBJECT)
 
-static const char * const op_names[] = {
-  [CONFAB_STORE_OP_EVENT_ADD] = "event_add",
-  [CONFAB_STORE_OP_EVENTS_SINCE] = "events_since",
-  [CONFAB_STORE_OP_ACK] = "ack",
-  [CONFAB_STORE_OP_WORK] = "work",
-};
-
 static void
 confab_store_default_init (ConfabStoreInterface *iface)
 {
@@ -108,60 +101,56 @@ confab_store_reply_free (ConfabStoreReply *reply)
   g_free (reply);
 }
 
-ConfabStoreOp *
-confab_store_op_new (ConfabStoreOpKind kind)
+ConfabStoreWork *
+confab_store_work_new (const char           *name,
+                       ConfabStoreWorkFlags  flags,
+                       ConfabStoreWorkFunc   func,
+                       gpointer              data,
+                       GDestroyNotify        data_free)
 {
-  ConfabStoreOp *op = g_new0 (ConfabStoreOp, 1);
+  ConfabStoreWork *work = g_new0 (ConfabStoreWork, 1);
 
-  op->kind = kind;
-  return op;
+  work->name = g_strdup (name);
+  work->flags = flags;
+  work->func = func;
+  work->data = data;
+  work->data_free = data_free;
+  return work;
 }
 
 void
-confab_store_op_free (ConfabStoreOp *op)
+confab_store_work_free (ConfabStoreWork *work)
 {
-  if (op == NULL)
+  if (work == NULL)
     return;
-  g_free (op->user);
-  g_free (op->name);
-  g_free (op->data);
-  g_free (op->device_id);
-  g_strfreev (op->users);
-  g_free (op->work_name);
-  if (op->work_data_free != NULL)
-    g_clear_pointer (&op->work_data, op->work_data_free);
-  g_free (op);
-}
-
-const char *
-confab_store_op_name (ConfabStoreOpKind kind)
-{
-  if ((guint) kind < G_N_ELEMENTS (op_names) && op_names[kind] != NULL)
-    return op_names[kind];
-  return "private";
+  if (work->data_free != NULL)
+    g_clear_pointer (&work->data, work->data_free);
+  g_free (work->name);
+  g_free (work->device_id);
+  g_free (work);
 }
 
 void
-confab_store_op_submit (ConfabStore         *self,
-                        ConfabStoreOp       *op,
-                        GCancellable        *cancellable,
-                        GAsyncReadyCallback  callback,
-                        gpointer             user_data,
-                        gpointer             source_tag)
+confab_store_work_submit (ConfabStore         *self,
+                          ConfabStoreWork     *work,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data,
+                          gpointer             source_tag)
 {
   g_autoptr(GTask) task = NULL;
 
   g_assert (CONFAB_IS_STORE (self));
-  g_assert (op != NULL);
+  g_assert (work != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
-  g_task_set_name (task, op->work_name != NULL ? op->work_name : confab_store_op_name (op->kind));
+  g_task_set_name (task, work->name);
   /* A committed change is reported as such even if the caller lost interest meanwhile. */
   g_task_set_check_cancellable (task, FALSE);
-  g_task_set_task_data (task, op, (GDestroyNotify) confab_store_op_free);
+  g_task_set_task_data (task, work, (GDestroyNotify) confab_store_work_free);
 
-  CONFAB_STORE_GET_IFACE (self)->submit (self, op, task);
+  CONFAB_STORE_GET_IFACE (self)->submit (self, work, task);
 }
 
 ConfabStoreReply *
@@ -184,8 +173,52 @@ confab_store_close (ConfabStore *self)
     CONFAB_STORE_GET_IFACE (self)->close (self);
 }
 
-#define SUBMIT(op, tag) \
-  confab_store_op_submit (self, g_steal_pointer (&op), cancellable, callback, user_data, tag)
+/* --- Server-made records and the event stream ----------------------------------------------- */
+
+#define EVENTS_DEFAULT_LIMIT 500
+#define EVENTS_MAX_LIMIT     5000
+
+typedef struct
+{
+  char   *name;
+  char   *data;
+  GStrv   users;
+  gint64  since;
+  guint   limit;
+} EventArgs;
+
+static void
+event_args_free (gpointer data)
+{
+  EventArgs *args = data;
+
+  g_free (args->name);
+  g_free (args->data);
+  g_strfreev (args->users);
+  g_free (args);
+}
+
+static ConfabStoreReply *
+event_add_work (ConfabStore  *store,
+                gpointer      data,
+                GError      **error)
+{
+  EventArgs *args = data;
+  ConfabStoreReply *reply;
+
+  if (args->name[0] == '\0')
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INVALID,
+                           "an event needs a name and an object");
+      return NULL;
+    }
+
+  reply = confab_store_reply_new (NULL);
+  if (args->users[0] != NULL)
+    confab_store_emit_event_text (store, reply, args->name, args->data,
+                                  (const char * const *) args->users);
+  return reply;
+}
 
 void
 confab_store_event_add_async (ConfabStore         *self,
@@ -196,18 +229,36 @@ confab_store_event_add_async (ConfabStore         *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autoptr(ConfabStoreOp) op = NULL;
+  EventArgs *args;
 
   g_return_if_fail (CONFAB_IS_STORE (self));
   g_return_if_fail (name != NULL);
   g_return_if_fail (data != NULL);
   g_return_if_fail (users != NULL);
 
-  op = confab_store_op_new (CONFAB_STORE_OP_EVENT_ADD);
-  op->name = g_strdup (name);
-  op->data = confab_json_object_to_string (data, NULL);
-  op->users = g_strdupv ((char **) users);
-  SUBMIT (op, confab_store_event_add_async);
+  args = g_new0 (EventArgs, 1);
+  args->name = g_strdup (name);
+  args->data = confab_json_object_to_string (data, NULL);
+  args->users = g_strdupv ((char **) users);
+  confab_store_run_async (self, "event_add", CONFAB_STORE_WORK_WRITE, event_add_work, args,
+                          event_args_free, cancellable, callback, user_data,
+                          confab_store_event_add_async);
+}
+
+static ConfabStoreReply *
+events_since_work (ConfabStore  *store,
+                   gpointer      data,
+                   GError      **error)
+{
+  EventArgs *args = data;
+  ConfabStoreReply *reply = confab_store_reply_new (NULL);
+  guint limit = args->limit;
+
+  if (limit == 0)
+    limit = EVENTS_DEFAULT_LIMIT;
+  limit = MIN (limit, EVENTS_MAX_LIMIT);
+  CONFAB_STORE_GET_IFACE (store)->events_since (store, args->name, args->since, limit, reply);
+  return reply;
 }
 
 void
@@ -219,16 +270,18 @@ confab_store_events_since_async (ConfabStore         *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(ConfabStoreOp) op = NULL;
+  EventArgs *args;
 
   g_return_if_fail (CONFAB_IS_STORE (self));
   g_return_if_fail (user != NULL);
 
-  op = confab_store_op_new (CONFAB_STORE_OP_EVENTS_SINCE);
-  op->user = g_strdup (user);
-  op->since = since;
-  op->limit = limit;
-  SUBMIT (op, confab_store_events_since_async);
+  args = g_new0 (EventArgs, 1);
+  args->name = g_strdup (user);
+  args->since = since;
+  args->limit = limit;
+  confab_store_run_async (self, "events_since", CONFAB_STORE_WORK_READ, events_since_work, args,
+                          event_args_free, cancellable, callback, user_data,
+                          confab_store_events_since_async);
 }
 
 void
@@ -239,17 +292,17 @@ confab_store_ack_async (ConfabStore         *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  g_autoptr(ConfabStoreOp) op = NULL;
+  ConfabStoreWork *work;
 
   g_return_if_fail (CONFAB_IS_STORE (self));
   g_return_if_fail (device_id != NULL);
 
-  op = confab_store_op_new (CONFAB_STORE_OP_ACK);
-  op->device_id = g_strdup (device_id);
-  op->seq = seq;
-  SUBMIT (op, confab_store_ack_async);
+  work = confab_store_work_new ("ack", CONFAB_STORE_WORK_READ, NULL, NULL, NULL);
+  work->device_id = g_strdup (device_id);
+  work->seq = seq;
+  confab_store_work_submit (self, work, cancellable, callback, user_data,
+                            confab_store_ack_async);
 }
-
 
 void
 confab_store_run_async (ConfabStore          *self,
@@ -263,20 +316,12 @@ confab_store_run_async (ConfabStore          *self,
                         gpointer              user_data,
                         gpointer              source_tag)
 {
-  g_autoptr(ConfabStoreOp) op = NULL;
-
   g_return_if_fail (CONFAB_IS_STORE (self));
   g_return_if_fail (name != NULL);
   g_return_if_fail (func != NULL);
 
-  op = confab_store_op_new (CONFAB_STORE_OP_WORK);
-  op->work_name = g_strdup (name);
-  op->work = func;
-  op->work_data = data;
-  op->work_data_free = data_free;
-  op->flag = (flags & CONFAB_STORE_WORK_WRITE) != 0;
-  confab_store_op_submit (self, g_steal_pointer (&op), cancellable, callback, user_data,
-                          source_tag);
+  confab_store_work_submit (self, confab_store_work_new (name, flags, func, data, data_free),
+                            cancellable, callback, user_data, source_tag);
 }
 
 void

@@ -71,16 +71,16 @@ typedef enum
 #define CONFAB_TYPE_STORE (confab_store_get_type ())
 G_DECLARE_INTERFACE (ConfabStore, confab_store, CONFAB, STORE, GObject)
 
-typedef struct _ConfabStoreOp ConfabStoreOp;
+typedef struct _ConfabStoreWork ConfabStoreWork;
 
 struct _ConfabStoreInterface
 {
   GTypeInterface parent_iface;
 
-  /* Runs @op (an opaque description of one operation, built by the public functions below) and
-   * completes @task with a ConfabStoreReply (g_task_return_pointer). */
+  /* Runs @work (see confab-store-private.h) and completes @task with a ConfabStoreReply
+   * (g_task_return_pointer). */
   void   (*submit)         (ConfabStore        *self,
-                            ConfabStoreOp      *op,
+                            ConfabStoreWork    *work,
                             GTask              *task);
   void   (*close)          (ConfabStore        *self);
 
@@ -91,6 +91,13 @@ struct _ConfabStoreInterface
                             const char         *name,
                             const char         *frame,
                             const char * const *users);
+  /* Events of @user with seq > @since, at most @limit, into @reply (see
+   * confab_store_events_since_async). */
+  void   (*events_since)   (ConfabStore        *self,
+                            const char         *user,
+                            gint64              since,
+                            guint               limit,
+                            ConfabStoreReply   *reply);
 };
 
 ConfabStoreReply *confab_store_finish (ConfabStore   *self,

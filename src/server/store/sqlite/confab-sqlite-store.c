@@ -22,11 +22,8 @@
 /* How long the worker waits for work before it does its chores (acks, pruning). */
 #define IDLE_TIMEOUT_USEC         (G_USEC_PER_SEC / 2)
 #define PRUNE_INTERVAL_MS         (10 * 60 * 1000)
-#define EVENTS_DEFAULT_LIMIT      500
-#define EVENTS_MAX_LIMIT          5000
 #define SEARCH_MAX_TERMS          16
 
-#define CONFAB_STORE_OP_PRUNE ((ConfabStoreOpKind) CONFAB_STORE_OP_PRIVATE)
 
 struct _ConfabSqliteStore
 {
@@ -240,18 +237,9 @@ now_ms (void)
 }
 
 static gboolean
-op_is_write (ConfabStoreOp *op)
+work_writes (ConfabStoreWork *work)
 {
-  switch ((int) op->kind)
-    {
-    case CONFAB_STORE_OP_EVENTS_SINCE:
-    case CONFAB_STORE_OP_ACK:
-      return FALSE;
-    case CONFAB_STORE_OP_WORK:
-      return op->flag;
-    default:
-      return TRUE;
-    }
+  return (work->flags & CONFAB_STORE_WORK_WRITE) != 0;
 }
 
 /* --- SQL helpers ------------------------------------------------------------------------------
@@ -676,17 +664,6 @@ event_append (ConfabStore        *store,
     }
 }
 
-/* Stores a durable event for @users and adds it to @reply. */
-static void
-emit_event (ConfabSqliteStore  *self,
-            ConfabStoreReply   *reply,
-            const char         *name,
-            JsonObject         *data,
-            const char * const *users)
-{
-  confab_store_emit_event (CONFAB_STORE (self), reply, name, data, users);
-}
-
 /* Search index changes wait in two temporary tables until the end of the batch: FTS5 writes
  * out its pending terms at every statement savepoint of a transaction it takes part in, so
  * indexing message by message would cost a new index segment per message. The temporary
@@ -1094,27 +1071,6 @@ confab_profile_store_iface_init (ConfabProfileStoreInterface *iface)
   iface->peers = ps_peers;
   iface->last_seen = ps_last_seen;
   iface->set_last_seen = ps_set_last_seen;
-}
-
-static ConfabStoreReply *
-op_event_add (ConfabSqliteStore  *self,
-              ConfabStoreOp      *op,
-              GError            **error)
-{
-  g_autoptr(JsonNode) node = json_from_string (op->data, NULL);
-  ConfabStoreReply *reply;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) || op->name[0] == '\0')
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "an event needs a name and an object");
-      return NULL;
-    }
-
-  reply = confab_store_reply_new (NULL);
-  if (op->users[0] != NULL)
-    emit_event (self, reply, op->name, json_node_get_object (node),
-                (const char * const *) op->users);
-  return reply;
 }
 
 static JsonObject *
@@ -1577,37 +1533,36 @@ confab_message_store_iface_init (ConfabMessageStoreInterface *iface)
   iface->search = ms_search;
 }
 
-static ConfabStoreReply *
-op_events_since (ConfabSqliteStore  *self,
-                 ConfabStoreOp      *op,
-                 GError            **error)
+/* --- The event stream --------------------------------------------------------------------- */
+
+static void
+events_since (ConfabStore      *store,
+              const char       *user,
+              gint64            since,
+              guint             limit,
+              ConfabStoreReply *reply)
 {
-  ConfabStoreReply *reply = confab_store_reply_new (NULL);
-  const char *users[] = { op->user, NULL };
+  ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
+  const char *users[] = { user, NULL };
   sqlite3_stmt *stmt;
   gint64 floor_seq;
   gint64 last;
-  guint limit = op->limit;
 
   floor_seq = query_int (self, 0, "SELECT events_floor FROM users WHERE username = ?",
-                         "s", op->user);
-  last = query_int (self, 0, "SELECT max (seq) FROM inbox WHERE username = ?", "s", op->user);
+                         "s", user);
+  last = query_int (self, 0, "SELECT max (seq) FROM inbox WHERE username = ?", "s", user);
   reply->last_seq = MAX (last, floor_seq);
 
-  if (op->since < floor_seq || op->since > reply->last_seq)
+  if (since < floor_seq || since > reply->last_seq)
     {
       reply->resync_required = TRUE;
-      return reply;
+      return;
     }
-
-  if (limit == 0)
-    limit = EVENTS_DEFAULT_LIMIT;
-  limit = MIN (limit, EVENTS_MAX_LIMIT);
 
   stmt = query (self,
                 "SELECT e.seq, e.name, e.frame FROM inbox i JOIN events e ON e.seq = i.seq"
                 " WHERE i.username = ? AND i.seq > ? ORDER BY i.seq LIMIT ?",
-                "sid", op->user, op->since, (int) limit + 1);
+                "sid", user, since, (int) limit + 1);
   while (step (self, stmt) == SQLITE_ROW)
     {
       g_autoptr(GBytes) frame = NULL;
@@ -1623,7 +1578,6 @@ op_events_since (ConfabSqliteStore  *self,
                        confab_store_event_new (sqlite3_column_int64 (stmt, 0), col_text (stmt, 1),
                                                users, frame));
     }
-  return reply;
 }
 
 /* --- Retention ---------------------------------------------------------------------------- */
@@ -1681,26 +1635,15 @@ prune (ConfabSqliteStore *self)
 /* --- The worker --------------------------------------------------------------------------- */
 
 static ConfabStoreReply *
-dispatch_op (ConfabSqliteStore  *self,
-             ConfabStoreOp      *op,
-             GError            **error)
+prune_work (ConfabStore  *store,
+            gpointer      data,
+            GError      **error)
 {
-  switch ((int) op->kind)
-    {
-    case CONFAB_STORE_OP_EVENT_ADD:
-      return op_event_add (self, op, error);
-    case CONFAB_STORE_OP_EVENTS_SINCE:
-      return op_events_since (self, op, error);
-    case CONFAB_STORE_OP_WORK:
-      return op->work (CONFAB_STORE (self), op->work_data, error);
-    case CONFAB_STORE_OP_PRUNE:
-      prune (self);
-      self->last_prune = now_ms ();
-      return confab_store_reply_new (NULL);
-    default:
-      set_error (error, CONFAB_PROTOCOL_ERROR_INTERNAL, "unknown store operation");
-      return NULL;
-    }
+  ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
+
+  prune (self);
+  self->last_prune = now_ms ();
+  return confab_store_reply_new (NULL);
 }
 
 static void
@@ -1718,19 +1661,19 @@ flush_acks (ConfabSqliteStore *self)
 
 static void
 record_ack (ConfabSqliteStore *self,
-            ConfabStoreOp     *op)
+            ConfabStoreWork   *work)
 {
-  gint64 *seq = g_hash_table_lookup (self->pending_acks, op->device_id);
+  gint64 *seq = g_hash_table_lookup (self->pending_acks, work->device_id);
 
   if (seq == NULL)
     {
       seq = g_new (gint64, 1);
-      *seq = op->seq;
-      g_hash_table_insert (self->pending_acks, g_strdup (op->device_id), seq);
+      *seq = work->seq;
+      g_hash_table_insert (self->pending_acks, g_strdup (work->device_id), seq);
     }
   else
     {
-      *seq = MAX (*seq, op->seq);
+      *seq = MAX (*seq, work->seq);
     }
 }
 
@@ -1901,26 +1844,21 @@ try_batch (ConfabSqliteStore *self,
   for (guint i = 0; i < tasks->len; i++)
     {
       Outcome *outcome = &g_array_index (outcomes, Outcome, i);
-      ConfabStoreOp *op = g_task_get_task_data (outcome->task);
+      ConfabStoreWork *work = g_task_get_task_data (outcome->task);
       GCancellable *cancellable = g_task_get_cancellable (outcome->task);
       gint64 seq_mark = self->last_seq;
       guint convs_mark = self->new_convs->len;
       sqlite3_int64 changes_mark = sqlite3_total_changes64 (self->db);
 
-      if (op->kind == CONFAB_STORE_OP_ACK)
+      if (work->func == NULL)
         {
-          record_ack (self, op);
+          record_ack (self, work);
           outcome->reply = confab_store_reply_new (NULL);
           continue;
         }
-      if (!op_is_write (op)
+      if (!work_writes (work)
           && g_cancellable_set_error_if_cancelled (cancellable, &outcome->error))
         continue;
-
-      /* Whatever reads conversations or unread counts sees the sends before it. A unit of work
-       * reaches them only through data functions that flush first. */
-      if (op->kind != CONFAB_STORE_OP_WORK)
-        flush_activity (self);
 
       if (isolate && !exec_now (self, "SAVEPOINT op"))
         {
@@ -1929,7 +1867,9 @@ try_batch (ConfabSqliteStore *self,
           return BATCH_FAILED;
         }
 
-      outcome->reply = dispatch_op (self, op, &outcome->error);
+      /* Data functions that read conversations or unread counts apply the sends before them
+       * (flush_activity) themselves. */
+      outcome->reply = work->func (CONFAB_STORE (self), work->data, &outcome->error);
       if (outcome->reply == NULL && outcome->error == NULL && self->sql_error == NULL)
         set_error (&outcome->error, CONFAB_PROTOCOL_ERROR_INTERNAL, "storage failure");
       if (isolate)
@@ -1957,9 +1897,7 @@ try_batch (ConfabSqliteStore *self,
         {
           g_clear_pointer (&outcome->reply, confab_store_reply_free);
           g_clear_error (&outcome->error);
-          take_sql_error (self, op->work_name != NULL ? op->work_name
-                                                      : confab_store_op_name (op->kind),
-                          &outcome->error);
+          take_sql_error (self, work->name, &outcome->error);
         }
       if (outcome->error != NULL)
         {
@@ -2014,12 +1952,12 @@ run_batch (ConfabSqliteStore *self,
 
   for (guint i = 0; i < tasks->len; i++)
     {
-      ConfabStoreOp *op = g_task_get_task_data (g_ptr_array_index (tasks, i));
+      ConfabStoreWork *work = g_task_get_task_data (g_ptr_array_index (tasks, i));
 
       g_array_index (outcomes, Outcome, i).task = g_ptr_array_index (tasks, i);
-      if (op->kind != CONFAB_STORE_OP_ACK)
+      if (work->func != NULL)
         any_sql = TRUE;
-      write |= op_is_write (op);
+      write |= work_writes (work);
     }
   if (g_hash_table_size (self->pending_acks) > 0)
     write = TRUE;
@@ -2248,9 +2186,9 @@ open_database (ConfabSqliteStore  *self,
 /* --- ConfabStore -------------------------------------------------------------------------- */
 
 static void
-confab_sqlite_store_submit (ConfabStore   *store,
-                            ConfabStoreOp *op,
-                            GTask         *task)
+confab_sqlite_store_submit (ConfabStore     *store,
+                            ConfabStoreWork *work,
+                            GTask           *task)
 {
   ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
 
@@ -2409,6 +2347,7 @@ confab_store_iface_init (ConfabStoreInterface *iface)
   iface->close = confab_sqlite_store_close;
   iface->event_next_seq = event_next_seq;
   iface->event_append = event_append;
+  iface->events_since = events_since;
 }
 
 /* --- GObject ------------------------------------------------------------------------------ */
@@ -2523,6 +2462,8 @@ confab_sqlite_store_prune_async (ConfabSqliteStore   *self,
 {
   g_return_if_fail (CONFAB_IS_SQLITE_STORE (self));
 
-  confab_store_op_submit (CONFAB_STORE (self), confab_store_op_new (CONFAB_STORE_OP_PRUNE),
-                          cancellable, callback, user_data, confab_sqlite_store_prune_async);
+  confab_store_work_submit (CONFAB_STORE (self),
+                            confab_store_work_new ("prune", CONFAB_STORE_WORK_WRITE, prune_work,
+                                                   NULL, NULL),
+                            cancellable, callback, user_data, confab_sqlite_store_prune_async);
 }
