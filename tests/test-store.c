@@ -13,22 +13,51 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+/* The store suite: the modules' operations (their rules) and the store's own (units of work,
+ * batches, the event stream) on a real store, without the network. It runs on any backend:
+ * what it needs of one is in "The backend" below, the only place that names it. */
+
 #define TIMEOUT_SECONDS 20
 
 typedef struct
 {
   char         *dir;
-  char         *path;
+  char         *path;      /* the SQLite backend's database */
   ConfabStore  *store;
   GPtrArray    *results;   /* of GAsyncResult, in completion order */
 } Fixture;
+
+/* --- The backend ------------------------------------------------------------------------------
+ *
+ * The factory that opens the store under test on the fixture's private directory, and the few
+ * ways the tests look behind the store's interfaces: the backend's own query language for
+ * checks, its retention, its search index check. Only SQLite exists; another backend answers
+ * these for itself, and tests about one backend's files register under its name (main ()). */
+
+static ConfabStore *
+backend_open (Fixture  *f,
+              GError  **error)
+{
+  return CONFAB_STORE (confab_sqlite_store_new (f->path, error));
+}
+
+static gint64 sql_int  (Fixture    *f,
+                        const char *sql);
+static void   sql_exec (Fixture    *f,
+                        const char *sql);
+
+static void
+backend_check_search_index (Fixture *f)
+{
+  sql_exec (f, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+}
 
 static void
 fixture_open (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
 
-  f->store = CONFAB_STORE (confab_sqlite_store_new (f->path, &error));
+  f->store = backend_open (f, &error);
   g_assert_no_error (error);
   g_assert_nonnull (f->store);
 }
@@ -88,6 +117,17 @@ done_cb (GObject      *object,
   Fixture *f = user_data;
 
   g_ptr_array_add (f->results, g_object_ref (result));
+}
+
+/* Keeps the newest @per_user_cap events per user, none older than @days, starting now;
+ * completes through done_cb. */
+static void
+backend_prune (Fixture *f,
+               guint    days,
+               guint    per_user_cap)
+{
+  confab_sqlite_store_set_retention (CONFAB_SQLITE_STORE (f->store), days, per_user_cap);
+  confab_sqlite_store_prune_async (CONFAB_SQLITE_STORE (f->store), NULL, done_cb, f);
 }
 
 static gboolean
@@ -804,7 +844,7 @@ test_delete (Fixture       *f,
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM messages_fts"
                                " WHERE messages_fts MATCH 'confidential'"), ==, 0);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM reactions"), ==, 0);
-  sql_exec (f, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+  backend_check_search_index (f);
 
   /* Deleting twice is harmless; a deleted message cannot be edited or reacted to. */
   confab_messages_delete_async (f->store, "alice", id, NULL, done_cb, f);
@@ -1296,8 +1336,7 @@ test_events_since (Fixture       *f,
   g_clear_pointer (&reply, confab_store_reply_free);
 
   /* Retention: keep the newest 3 per user; older positions must resync. */
-  confab_sqlite_store_set_retention (CONFAB_SQLITE_STORE (f->store), 30, 3);
-  confab_sqlite_store_prune_async (CONFAB_SQLITE_STORE (f->store), NULL, done_cb, f);
+  backend_prune (f, 30, 3);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
 
@@ -1321,8 +1360,7 @@ test_events_since (Fixture       *f,
 
   /* Age: with a retention of 0 days everything already written goes. */
   send (f, "carol", "dm:bob:carol", "hi");
-  confab_sqlite_store_set_retention (CONFAB_SQLITE_STORE (f->store), 0, 0);
-  confab_sqlite_store_prune_async (CONFAB_SQLITE_STORE (f->store), NULL, done_cb, f);
+  backend_prune (f, 0, 0);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events"), ==, 0);
@@ -1397,7 +1435,7 @@ test_server_records (Fixture       *f,
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
   confab_messages_record_call_async (f->store, "bob", "nobody", "c-124", call, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
-  sql_exec (f, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+  backend_check_search_index (f);
 
   /* An event the server makes itself reaches the stream of its users. */
   json_object_set_string_member (event_data, "call_id", "c-125");
@@ -1560,11 +1598,11 @@ test_reopen (Fixture       *f,
   /* After close, operations fail instead of hanging. */
   fixture_close (f);
   {
-    g_autoptr(ConfabSqliteStore) store = confab_sqlite_store_new (f->path, NULL);
+    g_autoptr(ConfabStore) store = backend_open (f, NULL);
     g_autoptr(GError) error = NULL;
 
-    confab_store_close (CONFAB_STORE (store));
-    f->store = g_object_ref (CONFAB_STORE (store));
+    confab_store_close (store);
+    f->store = g_object_ref (store);
     confab_profiles_get_async (f->store, "alice", NULL, done_cb, f);
     wait_results (f, 1);
     g_assert_null (take_reply (f, 0, &error));
@@ -1703,12 +1741,15 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/confab/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
+  /* About the SQLite backend's schema and files. */
   ADD ("migrate-empty", test_migrate_empty);
+  ADD ("checkpoints", test_checkpoints);
+
+  /* On any backend. */
   ADD ("users", test_users);
   ADD ("devices", test_devices);
   ADD ("send", test_send);
   ADD ("sent-equals-stored", test_sent_equals_stored);
-  ADD ("checkpoints", test_checkpoints);
   ADD ("block", test_block);
   ADD ("reply-to", test_reply_to);
   ADD ("edit", test_edit);

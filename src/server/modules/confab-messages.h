@@ -6,6 +6,12 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  CONFAB_MESSAGE_FORMAT_PLAIN,
+  CONFAB_MESSAGE_FORMAT_MARKDOWN,
+} ConfabMessageFormat;
+
 /* Messages: send, edit, delete, react, read marks, history, conversations and search. */
 void confab_messages_register (ConfabServer *server);
 

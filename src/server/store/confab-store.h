@@ -62,12 +62,6 @@ void              confab_store_reply_free  (ConfabStoreReply *reply);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabStoreEvent, confab_store_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabStoreReply, confab_store_reply_free)
 
-typedef enum
-{
-  CONFAB_MESSAGE_FORMAT_PLAIN,
-  CONFAB_MESSAGE_FORMAT_MARKDOWN,
-} ConfabMessageFormat;
-
 #define CONFAB_TYPE_STORE (confab_store_get_type ())
 G_DECLARE_INTERFACE (ConfabStore, confab_store, CONFAB, STORE, GObject)
 

@@ -10,7 +10,6 @@
 #include "confab-profile-store.h"
 #include "confab-error.h"
 #include "confab-frame.h"
-#include "confab-json-writer.h"
 #include "confab-limits.h"
 #include "confab-validate.h"
 
