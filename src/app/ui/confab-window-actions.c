@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-error.h"
+#include "confab-ui-util.h"
+#include "confab-validate.h"
+#include "confab-window-private.h"
+
+/* The window's actions (win.*) and their shortcuts, and the menu actions of its state. */
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (self->session == NULL)
+    return;
+
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+start_dm_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  ConfabConversation *conv;
+
+  conv = confab_messaging_start_dm_finish (CONFAB_MESSAGING (object), result, &error);
+  if (conv == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_NOT_FOUND))
+        text = g_strdup (_("There is no user with this name on the server."));
+      else
+        text = confab_error_to_user_text (error, result);
+      confab_window_add_toast (self, text);
+      return;
+    }
+
+  confab_window_open_conversation (self, confab_conversation_get_conv (conv));
+}
+
+static void
+on_new_conversation_response (AdwMessageDialog *dialog,
+                              const char       *response,
+                              ConfabWindow     *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autofree char *username = NULL;
+
+  if (!g_str_equal (response, "start") || self->session == NULL)
+    return;
+
+  username = g_utf8_strdown (gtk_editable_get_text (entry), -1);
+  g_strstrip (username);
+  if (g_str_has_prefix (username, "@"))
+    memmove (username, username + 1, strlen (username));
+
+  if (!confab_username_is_valid (username))
+    {
+      confab_window_add_toast (self, _("This is not a valid username."));
+      return;
+    }
+
+  confab_messaging_start_dm_async (_confab_window_messaging (self), username,
+                                   self->cancellable, start_dm_cb,
+                                 g_object_ref (self));
+}
+
+static void
+on_new_conversation_entry_changed (GtkEditable      *entry,
+                                   AdwMessageDialog *dialog)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  adw_message_dialog_set_response_enabled (dialog, "start", *text != '\0');
+}
+
+static void
+on_new_conversation_entry_activate (GtkEntry         *entry,
+                                    AdwMessageDialog *dialog)
+{
+  if (adw_message_dialog_get_response_enabled (dialog, "start"))
+    {
+      adw_message_dialog_response (dialog, "start");
+      gtk_window_close (GTK_WINDOW (dialog));
+    }
+}
+
+static void
+new_conversation_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  if (self->session == NULL)
+    return;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("New Conversation"),
+                                                       _("Enter the username of the colleague "
+                                                         "you want to write to.")));
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Username"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), FALSE);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"),
+                                    "start", _("_Start"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "start", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_response_enabled (dialog, "start", FALSE);
+  adw_message_dialog_set_default_response (dialog, "start");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (entry, "changed", G_CALLBACK (on_new_conversation_entry_changed), dialog);
+  g_signal_connect (entry, "activate", G_CALLBACK (on_new_conversation_entry_activate), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_new_conversation_response), self,
+                           0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+presence_change (GSimpleAction *action,
+                 GVariant      *value,
+                 gpointer       user_data)
+{
+  ConfabWindow *self = user_data;
+
+  g_simple_action_set_state (action, value);
+  g_settings_set_string (self->settings, "presence", g_variant_get_string (value, NULL));
+  _confab_window_update_self (self);
+  _confab_window_send_presence (self);
+}
+
+static void
+mute_change (GSimpleAction *action,
+             GVariant      *value,
+             gpointer       user_data)
+{
+  ConfabWindow *self = user_data;
+  gboolean muted = g_variant_get_boolean (value);
+
+  if (self->current == NULL)
+    return;
+
+  g_simple_action_set_state (action, value);
+  confab_messaging_set_muted_async (_confab_window_messaging (self),
+                                    confab_conversation_get_conv (self->current),
+                                  muted, NULL, NULL, NULL);
+}
+
+static const GActionEntry win_entries[] = {
+  { "presence", NULL, "s", "'online'", presence_change },
+  { "mute", NULL, NULL, "false", mute_change },
+};
+
+void
+_confab_window_class_actions_init (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.new-conversation", NULL,
+                                   new_conversation_action);
+  gtk_widget_class_install_action (widget_class, "win.call-audio", NULL,
+                                   _confab_window_call_action);
+  gtk_widget_class_install_action (widget_class, "win.call-video", NULL,
+                                   _confab_window_call_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-conversation", NULL);
+}
+
+void
+_confab_window_actions_init (ConfabWindow *self)
+{
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
+                                   self);
+  {
+    g_autofree char *presence = g_settings_get_string (self->settings, "presence");
+    GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "presence");
+
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (presence));
+  }
+}

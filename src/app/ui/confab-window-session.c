@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-presence-feature.h"
+#include "confab-ui-util.h"
+#include "confab-window-private.h"
+
+/* The account's session in the window: showing it (after its first frame it connects and the
+ * calls start), the own status, the connection state and notifications. */
+
+static void
+update_connection_state (ConfabWindow *self)
+{
+  const char *subtitle = "";
+
+  if (self->client == NULL)
+    return;
+
+  switch (confab_client_get_state (self->client))
+    {
+    case CONFAB_CLIENT_STATE_CONNECTED:
+      subtitle = "";
+      break;
+    case CONFAB_CLIENT_STATE_CONNECTING:
+    case CONFAB_CLIENT_STATE_SYNCING:
+      subtitle = _("Connecting…");
+      break;
+    case CONFAB_CLIENT_STATE_WAITING:
+    case CONFAB_CLIENT_STATE_DISCONNECTED:
+    default:
+      subtitle = _("Offline");
+      break;
+    }
+
+  adw_window_title_set_subtitle (self->sidebar_title, subtitle);
+}
+
+void
+_confab_window_update_self (ConfabWindow *self)
+{
+  g_autofree char *presence = g_settings_get_string (self->settings, "presence");
+  ConfabPresence status = confab_presence_from_string (presence);
+  ConfabContact *contact;
+  g_autofree char *tooltip = NULL;
+
+  if (self->session == NULL)
+    return;
+
+  contact = confab_profiles_get_self_contact (_confab_window_profiles (self));
+  adw_avatar_set_text (self->self_avatar, contact ? confab_contact_get_display_name (contact)
+                                                  : confab_session_get_username (self->session));
+
+  for (guint p = CONFAB_PRESENCE_OFFLINE; p <= CONFAB_PRESENCE_INVISIBLE; p++)
+    gtk_widget_remove_css_class (self->self_presence_dot, confab_presence_css_class (p));
+  gtk_widget_add_css_class (self->self_presence_dot, confab_presence_css_class (status));
+
+  /* Translators: tooltip of the own status button; %s is Online, Away, Busy or Invisible. */
+  tooltip = g_strdup_printf (_("Your status: %s"), confab_presence_label (status));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->presence_button), tooltip);
+}
+
+static void
+presence_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_feature_request_finish (CONFAB_FEATURE (object), result, &error))
+    g_debug ("Setting the presence failed: %s", error->message);
+}
+
+void
+_confab_window_send_presence (ConfabWindow *self)
+{
+  g_autofree char *presence = g_settings_get_string (self->settings, "presence");
+
+  if (self->session == NULL || confab_client_get_state (self->client)
+                               != CONFAB_CLIENT_STATE_CONNECTED)
+    return;
+
+  confab_presence_feature_set_presence_async (confab_presence_feature_from_session (self->session),
+                                              confab_presence_from_string (presence),
+                                     NULL, self->cancellable, presence_cb, g_object_ref (self));
+}
+
+static void
+on_client_state (ConfabWindow *self)
+{
+  update_connection_state (self);
+
+  /* Presence is per connection on the server: announce it again after each reconnect. */
+  if (confab_client_get_state (self->client) == CONFAB_CLIENT_STATE_CONNECTED)
+    _confab_window_send_presence (self);
+}
+
+static void
+on_message_received (ConfabMessaging    *messaging,
+                     ConfabConversation *conv,
+                     ConfabMessage      *message,
+                     ConfabWindow       *self)
+{
+  GApplication *app = G_APPLICATION (_confab_window_app (self));
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *body = NULL;
+  ConfabContact *sender;
+
+  if (!g_settings_get_boolean (self->settings, "notifications") || app == NULL
+      || confab_conversation_get_muted (conv))
+    return;
+
+  if (gtk_window_is_active (GTK_WINDOW (self)) && self->current == conv
+      && adw_leaflet_get_visible_child (self->leaflet) == self->content)
+    return;
+
+  sender = confab_profiles_get_contact (_confab_window_profiles (self),
+                                        confab_message_get_sender (message));
+  if (confab_conversation_get_kind (conv) == CONFAB_CONVERSATION_ROOM && sender != NULL)
+    body = g_strdup_printf ("%s: %s", confab_contact_get_display_name (sender),
+                            confab_message_get_body (message));
+  else
+    body = g_strdup (confab_message_get_body (message));
+
+  notification = g_notification_new (confab_conversation_get_title (conv));
+  g_notification_set_body (notification, body);
+  g_notification_set_category (notification, "im.received");
+  g_notification_set_default_action_and_target (notification, "app.open-conversation", "s",
+                                                confab_conversation_get_conv (conv));
+
+  id = g_strconcat ("message-", confab_conversation_get_conv (conv), NULL);
+  g_application_send_notification (app, id, notification);
+}
+
+static void
+on_signed_out (ConfabAccount *account,
+               GError        *error,
+               ConfabWindow  *self)
+{
+  confab_window_sign_out (self);
+  confab_signin_page_set_error (self->signin_page, CONFAB_SIGNIN_FIELD_PASSWORD,
+                                _("Your session has ended. Sign in again."));
+}
+
+void
+_confab_window_stop_session (ConfabWindow *self)
+{
+  _confab_window_stop_calls (self);
+  _confab_window_show_conversation (self, NULL);
+  confab_conversation_view_set_session (self->conversation_view, NULL);
+  gtk_single_selection_set_model (self->selection, NULL);
+  g_clear_object (&self->sidebar_slice);
+  g_clear_handle_id (&self->reselect_id, g_source_remove);
+  g_clear_handle_id (&self->first_frame_idle_id, g_source_remove);
+
+  /* The account owns the session and the client: the window only lets go of them. */
+  if (self->session != NULL)
+    {
+      ConfabConversationList *list = _confab_window_conversations (self);
+
+      if (self->first_frame_pending)
+        confab_session_release_connect (self->session);
+      g_signal_handlers_disconnect_by_data (list, self);
+      g_signal_handlers_disconnect_by_data (_confab_window_messaging (self), self);
+      g_signal_handlers_disconnect_by_data (
+        confab_profiles_get_self_contact (_confab_window_profiles (self)), self);
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      g_clear_object (&self->session);
+    }
+  self->first_frame_pending = FALSE;
+
+  if (self->client != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->client, self);
+      g_clear_object (&self->client);
+    }
+}
+
+/* What waits for the first frame of the main page: the rest of the sidebar, the calls (GStreamer,
+ * device monitor, DTLS key), then connecting, so that no event comes before the calls listen. */
+static void
+finish_first_frame (ConfabWindow *self)
+{
+  if (!self->first_frame_pending || self->session == NULL)
+    return;
+  self->first_frame_pending = FALSE;
+  if (self->sidebar_slice != NULL)
+    gtk_slice_list_model_set_size (self->sidebar_slice, G_MAXUINT);
+  _confab_window_start_calls (self);
+  _confab_window_update_call_actions (self);
+  confab_session_release_connect (self->session);
+}
+
+static gboolean
+first_frame_idle_cb (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+
+  self->first_frame_idle_id = 0;
+  finish_first_frame (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_first_frame_painted (GdkFrameClock *clock,
+                        ConfabWindow  *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_first_frame_painted, self);
+  if (self->first_frame_pending && self->first_frame_idle_id == 0)
+    self->first_frame_idle_id = g_idle_add (first_frame_idle_cb, self);
+}
+
+static void
+after_first_frame (ConfabWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      finish_first_frame (self);
+      return;
+    }
+  g_signal_handlers_disconnect_by_func (clock, on_first_frame_painted, self);
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_first_frame_painted), self, 0);
+}
+
+static void
+show_session (ConfabWindow *self)
+{
+  ConfabConversationList *list = _confab_window_conversations (self);
+
+  g_signal_connect_object (list, "items-changed",
+                           G_CALLBACK (_confab_window_on_conversations_changed), self,
+                           G_CONNECT_AFTER);
+  _confab_window_on_conversations_changed (G_LIST_MODEL (list), 0, 0,
+                            g_list_model_get_n_items (G_LIST_MODEL (list)), self);
+  /* Positions in the slice are those of the list: it starts at 0. */
+  g_clear_object (&self->sidebar_slice);
+  self->sidebar_slice = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (list)), 0,
+                                                  SIDEBAR_FIRST_FRAME);
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->sidebar_slice));
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+
+  confab_signin_page_set_busy (self->signin_page, FALSE);
+  confab_signin_page_clear_password (self->signin_page);
+  gtk_stack_set_visible_child_name (self->main_stack, "main");
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+  _confab_window_update_sidebar_stack (self);
+  _confab_window_update_self (self);
+  update_connection_state (self);
+  _confab_window_send_presence (self);
+  after_first_frame (self);
+
+  if (confab_account_get_keyring_missing (self->account))
+    confab_window_add_toast (self, _("No password storage: you will sign in again at the next "
+                                     "start."));
+}
+
+static void
+on_session_ready (ConfabWindow *self)
+{
+  if (self->session != NULL && self->session == confab_account_get_session (self->account))
+    show_session (self);
+}
+
+static void
+on_session_failed (ConfabAccount *account,
+                   GError        *error,
+                   ConfabWindow  *self)
+{
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf (_("Could not open the local message store: %s"), error->message);
+  _confab_window_stop_session (self);
+  gtk_stack_set_visible_child_name (self->main_stack, "signin");
+  confab_signin_page_set_busy (self->signin_page, FALSE);
+  confab_signin_page_set_error (self->signin_page, CONFAB_SIGNIN_FIELD_NONE, text);
+}
+
+static void
+attach_session (ConfabWindow *self)
+{
+  g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_client_state), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (_confab_window_messaging (self), "message-received",
+                           G_CALLBACK (on_message_received), self, 0);
+  g_signal_connect_object (confab_profiles_get_self_contact (_confab_window_profiles (self)),
+                           "notify",
+                           G_CALLBACK (_confab_window_update_self), self, G_CONNECT_SWAPPED);
+
+  confab_conversation_view_set_session (self->conversation_view, self->session);
+}
+
+/* The account made a session (signed in, or restoring) or dropped it. The session reads the
+ * cache at once; the window holds its connection until the first frame showed it. */
+static void
+on_account_session (ConfabWindow *self)
+{
+  ConfabSession *session = confab_account_get_session (self->account);
+
+  if (session == self->session)
+    return;
+  _confab_window_stop_session (self);
+  if (session == NULL)
+    {
+      /* Restoring found no token. */
+      if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "loading") == 0)
+        gtk_stack_set_visible_child_name (self->main_stack, "signin");
+      return;
+    }
+
+  self->session = g_object_ref (session);
+  self->client = g_object_ref (confab_session_get_client (session));
+  /* Released by finish_first_frame(). */
+  self->first_frame_pending = TRUE;
+  confab_session_hold_connect (self->session);
+  attach_session (self);
+}
+
+static void
+on_keyring_missing (ConfabWindow *self)
+{
+  if (!confab_account_get_keyring_missing (self->account))
+    return;
+  confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
+  /* A restored session says so once it is shown. */
+  if (self->session != NULL
+      && g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "loading") != 0)
+    confab_window_add_toast (self, _("No password storage: you will sign in again at the "
+                                     "next start."));
+}
+
+/* What the window shows of the account it is made for: the application restored the last one
+ * (its cache is read while the keyring answers) or signed in before. */
+void
+_confab_window_show_account (ConfabWindow *self)
+{
+  g_autofree char *server = g_settings_get_string (self->settings, "last-server");
+  g_autofree char *username = g_settings_get_string (self->settings, "last-username");
+
+  confab_signin_page_set_server (self->signin_page, server);
+  confab_signin_page_set_username (self->signin_page, username);
+  if (confab_account_get_keyring_missing (self->account))
+    confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
+
+  g_signal_connect_object (self->account, "notify::session",
+                           G_CALLBACK (on_account_session),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::keyring-missing",
+                           G_CALLBACK (on_keyring_missing), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "session-ready", G_CALLBACK (on_session_ready), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "session-failed", G_CALLBACK (on_session_failed),
+                           self, 0);
+  g_signal_connect_object (self->account, "signed-out", G_CALLBACK (on_signed_out), self, 0);
+
+  if (confab_account_get_session (self->account) == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "signin");
+      return;
+    }
+  gtk_stack_set_visible_child_name (self->main_stack, "loading");
+  on_account_session (self);
+  if (confab_account_get_ready (self->account))
+    show_session (self);
+}
+
