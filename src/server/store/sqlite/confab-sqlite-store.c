@@ -5,6 +5,7 @@
 
 #include "confab-sqlite-store.h"
 #include "confab-store-private.h"
+#include "confab-db.h"
 #include "confab-account-store.h"
 #include "confab-message-store.h"
 #include "confab-profile-store.h"
@@ -29,7 +30,7 @@ struct _ConfabSqliteStore
   GObject       parent_instance;
 
   char         *path;
-  sqlite3      *db;
+  ConfabDb     *db;             /* owned by the worker thread while it runs */
   GThread      *thread;
   GAsyncQueue  *queue;          /* of GTask; closed is guarded by its lock */
   gboolean      closed;
@@ -37,7 +38,6 @@ struct _ConfabSqliteStore
   gint          user_event_cap; /* atomic */
 
   /* Owned by the worker thread once it runs. */
-  GHashTable   *stmts;          /* SQL text (by address) → sqlite3_stmt */
   GHashTable   *known_convs;    /* conversations whose rows are committed */
   GPtrArray    *new_convs;      /* conversations created by the batch in progress */
   GHashTable   *pending_acks;   /* device_id → gint64 * */
@@ -45,17 +45,7 @@ struct _ConfabSqliteStore
   gboolean      fts_dirty;      /* the batch queued changes for the search index */
   GHashTable   *activity;       /* conv → Activity: sends not yet applied to conversations */
   GHashTable   *unread;         /* UnreadKey text → UnreadDelta: nor to conv_members */
-  char         *sql_error;      /* first SQL failure of the op in progress */
   gint64        last_prune;
-
-  /* Checkpoints run on their own thread and connection, so that copying the log back into the
-   * database never holds up a commit (see on_wal_commit). */
-  sqlite3      *ckpt_db;
-  GThread      *ckpt_thread;
-  GMutex        ckpt_lock;
-  GCond         ckpt_cond;
-  gboolean      ckpt_wanted;
-  gboolean      ckpt_stop;
 };
 
 typedef struct
@@ -96,7 +86,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OB
 /* Pushed last into the queue by close (). */
 static int stop_marker;
 
-/* Each migration runs in its own transaction and moves PRAGMA user_version one step up. */
+/* The schema, one script per version (see confab_db_open ()). */
 static const char * const migrations[] = {
   /* 1: the initial schema. */
   "CREATE TABLE users ("
@@ -243,230 +233,21 @@ work_writes (ConfabStoreWork *work)
 
 /* --- SQL helpers ------------------------------------------------------------------------------
  *
- * SQL failures are rare and always fatal to the op, so the helpers do not return them: the
- * first one is kept in self->sql_error, and the batch turns the op into an `internal` error. */
+ * The database is a ConfabDb that the worker thread owns; a failure is kept there and turns
+ * the work in progress into an `internal` error. */
 
-static void
-sql_fail (ConfabSqliteStore *self)
-{
-  if (self->sql_error == NULL)
-    self->sql_error = g_strdup (sqlite3_errmsg (self->db));
-}
-
-static sqlite3_stmt *
-stmt_get (ConfabSqliteStore *self,
-          const char        *sql)
-{
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->stmts, sql);
-
-  if (stmt != NULL)
-    {
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
-      return stmt;
-    }
-
-  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      sql_fail (self);
-      sqlite3_finalize (stmt);
-      return NULL;
-    }
-  g_hash_table_insert (self->stmts, (gpointer) sql, stmt);
-  return stmt;
-}
-
-/* @types has one letter per parameter: 's' a string (NULL binds NULL), 'i' a gint64, 'd' an
- * int, 'z' a gint64 where 0 binds NULL. */
-static sqlite3_stmt *
-stmt_bindv (ConfabSqliteStore *self,
-            const char        *sql,
-            const char        *types,
-            va_list            args)
-{
-  sqlite3_stmt *stmt = stmt_get (self, sql);
-
-  if (stmt == NULL)
-    return NULL;
-
-  for (int i = 0; types[i] != '\0'; i++)
-    {
-      int rc = SQLITE_OK;
-
-      switch (types[i])
-        {
-        case 's':
-          {
-            const char *s = va_arg (args, const char *);
-
-            if (s != NULL)
-              rc = sqlite3_bind_text (stmt, i + 1, s, -1, SQLITE_TRANSIENT);
-            else
-              rc = sqlite3_bind_null (stmt, i + 1);
-          }
-          break;
-        case 'i':
-          rc = sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
-          break;
-        case 'd':
-          rc = sqlite3_bind_int (stmt, i + 1, va_arg (args, int));
-          break;
-        case 'z':
-          {
-            gint64 v = va_arg (args, gint64);
-
-            if (v != 0)
-              rc = sqlite3_bind_int64 (stmt, i + 1, v);
-            else
-              rc = sqlite3_bind_null (stmt, i + 1);
-          }
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-      if (rc != SQLITE_OK)
-        sql_fail (self);
-    }
-  return stmt;
-}
-
-static sqlite3_stmt *
-query (ConfabSqliteStore *self,
-       const char        *sql,
-       const char        *types,
-       ...)
-{
-  sqlite3_stmt *stmt;
-  va_list args;
-
-  va_start (args, types);
-  stmt = stmt_bindv (self, sql, types, args);
-  va_end (args);
-  return stmt;
-}
-
-/* Returns SQLITE_ROW or SQLITE_DONE (also after a failure, which it records). */
-static int
-step (ConfabSqliteStore *self,
-      sqlite3_stmt      *stmt)
-{
-  int rc;
-
-  if (stmt == NULL)
-    return SQLITE_DONE;
-
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    return rc;
-  if (rc != SQLITE_DONE)
-    sql_fail (self);
-  sqlite3_reset (stmt);
-  return SQLITE_DONE;
-}
-
-/* Runs a statement that returns no rows; returns the number of rows it changed. */
-static int
-run (ConfabSqliteStore *self,
-     const char        *sql,
-     const char        *types,
-     ...)
-{
-  sqlite3_stmt *stmt;
-  va_list args;
-  int rc;
-
-  va_start (args, types);
-  stmt = stmt_bindv (self, sql, types, args);
-  va_end (args);
-
-  if (stmt == NULL)
-    return 0;
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    {
-      sql_fail (self);
-      return 0;
-    }
-  return sqlite3_changes (self->db);
-}
-
-/* The first column of the first row as an integer, or @fallback without a row or for NULL. */
-static gint64
-query_int (ConfabSqliteStore *self,
-           gint64             fallback,
-           const char        *sql,
-           const char        *types,
-           ...)
-{
-  sqlite3_stmt *stmt;
-  va_list args;
-  gint64 value = fallback;
-
-  va_start (args, types);
-  stmt = stmt_bindv (self, sql, types, args);
-  va_end (args);
-
-  if (step (self, stmt) == SQLITE_ROW)
-    {
-      if (sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-        value = sqlite3_column_int64 (stmt, 0);
-      sqlite3_reset (stmt);
-    }
-  return value;
-}
-
-static char *
-query_text (ConfabSqliteStore *self,
-            const char        *sql,
-            const char        *types,
-            ...)
-{
-  sqlite3_stmt *stmt;
-  va_list args;
-  char *value = NULL;
-
-  va_start (args, types);
-  stmt = stmt_bindv (self, sql, types, args);
-  va_end (args);
-
-  if (step (self, stmt) == SQLITE_ROW)
-    {
-      value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_reset (stmt);
-    }
-  return value;
-}
-
-static const char *
-col_text (sqlite3_stmt *stmt,
-          int           col)
-{
-  return (const char *) sqlite3_column_text (stmt, col);
-}
+#define query(self, ...)      confab_db_query ((self)->db, __VA_ARGS__)
+#define step(self, stmt)      confab_db_step ((self)->db, (stmt))
+#define run(self, ...)        confab_db_run ((self)->db, __VA_ARGS__)
+#define query_int(self, ...)  confab_db_query_int ((self)->db, __VA_ARGS__)
+#define query_text(self, ...) confab_db_query_text ((self)->db, __VA_ARGS__)
+#define col_text(stmt, col)   confab_db_column_text ((stmt), (col))
 
 static gboolean
 col_is_null (sqlite3_stmt *stmt,
              int           col)
 {
   return sqlite3_column_type (stmt, col) == SQLITE_NULL;
-}
-
-static gboolean
-exec_script (sqlite3     *db,
-             const char  *sql,
-             GError     **error)
-{
-  char *message = NULL;
-
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "SQLite: %s",
-                   message != NULL ? message : sqlite3_errmsg (db));
-      sqlite3_free (message);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 /* --- JSON of the protocol --------------------------------------------------------------------- */
@@ -1219,7 +1000,7 @@ ms_insert (ConfabMessageStore     *store,
            msg->format, msg->reply_to, msg->attachments, msg->call) == 0)
     return FALSE;
 
-  *id = sqlite3_last_insert_rowid (self->db);
+  *id = confab_db_last_insert_id (self->db);
   fts_index (self, *id, msg->body);
   if (unread_user != NULL)
     note_activity (self, msg->conv, *id, msg->ts, unread_user, FALSE);
@@ -1676,68 +1457,15 @@ record_ack (ConfabSqliteStore *self,
     }
 }
 
-/* Statements left in the middle of their rows would keep the transaction from ending cleanly. */
-static void
-reset_statements (ConfabSqliteStore *self)
-{
-  for (sqlite3_stmt *stmt = sqlite3_next_stmt (self->db, NULL); stmt != NULL;
-       stmt = sqlite3_next_stmt (self->db, stmt))
-    if (sqlite3_stmt_busy (stmt))
-      sqlite3_reset (stmt);
-}
-
-static gboolean
-exec_now (ConfabSqliteStore *self,
-          const char        *sql)
-{
-  sqlite3_stmt *stmt = stmt_get (self, sql);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sql_fail (self);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 take_sql_error (ConfabSqliteStore  *self,
                 const char         *what,
                 GError            **error)
 {
-  g_warning ("%s: SQLite: %s", what, self->sql_error != NULL ? self->sql_error : "?");
-  g_clear_pointer (&self->sql_error, g_free);
+  if (!confab_db_take_failure (self->db, what))
+    g_warning ("%s: SQLite: ?", what);
   if (error != NULL && *error == NULL)
     set_error (error, CONFAB_PROTOCOL_ERROR_INTERNAL, "storage failure");
-}
-
-/* Runs @work (acks only when @ops is empty) in its own transaction. */
-static gboolean
-begin (ConfabSqliteStore *self,
-       gboolean           write)
-{
-  if (exec_now (self, write ? "BEGIN IMMEDIATE" : "BEGIN"))
-    return TRUE;
-  take_sql_error (self, "begin", NULL);
-  return FALSE;
-}
-
-static gboolean
-commit (ConfabSqliteStore *self)
-{
-  reset_statements (self);
-  if (exec_now (self, "COMMIT"))
-    return TRUE;
-  take_sql_error (self, "commit", NULL);
-  if (!sqlite3_get_autocommit (self->db))
-    exec_now (self, "ROLLBACK");
-  g_clear_pointer (&self->sql_error, g_free);
-  return FALSE;
 }
 
 static gboolean
@@ -1817,15 +1545,6 @@ typedef enum
   BATCH_FAILED,
 } BatchStatus;
 
-static void
-rollback (ConfabSqliteStore *self)
-{
-  reset_statements (self);
-  if (!sqlite3_get_autocommit (self->db))
-    exec_now (self, "ROLLBACK");
-  g_clear_pointer (&self->sql_error, g_free);
-}
-
 /* Runs the batch in one transaction. Without @isolate, ops run back to back: one that fails
  * before writing anything (the usual way to fail) needs no undo. If one fails after it wrote,
  * the batch is rolled back and BATCH_REDO asks for a run with @isolate, where every op has a
@@ -1837,7 +1556,7 @@ try_batch (ConfabSqliteStore *self,
            gboolean           write,
            gboolean           isolate)
 {
-  if (!begin (self, write))
+  if (!confab_db_begin (self->db, write))
     return BATCH_FAILED;
 
   for (guint i = 0; i < tasks->len; i++)
@@ -1847,7 +1566,7 @@ try_batch (ConfabSqliteStore *self,
       GCancellable *cancellable = g_task_get_cancellable (outcome->task);
       gint64 seq_mark = self->last_seq;
       guint convs_mark = self->new_convs->len;
-      sqlite3_int64 changes_mark = sqlite3_total_changes64 (self->db);
+      gint64 changes_mark = confab_db_total_changes (self->db);
 
       if (work->func == NULL)
         {
@@ -1859,28 +1578,28 @@ try_batch (ConfabSqliteStore *self,
           && g_cancellable_set_error_if_cancelled (cancellable, &outcome->error))
         continue;
 
-      if (isolate && !exec_now (self, "SAVEPOINT op"))
+      if (isolate && !confab_db_exec (self->db, "SAVEPOINT op"))
         {
           take_sql_error (self, "savepoint", NULL);
-          rollback (self);
+          confab_db_rollback (self->db);
           return BATCH_FAILED;
         }
 
       /* Data functions that read conversations or unread counts apply the sends before them
        * (flush_activity) themselves. */
       outcome->reply = work->func (CONFAB_STORE (self), work->data, &outcome->error);
-      if (outcome->reply == NULL && outcome->error == NULL && self->sql_error == NULL)
+      if (outcome->reply == NULL && outcome->error == NULL && confab_db_failed (self->db) == NULL)
         set_error (&outcome->error, CONFAB_PROTOCOL_ERROR_INTERNAL, "storage failure");
       if (isolate)
         flush_activity (self);
 
       if (!isolate)
         {
-          if (self->sql_error != NULL
+          if (confab_db_failed (self->db) != NULL
               || (outcome->error != NULL
-                  && sqlite3_total_changes64 (self->db) != changes_mark))
+                  && confab_db_total_changes (self->db) != changes_mark))
             {
-              rollback (self);
+              confab_db_rollback (self->db);
               return BATCH_REDO;
             }
           if (outcome->error != NULL)
@@ -1892,7 +1611,7 @@ try_batch (ConfabSqliteStore *self,
           continue;
         }
 
-      if (self->sql_error != NULL)
+      if (confab_db_failed (self->db) != NULL)
         {
           g_clear_pointer (&outcome->reply, confab_store_reply_free);
           g_clear_error (&outcome->error);
@@ -1903,19 +1622,19 @@ try_batch (ConfabSqliteStore *self,
           g_clear_pointer (&outcome->reply, confab_store_reply_free);
           self->last_seq = seq_mark;
           g_ptr_array_set_size (self->new_convs, convs_mark);
-          reset_statements (self);
-          if (!exec_now (self, "ROLLBACK TO op"))
+          confab_db_reset_statements (self->db);
+          if (!confab_db_exec (self->db, "ROLLBACK TO op"))
             {
               take_sql_error (self, "rollback to savepoint", NULL);
-              rollback (self);
+              confab_db_rollback (self->db);
               return BATCH_FAILED;
             }
         }
-      if (!exec_now (self, "RELEASE op") || sqlite3_get_autocommit (self->db))
+      if (!confab_db_exec (self->db, "RELEASE op") || !confab_db_in_transaction (self->db))
         {
           /* An I/O error or a full disk can end the whole transaction. */
           take_sql_error (self, "release savepoint", NULL);
-          rollback (self);
+          confab_db_rollback (self->db);
           return BATCH_FAILED;
         }
     }
@@ -1924,13 +1643,13 @@ try_batch (ConfabSqliteStore *self,
   fts_flush (self);
   if (write)
     flush_acks (self);
-  if (self->sql_error != NULL)
+  if (confab_db_failed (self->db) != NULL)
     {
       take_sql_error (self, "batch", NULL);
-      rollback (self);
+      confab_db_rollback (self->db);
       return BATCH_FAILED;
     }
-  if (!commit (self))
+  if (!confab_db_commit (self->db))
     return BATCH_FAILED;
   return BATCH_COMMITTED;
 }
@@ -2026,7 +1745,7 @@ idle_work (ConfabSqliteStore *self,
 
   if (g_hash_table_size (self->pending_acks) == 0 && !want_prune)
     return;
-  if (!begin (self, TRUE))
+  if (!confab_db_begin (self->db, TRUE))
     return;
   flush_acks (self);
   if (want_prune)
@@ -2034,14 +1753,13 @@ idle_work (ConfabSqliteStore *self,
       prune (self);
       self->last_prune = now_ms ();
     }
-  if (self->sql_error != NULL)
+  if (confab_db_failed (self->db) != NULL)
     {
       take_sql_error (self, "housekeeping", NULL);
-      exec_now (self, "ROLLBACK");
-      g_clear_pointer (&self->sql_error, g_free);
+      confab_db_rollback (self->db);
       return;
     }
-  commit (self);
+  confab_db_commit (self->db);
 }
 
 static gpointer
@@ -2051,6 +1769,7 @@ worker_thread (gpointer data)
   g_autoptr(GPtrArray) batch = g_ptr_array_new ();
   gboolean stop = FALSE;
 
+  confab_db_attach_thread (self->db);
   while (!stop)
     {
       gpointer item = g_async_queue_timeout_pop (self->queue, IDLE_TIMEOUT_USEC);
@@ -2080,105 +1799,32 @@ worker_thread (gpointer data)
 
   self->last_prune = now_ms ();
   idle_work (self, TRUE);
+  confab_db_detach_thread (self->db);
   return NULL;
 }
 
 /* --- Opening ------------------------------------------------------------------------------ */
 
 static gboolean
-migrate (sqlite3  *db,
-         GError  **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int version = 0;
-
-  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK
-      && sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-
-  if (version > (int) G_N_ELEMENTS (migrations))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "the database has schema version %d, newer than this program knows (%u)",
-                   version, (guint) G_N_ELEMENTS (migrations));
-      return FALSE;
-    }
-
-  for (; version < (int) G_N_ELEMENTS (migrations); version++)
-    {
-      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
-
-      if (!exec_script (db, "BEGIN IMMEDIATE", error))
-        return FALSE;
-      if (!exec_script (db, migrations[version], error) || !exec_script (db, bump, error))
-        {
-          exec_script (db, "ROLLBACK", NULL);
-          g_prefix_error (error, "migration to schema version %d: ", version + 1);
-          return FALSE;
-        }
-      if (!exec_script (db, "COMMIT", error))
-        return FALSE;
-      g_debug ("database migrated to schema version %d", version + 1);
-    }
-  return TRUE;
-}
-
-static gboolean
 open_database (ConfabSqliteStore  *self,
                GError            **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  rc = sqlite3_open_v2 (self->path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot open %s: %s", self->path,
-                   self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
-      return FALSE;
-    }
-  sqlite3_extended_result_codes (self->db, 1);
-
-  if (sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK
-      || sqlite3_step (stmt) != SQLITE_ROW
-      || g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") != 0)
-    {
-      sqlite3_finalize (stmt);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot use WAL mode on %s: %s",
-                   self->path, sqlite3_errmsg (self->db));
-      return FALSE;
-    }
-  sqlite3_finalize (stmt);
-
-  if (!exec_script (self->db,
-                    "PRAGMA synchronous = FULL;"
-                    "PRAGMA foreign_keys = ON;"
-                    "PRAGMA busy_timeout = 5000;"
-                    "PRAGMA temp_store = MEMORY;"
-                    "PRAGMA cache_size = -65536;"
-                    /* The checkpointer thread copies the log back (on_wal_commit); the
-                     * log file is cut back to this size once it has been reused. */
-                    "PRAGMA wal_autocheckpoint = 0;"
-                    "PRAGMA journal_size_limit = 67108864;",
-                    error))
+  self->db = confab_db_open (self->path, migrations, G_N_ELEMENTS (migrations), error);
+  if (self->db == NULL)
     return FALSE;
 
-  if (!migrate (self->db, error))
+  if (!confab_db_exec_script (self->db,
+                              "CREATE TEMP TABLE fts_add"
+                              " (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"
+                              "CREATE TEMP TABLE fts_del"
+                              " (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+                              error))
     return FALSE;
 
-  if (!exec_script (self->db,
-                    "CREATE TEMP TABLE fts_add (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"
-                    "CREATE TEMP TABLE fts_del (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
-                    error))
-    return FALSE;
-
-  if (sqlite3_prepare_v2 (self->db, "SELECT seq FROM sqlite_sequence WHERE name = 'events'", -1,
-                          &stmt, NULL) == SQLITE_OK
-      && sqlite3_step (stmt) == SQLITE_ROW)
-    self->last_seq = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
+  self->last_seq = confab_db_query_int (self->db, 0,
+                                        "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
+                                        "");
+  confab_db_clear_failure (self->db);
   return TRUE;
 }
 
@@ -2202,114 +1848,6 @@ confab_sqlite_store_submit (ConfabStore     *store,
   g_async_queue_unlock (self->queue);
 }
 
-/* --- Checkpoints ---------------------------------------------------------------------------
- *
- * In WAL mode every commit appends to the log, and a checkpoint copies the log back into the
- * database. SQLite's automatic checkpoint runs inside the commit that crosses the threshold:
- * with a 32 MiB log that held every request behind it for hundreds of milliseconds. A PASSIVE
- * checkpoint from a second connection runs beside the writer instead, and the writer starts
- * the log over on its own once a checkpoint has caught up. */
-
-#define CHECKPOINT_FRAMES      4096   /* pages in the log that ask for a checkpoint: 16 MiB */
-#define CHECKPOINT_PERIOD_US   (5 * G_USEC_PER_SEC)
-
-static int
-on_wal_commit (void       *user_data,
-               sqlite3    *db,
-               const char *db_name,
-               int         frames)
-{
-  ConfabSqliteStore *self = user_data;
-
-  if (frames >= CHECKPOINT_FRAMES)
-    {
-      g_mutex_lock (&self->ckpt_lock);
-      self->ckpt_wanted = TRUE;
-      g_cond_signal (&self->ckpt_cond);
-      g_mutex_unlock (&self->ckpt_lock);
-    }
-  return SQLITE_OK;
-}
-
-static gpointer
-checkpoint_thread (gpointer data)
-{
-  ConfabSqliteStore *self = data;
-
-  g_mutex_lock (&self->ckpt_lock);
-  while (!self->ckpt_stop)
-    {
-      int log_frames = 0;
-      int copied = 0;
-      int rc;
-
-      /* Also now and then without being asked, so a quiet server's log is copied back too. */
-      if (!self->ckpt_wanted)
-        g_cond_wait_until (&self->ckpt_cond, &self->ckpt_lock,
-                           g_get_monotonic_time () + CHECKPOINT_PERIOD_US);
-      if (self->ckpt_stop)
-        break;
-      self->ckpt_wanted = FALSE;
-      g_mutex_unlock (&self->ckpt_lock);
-
-      rc = sqlite3_wal_checkpoint_v2 (self->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                      &copied);
-      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-        g_warning ("checkpoint of %s failed: %s", self->path, sqlite3_errmsg (self->ckpt_db));
-      else
-        g_debug ("checkpoint: %d of %d log pages copied", copied, log_frames);
-
-      g_mutex_lock (&self->ckpt_lock);
-    }
-  g_mutex_unlock (&self->ckpt_lock);
-  return NULL;
-}
-
-static gboolean
-start_checkpoints (ConfabSqliteStore  *self,
-                   GError            **error)
-{
-  int rc = sqlite3_open_v2 (self->path, &self->ckpt_db,
-                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot open %s for checkpoints: %s",
-                   self->path,
-                   self->ckpt_db != NULL ? sqlite3_errmsg (self->ckpt_db) : sqlite3_errstr (rc));
-      g_clear_pointer (&self->ckpt_db, sqlite3_close);
-      return FALSE;
-    }
-  sqlite3_busy_timeout (self->ckpt_db, 5000);
-  /* A connection opens the log only when it first reads; until then a checkpoint through it
-   * finds no log and copies nothing. */
-  if (sqlite3_exec (self->ckpt_db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)
-      != SQLITE_OK)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot read %s for checkpoints: %s",
-                   self->path, sqlite3_errmsg (self->ckpt_db));
-      g_clear_pointer (&self->ckpt_db, sqlite3_close);
-      return FALSE;
-    }
-  sqlite3_wal_hook (self->db, on_wal_commit, self);
-  self->ckpt_thread = g_thread_new ("confab-checkpoint", checkpoint_thread, self);
-  return TRUE;
-}
-
-static void
-stop_checkpoints (ConfabSqliteStore *self)
-{
-  if (self->ckpt_thread == NULL)
-    return;
-
-  g_mutex_lock (&self->ckpt_lock);
-  self->ckpt_stop = TRUE;
-  g_cond_signal (&self->ckpt_cond);
-  g_mutex_unlock (&self->ckpt_lock);
-  g_thread_join (g_steal_pointer (&self->ckpt_thread));
-  g_clear_pointer (&self->ckpt_db, sqlite3_close);
-}
-
 static void
 confab_sqlite_store_close (ConfabStore *store)
 {
@@ -2328,15 +1866,7 @@ confab_sqlite_store_close (ConfabStore *store)
 
   if (self->thread != NULL)
     g_thread_join (g_steal_pointer (&self->thread));
-  stop_checkpoints (self);
-
-  g_hash_table_remove_all (self->stmts);
-  if (self->db != NULL)
-    {
-      if (sqlite3_close (self->db) != SQLITE_OK)
-        g_warning ("closing %s: %s", self->path, sqlite3_errmsg (self->db));
-      self->db = NULL;
-    }
+  g_clear_pointer (&self->db, confab_db_close);
 }
 
 static void
@@ -2365,16 +1895,12 @@ confab_sqlite_store_finalize (GObject *object)
   ConfabSqliteStore *self = CONFAB_SQLITE_STORE (object);
 
   g_clear_pointer (&self->queue, g_async_queue_unref);
-  g_clear_pointer (&self->stmts, g_hash_table_unref);
   g_clear_pointer (&self->known_convs, g_hash_table_unref);
   g_clear_pointer (&self->new_convs, g_ptr_array_unref);
   g_clear_pointer (&self->activity, g_hash_table_unref);
   g_clear_pointer (&self->unread, g_hash_table_unref);
   g_clear_pointer (&self->pending_acks, g_hash_table_unref);
-  g_clear_pointer (&self->sql_error, g_free);
   g_clear_pointer (&self->path, g_free);
-  g_mutex_clear (&self->ckpt_lock);
-  g_cond_clear (&self->ckpt_cond);
 
   G_OBJECT_CLASS (confab_sqlite_store_parent_class)->finalize (object);
 }
@@ -2391,11 +1917,7 @@ confab_sqlite_store_class_init (ConfabSqliteStoreClass *klass)
 static void
 confab_sqlite_store_init (ConfabSqliteStore *self)
 {
-  g_mutex_init (&self->ckpt_lock);
-  g_cond_init (&self->ckpt_cond);
   self->queue = g_async_queue_new ();
-  self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                       (GDestroyNotify) sqlite3_finalize);
   self->known_convs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->new_convs = g_ptr_array_new_with_free_func (g_free);
   self->activity = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -2412,8 +1934,6 @@ confab_sqlite_store_init (ConfabSqliteStore *self)
  *
  * Opens the database, brings its schema up to date and starts the worker thread.
  */
-static gsize sqlite_configured;
-
 ConfabSqliteStore *
 confab_sqlite_store_new (const char  *path,
                          GError     **error)
@@ -2422,18 +1942,9 @@ confab_sqlite_store_new (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (g_once_init_enter (&sqlite_configured))
-    {
-      /* Memory statistics take a global mutex on every allocation SQLite makes, and nothing
-       * here reads them. This must happen before SQLite initializes; a second store in the
-       * same process finds it done. */
-      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
-      g_once_init_leave (&sqlite_configured, 1);
-    }
-
   self = g_object_new (CONFAB_TYPE_SQLITE_STORE, NULL);
   self->path = g_strdup (path);
-  if (!open_database (self, error) || !start_checkpoints (self, error))
+  if (!open_database (self, error))
     return NULL;
 
   /* Housekeeping starts a while after opening, not in the middle of start-up. */
