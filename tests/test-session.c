@@ -546,7 +546,7 @@ test_sidebar_order (void)
                                     engine_test_async_cb, &read_result);
   g_assert_true (confab_feature_request_finish (
                    CONFAB_FEATURE (confab_messaging_from_session (alice)), WAIT (read_result),
-                   &error));
+                                                &error));
   g_assert_no_error (error);
   g_assert_true (engine_test_wait (unread_is_zero, bob_conv, ENGINE_TEST_TIMEOUT_MS));
   /* Give a late reload (conversations, history, the read event) the chance to move it. */

@@ -1209,13 +1209,13 @@ outbox_added_cb (GObject      *object,
 
 void
 confab_messaging_send_message_async (ConfabMessaging     *self,
-                                   const char          *conv,
-                                   const char          *body,
-                                   const char          *format,
-                                   gint64               reply_to,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+                                     const char          *conv,
+                                     const char          *body,
+                                     const char          *format,
+                                     gint64               reply_to,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
 {
   g_autofree char *client_msg_id = NULL;
   GTask *task;
@@ -1251,8 +1251,8 @@ confab_messaging_send_message_async (ConfabMessaging     *self,
 
 ConfabMessage *
 confab_messaging_send_message_finish (ConfabMessaging *self,
-                                    GAsyncResult   *result,
-                                    GError        **error)
+                                      GAsyncResult   *result,
+                                      GError        **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -1260,7 +1260,7 @@ confab_messaging_send_message_finish (ConfabMessaging *self,
 
 void
 confab_messaging_retry_message (ConfabMessaging *self,
-                              ConfabMessage *message)
+                                ConfabMessage *message)
 {
   g_return_if_fail (CONFAB_IS_MESSAGING (self));
   g_return_if_fail (CONFAB_IS_MESSAGE (message));
@@ -1275,7 +1275,7 @@ confab_messaging_retry_message (ConfabMessaging *self,
 
 void
 confab_messaging_discard_message (ConfabMessaging *self,
-                                ConfabMessage *message)
+                                  ConfabMessage *message)
 {
   ConfabMessageList *list;
   g_autofree char *client_msg_id = NULL;
@@ -1306,11 +1306,11 @@ apply_edit (ConfabFeature *feature,
 
 void
 confab_messaging_edit_message_async (ConfabMessaging     *self,
-                                   gint64               msg_id,
-                                   const char          *body,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+                                     gint64               msg_id,
+                                     const char          *body,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
 {
   g_autoptr(JsonObject) params = json_object_new ();
 
@@ -1321,7 +1321,7 @@ confab_messaging_edit_message_async (ConfabMessaging     *self,
   json_object_set_string_member (params, "body", body);
   confab_feature_request (CONFAB_FEATURE (self), "edit", params, apply_edit,
                           confab_messaging_edit_message_async,
-                   cancellable, callback, user_data);
+                          cancellable, callback, user_data);
 }
 
 static void
@@ -1347,10 +1347,10 @@ apply_delete (ConfabFeature *feature,
 
 void
 confab_messaging_delete_message_async (ConfabMessaging     *self,
-                                     gint64               msg_id,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
+                                       gint64               msg_id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
 {
   g_autoptr(JsonObject) params = json_object_new ();
 
@@ -1359,7 +1359,7 @@ confab_messaging_delete_message_async (ConfabMessaging     *self,
   json_object_set_int_member (params, "msg_id", msg_id);
   confab_feature_request (CONFAB_FEATURE (self), "delete", params, apply_delete,
                           confab_messaging_delete_message_async,
-                   cancellable, callback, user_data);
+                          cancellable, callback, user_data);
 }
 
 static void
@@ -1384,12 +1384,12 @@ apply_react (ConfabFeature *feature,
 
 void
 confab_messaging_react_async (ConfabMessaging     *self,
-                            gint64               msg_id,
-                            const char          *emoji,
-                            gboolean             on,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+                              gint64               msg_id,
+                              const char          *emoji,
+                              gboolean             on,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
 {
   g_autoptr(JsonObject) params = json_object_new ();
 
@@ -1401,16 +1401,16 @@ confab_messaging_react_async (ConfabMessaging     *self,
   json_object_set_boolean_member (params, "on", on);
   confab_feature_request (CONFAB_FEATURE (self), "react", params, apply_react,
                           confab_messaging_react_async,
-                   cancellable, callback, user_data);
+                          cancellable, callback, user_data);
 }
 
 void
 confab_messaging_mark_read_async (ConfabMessaging     *self,
-                                const char          *conv,
-                                gint64               msg_id,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+                                  const char          *conv,
+                                  gint64               msg_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
 {
   g_autoptr(JsonObject) params = json_object_new ();
   ConfabConversation *item;
@@ -1432,7 +1432,7 @@ confab_messaging_mark_read_async (ConfabMessaging     *self,
   json_object_set_int_member (params, "msg_id", msg_id);
   confab_feature_request (CONFAB_FEATURE (self), "read", params, NULL,
                           confab_messaging_mark_read_async, cancellable,
-                   callback, user_data);
+                          callback, user_data);
 }
 
 /* Muting */
@@ -1465,11 +1465,11 @@ muted_stored_cb (GObject      *object,
 
 void
 confab_messaging_set_muted_async (ConfabMessaging     *self,
-                                const char          *conv,
-                                gboolean             muted,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+                                  const char          *conv,
+                                  gboolean             muted,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
 {
   ConfabConversation *item;
   GTask *task;
@@ -1495,8 +1495,8 @@ confab_messaging_set_muted_async (ConfabMessaging     *self,
 
 gboolean
 confab_messaging_set_muted_finish (ConfabMessaging *self,
-                                 GAsyncResult   *result,
-                                 GError        **error)
+                                   GAsyncResult   *result,
+                                   GError        **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
@@ -1535,10 +1535,10 @@ start_dm_profile_cb (GObject      *object,
 
 void
 confab_messaging_start_dm_async (ConfabMessaging     *self,
-                               const char          *username,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+                                 const char          *username,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
 {
   g_autofree char *normalized = NULL;
   GTask *task;
@@ -1563,8 +1563,8 @@ confab_messaging_start_dm_async (ConfabMessaging     *self,
 
 ConfabConversation *
 confab_messaging_start_dm_finish (ConfabMessaging *self,
-                                GAsyncResult   *result,
-                                GError        **error)
+                                  GAsyncResult   *result,
+                                  GError        **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

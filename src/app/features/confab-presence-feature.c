@@ -83,7 +83,7 @@ presence_get_cb (GObject      *object,
         continue;
       confab_contact_set_presence (confab_profiles_get_contact (profiles,
                                                                 confab_json_get_string (obj,
-                                                                                        "user")),
+                                                                "user")),
                                    confab_presence_from_string (confab_json_get_string (obj,
                                                                                         "status")),
                                    confab_json_get_string (obj, "text"), obj_int (obj,

@@ -213,7 +213,7 @@ set_context (ConfabConversationView *self,
   if (context == CONTEXT_REPLY)
     {
       ConfabContact *contact = confab_profiles_get_contact (get_profiles (self),
-                                                           confab_message_get_sender (message));
+                                                            confab_message_get_sender (message));
       g_autofree char *title = g_strdup_printf (_("Reply to %s"),
                                                 confab_contact_get_display_name (contact));
 
@@ -303,8 +303,8 @@ on_delete_response (AdwMessageDialog *dialog,
   if (g_str_equal (response, "delete") && self->session != NULL)
     confab_messaging_delete_message_async (get_messaging (self),
                                            confab_message_get_id (message),
-                                         self->cancellable, request_done_cb,
-                                         g_object_ref (self));
+                                           self->cancellable, request_done_cb,
+                                           g_object_ref (self));
 }
 
 static void
@@ -829,7 +829,7 @@ confab_conversation_view_set_conversation (ConfabConversationView *self,
       self->read_up_to = 0;
       self->stick_to_bottom = TRUE;
       self->messages = confab_messaging_get_messages (get_messaging (self),
-                                                    confab_conversation_get_conv (conversation));
+                                                      confab_conversation_get_conv (conversation));
       self->items_changed_id = g_signal_connect_after (self->messages, "items-changed",
                                                        G_CALLBACK (on_messages_changed), self);
       self->has_more_id = g_signal_connect_swapped (self->messages, "notify::has-more",
@@ -877,8 +877,8 @@ confab_conversation_view_mark_read (ConfabConversationView *self)
 
   self->read_up_to = last_id;
   confab_messaging_mark_read_async (get_messaging (self),
-                                  confab_conversation_get_conv (self->conversation), last_id,
-                                  self->cancellable, request_done_cb, g_object_ref (self));
+                                    confab_conversation_get_conv (self->conversation), last_id,
+                                    self->cancellable, request_done_cb, g_object_ref (self));
 }
 
 void
@@ -921,9 +921,9 @@ confab_conversation_view_send (ConfabConversationView *self)
     {
       if (g_strcmp0 (body, confab_message_get_body (self->context_message)) != 0)
         confab_messaging_edit_message_async (get_messaging (self),
-                                           confab_message_get_id (self->context_message), body,
-                                           self->cancellable, request_done_cb,
-                                           g_object_ref (self));
+                                             confab_message_get_id (self->context_message), body,
+                                             self->cancellable, request_done_cb,
+                                             g_object_ref (self));
     }
   else
     {
@@ -932,8 +932,8 @@ confab_conversation_view_send (ConfabConversationView *self)
 
       confab_messaging_send_message_async (get_messaging (self), conv,
                                            body, "plain", reply_to,
-                                         self->cancellable, send_message_cb,
-                                         g_object_ref (self));
+                                           self->cancellable, send_message_cb,
+                                           g_object_ref (self));
       confab_typing_set_typing (confab_typing_from_session (self->session), conv, FALSE);
     }
 

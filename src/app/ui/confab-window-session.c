@@ -238,7 +238,7 @@ show_session (ConfabWindow *self)
                            G_CALLBACK (_confab_window_on_conversations_changed), self,
                            G_CONNECT_AFTER);
   _confab_window_on_conversations_changed (G_LIST_MODEL (list), 0, 0,
-                            g_list_model_get_n_items (G_LIST_MODEL (list)), self);
+                                           g_list_model_get_n_items (G_LIST_MODEL (list)), self);
   /* Positions in the slice are those of the list: it starts at 0. */
   g_clear_object (&self->sidebar_slice);
   self->sidebar_slice = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (list)), 0,
