@@ -6,6 +6,7 @@
 #include "confab-sqlite-store.h"
 #include "confab-store-private.h"
 #include "confab-db.h"
+#include "confab-db-worker.h"
 #include "confab-account-store.h"
 #include "confab-message-store.h"
 #include "confab-profile-store.h"
@@ -17,10 +18,6 @@
 #include <sqlite3.h>
 #include <string.h>
 
-/* Ops the worker takes at once into one transaction. */
-#define MAX_BATCH                 512
-/* How long the worker waits for work before it does its chores (acks, pruning). */
-#define IDLE_TIMEOUT_USEC         (G_USEC_PER_SEC / 2)
 #define PRUNE_INTERVAL_MS         (10 * 60 * 1000)
 #define SEARCH_MAX_TERMS          16
 
@@ -30,10 +27,8 @@ struct _ConfabSqliteStore
   GObject       parent_instance;
 
   char         *path;
-  ConfabDb     *db;             /* owned by the worker thread while it runs */
-  GThread      *thread;
-  GAsyncQueue  *queue;          /* of GTask; closed is guarded by its lock */
-  gboolean      closed;
+  ConfabDb       *db;           /* owned by the worker's thread while it runs */
+  ConfabDbWorker *worker;
   gint          retention_days; /* atomic */
   gint          user_event_cap; /* atomic */
 
@@ -46,6 +41,9 @@ struct _ConfabSqliteStore
   GHashTable   *activity;       /* conv → Activity: sends not yet applied to conversations */
   GHashTable   *unread;         /* UnreadKey text → UnreadDelta: nor to conv_members */
   gint64        last_prune;
+  gint64        batch_seq;      /* last_seq when the batch began */
+  gint64        seq_mark;       /* last_seq and new_convs->len when the job began */
+  guint         convs_mark;
 };
 
 typedef struct
@@ -62,13 +60,6 @@ typedef struct
   gint64    count;
 } UnreadDelta;
 
-typedef struct
-{
-  GTask            *task;
-  ConfabStoreReply *reply;
-  GError           *error;
-} Outcome;
-
 static void confab_store_iface_init (ConfabStoreInterface *iface);
 static void confab_message_store_iface_init (ConfabMessageStoreInterface *iface);
 static void confab_profile_store_iface_init (ConfabProfileStoreInterface *iface);
@@ -82,9 +73,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OB
                                                       confab_profile_store_iface_init)
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_ACCOUNT_STORE,
                                                       confab_account_store_iface_init))
-
-/* Pushed last into the queue by close (). */
-static int stop_marker;
 
 /* The schema, one script per version (see confab_db_open ()). */
 static const char * const migrations[] = {
@@ -251,14 +239,6 @@ col_is_null (sqlite3_stmt *stmt,
 }
 
 /* --- JSON of the protocol --------------------------------------------------------------------- */
-
-static void
-set_error (GError              **error,
-           ConfabProtocolError   code,
-           const char           *message)
-{
-  g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, code, message);
-}
 
 /* A User from the USER_COLUMNS starting at @col. */
 static JsonObject *
@@ -1457,351 +1437,160 @@ record_ack (ConfabSqliteStore *self,
     }
 }
 
-static void
-take_sql_error (ConfabSqliteStore  *self,
-                const char         *what,
-                GError            **error)
+/* The batches of the worker (see ConfabDbWorker): what a ConfabStoreWork is, and what the
+ * store keeps in memory during a batch (new seqs, new DMs, the search index and conversation
+ * changes it writes at the end, acks). */
+
+static gpointer
+worker_run (gpointer   owner,
+            GTask     *task,
+            GError   **error)
 {
-  if (!confab_db_take_failure (self->db, what))
-    g_warning ("%s: SQLite: ?", what);
-  if (error != NULL && *error == NULL)
-    set_error (error, CONFAB_PROTOCOL_ERROR_INTERNAL, "storage failure");
+  ConfabSqliteStore *self = owner;
+  ConfabStoreWork *work = g_task_get_task_data (task);
+
+  if (work->func == NULL)
+    {
+      record_ack (self, work);
+      return confab_store_reply_new (NULL);
+    }
+  /* Data functions that read conversations or unread counts apply the sends before them
+   * (flush_activity) themselves. */
+  return work->func (CONFAB_STORE (self), work->data, error);
 }
 
 static gboolean
-deliver_cb (gpointer user_data)
+worker_writes (gpointer  owner,
+               GTask    *task)
 {
-  GArray *outcomes = user_data;
+  return work_writes (g_task_get_task_data (task));
+}
 
-  for (guint i = 0; i < outcomes->len; i++)
-    {
-      Outcome *outcome = &g_array_index (outcomes, Outcome, i);
+/* An ack is not worth an fsync of its own: it is written with the next transaction. */
+static gboolean
+worker_deferred (gpointer  owner,
+                 GTask    *task)
+{
+  ConfabStoreWork *work = g_task_get_task_data (task);
 
-      if (outcome->error != NULL)
-        g_task_return_error (outcome->task, g_steal_pointer (&outcome->error));
-      else
-        g_task_return_pointer (outcome->task, g_steal_pointer (&outcome->reply),
-                               (GDestroyNotify) confab_store_reply_free);
-      g_clear_object (&outcome->task);
-    }
-  return G_SOURCE_REMOVE;
+  return work->func == NULL;
+}
+
+static gboolean
+worker_has_deferred (gpointer owner)
+{
+  ConfabSqliteStore *self = owner;
+
+  return g_hash_table_size (self->pending_acks) > 0;
 }
 
 static void
-outcome_clear (gpointer data)
+worker_begin (gpointer owner)
 {
-  Outcome *outcome = data;
+  ConfabSqliteStore *self = owner;
 
-  g_clear_object (&outcome->task);
-  g_clear_pointer (&outcome->reply, confab_store_reply_free);
-  g_clear_error (&outcome->error);
+  self->batch_seq = self->last_seq;
 }
 
-/* Completes the tasks in order, each in its own main context, one idle source per context. */
 static void
-deliver (GArray *outcomes)
+worker_mark (gpointer owner)
 {
-  g_autoptr(GPtrArray) contexts = g_ptr_array_new ();
-  g_autoptr(GPtrArray) groups = g_ptr_array_new ();
+  ConfabSqliteStore *self = owner;
 
-  for (guint i = 0; i < outcomes->len; i++)
-    {
-      Outcome *outcome = &g_array_index (outcomes, Outcome, i);
-      GMainContext *context = g_task_get_context (outcome->task);
-      GArray *group = NULL;
-
-      for (guint j = 0; j < contexts->len && group == NULL; j++)
-        if (g_ptr_array_index (contexts, j) == context)
-          group = g_ptr_array_index (groups, j);
-      if (group == NULL)
-        {
-          group = g_array_sized_new (FALSE, TRUE, sizeof (Outcome), outcomes->len);
-          g_array_set_clear_func (group, outcome_clear);
-          g_ptr_array_add (contexts, context);
-          g_ptr_array_add (groups, group);
-        }
-      g_array_append_vals (group, outcome, 1);
-    }
-  /* The groups own the outcomes now. */
-  g_array_set_clear_func (outcomes, NULL);
-
-  for (guint j = 0; j < groups->len; j++)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_static_name (source, "[confab] store completion");
-      g_source_set_callback (source, deliver_cb, g_ptr_array_index (groups, j),
-                             (GDestroyNotify) g_array_unref);
-      g_source_attach (source, g_ptr_array_index (contexts, j));
-      g_source_unref (source);
-    }
+  self->seq_mark = self->last_seq;
+  self->convs_mark = self->new_convs->len;
 }
 
-typedef enum
+static void
+worker_undo (gpointer owner)
 {
-  BATCH_COMMITTED,
-  BATCH_REDO,
-  BATCH_FAILED,
-} BatchStatus;
+  ConfabSqliteStore *self = owner;
 
-/* Runs the batch in one transaction. Without @isolate, ops run back to back: one that fails
- * before writing anything (the usual way to fail) needs no undo. If one fails after it wrote,
- * the batch is rolled back and BATCH_REDO asks for a run with @isolate, where every op has a
- * savepoint of its own, which costs more. */
-static BatchStatus
-try_batch (ConfabSqliteStore *self,
-           GPtrArray         *tasks,
-           GArray            *outcomes,
-           gboolean           write,
-           gboolean           isolate)
+  self->last_seq = self->seq_mark;
+  g_ptr_array_set_size (self->new_convs, self->convs_mark);
+}
+
+static void
+worker_job_done (gpointer owner)
 {
-  if (!confab_db_begin (self->db, write))
-    return BATCH_FAILED;
+  flush_activity (owner);
+}
 
-  for (guint i = 0; i < tasks->len; i++)
-    {
-      Outcome *outcome = &g_array_index (outcomes, Outcome, i);
-      ConfabStoreWork *work = g_task_get_task_data (outcome->task);
-      GCancellable *cancellable = g_task_get_cancellable (outcome->task);
-      gint64 seq_mark = self->last_seq;
-      guint convs_mark = self->new_convs->len;
-      gint64 changes_mark = confab_db_total_changes (self->db);
-
-      if (work->func == NULL)
-        {
-          record_ack (self, work);
-          outcome->reply = confab_store_reply_new (NULL);
-          continue;
-        }
-      if (!work_writes (work)
-          && g_cancellable_set_error_if_cancelled (cancellable, &outcome->error))
-        continue;
-
-      if (isolate && !confab_db_exec (self->db, "SAVEPOINT op"))
-        {
-          take_sql_error (self, "savepoint", NULL);
-          confab_db_rollback (self->db);
-          return BATCH_FAILED;
-        }
-
-      /* Data functions that read conversations or unread counts apply the sends before them
-       * (flush_activity) themselves. */
-      outcome->reply = work->func (CONFAB_STORE (self), work->data, &outcome->error);
-      if (outcome->reply == NULL && outcome->error == NULL && confab_db_failed (self->db) == NULL)
-        set_error (&outcome->error, CONFAB_PROTOCOL_ERROR_INTERNAL, "storage failure");
-      if (isolate)
-        flush_activity (self);
-
-      if (!isolate)
-        {
-          if (confab_db_failed (self->db) != NULL
-              || (outcome->error != NULL
-                  && confab_db_total_changes (self->db) != changes_mark))
-            {
-              confab_db_rollback (self->db);
-              return BATCH_REDO;
-            }
-          if (outcome->error != NULL)
-            {
-              g_clear_pointer (&outcome->reply, confab_store_reply_free);
-              self->last_seq = seq_mark;
-              g_ptr_array_set_size (self->new_convs, convs_mark);
-            }
-          continue;
-        }
-
-      if (confab_db_failed (self->db) != NULL)
-        {
-          g_clear_pointer (&outcome->reply, confab_store_reply_free);
-          g_clear_error (&outcome->error);
-          take_sql_error (self, work->name, &outcome->error);
-        }
-      if (outcome->error != NULL)
-        {
-          g_clear_pointer (&outcome->reply, confab_store_reply_free);
-          self->last_seq = seq_mark;
-          g_ptr_array_set_size (self->new_convs, convs_mark);
-          confab_db_reset_statements (self->db);
-          if (!confab_db_exec (self->db, "ROLLBACK TO op"))
-            {
-              take_sql_error (self, "rollback to savepoint", NULL);
-              confab_db_rollback (self->db);
-              return BATCH_FAILED;
-            }
-        }
-      if (!confab_db_exec (self->db, "RELEASE op") || !confab_db_in_transaction (self->db))
-        {
-          /* An I/O error or a full disk can end the whole transaction. */
-          take_sql_error (self, "release savepoint", NULL);
-          confab_db_rollback (self->db);
-          return BATCH_FAILED;
-        }
-    }
+static void
+worker_finish (gpointer owner,
+               gboolean write)
+{
+  ConfabSqliteStore *self = owner;
 
   flush_activity (self);
   fts_flush (self);
   if (write)
     flush_acks (self);
-  if (confab_db_failed (self->db) != NULL)
-    {
-      take_sql_error (self, "batch", NULL);
-      confab_db_rollback (self->db);
-      return BATCH_FAILED;
-    }
-  if (!confab_db_commit (self->db))
-    return BATCH_FAILED;
-  return BATCH_COMMITTED;
 }
 
 static void
-run_batch (ConfabSqliteStore *self,
-           GPtrArray         *tasks)
+worker_abandon (gpointer owner)
 {
-  g_autoptr(GArray) outcomes = g_array_sized_new (FALSE, TRUE, sizeof (Outcome), tasks->len);
-  BatchStatus status = BATCH_COMMITTED;
-  gboolean any_sql = FALSE;
-  gboolean write = FALSE;
-  gint64 first_seq = self->last_seq;
-  gint64 start = g_get_monotonic_time ();
+  ConfabSqliteStore *self = owner;
 
-  g_array_set_clear_func (outcomes, outcome_clear);
-  g_array_set_size (outcomes, tasks->len);
-
-  for (guint i = 0; i < tasks->len; i++)
-    {
-      ConfabStoreWork *work = g_task_get_task_data (g_ptr_array_index (tasks, i));
-
-      g_array_index (outcomes, Outcome, i).task = g_ptr_array_index (tasks, i);
-      if (work->func != NULL)
-        any_sql = TRUE;
-      write |= work_writes (work);
-    }
-  if (g_hash_table_size (self->pending_acks) > 0)
-    write = TRUE;
-
-  if (!any_sql)
-    {
-      /* Acks alone are not worth a transaction: they wait for the next one. */
-      for (guint i = 0; i < tasks->len; i++)
-        {
-          Outcome *outcome = &g_array_index (outcomes, Outcome, i);
-
-          record_ack (self, g_task_get_task_data (outcome->task));
-          outcome->reply = confab_store_reply_new (NULL);
-        }
-      deliver (outcomes);
-      return;
-    }
-
-  for (guint attempt = 0; attempt < 2; attempt++)
-    {
-      status = try_batch (self, tasks, outcomes, write, attempt > 0);
-      if (status == BATCH_COMMITTED)
-        break;
-
-      self->last_seq = first_seq;
-      self->fts_dirty = FALSE;
-      g_hash_table_remove_all (self->activity);
-      g_hash_table_remove_all (self->unread);
-      g_ptr_array_set_size (self->new_convs, 0);
-      for (guint i = 0; i < outcomes->len; i++)
-        {
-          Outcome *outcome = &g_array_index (outcomes, Outcome, i);
-
-          g_clear_pointer (&outcome->reply, confab_store_reply_free);
-          g_clear_error (&outcome->error);
-        }
-      if (status == BATCH_FAILED)
-        break;
-      g_debug ("batch of %u: an op failed after writing; again with savepoints", tasks->len);
-    }
-
-  if (status == BATCH_COMMITTED)
-    {
-      for (guint i = 0; i < self->new_convs->len; i++)
-        g_hash_table_add (self->known_convs, g_strdup (g_ptr_array_index (self->new_convs, i)));
-      g_ptr_array_set_size (self->new_convs, 0);
-    }
-  else
-    {
-      for (guint i = 0; i < outcomes->len; i++)
-        set_error (&g_array_index (outcomes, Outcome, i).error,
-                   CONFAB_PROTOCOL_ERROR_INTERNAL, "storage failure");
-    }
-
-  g_debug ("batch of %u: %s in %.2f ms", tasks->len,
-           status == BATCH_COMMITTED ? "committed" : "failed",
-           (g_get_monotonic_time () - start) / 1000.0);
-  deliver (outcomes);
+  self->last_seq = self->batch_seq;
+  self->fts_dirty = FALSE;
+  g_hash_table_remove_all (self->activity);
+  g_hash_table_remove_all (self->unread);
+  g_ptr_array_set_size (self->new_convs, 0);
 }
 
-/* Chores for quiet moments: write the acks, prune now and then. */
 static void
-idle_work (ConfabSqliteStore *self,
-           gboolean           force)
+worker_committed (gpointer owner)
 {
-  gboolean want_prune = now_ms () - self->last_prune >= PRUNE_INTERVAL_MS;
+  ConfabSqliteStore *self = owner;
 
-  if (g_hash_table_size (self->pending_acks) == 0 && !want_prune)
-    return;
-  if (!confab_db_begin (self->db, TRUE))
-    return;
+  for (guint i = 0; i < self->new_convs->len; i++)
+    g_hash_table_add (self->known_convs, g_strdup (g_ptr_array_index (self->new_convs, i)));
+  g_ptr_array_set_size (self->new_convs, 0);
+}
+
+/* Chores for quiet moments: write the acks, prune now and then (not on the way out). */
+static gboolean
+worker_want_chores (gpointer owner,
+                    gboolean stopping)
+{
+  ConfabSqliteStore *self = owner;
+
+  return g_hash_table_size (self->pending_acks) > 0
+         || (!stopping && now_ms () - self->last_prune >= PRUNE_INTERVAL_MS);
+}
+
+static void
+worker_chores (gpointer owner,
+               gboolean stopping)
+{
+  ConfabSqliteStore *self = owner;
+
   flush_acks (self);
-  if (want_prune)
+  if (!stopping && now_ms () - self->last_prune >= PRUNE_INTERVAL_MS)
     {
       prune (self);
       self->last_prune = now_ms ();
     }
-  if (confab_db_failed (self->db) != NULL)
-    {
-      take_sql_error (self, "housekeeping", NULL);
-      confab_db_rollback (self->db);
-      return;
-    }
-  confab_db_commit (self->db);
 }
 
-static gpointer
-worker_thread (gpointer data)
-{
-  ConfabSqliteStore *self = data;
-  g_autoptr(GPtrArray) batch = g_ptr_array_new ();
-  gboolean stop = FALSE;
-
-  confab_db_attach_thread (self->db);
-  while (!stop)
-    {
-      gpointer item = g_async_queue_timeout_pop (self->queue, IDLE_TIMEOUT_USEC);
-
-      if (item == NULL)
-        {
-          idle_work (self, FALSE);
-          continue;
-        }
-
-      g_ptr_array_set_size (batch, 0);
-      while (item != NULL)
-        {
-          if (item == &stop_marker)
-            {
-              stop = TRUE;
-              break;
-            }
-          g_ptr_array_add (batch, item);
-          if (batch->len >= MAX_BATCH)
-            break;
-          item = g_async_queue_try_pop (self->queue);
-        }
-      if (batch->len > 0)
-        run_batch (self, batch);
-    }
-
-  self->last_prune = now_ms ();
-  idle_work (self, TRUE);
-  confab_db_detach_thread (self->db);
-  return NULL;
-}
+static const ConfabDbWorkerFuncs worker_funcs = {
+  .run = worker_run,
+  .writes = worker_writes,
+  .deferred = worker_deferred,
+  .has_deferred = worker_has_deferred,
+  .begin = worker_begin,
+  .mark = worker_mark,
+  .undo = worker_undo,
+  .job_done = worker_job_done,
+  .finish = worker_finish,
+  .abandon = worker_abandon,
+  .committed = worker_committed,
+  .want_chores = worker_want_chores,
+  .chores = worker_chores,
+  .free_result = (GDestroyNotify) confab_store_reply_free,
+};
 
 /* --- Opening ------------------------------------------------------------------------------ */
 
@@ -1837,15 +1626,8 @@ confab_sqlite_store_submit (ConfabStore     *store,
 {
   ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
 
-  g_async_queue_lock (self->queue);
-  if (self->closed)
-    {
-      g_async_queue_unlock (self->queue);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "the store is closed");
-      return;
-    }
-  g_async_queue_push_unlocked (self->queue, g_object_ref (task));
-  g_async_queue_unlock (self->queue);
+  if (self->worker == NULL || !confab_db_worker_push (self->worker, task))
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "the store is closed");
 }
 
 static void
@@ -1853,19 +1635,9 @@ confab_sqlite_store_close (ConfabStore *store)
 {
   ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
 
-  g_async_queue_lock (self->queue);
-  if (self->closed)
-    {
-      g_async_queue_unlock (self->queue);
-      return;
-    }
-  self->closed = TRUE;
-  if (self->thread != NULL)
-    g_async_queue_push_unlocked (self->queue, &stop_marker);
-  g_async_queue_unlock (self->queue);
-
-  if (self->thread != NULL)
-    g_thread_join (g_steal_pointer (&self->thread));
+  /* The worker runs what was queued before it stops; later work fails as closed. */
+  if (self->worker != NULL)
+    confab_db_worker_stop (self->worker);
   g_clear_pointer (&self->db, confab_db_close);
 }
 
@@ -1894,7 +1666,7 @@ confab_sqlite_store_finalize (GObject *object)
 {
   ConfabSqliteStore *self = CONFAB_SQLITE_STORE (object);
 
-  g_clear_pointer (&self->queue, g_async_queue_unref);
+  g_clear_pointer (&self->worker, confab_db_worker_free);
   g_clear_pointer (&self->known_convs, g_hash_table_unref);
   g_clear_pointer (&self->new_convs, g_ptr_array_unref);
   g_clear_pointer (&self->activity, g_hash_table_unref);
@@ -1917,7 +1689,6 @@ confab_sqlite_store_class_init (ConfabSqliteStoreClass *klass)
 static void
 confab_sqlite_store_init (ConfabSqliteStore *self)
 {
-  self->queue = g_async_queue_new ();
   self->known_convs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->new_convs = g_ptr_array_new_with_free_func (g_free);
   self->activity = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1949,7 +1720,7 @@ confab_sqlite_store_new (const char  *path,
 
   /* Housekeeping starts a while after opening, not in the middle of start-up. */
   self->last_prune = now_ms () - PRUNE_INTERVAL_MS + 60 * 1000;
-  self->thread = g_thread_new ("confab-store", worker_thread, self);
+  self->worker = confab_db_worker_new (self->db, "confab-store", &worker_funcs, self);
   return g_steal_pointer (&self);
 }
 
