@@ -52,6 +52,12 @@ test_frame_parse_rejects (void)
   assert_bad_request ("{\"a\":1,}", -1);
   assert_bad_request ("{\"a\":01}", -1);
   assert_bad_request ("{\"a\":\"tab\there\"}", -1);
+  /* A member named twice: one reader would take the first value and another the last, so
+   * {"type":"history","type":"send"} could pass a check as one request and run as the other
+   * (RFC 7493 forbids duplicates). Escapes that spell the same name count too. */
+  assert_bad_request ("{\"type\":\"history\",\"type\":\"send\"}", -1);
+  assert_bad_request ("{\"a\":1,\"\\u0061\":2}", -1);
+  assert_bad_request ("{\"p\":{\"b\":1,\"c\":[{\"d\":1,\"d\":1}]}}", -1);
   /* json-glib would cut the string at the NUL: "eve\u0000x" would read as "eve". */
   assert_bad_request ("{\"username\":\"eve\\u0000x\"}", -1);
   {

@@ -385,7 +385,8 @@ build_string (const char **p)
   return g_string_free (out, FALSE);
 }
 
-static JsonNode *build_value (const char **p);
+static JsonNode *build_value (const char **p,
+                              gboolean    *duplicate);
 
 static JsonNode *
 build_number (const char **p)
@@ -407,8 +408,11 @@ build_number (const char **p)
   return json_node_init_double (json_node_alloc (), g_ascii_strtod (start, NULL));
 }
 
+/* Sets *@duplicate when an object names a member twice (RFC 7493 I-JSON forbids it; a reader
+ * keeping the first and another the last would disagree on what the frame says). */
 static JsonNode *
-build_value (const char **p)
+build_value (const char **p,
+             gboolean    *duplicate)
 {
   JsonNode *node;
 
@@ -433,7 +437,9 @@ build_value (const char **p)
             name = build_string (p);
             build_whitespace (p);
             (*p)++; /* ':' */
-            json_object_set_member (object, name, build_value (p));
+            if (json_object_has_member (object, name))
+              *duplicate = TRUE;
+            json_object_set_member (object, name, build_value (p, duplicate));
             build_whitespace (p);
           }
         (*p)++;
@@ -452,7 +458,7 @@ build_value (const char **p)
           {
             if (**p == ',')
               (*p)++;
-            json_array_add_element (array, build_value (p));
+            json_array_add_element (array, build_value (p, duplicate));
             build_whitespace (p);
           }
         (*p)++;
@@ -489,8 +495,8 @@ build_value (const char **p)
  * @error: return location for a %CONFAB_PROTOCOL_ERROR_BAD_REQUEST error
  *
  * Parses one JSON object. Invalid UTF-8, anything that is not exactly one well-formed JSON
- * text (RFC 8259), nesting deeper than 64, anything but an object at the top and integers
- * beyond 2^53 are refused.
+ * text (RFC 8259), nesting deeper than 64, anything but an object at the top, a member name
+ * twice in one object and integers beyond 2^53 are refused (RFC 7493).
  *
  * Returns: (transfer full) (nullable): the object
  */
@@ -503,6 +509,7 @@ confab_frame_parse (const char  *data,
   const char *refusal;
   const char *p;
   JsonObject *object;
+  gboolean duplicate = FALSE;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
@@ -537,7 +544,13 @@ confab_frame_parse (const char  *data,
 
   /* The checked text may lack a terminating NUL; the builder reads up to its last '}' and the
    * grammar guarantees it never reads past it. */
-  root = build_value (&p);
+  root = build_value (&p, &duplicate);
+  if (duplicate)
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                           "a member name appears twice in one object");
+      return NULL;
+    }
   object = json_object_ref (json_node_get_object (root));
   json_object_seal (object);
   return object;
