@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 static gboolean
 on_stop_signal (gpointer user_data)
@@ -49,6 +50,8 @@ main (int   argc,
     { NULL }
   };
 
+  /* The database, its journal, the key and every file confabd makes are its own alone. */
+  umask (077);
   setlocale (LC_ALL, "");
 
   context = g_option_context_new ("— the Confab server");

@@ -17,6 +17,7 @@ confab_config_new (void)
   config->listen_host = g_strdup ("127.0.0.1");
   config->listen_port = CONFAB_DEFAULT_PORT;
   config->registration = CONFAB_REGISTRATION_OPEN;
+  config->tls_priority = g_strdup (CONFAB_DEFAULT_TLS_PRIORITY);
   config->max_frame_bytes = CONFAB_DEFAULT_MAX_FRAME_BYTES;
   config->max_body_chars = CONFAB_DEFAULT_MAX_BODY_CHARS;
   config->max_file_bytes = CONFAB_DEFAULT_MAX_FILE_BYTES;
@@ -46,6 +47,7 @@ confab_config_free (ConfabConfig *config)
   g_free (config->listen_host);
   g_free (config->tls_certificate);
   g_free (config->tls_key);
+  g_free (config->tls_priority);
   g_strfreev (config->stun_urls);
   g_strfreev (config->turn_urls);
   g_free (config->turn_secret);
@@ -194,6 +196,7 @@ confab_config_load_file (ConfabConfig  *config,
 
   read_string (kf, "tls", "certificate", &config->tls_certificate);
   read_string (kf, "tls", "key", &config->tls_key);
+  read_string (kf, "tls", "priority", &config->tls_priority);
 
   READ_UINT ("limits", "max_frame_bytes", 1024, 16 * 1024 * 1024, max_frame_bytes);
   READ_UINT ("limits", "max_body_chars", 1, 1024 * 1024, max_body_chars);

@@ -12,6 +12,9 @@ typedef enum
 } ConfabRegistration;
 
 /* The server's settings: defaults, overridden by confabd.conf, overridden by the command line. */
+/* TLS 1.0 and 1.1 are refused (RFC 8996); GnuTLS's defaults otherwise. */
+#define CONFAB_DEFAULT_TLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
 typedef struct
 {
   char               *data_dir;
@@ -22,6 +25,7 @@ typedef struct
 
   char               *tls_certificate;   /* NULL: <data_dir>/tls/cert.pem, made on first start */
   char               *tls_key;
+  char               *tls_priority;      /* GnuTLS priority string: TLS 1.2 and 1.3 by default */
 
   guint               max_frame_bytes;
   guint               max_body_chars;

@@ -13,7 +13,11 @@
 #include "confab-tls.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #define LISTEN_BACKLOG 4096
 
@@ -34,6 +38,7 @@ struct _ConfabServer
   SoupServer      *soup;
   GTlsCertificate *certificate;
   char            *url;
+  int              lock_fd;       /* holds the data directory's lock; -1 before */
 
   GHashTable      *connections;   /* ConfabConnection (owned) set */
   guint            sweep_id;
@@ -395,6 +400,8 @@ confab_server_finalize (GObject *object)
   g_array_unref (self->routes);
   confab_config_free (self->config);
   g_free (self->url);
+  if (self->lock_fd >= 0)
+    close (self->lock_fd);
 
   G_OBJECT_CLASS (confab_server_parent_class)->finalize (object);
 }
@@ -416,12 +423,64 @@ confab_server_init (ConfabServer *self)
   self->modules = g_ptr_array_new_with_free_func (module_free);
   self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   self->routes = g_array_new (FALSE, FALSE, sizeof (Route));
+  self->lock_fd = -1;
 }
 
 static const ConfabServerModule core_module = {
   .name = "core",
   .routes = core_routes,
 };
+
+/* One confabd per data directory: a second one would find the database locked and answer
+ * `internal` to every write. The lock goes with the process, also when it is killed. */
+static gboolean
+lock_data_dir (ConfabServer  *self,
+               GError       **error)
+{
+  g_autofree char *path = g_build_filename (self->config->data_dir, "confabd.lock", NULL);
+  g_autofree char *pid = g_strdup_printf ("%d\n", (int) getpid ());
+  int saved_errno;
+
+  self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (self->lock_fd >= 0 && flock (self->lock_fd, LOCK_EX | LOCK_NB) == 0)
+    {
+      /* For the administrator: which process holds it. */
+      if (ftruncate (self->lock_fd, 0) != 0 || write (self->lock_fd, pid, strlen (pid)) < 0)
+        g_debug ("could not write the pid into %s", path);
+      return TRUE;
+    }
+
+  saved_errno = errno;
+  if (saved_errno == EWOULDBLOCK)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                 "another confabd is using the data directory %s", self->config->data_dir);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "cannot lock %s: %s",
+                 path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* glib-networking's GnuTLS backend takes its priority string from the environment, once, when
+ * the first TLS connection is made: set it before that, checked first. */
+static gboolean
+set_tls_priority (const char  *priority,
+                  GError     **error)
+{
+  gnutls_priority_t check = NULL;
+  const char *error_pos = NULL;
+  int rc = gnutls_priority_init (&check, priority, &error_pos);
+
+  if (rc < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "[tls] priority is not a valid GnuTLS priority string (at '%s')",
+                   error_pos != NULL ? error_pos : priority);
+      return FALSE;
+    }
+  gnutls_priority_deinit (check);
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", priority, TRUE);
+  return TRUE;
+}
 
 /**
  * confab_server_new:
@@ -448,6 +507,9 @@ confab_server_new (ConfabConfig  *config,
       return NULL;
     }
 
+  if (!lock_data_dir (self, error))
+    return NULL;
+
   db_path = g_build_filename (config->data_dir, "confab.db", NULL);
   self->store = CONFAB_STORE (confab_sqlite_store_new (db_path, error));
   if (self->store == NULL)
@@ -455,6 +517,8 @@ confab_server_new (ConfabConfig  *config,
 
   if (!config->plain)
     {
+      if (!set_tls_priority (config->tls_priority, error))
+        return NULL;
       self->certificate = confab_tls_load_or_create (config->data_dir, config->tls_certificate,
                                                      config->tls_key, error);
       if (self->certificate == NULL)
