@@ -5,6 +5,7 @@
 
 #include "confab-call.h"
 #include "confab-call-private.h"
+#include "confab-call-test-devices.h"
 #include "confab-media-devices-private.h"
 #include "confab-engine-test-util.h"
 
@@ -86,16 +87,17 @@ wire_up (Wire       *wire,
   g_signal_connect (call, "state-changed", G_CALLBACK (on_state_changed), wire);
 }
 
+/* The caller uses @caller_devices (kept as fixture->devices), the callee test devices. */
 static void
-fixture_set_up_full (Fixture          *fixture,
-                     ConfabCallMedia   media,
-                     gboolean          caller_camera,
-                     gboolean          callee_camera)
+fixture_set_up_with_devices (Fixture            *fixture,
+                             ConfabCallMedia     media,
+                             ConfabMediaDevices *caller_devices,
+                             gboolean            callee_camera)
 {
   g_autoptr(ConfabMediaDevices) callee_devices = NULL;
   g_autoptr(GError) error = NULL;
 
-  fixture->devices = confab_media_devices_new_for_testing (caller_camera);
+  fixture->devices = g_object_ref (caller_devices);
   callee_devices = confab_media_devices_new_for_testing (callee_camera);
 
   fixture->caller = confab_call_new ("call-1", "bob", CONFAB_CALL_ROLE_CALLER, media,
@@ -108,6 +110,17 @@ fixture_set_up_full (Fixture          *fixture,
   g_assert_cmpint (confab_call_get_state (fixture->caller), ==, CONFAB_CALL_STATE_NEW);
   wire_up (&fixture->to_callee, fixture->caller, fixture->callee);
   wire_up (&fixture->to_caller, fixture->callee, fixture->caller);
+}
+
+static void
+fixture_set_up_full (Fixture          *fixture,
+                     ConfabCallMedia   media,
+                     gboolean          caller_camera,
+                     gboolean          callee_camera)
+{
+  g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (caller_camera);
+
+  fixture_set_up_with_devices (fixture, media, devices, callee_camera);
 }
 
 static void
@@ -460,6 +473,115 @@ test_call_caller_no_camera (void)
 }
 
 static void
+on_notify_count (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_call_microphone_fails (void)
+{
+  Fixture fixture = { NULL, };
+  g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (TRUE);
+  g_autoptr(GstDevice) busy = confab_call_test_device_new (CONFAB_CALL_TEST_BROKEN_MICROPHONE, "Busy Microphone");
+  g_autoptr(GstDevice) usb = confab_call_test_device_new (CONFAB_CALL_TEST_MICROPHONE, "USB Microphone");
+  guint notified = 0;
+
+  confab_media_devices_add_device_for_testing (devices, busy);
+  confab_media_devices_add_device_for_testing (devices, usb);
+  confab_media_devices_set_microphone (devices, busy);
+
+  /* The caller's microphone cannot be opened: the call still starts, both videos flow, the
+   * peer hears silence, and the caller's side says the microphone failed. */
+  fixture_set_up_with_devices (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO,
+                               devices, TRUE);
+  g_assert_true (confab_call_get_microphone_failed (fixture.caller));
+  g_assert_false (confab_call_get_microphone_failed (fixture.callee));
+  start_and_wait (&fixture, media_both_ways);
+  assert_flowing (fixture.caller, TRUE);
+  assert_flowing (fixture.callee, TRUE);
+  g_assert_true (confab_call_get_camera_on (fixture.caller));
+
+  /* Another microphone chosen during the call takes over at once. */
+  g_signal_connect (fixture.caller, "notify::microphone-failed", G_CALLBACK (on_notify_count),
+                    &notified);
+  confab_media_devices_set_microphone (devices, usb);
+  g_assert_false (confab_call_get_microphone_failed (fixture.caller));
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_true (confab_call_test_device_in_use (fixture.caller, "microphone") == usb);
+  assert_flowing (fixture.callee, FALSE);
+
+  /* Back to the one that cannot be opened: said again, and the call goes on. */
+  confab_media_devices_set_microphone (devices, busy);
+  g_assert_true (confab_call_get_microphone_failed (fixture.caller));
+  g_assert_cmpuint (notified, ==, 2);
+  assert_flowing (fixture.callee, FALSE);
+  assert_flowing (fixture.caller, TRUE);
+  g_assert_cmpint (confab_call_get_state (fixture.caller), ==, CONFAB_CALL_STATE_CONNECTED);
+
+  g_signal_handlers_disconnect_by_func (fixture.caller, on_notify_count, &notified);
+  fixture_tear_down (&fixture);
+}
+
+static gboolean
+speaker_plays (gpointer user_data)
+{
+  return confab_call_test_device_get_buffers (user_data) > 5;
+}
+
+static void
+test_call_devices_change (void)
+{
+  Fixture fixture = { NULL, };
+  g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (TRUE);
+  g_autoptr(GstDevice) camera = confab_call_test_device_new (CONFAB_CALL_TEST_CAMERA, "USB Camera");
+  g_autoptr(GstDevice) microphone = confab_call_test_device_new (CONFAB_CALL_TEST_MICROPHONE, "Headset Microphone");
+  g_autoptr(GstDevice) speaker = confab_call_test_device_new (CONFAB_CALL_TEST_SPEAKER, "Headset");
+  g_autoptr(GstDevice) speaker2 = confab_call_test_device_new (CONFAB_CALL_TEST_SPEAKER, "Speakers");
+
+  confab_media_devices_add_device_for_testing (devices, camera);
+  confab_media_devices_add_device_for_testing (devices, microphone);
+  confab_media_devices_add_device_for_testing (devices, speaker);
+  confab_media_devices_add_device_for_testing (devices, speaker2);
+
+  fixture_set_up_with_devices (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO,
+                               devices, TRUE);
+  start_and_wait (&fixture, media_both_ways);
+  g_assert_null (confab_call_test_device_in_use (fixture.caller, "camera"));
+  g_assert_null (confab_call_test_device_in_use (fixture.caller, "microphone"));
+
+  /* Each device chosen during the call is used at once, and media keeps flowing. */
+  confab_media_devices_set_camera (devices, camera);
+  g_assert_true (confab_call_test_device_in_use (fixture.caller, "camera") == camera);
+  g_assert_true (confab_call_get_camera_on (fixture.caller));
+  assert_flowing (fixture.callee, TRUE);
+
+  confab_media_devices_set_microphone (devices, microphone);
+  g_assert_true (confab_call_test_device_in_use (fixture.caller, "microphone") == microphone);
+  g_assert_false (confab_call_get_microphone_failed (fixture.caller));
+  assert_flowing (fixture.callee, FALSE);
+
+  confab_media_devices_set_speaker (devices, speaker);
+  g_assert_true (engine_test_wait (speaker_plays, speaker, MEDIA_TIMEOUT_MS));
+  confab_media_devices_set_speaker (devices, speaker2);
+  g_assert_true (engine_test_wait (speaker_plays, speaker2, MEDIA_TIMEOUT_MS));
+
+  /* The one let go plays nothing more. */
+  {
+    guint before = confab_call_test_device_get_buffers (speaker);
+
+    engine_test_run_for (500);
+    g_assert_cmpuint (confab_call_test_device_get_buffers (speaker), ==, before);
+  }
+  assert_flowing (fixture.caller, FALSE);
+  assert_flowing (fixture.caller, TRUE);
+
+  fixture_tear_down (&fixture);
+}
+
+static void
 test_call_bad_signalling (void)
 {
   g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (TRUE);
@@ -784,6 +906,8 @@ main (int   argc,
   g_test_add_func ("/confab/call/caller-no-camera", test_call_caller_no_camera);
   g_test_add_func ("/confab/call/peer-lost", test_call_peer_lost);
   g_test_add_func ("/confab/call/silent-stays-connected", test_call_silent_stays_connected);
+  g_test_add_func ("/confab/call/microphone-fails", test_call_microphone_fails);
+  g_test_add_func ("/confab/call/devices-change", test_call_devices_change);
   g_test_add_func ("/confab/call/bad-signalling", test_call_bad_signalling);
   g_test_add_func ("/confab/call/ice-servers", test_call_ice_servers);
   g_test_add_func ("/confab/call/two-processes", test_call_two_processes);

@@ -19,7 +19,7 @@
 
 /* The media side of a call: one pipeline around webrtcbin.
  *
- *   microphone ! audioconvert ! audioresample ! valve ! opusenc ! rtpopuspay ! webrtcbin
+ *   microphone ! queue ! audioconvert ! audioresample ! valve ! opusenc ! rtpopuspay ! webrtcbin
  *   camera ! videoconvert ! videoscale ! videorate ! caps ! tee ! queue ! local preview
  *                                                          tee ! queue ! valve ! vp8enc
  *                                                                ! rtpvp8pay ! webrtcbin
@@ -31,8 +31,12 @@
  * lives, so signals are always emitted on the thread that created it, in the order webrtcbin
  * produced them.
  *
- * Muting and the camera switch act on valves in the pipeline, without renegotiation. What the
- * events mean for the call (its states, its end) is ConfabCall's business. */
+ * Muting and the camera switch act on valves in the pipeline, without renegotiation. So do
+ * device changes during the call: the new microphone or camera takes the old one's place at
+ * the head of its chain, the new speaker the old one's at the end. A microphone that cannot
+ * be opened is replaced by silence, so the call goes on (and its video) and a working one can
+ * take over later. What the events mean for the call (its states, its end) is ConfabCall's
+ * business. */
 
 #define VIDEO_WIDTH            640
 #define VIDEO_HEIGHT           480
@@ -45,6 +49,13 @@
 #define MAX_MLINE_INDEX        16
 /* RTCP keeps arriving about once a second even when the peer sends no audio and no video. */
 #define RTCP_INTERVAL          GST_SECOND
+
+enum
+{
+  PROP_0,
+  PROP_MICROPHONE_FAILED,
+  N_PROPS
+};
 
 enum
 {
@@ -102,13 +113,16 @@ struct _ConfabCallPipeline
   ConfabMediaDevices   *devices;
   gboolean              muted;
   gboolean              has_camera;
+  gboolean              microphone_failed;
   gboolean              stopped;
 
   MediaLink            *link;
   GstElement           *pipeline;
   GstElement           *webrtc;
   GstElement           *microphone;   /* owned by the pipeline, as the next ones */
+  GstElement           *microphone_next;
   GstElement           *camera;
+  GstElement           *camera_next;
   GstElement           *remote_audio;
   GstElement           *audio_valve;
   GstElement           *video_valve;
@@ -121,10 +135,13 @@ struct _ConfabCallPipeline
 
 G_DEFINE_FINAL_TYPE (ConfabCallPipeline, confab_call_pipeline, G_TYPE_OBJECT)
 
+static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void handle_event (ConfabCallPipeline *self,
-                          Event              *event);
+static void handle_event       (ConfabCallPipeline *self,
+                                Event              *event);
+static void replace_microphone (ConfabCallPipeline *self,
+                                gboolean            failed);
 
 /* MediaLink */
 
@@ -688,8 +705,12 @@ on_bus_message (GstBus     *bus,
             self->has_camera = FALSE;
             g_signal_emit (self, signals[SIGNAL_CAMERA_FAILED], 0);
           }
-        else if (!from_element (message, self->microphone) &&
-                 !from_element (message, self->remote_audio))
+        else if (from_element (message, self->microphone))
+          {
+            /* Silence takes its place, so the call tells the user and goes on. */
+            replace_microphone (self, TRUE);
+          }
+        else if (!from_element (message, self->remote_audio))
           g_signal_emit (self, signals[SIGNAL_ERROR], 0);
       }
       break;
@@ -703,6 +724,266 @@ on_bus_message (GstBus     *bus,
     }
 
   return G_SOURCE_CONTINUE;
+}
+
+/* Devices */
+
+static void
+set_microphone_failed (ConfabCallPipeline *self,
+                       gboolean            failed)
+{
+  if (self->microphone_failed == failed)
+    return;
+
+  self->microphone_failed = failed;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MICROPHONE_FAILED]);
+}
+
+/* A device that cannot be opened (missing, busy, refused, no sound server) fails on its way
+ * to READY. Tried alone first, it cannot make the whole pipeline fail to start. */
+static gboolean
+open_device_element (GstElement *element)
+{
+  if (gst_element_set_state (element, GST_STATE_READY) != GST_STATE_CHANGE_FAILURE)
+    return TRUE;
+
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_object_unref (gst_object_ref_sink (element));
+  return FALSE;
+}
+
+static GstElement *
+make_silence (void)
+{
+  GstElement *source = gst_element_factory_make ("audiotestsrc", "microphone");
+
+  if (source != NULL)
+    {
+      gst_util_set_object_arg (G_OBJECT (source), "wave", "silence");
+      /* 20 ms buffers, the Opus frame size. */
+      g_object_set (source, "is-live", TRUE, "samplesperbuffer", 960, NULL);
+    }
+  return source;
+}
+
+/* The chosen microphone, opened, or silence when it cannot be opened. Without any audio
+ * source at all (no plugin), NULL, unless @silence_if_none. */
+static GstElement *
+open_microphone (ConfabCallPipeline *self,
+                 gboolean            silence_if_none)
+{
+  GstElement *source = confab_media_devices_create_microphone_source (self->devices);
+
+  if (source != NULL && open_device_element (source))
+    {
+      set_microphone_failed (self, FALSE);
+      return source;
+    }
+
+  if (source == NULL && !silence_if_none)
+    return NULL;
+
+  g_message ("Call %s: the microphone cannot be opened; sending silence", self->name);
+  set_microphone_failed (self, TRUE);
+  return make_silence ();
+}
+
+/* The chosen camera, opened, or NULL (no camera, or it cannot be opened). */
+static GstElement *
+open_camera (ConfabCallPipeline *self)
+{
+  GstElement *source = confab_media_devices_create_camera_source (self->devices);
+
+  if (source == NULL)
+    return NULL;
+  if (open_device_element (source))
+    return source;
+
+  g_message ("Call %s: the camera cannot be opened", self->name);
+  return NULL;
+}
+
+static void
+remove_source (ConfabCallPipeline  *self,
+               GstElement         **slot)
+{
+  if (*slot == NULL)
+    return;
+
+  /* Stopped first: its streaming thread ends before it is unlinked and removed. */
+  gst_element_set_state (*slot, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (self->pipeline), *slot);
+  *slot = NULL;
+}
+
+static gboolean
+insert_source (ConfabCallPipeline  *self,
+               GstElement         **slot,
+               GstElement          *source,
+               GstElement          *next)
+{
+  gst_bin_add (GST_BIN (self->pipeline), source);
+  if (!gst_element_link (source, next))
+    {
+      g_message ("Call %s: could not link %s", self->name, GST_ELEMENT_NAME (source));
+      gst_element_set_state (source, GST_STATE_NULL);
+      gst_bin_remove (GST_BIN (self->pipeline), source);
+      return FALSE;
+    }
+
+  *slot = source;
+  gst_element_sync_state_with_parent (source);
+  return TRUE;
+}
+
+static void
+replace_microphone (ConfabCallPipeline *self,
+                    gboolean            failed)
+{
+  GstElement *source;
+
+  if (self->microphone_next == NULL)
+    return;
+
+  remove_source (self, &self->microphone);
+  if (failed)
+    {
+      g_message ("Call %s: the microphone failed; sending silence", self->name);
+      set_microphone_failed (self, TRUE);
+      source = make_silence ();
+    }
+  else
+    source = open_microphone (self, TRUE);
+
+  if (source != NULL)
+    insert_source (self, &self->microphone, source, self->microphone_next);
+}
+
+static void
+replace_camera (ConfabCallPipeline *self)
+{
+  GstElement *source;
+
+  if (self->camera_next == NULL)
+    return;
+
+  remove_source (self, &self->camera);
+  source = open_camera (self);
+  if (source != NULL && insert_source (self, &self->camera, source, self->camera_next))
+    {
+      self->has_camera = TRUE;
+      return;
+    }
+
+  if (self->has_camera)
+    {
+      self->has_camera = FALSE;
+      g_signal_emit (self, signals[SIGNAL_CAMERA_FAILED], 0);
+    }
+}
+
+typedef struct
+{
+  GstBin     *bin;
+  GstElement *old;
+  GstElement *sink;
+} SinkSwap;
+
+static void
+sink_swap_free (gpointer data)
+{
+  SinkSwap *swap = data;
+
+  gst_object_unref (swap->bin);
+  gst_object_unref (swap->old);
+  gst_object_unref (swap->sink);
+  g_free (swap);
+}
+
+/* Runs where the speaker's upstream pad is idle: on its streaming thread between two buffers,
+ * or at once when nothing flows. */
+static GstPadProbeReturn
+on_speaker_idle (GstPad          *pad,
+                 GstPadProbeInfo *info,
+                 gpointer         user_data)
+{
+  SinkSwap *swap = user_data;
+  g_autoptr(GstPad) sink_pad = NULL;
+
+  gst_element_set_state (swap->old, GST_STATE_NULL);
+  gst_bin_remove (swap->bin, swap->old);
+  gst_bin_add (swap->bin, swap->sink);
+  sink_pad = gst_element_get_static_pad (swap->sink, "sink");
+  if (sink_pad == NULL || gst_pad_link (pad, sink_pad) != GST_PAD_LINK_OK)
+    g_message ("Could not link the new speaker");
+  gst_element_sync_state_with_parent (swap->sink);
+
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static void
+replace_speaker (ConfabCallPipeline *self)
+{
+  GstElement *old = self->remote_audio;
+  GstElement *sink;
+  g_autoptr(GstPad) old_pad = NULL;
+  g_autoptr(GstPad) upstream = NULL;
+  SinkSwap *swap;
+
+  if (old == NULL)
+    return;
+
+  sink = confab_media_devices_create_speaker_sink (self->devices);
+  if (sink == NULL)
+    sink = gst_element_factory_make ("fakesink", NULL);
+  if (sink == NULL)
+    return;
+  gst_object_ref_sink (sink);
+  self->remote_audio = sink;
+
+  old_pad = gst_element_get_static_pad (old, "sink");
+  upstream = old_pad != NULL ? gst_pad_get_peer (old_pad) : NULL;
+  if (upstream == NULL)
+    {
+      /* The peer's audio has not arrived yet: the new sink waits in its place, locked, for
+       * on_webrtc_pad_added() to find it by name. */
+      gst_element_set_state (old, GST_STATE_NULL);
+      gst_bin_remove (GST_BIN (self->pipeline), old);
+      gst_object_set_name (GST_OBJECT (sink), "remote-audio");
+      gst_element_set_locked_state (sink, TRUE);
+      gst_bin_add (GST_BIN (self->pipeline), sink);
+      gst_object_unref (sink);
+      return;
+    }
+
+  /* Named once the old one is gone; meanwhile a name of its own. */
+  gst_object_set_name (GST_OBJECT (sink), NULL);
+  swap = g_new0 (SinkSwap, 1);
+  swap->bin = GST_BIN (gst_object_ref (self->pipeline));
+  swap->old = gst_object_ref (old);
+  swap->sink = sink;
+  gst_pad_add_probe (upstream, GST_PAD_PROBE_TYPE_IDLE, on_speaker_idle, swap, sink_swap_free);
+}
+
+static void
+on_devices_microphone (ConfabCallPipeline *self)
+{
+  if (!self->stopped)
+    replace_microphone (self, FALSE);
+}
+
+static void
+on_devices_camera (ConfabCallPipeline *self)
+{
+  if (!self->stopped)
+    replace_camera (self);
+}
+
+static void
+on_devices_speaker (ConfabCallPipeline *self)
+{
+  if (!self->stopped)
+    replace_speaker (self);
 }
 
 static gboolean
@@ -755,7 +1036,7 @@ build_audio_send (ConfabCallPipeline  *self,
 {
   g_autoptr(GstCaps) caps = gst_caps_from_string ("application/x-rtp,media=audio,"
                                                   "encoding-name=OPUS,payload=111");
-  GstElement *source = confab_media_devices_create_microphone_source (self->devices);
+  GstElement *source = open_microphone (self, FALSE);
   GstElement *chain[8];
   GstElement *encoder;
   GstElement *payloader;
@@ -768,19 +1049,29 @@ build_audio_send (ConfabCallPipeline  *self,
     }
 
   chain[0] = self->microphone = source;
-  chain[1] = make ("audioconvert", NULL, error);
-  chain[2] = make ("audioresample", NULL, error);
-  chain[3] = self->audio_valve = make ("valve", "audio-valve", error);
-  chain[4] = encoder = make ("opusenc", NULL, error);
-  chain[5] = payloader = make ("rtpopuspay", NULL, error);
-  chain[6] = filter = make ("capsfilter", NULL, error);
-  chain[7] = NULL;
+  chain[1] = self->microphone_next = make ("queue", NULL, error);
+  chain[2] = make ("audioconvert", NULL, error);
+  chain[3] = make ("audioresample", NULL, error);
+  chain[4] = self->audio_valve = make ("valve", "audio-valve", error);
+  chain[5] = encoder = make ("opusenc", NULL, error);
+  chain[6] = payloader = make ("rtpopuspay", NULL, error);
+  chain[7] = filter = make ("capsfilter", NULL, error);
 
-  if (!add_chain (GST_BIN (self->pipeline), chain, 7, error))
+  if (!add_chain (GST_BIN (self->pipeline), chain, G_N_ELEMENTS (chain), error))
     {
+      self->microphone = NULL;
+      self->microphone_next = NULL;
       self->audio_valve = NULL;
       return FALSE;
     }
+
+  /* webrtcbin holds the audio back until the session is negotiated. Behind a queue that
+   * never fills (a frame or two of 20 ms, the oldest dropped), the microphone's thread never
+   * waits for it, so the microphone can be stopped and replaced at any moment, ringing
+   * included. */
+  g_object_set (chain[1], "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
+                (guint64) 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (chain[1]), "leaky", "downstream");
 
   gst_util_set_object_arg (G_OBJECT (self->audio_valve), "drop-mode", "forward-sticky-events");
   g_object_set (self->audio_valve, "drop", self->muted, NULL);
@@ -799,7 +1090,7 @@ build_video_send (ConfabCallPipeline  *self,
   g_autoptr(GstCaps) raw_caps = NULL;
   g_autoptr(GstCaps) rtp_caps = gst_caps_from_string ("application/x-rtp,media=video,"
                                                       "encoding-name=VP8,payload=96");
-  GstElement *source = confab_media_devices_create_camera_source (self->devices);
+  GstElement *source = open_camera (self);
   GstElement *capture[6];
   GstElement *preview[2];
   GstElement *send[5];
@@ -820,13 +1111,17 @@ build_video_send (ConfabCallPipeline  *self,
                                   NULL);
 
   capture[0] = self->camera = source;
-  capture[1] = make ("videoconvert", NULL, error);
+  capture[1] = self->camera_next = make ("videoconvert", NULL, error);
   capture[2] = make ("videoscale", NULL, error);
   capture[3] = make ("videorate", NULL, error);
   capture[4] = make ("capsfilter", NULL, error);
   capture[5] = tee = make ("tee", "video-tee", error);
   if (!add_chain (GST_BIN (self->pipeline), capture, G_N_ELEMENTS (capture), error))
-    return FALSE;
+    {
+      self->camera = NULL;
+      self->camera_next = NULL;
+      return FALSE;
+    }
   g_object_set (capture[4], "caps", raw_caps, NULL);
 
   /* The preview must never hold the encoder back: it keeps one frame at most. */
@@ -1067,9 +1362,31 @@ confab_call_pipeline_warm_up_wait (void)
 /* GObject */
 
 static void
+confab_call_pipeline_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  ConfabCallPipeline *self = CONFAB_CALL_PIPELINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MICROPHONE_FAILED:
+      g_value_set_boolean (value, self->microphone_failed);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 confab_call_pipeline_dispose (GObject *object)
 {
   ConfabCallPipeline *self = CONFAB_CALL_PIPELINE (object);
+
+  if (self->devices != NULL)
+    g_signal_handlers_disconnect_by_data (self->devices, self);
 
   g_mutex_lock (&self->link->lock);
   self->link->pipeline = NULL;
@@ -1085,7 +1402,9 @@ confab_call_pipeline_dispose (GObject *object)
   gst_clear_object (&self->webrtc);
   gst_clear_object (&self->pipeline);
   self->microphone = NULL;
+  self->microphone_next = NULL;
   self->camera = NULL;
+  self->camera_next = NULL;
   self->remote_audio = NULL;
   self->audio_valve = NULL;
   self->video_valve = NULL;
@@ -1117,8 +1436,17 @@ confab_call_pipeline_class_init (ConfabCallPipelineClass *klass)
   if (!gst_is_initialized ())
     gst_init (NULL, NULL);
 
+  object_class->get_property = confab_call_pipeline_get_property;
   object_class->dispose = confab_call_pipeline_dispose;
   object_class->finalize = confab_call_pipeline_finalize;
+
+  /* The chosen microphone could not be opened, or stopped working: silence goes out
+   * instead. */
+  properties[PROP_MICROPHONE_FAILED] =
+    g_param_spec_boolean ("microphone-failed", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_LOCAL_DESCRIPTION] =
     g_signal_new ("local-description", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -1192,6 +1520,11 @@ confab_call_pipeline_new (const char          *name,
       confab_call_pipeline_stop (self);
       return NULL;
     }
+
+  g_signal_connect_swapped (devices, "notify::microphone", G_CALLBACK (on_devices_microphone),
+                            self);
+  g_signal_connect_swapped (devices, "notify::camera", G_CALLBACK (on_devices_camera), self);
+  g_signal_connect_swapped (devices, "notify::speaker", G_CALLBACK (on_devices_speaker), self);
 
   return g_steal_pointer (&self);
 }
@@ -1355,6 +1688,14 @@ confab_call_pipeline_stop (ConfabCallPipeline *self)
 
   if (self->pipeline != NULL)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
+}
+
+gboolean
+confab_call_pipeline_get_microphone_failed (ConfabCallPipeline *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CALL_PIPELINE (self), FALSE);
+
+  return self->microphone_failed;
 }
 
 /* Whether video goes out: a camera was there and has not failed. */

@@ -39,6 +39,7 @@ void                confab_call_pipeline_set_send_video      (ConfabCallPipeline
 void                confab_call_pipeline_stop                (ConfabCallPipeline  *self);
 
 gboolean            confab_call_pipeline_get_has_camera      (ConfabCallPipeline  *self);
+gboolean            confab_call_pipeline_get_microphone_failed (ConfabCallPipeline *self);
 gint64              confab_call_pipeline_get_last_receive_time (ConfabCallPipeline *self);
 guint64             confab_call_pipeline_get_video_frames_received (ConfabCallPipeline *self);
 guint64             confab_call_pipeline_get_audio_buffers_received (ConfabCallPipeline *self);
@@ -59,6 +60,9 @@ GstElement         *confab_call_pipeline_get_element         (ConfabCallPipeline
  *   "camera-failed"          ()                                    the camera stopped; the rest
  *                                                                  of the call goes on
  *   "error"                  ()                                    the call cannot go on
+ * Property "microphone-failed": the microphone could not be opened or stopped working, and
+ * silence goes out instead; a working microphone chosen in the devices takes over.
+ * The devices' microphone, camera and speaker, when chosen anew, replace the ones in use.
  */
 
 G_END_DECLS

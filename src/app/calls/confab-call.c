@@ -41,6 +41,7 @@ enum
   PROP_END_REASON,
   PROP_MUTED,
   PROP_CAMERA_ON,
+  PROP_MICROPHONE_FAILED,
   PROP_DURATION,
   PROP_LOCAL_VIDEO,
   PROP_REMOTE_VIDEO,
@@ -79,7 +80,6 @@ struct _ConfabCall
   char               *end_reason;
   gboolean            muted;
   gboolean            camera_on;
-  gboolean            has_camera;
   gint64              started_at;
   gint64              connected_at;
   gint64              ended_at;
@@ -243,12 +243,17 @@ on_pipeline_failed (ConfabCall *self)
 static void
 on_pipeline_camera_failed (ConfabCall *self)
 {
-  self->has_camera = FALSE;
   if (self->camera_on)
     {
       self->camera_on = FALSE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_ON]);
     }
+}
+
+static void
+on_pipeline_microphone_failed (ConfabCall *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MICROPHONE_FAILED]);
 }
 
 static void
@@ -432,6 +437,10 @@ confab_call_get_property (GObject    *object,
       g_value_set_boolean (value, self->camera_on);
       break;
 
+    case PROP_MICROPHONE_FAILED:
+      g_value_set_boolean (value, confab_call_get_microphone_failed (self));
+      break;
+
     case PROP_DURATION:
       g_value_set_uint (value, confab_call_get_duration (self));
       break;
@@ -536,11 +545,12 @@ confab_call_initable_init (GInitable     *initable,
                            G_CALLBACK (on_pipeline_failed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->pipeline, "camera-failed",
                            G_CALLBACK (on_pipeline_camera_failed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->pipeline, "notify::microphone-failed",
+                           G_CALLBACK (on_pipeline_microphone_failed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->pipeline, "error",
                            G_CALLBACK (on_pipeline_error), self, G_CONNECT_SWAPPED);
 
-  self->has_camera = confab_call_pipeline_get_has_camera (self->pipeline);
-  self->camera_on = self->has_camera;
+  self->camera_on = confab_call_pipeline_get_has_camera (self->pipeline);
 
   return TRUE;
 }
@@ -619,6 +629,11 @@ confab_call_class_init (ConfabCallClass *klass)
   properties[PROP_CAMERA_ON] =
     g_param_spec_boolean ("camera-on", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The microphone could not be opened or stopped working: the peer hears silence until
+   * another microphone is chosen in the devices. */
+  properties[PROP_MICROPHONE_FAILED] =
+    g_param_spec_boolean ("microphone-failed", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   /* Whole seconds since the call connected; notified once a second. */
   properties[PROP_DURATION] =
     g_param_spec_uint ("duration", NULL, NULL, 0, G_MAXUINT, 0,
@@ -1085,7 +1100,10 @@ confab_call_set_camera_enabled (ConfabCall *self,
 {
   g_return_if_fail (CONFAB_IS_CALL (self));
 
-  enabled = !!enabled && self->has_camera && self->state != CONFAB_CALL_STATE_ENDED;
+  /* The pipeline knows whether a camera works now (another one may have been chosen since
+   * one failed). */
+  enabled = !!enabled && self->state != CONFAB_CALL_STATE_ENDED && self->pipeline != NULL &&
+            confab_call_pipeline_get_has_camera (self->pipeline);
   if (self->camera_on == enabled)
     return;
 
@@ -1093,6 +1111,20 @@ confab_call_set_camera_enabled (ConfabCall *self,
   confab_call_pipeline_set_send_video (self->pipeline, enabled);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_ON]);
+}
+
+/**
+ * confab_call_get_microphone_failed:
+ *
+ * Returns: whether the microphone could not be opened or stopped working (the peer hears
+ *   silence then; choosing another microphone in the devices tries again)
+ */
+gboolean
+confab_call_get_microphone_failed (ConfabCall *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CALL (self), FALSE);
+
+  return self->pipeline != NULL && confab_call_pipeline_get_microphone_failed (self->pipeline);
 }
 
 /**

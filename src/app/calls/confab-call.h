@@ -35,6 +35,7 @@ ConfabCallState  confab_call_get_state                 (ConfabCall         *self
 const char      *confab_call_get_end_reason            (ConfabCall         *self);
 gboolean         confab_call_get_muted                 (ConfabCall         *self);
 gboolean         confab_call_get_camera_on             (ConfabCall         *self);
+gboolean         confab_call_get_microphone_failed     (ConfabCall         *self);
 guint            confab_call_get_duration              (ConfabCall         *self);
 GdkPaintable    *confab_call_get_local_video           (ConfabCall         *self);
 GdkPaintable    *confab_call_get_remote_video          (ConfabCall         *self);

@@ -10,7 +10,8 @@
 /* The cameras, microphones and speakers GStreamer knows about, and the one chosen of each.
  * In test mode (CONFAB_TEST_MEDIA=1 or confab_media_devices_new_for_testing()) no device is
  * touched: sources are videotestsrc/audiotestsrc and sound goes to a fakesink, so tests and
- * screenshots run without a camera, a microphone or a sound server. */
+ * screenshots run without a camera, a microphone or a sound server. Only a device a test
+ * added itself (confab_media_devices_add_device_for_testing()) and chose is used then. */
 
 enum
 {
@@ -671,6 +672,9 @@ confab_media_devices_create_camera_source (ConfabMediaDevices *self)
 
   g_return_val_if_fail (CONFAB_IS_MEDIA_DEVICES (self), NULL);
 
+  if (self->test_mode && self->chosen[KIND_CAMERA] != NULL)
+    return gst_device_create_element (self->chosen[KIND_CAMERA], "camera");
+
   if (self->test_mode)
     {
       if (!self->test_camera)
@@ -703,6 +707,9 @@ confab_media_devices_create_microphone_source (ConfabMediaDevices *self)
 
   g_return_val_if_fail (CONFAB_IS_MEDIA_DEVICES (self), NULL);
 
+  if (self->test_mode && self->chosen[KIND_MICROPHONE] != NULL)
+    return gst_device_create_element (self->chosen[KIND_MICROPHONE], "microphone");
+
   if (self->test_mode)
     {
       source = make_element ("audiotestsrc", "microphone");
@@ -731,6 +738,9 @@ confab_media_devices_create_speaker_sink (ConfabMediaDevices *self)
   GstElement *sink;
 
   g_return_val_if_fail (CONFAB_IS_MEDIA_DEVICES (self), NULL);
+
+  if (self->test_mode && self->chosen[KIND_SPEAKER] != NULL)
+    return gst_device_create_element (self->chosen[KIND_SPEAKER], "speaker");
 
   if (self->test_mode)
     {

@@ -132,6 +132,7 @@ update_controls (ConfabCallWindow *self)
   gboolean ended = confab_call_get_state (self->call) == CONFAB_CALL_STATE_ENDED;
   gboolean camera_on = confab_call_get_camera_on (self->call);
   gboolean muted = confab_call_get_muted (self->call);
+  gboolean microphone_failed = confab_call_get_microphone_failed (self->call) && !ended;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.hangup", !ended);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.mute", !ended);
@@ -143,11 +144,22 @@ update_controls (ConfabCallWindow *self)
                                         CONFAB_CALL_DEVICES_GROUP (self->devices_group))));
   gtk_widget_set_visible (self->camera_button, has_video (self));
 
+  /* A microphone that cannot be used shows it: the peer hears nothing until another one is
+   * chosen under Devices. */
   gtk_button_set_icon_name (GTK_BUTTON (self->mute_button),
-                            muted ? "microphone-disabled-symbolic"
-                                  : "audio-input-microphone-symbolic");
-  gtk_widget_set_tooltip_text (self->mute_button,
-                               muted ? _("Unmute Microphone") : _("Mute Microphone"));
+                            muted || microphone_failed ? "microphone-disabled-symbolic"
+                                                       : "audio-input-microphone-symbolic");
+  if (microphone_failed)
+    {
+      gtk_widget_add_css_class (self->mute_button, "error");
+      gtk_widget_set_tooltip_text (self->mute_button, _("Microphone Not Working"));
+    }
+  else
+    {
+      gtk_widget_remove_css_class (self->mute_button, "error");
+      gtk_widget_set_tooltip_text (self->mute_button,
+                                   muted ? _("Unmute Microphone") : _("Mute Microphone"));
+    }
   gtk_button_set_icon_name (GTK_BUTTON (self->camera_button),
                             camera_on ? "camera-video-symbolic" : "camera-disabled-symbolic");
   gtk_widget_set_tooltip_text (self->camera_button,
@@ -348,6 +360,8 @@ confab_call_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->call, "notify::camera-on", G_CALLBACK (on_call_media_notify),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->call, "notify::microphone-failed",
+                           G_CALLBACK (on_call_media_notify), self, G_CONNECT_SWAPPED);
 
   on_call_state_changed (self);
 }
