@@ -473,7 +473,6 @@ test_message_list (void)
 {
   g_autofree char *path = new_path ();
   ConfabCache *cache = open_cache (path);
-  g_autoptr(ConfabClient) offline = confab_client_new ("http://127.0.0.1:9");
   g_autoptr(ConfabMessageList) list = NULL;
   g_autoptr(GAsyncResult) added = NULL;
   g_autoptr(ConfabMessage) pending = NULL;
@@ -483,7 +482,7 @@ test_message_list (void)
 
   store_dm_history (cache, 1000);
 
-  list = confab_message_list_new (cache, offline, "dm:alice:bob", "alice");
+  list = confab_message_list_new (cache, "dm:alice:bob", "alice");
   g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), NULL);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
 
@@ -577,14 +576,13 @@ test_message_window (void)
   const guint page = 50;
   g_autofree char *path = new_path ();
   ConfabCache *cache = open_cache (path);
-  g_autoptr(ConfabClient) offline = confab_client_new ("http://127.0.0.1:9");
   g_autoptr(ConfabMessageList) list = NULL;
   guint n;
   gint64 first;
 
   store_dm_history (cache, total);
 
-  list = confab_message_list_new (cache, offline, "dm:alice:bob", "alice");
+  list = confab_message_list_new (cache, "dm:alice:bob", "alice");
   g_assert_cmpuint (load_older (list, CONFAB_MESSAGE_LIST_FIRST_PAGE), ==,
                     CONFAB_MESSAGE_LIST_FIRST_PAGE);
 

@@ -1121,6 +1121,65 @@ confab_messaging_get_unread_count (ConfabMessaging *self)
          ? confab_conversation_list_get_unread_count (self->conversations) : 0;
 }
 
+/* History for the message lists, once their cache has no older messages. */
+
+static void
+history_reply_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonObject *reply;
+
+  reply = confab_client_request_finish (CONFAB_CLIENT (object), result, &error);
+  if (reply == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, reply, (GDestroyNotify) json_object_unref);
+}
+
+static void
+fetch_history (GObject             *source,
+               const char          *conv,
+               gint64               before,
+               guint                limit,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  ConfabMessaging *self = CONFAB_MESSAGING (source);
+  g_autoptr(JsonObject) params = NULL;
+  GTask *task;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fetch_history);
+  if (gone (self))
+    {
+      g_task_return_new_error (task, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_NOT_CONNECTED,
+                               _("Not connected to the server."));
+      g_object_unref (task);
+      return;
+    }
+
+  params = json_object_new ();
+  json_object_set_string_member (params, "conv", conv);
+  if (before > 0)
+    json_object_set_int_member (params, "before", before);
+  json_object_set_int_member (params, "limit", limit);
+  confab_client_request_async (get_client (self), "history", params, cancellable,
+                               history_reply_cb, task);
+}
+
+static JsonObject *
+fetch_history_finish (GObject       *source,
+                      GAsyncResult  *result,
+                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, source), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 pending_listed_cb (GObject      *object,
                    GAsyncResult *result,
@@ -1148,7 +1207,9 @@ confab_messaging_get_messages (ConfabMessaging *self,
   if (list != NULL)
     return g_object_ref (list);
 
-  list = confab_message_list_new (get_cache (self), get_client (self), conv, own_username (self));
+  list = confab_message_list_new (get_cache (self), conv, own_username (self));
+  confab_message_list_set_history_source (list, G_OBJECT (self), fetch_history,
+                                          fetch_history_finish);
   g_hash_table_insert (self->message_lists, g_strdup (conv), list);
   g_object_weak_ref (G_OBJECT (list), remove_list_weak, self);
 

@@ -2,16 +2,34 @@
 #pragma once
 
 #include "confab-cache.h"
-#include "confab-client.h"
 #include "confab-message-list.h"
 
 G_BEGIN_DECLS
 
-/* Used by ConfabSession, which routes stored events to the open lists. */
+/* How a list reads what lies before its oldest message once the cache has no more: @fetch asks
+ * for up to @limit messages before @before (0: the newest) and completes, through
+ * @fetch_finish, with the server's history reply ({messages, has_more}) or an error (offline). */
+typedef void        (*ConfabMessageListFetch)       (GObject              *source,
+                                                     const char           *conv,
+                                                     gint64                before,
+                                                     guint                 limit,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+typedef JsonObject *(*ConfabMessageListFetchFinish) (GObject              *source,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+
+/* Used by ConfabMessaging, which routes stored events to the open lists and answers their
+ * history requests. Without a history source a list reads the cache only. */
 ConfabMessageList *confab_message_list_new             (ConfabCache       *cache,
-                                                        ConfabClient      *client,
                                                         const char        *conv,
                                                         const char        *self_username);
+/* @source is held weakly. */
+void               confab_message_list_set_history_source (ConfabMessageList            *self,
+                                                           GObject                      *source,
+                                                           ConfabMessageListFetch        fetch,
+                                                           ConfabMessageListFetchFinish  fetch_finish);
 /* A stored message (new, edited or the server's copy of a pending one). */
 void               confab_message_list_add_json        (ConfabMessageList *self,
                                                         JsonObject        *msg);

@@ -15,7 +15,9 @@ struct _ConfabMessageList
   GObject       parent_instance;
 
   ConfabCache  *cache;
-  ConfabClient *client;
+  GWeakRef      history_source;   /* the messaging feature, which asks the server */
+  ConfabMessageListFetch        fetch;
+  ConfabMessageListFetchFinish  fetch_finish;
   char         *conv;
   char         *self_username;
   /* Stored messages by ascending id, then the pending ones in outbox order. */
@@ -301,7 +303,7 @@ history_cb (GObject      *object,
   JsonNode *node;
   JsonArray *messages = NULL;
 
-  reply = confab_client_request_finish (CONFAB_CLIENT (object), result, &error);
+  reply = self->fetch_finish (object, result, &error);
   if (reply == NULL)
     {
       /* Offline: what the cache had is all for now; has-more stays as it was. */
@@ -356,8 +358,10 @@ cache_page_cb (GObject      *object,
   LoadData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) page = NULL;
-  g_autoptr(JsonObject) params = NULL;
+  g_autoptr(GObject) source = NULL;
   GCancellable *cancellable;
+  gint64 before;
+  guint limit;
 
   page = confab_cache_load_messages_finish (CONFAB_CACHE (object), result, &error);
   if (page == NULL)
@@ -380,16 +384,20 @@ cache_page_cb (GObject      *object,
       return;
     }
 
-  /* The cache ran out: ask the server for what lies before. */
-  params = json_object_new ();
-  json_object_set_string_member (params, "conv", self->conv);
-  if (oldest_id (self) > 0)
-    json_object_set_int_member (params, "before", oldest_id (self));
-  json_object_set_int_member (params, "limit",
-                              MIN (data->wanted - page->len, CONFAB_HISTORY_MAX_LIMIT));
+  /* The cache ran out: the history source (the messaging feature) asks the server for what
+   * lies before. Without one the list is offline: what the cache had is all for now. */
+  source = g_weak_ref_get (&self->history_source);
+  if (source == NULL || self->fetch == NULL)
+    {
+      set_loading (self, FALSE);
+      g_task_return_int (task, data->added);
+      return;
+    }
+  before = oldest_id (self);
+  limit = MIN (data->wanted - page->len, CONFAB_HISTORY_MAX_LIMIT);
   cancellable = g_task_get_cancellable (task);
-  confab_client_request_async (self->client, "history", params, cancellable, history_cb,
-                               g_steal_pointer (&task));
+  self->fetch (source, self->conv, before, limit, cancellable, history_cb,
+               g_steal_pointer (&task));
 }
 
 static void
@@ -493,7 +501,7 @@ confab_message_list_dispose (GObject *object)
   ConfabMessageList *self = CONFAB_MESSAGE_LIST (object);
 
   g_clear_object (&self->cache);
-  g_clear_object (&self->client);
+  g_weak_ref_set (&self->history_source, NULL);
 
   G_OBJECT_CLASS (confab_message_list_parent_class)->dispose (object);
 }
@@ -503,6 +511,7 @@ confab_message_list_finalize (GObject *object)
 {
   ConfabMessageList *self = CONFAB_MESSAGE_LIST (object);
 
+  g_weak_ref_clear (&self->history_source);
   g_hash_table_unref (self->by_id);
   g_hash_table_unref (self->by_client_id);
   g_ptr_array_unref (self->items);
@@ -537,23 +546,36 @@ confab_message_list_init (ConfabMessageList *self)
   self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->by_client_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->has_more = TRUE;
+  g_weak_ref_init (&self->history_source, NULL);
 }
 
 /* Private API ------------------------------------------------------------------------------ */
 
 ConfabMessageList *
-confab_message_list_new (ConfabCache  *cache,
-                         ConfabClient *client,
-                         const char   *conv,
-                         const char   *self_username)
+confab_message_list_new (ConfabCache *cache,
+                         const char  *conv,
+                         const char  *self_username)
 {
   ConfabMessageList *self = g_object_new (CONFAB_TYPE_MESSAGE_LIST, NULL);
 
   self->cache = g_object_ref (cache);
-  self->client = g_object_ref (client);
   self->conv = g_strdup (conv);
   self->self_username = g_strdup (self_username);
   return self;
+}
+
+void
+confab_message_list_set_history_source (ConfabMessageList            *self,
+                                        GObject                      *source,
+                                        ConfabMessageListFetch        fetch,
+                                        ConfabMessageListFetchFinish  fetch_finish)
+{
+  g_return_if_fail (CONFAB_IS_MESSAGE_LIST (self));
+  g_return_if_fail (source == NULL || G_IS_OBJECT (source));
+
+  g_weak_ref_set (&self->history_source, source);
+  self->fetch = fetch;
+  self->fetch_finish = fetch_finish;
 }
 
 void
