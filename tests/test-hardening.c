@@ -193,6 +193,94 @@ test_private_files (void)
   g_assert_cmpuint (assert_private_files (confab_test_server_get_data_dir (server)), >=, 3);
 }
 
+/* Sends @request on a new plain connection and reads what comes back until the server closes
+ * or CONFAB_TEST_TIMEOUT_MS pass. Returns the status, 0 if none came. */
+static guint
+send_raw (ConfabTestServer *server,
+          const char       *request,
+          gsize             length,
+          char            **out_response)
+{
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) response = g_string_new (NULL);
+  g_autofree char *address = host_port (server);
+  char buffer[4096];
+  gssize n;
+
+  g_socket_client_set_timeout (socket_client, CONFAB_TEST_TIMEOUT_MS / 1000);
+  connection = g_socket_client_connect_to_host (socket_client, address, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+                             length, NULL, NULL, &error);
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   buffer, sizeof buffer, NULL, &error)) > 0)
+    g_string_append_len (response, buffer, n);
+  if (error != NULL)
+    g_test_message ("reading the response: %s", error->message);
+
+  if (out_response != NULL)
+    *out_response = g_strdup (response->str);
+  if (!g_str_has_prefix (response->str, "HTTP/1."))
+    return 0;
+  return (guint) g_ascii_strtoull (response->str + 9, NULL, 10);
+}
+
+/* A body larger than any request takes is refused when its headers say so, without waiting for
+ * it (a client announcing 99 999 999 999 999 bytes used to be read forever). */
+static void
+test_body_refused_at_headers (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
+  const char *request = "POST /v1/register HTTP/1.1\r\n"
+                        "Host: 127.0.0.1\r\n"
+                        "Content-Type: application/json\r\n"
+                        "Content-Length: 99999999999999\r\n"
+                        "\r\n";
+  g_autofree char *response = NULL;
+
+  g_assert_cmpuint (send_raw (server, request, strlen (request), &response), ==, 413);
+  g_assert_nonnull (strstr (response, "\"too_large\""));
+  confab_test_server_assert_running (server);
+}
+
+/* A chunked body is counted as it comes and refused once past the limit, before its end. */
+static void
+test_chunked_body_counted (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
+  g_autoptr(GString) request = g_string_new ("POST /v1/register HTTP/1.1\r\n"
+                                             "Host: 127.0.0.1\r\n"
+                                             "Content-Type: application/json\r\n"
+                                             "Transfer-Encoding: chunked\r\n"
+                                             "\r\n");
+  g_autofree char *chunk = g_strnfill (1024, 'x');
+  g_autofree char *response = NULL;
+
+  /* 65 KiB and no last chunk: only a server that counts answers before the body ends. */
+  for (guint i = 0; i < 65; i++)
+    g_string_append_printf (request, "400\r\n%s\r\n", chunk);
+  g_assert_cmpuint (send_raw (server, request->str, request->len, &response), ==, 413);
+  confab_test_server_assert_running (server);
+
+  /* Small bodies still work, chunked or not. */
+  {
+    const char *small = "POST /v1/register HTTP/1.1\r\n"
+                        "Host: 127.0.0.1\r\n"
+                        "Content-Type: application/json\r\n"
+                        "Transfer-Encoding: chunked\r\n"
+                        "Connection: close\r\n"
+                        "\r\n"
+                        "38\r\n{\"username\":\"carol\",\"password\":\"a long enough password\"}\r\n"
+                        "0\r\n\r\n";
+
+    g_clear_pointer (&response, g_free);
+    g_assert_cmpuint (send_raw (server, small, strlen (small), &response), ==, 201);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -203,5 +291,8 @@ main (int   argc,
   g_test_add_func ("/confab/server/hardening/tls-priority-checked", test_tls_priority_checked);
   g_test_add_func ("/confab/server/hardening/data-dir-lock", test_data_dir_lock);
   g_test_add_func ("/confab/server/hardening/private-files", test_private_files);
+  g_test_add_func ("/confab/server/hardening/body-refused-at-headers",
+                   test_body_refused_at_headers);
+  g_test_add_func ("/confab/server/hardening/chunked-body-counted", test_chunked_body_counted);
   return confab_test_run ();
 }

@@ -85,6 +85,91 @@ confab_http_send_rate_limited (SoupServerMessage *msg,
                                "too many failed attempts, try again later", extra);
 }
 
+#define TOO_LARGE_BODY "{\"error\":{\"code\":\"too_large\",\"message\":\"the request body is too large\"}}"
+
+/* Marks the handlers confab_http_limit_body() connects. */
+static const char limit_tag[] = "confab-http-limit-body";
+
+static void
+too_large_closed_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+}
+
+static void
+too_large_written_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GIOStream) stream = g_object_steal_data (source, "confab-stream");
+
+  g_free (user_data);
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, too_large_closed_cb, NULL);
+}
+
+/* libsoup would read a whole body, however large, before any handler runs. Instead the
+ * connection is taken from it, answered 413 and closed: nothing more is read. */
+static void
+refuse_body (SoupServerMessage *msg)
+{
+  g_autoptr(GIOStream) stream = NULL;
+  GOutputStream *output;
+  char *response;
+
+  g_signal_handlers_disconnect_by_data (msg, (gpointer) limit_tag);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    return;
+
+  response = g_strdup_printf ("HTTP/1.1 413 Payload Too Large\r\n"
+                              "Content-Type: application/json\r\n"
+                              "Cache-Control: no-store\r\n"
+                              "Connection: close\r\n"
+                              "Content-Length: %zu\r\n"
+                              "\r\n"
+                              "%s", strlen (TOO_LARGE_BODY), TOO_LARGE_BODY);
+  output = g_io_stream_get_output_stream (stream);
+  /* The stream lives as long as the write: the output stream holds it until the callback
+   * takes it back. */
+  g_object_set_data_full (G_OBJECT (output), "confab-stream", g_object_ref (stream),
+                          g_object_unref);
+  g_output_stream_write_all_async (output, response, strlen (response), G_PRIORITY_DEFAULT, NULL,
+                                   too_large_written_cb, response);
+}
+
+static void
+on_request_got_headers (SoupServerMessage *msg,
+                        gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+      && soup_message_headers_get_content_length (headers) > MAX_JSON_BODY_BYTES)
+    refuse_body (msg);
+}
+
+/* A chunked body has no length up front: it is counted as it comes. */
+static void
+on_request_got_chunk (SoupServerMessage *msg,
+                      GBytes            *chunk,
+                      gpointer           user_data)
+{
+  if (soup_server_message_get_request_body (msg)->length > MAX_JSON_BODY_BYTES)
+    refuse_body (msg);
+}
+
+void
+confab_http_limit_body (SoupServerMessage *msg)
+{
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_request_got_headers),
+                    (gpointer) limit_tag);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_request_got_chunk),
+                    (gpointer) limit_tag);
+}
+
 JsonObject *
 confab_http_read_json_body (SoupServerMessage *msg)
 {

@@ -26,6 +26,9 @@ void        confab_http_send_gerror       (SoupServerMessage   *msg,
 void        confab_http_send_rate_limited (SoupServerMessage   *msg,
                                            gint64               retry_after_ms);
 /* The body as a JSON object; NULL after answering the request with the reason. */
+/* Refuses a request whose body would pass the JSON body limit with 413 as soon as its headers
+ * (or its chunks) say so, instead of reading it all first. */
+void        confab_http_limit_body        (SoupServerMessage   *msg);
 JsonObject *confab_http_read_json_body    (SoupServerMessage   *msg);
 char       *confab_http_bearer_token      (SoupServerMessage   *msg);
 

@@ -131,6 +131,14 @@ on_http_request (SoupServer        *soup,
 }
 
 static void
+on_request_started (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  confab_http_limit_body (msg);
+}
+
+static void
 on_websocket (SoupServer              *soup,
               SoupServerMessage       *msg,
               const char              *path,
@@ -537,6 +545,7 @@ confab_server_new (ConfabConfig  *config,
                                 NULL);
   soup_server_add_websocket_handler (self->soup, "/v1/ws", NULL, NULL, on_websocket, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_http_request, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
 
   return g_steal_pointer (&self);
 }
