@@ -48,7 +48,8 @@ on_local_description (ConfabCall *call,
   g_autoptr(GError) error = NULL;
 
   g_assert_true (g_str_has_prefix (sdp, "v=0"));
-  /* Bundled media race inside GStreamer 1.22's RTP session (see build_pipeline()). */
+  /* Bundled media race inside GStreamer 1.22's RTP session (see build_pipeline() in
+   * confab-call-pipeline.c). */
   g_assert_null (strstr (sdp, "a=group:BUNDLE"));
   g_assert_true (confab_call_set_remote_description (wire->peer, type, sdp, &error));
   g_assert_no_error (error);
@@ -485,8 +486,10 @@ test_call_microphone_fails (void)
 {
   Fixture fixture = { NULL, };
   g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (TRUE);
-  g_autoptr(GstDevice) busy = confab_call_test_device_new (CONFAB_CALL_TEST_BROKEN_MICROPHONE, "Busy Microphone");
-  g_autoptr(GstDevice) usb = confab_call_test_device_new (CONFAB_CALL_TEST_MICROPHONE, "USB Microphone");
+  g_autoptr(GstDevice) busy = confab_call_test_device_new (CONFAB_CALL_TEST_BROKEN_MICROPHONE,
+                                                           "Busy Microphone");
+  g_autoptr(GstDevice) usb = confab_call_test_device_new (CONFAB_CALL_TEST_MICROPHONE,
+                                                          "USB Microphone");
   guint notified = 0;
 
   confab_media_devices_add_device_for_testing (devices, busy);
@@ -536,10 +539,14 @@ test_call_devices_change (void)
 {
   Fixture fixture = { NULL, };
   g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (TRUE);
-  g_autoptr(GstDevice) camera = confab_call_test_device_new (CONFAB_CALL_TEST_CAMERA, "USB Camera");
-  g_autoptr(GstDevice) microphone = confab_call_test_device_new (CONFAB_CALL_TEST_MICROPHONE, "Headset Microphone");
-  g_autoptr(GstDevice) speaker = confab_call_test_device_new (CONFAB_CALL_TEST_SPEAKER, "Headset");
-  g_autoptr(GstDevice) speaker2 = confab_call_test_device_new (CONFAB_CALL_TEST_SPEAKER, "Speakers");
+  g_autoptr(GstDevice) camera = confab_call_test_device_new (CONFAB_CALL_TEST_CAMERA,
+                                                             "USB Camera");
+  g_autoptr(GstDevice) microphone = confab_call_test_device_new (CONFAB_CALL_TEST_MICROPHONE,
+                                                                 "Headset Microphone");
+  g_autoptr(GstDevice) speaker = confab_call_test_device_new (CONFAB_CALL_TEST_SPEAKER,
+                                                              "Headset");
+  g_autoptr(GstDevice) speaker2 = confab_call_test_device_new (CONFAB_CALL_TEST_SPEAKER,
+                                                               "Speakers");
 
   confab_media_devices_add_device_for_testing (devices, camera);
   confab_media_devices_add_device_for_testing (devices, microphone);

@@ -1346,9 +1346,9 @@ confab_call_pipeline_warm_up (void)
 /**
  * confab_call_pipeline_warm_up_wait:
  *
- * Waits for what confab_call_pipeline_warm_up() started, if it is still under way. Call it before the
- * process exits: OpenSSL frees its locks at exit, and a thread still making the certificate
- * then crashes.
+ * Waits for what confab_call_pipeline_warm_up() started, if it is still under way. Call it
+ * before the process exits: OpenSSL frees its locks at exit, and a thread still making the
+ * certificate then crashes.
  */
 void
 confab_call_pipeline_warm_up_wait (void)

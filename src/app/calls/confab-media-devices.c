@@ -511,11 +511,11 @@ confab_media_devices_new (void)
 }
 
 ConfabMediaDevices *
-confab_media_devices_new_for_testing (gboolean with_camera)
+confab_media_devices_new_for_testing (gboolean camera)
 {
   return g_object_new (CONFAB_TYPE_MEDIA_DEVICES,
                        "test-mode", TRUE,
-                       "test-camera", with_camera,
+                       "test-camera", camera,
                        NULL);
 }
 
