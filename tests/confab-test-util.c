@@ -455,15 +455,15 @@ confab_test_server_start (ConfabTestServer *server)
     g_error ("CONFABD is not set; run the tests through meson test");
 
   g_ptr_array_add (argv, (char *) confabd);
-  g_ptr_array_add (argv, "--data-dir");
+  g_ptr_array_add (argv, (char *) "--data-dir");
   g_ptr_array_add (argv, server->data_dir);
-  g_ptr_array_add (argv, "--listen");
-  g_ptr_array_add (argv, "127.0.0.1:0");
+  g_ptr_array_add (argv, (char *) "--listen");
+  g_ptr_array_add (argv, (char *) "127.0.0.1:0");
   if (!server->tls)
-    g_ptr_array_add (argv, "--plain");
+    g_ptr_array_add (argv, (char *) "--plain");
   if (server->config_path != NULL)
     {
-      g_ptr_array_add (argv, "--config");
+      g_ptr_array_add (argv, (char *) "--config");
       g_ptr_array_add (argv, server->config_path);
     }
   for (guint i = 0; server->extra_args != NULL && server->extra_args[i] != NULL; i++)
@@ -1148,6 +1148,11 @@ confab_test_client_send_binary (ConfabTestClient *client,
   soup_websocket_connection_send_binary (client->conn, data, length);
 }
 
+static char *client_send_valist (ConfabTestClient *client,
+                                 const char       *type,
+                                 const char       *params_format,
+                                 va_list           args) G_GNUC_PRINTF (3, 0);
+
 static char *
 client_send_valist (ConfabTestClient *client,
                     const char       *type,
@@ -1242,6 +1247,11 @@ confab_test_client_wait_null_id (ConfabTestClient *client,
   confab_test_wait_until (null_id_arrived, client, timeout_ms);
   return g_queue_pop_head (&client->null_id);
 }
+
+static JsonObject *client_call_valist (ConfabTestClient *client,
+                                       const char       *type,
+                                       const char       *params_format,
+                                       va_list           args) G_GNUC_PRINTF (3, 0);
 
 static JsonObject *
 client_call_valist (ConfabTestClient *client,

@@ -287,7 +287,7 @@ test_outbox (void)
   /* Someone else's message with the same client_msg_id does not touch our outbox. */
   {
     g_autoptr(JsonObject) theirs = make_message (78, "dm:alice:bob", "bob", "hey", "cid-4");
-    g_autoptr(ConfabMessage) m = store (cache, theirs, 0, NULL);
+    g_autoptr(ConfabMessage) m G_GNUC_UNUSED = store (cache, theirs, 0, NULL);
   }
 
   confab_cache_outbox_set_state_async (cache, "cid-3", CONFAB_MESSAGE_STATE_FAILED, NULL,

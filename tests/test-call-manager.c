@@ -54,14 +54,14 @@ proc_start (ConfabTestServer *server,
 
   proc->name = g_strdup (user->username);
   g_ptr_array_add (argv, (char *) call_client_path);
-  g_ptr_array_add (argv, "--server");
+  g_ptr_array_add (argv, (char *) "--server");
   g_ptr_array_add (argv, (char *) confab_test_server_get_url (server));
-  g_ptr_array_add (argv, "--username");
+  g_ptr_array_add (argv, (char *) "--username");
   g_ptr_array_add (argv, user->username);
-  g_ptr_array_add (argv, "--password");
+  g_ptr_array_add (argv, (char *) "--password");
   g_ptr_array_add (argv, user->password);
-  g_ptr_array_add (argv, "--backoff-ms");
-  g_ptr_array_add (argv, "200");
+  g_ptr_array_add (argv, (char *) "--backoff-ms");
+  g_ptr_array_add (argv, (char *) "200");
   if (extra != NULL)
     g_ptr_array_add (argv, (char *) extra);
   g_ptr_array_add (argv, NULL);

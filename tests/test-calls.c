@@ -213,7 +213,8 @@ test_decline_and_busy (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
     {
       g_autofree char *call_id = invite (f, FALSE, 1);
-      g_autoptr(JsonObject) ring = confab_test_client_wait_event (f->b, "call_invite", T);
+      g_autoptr(JsonObject) ring G_GNUC_UNUSED =
+        confab_test_client_wait_event (f->b, "call_invite", T);
       g_autoptr(JsonObject) record = NULL;
       g_autofree char *reason = NULL;
 
@@ -296,7 +297,7 @@ test_caller_cancels (Fixture       *f,
                      gconstpointer  data)
 {
   g_autofree char *call_id = invite (f, FALSE, 1);
-  g_autoptr(JsonObject) ring = confab_test_client_wait_event (f->b, "call_invite", T);
+  g_autoptr(JsonObject) ring G_GNUC_UNUSED = confab_test_client_wait_event (f->b, "call_invite", T);
   g_autoptr(JsonObject) missed = NULL;
   g_autofree char *reason = NULL;
 
@@ -392,7 +393,6 @@ test_signalling_loss (Fixture       *f,
 {
   g_autofree char *call_id = invite (f, FALSE, 1);
   g_autofree char *reason = NULL;
-  g_autoptr(JsonObject) record = NULL;
 
   CALL_OK (f->b, "call_answer", "{\"call_id\":\"%s\"}", call_id);
 

@@ -568,7 +568,7 @@ test_requests (void)
 {
   g_autoptr(Peer) peer = peer_new (NULL);
   g_autoptr(ConfabClient) client = new_signed_in_client (peer);
-  g_autoptr(Seen) seen = seen_new (client);
+  g_autoptr(Seen) seen G_GNUC_UNUSED = seen_new (client);
   g_autoptr(GAsyncResult) r1 = NULL;
   g_autoptr(GAsyncResult) r2 = NULL;
   g_autoptr(GAsyncResult) r3 = NULL;

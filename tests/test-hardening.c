@@ -179,7 +179,7 @@ test_private_files (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new_tls (NULL, NULL);
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
-  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestUser) bob G_GNUC_UNUSED = confab_test_user_new (server, "bob");
   g_autoptr(ConfabTestClient) client = confab_test_client_new (server, alice->token, 0);
   g_autofree char *db = g_build_filename (confab_test_server_get_data_dir (server), "confab.db",
                                           NULL);

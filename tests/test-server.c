@@ -229,7 +229,7 @@ test_live_delivery (void)
    * and is seen after anything the server sent alice before it. */
   {
     g_autoptr(JsonObject) reply = send_text (b, "dm:alice:bob", "hi alice");
-    g_autoptr(JsonObject) back = wait_message_event (a, msg_id (reply));
+    g_autoptr(JsonObject) back G_GNUC_UNUSED = wait_message_event (a, msg_id (reply));
 
     g_assert_cmpint (msg_id (reply), >, msg_id (msg));
     g_assert_cmpuint (confab_test_client_count_events (a, "message"), ==, 0);
@@ -422,7 +422,7 @@ test_history_pages (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
-  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestUser) bob G_GNUC_UNUSED = confab_test_user_new (server, "bob");
   g_autoptr(ConfabTestClient) a = confab_test_client_new (server, alice->token, 0);
   g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -953,7 +953,7 @@ test_third_party (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
-  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestUser) bob G_GNUC_UNUSED = confab_test_user_new (server, "bob");
   g_autoptr(ConfabTestUser) carol = confab_test_user_new (server, "carol");
   g_autoptr(ConfabTestClient) a = confab_test_client_new (server, alice->token, 0);
   g_autoptr(ConfabTestClient) c = confab_test_client_new (server, carol->token, 0);
@@ -1054,7 +1054,7 @@ test_send_rate_limit (void)
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL,
                                                                "[limits]\nmessages_per_minute=5\n");
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
-  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestUser) bob G_GNUC_UNUSED = confab_test_user_new (server, "bob");
   g_autoptr(ConfabTestClient) a = confab_test_client_new (server, alice->token, 0);
   g_autoptr(JsonObject) limited = NULL;
   g_autoptr(JsonObject) history = NULL;
@@ -1068,7 +1068,7 @@ test_send_rate_limit (void)
 
   for (guint i = 0; i < 5; i++)
     {
-      g_autoptr(JsonObject) msg = send_text (a, "dm:alice:bob", "within the budget");
+      g_autoptr(JsonObject) msg G_GNUC_UNUSED = send_text (a, "dm:alice:bob", "within the budget");
     }
 
   limited = confab_test_client_call (a, "send", "{\"conv\":\"dm:alice:bob\","

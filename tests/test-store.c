@@ -444,7 +444,7 @@ test_users (Fixture       *f,
   g_assert_cmpuint (reply->events->len, ==, 1);
   {
     ConfabStoreEvent *event = g_ptr_array_index (reply->events, 0);
-    g_autoptr(JsonObject) frame = parse_frame (event);
+    g_autoptr(JsonObject) frame G_GNUC_UNUSED = parse_frame (event);
 
     g_assert_cmpstr (event->name, ==, "profile_updated");
     g_assert_true (strv_has (event->users, "alice"));

@@ -871,7 +871,6 @@ job_store_conversations (ConfabCache  *self,
       JsonNode *node = json_array_get_element (job->array, i);
       JsonObject *obj, *last_msg = NULL, *room = NULL;
       JsonNode *member;
-      g_autofree char *preview = NULL;
       const char *conv, *title;
       sqlite3_stmt *stmt;
 

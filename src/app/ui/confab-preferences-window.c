@@ -315,7 +315,6 @@ device_row_new (ConfabPreferencesWindow *self,
   const char *device_id = json_object_get_string_member_with_default (device, "device_id", "");
   gint64 last_seen = json_object_get_int_member_with_default (device, "last_seen_ts", 0);
   gboolean current = json_object_get_boolean_member_with_default (device, "current", FALSE);
-  g_autofree char *seen = NULL;
   g_autofree char *subtitle = NULL;
   GtkWidget *row;
 

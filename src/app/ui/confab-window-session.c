@@ -68,11 +68,12 @@ presence_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(ConfabWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!confab_feature_request_finish (CONFAB_FEATURE (object), result, &error))
     g_debug ("Setting the presence failed: %s", error->message);
+  /* The window was kept alive for the request. */
+  g_object_unref (user_data);
 }
 
 void
