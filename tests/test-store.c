@@ -362,7 +362,7 @@ test_migrate_empty (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabSqliteStore) other = NULL;
 
-  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 2);
   g_assert_cmpstr (NULL, ==, NULL);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sqlite_master WHERE name IN"
                                " ('users', 'devices', 'conversations', 'conv_members', 'rooms',"
@@ -374,14 +374,52 @@ test_migrate_empty (Fixture       *f,
   fixture_open (f);
   create_user (f, "alice");
   fixture_close (f);
-  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 2);
 
   /* A schema from the future is refused rather than misread. */
   sql_exec (f, "PRAGMA user_version = 99");
   other = confab_sqlite_store_new (f->path, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
   g_assert_null (other);
-  sql_exec (f, "PRAGMA user_version = 1");
+  sql_exec (f, "PRAGMA user_version = 2");
+  fixture_open (f);
+}
+
+/* Schema 2: events kept before it of messages since edited or deleted lose the old text. */
+static void
+test_migrate_events (Fixture       *f,
+                     gconstpointer  data)
+{
+  fixture_close (f);
+  sql_exec (f,
+            "DROP INDEX events_by_msg;"
+            "ALTER TABLE events DROP COLUMN msg;"
+            "PRAGMA user_version = 1;"
+            "INSERT INTO messages (id, conv, sender, ts, client_msg_id, body, deleted)"
+            " VALUES (1, 'dm:a:b', 'a', 1, 'c1', '', 1);"
+            "INSERT INTO messages (id, conv, sender, ts, client_msg_id, body, edited_ts)"
+            " VALUES (2, 'dm:a:b', 'a', 2, 'c2', 'edited now', 3);"
+            "INSERT INTO messages (id, conv, sender, ts, client_msg_id, body)"
+            " VALUES (3, 'dm:a:b', 'a', 4, 'c3', 'kept as sent');"
+            "INSERT INTO events (seq, name, frame, ts) VALUES"
+            " (1, 'message', '{\"type\":\"event\",\"event\":\"message\",\"seq\":1,"
+            "\"data\":{\"msg\":{\"id\":1,\"body\":\"gone secret\"}}}', 1),"
+            " (2, 'message', '{\"type\":\"event\",\"event\":\"message\",\"seq\":2,"
+            "\"data\":{\"msg\":{\"id\":2,\"body\":\"before edit\"}}}', 2),"
+            " (3, 'message', '{\"type\":\"event\",\"event\":\"message\",\"seq\":3,"
+            "\"data\":{\"msg\":{\"id\":3,\"body\":\"kept as sent\"}}}', 4);");
+  fixture_open (f);
+  fixture_close (f);
+
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events WHERE frame LIKE '%gone secret%'"
+                               " OR frame LIKE '%before edit%'"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events WHERE"
+                               " json_extract (frame, '$.data.msg.body') = 'edited now'"
+                               " AND msg = 2"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events WHERE"
+                               " json_extract (frame, '$.data.msg.body') = 'kept as sent'"
+                               " AND msg = 3"), ==, 1);
   fixture_open (f);
 }
 
@@ -1743,6 +1781,7 @@ main (int   argc,
 
   /* About the SQLite backend's schema and files. */
   ADD ("migrate-empty", test_migrate_empty);
+  ADD ("migrate-events", test_migrate_events);
   ADD ("checkpoints", test_checkpoints);
 
   /* On any backend. */

@@ -576,6 +576,8 @@ confab_db_open (const char          *path,
   if (!exec_script (self->handle,
                     "PRAGMA synchronous = FULL;"
                     "PRAGMA foreign_keys = ON;"
+                    /* Freed space is zeroed, so edited and deleted text does not linger. */
+                    "PRAGMA secure_delete = ON;"
                     "PRAGMA busy_timeout = 5000;"
                     "PRAGMA temp_store = MEMORY;"
                     "PRAGMA cache_size = -65536;"

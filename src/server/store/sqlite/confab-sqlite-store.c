@@ -38,6 +38,7 @@ struct _ConfabSqliteStore
   GHashTable   *pending_acks;   /* device_id → gint64 * */
   gint64        last_seq;
   gboolean      fts_dirty;      /* the batch queued changes for the search index */
+  gboolean      fts_purge;      /* and removed words from it */
   GHashTable   *activity;       /* conv → Activity: sends not yet applied to conversations */
   GHashTable   *unread;         /* UnreadKey text → UnreadDelta: nor to conv_members */
   gint64        last_prune;
@@ -193,6 +194,18 @@ static const char * const migrations[] = {
   "  ts      INTEGER NOT NULL,"
   "  PRIMARY KEY (owner, contact)"
   ") WITHOUT ROWID;",
+
+  /* 2: events that carry a message know its id, so that an edit or a delete can bring them
+   * to the message's current state; copies already kept of edited and deleted text go. */
+  "ALTER TABLE events ADD COLUMN msg INTEGER;"
+  "UPDATE events SET msg = json_extract (frame, '$.data.msg.id')"
+  " WHERE name IN ('message', 'message_edited');"
+  "CREATE INDEX events_by_msg ON events (msg) WHERE msg IS NOT NULL;"
+  "UPDATE events SET frame = json_set (frame, '$.data.msg.body', m.body)"
+  " FROM messages m WHERE events.msg = m.id AND (m.deleted != 0 OR m.edited_ts IS NOT NULL);"
+  "UPDATE events SET frame = json_remove (frame, '$.data.msg.attachments', '$.data.msg.call')"
+  " FROM messages m WHERE events.msg = m.id AND m.deleted != 0;"
+  "INSERT INTO messages_fts (messages_fts) VALUES ('optimize');",
 };
 
 #define USER_COLUMNS \
@@ -411,7 +424,11 @@ event_append (ConfabStore        *store,
 {
   ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
 
-  run (self, "INSERT INTO events (seq, name, frame, ts) VALUES (?, ?, ?, ?)",
+  /* Events that carry a message note its id (see events_rewrite_message ()). */
+  run (self,
+       "INSERT INTO events (seq, name, frame, ts, msg) VALUES (?1, ?2, ?3, ?4,"
+       " CASE WHEN ?2 IN ('message', 'message_edited')"
+       " THEN json_extract (?3, '$.data.msg.id') END)",
        "issi", seq, name, frame, now_ms ());
   for (guint i = 0; users[i] != NULL; i++)
     {
@@ -446,11 +463,30 @@ fts_reindex (ConfabSqliteStore *self,
 {
   if (run (self, "UPDATE temp.fts_add SET body = ? WHERE id = ?", "si", new_body, id) == 0)
     {
-      run (self, "INSERT INTO temp.fts_del (id, body) VALUES (?, ?) ON CONFLICT DO NOTHING",
-           "is", id, old_body);
+      if (run (self,
+               "INSERT INTO temp.fts_del (id, body) VALUES (?, ?) ON CONFLICT DO NOTHING",
+               "is", id, old_body) > 0)
+        self->fts_purge = TRUE;
       run (self, "INSERT INTO temp.fts_add (id, body) VALUES (?, ?)", "is", id, new_body);
     }
   self->fts_dirty = TRUE;
+}
+
+/* Brings every stored event that carries message @msg_id (its `message` event and any
+ * `message_edited`) to the message's current state, so that neither replay nor the database
+ * keeps text that was edited away or deleted. */
+static void
+events_rewrite_message (ConfabSqliteStore *self,
+                        gint64             msg_id)
+{
+  g_autoptr(JsonObject) msg = load_message (self, msg_id);
+  g_autofree char *json = NULL;
+
+  if (msg == NULL)
+    return;
+  json = confab_json_object_to_string (msg, NULL);
+  run (self, "UPDATE events SET frame = json_set (frame, '$.data.msg', json (?)) WHERE msg = ?",
+       "si", json, msg_id);
 }
 
 static void
@@ -465,9 +501,14 @@ fts_flush (ConfabSqliteStore *self)
   run (self,
        "INSERT INTO messages_fts (rowid, body) SELECT id, body FROM temp.fts_add ORDER BY id",
        "");
+  /* FTS5 only marks removed words as deleted until its segments merge; merging them all now
+   * leaves no copy of edited or deleted text in the index. */
+  if (self->fts_purge)
+    run (self, "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')", "");
   run (self, "DELETE FROM temp.fts_del", "");
   run (self, "DELETE FROM temp.fts_add", "");
   self->fts_dirty = FALSE;
+  self->fts_purge = FALSE;
 }
 
 static void
@@ -1055,6 +1096,7 @@ ms_edit (ConfabMessageStore *store,
 
   run (self, "UPDATE messages SET body = ?, edited_ts = ? WHERE id = ?", "sii", body, ts, msg_id);
   fts_reindex (self, msg_id, old_body, body);
+  events_rewrite_message (self, msg_id);
 }
 
 static void
@@ -1073,6 +1115,7 @@ ms_erase (ConfabMessageStore      *store,
    * content. */
   fts_reindex (self, msg_id, info->body, "");
   run (self, "DELETE FROM reactions WHERE msg_id = ?", "i", msg_id);
+  events_rewrite_message (self, msg_id);
   run (self,
        "UPDATE conv_members SET unread = unread - 1"
        " WHERE conv = ? AND username != ? AND last_read < ? AND unread > 0",
@@ -1535,6 +1578,7 @@ worker_abandon (gpointer owner)
 
   self->last_seq = self->batch_seq;
   self->fts_dirty = FALSE;
+  self->fts_purge = FALSE;
   g_hash_table_remove_all (self->activity);
   g_hash_table_remove_all (self->unread);
   g_ptr_array_set_size (self->new_convs, 0);
