@@ -727,6 +727,73 @@ test_http_paths (void)
   assert_service ();
 }
 
+/* The answers agree with each other and with docs/protocol.md. */
+static void
+test_consistency (void)
+{
+  g_autoptr(ConfabTestClient) a = alice_client ();
+  g_autoptr(JsonObject) oldest = NULL;
+  g_autoptr(JsonObject) earlier = NULL;
+  g_autoptr(JsonObject) profile = NULL;
+  g_autoptr(JsonObject) history = NULL;
+  g_autoptr(JsonObject) search = NULL;
+  g_autofree char *long_password = g_strnfill (1025, 'p');
+  JsonArray *messages;
+  gint64 first_id;
+
+  /* A call with no media named, or none turned on. */
+  confab_test_client_call_error (a, "bad_request", "call_invite",
+                                 "{\"call_id\":\"0f6b7c1e-5d2a-4c3b-9a8e-1b2c3d4e5f60\","
+                                 "\"to\":\"bob\",\"media\":{}}");
+  confab_test_client_call_error (a, "bad_request", "call_invite",
+                                 "{\"call_id\":\"0f6b7c1e-5d2a-4c3b-9a8e-1b2c3d4e5f61\","
+                                 "\"to\":\"bob\",\"media\":{\"audio\":false,\"video\":false}}");
+
+  /* A new password over 1024 bytes is `invalid`, like one under 8. */
+  confab_test_client_call_error (a, "invalid", "password_change",
+                                 "{\"old\":\"%s\",\"new\":\"%s\"}", alice->password,
+                                 long_password);
+  confab_test_client_call_error (a, "invalid", "password_change",
+                                 "{\"old\":\"%s\",\"new\":\"short\"}", alice->password);
+
+  /* history after:0 is the oldest page. */
+  json_object_unref (confab_test_client_call_ok (a, "send", "{\"conv\":\"dm:alice:bob\","
+                                                 "\"client_msg_id\":\"oldest-1\","
+                                                 "\"body\":\"one\"}"));
+  json_object_unref (confab_test_client_call_ok (a, "send", "{\"conv\":\"dm:alice:bob\","
+                                                 "\"client_msg_id\":\"oldest-2\","
+                                                 "\"body\":\"two\"}"));
+  oldest = confab_test_client_call_ok (a, "history", "{\"conv\":\"dm:alice:bob\","
+                                       "\"after\":0,\"limit\":1}");
+  messages = json_object_get_array_member (oldest, "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 1);
+  g_assert_true (json_object_get_boolean_member (oldest, "has_more"));
+  first_id = json_object_get_int_member (json_array_get_object_element (messages, 0), "id");
+  earlier = confab_test_client_call_ok (a, "history", "{\"conv\":\"dm:alice:bob\","
+                                        "\"before\":%" G_GINT64_FORMAT "}", first_id);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (earlier, "messages")),
+                    ==, 0);
+
+  /* profile_update takes the emails register takes. */
+  confab_test_client_call_error (a, "invalid", "profile_update", "{\"email\":\"nope\"}");
+  confab_test_client_call_error (a, "invalid", "profile_update", "{\"email\":\"@\"}");
+  profile = confab_test_client_call_ok (a, "profile_update", "{\"email\":\"a@example.com\"}");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (profile,
+                                                                                  "user"),
+                                                  "email"), ==, "a@example.com");
+
+  /* search in a conversation the caller is not in answers as history does. */
+  history = confab_test_client_call (a, "history", "{\"conv\":\"dm:bob:carol\"}");
+  search = confab_test_client_call (a, "search", "{\"query\":\"one\","
+                                    "\"conv\":\"dm:bob:carol\"}");
+  g_assert_nonnull (confab_test_response_error_code (history));
+  g_assert_cmpstr (confab_test_response_error_code (search), ==,
+                   confab_test_response_error_code (history));
+
+  assert_still_usable (a);
+  assert_service ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -756,6 +823,7 @@ main (int   argc,
   g_test_add_func ("/confab/server/bad-input/http-bodies", test_http_bodies);
   g_test_add_func ("/confab/server/bad-input/http-paths", test_http_paths);
   g_test_add_func ("/confab/server/bad-input/silent-peer", test_silent_peer);
+  g_test_add_func ("/confab/server/bad-input/consistency", test_consistency);
 
   /* One server for all cases: what one client does must not affect the next. */
   server = confab_test_server_new (NULL, config);

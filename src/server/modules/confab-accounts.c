@@ -6,6 +6,7 @@
 #include "confab-accounts.h"
 #include "confab-account-store.h"
 #include "confab-limits.h"
+#include "confab-profiles.h"
 #include "confab-server-module.h"
 #include "confab-validate.h"
 
@@ -552,7 +553,7 @@ handle_register (gpointer           instance,
 
   display_name = optional_text (body, "display_name", 1, CONFAB_DISPLAY_NAME_MAX_CHARS, &fields);
   email = optional_text (body, "email", 3, CONFAB_PROFILE_FIELD_MAX_CHARS, &fields);
-  if (email != NULL && strchr (email, '@') == NULL)
+  if (email != NULL && !confab_profiles_email_is_valid (email))
     add_field_error (&fields, "email", "invalid");
 
   if (fields != NULL)
@@ -918,8 +919,8 @@ get_password (JsonObject  *frame,
 {
   gsize len;
 
-  if (!confab_params_get_string (frame, name, CONFAB_PARAM_REQUIRED, 1, CONFAB_PASSWORD_MAX_BYTES,
-                                 out, error))
+  /* The length in bytes decides below, so that any length out of range is `invalid`. */
+  if (!confab_params_get_string (frame, name, CONFAB_PARAM_REQUIRED, 0, G_MAXUINT, out, error))
     return FALSE;
   len = strlen (*out);
   if (len < CONFAB_PASSWORD_MIN_BYTES || len > CONFAB_PASSWORD_MAX_BYTES)

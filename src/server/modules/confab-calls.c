@@ -673,6 +673,14 @@ handle_call_invite (gpointer          instance,
       confab_connection_respond_gerror (self, id, error);
       return;
     }
+  /* A call carries audio, video or both: `media` names at least one of them, turned on. */
+  if ((!json_object_has_member (media, "audio") && !json_object_has_member (media, "video"))
+      || (!audio && !video))
+    {
+      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                                       "media must turn on audio or video");
+      return;
+    }
   confab_calls_invite (instance, self, id, call_id, to, audio,
                        video);
 }

@@ -593,9 +593,13 @@ search_work (ConfabStore  *store,
              GError      **error)
 {
   Args *args = data;
-  JsonObject *result = json_object_new ();
+  JsonObject *result;
   guint limit = args->limit;
 
+  /* Searching one conversation needs to be in it, as reading its history does. */
+  if (args->conv != NULL && !check_participant (store, args->conv, args->user, NULL, error))
+    return NULL;
+  result = json_object_new ();
   if (limit == 0)
     limit = CONFAB_SEARCH_DEFAULT_LIMIT;
   limit = MIN (limit, CONFAB_SEARCH_MAX_LIMIT);
@@ -1000,7 +1004,7 @@ handle_history (gpointer          instance,
   g_autoptr(GError) error = NULL;
   const char *conv = NULL;
   gint64 before = 0;
-  gint64 after = 0;
+  gint64 after = -1;    /* absent */
   gint64 limit = CONFAB_HISTORY_DEFAULT_LIMIT;
 
   if (!confab_request_get_conv (frame, CONFAB_PARAM_REQUIRED, &conv, &error)
@@ -1013,6 +1017,9 @@ handle_history (gpointer          instance,
       confab_connection_respond_gerror (self, id, error);
       return;
     }
+  /* `after:0` asks for the oldest page; the store takes 0 for "no after" and a negative
+   * @after for "from the oldest". */
+  after = after < 0 ? 0 : after == 0 ? -1 : after;
   confab_messages_history_async (STORE (self), confab_connection_get_username (self), conv,
                                  before, after, (guint) limit, CONFAB_STORE_CALL (self, id, NULL));
 }

@@ -74,8 +74,8 @@ void confab_messages_read_async          (ConfabStore         *store,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
-/* result {messages, has_more}; ascending ids; @before/@after exclusive (0: unset); without
- * either, the newest @limit. forbidden unless @user is a participant. */
+/* result {messages, has_more}; ascending ids; @before/@after exclusive (0: unset; @after
+ * negative: from the oldest); without either, the newest @limit. forbidden unless @user is a participant. */
 void confab_messages_history_async       (ConfabStore         *store,
                                           const char          *user,
                                           const char          *conv,

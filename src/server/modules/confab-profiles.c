@@ -8,6 +8,8 @@
 #include "confab-profile-store.h"
 #include "confab-server-module.h"
 
+#include <string.h>
+
 /* Profiles: anyone's public profile, and one's own profile changed (everyone who shares a
  * conversation with the user hears of it, as profile_updated). */
 
@@ -166,6 +168,12 @@ handle_profile_get (gpointer          instance,
   confab_profiles_get_async (STORE (self), user, CONFAB_STORE_CALL (self, id, NULL));
 }
 
+gboolean
+confab_profiles_email_is_valid (const char *email)
+{
+  return g_utf8_strlen (email, -1) >= 3 && strchr (email, '@') != NULL;
+}
+
 static void
 handle_profile_update (gpointer          instance,
                        ConfabConnection *self,
@@ -195,6 +203,15 @@ handle_profile_update (gpointer          instance,
         json_object_set_string_member (values, fields[i], value);
     }
 
+  /* An empty email clears it; any other must be one register would take. */
+  if (json_object_has_member (values, "email")
+      && *json_object_get_string_member (values, "email") != '\0'
+      && !confab_profiles_email_is_valid (json_object_get_string_member (values, "email")))
+    {
+      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_INVALID,
+                                       "not an email address");
+      return;
+    }
   if (json_object_get_size (values) == 0)
     {
       confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,

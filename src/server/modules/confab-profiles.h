@@ -9,6 +9,10 @@ G_BEGIN_DECLS
 /* Profiles: profile_get and profile_update. */
 void confab_profiles_register     (ConfabServer        *server);
 
+/* What `register` and `profile_update` accept as an email address: 3 or more characters,
+ * one of them '@' (the length limit and clean text are checked with the other fields). */
+gboolean confab_profiles_email_is_valid (const char *email);
+
 /* On any store that implements ConfabProfileStore; both complete with confab_store_finish ().
  * result {user}; not_found. */
 void confab_profiles_get_async    (ConfabStore         *store,

@@ -107,8 +107,8 @@ struct _ConfabMessageStoreInterface
                                  const char              *conv,
                                  const char              *username,
                                  gint64                   msg_id);
-  /* Up to @limit messages of @conv in ascending ids, @before/@after exclusive (0: unset);
-   * without @after, the newest ones. */
+  /* Up to @limit messages of @conv in ascending ids, @before/@after exclusive (0: unset;
+   * @after negative: from the oldest); without @after, the newest ones. */
   JsonArray  *(*history)        (ConfabMessageStore      *self,
                                  const char              *conv,
                                  gint64                   before,

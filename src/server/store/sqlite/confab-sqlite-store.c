@@ -1184,7 +1184,7 @@ ms_history (ConfabMessageStore *store,
   gboolean descending;
 
   /* One more row than asked tells whether there are more. */
-  if (after > 0)
+  if (after != 0)
     {
       descending = FALSE;
       stmt = query (self,
