@@ -790,6 +790,18 @@ test_consistency (void)
   g_assert_cmpstr (confab_test_response_error_code (search), ==,
                    confab_test_response_error_code (history));
 
+  /* A number out of range beside a readable id: the error answers that id. */
+  {
+    const char *text = "{\"type\":\"edit\",\"id\":\"big-1\",\"msg_id\":18446744073709551621,"
+                       "\"body\":\"x\"}";
+    g_autoptr(JsonObject) response = NULL;
+
+    confab_test_client_send_text (a, text, strlen (text));
+    response = confab_test_client_wait_response (a, "big-1", T);
+    g_assert_nonnull (response);
+    confab_test_assert_error (response, "bad_request");
+  }
+
   assert_still_usable (a);
   assert_service ();
 }

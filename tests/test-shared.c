@@ -18,6 +18,32 @@ assert_bad_request (const char *text,
   g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST);
 }
 
+/* A frame refused for an integer out of range still tells its id; no other refused frame does. */
+static void
+test_frame_refused_id (void)
+{
+  static const struct { const char *text; const char *id; } cases[] = {
+    { "{\"type\":\"edit\",\"id\":\"e1\",\"msg_id\":18446744073709551621}", "e1" },
+    { "{\"msg_id\":-99999999999999999999,\"id\":\"e2\",\"type\":\"edit\"}", "e2" },
+    { "{\"type\":\"edit\",\"msg_id\":18446744073709551621}", NULL },
+    { "{\"type\":\"edit\",\"id\":\"e3\",\"msg_id\":1,}", NULL },
+    { "{\"type\":\"edit\",\"id\":\"e4\",\"id\":\"e5\",\"n\":99999999999999999999}", NULL },
+    { "{\"type\":\"edit\",\"id\":\"\",\"n\":99999999999999999999}", NULL },
+    { "[\"id\",99999999999999999999]", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) frame = confab_frame_parse (cases[i].text, strlen (cases[i].text),
+                                                        &error);
+      g_autofree char *id = confab_frame_refused_id (cases[i].text, strlen (cases[i].text));
+
+      g_assert_null (frame);
+      g_assert_cmpstr (id, ==, cases[i].id);
+    }
+}
+
 static void
 test_frame_parse_rejects (void)
 {
@@ -277,6 +303,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/confab/shared/frame-parse-rejects", test_frame_parse_rejects);
+  g_test_add_func ("/confab/shared/frame-refused-id", test_frame_refused_id);
   g_test_add_func ("/confab/shared/frame-parse-accepts", test_frame_parse_accepts);
   g_test_add_func ("/confab/shared/params", test_params);
   g_test_add_func ("/confab/shared/identifiers", test_identifiers);

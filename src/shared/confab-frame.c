@@ -23,6 +23,7 @@ typedef struct
   const char *p;
   const char *end;
   const char *why;
+  gboolean    long_integers;  /* integers of any length pass (confab_frame_refused_id ()) */
 } Scan;
 
 static gboolean
@@ -188,7 +189,7 @@ scan_number (Scan *scan)
     }
 
   /* A fraction or an exponent makes a double, which json-glib never wraps. */
-  if (is_integer && digits > MAX_INTEGER_DIGITS)
+  if (is_integer && digits > MAX_INTEGER_DIGITS && !scan->long_integers)
     return scan_fail (scan, "number out of range");
   return TRUE;
 }
@@ -230,9 +231,10 @@ scan_key (Scan *scan)
 /* Returns why @data is refused, or NULL if it is one well-formed JSON text. */
 static const char *
 check_json_text (const char *data,
-                 gsize       length)
+                 gsize       length,
+                 gboolean    long_integers)
 {
-  Scan scan = { data, data + length, NULL };
+  Scan scan = { data, data + length, NULL, long_integers };
   char stack[MAX_DEPTH];
   guint depth = 0;
 
@@ -525,7 +527,7 @@ confab_frame_parse (const char  *data,
                            "frame is not valid UTF-8");
       return NULL;
     }
-  if ((refusal = check_json_text (data, length)) != NULL)
+  if ((refusal = check_json_text (data, length, FALSE)) != NULL)
     {
       g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
                            refusal);
@@ -554,6 +556,40 @@ confab_frame_parse (const char  *data,
   object = json_object_ref (json_node_get_object (root));
   json_object_seal (object);
   return object;
+}
+
+/**
+ * confab_frame_refused_id:
+ * @data: the text of a frame that confab_frame_parse() refused
+ * @length: its length in bytes
+ *
+ * Reads the request id of a frame refused only for an integer out of every range, so that its
+ * error answers that request. A frame refused for anything else, or that names a member twice,
+ * has no id one can trust.
+ *
+ * Returns: (transfer full) (nullable): the id, or %NULL
+ */
+char *
+confab_frame_refused_id (const char *data,
+                         gsize       length)
+{
+  g_autoptr(JsonNode) root = NULL;
+  gboolean duplicate = FALSE;
+  const char *id;
+  const char *p;
+
+  if (length == 0 || !g_utf8_validate_len (data, length, NULL)
+      || check_json_text (data, length, TRUE) != NULL)
+    return NULL;
+  p = data;
+  build_whitespace (&p);
+  if (*p != '{')
+    return NULL;
+  root = build_value (&p, &duplicate);
+  if (duplicate)
+    return NULL;
+  id = confab_frame_get_id (json_node_get_object (root));
+  return g_strdup (id);
 }
 
 /**

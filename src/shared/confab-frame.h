@@ -20,6 +20,8 @@ JsonObject *confab_frame_parse          (const char  *data,
                                          GError     **error);
 const char *confab_frame_get_type       (JsonObject  *frame);
 const char *confab_frame_get_id         (JsonObject  *frame);
+char       *confab_frame_refused_id     (const char  *data,
+                                         gsize        length);
 
 gboolean    confab_params_get_string    (JsonObject        *params,
                                          const char        *name,

@@ -550,7 +550,9 @@ handle_frame (ConfabConnection *self,
   frame = confab_frame_parse (data, length, &error);
   if (frame == NULL)
     {
-      confab_connection_respond_gerror (self, NULL, error);
+      g_autofree char *refused_id = confab_frame_refused_id (data, length);
+
+      confab_connection_respond_gerror (self, refused_id, error);
       count_bad_frame (self);
       return;
     }
