@@ -25,6 +25,8 @@ confab_config_new (void)
   config->hello_timeout_ms = 10000;
   config->ping_interval_s = 30;
   config->idle_timeout_s = 90;
+  config->max_queued_bytes = 8 * 1024 * 1024;
+  config->slow_reader_s = 10;
   config->bad_frames_before_close = 20;
   config->argon2_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
   config->argon2_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
@@ -202,11 +204,13 @@ confab_config_load_file (ConfabConfig  *config,
   READ_UINT ("limits", "max_body_chars", 1, 1024 * 1024, max_body_chars);
   READ_UINT ("limits", "max_file_bytes", 1, G_MAXINT64, max_file_bytes);
   READ_UINT ("limits", "messages_per_minute", 0, G_MAXUINT32, messages_per_minute);
+  READ_UINT ("limits", "max_queued_bytes", 64 * 1024, 1024 * 1024 * 1024, max_queued_bytes);
   READ_UINT ("limits", "bad_frames_before_close", 1, G_MAXUINT32, bad_frames_before_close);
 
   READ_UINT ("timeouts", "hello_ms", 10, 3600 * 1000, hello_timeout_ms);
   READ_UINT ("timeouts", "ping_interval_s", 1, 3600, ping_interval_s);
   READ_UINT ("timeouts", "idle_s", 2, 24 * 3600, idle_timeout_s);
+  READ_UINT ("timeouts", "slow_reader_s", 1, 3600, slow_reader_s);
 
   READ_UINT ("security", "argon2_opslimit", crypto_pwhash_OPSLIMIT_MIN,
              crypto_pwhash_OPSLIMIT_SENSITIVE, argon2_opslimit);

@@ -31,10 +31,12 @@ typedef struct
   guint               max_body_chars;
   gint64              max_file_bytes;
   guint               messages_per_minute; /* 0: no limit */
+  guint               max_queued_bytes;  /* output a connection may have waiting for its peer */
 
   guint               hello_timeout_ms;
   guint               ping_interval_s;
   guint               idle_timeout_s;
+  guint               slow_reader_s;     /* over max_queued_bytes this long: closed */
   guint               bad_frames_before_close;
 
   guint64             argon2_opslimit;

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "confab-connection.h"
+#include "confab-connection-stream.h"
 #include "confab-error.h"
 #include "confab-server-module.h"
 #include "confab-store.h"
@@ -40,6 +41,15 @@ struct _ConfabConnection
   guint                    bad_frames;
   guint                    hello_timeout_id;
   gint64                   last_rx_us;
+
+  /* Output: bytes handed to libsoup (frame headers included) minus bytes written to the
+   * stream are what waits for the peer. Over max_queued_bytes, reading the peer's requests
+   * and the replay pause until it is back under half of it. */
+  ConfabConnectionStream  *stream;
+  guint64                  handed;
+  guint                    slow_reader_id;
+  guint                    drained_id;
+  struct _Replay          *paused_replay;
 
   gint64                   acked_seq;
   gint64                   stored_ack_seq;

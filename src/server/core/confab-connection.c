@@ -40,6 +40,124 @@ is_open (ConfabConnection *self)
          && soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN;
 }
 
+static void close_with (ConfabConnection *self,
+                        gushort           code,
+                        const char       *reason);
+static void replay_continue (struct _Replay *replay);
+
+/* --- Output waiting for the peer -------------------------------------------------------------- */
+
+/* What libsoup holds for the peer: every frame handed to it, header included, minus what went
+ * out through the stream. libsoup's own control frames (pings, pongs) also go out, so the
+ * count never goes below what was handed. */
+static guint64
+queued_bytes (ConfabConnection *self)
+{
+  guint64 written;
+
+  if (self->stream == NULL)
+    return 0;
+  written = confab_connection_stream_get_written (self->stream);
+  if (written > self->handed)
+    self->handed = written;
+  return self->handed - written;
+}
+
+static guint64
+max_queued (ConfabConnection *self)
+{
+  return confab_server_get_config (self->server)->max_queued_bytes;
+}
+
+/* The replay sends while under half the cap and fetches its next batch only once everything
+ * before it is written; reading resumes once under half the cap. */
+static gboolean
+drain_awaited (ConfabConnection *self,
+               guint64           queued)
+{
+  if (self->slow_reader_id != 0 && queued <= max_queued (self) / 2)
+    return TRUE;
+  return self->paused_replay != NULL && queued == 0;
+}
+
+static void
+close_slow_reader (ConfabConnection *self,
+                   const char       *why)
+{
+  g_message ("closing a connection of %s (%s): %s, %" G_GUINT64_FORMAT " bytes waiting",
+             self->username != NULL ? self->username : "nobody yet", self->address, why,
+             queued_bytes (self));
+  g_clear_handle_id (&self->slow_reader_id, g_source_remove);
+  close_with (self, CONFAB_CLOSE_SLOW_READER, "slow reader: too much output waiting");
+}
+
+static gboolean
+on_slow_reader (gpointer user_data)
+{
+  ConfabConnection *self = user_data;
+
+  self->slow_reader_id = 0;
+  close_slow_reader (self, "over the output cap for too long");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_drained (gpointer user_data)
+{
+  ConfabConnection *self = user_data;
+  guint64 queued = queued_bytes (self);
+
+  self->drained_id = 0;
+  if (self->state == CONNECTION_CLOSED)
+    return G_SOURCE_REMOVE;
+  if (self->slow_reader_id != 0 && queued <= max_queued (self) / 2)
+    {
+      g_clear_handle_id (&self->slow_reader_id, g_source_remove);
+      confab_connection_stream_set_reading (self->stream, TRUE);
+    }
+  if (self->paused_replay != NULL && queued == 0)
+    replay_continue (g_steal_pointer (&self->paused_replay));
+  return G_SOURCE_REMOVE;
+}
+
+/* Called by the stream inside libsoup's write: whatever resumes runs from an idle callback. */
+static void
+on_written (gpointer user_data)
+{
+  ConfabConnection *self = user_data;
+
+  if (self->drained_id == 0 && drain_awaited (self, queued_bytes (self)))
+    self->drained_id = g_idle_add (on_drained, self);
+}
+
+static void
+check_output (ConfabConnection *self)
+{
+  guint64 queued = queued_bytes (self);
+  guint64 cap = max_queued (self);
+
+  if (queued > 2 * cap)
+    close_slow_reader (self, "far over the output cap");
+  else if (queued > cap && self->slow_reader_id == 0 && self->stream != NULL)
+    {
+      confab_connection_stream_set_reading (self->stream, FALSE);
+      self->slow_reader_id = g_timeout_add_seconds (
+        confab_server_get_config (self->server)->slow_reader_s, on_slow_reader, self);
+    }
+}
+
+static void
+hand_to_soup (ConfabConnection *self,
+              GBytes           *frame)
+{
+  gsize length = g_bytes_get_size (frame);
+
+  /* A server's frames are unmasked: 2, 4 or 10 bytes of header. */
+  self->handed += length + (length < 126 ? 2 : length < 65536 ? 4 : 10);
+  soup_websocket_connection_send_message (self->ws, SOUP_WEBSOCKET_DATA_TEXT, frame);
+  check_output (self);
+}
+
 void
 confab_connection_send_text (ConfabConnection *self,
                              const char       *text,
@@ -51,7 +169,7 @@ confab_connection_send_text (ConfabConnection *self,
     return;
   /* libsoup copies the payload into its frame before returning. */
   bytes = g_bytes_new_static (text, length);
-  soup_websocket_connection_send_message (self->ws, SOUP_WEBSOCKET_DATA_TEXT, bytes);
+  hand_to_soup (self, bytes);
 }
 
 static void
@@ -60,7 +178,7 @@ send_bytes (ConfabConnection *self,
 {
   if (!is_open (self))
     return;
-  soup_websocket_connection_send_message (self->ws, SOUP_WEBSOCKET_DATA_TEXT, frame);
+  hand_to_soup (self, frame);
 }
 
 void
@@ -259,12 +377,14 @@ go_live (ConfabConnection *self,
   self->state = CONNECTION_LIVE;
 }
 
-typedef struct
+typedef struct _Replay
 {
   ConfabConnection *connection;
   char             *id;          /* the hello request, answered after the first batch */
   JsonObject       *user;
   gint64            since;
+  ConfabStoreReply *batch;       /* the batch being sent */
+  guint             next;        /* its next event */
 } Replay;
 
 static void
@@ -273,6 +393,7 @@ replay_free (Replay *replay)
   g_object_unref (replay->connection);
   g_free (replay->id);
   g_clear_pointer (&replay->user, json_object_unref);
+  g_clear_pointer (&replay->batch, confab_store_reply_free);
   g_free (replay);
 }
 
@@ -333,22 +454,53 @@ replay_batch_cb (GObject      *source,
       return;
     }
 
-  for (guint i = 0; i < reply->events->len; i++)
-    {
-      ConfabStoreEvent *event = g_ptr_array_index (reply->events, i);
+  replay->batch = g_steal_pointer (&reply);
+  replay->next = 0;
+  replay_continue (replay);
+}
 
-      send_bytes (self, event->frame);
-      self->replayed_seq = MAX (self->replayed_seq, event->seq);
+/* Sends the batch while under half the output cap; the next batch is read from the store only
+ * once all of this one is written. Paused, the connection holds the replay until drained. */
+static void
+replay_continue (Replay *replay)
+{
+  ConfabConnection *self = replay->connection;
+  ConfabStoreReply *batch = replay->batch;
+
+  if (self->state != CONNECTION_SYNCING)
+    {
+      replay_free (replay);
+      return;
     }
 
-  if (reply->more)
+  while (replay->next < batch->events->len)
     {
+      ConfabStoreEvent *event = g_ptr_array_index (batch->events, replay->next);
+
+      if (queued_bytes (self) > max_queued (self) / 2)
+        {
+          self->paused_replay = replay;
+          return;
+        }
+      send_bytes (self, event->frame);
+      self->replayed_seq = MAX (self->replayed_seq, event->seq);
+      replay->next++;
+    }
+
+  if (batch->more)
+    {
+      if (queued_bytes (self) > 0)
+        {
+          self->paused_replay = replay;
+          return;
+        }
       replay->since = self->replayed_seq;
+      g_clear_pointer (&replay->batch, confab_store_reply_free);
       replay_next (replay);
       return;
     }
 
-  go_live (self, reply->last_seq, FALSE);
+  go_live (self, batch->last_seq, FALSE);
   replay_free (replay);
 }
 
@@ -619,7 +771,8 @@ on_ws_message (SoupWebsocketConnection *ws,
   gsize length;
   const char *data = g_bytes_get_data (message, &length);
 
-  self->last_rx_us = g_get_monotonic_time ();
+  /* Only pongs count as signs of life (on_ws_pong): a peer that keeps sending but never
+   * reads what it is sent must still time out. */
   if (self->state == CONNECTION_CLOSED)
     return;
 
@@ -687,6 +840,9 @@ on_ws_closed (SoupWebsocketConnection *ws,
   self->state = CONNECTION_CLOSED;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->slow_reader_id, g_source_remove);
+  g_clear_handle_id (&self->drained_id, g_source_remove);
+  g_clear_pointer (&self->paused_replay, replay_free);
   g_queue_clear_full (&self->pending, (GDestroyNotify) queued_frame_free);
 
   g_object_ref (self);
@@ -739,6 +895,11 @@ confab_connection_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->slow_reader_id, g_source_remove);
+  g_clear_handle_id (&self->drained_id, g_source_remove);
+  if (self->stream != NULL)
+    confab_connection_stream_set_written_func (self->stream, NULL, NULL);
+  g_clear_object (&self->stream);
   if (self->ws != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->ws, self);
@@ -792,6 +953,12 @@ confab_connection_new (ConfabServer            *server,
 
   self->server = server;
   self->ws = g_object_ref (ws);
+  if (CONFAB_IS_CONNECTION_STREAM (soup_websocket_connection_get_io_stream (ws)))
+    {
+      self->stream = g_object_ref (CONFAB_CONNECTION_STREAM (
+        soup_websocket_connection_get_io_stream (ws)));
+      confab_connection_stream_set_written_func (self->stream, on_written, self);
+    }
   self->address = g_strdup (address);
   self->last_rx_us = g_get_monotonic_time ();
 
@@ -805,6 +972,34 @@ confab_connection_new (ConfabServer            *server,
 
   self->hello_timeout_id = g_timeout_add (config->hello_timeout_ms, on_hello_timeout, self);
   return self;
+}
+
+/**
+ * confab_connection_new_upgraded:
+ * @msg: a request whose WebSocket handshake response (101) was just written
+ *
+ * Returns: (transfer full): the connection on @msg's socket, through a
+ *   #ConfabConnectionStream so that its output waiting for the peer is known.
+ */
+ConfabConnection *
+confab_connection_new_upgraded (ConfabServer      *server,
+                                SoupServerMessage *msg)
+{
+  g_autoptr(SoupServerMessage) keep = g_object_ref (msg);
+  g_autofree char *address = g_strdup (soup_server_message_get_remote_host (msg));
+  g_autoptr(GIOStream) base = soup_server_message_steal_connection (msg);
+  g_autoptr(ConfabConnectionStream) stream = confab_connection_stream_new (base);
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  g_autoptr(SoupWebsocketConnection) ws = NULL;
+
+  ws = soup_websocket_connection_new (G_IO_STREAM (stream), soup_server_message_get_uri (msg),
+                                      SOUP_WEBSOCKET_CONNECTION_SERVER,
+                                      soup_message_headers_get_one (request, "Origin"),
+                                      soup_message_headers_get_one (response,
+                                                                    "Sec-WebSocket-Protocol"),
+                                      NULL);
+  return confab_connection_new (server, ws, address);
 }
 
 const char *

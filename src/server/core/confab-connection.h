@@ -13,10 +13,13 @@ G_DECLARE_FINAL_TYPE (ConfabConnection, confab_connection, CONFAB, CONNECTION, G
 /* WebSocket close codes of the protocol beyond RFC 6455's. */
 #define CONFAB_CLOSE_UNAUTHORIZED   4401
 #define CONFAB_CLOSE_HELLO_TIMEOUT  4408
+#define CONFAB_CLOSE_SLOW_READER    4413
 
 ConfabConnection *confab_connection_new           (ConfabServer            *server,
                                                    SoupWebsocketConnection *ws,
                                                    const char              *address);
+ConfabConnection *confab_connection_new_upgraded  (ConfabServer            *server,
+                                                   SoupServerMessage       *msg);
 const char       *confab_connection_get_username  (ConfabConnection        *self);
 const char       *confab_connection_get_device_id (ConfabConnection        *self);
 void              confab_connection_deliver       (ConfabConnection        *self,

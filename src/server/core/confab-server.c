@@ -139,17 +139,27 @@ on_request_started (SoupServer        *soup,
 }
 
 static void
-on_websocket (SoupServer              *soup,
-              SoupServerMessage       *msg,
-              const char              *path,
-              SoupWebsocketConnection *ws,
-              gpointer                 user_data)
+on_websocket_upgraded (SoupServerMessage *msg,
+                       gpointer           user_data)
 {
   ConfabServer *self = user_data;
-  ConfabConnection *connection;
 
-  connection = confab_connection_new (self, ws, soup_server_message_get_remote_host (msg));
-  g_hash_table_add (self->connections, connection);
+  g_hash_table_add (self->connections, confab_connection_new_upgraded (self, msg));
+}
+
+/* The WebSocket upgrade is done here rather than by soup_server_add_websocket_handler(), so
+ * that the connection runs on a stream that counts its output (see confab-connection-stream.c).
+ * No extension is negotiated: with permessage-deflate the bytes queued would not be known. */
+static void
+on_websocket_request (SoupServer        *soup,
+                      SoupServerMessage *msg,
+                      const char        *path,
+                      GHashTable        *query,
+                      gpointer           user_data)
+{
+  if (soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
+    g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (on_websocket_upgraded),
+                             user_data, 0);
 }
 
 static gboolean
@@ -543,7 +553,7 @@ confab_server_new (ConfabConfig  *config,
   self->soup = soup_server_new ("server-header", "confabd/" PACKAGE_VERSION,
                                 "tls-certificate", self->certificate,
                                 NULL);
-  soup_server_add_websocket_handler (self->soup, "/v1/ws", NULL, NULL, on_websocket, self, NULL);
+  soup_server_add_handler (self->soup, "/v1/ws", on_websocket_request, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_http_request, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
 
