@@ -36,6 +36,8 @@ struct _ConfabConnection
   /* While replaying stored events, live ones wait here (QueuedFrame), so the client sees one
    * ordered stream without gaps; duplicates are dropped by seq when the queue is flushed. */
   GQueue                   pending;
+  gsize                    pending_bytes;
+  gboolean                 pending_dropped; /* over the output cap: the store has them */
   gint64                   replayed_seq;
 
   guint                    bad_frames;

@@ -335,6 +335,15 @@ confab_connection_deliver (ConfabConnection *self,
       queued->seq = seq;
       queued->frame = g_bytes_ref (frame);
       g_queue_push_tail (&self->pending, queued);
+      self->pending_bytes += g_bytes_get_size (frame);
+      /* A peer slow to take its replay must not pile up live events here either: those are
+       * in the store, and the replay reads on until it has caught up with them. */
+      if (self->pending_bytes > max_queued (self))
+        {
+          g_queue_clear_full (&self->pending, (GDestroyNotify) queued_frame_free);
+          self->pending_bytes = 0;
+          self->pending_dropped = TRUE;
+        }
       return;
     }
   if (self->state == CONNECTION_LIVE)
@@ -370,6 +379,7 @@ go_live (ConfabConnection *self,
         }
       queued_frame_free (queued);
     }
+  self->pending_bytes = 0;
 
   json_object_set_int_member (data, "last_seq", MAX (last_seq, self->replayed_seq));
   text = confab_frame_event ("synced", 0, data, &length);
@@ -385,6 +395,7 @@ typedef struct _Replay
   gint64            since;
   ConfabStoreReply *batch;       /* the batch being sent */
   guint             next;        /* its next event */
+  gboolean          refetch;     /* live events were dropped: read the store again */
 } Replay;
 
 static void
@@ -487,13 +498,19 @@ replay_continue (Replay *replay)
       replay->next++;
     }
 
-  if (batch->more)
+  if (self->pending_dropped)
+    {
+      self->pending_dropped = FALSE;
+      replay->refetch = TRUE;
+    }
+  if (batch->more || replay->refetch)
     {
       if (queued_bytes (self) > 0)
         {
           self->paused_replay = replay;
           return;
         }
+      replay->refetch = FALSE;
       replay->since = self->replayed_seq;
       g_clear_pointer (&replay->batch, confab_store_reply_free);
       replay_next (replay);
