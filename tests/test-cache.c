@@ -631,6 +631,154 @@ test_message_window (void)
   close_cache (cache);
 }
 
+/* A cache as Confab made them before the schema had versions (user_version 0). */
+static const char unversioned_cache_sql[] =
+  "PRAGMA journal_mode = WAL;"
+  "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+  "CREATE TABLE messages (id INTEGER PRIMARY KEY, conv TEXT NOT NULL, sender TEXT NOT NULL,"
+  "  ts INTEGER NOT NULL, client_msg_id TEXT, json TEXT NOT NULL);"
+  "CREATE INDEX messages_conv_id ON messages (conv, id);"
+  "CREATE TABLE conversations (conv TEXT PRIMARY KEY, title TEXT,"
+  "  last_msg_id INTEGER NOT NULL DEFAULT 0, last_preview TEXT,"
+  "  last_ts INTEGER NOT NULL DEFAULT 0, unread INTEGER NOT NULL DEFAULT 0,"
+  "  last_read INTEGER NOT NULL DEFAULT 0, peer_read INTEGER NOT NULL DEFAULT 0,"
+  "  muted INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE users (username TEXT PRIMARY KEY, json TEXT NOT NULL);"
+  "CREATE TABLE outbox (local_id INTEGER PRIMARY KEY AUTOINCREMENT, conv TEXT NOT NULL,"
+  "  client_msg_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, format TEXT NOT NULL,"
+  "  reply_to INTEGER NOT NULL DEFAULT 0, state INTEGER NOT NULL DEFAULT 0,"
+  "  created_ts INTEGER NOT NULL);"
+  "INSERT INTO state VALUES ('last_seq', 42);"
+  "INSERT INTO messages VALUES (7, 'dm:alice:bob', 'bob', 1700000000007, 'c7',"
+  "  '{\"id\":7,\"conv\":\"dm:alice:bob\",\"from\":\"bob\",\"ts\":1700000000007,"
+  "\"kind\":\"text\",\"body\":\"from before\",\"format\":\"plain\"}');"
+  "INSERT INTO conversations (conv, last_msg_id, last_preview, unread)"
+  "  VALUES ('dm:alice:bob', 7, 'from before', 1);"
+  "INSERT INTO outbox (conv, client_msg_id, body, format, created_ts)"
+  "  VALUES ('dm:alice:bob', 'out1', 'unsent', 'plain', 1700000000008);";
+
+static void
+write_unversioned_cache (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  sqlite3 *db;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, unversioned_cache_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static gint64
+user_version (const char *path)
+{
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  gint64 version;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return version;
+}
+
+/* A cache from before the numbered migrations keeps its contents: the first migration finds
+ * its tables in place. */
+static void
+test_schema_upgrade (void)
+{
+  g_autofree char *path = new_path ();
+  ConfabCache *cache;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(ConfabConversation) conv = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  write_unversioned_cache (path);
+  g_assert_cmpint (user_version (path), ==, 0);
+
+  cache = open_cache (path);
+  g_assert_cmpint (last_seq (cache), ==, 42);
+  page = load (cache, "dm:alice:bob", 0, 0, 10);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_assert_cmpstr (confab_message_get_body (g_ptr_array_index (page, 0)), ==, "from before");
+  conv = load_conversation (cache, "dm:alice:bob");
+  g_assert_nonnull (conv);
+  g_assert_cmpuint (confab_conversation_get_unread (conv), ==, 1);
+  confab_cache_outbox_list_async (cache, NULL, NULL, engine_test_async_cb, &result);
+  outbox = confab_cache_outbox_list_finish (cache, WAIT (result), NULL);
+  g_assert_cmpuint (outbox->len, ==, 1);
+  close_cache (cache);
+
+  g_assert_cmpint (user_version (path), >=, 1);
+
+  /* Opened again, already migrated: the same contents. */
+  cache = open_cache (path);
+  g_assert_cmpint (last_seq (cache), ==, 42);
+  close_cache (cache);
+}
+
+/* Calls made while the database opens wait for it, in order; after a close they fail as
+ * closed; a cache from a newer Confab is not opened, and the calls waiting for it fail. */
+static void
+test_open_and_close (void)
+{
+  g_autofree char *path = new_path ();
+  g_autofree char *newer_path = new_path ();
+  ConfabCache *cache = confab_cache_new (path, "alice");
+  g_autoptr(GAsyncResult) open_result = NULL;
+  g_autoptr(GAsyncResult) set_result = NULL;
+  g_autoptr(GAsyncResult) get_result = NULL;
+  g_autoptr(GAsyncResult) closed_result = NULL;
+  g_autoptr(GAsyncResult) close_result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (newer_path);
+  sqlite3 *db;
+
+  confab_cache_open_async (cache, NULL, engine_test_async_cb, &open_result);
+  confab_cache_set_last_seq_async (cache, 5, NULL, engine_test_async_cb, &set_result);
+  confab_cache_get_last_seq_async (cache, NULL, engine_test_async_cb, &get_result);
+  g_assert_true (confab_cache_open_finish (cache, WAIT (open_result), &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_cache_set_last_seq_finish (cache, WAIT (set_result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_cache_get_last_seq_finish (cache, WAIT (get_result), &error), ==, 5);
+  g_assert_no_error (error);
+
+  confab_cache_close_async (cache, NULL, engine_test_async_cb, &close_result);
+  confab_cache_get_last_seq_async (cache, NULL, engine_test_async_cb, &closed_result);
+  g_assert_true (confab_cache_close_finish (cache, WAIT (close_result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_cache_get_last_seq_finish (cache, WAIT (closed_result), &error), ==,
+                   -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_object_unref (cache);
+
+  /* Schema version 1000. */
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (newer_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 1000", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_close (db);
+  cache = confab_cache_new (newer_path, "alice");
+  g_clear_object (&open_result);
+  g_clear_object (&get_result);
+  confab_cache_open_async (cache, NULL, engine_test_async_cb, &open_result);
+  confab_cache_get_last_seq_async (cache, NULL, engine_test_async_cb, &get_result);
+  g_assert_false (confab_cache_open_finish (cache, WAIT (open_result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  g_assert_cmpint (confab_cache_get_last_seq_finish (cache, WAIT (get_result), &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_object_unref (cache);
+  g_assert_cmpint (user_version (newer_path), ==, 1000);
+}
+
 static void
 test_path (void)
 {
@@ -656,6 +804,8 @@ main (int    argc,
   g_test_add_func ("/confab/cache/message-list", test_message_list);
   g_test_add_func ("/confab/cache/message-window", test_message_window);
   g_test_add_func ("/confab/cache/path", test_path);
+  g_test_add_func ("/confab/cache/schema-upgrade", test_schema_upgrade);
+  g_test_add_func ("/confab/cache/open-and-close", test_open_and_close);
 
   return g_test_run ();
 }

@@ -29,6 +29,22 @@ typedef struct
   GError         *error;
 } Outcome;
 
+/* Every hook but run and writes is optional. */
+#define HOOK(self, name, ...)                                   \
+  G_STMT_START                                                  \
+  {                                                             \
+    if ((self)->funcs->name != NULL)                            \
+      (self)->funcs->name ((self)->owner, ##__VA_ARGS__);       \
+  }                                                             \
+  G_STMT_END
+
+static gboolean
+is_deferred (ConfabDbWorker *self,
+             GTask          *task)
+{
+  return self->funcs->deferred != NULL && self->funcs->deferred (self->owner, task);
+}
+
 /* Pushed last into the queue by stop (). */
 static int stop_marker;
 
@@ -160,7 +176,7 @@ try_batch (ConfabDbWorker *self,
       GCancellable *cancellable = g_task_get_cancellable (outcome->task);
       gint64 changes_mark = confab_db_total_changes (self->db);
 
-      if (funcs->deferred (self->owner, outcome->task))
+      if (is_deferred (self, outcome->task))
         {
           outcome->result = funcs->run (self->owner, outcome->task, &outcome->error);
           continue;
@@ -176,13 +192,13 @@ try_batch (ConfabDbWorker *self,
           return BATCH_FAILED;
         }
 
-      funcs->mark (self->owner);
+      HOOK (self, mark);
       outcome->result = funcs->run (self->owner, outcome->task, &outcome->error);
       if (outcome->result == NULL && outcome->error == NULL
           && confab_db_failed (self->db) == NULL)
         set_storage_failure (&outcome->error);
       if (isolate)
-        funcs->job_done (self->owner);
+        HOOK (self, job_done);
 
       if (!isolate)
         {
@@ -196,7 +212,7 @@ try_batch (ConfabDbWorker *self,
           if (outcome->error != NULL)
             {
               outcome_clear_result (outcome);
-              funcs->undo (self->owner);
+              HOOK (self, undo);
             }
           continue;
         }
@@ -210,7 +226,7 @@ try_batch (ConfabDbWorker *self,
       if (outcome->error != NULL)
         {
           outcome_clear_result (outcome);
-          funcs->undo (self->owner);
+          HOOK (self, undo);
           confab_db_reset_statements (self->db);
           if (!confab_db_exec (self->db, "ROLLBACK TO job"))
             {
@@ -228,7 +244,7 @@ try_batch (ConfabDbWorker *self,
         }
     }
 
-  funcs->finish (self->owner, write);
+  HOOK (self, finish, write);
   if (confab_db_failed (self->db) != NULL)
     {
       take_failure (self, "batch", NULL);
@@ -248,7 +264,7 @@ run_batch (ConfabDbWorker *self,
   g_autoptr(GArray) outcomes = g_array_sized_new (FALSE, TRUE, sizeof (Outcome), tasks->len);
   BatchStatus status = BATCH_COMMITTED;
   gboolean any_sql = FALSE;
-  gboolean write = funcs->has_deferred (self->owner);
+  gboolean write = funcs->has_deferred != NULL && funcs->has_deferred (self->owner);
   gint64 start = g_get_monotonic_time ();
 
   g_array_set_clear_func (outcomes, outcome_clear);
@@ -267,7 +283,7 @@ run_batch (ConfabDbWorker *self,
     {
       GTask *task = g_ptr_array_index (tasks, i);
 
-      if (!funcs->deferred (self->owner, task))
+      if (!is_deferred (self, task))
         any_sql = TRUE;
       write |= funcs->writes (self->owner, task);
     }
@@ -285,14 +301,14 @@ run_batch (ConfabDbWorker *self,
       return;
     }
 
-  funcs->begin (self->owner);
+  HOOK (self, begin);
   for (guint attempt = 0; attempt < 2; attempt++)
     {
       status = try_batch (self, outcomes, write, attempt > 0);
       if (status == BATCH_COMMITTED)
         break;
 
-      funcs->abandon (self->owner);
+      HOOK (self, abandon);
       for (guint i = 0; i < outcomes->len; i++)
         {
           Outcome *outcome = &g_array_index (outcomes, Outcome, i);
@@ -306,7 +322,7 @@ run_batch (ConfabDbWorker *self,
     }
 
   if (status == BATCH_COMMITTED)
-    funcs->committed (self->owner);
+    HOOK (self, committed);
   else
     for (guint i = 0; i < outcomes->len; i++)
       set_storage_failure (&g_array_index (outcomes, Outcome, i).error);
@@ -321,7 +337,7 @@ static void
 chores (ConfabDbWorker *self,
         gboolean        stopping)
 {
-  if (!self->funcs->want_chores (self->owner, stopping))
+  if (self->funcs->want_chores == NULL || !self->funcs->want_chores (self->owner, stopping))
     return;
   if (!confab_db_begin (self->db, TRUE))
     return;

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
  * batch run again with a savepoint per job, so that only that job is undone.
  *
  * What a job is belongs to the owner, through ConfabDbWorkerFuncs; they all run on the worker
- * thread.
+ * thread. run and writes are required; every other hook may be NULL (no deferred jobs, nothing
+ * kept in memory during a batch, no chores).
  */
 
 typedef struct

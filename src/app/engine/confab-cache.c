@@ -4,11 +4,12 @@
 #include "config.h"
 
 #include "confab-cache.h"
+#include "confab-db.h"
+#include "confab-db-worker.h"
 #include "confab-frame.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #define PREVIEW_CHARS 120
@@ -18,10 +19,13 @@ typedef gboolean (*JobFunc) (ConfabCache *self,
                              Job         *job,
                              GError     **error);
 
+/* One call: its inputs, and the outputs its finish function takes. The job runs on the
+ * worker's thread inside a batch's transaction, and may run twice when the batch is redone
+ * (job_clear_outputs). */
 struct _Job
 {
   JobFunc         func;
-  GTask          *task;       /* NULL for the quit job */
+  gboolean        writes;
   /* inputs */
   char           *conv;
   char           *str1;
@@ -43,15 +47,17 @@ struct _Job
 
 struct _ConfabCache
 {
-  GObject       parent_instance;
+  GObject          parent_instance;
 
-  char         *path;
-  char         *self_username;
-  GThread      *thread;
-  GAsyncQueue  *queue;
-  /* Worker thread only. */
-  sqlite3      *db;
-  GHashTable   *statements;
+  char            *path;
+  char            *self_username;
+
+  /* Main thread. ->db is used only on the worker's thread while ->worker runs; the main
+   * thread opens it (on a thread of the pool), and closes it once the worker stopped. */
+  ConfabDb        *db;
+  ConfabDbWorker  *worker;
+  gboolean         opening;
+  GPtrArray       *waiting;    /* of GTask, made while the database was being opened */
 };
 
 enum {
@@ -65,7 +71,11 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (ConfabCache, confab_cache, G_TYPE_OBJECT)
 
-static const char schema_sql[] =
+/* The schema, one script per version (see confab_db_open ()). Append a migration for a change;
+ * never edit one that shipped. Caches made before the schema had versions are at version 0
+ * with the tables of version 1 in place, hence IF NOT EXISTS there. */
+static const char * const migrations[] = {
+  /* 1 */
   "CREATE TABLE IF NOT EXISTS state ("
   "  key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
   "CREATE TABLE IF NOT EXISTS messages ("
@@ -83,7 +93,19 @@ static const char schema_sql[] =
   "  local_id INTEGER PRIMARY KEY AUTOINCREMENT, conv TEXT NOT NULL,"
   "  client_msg_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, format TEXT NOT NULL,"
   "  reply_to INTEGER NOT NULL DEFAULT 0, state INTEGER NOT NULL DEFAULT 0,"
-  "  created_ts INTEGER NOT NULL);";
+  "  created_ts INTEGER NOT NULL);",
+};
+
+static void
+job_clear_outputs (Job *job)
+{
+  if (job->out != NULL && job->out_free != NULL)
+    job->out_free (job->out);
+  job->out = NULL;
+  job->out_free = NULL;
+  job->out_num = 0;
+  job->out_flag = FALSE;
+}
 
 static void
 job_free (Job *job)
@@ -94,88 +116,8 @@ job_free (Job *job)
   g_free (job->str3);
   g_clear_pointer (&job->object, json_object_unref);
   g_clear_pointer (&job->array, json_array_unref);
-  if (job->out != NULL && job->out_free != NULL)
-    job->out_free (job->out);
+  job_clear_outputs (job);
   g_free (job);
-}
-
-static gboolean
-set_sqlite_error (ConfabCache  *self,
-                  GError      **error)
-{
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cache database: %s",
-               self->db != NULL ? sqlite3_errmsg (self->db) : "not open");
-  return FALSE;
-}
-
-/* Statements are prepared once and kept, keyed by their (static) SQL text. */
-static sqlite3_stmt *
-prepare (ConfabCache  *self,
-         const char   *sql,
-         GError      **error)
-{
-  sqlite3_stmt *stmt;
-
-  if (self->db == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "cache database is not open");
-      return NULL;
-    }
-
-  stmt = g_hash_table_lookup (self->statements, sql);
-  if (stmt != NULL)
-    {
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
-      return stmt;
-    }
-  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (self, error);
-      return NULL;
-    }
-  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
-  return stmt;
-}
-
-static gboolean
-exec (ConfabCache  *self,
-      const char   *sql,
-      GError      **error)
-{
-  char *msg = NULL;
-
-  if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cache database: %s", msg);
-      sqlite3_free (msg);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-step_done (ConfabCache   *self,
-           sqlite3_stmt  *stmt,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    return set_sqlite_error (self, error);
-  return TRUE;
-}
-
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           index,
-           const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
 }
 
 static const char *
@@ -261,203 +203,52 @@ parse_object (const char *text)
   return sealed != NULL ? copy_object (sealed) : NULL;
 }
 
-static gboolean
-raise_last_seq (ConfabCache  *self,
-                gint64        seq,
-                GError      **error)
-{
-  sqlite3_stmt *stmt;
+/* Jobs -------------------------------------------------------------------------------------
+ *
+ * They run on the worker's thread, inside the transaction of their batch (so a job that
+ * writes several rows writes all or none of them). A failed statement is recorded by the
+ * ConfabDb and turned into the job's error by worker_run (); a job returns FALSE itself only
+ * for what SQLite cannot see, such as an incomplete message. */
 
+static void
+raise_last_seq (ConfabCache *self,
+                gint64       seq)
+{
   if (seq <= 0)
-    return TRUE;
-  stmt = prepare (self,
-                  "INSERT INTO state (key, value) VALUES ('last_seq', ?1) "
-                  "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, seq);
-  return step_done (self, stmt, error);
+    return;
+  confab_db_run (self->db,
+                 "INSERT INTO state (key, value) VALUES ('last_seq', ?1) "
+                 "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+                 "i", seq);
 }
 
-static gboolean
-ensure_conversation (ConfabCache  *self,
-                     const char   *conv,
-                     GError      **error)
+static void
+ensure_conversation (ConfabCache *self,
+                     const char  *conv)
 {
-  sqlite3_stmt *stmt = prepare (self, "INSERT OR IGNORE INTO conversations (conv) VALUES (?1)",
-                                error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, conv);
-  return step_done (self, stmt, error);
+  confab_db_run (self->db, "INSERT OR IGNORE INTO conversations (conv) VALUES (?1)", "s", conv);
 }
 
 static ConfabMessage *
 message_from_row (sqlite3_stmt *stmt,
                   int           column)
 {
-  g_autoptr(JsonObject) obj = parse_object ((const char *) sqlite3_column_text (stmt, column));
+  g_autoptr(JsonObject) obj = parse_object (confab_db_column_text (stmt, column));
 
   if (obj == NULL)
     return NULL;
   return confab_message_new_from_json (obj);
 }
 
-/* Worker thread ----------------------------------------------------------------------------- */
-
-static gboolean
-unref_task_cb (gpointer data)
+static JsonObject *
+load_message_json (ConfabCache *self,
+                   gint64       msg_id)
 {
-  g_object_unref (data);
-  return G_SOURCE_REMOVE;
-}
+  g_autofree char *json = confab_db_query_text (self->db,
+                                                "SELECT json FROM messages WHERE id = ?1",
+                                                "i", msg_id);
 
-static void
-unref_on_context (GTask *task)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_callback (source, unref_task_cb, task, NULL);
-  g_source_set_static_name (source, "[confab-cache] unref task");
-  g_source_attach (source, g_task_get_context (task));
-  g_source_unref (source);
-}
-
-static gpointer
-worker_main (gpointer data)
-{
-  ConfabCache *self = data;
-
-  for (;;)
-    {
-      Job *job = g_async_queue_pop (self->queue);
-      g_autoptr(GError) error = NULL;
-      GTask *task = job->task;
-
-      if (job->func == NULL)
-        {
-          job_free (job);
-          break;
-        }
-
-      if (g_task_return_error_if_cancelled (task))
-        ;
-      else if (job->func (self, job, &error))
-        g_task_return_boolean (task, TRUE);
-      else
-        {
-          if (self->db != NULL && !sqlite3_get_autocommit (self->db))
-            sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          g_task_return_error (task, g_steal_pointer (&error));
-        }
-      /* The task may hold the last reference to the cache: drop it on the task's own context,
-       * never here, so the cache is never finalized on its worker thread. */
-      unref_on_context (task);
-    }
-
-  g_clear_pointer (&self->statements, g_hash_table_unref);
-  if (self->db != NULL)
-    {
-      sqlite3_close (self->db);
-      self->db = NULL;
-    }
-  return NULL;
-}
-
-static Job *
-job_new (JobFunc func)
-{
-  Job *job = g_new0 (Job, 1);
-
-  job->func = func;
-  return job;
-}
-
-static void
-submit (ConfabCache         *self,
-        Job                 *job,
-        gpointer             source_tag,
-        GCancellable        *cancellable,
-        GAsyncReadyCallback  callback,
-        gpointer             user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  job->task = task;
-  g_async_queue_push (self->queue, job);
-}
-
-static Job *
-finish_job (ConfabCache   *self,
-            GAsyncResult  *result,
-            gpointer       source_tag,
-            GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return NULL;
-  return g_task_get_task_data (G_TASK (result));
-}
-
-/* Jobs ------------------------------------------------------------------------------------- */
-
-static gboolean
-job_open (ConfabCache  *self,
-          Job          *job,
-          GError      **error)
-{
-  g_autofree char *dir = g_path_get_dirname (self->path);
-  int rc;
-
-  if (self->db != NULL)
-    return TRUE;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "cannot create %s: %s", dir, g_strerror (saved));
-      return FALSE;
-    }
-
-  rc = sqlite3_open_v2 (self->path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (self, error);
-      sqlite3_close (self->db);
-      self->db = NULL;
-      return FALSE;
-    }
-  sqlite3_busy_timeout (self->db, 5000);
-  if (!exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", error)
-      || !exec (self, schema_sql, error))
-    {
-      sqlite3_close (self->db);
-      self->db = NULL;
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-job_close (ConfabCache  *self,
-           Job          *job,
-           GError      **error)
-{
-  g_hash_table_remove_all (self->statements);
-  if (self->db != NULL)
-    {
-      sqlite3_close (self->db);
-      self->db = NULL;
-    }
-  return TRUE;
+  return parse_object (json);
 }
 
 static gboolean
@@ -465,12 +256,8 @@ job_get_last_seq (ConfabCache  *self,
                   Job          *job,
                   GError      **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "SELECT value FROM state WHERE key = 'last_seq'", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  job->out_num = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
-  sqlite3_reset (stmt);
+  job->out_num = confab_db_query_int (self->db, 0,
+                                      "SELECT value FROM state WHERE key = 'last_seq'", "");
   return TRUE;
 }
 
@@ -479,10 +266,11 @@ job_set_last_seq (ConfabCache  *self,
                   Job          *job,
                   GError      **error)
 {
-  return raise_last_seq (self, job->seq, error);
+  raise_last_seq (self, job->seq);
+  return TRUE;
 }
 
-/* Inserts or updates one message; sets *is_new. Must run inside a transaction. */
+/* Inserts or updates one message; sets *is_new. */
 static gboolean
 store_one_message (ConfabCache  *self,
                    JsonObject   *msg,
@@ -493,7 +281,6 @@ store_one_message (ConfabCache  *self,
   g_autoptr(JsonObject) stored = NULL;
   g_autofree char *json = NULL;
   g_autofree char *preview = NULL;
-  sqlite3_stmt *stmt;
   const char *conv = json_get_string (msg, "conv");
   const char *from = json_get_string (msg, "from");
   const char *client_msg_id = json_get_string (msg, "client_msg_id");
@@ -508,14 +295,7 @@ store_one_message (ConfabCache  *self,
       return FALSE;
     }
 
-  stmt = prepare (self, "SELECT json FROM messages WHERE id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    stored = parse_object ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-
+  stored = load_message_json (self, id);
   if (stored != NULL)
     {
       /* A replayed copy must not bring a deleted body back or drop known reactions. */
@@ -539,64 +319,36 @@ store_one_message (ConfabCache  *self,
   else
     json = confab_json_object_to_string (msg, NULL);
 
-  stmt = prepare (self,
-                  "INSERT INTO messages (id, conv, sender, ts, client_msg_id, json) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                  "ON CONFLICT (id) DO UPDATE SET json = excluded.json", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, id);
-  bind_text (stmt, 2, conv);
-  bind_text (stmt, 3, from);
-  sqlite3_bind_int64 (stmt, 4, ts);
-  bind_text (stmt, 5, client_msg_id);
-  bind_text (stmt, 6, json);
-  if (!step_done (self, stmt, error))
-    return FALSE;
+  confab_db_run (self->db,
+                 "INSERT INTO messages (id, conv, sender, ts, client_msg_id, json) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                 "ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+                 "ississ", id, conv, from, ts, client_msg_id, json);
   *is_new = stored == NULL;
 
   if (own && client_msg_id != NULL)
-    {
-      stmt = prepare (self, "DELETE FROM outbox WHERE client_msg_id = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      bind_text (stmt, 1, client_msg_id);
-      if (!step_done (self, stmt, error))
-        return FALSE;
-    }
+    confab_db_run (self->db, "DELETE FROM outbox WHERE client_msg_id = ?1", "s", client_msg_id);
 
-  if (!ensure_conversation (self, conv, error))
-    return FALSE;
+  ensure_conversation (self, conv);
 
   preview = make_preview (self, msg);
-  stmt = prepare (self,
-                  "UPDATE conversations SET last_msg_id = ?2, last_preview = ?3, last_ts = ?4 "
-                  "WHERE conv = ?1 AND last_msg_id <= ?2", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, conv);
-  sqlite3_bind_int64 (stmt, 2, id);
-  bind_text (stmt, 3, preview);
-  sqlite3_bind_int64 (stmt, 4, ts);
-  if (!step_done (self, stmt, error))
-    return FALSE;
+  confab_db_run (self->db,
+                 "UPDATE conversations SET last_msg_id = ?2, last_preview = ?3, last_ts = ?4 "
+                 "WHERE conv = ?1 AND last_msg_id <= ?2",
+                 "sisi", conv, id, preview, ts);
 
   if (*is_new && count_unread)
     {
       if (own)
-        stmt = prepare (self,
-                        "UPDATE conversations SET last_read = max(last_read, ?2), unread = 0 "
-                        "WHERE conv = ?1", error);
+        confab_db_run (self->db,
+                       "UPDATE conversations SET last_read = max(last_read, ?2), unread = 0 "
+                       "WHERE conv = ?1",
+                       "si", conv, id);
       else
-        stmt = prepare (self,
-                        "UPDATE conversations SET unread = unread + 1 "
-                        "WHERE conv = ?1 AND last_read < ?2", error);
-      if (stmt == NULL)
-        return FALSE;
-      bind_text (stmt, 1, conv);
-      sqlite3_bind_int64 (stmt, 2, id);
-      if (!step_done (self, stmt, error))
-        return FALSE;
+        confab_db_run (self->db,
+                       "UPDATE conversations SET unread = unread + 1 "
+                       "WHERE conv = ?1 AND last_read < ?2",
+                       "si", conv, id);
     }
   return TRUE;
 }
@@ -608,22 +360,19 @@ job_store_message (ConfabCache  *self,
 {
   sqlite3_stmt *stmt;
 
-  if (!exec (self, "BEGIN IMMEDIATE", error))
+  if (!store_one_message (self, job->object, TRUE, &job->out_flag, error))
     return FALSE;
-  if (!store_one_message (self, job->object, TRUE, &job->out_flag, error)
-      || !raise_last_seq (self, job->seq, error))
-    return FALSE;
+  raise_last_seq (self, job->seq);
 
-  stmt = prepare (self, "SELECT json FROM messages WHERE id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, json_get_int (job->object, "id"));
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    job->out = message_from_row (stmt, 0);
-  job->out_free = g_object_unref;
-  sqlite3_reset (stmt);
-
-  return exec (self, "COMMIT", error);
+  stmt = confab_db_query (self->db, "SELECT json FROM messages WHERE id = ?1",
+                          "i", json_get_int (job->object, "id"));
+  if (confab_db_step (self->db, stmt) == SQLITE_ROW)
+    {
+      job->out = message_from_row (stmt, 0);
+      job->out_free = g_object_unref;
+      sqlite3_reset (stmt);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -633,60 +382,28 @@ job_store_history (ConfabCache  *self,
 {
   guint n = 0;
 
-  if (!exec (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
   for (guint i = 0; i < json_array_get_length (job->array); i++)
     {
       JsonNode *node = json_array_get_element (job->array, i);
-      g_autoptr(GError) local_error = NULL;
       gboolean is_new;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      if (!store_one_message (self, json_node_get_object (node), FALSE, &is_new, &local_error))
-        {
-          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
-            continue;
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      n++;
+      /* Incomplete messages are left out; the others are stored. */
+      if (JSON_NODE_HOLDS_OBJECT (node)
+          && store_one_message (self, json_node_get_object (node), FALSE, &is_new, NULL))
+        n++;
     }
   job->out_num = n;
-  return exec (self, "COMMIT", error);
+  return TRUE;
 }
 
-static gboolean
-rewrite_message_json (ConfabCache  *self,
-                      gint64        msg_id,
-                      JsonObject   *msg,
-                      GError      **error)
+static void
+rewrite_message_json (ConfabCache *self,
+                      gint64       msg_id,
+                      JsonObject  *msg)
 {
   g_autofree char *json = confab_json_object_to_string (msg, NULL);
-  sqlite3_stmt *stmt = prepare (self, "UPDATE messages SET json = ?2 WHERE id = ?1", error);
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, msg_id);
-  bind_text (stmt, 2, json);
-  return step_done (self, stmt, error);
-}
-
-static JsonObject *
-load_message_json (ConfabCache  *self,
-                   gint64        msg_id,
-                   GError      **error)
-{
-  JsonObject *obj = NULL;
-  sqlite3_stmt *stmt = prepare (self, "SELECT json FROM messages WHERE id = ?1", error);
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, msg_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    obj = parse_object ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return obj;
+  confab_db_run (self->db, "UPDATE messages SET json = ?2 WHERE id = ?1", "is", msg_id, json);
 }
 
 static gboolean
@@ -694,40 +411,22 @@ job_delete_message (ConfabCache  *self,
                     Job          *job,
                     GError      **error)
 {
-  g_autoptr(JsonObject) obj = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) obj = load_message_json (self, job->num1);
 
-  if (!exec (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
-  obj = load_message_json (self, job->num1, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
   if (obj != NULL)
     {
-      sqlite3_stmt *stmt;
-
       json_object_set_boolean_member (obj, "deleted", TRUE);
       json_object_set_string_member (obj, "body", "");
       json_object_remove_member (obj, "reactions");
       json_object_remove_member (obj, "attachments");
-      if (!rewrite_message_json (self, job->num1, obj, error))
-        return FALSE;
-      stmt = prepare (self,
-                      "UPDATE conversations SET last_preview = '' "
-                      "WHERE conv = ?1 AND last_msg_id = ?2", error);
-      if (stmt == NULL)
-        return FALSE;
-      bind_text (stmt, 1, json_get_string (obj, "conv"));
-      sqlite3_bind_int64 (stmt, 2, job->num1);
-      if (!step_done (self, stmt, error))
-        return FALSE;
+      rewrite_message_json (self, job->num1, obj);
+      confab_db_run (self->db,
+                     "UPDATE conversations SET last_preview = '' "
+                     "WHERE conv = ?1 AND last_msg_id = ?2",
+                     "si", json_get_string (obj, "conv"), job->num1);
     }
-  if (!raise_last_seq (self, job->seq, error))
-    return FALSE;
-  return exec (self, "COMMIT", error);
+  raise_last_seq (self, job->seq);
+  return TRUE;
 }
 
 static gboolean
@@ -735,17 +434,8 @@ job_set_reaction (ConfabCache  *self,
                   Job          *job,
                   GError      **error)
 {
-  g_autoptr(JsonObject) obj = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) obj = load_message_json (self, job->num1);
 
-  if (!exec (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
-  obj = load_message_json (self, job->num1, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
   if (obj != NULL)
     {
       g_autoptr(ConfabMessage) msg = confab_message_new_from_json (obj);
@@ -755,13 +445,11 @@ job_set_reaction (ConfabCache  *self,
           confab_message_set_reaction (msg, job->str2, job->str1, job->flag);
           json_object_set_object_member (obj, "reactions",
                                          confab_message_dup_reactions_json (msg));
-          if (!rewrite_message_json (self, job->num1, obj, error))
-            return FALSE;
+          rewrite_message_json (self, job->num1, obj);
         }
     }
-  if (!raise_last_seq (self, job->seq, error))
-    return FALSE;
-  return exec (self, "COMMIT", error);
+  raise_last_seq (self, job->seq);
+  return TRUE;
 }
 
 static gboolean
@@ -769,32 +457,19 @@ job_set_read (ConfabCache  *self,
               Job          *job,
               GError      **error)
 {
-  sqlite3_stmt *stmt;
-
-  if (!exec (self, "BEGIN IMMEDIATE", error) || !ensure_conversation (self, job->conv, error))
-    return FALSE;
-
+  ensure_conversation (self, job->conv);
   if (g_strcmp0 (job->str1, self->self_username) == 0)
-    {
-      stmt = prepare (self,
-                      "UPDATE conversations SET last_read = ?2, unread = "
-                      "(SELECT count(*) FROM messages WHERE conv = ?1 AND id > ?2 AND sender <> ?3)"
-                      " WHERE conv = ?1 AND last_read < ?2", error);
-      if (stmt == NULL)
-        return FALSE;
-      bind_text (stmt, 3, self->self_username);
-    }
+    confab_db_run (self->db,
+                   "UPDATE conversations SET last_read = ?2, unread = "
+                   "(SELECT count(*) FROM messages WHERE conv = ?1 AND id > ?2 AND sender <> ?3)"
+                   " WHERE conv = ?1 AND last_read < ?2",
+                   "sis", job->conv, job->num1, self->self_username);
   else
-    stmt = prepare (self,
-                    "UPDATE conversations SET peer_read = max(peer_read, ?2) WHERE conv = ?1",
-                    error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, job->conv);
-  sqlite3_bind_int64 (stmt, 2, job->num1);
-  if (!step_done (self, stmt, error) || !raise_last_seq (self, job->seq, error))
-    return FALSE;
-  return exec (self, "COMMIT", error);
+    confab_db_run (self->db,
+                   "UPDATE conversations SET peer_read = max(peer_read, ?2) WHERE conv = ?1",
+                   "si", job->conv, job->num1);
+  raise_last_seq (self, job->seq);
+  return TRUE;
 }
 
 static gboolean
@@ -811,27 +486,24 @@ job_load_messages (ConfabCache  *self,
   /* Newest @limit of the range, walking the (conv, id) index backwards; with flag, the oldest
    * @limit, walking it forwards. */
   if (job->flag)
-    stmt = prepare (self,
-                    "SELECT json FROM messages WHERE conv = ?1 AND id < ?2 AND id > ?3 "
-                    "ORDER BY id ASC LIMIT ?4", error);
+    stmt = confab_db_query (self->db,
+                            "SELECT json FROM messages WHERE conv = ?1 AND id < ?2 AND id > ?3 "
+                            "ORDER BY id ASC LIMIT ?4",
+                            "siii", job->conv, job->num1 > 0 ? job->num1 : G_MAXINT64,
+                            job->num2, (gint64) job->limit);
   else
-    stmt = prepare (self,
-                    "SELECT json FROM messages WHERE conv = ?1 AND id < ?2 AND id > ?3 "
-                    "ORDER BY id DESC LIMIT ?4", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, job->conv);
-  sqlite3_bind_int64 (stmt, 2, job->num1 > 0 ? job->num1 : G_MAXINT64);
-  sqlite3_bind_int64 (stmt, 3, job->num2);
-  sqlite3_bind_int64 (stmt, 4, job->limit);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+    stmt = confab_db_query (self->db,
+                            "SELECT json FROM messages WHERE conv = ?1 AND id < ?2 AND id > ?3 "
+                            "ORDER BY id DESC LIMIT ?4",
+                            "siii", job->conv, job->num1 > 0 ? job->num1 : G_MAXINT64,
+                            job->num2, (gint64) job->limit);
+  while (confab_db_step (self->db, stmt) == SQLITE_ROW)
     {
       ConfabMessage *msg = message_from_row (stmt, 0);
 
       if (msg != NULL)
         g_ptr_array_add (messages, msg);
     }
-  sqlite3_reset (stmt);
 
   for (guint i = 0; !job->flag && i < messages->len / 2; i++)
     {
@@ -848,13 +520,9 @@ job_count_messages (ConfabCache  *self,
                     Job          *job,
                     GError      **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "SELECT count(*) FROM messages WHERE conv = ?1", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, job->conv);
-  job->out_num = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
-  sqlite3_reset (stmt);
+  job->out_num = confab_db_query_int (self->db, 0,
+                                      "SELECT count(*) FROM messages WHERE conv = ?1",
+                                      "s", job->conv);
   return TRUE;
 }
 
@@ -863,16 +531,12 @@ job_store_conversations (ConfabCache  *self,
                          Job          *job,
                          GError      **error)
 {
-  if (!exec (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
-
   for (guint i = 0; i < json_array_get_length (job->array); i++)
     {
       JsonNode *node = json_array_get_element (job->array, i);
       JsonObject *obj, *last_msg = NULL, *room = NULL;
       JsonNode *member;
       const char *conv, *title;
-      sqlite3_stmt *stmt;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
@@ -891,39 +555,26 @@ job_store_conversations (ConfabCache  *self,
       if (member != NULL && JSON_NODE_HOLDS_OBJECT (member))
         last_msg = json_node_get_object (member);
 
-      if (!ensure_conversation (self, conv, error))
-        return FALSE;
+      ensure_conversation (self, conv);
       /* A read sent since the server made this list is newer than its unread count. */
-      stmt = prepare (self,
-                      "UPDATE conversations SET title = ?2, "
-                      "unread = CASE WHEN last_read > ?4 THEN (SELECT count(*) FROM messages m "
-                      "  WHERE m.conv = ?1 AND m.id > conversations.last_read AND m.sender <> ?5)"
-                      " ELSE ?3 END, "
-                      "last_read = max(last_read, ?4) WHERE conv = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      bind_text (stmt, 1, conv);
-      bind_text (stmt, 5, self->self_username);
-      bind_text (stmt, 2, title);
-      sqlite3_bind_int64 (stmt, 3, MAX (json_get_int (obj, "unread"), 0));
-      sqlite3_bind_int64 (stmt, 4, json_get_int (obj, "last_read"));
-      if (!step_done (self, stmt, error))
-        return FALSE;
+      confab_db_run (self->db,
+                     "UPDATE conversations SET title = ?2, "
+                     "unread = CASE WHEN last_read > ?4 THEN (SELECT count(*) FROM messages m "
+                     "  WHERE m.conv = ?1 AND m.id > conversations.last_read AND m.sender <> ?5)"
+                     " ELSE ?3 END, "
+                     "last_read = max(last_read, ?4) WHERE conv = ?1",
+                     "ssiis", conv, title, MAX (json_get_int (obj, "unread"), (gint64) 0),
+                     json_get_int (obj, "last_read"), self->self_username);
 
       if (last_msg != NULL && json_get_int (last_msg, "id") > 0)
         {
           gboolean is_new;
-          g_autoptr(GError) local_error = NULL;
 
-          if (!store_one_message (self, last_msg, FALSE, &is_new, &local_error)
-              && !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
+          /* An incomplete last message is left out. */
+          store_one_message (self, last_msg, FALSE, &is_new, NULL);
         }
     }
-  return exec (self, "COMMIT", error);
+  return TRUE;
 }
 
 static gboolean
@@ -937,23 +588,21 @@ job_load_conversations (ConfabCache  *self,
   job->out = convs;
   job->out_free = (GDestroyNotify) g_ptr_array_unref;
 
-  stmt = prepare (self,
-                  "SELECT conv, title, last_msg_id, last_preview, last_ts, unread, last_read, "
-                  "peer_read, muted FROM conversations WHERE ?1 IS NULL OR conv = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, job->conv);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  stmt = confab_db_query (self->db,
+                          "SELECT conv, title, last_msg_id, last_preview, last_ts, unread, "
+                          "last_read, peer_read, muted FROM conversations "
+                          "WHERE ?1 IS NULL OR conv = ?1",
+                          "s", job->conv);
+  while (confab_db_step (self->db, stmt) == SQLITE_ROW)
     {
       ConfabConversation *conv =
-        confab_conversation_new ((const char *) sqlite3_column_text (stmt, 0),
-                                 self->self_username);
+        confab_conversation_new (confab_db_column_text (stmt, 0), self->self_username);
 
       if (conv == NULL)
         continue;
-      confab_conversation_set_title (conv, (const char *) sqlite3_column_text (stmt, 1));
+      confab_conversation_set_title (conv, confab_db_column_text (stmt, 1));
       confab_conversation_set_last_message (conv, sqlite3_column_int64 (stmt, 2),
-                                            (const char *) sqlite3_column_text (stmt, 3),
+                                            confab_db_column_text (stmt, 3),
                                             sqlite3_column_int64 (stmt, 4));
       confab_conversation_set_unread (conv, (guint) sqlite3_column_int64 (stmt, 5));
       confab_conversation_set_last_read (conv, sqlite3_column_int64 (stmt, 6));
@@ -961,7 +610,6 @@ job_load_conversations (ConfabCache  *self,
       confab_conversation_set_muted (conv, sqlite3_column_int (stmt, 8) != 0);
       g_ptr_array_add (convs, conv);
     }
-  sqlite3_reset (stmt);
   return TRUE;
 }
 
@@ -970,16 +618,10 @@ job_set_muted (ConfabCache  *self,
                Job          *job,
                GError      **error)
 {
-  sqlite3_stmt *stmt;
-
-  if (!ensure_conversation (self, job->conv, error))
-    return FALSE;
-  stmt = prepare (self, "UPDATE conversations SET muted = ?2 WHERE conv = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, job->conv);
-  sqlite3_bind_int (stmt, 2, job->flag ? 1 : 0);
-  return step_done (self, stmt, error);
+  ensure_conversation (self, job->conv);
+  confab_db_run (self->db, "UPDATE conversations SET muted = ?2 WHERE conv = ?1",
+                 "sd", job->conv, job->flag ? 1 : 0);
+  return TRUE;
 }
 
 static gboolean
@@ -987,27 +629,17 @@ job_store_user (ConfabCache  *self,
                 Job          *job,
                 GError      **error)
 {
-  g_autofree char *json = NULL;
   const char *username = json_get_string (job->object, "username");
-  sqlite3_stmt *stmt;
 
-  if (!exec (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
   if (username != NULL)
     {
-      json = confab_json_object_to_string (job->object, NULL);
-      stmt = prepare (self, "INSERT OR REPLACE INTO users (username, json) VALUES (?1, ?2)",
-                      error);
-      if (stmt == NULL)
-        return FALSE;
-      bind_text (stmt, 1, username);
-      bind_text (stmt, 2, json);
-      if (!step_done (self, stmt, error))
-        return FALSE;
+      g_autofree char *json = confab_json_object_to_string (job->object, NULL);
+
+      confab_db_run (self->db, "INSERT OR REPLACE INTO users (username, json) VALUES (?1, ?2)",
+                     "ss", username, json);
     }
-  if (!raise_last_seq (self, job->seq, error))
-    return FALSE;
-  return exec (self, "COMMIT", error);
+  raise_last_seq (self, job->seq);
+  return TRUE;
 }
 
 static gboolean
@@ -1020,17 +652,14 @@ job_load_users (ConfabCache  *self,
 
   job->out = users;
   job->out_free = (GDestroyNotify) g_ptr_array_unref;
-  stmt = prepare (self, "SELECT json FROM users", error);
-  if (stmt == NULL)
-    return FALSE;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  stmt = confab_db_query (self->db, "SELECT json FROM users", "");
+  while (confab_db_step (self->db, stmt) == SQLITE_ROW)
     {
-      JsonObject *obj = parse_object ((const char *) sqlite3_column_text (stmt, 0));
+      JsonObject *obj = parse_object (confab_db_column_text (stmt, 0));
 
       if (obj != NULL)
         g_ptr_array_add (users, obj);
     }
-  sqlite3_reset (stmt);
   return TRUE;
 }
 
@@ -1040,11 +669,11 @@ outbox_row_to_message (ConfabCache  *self,
 {
   ConfabMessage *msg;
 
-  msg = confab_message_new_pending ((const char *) sqlite3_column_text (stmt, 0),
+  msg = confab_message_new_pending (confab_db_column_text (stmt, 0),
                                     self->self_username,
-                                    (const char *) sqlite3_column_text (stmt, 1),
-                                    (const char *) sqlite3_column_text (stmt, 2),
-                                    (const char *) sqlite3_column_text (stmt, 3),
+                                    confab_db_column_text (stmt, 1),
+                                    confab_db_column_text (stmt, 2),
+                                    confab_db_column_text (stmt, 3),
                                     sqlite3_column_int64 (stmt, 4),
                                     sqlite3_column_int64 (stmt, 6));
   confab_message_set_state (msg, (ConfabMessageState) sqlite3_column_int (stmt, 5));
@@ -1056,22 +685,15 @@ job_outbox_add (ConfabCache  *self,
                 Job          *job,
                 GError      **error)
 {
-  sqlite3_stmt *stmt;
   gint64 now = g_get_real_time () / 1000;
 
-  stmt = prepare (self,
-                  "INSERT INTO outbox (conv, client_msg_id, body, format, reply_to, state, "
-                  "created_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, job->conv);
-  bind_text (stmt, 2, job->str1);
-  bind_text (stmt, 3, job->str2);
-  bind_text (stmt, 4, job->str3 != NULL ? job->str3 : "plain");
-  sqlite3_bind_int64 (stmt, 5, job->num1);
-  sqlite3_bind_int (stmt, 6, CONFAB_MESSAGE_STATE_SENDING);
-  sqlite3_bind_int64 (stmt, 7, now);
-  if (!step_done (self, stmt, error))
+  confab_db_run (self->db,
+                 "INSERT INTO outbox (conv, client_msg_id, body, format, reply_to, state, "
+                 "created_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 "ssssidi", job->conv, job->str1, job->str2,
+                 job->str3 != NULL ? job->str3 : "plain", job->num1,
+                 (int) CONFAB_MESSAGE_STATE_SENDING, now);
+  if (confab_db_failed (self->db) != NULL)
     return FALSE;
 
   job->out = confab_message_new_pending (job->conv, self->self_username, job->str1, job->str2,
@@ -1090,15 +712,12 @@ job_outbox_list (ConfabCache  *self,
 
   job->out = messages;
   job->out_free = (GDestroyNotify) g_ptr_array_unref;
-  stmt = prepare (self,
-                  "SELECT conv, client_msg_id, body, format, reply_to, state, created_ts "
-                  "FROM outbox WHERE ?1 IS NULL OR conv = ?1 ORDER BY local_id", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, job->conv);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  stmt = confab_db_query (self->db,
+                          "SELECT conv, client_msg_id, body, format, reply_to, state, created_ts "
+                          "FROM outbox WHERE ?1 IS NULL OR conv = ?1 ORDER BY local_id",
+                          "s", job->conv);
+  while (confab_db_step (self->db, stmt) == SQLITE_ROW)
     g_ptr_array_add (messages, outbox_row_to_message (self, stmt));
-  sqlite3_reset (stmt);
   return TRUE;
 }
 
@@ -1107,14 +726,9 @@ job_outbox_set_state (ConfabCache  *self,
                       Job          *job,
                       GError      **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "UPDATE outbox SET state = ?2 WHERE client_msg_id = ?1",
-                                error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, job->str1);
-  sqlite3_bind_int (stmt, 2, (int) job->num1);
-  return step_done (self, stmt, error);
+  confab_db_run (self->db, "UPDATE outbox SET state = ?2 WHERE client_msg_id = ?1",
+                 "sd", job->str1, (int) job->num1);
+  return TRUE;
 }
 
 static gboolean
@@ -1122,12 +736,218 @@ job_outbox_remove (ConfabCache  *self,
                    Job          *job,
                    GError      **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "DELETE FROM outbox WHERE client_msg_id = ?1", error);
+  confab_db_run (self->db, "DELETE FROM outbox WHERE client_msg_id = ?1", "s", job->str1);
+  return TRUE;
+}
 
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, job->str1);
-  return step_done (self, stmt, error);
+/* A second open, while or after the first: nothing to do, in its place in the queue. */
+static gboolean
+job_nothing (ConfabCache  *self,
+             Job          *job,
+             GError      **error)
+{
+  return TRUE;
+}
+
+/* The worker ------------------------------------------------------------------------------ */
+
+static gpointer
+worker_run (gpointer   owner,
+            GTask     *task,
+            GError   **error)
+{
+  ConfabCache *self = owner;
+  Job *job = g_task_get_task_data (task);
+  const char *failure;
+
+  /* A batch redone runs its jobs again. */
+  job_clear_outputs (job);
+  if (job->func (self, job, error) && confab_db_failed (self->db) == NULL)
+    return job;
+
+  job_clear_outputs (job);
+  /* A statement that failed (a constraint, say) leaves the transaction open: the job fails
+   * with SQLite's message and the worker undoes what it wrote. A failure that ended the
+   * transaction stays recorded: the worker fails the whole batch. */
+  failure = confab_db_failed (self->db);
+  if (failure != NULL && confab_db_in_transaction (self->db))
+    {
+      g_clear_error (error);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cache database: %s", failure);
+      confab_db_clear_failure (self->db);
+    }
+  return NULL;
+}
+
+static gboolean
+worker_writes (gpointer  owner,
+               GTask    *task)
+{
+  Job *job = g_task_get_task_data (task);
+
+  return job->writes;
+}
+
+static const ConfabDbWorkerFuncs worker_funcs = {
+  .run = worker_run,
+  .writes = worker_writes,
+};
+
+static Job *
+job_new (JobFunc func)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->func = func;
+  job->writes = TRUE;
+  return job;
+}
+
+static Job *
+job_new_reading (JobFunc func)
+{
+  Job *job = job_new (func);
+
+  job->writes = FALSE;
+  return job;
+}
+
+static void
+push (ConfabCache *self,
+      GTask       *task)
+{
+  if (self->worker != NULL && confab_db_worker_push (self->worker, task))
+    return;
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "cache database is not open");
+}
+
+static void
+submit (ConfabCache         *self,
+        Job                 *job,
+        gpointer             source_tag,
+        GCancellable        *cancellable,
+        GAsyncReadyCallback  callback,
+        gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  /* Calls made while the database opens run once it is open, in order. */
+  if (self->opening)
+    g_ptr_array_add (self->waiting, g_steal_pointer (&task));
+  else
+    push (self, task);
+}
+
+static Job *
+finish_job (ConfabCache   *self,
+            GAsyncResult  *result,
+            gpointer       source_tag,
+            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Opening and closing ---------------------------------------------------------------------
+ *
+ * The database is opened (and its schema migrated) on a thread of GIO's pool, so the main
+ * thread never waits for the disk; the worker then takes it over. Closing stops the worker
+ * (it runs what was queued first) and closes the database, again off the main thread. */
+
+static void
+open_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  const char *path = task_data;
+  g_autofree char *dir = g_path_get_dirname (path);
+  GError *error = NULL;
+  ConfabDb *db;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                               "cannot create %s: %s", dir, g_strerror (saved));
+      return;
+    }
+  db = confab_db_open (path, migrations, G_N_ELEMENTS (migrations), &error);
+  /* The server's page cache is large; the client reads a few pages at a time and keeps what it
+   * shows in its models, so SQLite's default is enough and the memory stays the window's. */
+  if (db == NULL || !confab_db_exec_script (db, "PRAGMA cache_size = -2000", &error))
+    {
+      g_clear_pointer (&db, confab_db_close);
+      g_prefix_error (&error, "cache database: ");
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, db, (GDestroyNotify) confab_db_close);
+}
+
+static void
+open_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  ConfabCache *self = CONFAB_CACHE (object);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GPtrArray) waiting = g_steal_pointer (&self->waiting);
+  g_autoptr(GError) error = NULL;
+
+  self->opening = FALSE;
+  self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  self->db = g_task_propagate_pointer (G_TASK (result), &error);
+  if (self->db != NULL)
+    self->worker = confab_db_worker_new (self->db, "confab-cache", &worker_funcs, self);
+
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      GTask *waiting_task = g_ptr_array_index (waiting, i);
+
+      if (error != NULL)
+        g_task_return_error (waiting_task, g_error_copy (error));
+      else
+        push (self, waiting_task);
+    }
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+typedef struct
+{
+  ConfabDb       *db;
+  ConfabDbWorker *worker;
+} Closing;
+
+static void
+closing_free (Closing *closing)
+{
+  /* The worker runs what was queued before it stops; then nothing uses the database. */
+  g_clear_pointer (&closing->worker, confab_db_worker_free);
+  g_clear_pointer (&closing->db, confab_db_close);
+  g_free (closing);
+}
+
+static void
+close_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  Closing *closing = task_data;
+
+  g_clear_pointer (&closing->worker, confab_db_worker_free);
+  g_clear_pointer (&closing->db, confab_db_close);
+  g_task_return_boolean (task, TRUE);
 }
 
 /* GObject ---------------------------------------------------------------------------------- */
@@ -1175,24 +995,14 @@ confab_cache_set_property (GObject      *object,
 }
 
 static void
-confab_cache_constructed (GObject *object)
-{
-  ConfabCache *self = CONFAB_CACHE (object);
-
-  G_OBJECT_CLASS (confab_cache_parent_class)->constructed (object);
-
-  self->thread = g_thread_new ("confab-cache", worker_main, self);
-}
-
-static void
 confab_cache_finalize (GObject *object)
 {
   ConfabCache *self = CONFAB_CACHE (object);
 
-  /* Every task holds a reference, so the queue is empty here; the quit job ends the thread. */
-  g_async_queue_push (self->queue, job_new (NULL));
-  g_thread_join (self->thread);
-  g_async_queue_unref (self->queue);
+  /* Every call holds a reference until it completed: nothing is queued or opening here. */
+  g_clear_pointer (&self->worker, confab_db_worker_free);
+  g_clear_pointer (&self->db, confab_db_close);
+  g_clear_pointer (&self->waiting, g_ptr_array_unref);
   g_free (self->path);
   g_free (self->self_username);
 
@@ -1206,7 +1016,6 @@ confab_cache_class_init (ConfabCacheClass *klass)
 
   object_class->get_property = confab_cache_get_property;
   object_class->set_property = confab_cache_set_property;
-  object_class->constructed = confab_cache_constructed;
   object_class->finalize = confab_cache_finalize;
 
   properties[PROP_PATH] =
@@ -1221,9 +1030,7 @@ confab_cache_class_init (ConfabCacheClass *klass)
 static void
 confab_cache_init (ConfabCache *self)
 {
-  self->queue = g_async_queue_new ();
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                            (GDestroyNotify) sqlite3_finalize);
+  self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /* Public API ------------------------------------------------------------------------------- */
@@ -1274,11 +1081,41 @@ confab_cache_open_async (ConfabCache         *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) open_task = NULL;
+
   g_return_if_fail (CONFAB_IS_CACHE (self));
-  submit (self, job_new (job_open), confab_cache_open_async, cancellable, callback, user_data);
+
+  if (self->opening || self->worker != NULL)
+    {
+      submit (self, job_new_reading (job_nothing), confab_cache_open_async, cancellable,
+              callback, user_data);
+      return;
+    }
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_cache_open_async);
+  self->opening = TRUE;
+  open_task = g_task_new (self, NULL, open_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (open_task, open_thread);
+  g_task_set_task_data (open_task, g_strdup (self->path), g_free);
+  g_task_run_in_thread (open_task, open_thread);
 }
 
-SIMPLE_FINISH (open)
+gboolean
+confab_cache_open_finish (ConfabCache   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == confab_cache_open_async,
+                        FALSE);
+
+  /* A second open completes with its job; the first, with a boolean. */
+  if (g_task_get_task_data (G_TASK (result)) != NULL)
+    return g_task_propagate_pointer (G_TASK (result), error) != NULL;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
 
 void
 confab_cache_close_async (ConfabCache         *self,
@@ -1286,11 +1123,39 @@ confab_cache_close_async (ConfabCache         *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
+  g_autoptr(GTask) task = NULL;
+  Closing *closing;
+
   g_return_if_fail (CONFAB_IS_CACHE (self));
-  submit (self, job_new (job_close), confab_cache_close_async, cancellable, callback, user_data);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_cache_close_async);
+  if (self->opening)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "the cache database is still being opened");
+      return;
+    }
+
+  /* From now on calls fail as closed; what was queued still runs. */
+  closing = g_new0 (Closing, 1);
+  closing->worker = g_steal_pointer (&self->worker);
+  closing->db = g_steal_pointer (&self->db);
+  g_task_set_task_data (task, closing, (GDestroyNotify) closing_free);
+  g_task_run_in_thread (task, close_thread);
 }
 
-SIMPLE_FINISH (close)
+gboolean
+confab_cache_close_finish (ConfabCache   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == confab_cache_close_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
 
 void
 confab_cache_get_last_seq_async (ConfabCache         *self,
@@ -1299,7 +1164,7 @@ confab_cache_get_last_seq_async (ConfabCache         *self,
                                  gpointer             user_data)
 {
   g_return_if_fail (CONFAB_IS_CACHE (self));
-  submit (self, job_new (job_get_last_seq), confab_cache_get_last_seq_async, cancellable,
+  submit (self, job_new_reading (job_get_last_seq), confab_cache_get_last_seq_async, cancellable,
           callback, user_data);
 }
 
@@ -1462,7 +1327,7 @@ confab_cache_load_messages_async (ConfabCache         *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  Job *job = job_new (job_load_messages);
+  Job *job = job_new_reading (job_load_messages);
 
   g_return_if_fail (CONFAB_IS_CACHE (self));
   g_return_if_fail (conv != NULL);
@@ -1482,7 +1347,7 @@ confab_cache_load_messages_after_async (ConfabCache         *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  Job *job = job_new (job_load_messages);
+  Job *job = job_new_reading (job_load_messages);
 
   g_return_if_fail (CONFAB_IS_CACHE (self));
   g_return_if_fail (conv != NULL);
@@ -1511,7 +1376,7 @@ confab_cache_count_messages_async (ConfabCache         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  Job *job = job_new (job_count_messages);
+  Job *job = job_new_reading (job_count_messages);
 
   g_return_if_fail (CONFAB_IS_CACHE (self));
   job->conv = g_strdup (conv);
@@ -1552,7 +1417,7 @@ confab_cache_load_conversations_async (ConfabCache         *self,
                                        gpointer             user_data)
 {
   g_return_if_fail (CONFAB_IS_CACHE (self));
-  submit (self, job_new (job_load_conversations), confab_cache_load_conversations_async,
+  submit (self, job_new_reading (job_load_conversations), confab_cache_load_conversations_async,
           cancellable, callback, user_data);
 }
 
@@ -1573,7 +1438,7 @@ confab_cache_load_conversation_async (ConfabCache         *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  Job *job = job_new (job_load_conversations);
+  Job *job = job_new_reading (job_load_conversations);
 
   g_return_if_fail (CONFAB_IS_CACHE (self));
   g_return_if_fail (conv != NULL);
@@ -1641,7 +1506,7 @@ confab_cache_load_users_async (ConfabCache         *self,
                                gpointer             user_data)
 {
   g_return_if_fail (CONFAB_IS_CACHE (self));
-  submit (self, job_new (job_load_users), confab_cache_load_users_async, cancellable,
+  submit (self, job_new_reading (job_load_users), confab_cache_load_users_async, cancellable,
           callback, user_data);
 }
 
@@ -1695,7 +1560,7 @@ confab_cache_outbox_list_async (ConfabCache         *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  Job *job = job_new (job_outbox_list);
+  Job *job = job_new_reading (job_outbox_list);
 
   g_return_if_fail (CONFAB_IS_CACHE (self));
   job->conv = g_strdup (conv);

@@ -12,9 +12,12 @@ G_BEGIN_DECLS
 #define CONFAB_TYPE_CACHE (confab_cache_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabCache, confab_cache, CONFAB, CACHE, GObject)
 
-/* The local store of one account: SQLite (WAL) on a worker thread of its own. Every call is
- * _async/_finish and runs in submission order. Objects returned are new each time; the models
- * keep the live ones. Errors are G_IO_ERROR (G_IO_ERROR_FAILED with SQLite's message). */
+/* The local store of one account: a ConfabDb (src/db: WAL, numbered migrations) that a
+ * ConfabDbWorker thread owns. Every call is _async/_finish and runs in submission order, in
+ * batches of one transaction each. Objects returned are new each time; the models keep the
+ * live ones. Errors are G_IO_ERROR (G_IO_ERROR_FAILED with SQLite's message, G_IO_ERROR_CLOSED
+ * before open or after close), or CONFAB_PROTOCOL_ERROR_INTERNAL when a whole transaction
+ * failed (a full disk, say). */
 
 /* $XDG_DATA_HOME/confab/<username>@<server_key>/cache.sqlite */
 char        *confab_cache_build_path     (const char *server_key,
@@ -24,12 +27,15 @@ ConfabCache *confab_cache_new            (const char *path,
                                           const char *self_username);
 const char  *confab_cache_get_path       (ConfabCache *self);
 
-/* Creates the directory and schema. Must complete before other calls are made. */
+/* Creates the directory, opens the database and migrates its schema, off the main thread.
+ * Calls made meanwhile wait for it and fail with its error if it fails (G_IO_ERROR_NOT_SUPPORTED
+ * for a cache from a newer Confab). */
 void         confab_cache_open_async     (ConfabCache *self, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean     confab_cache_open_finish    (ConfabCache *self, GAsyncResult *result,
                                           GError **error);
-/* Waits for queued work and closes the database; the object can be dropped afterwards. */
+/* Waits for queued work and closes the database; the object can be dropped afterwards. Later
+ * calls fail with G_IO_ERROR_CLOSED; while opening, close fails with G_IO_ERROR_PENDING. */
 void         confab_cache_close_async    (ConfabCache *self, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean     confab_cache_close_finish   (ConfabCache *self, GAsyncResult *result,
