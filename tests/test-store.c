@@ -18,6 +18,7 @@
  * what it needs of one is in "The backend" below, the only place that names it. */
 
 #define TIMEOUT_SECONDS 20
+#define SCHEMA_VERSION  3   /* the newest migration of the SQLite backend */
 
 typedef struct
 {
@@ -362,7 +363,7 @@ test_migrate_empty (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabSqliteStore) other = NULL;
 
-  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, SCHEMA_VERSION);
   g_assert_cmpstr (NULL, ==, NULL);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sqlite_master WHERE name IN"
                                " ('users', 'devices', 'conversations', 'conv_members', 'rooms',"
@@ -374,14 +375,14 @@ test_migrate_empty (Fixture       *f,
   fixture_open (f);
   create_user (f, "alice");
   fixture_close (f);
-  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, SCHEMA_VERSION);
 
   /* A schema from the future is refused rather than misread. */
   sql_exec (f, "PRAGMA user_version = 99");
   other = confab_sqlite_store_new (f->path, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
   g_assert_null (other);
-  sql_exec (f, "PRAGMA user_version = 2");
+  sql_exec (f, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION));
   fixture_open (f);
 }
 
@@ -392,6 +393,10 @@ test_migrate_events (Fixture       *f,
 {
   fixture_close (f);
   sql_exec (f,
+            /* Back to schema 1: what the later migrations add goes. */
+            "DROP INDEX events_by_stream;"
+            "ALTER TABLE events DROP COLUMN stream;"
+            "DROP TABLE stream_members;"
             "DROP INDEX events_by_msg;"
             "ALTER TABLE events DROP COLUMN msg;"
             "PRAGMA user_version = 1;"
@@ -411,7 +416,7 @@ test_migrate_events (Fixture       *f,
   fixture_open (f);
   fixture_close (f);
 
-  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, SCHEMA_VERSION);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events WHERE frame LIKE '%gone secret%'"
                                " OR frame LIKE '%before edit%'"), ==, 0);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events WHERE"
@@ -1423,6 +1428,186 @@ test_events_since (Fixture       *f,
   g_assert_cmpint (((ConfabStoreEvent *) g_ptr_array_index (reply->events, 0))->seq, >, since);
 }
 
+/* Streams: an event written once for every reader of a stream, read from each reader's
+ * joining to their leaving, merged in seq order with what is addressed to them alone. */
+typedef struct
+{
+  const char *op;       /* "join", "leave", "emit" */
+  const char *stream;
+  const char *user;     /* join/leave: the reader; emit: an extra recipient or NULL */
+} StreamOp;
+
+static ConfabStoreReply *
+stream_op_work (ConfabStore  *store,
+                gpointer      data,
+                GError      **error)
+{
+  StreamOp *op = data;
+  ConfabStoreReply *reply = confab_store_reply_new (NULL);
+  const char *members[] = { "alice", NULL };
+  const char *extra[] = { op->user, NULL };
+
+  if (g_str_equal (op->op, "join"))
+    confab_store_stream_join (store, op->stream, op->user);
+  else if (g_str_equal (op->op, "leave"))
+    confab_store_stream_leave (store, op->stream, op->user);
+  else
+    confab_store_emit_stream_event_text (store, reply, "note", "{}", op->stream, members,
+                                         op->user != NULL ? extra : NULL);
+  return reply;
+}
+
+/* Runs @op; for "emit", returns the new event's seq. */
+static gint64
+stream_op (Fixture    *f,
+           const char *op,
+           const char *stream,
+           const char *user)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  StreamOp *args = g_new0 (StreamOp, 1);
+  gint64 seq = 0;
+
+  args->op = op;
+  args->stream = stream;
+  args->user = user;
+  confab_store_run_async (f->store, "stream_op", CONFAB_STORE_WORK_WRITE, stream_op_work, args,
+                          g_free, NULL, done_cb, f, stream_op);
+  reply = wait_ok (f);
+  if (reply->events->len > 0)
+    {
+      ConfabStoreEvent *event = g_ptr_array_index (reply->events, 0);
+
+      /* The live recipients: the members given, and the extra user once. */
+      g_assert_true (strv_has (event->users, "alice"));
+      if (user != NULL)
+        g_assert_true (strv_has (event->users, user));
+      g_assert_cmpuint (g_strv_length (event->users), ==, user != NULL && !g_str_equal (user, "alice") ? 2 : 1);
+      seq = event->seq;
+    }
+  return seq;
+}
+
+static void
+assert_seqs (ConfabStoreReply *reply,
+             const gint64     *seqs,
+             guint             n)
+{
+  g_assert_cmpuint (reply->events->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (((ConfabStoreEvent *) g_ptr_array_index (reply->events, i))->seq, ==, seqs[i]);
+}
+
+static void
+test_streams (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  gint64 before, e1, e2, dm, e4, e5, e6, e7;
+  gint64 events0, inbox0;
+
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+
+  before = stream_op (f, "emit", "s", NULL);
+  stream_op (f, "join", "s", "bob");
+  stream_op (f, "join", "s", "bob");          /* a second join changes nothing */
+  events0 = sql_int (f, "SELECT count (*) FROM events");
+  inbox0 = sql_int (f, "SELECT count (*) FROM inbox");
+  e1 = stream_op (f, "emit", "s", NULL);
+  /* Written once, with no row per reader. */
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events"), ==, events0 + 1);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM inbox"), ==, inbox0);
+  e2 = stream_op (f, "emit", "s", "carol");   /* carol reads it too, from her inbox */
+  send (f, "alice", "dm:alice:bob", "between");
+  reply = events_since (f, "bob", e2, 0);
+  dm = ((ConfabStoreEvent *) g_ptr_array_index (reply->events, 0))->seq;
+  g_clear_pointer (&reply, confab_store_reply_free);
+  e4 = stream_op (f, "emit", "s", "bob");     /* both a reader and an extra: once */
+  stream_op (f, "leave", "s", "bob");
+  e5 = stream_op (f, "emit", "s", NULL);
+
+  /* bob: from his joining to his leaving, merged with his DM, nothing twice. */
+  {
+    const gint64 want[] = { e1, e2, dm, e4 };
+
+    g_assert_cmpint (before, <, e1);
+    reply = events_since (f, "bob", 0, 0);
+    assert_seqs (reply, want, G_N_ELEMENTS (want));
+    g_assert_cmpint (reply->last_seq, ==, e4);
+    g_assert_false (reply->more);
+    g_clear_pointer (&reply, confab_store_reply_free);
+
+    /* Pages across the merge. */
+    reply = events_since (f, "bob", 0, 3);
+    assert_seqs (reply, want, 3);
+    g_assert_true (reply->more);
+    g_clear_pointer (&reply, confab_store_reply_free);
+    reply = events_since (f, "bob", dm, 3);
+    assert_seqs (reply, want + 3, 1);
+    g_assert_false (reply->more);
+    g_clear_pointer (&reply, confab_store_reply_free);
+  }
+  /* carol: only the one given to her. */
+  {
+    const gint64 want[] = { e2 };
+
+    reply = events_since (f, "carol", 0, 0);
+    assert_seqs (reply, want, 1);
+    g_clear_pointer (&reply, confab_store_reply_free);
+  }
+
+  /* Back in: the new events, not those of the time away. */
+  stream_op (f, "join", "s", "bob");
+  e6 = stream_op (f, "emit", "s", NULL);
+  {
+    const gint64 want[] = { e6 };
+
+    reply = events_since (f, "bob", e4, 0);
+    assert_seqs (reply, want, 1);
+    g_assert_cmpint (reply->last_seq, ==, e6);
+    g_clear_pointer (&reply, confab_store_reply_free);
+  }
+  g_assert_cmpint (e5, <, e6);
+
+  /* Joining and leaving with nothing between leaves no interval. */
+  stream_op (f, "join", "s", "carol");
+  stream_op (f, "leave", "s", "carol");
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM stream_members WHERE username = 'carol'"),
+                   ==, 0);
+
+  /* Retention: a stream keeps its newest events; its readers' older positions resync. */
+  for (guint i = 0; i < 5; i++)
+    e7 = stream_op (f, "emit", "s", NULL);
+  backend_prune (f, 30, 3);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "bob", e6, 0);
+  g_assert_true (reply->resync_required);
+  g_assert_cmpint (reply->last_seq, ==, e7);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "bob", e7 - 3, 0);
+  g_assert_false (reply->resync_required);
+  g_assert_cmpuint (reply->events->len, ==, 3);
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Age: everything goes, positions resync, and the closed interval goes with its events. */
+  backend_prune (f, 0, 0);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM stream_members WHERE to_seq IS NOT NULL"),
+                   ==, 0);
+  reply = events_since (f, "bob", e7 - 1, 0);
+  g_assert_true (reply->resync_required);
+  g_assert_cmpint (reply->last_seq, ==, e7);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = events_since (f, "bob", e7, 0);
+  g_assert_false (reply->resync_required);
+  g_assert_cmpuint (reply->events->len, ==, 0);
+}
+
 static void
 test_server_records (Fixture       *f,
                      gconstpointer  data)
@@ -1801,6 +1986,7 @@ main (int   argc,
   ADD ("conversations", test_conversations);
   ADD ("search", test_search);
   ADD ("events-since", test_events_since);
+  ADD ("streams", test_streams);
   ADD ("server-records", test_server_records);
   ADD ("batch-failure", test_batch_failure);
   ADD ("reopen", test_reopen);

@@ -162,6 +162,36 @@ participants (ConfabStore *store,
   return MS (store)->members (MSELF (store), conv);
 }
 
+/* Stores event @name (@data_json) for @recipients, everyone taking part in @conv. A DM's event
+ * is addressed to its two users; a room's is written once in the room's stream (the conv id),
+ * which its members read from their joining to their leaving, whatever their number. */
+static void
+emit_to_conv (ConfabStore        *store,
+              ConfabStoreReply   *reply,
+              const char         *name,
+              const char         *data_json,
+              const char         *conv,
+              const char * const *recipients)
+{
+  if (g_str_has_prefix (conv, "dm:"))
+    confab_store_emit_event_text (store, reply, name, data_json, recipients);
+  else
+    confab_store_emit_stream_event_text (store, reply, name, data_json, conv, recipients, NULL);
+}
+
+static void
+emit_object_to_conv (ConfabStore        *store,
+                     ConfabStoreReply   *reply,
+                     const char         *name,
+                     JsonObject         *data,
+                     const char         *conv,
+                     const char * const *recipients)
+{
+  g_autofree char *data_json = confab_json_object_to_string (data, NULL);
+
+  emit_to_conv (store, reply, name, data_json, conv, recipients);
+}
+
 /* `{"msg": Message}` for a message just stored: the data of its event and the result of its
  * send, one text for both. The members are those the store gives for a new message. */
 static char *
@@ -213,24 +243,18 @@ new_message_json (gint64                  id,
 }
 
 /* Stores a new message and its event to @recipients; the checks are the caller's. A message
- * with the same (sender, client_msg_id) is returned instead, with no event. In a DM only the
- * peer counts it unread; in a room every member but the sender. */
+ * with the same (sender, client_msg_id) is returned instead, with no event. */
 static ConfabStoreReply *
 insert_message (ConfabStore             *store,
                 const ConfabNewMessage  *msg,
-                ConfabConvKind           kind,
                 const char * const      *recipients,
                 GError                 **error)
 {
   g_autofree char *data_json = NULL;
-  const char *unread_user = NULL;
   ConfabStoreReply *reply;
   gint64 id = 0;
 
-  if (kind == CONFAB_CONV_DM)
-    unread_user = g_str_equal (recipients[0], msg->sender) ? recipients[1] : recipients[0];
-
-  if (!MS (store)->insert (MSELF (store), msg, unread_user, &id))
+  if (!MS (store)->insert (MSELF (store), msg, &id))
     {
       JsonObject *result;
       JsonObject *found;
@@ -253,7 +277,7 @@ insert_message (ConfabStore             *store,
 
   data_json = new_message_json (id, msg);
   reply = confab_store_reply_new_text (g_strdup (data_json));
-  confab_store_emit_event_text (store, reply, "message", data_json, recipients);
+  emit_to_conv (store, reply, "message", data_json, msg->conv, recipients);
   return reply;
 }
 
@@ -331,7 +355,7 @@ send_work (ConfabStore  *store,
   msg.format = args->format;
   msg.reply_to = args->reply_to;
   msg.attachments = args->attachments;
-  return insert_message (store, &msg, kind, (const char * const *) recipients, error);
+  return insert_message (store, &msg, (const char * const *) recipients, error);
 }
 
 static ConfabStoreReply *
@@ -369,7 +393,7 @@ record_call_work (ConfabStore  *store,
   msg.body = "";
   msg.format = "plain";
   msg.call = args->call;
-  return insert_message (store, &msg, CONFAB_CONV_DM, recipients, error);
+  return insert_message (store, &msg, recipients, error);
 }
 
 /* Loads what edit, delete and react need; not_found unless the message exists and @user takes
@@ -432,8 +456,8 @@ edit_work (ConfabStore  *store,
   reply = confab_store_reply_new (result);
 
   recipients = participants (store, info.conv);
-  confab_store_emit_event (store, reply, "message_edited", event,
-                           (const char * const *) recipients);
+  emit_object_to_conv (store, reply, "message_edited", event, info.conv,
+                       (const char * const *) recipients);
   return reply;
 }
 
@@ -468,8 +492,8 @@ delete_work (ConfabStore  *store,
   json_object_set_string_member (event, "conv", info.conv);
   json_object_set_int_member (event, "msg_id", args->msg_id);
   recipients = participants (store, info.conv);
-  confab_store_emit_event (store, reply, "message_deleted", event,
-                           (const char * const *) recipients);
+  emit_object_to_conv (store, reply, "message_deleted", event, info.conv,
+                       (const char * const *) recipients);
   return reply;
 }
 
@@ -509,7 +533,8 @@ react_work (ConfabStore  *store,
   json_object_set_string_member (event, "emoji", args->emoji);
   json_object_set_boolean_member (event, "on", args->on);
   recipients = participants (store, info.conv);
-  confab_store_emit_event (store, reply, "reaction", event, (const char * const *) recipients);
+  emit_object_to_conv (store, reply, "reaction", event, info.conv,
+                       (const char * const *) recipients);
   return reply;
 }
 
@@ -545,7 +570,8 @@ read_work (ConfabStore  *store,
   json_object_set_string_member (event, "user", args->user);
   json_object_set_int_member (event, "msg_id", args->msg_id);
   recipients = participants (store, args->conv);
-  confab_store_emit_event (store, reply, "read", event, (const char * const *) recipients);
+  emit_object_to_conv (store, reply, "read", event, args->conv,
+                       (const char * const *) recipients);
   return reply;
 }
 

@@ -64,11 +64,10 @@ struct _ConfabMessageStoreInterface
                                  const char              *a,
                                  const char              *b,
                                  gint64                   ts);
-  /* Stores @msg and counts it unread for @unread_user, or for every member but the sender if
-   * NULL. FALSE if (sender, client_msg_id) is taken; @id gets the new message's id. */
+  /* Stores @msg. FALSE if (sender, client_msg_id) is taken; @id gets the new message's id.
+   * Unread counts follow from the read marks: nothing is written per member. */
   gboolean    (*insert)         (ConfabMessageStore      *self,
                                  const ConfabNewMessage  *msg,
-                                 const char              *unread_user,
                                  gint64                  *id);
   JsonObject *(*find)           (ConfabMessageStore      *self,
                                  const char              *sender,
@@ -87,7 +86,7 @@ struct _ConfabMessageStoreInterface
                                  const char              *body,
                                  gint64                   ts);
   /* Erases the body, attachments, call, reactions and search entry of the message @info
-   * describes, and takes it out of the unread counts. */
+   * describes. */
   void        (*erase)          (ConfabMessageStore      *self,
                                  gint64                   msg_id,
                                  const ConfabMessageInfo *info);
@@ -102,7 +101,7 @@ struct _ConfabMessageStoreInterface
   gint64      (*read_mark)      (ConfabMessageStore      *self,
                                  const char              *conv,
                                  const char              *username);
-  /* Moves the read mark and recounts what is unread after it. */
+  /* Moves the read mark. */
   void        (*set_read_mark)  (ConfabMessageStore      *self,
                                  const char              *conv,
                                  const char              *username,

@@ -324,6 +324,41 @@ confab_store_run_async (ConfabStore          *self,
                             cancellable, callback, user_data, source_tag);
 }
 
+static void
+emit_event (ConfabStore        *self,
+            ConfabStoreReply   *reply,
+            const char         *name,
+            const char         *data_json,
+            const char         *stream,
+            const char * const *members,
+            const char * const *users)
+{
+  ConfabStoreInterface *iface = CONFAB_STORE_GET_IFACE (self);
+  gint64 seq = iface->event_next_seq (self);
+  g_autoptr(GStrvBuilder) recipients = g_strv_builder_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  ConfabStoreEvent *event;
+  gsize length;
+  char *frame;
+
+  frame = confab_frame_event_raw (name, seq, data_json, &length);
+  iface->event_append (self, seq, name, frame, stream, users);
+
+  if (members != NULL)
+    g_strv_builder_addv (recipients, (const char **) members);
+  for (guint i = 0; users != NULL && users[i] != NULL; i++)
+    if (members == NULL || !g_strv_contains (members, users[i]))
+      g_strv_builder_add (recipients, users[i]);
+
+  bytes = g_bytes_new_take (frame, length);
+  event = g_new0 (ConfabStoreEvent, 1);
+  event->seq = seq;
+  event->name = g_strdup (name);
+  event->users = g_strv_builder_end (recipients);
+  event->frame = g_steal_pointer (&bytes);
+  g_ptr_array_add (reply->events, event);
+}
+
 void
 confab_store_emit_event_text (ConfabStore        *self,
                               ConfabStoreReply   *reply,
@@ -331,23 +366,7 @@ confab_store_emit_event_text (ConfabStore        *self,
                               const char         *data_json,
                               const char * const *users)
 {
-  ConfabStoreInterface *iface = CONFAB_STORE_GET_IFACE (self);
-  gint64 seq = iface->event_next_seq (self);
-  g_autoptr(GBytes) bytes = NULL;
-  ConfabStoreEvent *event;
-  gsize length;
-  char *frame;
-
-  frame = confab_frame_event_raw (name, seq, data_json, &length);
-  iface->event_append (self, seq, name, frame, users);
-
-  bytes = g_bytes_new_take (frame, length);
-  event = g_new0 (ConfabStoreEvent, 1);
-  event->seq = seq;
-  event->name = g_strdup (name);
-  event->users = g_strdupv ((char **) users);
-  event->frame = g_steal_pointer (&bytes);
-  g_ptr_array_add (reply->events, event);
+  emit_event (self, reply, name, data_json, NULL, NULL, users);
 }
 
 void
@@ -360,4 +379,54 @@ confab_store_emit_event (ConfabStore        *self,
   g_autofree char *data_json = confab_json_object_to_string (data, NULL);
 
   confab_store_emit_event_text (self, reply, name, data_json, users);
+}
+
+void
+confab_store_emit_stream_event_text (ConfabStore        *self,
+                                     ConfabStoreReply   *reply,
+                                     const char         *name,
+                                     const char         *data_json,
+                                     const char         *stream,
+                                     const char * const *members,
+                                     const char * const *extra)
+{
+  const char * const none[] = { NULL };
+
+  g_return_if_fail (stream != NULL);
+
+  emit_event (self, reply, name, data_json, stream, members, extra != NULL ? extra : none);
+}
+
+void
+confab_store_emit_stream_event (ConfabStore        *self,
+                                ConfabStoreReply   *reply,
+                                const char         *name,
+                                JsonObject         *data,
+                                const char         *stream,
+                                const char * const *members,
+                                const char * const *extra)
+{
+  g_autofree char *data_json = confab_json_object_to_string (data, NULL);
+
+  confab_store_emit_stream_event_text (self, reply, name, data_json, stream, members, extra);
+}
+
+void
+confab_store_stream_join (ConfabStore *self,
+                          const char  *stream,
+                          const char  *user)
+{
+  g_return_if_fail (stream != NULL && user != NULL);
+
+  CONFAB_STORE_GET_IFACE (self)->stream_join (self, stream, user);
+}
+
+void
+confab_store_stream_leave (ConfabStore *self,
+                           const char  *stream,
+                           const char  *user)
+{
+  g_return_if_fail (stream != NULL && user != NULL);
+
+  CONFAB_STORE_GET_IFACE (self)->stream_leave (self, stream, user);
 }

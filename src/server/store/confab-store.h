@@ -80,11 +80,22 @@ struct _ConfabStoreInterface
 
   /* The durable event stream; store thread only, inside a unit of work. */
   gint64 (*event_next_seq) (ConfabStore        *self);
+  /* Stores event @seq once: in @stream if not NULL (read by the stream's members, see
+   * stream_join), and for each of @users on their own (a per-user inbox). */
   void   (*event_append)   (ConfabStore        *self,
                             gint64              seq,
                             const char         *name,
                             const char         *frame,
+                            const char         *stream,
                             const char * const *users);
+  /* @user reads @stream from the next event on (a no-op if they already do); and stops
+   * reading it after its last event so far. */
+  void   (*stream_join)    (ConfabStore        *self,
+                            const char         *stream,
+                            const char         *user);
+  void   (*stream_leave)   (ConfabStore        *self,
+                            const char         *stream,
+                            const char         *user);
   /* Events of @user with seq > @since, at most @limit, into @reply (see
    * confab_store_events_since_async). */
   void   (*events_since)   (ConfabStore        *self,
@@ -141,6 +152,35 @@ void confab_store_emit_event      (ConfabStore        *self,
                                    const char         *name,
                                    JsonObject         *data,
                                    const char * const *users);
+
+/* Inside a work: stores a durable event once in @stream, whose members read it through their
+ * membership (no row per member), plus a copy for each of @extra (users outside the stream
+ * who must get it too, such as an invitee; may be NULL). The reply's event goes live to
+ * @members and @extra: the frame is serialized once whatever their number. */
+void confab_store_emit_stream_event_text (ConfabStore        *self,
+                                          ConfabStoreReply   *reply,
+                                          const char         *name,
+                                          const char         *data_json,
+                                          const char         *stream,
+                                          const char * const *members,
+                                          const char * const *extra);
+void confab_store_emit_stream_event      (ConfabStore        *self,
+                                          ConfabStoreReply   *reply,
+                                          const char         *name,
+                                          JsonObject         *data,
+                                          const char         *stream,
+                                          const char * const *members,
+                                          const char * const *extra);
+
+/* Inside a work: @user receives the events of @stream emitted from now on (joining), or no
+ * more after those emitted so far (leaving). Replay (events_since) follows: a member gets the
+ * stream's events from their joining to their leaving, and none from before or after. */
+void confab_store_stream_join            (ConfabStore        *self,
+                                          const char         *stream,
+                                          const char         *user);
+void confab_store_stream_leave           (ConfabStore        *self,
+                                          const char         *stream,
+                                          const char         *user);
 
 /* --- Server-made records ------------------------------------------------------------------- */
 

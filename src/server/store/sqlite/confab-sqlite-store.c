@@ -40,7 +40,6 @@ struct _ConfabSqliteStore
   gboolean      fts_dirty;      /* the batch queued changes for the search index */
   gboolean      fts_purge;      /* and removed words from it */
   GHashTable   *activity;       /* conv → Activity: sends not yet applied to conversations */
-  GHashTable   *unread;         /* UnreadKey text → UnreadDelta: nor to conv_members */
   gint64        last_prune;
   gint64        batch_seq;      /* last_seq when the batch began */
   gint64        seq_mark;       /* last_seq and new_convs->len when the job began */
@@ -52,14 +51,6 @@ typedef struct
   gint64 last_msg_id;
   gint64 ts;
 } Activity;
-
-typedef struct
-{
-  char     *conv;
-  char     *user;
-  gboolean  all_but;  /* every member but @user (a room), or just @user (a DM) */
-  gint64    count;
-} UnreadDelta;
 
 static void confab_store_iface_init (ConfabStoreInterface *iface);
 static void confab_message_store_iface_init (ConfabMessageStoreInterface *iface);
@@ -206,6 +197,21 @@ static const char * const migrations[] = {
   "UPDATE events SET frame = json_remove (frame, '$.data.msg.attachments', '$.data.msg.call')"
   " FROM messages m WHERE events.msg = m.id AND m.deleted != 0;"
   "INSERT INTO messages_fts (messages_fts) VALUES ('optimize');",
+
+  /* 3: streams. An event for many readers (a room's) is stored once with its stream and no
+   * inbox rows; who reads a stream, from which seq to which, is a list of intervals. Unread
+   * counts are derived from the read marks, so conv_members.unread is no longer kept. */
+  "ALTER TABLE events ADD COLUMN stream TEXT;"
+  "CREATE INDEX events_by_stream ON events (stream, seq) WHERE stream IS NOT NULL;"
+  "CREATE TABLE stream_members ("
+  "  username TEXT NOT NULL,"
+  "  stream   TEXT NOT NULL,"
+  "  from_seq INTEGER NOT NULL,"
+  "  to_seq   INTEGER,"
+  "  PRIMARY KEY (username, stream, from_seq)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX stream_members_by_stream ON stream_members (stream, username);"
+  "UPDATE conv_members SET unread = 0;",
 };
 
 #define USER_COLUMNS \
@@ -420,16 +426,17 @@ event_append (ConfabStore        *store,
               gint64              seq,
               const char         *name,
               const char         *frame,
+              const char         *stream,
               const char * const *users)
 {
   ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
 
   /* Events that carry a message note its id (see events_rewrite_message ()). */
   run (self,
-       "INSERT INTO events (seq, name, frame, ts, msg) VALUES (?1, ?2, ?3, ?4,"
+       "INSERT INTO events (seq, name, frame, ts, stream, msg) VALUES (?1, ?2, ?3, ?4, ?5,"
        " CASE WHEN ?2 IN ('message', 'message_edited')"
        " THEN json_extract (?3, '$.data.msg.id') END)",
-       "issi", seq, name, frame, now_ms ());
+       "issis", seq, name, frame, now_ms (), stream);
   for (guint i = 0; users[i] != NULL; i++)
     {
       gboolean seen = FALSE;
@@ -439,6 +446,40 @@ event_append (ConfabStore        *store,
       if (!seen)
         run (self, "INSERT INTO inbox (username, seq) VALUES (?, ?)", "si", users[i], seq);
     }
+}
+
+/* A reader's interval starts at the next seq; joining twice keeps the open interval. */
+static void
+stream_join (ConfabStore *store,
+             const char  *stream,
+             const char  *user)
+{
+  ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
+
+  if (query_int (self, 0,
+                 "SELECT 1 FROM stream_members"
+                 " WHERE username = ? AND stream = ? AND to_seq IS NULL",
+                 "ss", user, stream))
+    return;
+  run (self, "INSERT INTO stream_members (username, stream, from_seq) VALUES (?, ?, ?)",
+       "ssi", user, stream, self->last_seq + 1);
+}
+
+/* Closes the open interval after the last seq given out; an interval that saw no event goes. */
+static void
+stream_leave (ConfabStore *store,
+              const char  *stream,
+              const char  *user)
+{
+  ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
+
+  run (self,
+       "UPDATE stream_members SET to_seq = ?3"
+       " WHERE username = ?1 AND stream = ?2 AND to_seq IS NULL",
+       "ssi", user, stream, self->last_seq);
+  run (self,
+       "DELETE FROM stream_members WHERE username = ? AND stream = ? AND to_seq < from_seq",
+       "ss", user, stream);
 }
 
 /* Search index changes wait in two temporary tables until the end of the batch: FTS5 writes
@@ -511,29 +552,16 @@ fts_flush (ConfabSqliteStore *self)
   self->fts_purge = FALSE;
 }
 
-static void
-unread_delta_free (gpointer data)
-{
-  UnreadDelta *delta = data;
-
-  g_free (delta->conv);
-  g_free (delta->user);
-  g_free (delta);
-}
-
-/* A batch of sends touches each conversation row and each unread counter once, however many
- * messages it holds: the changes wait here until an op that reads them, or the commit. */
+/* A batch of sends touches each conversation row once, however many messages it holds: the
+ * changes wait here until an op that reads them, or the commit. Unread counts are not kept per
+ * member at all: they are derived from the read marks (ms_conversations). */
 static void
 note_activity (ConfabSqliteStore *self,
                const char        *conv,
                gint64             msg_id,
-               gint64             ts,
-               const char        *user,
-               gboolean           all_but)
+               gint64             ts)
 {
-  g_autofree char *key = g_strdup_printf ("%s\037%s\037%d", conv, user, all_but);
   Activity *activity = g_hash_table_lookup (self->activity, conv);
-  UnreadDelta *delta = g_hash_table_lookup (self->unread, key);
 
   if (activity == NULL)
     {
@@ -542,16 +570,6 @@ note_activity (ConfabSqliteStore *self,
     }
   activity->last_msg_id = MAX (activity->last_msg_id, msg_id);
   activity->ts = MAX (activity->ts, ts);
-
-  if (delta == NULL)
-    {
-      delta = g_new0 (UnreadDelta, 1);
-      delta->conv = g_strdup (conv);
-      delta->user = g_strdup (user);
-      delta->all_but = all_but;
-      g_hash_table_insert (self->unread, g_steal_pointer (&key), delta);
-    }
-  delta->count++;
 }
 
 static void
@@ -571,20 +589,6 @@ flush_activity (ConfabSqliteStore *self)
            "iis", activity->last_msg_id, activity->ts, (const char *) key);
     }
   g_hash_table_remove_all (self->activity);
-
-  g_hash_table_iter_init (&iter, self->unread);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      UnreadDelta *delta = value;
-
-      if (delta->all_but)
-        run (self, "UPDATE conv_members SET unread = unread + ? WHERE conv = ? AND username != ?",
-             "iss", delta->count, delta->conv, delta->user);
-      else
-        run (self, "UPDATE conv_members SET unread = unread + ? WHERE conv = ? AND username = ?",
-             "iss", delta->count, delta->conv, delta->user);
-    }
-  g_hash_table_remove_all (self->unread);
 }
 
 /* --- ConfabAccountStore ------------------------------------------------------------------- */
@@ -1008,7 +1012,6 @@ ms_dm_ensure (ConfabMessageStore *store,
 static gboolean
 ms_insert (ConfabMessageStore     *store,
            const ConfabNewMessage *msg,
-           const char             *unread_user,
            gint64                 *id)
 {
   ConfabSqliteStore *self = SELF (store);
@@ -1023,10 +1026,7 @@ ms_insert (ConfabMessageStore     *store,
 
   *id = confab_db_last_insert_id (self->db);
   fts_index (self, *id, msg->body);
-  if (unread_user != NULL)
-    note_activity (self, msg->conv, *id, msg->ts, unread_user, FALSE);
-  else
-    note_activity (self, msg->conv, *id, msg->ts, msg->sender, TRUE);
+  note_activity (self, msg->conv, *id, msg->ts);
   return TRUE;
 }
 
@@ -1106,8 +1106,6 @@ ms_erase (ConfabMessageStore      *store,
 {
   ConfabSqliteStore *self = SELF (store);
 
-  /* The unread counts below must see the sends of the batch before this one. */
-  flush_activity (self);
   run (self,
        "UPDATE messages SET body = '', attachments = NULL, call = NULL, deleted = 1 WHERE id = ?",
        "i", msg_id);
@@ -1116,10 +1114,6 @@ ms_erase (ConfabMessageStore      *store,
   fts_reindex (self, msg_id, info->body, "");
   run (self, "DELETE FROM reactions WHERE msg_id = ?", "i", msg_id);
   events_rewrite_message (self, msg_id);
-  run (self,
-       "UPDATE conv_members SET unread = unread - 1"
-       " WHERE conv = ? AND username != ? AND last_read < ? AND unread > 0",
-       "ssi", info->conv, info->sender, msg_id);
 }
 
 static gboolean
@@ -1157,15 +1151,8 @@ ms_set_read_mark (ConfabMessageStore *store,
                   const char         *username,
                   gint64              msg_id)
 {
-  ConfabSqliteStore *self = SELF (store);
-
-  /* The recount must see the sends of the batch before this one. */
-  flush_activity (self);
-  run (self,
-       "UPDATE conv_members SET last_read = ?2,"
-       " unread = (SELECT count (*) FROM messages"
-       "           WHERE conv = ?1 AND id > ?2 AND sender != ?3 AND deleted = 0)"
-       " WHERE conv = ?1 AND username = ?3",
+  run (SELF (store),
+       "UPDATE conv_members SET last_read = ?2 WHERE conv = ?1 AND username = ?3",
        "sis", conv, msg_id, username);
 }
 
@@ -1223,11 +1210,18 @@ ms_conversations (ConfabMessageStore *store,
   JsonArray *conversations = json_array_new ();
   sqlite3_stmt *stmt;
 
-  /* The order and the unread counts must see the sends of the batch before this. */
+  /* The order must see the sends of the batch before this. */
   flush_activity (self);
 
+  /* What is unread is derived: the messages after the read mark that others wrote, system
+   * lines and deleted messages aside. It costs a count over the unread messages only
+   * (messages_by_conv), and no write per member per message. */
   stmt = query (self,
-                "SELECT c.conv, c.kind, c.last_msg_id, m.unread, m.last_read"
+                "SELECT c.conv, c.kind, c.last_msg_id,"
+                " (SELECT count (*) FROM messages x"
+                "  WHERE x.conv = m.conv AND x.id > m.last_read AND x.sender != m.username"
+                "   AND x.deleted = 0 AND x.kind != 'system'),"
+                " m.last_read"
                 " FROM conv_members m JOIN conversations c ON c.conv = m.conv"
                 " WHERE m.username = ?"
                 " ORDER BY c.last_activity_ts DESC, c.last_msg_id DESC, c.conv",
@@ -1338,6 +1332,73 @@ confab_message_store_iface_init (ConfabMessageStoreInterface *iface)
 
 /* --- The event stream --------------------------------------------------------------------- */
 
+typedef struct
+{
+  char   *stream;
+  gint64  from_seq;
+  gint64  to_seq;    /* G_MAXINT64: open */
+} Interval;
+
+static void
+interval_clear (gpointer data)
+{
+  g_free (((Interval *) data)->stream);
+}
+
+/* @user's stream intervals that reach past @since. */
+static GArray *
+load_intervals (ConfabSqliteStore *self,
+                const char        *user,
+                gint64             since)
+{
+  GArray *intervals = g_array_new (FALSE, FALSE, sizeof (Interval));
+  sqlite3_stmt *stmt;
+
+  g_array_set_clear_func (intervals, interval_clear);
+  stmt = query (self,
+                "SELECT stream, from_seq, coalesce (to_seq, ?2) FROM stream_members"
+                " WHERE username = ?1 AND coalesce (to_seq, ?2) > ?3",
+                "sii", user, G_MAXINT64, since);
+  while (step (self, stmt) == SQLITE_ROW)
+    {
+      Interval interval;
+
+      interval.stream = g_strdup (col_text (stmt, 0));
+      interval.from_seq = sqlite3_column_int64 (stmt, 1);
+      interval.to_seq = sqlite3_column_int64 (stmt, 2);
+      g_array_append_val (intervals, interval);
+    }
+  return intervals;
+}
+
+static int
+compare_seq (gconstpointer a,
+             gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a;
+  gint64 y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Appends to @seqs the first @count seqs above @since of @user's inbox, or of one interval. */
+static void
+collect_seqs (ConfabSqliteStore *self,
+              sqlite3_stmt      *stmt,
+              GArray            *seqs)
+{
+  while (step (self, stmt) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (seqs, seq);
+    }
+}
+
+/* A user's stream is their inbox (events addressed to them) merged with the events of each
+ * stream they read, within their intervals. Each source gives at most limit + 1 seqs, in
+ * order, from its index; the merge keeps the smallest limit + 1, and only those events are
+ * read. The cost follows the page and the number of sources, not the size of the server. */
 static void
 events_since (ConfabStore      *store,
               const char       *user,
@@ -1347,13 +1408,25 @@ events_since (ConfabStore      *store,
 {
   ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
   const char *users[] = { user, NULL };
-  sqlite3_stmt *stmt;
+  g_autoptr(GArray) all = load_intervals (self, user, G_MININT64);
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
   gint64 floor_seq;
   gint64 last;
+  guint n;
 
   floor_seq = query_int (self, 0, "SELECT events_floor FROM users WHERE username = ?",
                          "s", user);
   last = query_int (self, 0, "SELECT max (seq) FROM inbox WHERE username = ?", "s", user);
+  for (guint i = 0; i < all->len; i++)
+    {
+      Interval *interval = &g_array_index (all, Interval, i);
+
+      last = MAX (last, query_int (self, 0,
+                                   "SELECT seq FROM events WHERE stream = ? AND seq BETWEEN ? AND ?"
+                                   " ORDER BY seq DESC LIMIT 1",
+                                   "sii", interval->stream, interval->from_seq,
+                                   interval->to_seq));
+    }
   reply->last_seq = MAX (last, floor_seq);
 
   if (since < floor_seq || since > reply->last_seq)
@@ -1362,32 +1435,91 @@ events_since (ConfabStore      *store,
       return;
     }
 
-  stmt = query (self,
-                "SELECT e.seq, e.name, e.frame FROM inbox i JOIN events e ON e.seq = i.seq"
-                " WHERE i.username = ? AND i.seq > ? ORDER BY i.seq LIMIT ?",
-                "sid", user, since, (int) limit + 1);
-  while (step (self, stmt) == SQLITE_ROW)
+  collect_seqs (self,
+                query (self,
+                       "SELECT seq FROM inbox WHERE username = ? AND seq > ? ORDER BY seq LIMIT ?",
+                       "sid", user, since, (int) limit + 1),
+                seqs);
+  for (guint i = 0; i < all->len; i++)
     {
-      g_autoptr(GBytes) frame = NULL;
+      Interval *interval = &g_array_index (all, Interval, i);
 
-      if (reply->events->len == limit)
+      if (interval->to_seq <= since)
+        continue;
+      collect_seqs (self,
+                    query (self,
+                           "SELECT seq FROM events WHERE stream = ? AND seq > ? AND seq <= ?"
+                           " ORDER BY seq LIMIT ?",
+                           "siid", interval->stream, MAX (since, interval->from_seq - 1),
+                           interval->to_seq, (int) limit + 1),
+                    seqs);
+    }
+  g_array_sort (seqs, compare_seq);
+
+  n = 0;
+  for (guint i = 0; i < seqs->len && n <= limit; i++)
+    {
+      gint64 seq = g_array_index (seqs, gint64, i);
+      g_autoptr(GBytes) frame = NULL;
+      sqlite3_stmt *stmt;
+
+      /* An event both in the inbox and in a stream the user reads comes once. */
+      if (i > 0 && seq == g_array_index (seqs, gint64, i - 1))
+        continue;
+      if (n == limit)
         {
           reply->more = TRUE;
-          sqlite3_reset (stmt);
           break;
         }
-      frame = g_bytes_new (sqlite3_column_text (stmt, 2), sqlite3_column_bytes (stmt, 2));
+      stmt = query (self, "SELECT name, frame FROM events WHERE seq = ?", "i", seq);
+      if (step (self, stmt) != SQLITE_ROW)
+        continue;
+      frame = g_bytes_new (sqlite3_column_text (stmt, 1), sqlite3_column_bytes (stmt, 1));
       g_ptr_array_add (reply->events,
-                       confab_store_event_new (sqlite3_column_int64 (stmt, 0), col_text (stmt, 1),
-                                               users, frame));
+                       confab_store_event_new (seq, col_text (stmt, 0), users, frame));
+      sqlite3_reset (stmt);
+      n++;
     }
 }
 
 /* --- Retention ---------------------------------------------------------------------------- */
 
-/* Drops events older than the retention time and, per user, all but the newest cap. A user's
- * events_floor records the newest seq dropped from their stream, below which events_since asks
- * for a resync. */
+/* Drops events older than the retention time and, per user inbox and per stream, all but the
+ * newest cap. A user's events_floor records the newest seq dropped from what they read (their
+ * inbox and their stream intervals), below which events_since asks for a resync. */
+/* Each stream keeps its newest @cap events; its readers' floors rise over what goes. */
+static void
+prune_streams (ConfabSqliteStore *self,
+               gint64             cap)
+{
+  g_autoptr(GPtrArray) streams = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+
+  stmt = query (self, "SELECT DISTINCT stream FROM stream_members", "");
+  while (step (self, stmt) == SQLITE_ROW)
+    g_ptr_array_add (streams, g_strdup (col_text (stmt, 0)));
+
+  for (guint i = 0; i < streams->len; i++)
+    {
+      const char *stream = g_ptr_array_index (streams, i);
+      gint64 drop = query_int (self, 0,
+                               "SELECT seq FROM events WHERE stream = ?"
+                               " ORDER BY seq DESC LIMIT 1 OFFSET ?",
+                               "si", stream, cap);
+
+      if (drop == 0)
+        continue;
+      run (self,
+           "UPDATE users SET events_floor = max (events_floor,"
+           " (SELECT max (min (?2, coalesce (s.to_seq, ?2))) FROM stream_members s"
+           "  WHERE s.username = users.username AND s.stream = ?1 AND s.from_seq <= ?2))"
+           " WHERE username IN"
+           " (SELECT username FROM stream_members WHERE stream = ?1 AND from_seq <= ?2)",
+           "si", stream, drop);
+      run (self, "DELETE FROM events WHERE stream = ? AND seq <= ?", "si", stream, drop);
+    }
+}
+
 static void
 prune (ConfabSqliteStore *self)
 {
@@ -1417,8 +1549,23 @@ prune (ConfabSqliteStore *self)
       gint64 drop = 0;
 
       if (old_seq > 0)
-        drop = query_int (self, 0, "SELECT max (seq) FROM inbox WHERE username = ? AND seq <= ?",
-                          "si", user, old_seq);
+        {
+          g_autoptr(GArray) intervals = load_intervals (self, user, G_MININT64);
+
+          drop = query_int (self, 0, "SELECT max (seq) FROM inbox WHERE username = ? AND seq <= ?",
+                            "si", user, old_seq);
+          for (guint k = 0; k < intervals->len; k++)
+            {
+              Interval *interval = &g_array_index (intervals, Interval, k);
+
+              if (interval->from_seq <= old_seq)
+                drop = MAX (drop, query_int (self, 0,
+                                             "SELECT seq FROM events WHERE stream = ?"
+                                             " AND seq BETWEEN ? AND ? ORDER BY seq DESC LIMIT 1",
+                                             "sii", interval->stream, interval->from_seq,
+                                             MIN (interval->to_seq, old_seq)));
+            }
+        }
       if (cap > 0)
         drop = MAX (drop, query_int (self, 0,
                                      "SELECT seq FROM inbox WHERE username = ?"
@@ -1431,8 +1578,16 @@ prune (ConfabSqliteStore *self)
       run (self, "DELETE FROM inbox WHERE username = ? AND seq <= ?", "si", user, drop);
     }
 
+  if (cap > 0)
+    prune_streams (self, cap);
   if (old_seq > 0)
     run (self, "DELETE FROM events WHERE seq <= ?", "i", old_seq);
+  /* Closed intervals over events that are all gone tell nothing any more. */
+  run (self,
+       "DELETE FROM stream_members WHERE to_seq IS NOT NULL AND NOT EXISTS"
+       " (SELECT 1 FROM events e WHERE e.stream = stream_members.stream"
+       "  AND e.seq BETWEEN stream_members.from_seq AND stream_members.to_seq)",
+       "");
 }
 
 /* --- The worker --------------------------------------------------------------------------- */
@@ -1580,7 +1735,6 @@ worker_abandon (gpointer owner)
   self->fts_dirty = FALSE;
   self->fts_purge = FALSE;
   g_hash_table_remove_all (self->activity);
-  g_hash_table_remove_all (self->unread);
   g_ptr_array_set_size (self->new_convs, 0);
 }
 
@@ -1692,6 +1846,8 @@ confab_store_iface_init (ConfabStoreInterface *iface)
   iface->close = confab_sqlite_store_close;
   iface->event_next_seq = event_next_seq;
   iface->event_append = event_append;
+  iface->stream_join = stream_join;
+  iface->stream_leave = stream_leave;
   iface->events_since = events_since;
 }
 
@@ -1714,7 +1870,6 @@ confab_sqlite_store_finalize (GObject *object)
   g_clear_pointer (&self->known_convs, g_hash_table_unref);
   g_clear_pointer (&self->new_convs, g_ptr_array_unref);
   g_clear_pointer (&self->activity, g_hash_table_unref);
-  g_clear_pointer (&self->unread, g_hash_table_unref);
   g_clear_pointer (&self->pending_acks, g_hash_table_unref);
   g_clear_pointer (&self->path, g_free);
 
@@ -1736,7 +1891,6 @@ confab_sqlite_store_init (ConfabSqliteStore *self)
   self->known_convs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->new_convs = g_ptr_array_new_with_free_func (g_free);
   self->activity = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->unread = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unread_delta_free);
   self->pending_acks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->retention_days = CONFAB_SQLITE_STORE_DEFAULT_RETENTION_DAYS;
   self->user_event_cap = CONFAB_SQLITE_STORE_DEFAULT_USER_EVENT_CAP;
