@@ -3,6 +3,7 @@
 
 #include "confab-frame.h"
 #include "confab-json-writer.h"
+#include "confab-mentions.h"
 #include "confab-limits.h"
 #include "confab-validate.h"
 
@@ -296,6 +297,44 @@ test_json_writer (void)
   g_assert_cmpstr (response, ==, "{\"type\":\"response\",\"id\":\"r\\\"1\",\"ok\":true,\"result\":{}}");
 }
 
+static void
+test_mentions (void)
+{
+  static const struct
+  {
+    const char *body;
+    const char *want;   /* the mentions joined with spaces */
+  } cases[] = {
+    { "no mention here", "" },
+    { "@bob hi", "bob" },
+    { "Hi @Bob, and @carol.", "bob carol" },
+    { "@room: meeting now", "@room" },
+    { "mail@bob.org and bob@", "" },
+    { "@bob @bob @BOB", "bob" },
+    { "@a @-x @@bob (@dave_)", "dave" },
+    { "@ivan-petrenko! @олена", "ivan-petrenko" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(GStrv) mentions = confab_mentions_parse (cases[i].body);
+      g_autofree char *joined = g_strjoinv (" ", mentions);
+
+      g_assert_cmpstr (joined, ==, cases[i].want);
+    }
+
+  /* At most CONFAB_MENTIONS_MAX. */
+  {
+    g_autoptr(GString) body = g_string_new (NULL);
+    g_auto(GStrv) mentions = NULL;
+
+    for (guint i = 0; i < 2 * CONFAB_MENTIONS_MAX; i++)
+      g_string_append_printf (body, "@user%u ", i);
+    mentions = confab_mentions_parse (body->str);
+    g_assert_cmpuint (g_strv_length (mentions), ==, CONFAB_MENTIONS_MAX);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -309,6 +348,7 @@ main (int   argc,
   g_test_add_func ("/confab/shared/identifiers", test_identifiers);
   g_test_add_func ("/confab/shared/frames-out", test_frames_out);
   g_test_add_func ("/confab/shared/json-writer", test_json_writer);
+  g_test_add_func ("/confab/shared/mentions", test_mentions);
 
   return g_test_run ();
 }

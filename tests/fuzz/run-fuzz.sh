@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Builds the libFuzzer targets with clang and runs the frame decoder target.
+# Builds the libFuzzer targets with clang and runs them (the frame decoder, the mention parser).
 # Usage: tests/fuzz/run-fuzz.sh [SECONDS]   (default 60)
 # Exits non-zero when libFuzzer finds a crash, a sanitizer report or a leak.
 set -eu
@@ -8,16 +8,16 @@ set -eu
 seconds=${1:-60}
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 builddir=${FUZZ_BUILDDIR:-$srcdir/_build-fuzz}
-workdir=$srcdir/tests/fuzz/corpus-run/frame
+workdir=$srcdir/tests/fuzz/corpus-run
 
 if [ ! -d "$builddir" ]; then
   CC=clang meson setup "$builddir" "$srcdir" -Dfuzzing=true -Dclient=disabled \
     -Dbuildtype=debugoptimized
 fi
-ninja -C "$builddir" tests/fuzz/fuzz-frame
+ninja -C "$builddir" tests/fuzz/fuzz-frame tests/fuzz/fuzz-mentions
 
 # New inputs go to a scratch corpus; the committed seeds stay as they are.
-mkdir -p "$workdir"
+mkdir -p "$workdir/frame" "$workdir/mentions"
 
 # The ASan+UBSan test setup (tests/meson.build) gives the sanitizer options, GLib's settings
 # and the leak suppressions; libFuzzer gets its time budget here.

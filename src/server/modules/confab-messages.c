@@ -6,6 +6,7 @@
 #include "confab-messages.h"
 #include "confab-json-writer.h"
 #include "confab-limits.h"
+#include "confab-mentions.h"
 #include "confab-message-store.h"
 #include "confab-server-module.h"
 #include "confab-validate.h"
@@ -127,9 +128,10 @@ check_participant (ConfabStore  *store,
     {
       char *r = MS (store)->member_role (MSELF (store), conv, user);
 
+      /* Outsiders do not learn that a room exists (protocol §9). */
       if (r == NULL)
         {
-          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "not a member of this room");
+          set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such conversation");
           return FALSE;
         }
       if (role != NULL)
@@ -226,6 +228,11 @@ new_message_json (gint64                  id,
       confab_json_writer_key (&w, "reply_to");
       confab_json_writer_int (&w, m->reply_to);
     }
+  if (m->system != NULL)
+    {
+      confab_json_writer_key (&w, "system");
+      confab_json_writer_raw (&w, m->system);
+    }
   /* Both were written by json-glib when the request was taken, so they are JSON already. */
   if (m->attachments != NULL)
     {
@@ -236,6 +243,11 @@ new_message_json (gint64                  id,
     {
       confab_json_writer_key (&w, "call");
       confab_json_writer_raw (&w, m->call);
+    }
+  if (m->mentions != NULL)
+    {
+      confab_json_writer_key (&w, "mentions");
+      confab_json_writer_raw (&w, m->mentions);
     }
   confab_json_writer_end_object (&w);
   confab_json_writer_end_object (&w);
@@ -281,6 +293,35 @@ insert_message (ConfabStore             *store,
   return reply;
 }
 
+/* The mentions of @body in room @conv as JSON array text: the members it names and "@room";
+ * NULL if none. Names of non-members are left out: they would notify no one. */
+static char *
+room_mentions (ConfabStore *store,
+               const char  *conv,
+               const char  *body)
+{
+  g_auto(GStrv) found = confab_mentions_parse (body);
+  g_autoptr(GString) out = NULL;
+
+  for (guint i = 0; found[i] != NULL; i++)
+    {
+      if (!g_str_equal (found[i], CONFAB_MENTION_ROOM))
+        {
+          g_autofree char *role = MS (store)->member_role (MSELF (store), conv, found[i]);
+
+          if (role == NULL)
+            continue;
+        }
+      /* Usernames and "@room" need no escaping. */
+      out = out == NULL ? g_string_new ("[") : g_string_append_c (out, ',');
+      g_string_append_printf (out, "\"%s\"", found[i]);
+    }
+  if (out == NULL)
+    return NULL;
+  g_string_append_c (out, ']');
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 static ConfabStoreReply *
 send_work (ConfabStore  *store,
            gpointer      data,
@@ -290,6 +331,7 @@ send_work (ConfabStore  *store,
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
   g_auto(GStrv) recipients = NULL;
+  g_autofree char *mentions = NULL;
   ConfabNewMessage msg = { 0 };
   ConfabConvKind kind;
 
@@ -327,6 +369,7 @@ send_work (ConfabStore  *store,
       if (!check_participant (store, args->conv, args->user, NULL, error))
         return NULL;
       recipients = MS (store)->members (MSELF (store), args->conv);
+      mentions = room_mentions (store, args->conv, args->body);
     }
   else
     {
@@ -355,6 +398,7 @@ send_work (ConfabStore  *store,
   msg.format = args->format;
   msg.reply_to = args->reply_to;
   msg.attachments = args->attachments;
+  msg.mentions = mentions;
   return insert_message (store, &msg, (const char * const *) recipients, error);
 }
 
@@ -424,6 +468,7 @@ edit_work (ConfabStore  *store,
   g_auto(ConfabMessageInfo) info = { 0 };
   g_auto(GStrv) recipients = NULL;
   g_autoptr(JsonObject) event = json_object_new ();
+  g_autofree char *mentions = NULL;
   ConfabStoreReply *reply;
   JsonObject *result;
   JsonObject *msg;
@@ -446,7 +491,9 @@ edit_work (ConfabStore  *store,
       return NULL;
     }
 
-  MS (store)->edit (MSELF (store), args->msg_id, info.body, args->body, now_ms ());
+  if (g_str_has_prefix (info.conv, "room:"))
+    mentions = room_mentions (store, info.conv, args->body);
+  MS (store)->edit (MSELF (store), args->msg_id, info.body, args->body, mentions, now_ms ());
   msg = MS (store)->load (MSELF (store), args->msg_id);
   if (msg == NULL)
     return NULL;
@@ -633,6 +680,60 @@ search_work (ConfabStore  *store,
   json_object_set_array_member (result, "messages",
                                 MS (store)->search (MSELF (store), args->user, args->query,
                                                     args->conv, limit));
+  return confab_store_reply_new (result);
+}
+
+void
+confab_messages_add_system (ConfabStore        *store,
+                            ConfabStoreReply   *reply,
+                            const char         *conv,
+                            const char         *actor,
+                            const char         *body,
+                            JsonObject         *system,
+                            const char * const *recipients)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *client_msg_id = g_strconcat ("system:", uuid, NULL);
+  g_autofree char *system_json = confab_json_object_to_string (system, NULL);
+  g_autofree char *data_json = NULL;
+  ConfabNewMessage msg = { 0 };
+  gint64 id = 0;
+
+  g_return_if_fail (CONFAB_IS_MESSAGE_STORE (store));
+
+  msg.conv = conv;
+  msg.sender = actor;
+  msg.ts = now_ms ();
+  msg.client_msg_id = client_msg_id;
+  msg.kind = "system";
+  msg.body = body;
+  msg.format = "plain";
+  msg.system = system_json;
+  if (!MS (store)->insert (MSELF (store), &msg, &id))
+    return;
+  data_json = new_message_json (id, &msg);
+  emit_to_conv (store, reply, "message", data_json, conv, recipients);
+}
+
+static ConfabStoreReply *
+participants_work (ConfabStore  *store,
+                   gpointer      data,
+                   GError      **error)
+{
+  Args *args = data;
+  g_auto(GStrv) users = NULL;
+  JsonObject *result;
+  JsonArray *array;
+
+  if (!check_participant (store, args->conv, args->user, NULL, error))
+    return NULL;
+  users = participants (store, args->conv);
+  array = json_array_new ();
+  for (guint i = 0; users[i] != NULL; i++)
+    json_array_add_string_element (array, users[i]);
+  result = json_object_new ();
+  json_object_set_string_member (result, "conv", args->conv);
+  json_object_set_array_member (result, "users", array);
   return confab_store_reply_new (result);
 }
 
@@ -829,6 +930,26 @@ confab_messages_search_async (ConfabStore         *store,
   args->limit = limit;
   run_work (store, "search", CONFAB_STORE_WORK_READ, search_work, args, cancellable, callback,
             user_data, confab_messages_search_async);
+}
+
+void
+confab_messages_participants_async (ConfabStore         *store,
+                                    const char          *user,
+                                    const char          *conv,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (conv != NULL);
+
+  args = g_new0 (Args, 1);
+  args->user = g_strdup (user);
+  args->conv = g_strdup (conv);
+  run_work (store, "participants", CONFAB_STORE_WORK_READ, participants_work, args, cancellable,
+            callback, user_data, confab_messages_participants_async);
 }
 
 void

@@ -115,4 +115,25 @@ void confab_messages_record_call_async   (ConfabStore         *store,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
 
+/* result {users}: everyone taking part in @conv (a DM's two users, a room's members), for
+ * events that are not stored, such as typing; as history, @user must take part (forbidden
+ * for a DM, not_found for a room). */
+void confab_messages_participants_async  (ConfabStore         *store,
+                                          const char          *user,
+                                          const char          *conv,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+
+/* Store thread, inside a unit of work: adds a kind "system" line from @actor to @conv, with
+ * @body (English, for clients that do not read @system) and @system ({action, …}), and its
+ * durable `message` event to @recipients (the conversation's members) into @reply. */
+void confab_messages_add_system          (ConfabStore         *store,
+                                          ConfabStoreReply    *reply,
+                                          const char          *conv,
+                                          const char          *actor,
+                                          const char          *body,
+                                          JsonObject          *system,
+                                          const char * const  *recipients);
+
 G_END_DECLS

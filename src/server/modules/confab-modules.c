@@ -9,6 +9,7 @@
 #include "confab-messages.h"
 #include "confab-presence.h"
 #include "confab-profiles.h"
+#include "confab-rooms.h"
 
 /* Every capability of confabd, one line each. A module registers its requests, routes and
  * events itself (see confab-server-module.h). */
@@ -20,4 +21,5 @@ confab_modules_register_all (ConfabServer *server)
   confab_presence_register (server);
   confab_profiles_register (server);
   confab_calls_register (server);
+  confab_rooms_register (server);
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-presence.h"
+#include "confab-messages.h"
 #include "confab-frame.h"
 #include "confab-limits.h"
 #include "confab-profile-store.h"
@@ -617,6 +618,45 @@ handle_presence_get (gpointer          instance,
                                     CONFAB_STORE_CALL_FULL (self, id, presence_get_hook, instance));
 }
 
+/* Typing in a room: the participants came from the store; the response is {}. */
+static void
+typing_hook (ConfabConnection *self,
+             ConfabStoreReply *reply,
+             ConfabPresence   *presence,
+             gboolean          active)
+{
+  const char *username = confab_connection_get_username (self);
+  JsonObject *result = confab_store_reply_get_result (reply);
+  JsonArray *users = json_object_get_array_member (result, "users");
+  g_autoptr(GPtrArray) recipients = g_ptr_array_new ();
+  g_autofree char *conv = g_strdup (json_object_get_string_member (result, "conv"));
+
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    if (!g_str_equal (json_array_get_string_element (users, i), username))
+      g_ptr_array_add (recipients, (gpointer) json_array_get_string_element (users, i));
+  g_ptr_array_add (recipients, NULL);
+  confab_presence_typing (presence, username, conv, (const char * const *) recipients->pdata,
+                          active);
+  json_object_remove_member (result, "users");
+  json_object_remove_member (result, "conv");
+}
+
+static void
+typing_on_hook (ConfabConnection *self,
+                ConfabStoreReply *reply,
+                gpointer          hook_data)
+{
+  typing_hook (self, reply, hook_data, TRUE);
+}
+
+static void
+typing_off_hook (ConfabConnection *self,
+                 ConfabStoreReply *reply,
+                 gpointer          hook_data)
+{
+  typing_hook (self, reply, hook_data, FALSE);
+}
+
 static void
 handle_typing (gpointer          instance,
                ConfabConnection *self,
@@ -640,9 +680,13 @@ handle_typing (gpointer          instance,
 
   if (confab_conv_parse (conv, &a, &b) != CONFAB_CONV_DM)
     {
-      /* Room membership comes with rooms; until then no room conversation exists. */
-      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_NOT_FOUND,
-                                       "no such conversation");
+      /* Who is in a room is the store's to say; the answer comes back to a hook. */
+      confab_messages_participants_async (confab_server_get_store (confab_connection_get_server (self)),
+                                          username, conv,
+                                          CONFAB_STORE_CALL_FULL (self, id,
+                                                                  active ? typing_on_hook
+                                                                         : typing_off_hook,
+                                                                  instance));
       return;
     }
   if (!g_str_equal (username, a) && !g_str_equal (username, b))
@@ -699,5 +743,14 @@ confab_presence_register (ConfabServer *server)
   ConfabPresence *self = confab_presence_new (confab_server_get_store (server),
                                               confab_server_get_router (server));
 
+  g_object_set_data (G_OBJECT (server), "confab-presence", self);
   confab_server_add_module (server, &module, self, g_object_unref);
+}
+
+ConfabPresence *
+confab_presence_from_server (ConfabServer *server)
+{
+  g_return_val_if_fail (G_IS_OBJECT (server), NULL);
+
+  return g_object_get_data (G_OBJECT (server), "confab-presence");
 }

@@ -37,6 +37,8 @@ void            confab_presence_last_seen_set_async (ConfabStore         *store,
                                                      GAsyncReadyCallback  callback,
                                                      gpointer             user_data);
 
+/* The presence module of @server, for modules that show presence (NULL before it registered). */
+ConfabPresence *confab_presence_from_server  (ConfabServer      *server);
 ConfabPresence *confab_presence_new          (ConfabStore       *store,
                                               ConfabRouter      *router);
 void            confab_presence_connected    (ConfabPresence    *self,

@@ -18,12 +18,14 @@ typedef struct
   const char *sender;
   gint64      ts;
   const char *client_msg_id;
-  const char *kind;           /* "text", "call" */
+  const char *kind;           /* "text", "call", "system" */
   const char *body;
   const char *format;         /* "plain", "markdown" */
   gint64      reply_to;       /* 0: none */
   const char *attachments;    /* JSON array text, or NULL */
   const char *call;           /* JSON object text, or NULL */
+  const char *mentions;       /* JSON array text, or NULL */
+  const char *system;         /* JSON object text (kind "system"), or NULL */
 } ConfabNewMessage;
 
 typedef struct
@@ -80,10 +82,12 @@ struct _ConfabMessageStoreInterface
   /* The conversation of message @msg_id; NULL if there is none. */
   char       *(*conv_of)        (ConfabMessageStore      *self,
                                  gint64                   msg_id);
+  /* @mentions: the new text's, as JSON array text, or NULL. */
   void        (*edit)           (ConfabMessageStore      *self,
                                  gint64                   msg_id,
                                  const char              *old_body,
                                  const char              *body,
+                                 const char              *mentions,
                                  gint64                   ts);
   /* Erases the body, attachments, call, reactions and search entry of the message @info
    * describes. */

@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "confab-sqlite-store.h"
+#include "confab-sqlite-store-private.h"
 #include "confab-store-private.h"
 #include "confab-db.h"
 #include "confab-db-worker.h"
@@ -64,7 +64,9 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OB
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_PROFILE_STORE,
                                                       confab_profile_store_iface_init)
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_ACCOUNT_STORE,
-                                                      confab_account_store_iface_init))
+                                                      confab_account_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_ROOM_STORE,
+                                                      confab_sqlite_room_store_iface_init))
 
 /* The schema, one script per version (see confab_db_open ()). */
 static const char * const migrations[] = {
@@ -212,6 +214,11 @@ static const char * const migrations[] = {
   ") WITHOUT ROWID;"
   "CREATE INDEX stream_members_by_stream ON stream_members (stream, username);"
   "UPDATE conv_members SET unread = 0;",
+
+  /* 4: a message's mentions (JSON array of usernames and "@room") and, for a system line,
+   * what happened (JSON object). */
+  "ALTER TABLE messages ADD COLUMN mentions TEXT;"
+  "ALTER TABLE messages ADD COLUMN system TEXT;",
 };
 
 #define USER_COLUMNS \
@@ -221,10 +228,10 @@ static const char * const migrations[] = {
   "u.avatar_file_id, u.role, u.bot"
 #define MESSAGE_COLUMNS \
   "id, conv, sender, ts, client_msg_id, kind, body, format, reply_to, attachments, edited_ts, " \
-  "deleted, call"
+  "deleted, call, mentions, system"
 #define MESSAGE_COLUMNS_M \
   "m.id, m.conv, m.sender, m.ts, m.client_msg_id, m.kind, m.body, m.format, m.reply_to, " \
-  "m.attachments, m.edited_ts, m.deleted, m.call"
+  "m.attachments, m.edited_ts, m.deleted, m.call, m.mentions, m.system"
 
 static gint64
 now_ms (void)
@@ -381,6 +388,7 @@ message_from_row (ConfabSqliteStore *self,
     json_object_set_int_member (msg, "reply_to", sqlite3_column_int64 (stmt, 8));
   if (!col_is_null (stmt, 10))
     json_object_set_int_member (msg, "edited_ts", sqlite3_column_int64 (stmt, 10));
+  set_json_member (msg, "system", col_text (stmt, 14));
   if (deleted)
     {
       json_object_set_boolean_member (msg, "deleted", TRUE);
@@ -391,6 +399,7 @@ message_from_row (ConfabSqliteStore *self,
 
       set_json_member (msg, "attachments", col_text (stmt, 9));
       set_json_member (msg, "call", col_text (stmt, 12));
+      set_json_member (msg, "mentions", col_text (stmt, 13));
       reactions = load_reactions (self, id);
       if (reactions != NULL)
         json_object_set_array_member (msg, "reactions", reactions);
@@ -878,34 +887,6 @@ confab_profile_store_iface_init (ConfabProfileStoreInterface *iface)
   iface->set_last_seen = ps_set_last_seen;
 }
 
-static JsonObject *
-load_room (ConfabSqliteStore *self,
-           const char        *room_id,
-           const char        *conv)
-{
-  sqlite3_stmt *stmt;
-  JsonObject *room = NULL;
-
-  stmt = query (self,
-                "SELECT room_id, name, topic, visibility, owner, created_ts,"
-                " (SELECT count (*) FROM conv_members WHERE conv = ?2)"
-                " FROM rooms WHERE room_id = ?1",
-                "ss", room_id, conv);
-  if (step (self, stmt) == SQLITE_ROW)
-    {
-      room = json_object_new ();
-      json_object_set_string_member (room, "id", col_text (stmt, 0));
-      json_object_set_string_member (room, "name", col_text (stmt, 1));
-      json_object_set_string_member (room, "topic", col_text (stmt, 2));
-      json_object_set_string_member (room, "visibility", col_text (stmt, 3));
-      json_object_set_string_member (room, "owner", col_text (stmt, 4));
-      json_object_set_int_member (room, "created_ts", sqlite3_column_int64 (stmt, 5));
-      json_object_set_int_member (room, "member_count", sqlite3_column_int64 (stmt, 6));
-      sqlite3_reset (stmt);
-    }
-  return room;
-}
-
 /* Turns free text into an FTS5 query that cannot be malformed: every word a quoted term, all
  * of them required, the last one also as a prefix. NULL if there are no words. */
 static char *
@@ -1018,10 +999,11 @@ ms_insert (ConfabMessageStore     *store,
 
   if (run (self,
            "INSERT INTO messages (conv, sender, ts, client_msg_id, kind, body, format, reply_to,"
-           "  attachments, call) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+           "  attachments, call, mentions, system) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
            " ON CONFLICT (sender, client_msg_id) DO NOTHING",
-           "ssisssszss", msg->conv, msg->sender, msg->ts, msg->client_msg_id, msg->kind, msg->body,
-           msg->format, msg->reply_to, msg->attachments, msg->call) == 0)
+           "ssisssszssss", msg->conv, msg->sender, msg->ts, msg->client_msg_id, msg->kind,
+           msg->body, msg->format, msg->reply_to, msg->attachments, msg->call, msg->mentions,
+           msg->system) == 0)
     return FALSE;
 
   *id = confab_db_last_insert_id (self->db);
@@ -1090,11 +1072,13 @@ ms_edit (ConfabMessageStore *store,
          gint64              msg_id,
          const char         *old_body,
          const char         *body,
+         const char         *mentions,
          gint64              ts)
 {
   ConfabSqliteStore *self = SELF (store);
 
-  run (self, "UPDATE messages SET body = ?, edited_ts = ? WHERE id = ?", "sii", body, ts, msg_id);
+  run (self, "UPDATE messages SET body = ?, mentions = ?, edited_ts = ? WHERE id = ?", "ssii",
+       body, mentions, ts, msg_id);
   fts_reindex (self, msg_id, old_body, body);
   events_rewrite_message (self, msg_id);
 }
@@ -1107,7 +1091,8 @@ ms_erase (ConfabMessageStore      *store,
   ConfabSqliteStore *self = SELF (store);
 
   run (self,
-       "UPDATE messages SET body = '', attachments = NULL, call = NULL, deleted = 1 WHERE id = ?",
+       "UPDATE messages SET body = '', attachments = NULL, call = NULL, mentions = NULL,"
+       " deleted = 1 WHERE id = ?",
        "i", msg_id);
   /* The row stays, so the index keeps an (empty) entry for it, as FTS5 expects of external
    * content. */
@@ -1221,7 +1206,13 @@ ms_conversations (ConfabMessageStore *store,
                 " (SELECT count (*) FROM messages x"
                 "  WHERE x.conv = m.conv AND x.id > m.last_read AND x.sender != m.username"
                 "   AND x.deleted = 0 AND x.kind != 'system'),"
-                " m.last_read"
+                " m.last_read,"
+                " CASE WHEN c.kind = 'room' THEN"
+                " (SELECT count (*) FROM messages x"
+                "  WHERE x.conv = m.conv AND x.id > m.last_read AND x.sender != m.username"
+                "   AND x.deleted = 0 AND x.mentions IS NOT NULL AND EXISTS"
+                "   (SELECT 1 FROM json_each (x.mentions) j WHERE j.value IN (m.username, '@room')))"
+                " END"
                 " FROM conv_members m JOIN conversations c ON c.conv = m.conv"
                 " WHERE m.username = ?"
                 " ORDER BY c.last_activity_ts DESC, c.last_msg_id DESC, c.conv",
@@ -1251,7 +1242,7 @@ ms_conversations (ConfabMessageStore *store,
         }
       else
         {
-          JsonObject *room = load_room (self, first, conv);
+          JsonObject *room = confab_sqlite_rooms_load (self, first);
 
           if (room != NULL)
             {
@@ -1272,6 +1263,8 @@ ms_conversations (ConfabMessageStore *store,
         json_object_set_null_member (item, "last_msg");
       json_object_set_int_member (item, "unread", sqlite3_column_int64 (stmt, 3));
       json_object_set_int_member (item, "last_read", sqlite3_column_int64 (stmt, 4));
+      if (!col_is_null (stmt, 5))
+        json_object_set_int_member (item, "mentions_unread", sqlite3_column_int64 (stmt, 5));
       json_array_add_object_element (conversations, item);
     }
 
@@ -1849,6 +1842,12 @@ confab_store_iface_init (ConfabStoreInterface *iface)
   iface->stream_join = stream_join;
   iface->stream_leave = stream_leave;
   iface->events_since = events_since;
+}
+
+ConfabDb *
+confab_sqlite_store_get_db (ConfabSqliteStore *self)
+{
+  return self->db;
 }
 
 /* --- GObject ------------------------------------------------------------------------------ */
