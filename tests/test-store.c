@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "confab-accounts.h"
+#include "confab-contacts.h"
 #include "confab-messages.h"
 #include "confab-server-module.h"
 #include "confab-presence.h"
@@ -18,7 +19,7 @@
  * what it needs of one is in "The backend" below, the only place that names it. */
 
 #define TIMEOUT_SECONDS 20
-#define SCHEMA_VERSION  4   /* the newest migration of the SQLite backend */
+#define SCHEMA_VERSION  5   /* the newest migration of the SQLite backend */
 
 typedef struct
 {
@@ -356,6 +357,18 @@ sql_exec (Fixture    *f,
 
 /* --- Tests ------------------------------------------------------------------------------------ */
 
+/* Takes a database of the current schema back to version 4. */
+#define UNDO_SCHEMA_5 \
+  "DROP TRIGGER directory_user_added;" \
+  "DROP TRIGGER directory_user_changed;" \
+  "DROP TRIGGER directory_user_removed;" \
+  "DROP TABLE directory_fts;" \
+  "DROP TABLE directory;" \
+  "DROP TABLE directory_state;" \
+  "DROP INDEX contacts_by_contact;" \
+  "ALTER TABLE users DROP COLUMN permissions;" \
+  "PRAGMA user_version = 4;"
+
 static void
 test_migrate_empty (Fixture       *f,
                     gconstpointer  data)
@@ -386,12 +399,39 @@ test_migrate_empty (Fixture       *f,
   fixture_open (f);
 }
 
+/* Schema 5: the directory's index starts with every account that is not disabled. */
+static void
+test_migrate_directory (Fixture       *f,
+                        gconstpointer  data)
+{
+  create_user (f, "alice");
+  create_user (f, "bob");
+  create_user (f, "carol");
+  fixture_close (f);
+  sql_exec (f, UNDO_SCHEMA_5);
+  sql_exec (f, "UPDATE users SET display_name = 'Bob Fernández', department = 'Sales'"
+               " WHERE username = 'bob';"
+               "UPDATE users SET disabled = 1 WHERE username = 'carol'");
+  fixture_open (f);
+  fixture_close (f);
+
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, SCHEMA_VERSION);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM directory"), ==, 3);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM directory_fts"), ==, 2);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM directory_fts"
+                               " WHERE directory_fts MATCH 'fernandez AND f_department :"
+                               " \"confabstart0 sales confabend0\"'"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM users WHERE permissions = ''"), ==, 3);
+  fixture_open (f);
+}
+
 /* Schema 2: events kept before it of messages since edited or deleted lose the old text. */
 static void
 test_migrate_events (Fixture       *f,
                      gconstpointer  data)
 {
   fixture_close (f);
+  sql_exec (f, UNDO_SCHEMA_5);
   sql_exec (f,
             /* Back to schema 1: what the later migrations add goes. */
             "ALTER TABLE messages DROP COLUMN mentions;"
@@ -756,7 +796,7 @@ test_block (Fixture       *f,
   create_user (f, "bob");
   send (f, "alice", "dm:alice:bob", "before");
 
-  confab_accounts_block_set_async (f->store, "bob", "alice", TRUE, NULL, done_cb, f);
+  confab_contacts_block_async (f->store, "bob", "alice", TRUE, NULL, done_cb, f);
   reply = wait_ok (f);
   g_clear_pointer (&reply, confab_store_reply_free);
   confab_messages_send_async (f->store, "alice", "dm:alice:bob", "b-1", "hello?",
@@ -765,12 +805,12 @@ test_block (Fixture       *f,
   /* Blocking is one-way. */
   send (f, "bob", "dm:alice:bob", "I can still write");
 
-  confab_accounts_block_set_async (f->store, "bob", "nobody", TRUE, NULL, done_cb, f);
+  confab_contacts_block_async (f->store, "bob", "nobody", TRUE, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
-  confab_accounts_block_set_async (f->store, "bob", "bob", TRUE, NULL, done_cb, f);
+  confab_contacts_block_async (f->store, "bob", "bob", TRUE, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
 
-  confab_accounts_block_set_async (f->store, "bob", "alice", FALSE, NULL, done_cb, f);
+  confab_contacts_block_async (f->store, "bob", "alice", FALSE, NULL, done_cb, f);
   reply = wait_ok (f);
   send (f, "alice", "dm:alice:bob", "thanks");
 }
@@ -1972,6 +2012,7 @@ main (int   argc,
   /* About the SQLite backend's schema and files. */
   ADD ("migrate-empty", test_migrate_empty);
   ADD ("migrate-events", test_migrate_events);
+  ADD ("migrate-directory", test_migrate_directory);
   ADD ("checkpoints", test_checkpoints);
 
   /* On any backend. */

@@ -28,6 +28,11 @@ G_BEGIN_DECLS
 #define CONFAB_SEARCH_MAX_LIMIT             200
 #define CONFAB_PRESENCE_GET_MAX_USERS       500
 #define CONFAB_TYPING_EXPIRY_MS             6000
+#define CONFAB_CONTACT_MESSAGE_MAX_CHARS    500
+#define CONFAB_CONTACT_GROUP_MAX_CHARS      64
+#define CONFAB_DIRECTORY_DEFAULT_LIMIT      20
+#define CONFAB_DIRECTORY_MAX_LIMIT          100
+#define CONFAB_DIRECTORY_MAX_OFFSET         1000000
 
 /* Ids and seqs travel as JSON numbers; they stay below 2^53 so every JSON reader keeps them. */
 #define CONFAB_MAX_SAFE_INTEGER             ((G_GINT64_CONSTANT (1) << 53) - 1)

@@ -83,6 +83,11 @@ void                confab_server_add_module      (ConfabServer              *se
                                                    gpointer                   instance,
                                                    GDestroyNotify             destroy);
 
+/* The instance the module called @name registered, or NULL: how a module leans on one
+ * registered before it (contacts show presence). */
+gpointer            confab_server_get_module      (ConfabServer      *server,
+                                                   const char        *name);
+
 /* What a module may use of the core. */
 ConfabStore        *confab_server_get_store       (ConfabServer      *server);
 ConfabAuth         *confab_server_get_auth        (ConfabServer      *server);

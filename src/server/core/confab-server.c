@@ -237,6 +237,23 @@ confab_server_add_module (ConfabServer             *self,
     }
 }
 
+gpointer
+confab_server_get_module (ConfabServer *self,
+                          const char   *name)
+{
+  g_return_val_if_fail (CONFAB_IS_SERVER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint i = 0; i < self->modules->len; i++)
+    {
+      Module *module = g_ptr_array_index (self->modules, i);
+
+      if (g_str_equal (module->module->name, name))
+        return module->instance;
+    }
+  return NULL;
+}
+
 /* Returns FALSE if no module answers @type. */
 gboolean
 confab_server_dispatch (ConfabServer     *self,

@@ -33,7 +33,6 @@ typedef struct
   char     *device_id;
   char     *device_name;
   char     *token_hash;
-  gboolean  on;
 } Args;
 
 static void
@@ -219,28 +218,6 @@ password_set_work (ConfabStore  *store,
   return reply;
 }
 
-static ConfabStoreReply *
-block_set_work (ConfabStore  *store,
-                gpointer      data,
-                GError      **error)
-{
-  Args *args = data;
-
-  if (g_str_equal (args->username, args->target))
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "cannot block oneself");
-      return NULL;
-    }
-  if (!AS (store)->user_exists (ASELF (store), args->target))
-    {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-      return NULL;
-    }
-
-  AS (store)->set_block (ASELF (store), args->username, args->target, args->on, now_ms ());
-  return confab_store_reply_new (NULL);
-}
-
 void
 confab_accounts_user_create_async (ConfabStore         *store,
                                    const char          *username,
@@ -363,28 +340,6 @@ confab_accounts_password_set_async (ConfabStore         *store,
   args->device_id = g_strdup (keep_device_id);
   run_work (store, "password_set", CONFAB_STORE_WORK_WRITE, password_set_work, args,
             cancellable, callback, user_data, confab_accounts_password_set_async);
-}
-
-void
-confab_accounts_block_set_async (ConfabStore         *store,
-                                 const char          *user,
-                                 const char          *target,
-                                 gboolean             blocked,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  Args *args;
-
-  g_return_if_fail (user != NULL);
-  g_return_if_fail (target != NULL);
-
-  args = g_new0 (Args, 1);
-  args->username = g_strdup (user);
-  args->target = g_strdup (target);
-  args->on = !!blocked;
-  run_work (store, "block_set", CONFAB_STORE_WORK_WRITE, block_set_work, args, cancellable,
-            callback, user_data, confab_accounts_block_set_async);
 }
 
 /* --- HTTP ------------------------------------------------------------------------------------- */

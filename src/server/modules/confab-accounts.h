@@ -64,14 +64,4 @@ void confab_accounts_password_set_async    (ConfabStore         *store,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data);
-/* result {}; @user blocks (@blocked TRUE) or unblocks @target. A blocked user can't DM @user.
- * not_found if @target does not exist; invalid if @target is @user. */
-void confab_accounts_block_set_async       (ConfabStore         *store,
-                                            const char          *user,
-                                            const char          *target,
-                                            gboolean             blocked,
-                                            GCancellable        *cancellable,
-                                            GAsyncReadyCallback  callback,
-                                            gpointer             user_data);
-
 G_END_DECLS

@@ -6,6 +6,8 @@
 #include "confab-modules.h"
 #include "confab-accounts.h"
 #include "confab-calls.h"
+#include "confab-contacts.h"
+#include "confab-directory.h"
 #include "confab-messages.h"
 #include "confab-presence.h"
 #include "confab-profiles.h"
@@ -22,4 +24,6 @@ confab_modules_register_all (ConfabServer *server)
   confab_profiles_register (server);
   confab_calls_register (server);
   confab_rooms_register (server);
+  confab_contacts_register (server);
+  confab_directory_register (server);
 }

@@ -6,9 +6,10 @@
 G_BEGIN_DECLS
 
 /*
- * ConfabAccountStore: the data of accounts: users with their password hashes, devices with
- * their token hashes, and blocks. Data access only; the accounts module and the core's sign-in
- * hold the rules and call these from a unit of work on the store thread.
+ * ConfabAccountStore: the data of accounts: users with their password hashes, and devices with
+ * their token hashes (blocks belong to ConfabContactStore). Data access only; the accounts
+ * module and the core's sign-in hold the rules and call these from a unit of work on the store
+ * thread.
  */
 
 #define CONFAB_TYPE_ACCOUNT_STORE (confab_account_store_get_type ())
@@ -65,11 +66,6 @@ struct _ConfabAccountStoreInterface
   GStrv       (*devices_revoke) (ConfabAccountStore  *self,
                                  const char          *username,
                                  const char          *keep_device_id);
-  void        (*set_block)      (ConfabAccountStore  *self,
-                                 const char          *blocker,
-                                 const char          *blocked,
-                                 gboolean             on,
-                                 gint64               ts);
 };
 
 G_END_DECLS

@@ -66,7 +66,11 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OB
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_ACCOUNT_STORE,
                                                       confab_account_store_iface_init)
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_ROOM_STORE,
-                                                      confab_sqlite_room_store_iface_init))
+                                                      confab_sqlite_room_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_CONTACT_STORE,
+                                                      confab_sqlite_contact_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_DIRECTORY_STORE,
+                                                      confab_sqlite_directory_store_iface_init))
 
 /* The schema, one script per version (see confab_db_open ()). */
 static const char * const migrations[] = {
@@ -219,13 +223,70 @@ static const char * const migrations[] = {
    * what happened (JSON object). */
   "ALTER TABLE messages ADD COLUMN mentions TEXT;"
   "ALTER TABLE messages ADD COLUMN system TEXT;",
+
+  /* 5: the company directory and the broadcast permission. The directory's word index covers
+   * accounts that are not disabled; triggers keep it in step with users, whoever writes them.
+   * Each user has a stable directory id (a rowid of users could change with a VACUUM). The
+   * f_ columns hold department, title and location between two marker words, so that a
+   * phrase anchored at the start and ending in the end marker matches the whole value, word
+   * by word. directory_state.version moves whenever the order of the directory may change. */
+  "ALTER TABLE users ADD COLUMN permissions TEXT NOT NULL DEFAULT '';"
+  "CREATE TABLE directory ("
+  "  id       INTEGER PRIMARY KEY,"
+  "  username TEXT NOT NULL UNIQUE"
+  ");"
+  "CREATE TABLE directory_state (version INTEGER NOT NULL);"
+  "INSERT INTO directory_state (version) VALUES (1);"
+  "CREATE VIRTUAL TABLE directory_fts USING fts5 ("
+  "  username, display_name, email, title, department, f_department, f_title, f_location,"
+  "  tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'"
+  ");"
+  "CREATE TRIGGER directory_user_added AFTER INSERT ON users BEGIN"
+  "  INSERT INTO directory (username) VALUES (new.username);"
+  "  INSERT INTO directory_fts (rowid, username, display_name, email, title, department,"
+  "                             f_department, f_title, f_location)"
+  "  SELECT id, new.username, new.display_name, new.email, new.title, new.department,"
+  "         'confabstart0 ' || nullif (new.department, '') || ' confabend0',"
+  "         'confabstart0 ' || nullif (new.title, '') || ' confabend0',"
+  "         'confabstart0 ' || nullif (new.location, '') || ' confabend0'"
+  "  FROM directory WHERE username = new.username AND new.disabled = 0;"
+  "  UPDATE directory_state SET version = version + 1;"
+  "END;"
+  "CREATE TRIGGER directory_user_changed AFTER UPDATE OF"
+  "  username, display_name, email, title, department, location, disabled ON users BEGIN"
+  "  DELETE FROM directory_fts"
+  "  WHERE rowid = (SELECT id FROM directory WHERE username = old.username);"
+  "  UPDATE directory SET username = new.username WHERE username = old.username;"
+  "  INSERT INTO directory_fts (rowid, username, display_name, email, title, department,"
+  "                             f_department, f_title, f_location)"
+  "  SELECT id, new.username, new.display_name, new.email, new.title, new.department,"
+  "         'confabstart0 ' || nullif (new.department, '') || ' confabend0',"
+  "         'confabstart0 ' || nullif (new.title, '') || ' confabend0',"
+  "         'confabstart0 ' || nullif (new.location, '') || ' confabend0'"
+  "  FROM directory WHERE username = new.username AND new.disabled = 0;"
+  "  UPDATE directory_state SET version = version + 1"
+  "  WHERE old.username IS NOT new.username OR old.display_name IS NOT new.display_name"
+  "     OR old.disabled IS NOT new.disabled;"
+  "END;"
+  "CREATE TRIGGER directory_user_removed AFTER DELETE ON users BEGIN"
+  "  DELETE FROM directory_fts"
+  "  WHERE rowid = (SELECT id FROM directory WHERE username = old.username);"
+  "  DELETE FROM directory WHERE username = old.username;"
+  "  UPDATE directory_state SET version = version + 1;"
+  "END;"
+  "INSERT INTO directory (username) SELECT username FROM users ORDER BY username;"
+  "INSERT INTO directory_fts (rowid, username, display_name, email, title, department,"
+  "                           f_department, f_title, f_location)"
+  " SELECT d.id, u.username, u.display_name, u.email, u.title, u.department,"
+  "        'confabstart0 ' || nullif (u.department, '') || ' confabend0',"
+  "        'confabstart0 ' || nullif (u.title, '') || ' confabend0',"
+  "        'confabstart0 ' || nullif (u.location, '') || ' confabend0'"
+  " FROM directory d JOIN users u USING (username) WHERE u.disabled = 0;"
+  "CREATE INDEX contacts_by_contact ON contacts (contact);",
 };
 
-#define USER_COLUMNS \
-  "username, display_name, email, phone, department, title, location, avatar_file_id, role, bot"
-#define USER_COLUMNS_U \
-  "u.username, u.display_name, u.email, u.phone, u.department, u.title, u.location, " \
-  "u.avatar_file_id, u.role, u.bot"
+#define USER_COLUMNS   CONFAB_SQLITE_USER_COLUMNS
+#define USER_COLUMNS_U CONFAB_SQLITE_USER_COLUMNS_U
 #define MESSAGE_COLUMNS \
   "id, conv, sender, ts, client_msg_id, kind, body, format, reply_to, attachments, edited_ts, " \
   "deleted, call, mentions, system"
@@ -267,9 +328,9 @@ col_is_null (sqlite3_stmt *stmt,
 /* --- JSON of the protocol --------------------------------------------------------------------- */
 
 /* A User from the USER_COLUMNS starting at @col. */
-static JsonObject *
-user_from_row (sqlite3_stmt *stmt,
-               int           col)
+JsonObject *
+confab_sqlite_user_from_row (sqlite3_stmt *stmt,
+                             int           col)
 {
   static const char * const optional[] = {
     "email", "phone", "department", "title", "location", "avatar_file_id",
@@ -305,7 +366,7 @@ load_user (ConfabSqliteStore *self,
   stmt = query (self, "SELECT " USER_COLUMNS " FROM users WHERE username = ?", "s", username);
   if (step (self, stmt) == SQLITE_ROW)
     {
-      user = user_from_row (stmt, 0);
+      user = confab_sqlite_user_from_row (stmt, 0);
       sqlite3_reset (stmt);
     }
   return user;
@@ -649,7 +710,7 @@ as_credentials (ConfabAccountStore  *store,
                 "s", username);
   if (step (self, stmt) != SQLITE_ROW)
     return NULL;
-  user = user_from_row (stmt, 0);
+  user = confab_sqlite_user_from_row (stmt, 0);
   if (password_hash != NULL)
     *password_hash = g_strdup (col_text (stmt, 10));
   if (disabled != NULL)
@@ -700,7 +761,7 @@ as_session (ConfabAccountStore  *store,
     return NULL;
   *device_id = g_strdup (col_text (stmt, 0));
   *disabled = sqlite3_column_int (stmt, 1) != 0;
-  user = user_from_row (stmt, 2);
+  user = confab_sqlite_user_from_row (stmt, 2);
   sqlite3_reset (stmt);
   return user;
 }
@@ -777,22 +838,6 @@ as_devices_revoke (ConfabAccountStore *store,
 }
 
 static void
-as_set_block (ConfabAccountStore *store,
-              const char         *blocker,
-              const char         *blocked,
-              gboolean            on,
-              gint64              ts)
-{
-  if (on)
-    run (ACCOUNTS (store),
-         "INSERT INTO blocks (blocker, blocked, ts) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-         "ssi", blocker, blocked, ts);
-  else
-    run (ACCOUNTS (store), "DELETE FROM blocks WHERE blocker = ? AND blocked = ?", "ss", blocker,
-         blocked);
-}
-
-static void
 confab_account_store_iface_init (ConfabAccountStoreInterface *iface)
 {
   iface->user_exists = as_user_exists;
@@ -806,7 +851,6 @@ confab_account_store_iface_init (ConfabAccountStoreInterface *iface)
   iface->devices = as_devices;
   iface->device_revoke = as_device_revoke;
   iface->devices_revoke = as_devices_revoke;
-  iface->set_block = as_set_block;
 }
 
 /* --- ConfabProfileStore ------------------------------------------------------------------- */
@@ -850,9 +894,13 @@ ps_peers (ConfabProfileStore *store,
   sqlite3_stmt *stmt;
 
   stmt = query (self,
-                "SELECT DISTINCT o.username FROM conv_members m"
-                " JOIN conv_members o ON o.conv = m.conv"
-                " WHERE m.username = ?1 AND o.username != ?1 ORDER BY o.username",
+                "SELECT peer FROM"
+                " (SELECT o.username AS peer FROM conv_members m"
+                "  JOIN conv_members o ON o.conv = m.conv"
+                "  WHERE m.username = ?1 AND o.username != ?1"
+                "  UNION SELECT contact FROM contacts WHERE owner = ?1 AND state = 'accepted')"
+                " WHERE peer NOT IN (SELECT blocked FROM blocks WHERE blocker = ?1)"
+                " ORDER BY peer",
                 "s", username);
   while (step (self, stmt) == SQLITE_ROW)
     g_strv_builder_add (builder, col_text (stmt, 0));
