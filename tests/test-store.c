@@ -366,6 +366,7 @@ sql_exec (Fixture    *f,
   "DROP TABLE directory;" \
   "DROP TABLE directory_state;" \
   "DROP INDEX contacts_by_contact;" \
+  "DROP TABLE broadcasts;" \
   "ALTER TABLE users DROP COLUMN permissions;" \
   "PRAGMA user_version = 4;"
 

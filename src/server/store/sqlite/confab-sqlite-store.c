@@ -224,12 +224,13 @@ static const char * const migrations[] = {
   "ALTER TABLE messages ADD COLUMN mentions TEXT;"
   "ALTER TABLE messages ADD COLUMN system TEXT;",
 
-  /* 5: the company directory and the broadcast permission. The directory's word index covers
-   * accounts that are not disabled; triggers keep it in step with users, whoever writes them.
-   * Each user has a stable directory id (a rowid of users could change with a VACUUM). The
-   * f_ columns hold department, title and location between two marker words, so that a
-   * phrase anchored at the start and ending in the end marker matches the whole value, word
-   * by word. directory_state.version moves whenever the order of the directory may change. */
+  /* 5: the company directory, announcements and the broadcast permission. The directory's
+   * word index covers accounts that are not disabled; triggers keep it in step with users,
+   * whoever writes them. Each user has a stable directory id (a rowid of users could change
+   * with a VACUUM). The f_ columns hold department, title and location between two marker
+   * words, so that a phrase that starts with the one and ends with the other matches the
+   * whole value, word by word. directory_state.version moves whenever the order of the
+   * directory may change. */
   "ALTER TABLE users ADD COLUMN permissions TEXT NOT NULL DEFAULT '';"
   "CREATE TABLE directory ("
   "  id       INTEGER PRIMARY KEY,"
@@ -282,7 +283,14 @@ static const char * const migrations[] = {
   "        'confabstart0 ' || nullif (u.title, '') || ' confabend0',"
   "        'confabstart0 ' || nullif (u.location, '') || ' confabend0'"
   " FROM directory d JOIN users u USING (username) WHERE u.disabled = 0;"
-  "CREATE INDEX contacts_by_contact ON contacts (contact);",
+  "CREATE INDEX contacts_by_contact ON contacts (contact);"
+  "CREATE TABLE broadcasts ("
+  "  id       INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  sender   TEXT NOT NULL,"
+  "  ts       INTEGER NOT NULL,"
+  "  body     TEXT NOT NULL,"
+  "  audience TEXT NOT NULL"
+  ");",
 };
 
 #define USER_COLUMNS   CONFAB_SQLITE_USER_COLUMNS
