@@ -290,7 +290,19 @@ static const char * const migrations[] = {
   "  ts       INTEGER NOT NULL,"
   "  body     TEXT NOT NULL,"
   "  audience TEXT NOT NULL"
-  ");",
+  ");"
+  /* Every account reads the stream of announcements to everyone from its creation on: one
+   * row per account, written with it, so that an announcement to all writes no row per
+   * reader. */
+  "CREATE TRIGGER broadcast_all_reader AFTER INSERT ON users BEGIN"
+  "  INSERT INTO stream_members (username, stream, from_seq)"
+  "  VALUES (new.username, 'broadcast:all',"
+  "          coalesce ((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1);"
+  "END;"
+  "INSERT INTO stream_members (username, stream, from_seq)"
+  " SELECT username, 'broadcast:all',"
+  "        coalesce ((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1"
+  " FROM users WHERE disabled = 0;",
 };
 
 #define USER_COLUMNS   CONFAB_SQLITE_USER_COLUMNS
