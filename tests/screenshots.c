@@ -9,8 +9,11 @@
 
 #include "confab-application.h"
 #include "confab-call-window-private.h"
+#include "confab-call.h"
+#include "confab-conversation-list.h"
 #include "confab-messaging.h"
 #include "confab-session.h"
+#include "confab-signin-page.h"
 #include "confab-test-util.h"
 #include "confab-window.h"
 

@@ -2,8 +2,11 @@
 #include "config.h"
 
 #include "confab-cache.h"
-#include "confab-message-list-private.h"
+#include "confab-conversation.h"
 #include "confab-engine-test-util.h"
+#include "confab-message-list-private.h"
+#include "confab-message-list.h"
+#include "confab-message.h"
 
 #include <sqlite3.h>
 #include <string.h>

@@ -2,9 +2,12 @@
 #include "config.h"
 
 #include "confab-client.h"
+#include "confab-conversation-list.h"
+#include "confab-conversation.h"
 #include "confab-engine-test-util.h"
 #include "confab-error.h"
 #include "confab-frame.h"
+#include "confab-message.h"
 #include "confab-messaging.h"
 #include "confab-session.h"
 

@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "confab-error.h"
+#include "confab-account.h"
+#include "confab-cache.h"
+#include "confab-client.h"
+#include "confab-contact.h"
+#include "confab-conversation-list.h"
+#include "confab-conversation.h"
 #include "confab-engine-test-util.h"
+#include "confab-error.h"
+#include "confab-feature.h"
+#include "confab-message-list.h"
+#include "confab-message.h"
 #include "confab-messaging.h"
 #include "confab-profiles.h"
 #include "confab-session.h"

@@ -15,7 +15,9 @@
 #include <libsecret/secret.h>
 
 #include "confab-application.h"
+#include "confab-client.h"
 #include "confab-session.h"
+#include "confab-signin-page.h"
 #include "confab-test-util.h"
 #include "confab-window.h"
 

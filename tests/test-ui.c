@@ -8,9 +8,15 @@
 
 #include "confab-application.h"
 #include "confab-call.h"
+#include "confab-client.h"
+#include "confab-conversation-list.h"
 #include "confab-conversation-view-private.h"
+#include "confab-conversation.h"
+#include "confab-message-list.h"
+#include "confab-message.h"
 #include "confab-messaging.h"
 #include "confab-session.h"
+#include "confab-signin-page.h"
 #include "confab-test-util.h"
 #include "confab-window.h"
 

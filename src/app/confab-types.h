@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 typedef struct _ConfabAccount          ConfabAccount;
 typedef struct _ConfabCache            ConfabCache;
 typedef struct _ConfabClient           ConfabClient;
+typedef struct _ConfabFeature          ConfabFeature;
 typedef struct _ConfabSession          ConfabSession;
 
 /* models/ */
@@ -31,6 +32,8 @@ typedef struct _ConfabVideoPaintable   ConfabVideoPaintable;
 /* ui/ */
 typedef struct _ConfabApplication      ConfabApplication;
 typedef struct _ConfabCallWindow       ConfabCallWindow;
+typedef struct _ConfabConversationView ConfabConversationView;
+typedef struct _ConfabSigninPage       ConfabSigninPage;
 typedef struct _ConfabWindow           ConfabWindow;
 
 /* What the layers hand to each other from their libraries without needing their headers:

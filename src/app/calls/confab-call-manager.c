@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include "confab-call-manager.h"
+#include "confab-call-types.h"
+#include "confab-call.h"
 #include "confab-client.h"
 #include "confab-error.h"
 #include "confab-frame.h"

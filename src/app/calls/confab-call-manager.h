@@ -3,8 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "confab-call.h"
-#include "confab-types.h"
+#include "confab-call-types.h"
 
 G_BEGIN_DECLS
 

@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include "confab-account.h"
+#include "confab-client.h"
 #include "confab-keyring.h"
 #include "confab-limits.h"
+#include "confab-session.h"
 
 #include <glib/gi18n.h>
 #include <string.h>

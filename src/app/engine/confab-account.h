@@ -4,8 +4,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "confab-client.h"
-#include "confab-session.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

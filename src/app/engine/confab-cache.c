@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include "confab-cache.h"
-#include "confab-db.h"
+#include "confab-conversation.h"
 #include "confab-db-worker.h"
+#include "confab-db.h"
 #include "confab-frame.h"
+#include "confab-message.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -4,8 +4,9 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+/* For ConfabMessageState, which the outbox stores. */
 #include "confab-message.h"
-#include "confab-conversation.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

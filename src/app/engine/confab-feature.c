@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-feature.h"
+#include "confab-client.h"
 #include "confab-session-private.h"
 
 #define ERROR_DETAILS_KEY "confab-error-details"

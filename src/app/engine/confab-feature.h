@@ -4,8 +4,6 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "confab-cache.h"
-#include "confab-client.h"
 #include "confab-types.h"
 
 G_BEGIN_DECLS

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include "confab-cache.h"
+#include "confab-client.h"
 #include "confab-devices.h"
 #include "confab-frame.h"
 #include "confab-messaging.h"

@@ -4,9 +4,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "confab-cache.h"
-#include "confab-client.h"
-#include "confab-feature.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

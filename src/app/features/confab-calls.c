@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-calls.h"
+#include "confab-call-manager.h"
 #include "confab-session.h"
 
 struct _ConfabCalls

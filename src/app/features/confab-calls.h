@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "confab-call-manager.h"
 #include "confab-feature.h"
-#include "confab-media-devices.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

@@ -3,10 +3,18 @@
 
 #include "config.h"
 
+#include "confab-cache.h"
+#include "confab-client.h"
+#include "confab-contact.h"
+#include "confab-conversation-list.h"
+#include "confab-conversation.h"
 #include "confab-error.h"
+#include "confab-feature.h"
 #include "confab-frame.h"
 #include "confab-limits.h"
 #include "confab-message-list-private.h"
+#include "confab-message-list.h"
+#include "confab-message.h"
 #include "confab-messaging.h"
 #include "confab-profiles.h"
 #include "confab-session.h"

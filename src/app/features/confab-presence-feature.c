@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "confab-client.h"
 #include "confab-frame.h"
 #include "confab-limits.h"
 #include "confab-presence-feature.h"

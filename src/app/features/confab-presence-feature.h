@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+/* For ConfabPresence. */
 #include "confab-contact.h"
 #include "confab-feature.h"
 

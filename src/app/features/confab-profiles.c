@@ -3,7 +3,11 @@
 
 #include "config.h"
 
+#include "confab-cache.h"
+#include "confab-client.h"
+#include "confab-contact.h"
 #include "confab-error.h"
+#include "confab-feature.h"
 #include "confab-frame.h"
 #include "confab-profiles.h"
 #include "confab-session.h"

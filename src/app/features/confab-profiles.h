@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "confab-contact.h"
 #include "confab-feature.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

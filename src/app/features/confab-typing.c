@@ -3,6 +3,9 @@
 
 #include "config.h"
 
+#include "confab-client.h"
+#include "confab-conversation-list.h"
+#include "confab-conversation.h"
 #include "confab-frame.h"
 #include "confab-limits.h"
 #include "confab-messaging.h"

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-conversation-list.h"
+#include "confab-conversation.h"
 
 #include <string.h>
 

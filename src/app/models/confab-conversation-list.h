@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "confab-conversation.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

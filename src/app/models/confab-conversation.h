@@ -4,6 +4,7 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 
+/* For ConfabPresence. */
 #include "confab-contact.h"
 
 G_BEGIN_DECLS

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "confab-cache.h"
+#include <json-glib/json-glib.h>
+
 #include "confab-message-list.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

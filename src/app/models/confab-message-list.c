@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "confab-cache.h"
 #include "confab-limits.h"
 #include "confab-message-list-private.h"
 

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-conversation-row.h"
+#include "confab-conversation.h"
 #include "confab-ui-util.h"
 
 /* More than the preview's one ellipsized line can show (max-width-chars 26). */

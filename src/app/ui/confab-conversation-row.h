@@ -3,7 +3,7 @@
 
 #include <adwaita.h>
 
-#include "confab-conversation.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

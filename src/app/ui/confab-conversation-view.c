@@ -7,9 +7,13 @@
 
 #include "confab-call-row.h"
 #include "confab-conversation-view-private.h"
+#include "confab-conversation.h"
+#include "confab-message-list.h"
 #include "confab-message-row.h"
+#include "confab-message.h"
 #include "confab-messaging.h"
 #include "confab-profiles.h"
+#include "confab-session.h"
 #include "confab-typing.h"
 #include "confab-ui-util.h"
 

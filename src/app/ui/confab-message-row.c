@@ -6,8 +6,11 @@
 #include <glib/gi18n.h>
 
 #include "confab-message-row.h"
+#include "confab-message-list.h"
 #include "confab-message-text.h"
+#include "confab-message.h"
 #include "confab-profiles.h"
+#include "confab-session.h"
 #include "confab-ui-util.h"
 
 /* Messages of one sender closer than this share one header. */

@@ -3,9 +3,7 @@
 
 #include <adwaita.h>
 
-#include "confab-message-list.h"
-#include "confab-message.h"
-#include "confab-session.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

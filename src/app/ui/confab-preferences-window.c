@@ -10,6 +10,7 @@
 #include "confab-error.h"
 #include "confab-preferences-window.h"
 #include "confab-profiles.h"
+#include "confab-session.h"
 #include "confab-ui-util.h"
 
 struct _ConfabPreferencesWindow

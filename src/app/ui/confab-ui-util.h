@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+/* For ConfabPresence. */
 #include "confab-contact.h"
 
 G_BEGIN_DECLS

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-conversation.h"
 #include "confab-error.h"
 #include "confab-ui-util.h"
 #include "confab-validate.h"

@@ -5,8 +5,20 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-application.h"
+#include "confab-call-manager.h"
+#include "confab-call-types.h"
+#include "confab-call-window.h"
+#include "confab-call.h"
 #include "confab-calls.h"
+#include "confab-client.h"
+#include "confab-contact.h"
+#include "confab-conversation.h"
+#include "confab-feature.h"
+#include "confab-profiles.h"
+#include "confab-session.h"
 #include "confab-window-private.h"
+#include "confab-window.h"
 
 /* Calls in the window: the call buttons, a call ringing in, missed calls and the call window.
  * Call state and negotiation stay in the session's ConfabCallManager. */

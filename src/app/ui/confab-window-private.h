@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "confab-account.h"
+#include "confab-application.h"
 #include "confab-messaging.h"
 #include "confab-profiles.h"
 #include "confab-window.h"

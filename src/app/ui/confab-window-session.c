@@ -5,7 +5,13 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-client.h"
+#include "confab-conversation-view.h"
+#include "confab-conversation.h"
+#include "confab-message.h"
 #include "confab-presence-feature.h"
+#include "confab-session.h"
+#include "confab-signin-page.h"
 #include "confab-ui-util.h"
 #include "confab-window-private.h"
 

@@ -5,7 +5,9 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-client.h"
 #include "confab-error.h"
+#include "confab-signin-page.h"
 #include "confab-ui-util.h"
 #include "confab-validate.h"
 #include "confab-window-private.h"

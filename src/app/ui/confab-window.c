@@ -3,7 +3,11 @@
 
 #include "config.h"
 
+#include "confab-conversation-list.h"
 #include "confab-conversation-row.h"
+#include "confab-conversation-view.h"
+#include "confab-conversation.h"
+#include "confab-signin-page.h"
 #include "confab-ui-util.h"
 #include "confab-window-private.h"
 

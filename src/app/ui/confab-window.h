@@ -3,13 +3,7 @@
 
 #include <adwaita.h>
 
-#include "confab-application.h"
-#include "confab-call-manager.h"
-#include "confab-call-window.h"
-#include "confab-conversation-view.h"
-#include "confab-messaging.h"
-#include "confab-session.h"
-#include "confab-signin-page.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 
