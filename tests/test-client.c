@@ -9,6 +9,7 @@
 #include "confab-frame.h"
 #include "confab-message.h"
 #include "confab-messaging.h"
+#include "confab-rooms.h"
 #include "confab-session.h"
 
 #include <libsoup/soup.h>
@@ -877,6 +878,280 @@ test_tls_pinning (void)
   g_assert_cmpuint (peer->n_logins, ==, 1);
 }
 
+
+/* --- rooms: events and the room list from a scripted peer ------------------------------- */
+
+#define ROOM_DESIGN "{\"id\":\"design01\",\"name\":\"Design\",\"topic\":\"Pixels\"," \
+  "\"visibility\":\"public\",\"owner\":\"bob\",\"created_ts\":1700000000000,\"member_count\":3}"
+#define ROOM_SECRET "{\"id\":\"secret01\",\"name\":\"Secret\",\"topic\":\"\"," \
+  "\"visibility\":\"private\",\"owner\":\"carol\",\"created_ts\":1700000000000,\"member_count\":2}"
+#define ROOM_MSG(id, kind, mentions) \
+  "{\"msg\":{\"id\":" #id ",\"conv\":\"room:design01\",\"from\":\"bob\",\"ts\":1700000000000," \
+  "\"client_msg_id\":\"r" #id "\",\"kind\":\"" kind "\",\"body\":\"hi @alice\"," \
+  "\"format\":\"plain\",\"mentions\":" mentions "}}"
+
+static void
+send_room_events (Peer                    *peer,
+                  SoupWebsocketConnection *ws,
+                  gint64                   since)
+{
+  /* Without what they need: skipped, the stream goes on. */
+  peer_send_event (ws, "room_invite", 1, "{\"from\":\"carol\"}");
+  peer_send_event (ws, "room_member_joined", 2, "{\"room\":{\"id\":\"bad id!\",\"name\":\"x\"},"
+                   "\"user\":\"alice\"}");
+  peer_send_event (ws, "room_member_left", 3, "{\"room\":" ROOM_DESIGN ",\"user\":42}");
+  peer_send_event (ws, "room_updated", 4, "{\"room\":\"design01\"}");
+  /* The real ones. */
+  peer_send_event (ws, "room_invite", 5, "{\"room\":" ROOM_SECRET ",\"from\":\"carol\"}");
+  peer_send_event (ws, "room_member_joined", 6, "{\"room\":" ROOM_DESIGN ",\"user\":\"alice\","
+                   "\"by\":\"bob\"}");
+  peer_send_event (ws, "message", 7, ROOM_MSG (20, "system", "[]"));
+  peer_send_event (ws, "message", 8, ROOM_MSG (21, "text", "[\"alice\"]"));
+  peer_send_event (ws, "message", 9, ROOM_MSG (22, "text", "[]"));
+  peer_send_event (ws, "read", 10, "{\"conv\":\"room:design01\",\"user\":\"carol\","
+                   "\"msg_id\":21}");
+  peer_send_event (ws, "room_updated", 11, "{\"room\":{\"id\":\"design01\",\"name\":\"Design "
+                   "Team\",\"topic\":\"Pixels\",\"visibility\":\"public\",\"owner\":\"bob\","
+                   "\"created_ts\":1700000000000,\"member_count\":3}}");
+  peer_send_event (ws, "synced", 0, "{\"last_seq\":11}");
+}
+
+static void
+answer_room_requests (Peer                    *peer,
+                      SoupWebsocketConnection *ws,
+                      JsonObject              *frame)
+{
+  const char *type = confab_frame_get_type (frame);
+  const char *id = confab_frame_get_id (frame);
+  g_autofree char *reply = NULL;
+
+  if (g_strcmp0 (type, "room_list") == 0)
+    reply = g_strdup_printf ("{\"type\":\"response\",\"id\":\"%s\",\"ok\":true,\"result\":"
+                             "{\"rooms\":[%s,%s],\"total\":2}}", id,
+                             "{\"id\":\"design01\",\"name\":\"Design\",\"topic\":\"Pixels\","
+                             "\"visibility\":\"public\",\"owner\":\"bob\",\"member_count\":3,"
+                             "\"membership\":\"member\"}",
+                             "{\"id\":\"secret01\",\"name\":\"Secret\",\"visibility\":\"private\","
+                             "\"owner\":\"carol\",\"member_count\":2,\"membership\":\"invited\"}");
+  else if (g_strcmp0 (type, "room_members") == 0)
+    reply = g_strdup_printf ("{\"type\":\"response\",\"id\":\"%s\",\"ok\":true,\"result\":"
+                             "{\"members\":[{\"user\":\"alice\",\"role\":\"member\","
+                             "\"presence\":\"online\"},{\"user\":\"bob\",\"role\":\"owner\","
+                             "\"presence\":\"away\"},{\"user\":\"carol\",\"role\":\"admin\","
+                             "\"presence\":{\"status\":\"busy\",\"text\":\"\"}},"
+                             "{\"user\":\"Not Valid\"}]}}", id);
+  else if (g_strcmp0 (type, "room_leave") == 0)
+    reply = g_strdup_printf ("{\"type\":\"response\",\"id\":\"%s\",\"ok\":true,\"result\":{}}",
+                             id);
+  else
+    reply = g_strdup_printf ("{\"type\":\"response\",\"id\":\"%s\",\"ok\":false,"
+                             "\"error\":{\"code\":\"bad_request\",\"message\":\"?\"}}", id);
+  peer_send (ws, reply);
+}
+
+static ConfabMessage *
+room_message (const char *event_data)
+{
+  g_autoptr(JsonNode) node = json_from_string (event_data, NULL);
+
+  g_assert_nonnull (node);
+  return confab_message_new_from_json (confab_json_get_object (json_node_get_object (node),
+                                                               "msg"));
+}
+
+static gboolean
+sent_request (Peer       *peer,
+              const char *type)
+{
+  for (guint i = 0; i < peer->received->len; i++)
+    if (g_strcmp0 (confab_frame_get_type (g_ptr_array_index (peer->received, i)), type) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+room_list_answered (gpointer data)
+{
+  ConfabRooms *rooms = data;
+  ConfabRoom *design = confab_rooms_lookup (rooms, "design01");
+
+  /* The room_list answer comes after the events: Design has its listed name again. */
+  return design != NULL && g_strcmp0 (confab_room_get_name (design), "Design") == 0
+         && g_list_model_get_n_items (confab_rooms_get_invitations (rooms)) == 1;
+}
+
+static gboolean
+two_unread (gpointer data)
+{
+  return confab_conversation_get_unread (data) == 2
+         && confab_conversation_get_last_message_sender (data) != NULL;
+}
+
+static gboolean
+members_loaded (gpointer data)
+{
+  return g_list_model_get_n_items (data) == 3;
+}
+
+static gboolean
+no_invitations (gpointer data)
+{
+  return g_list_model_get_n_items (data) == 0;
+}
+
+typedef struct
+{
+  guint invited;
+  guint left;
+  char *left_reason;
+} RoomSignals;
+
+static void
+on_room_invited (ConfabRooms *rooms,
+                 ConfabRoom  *room,
+                 RoomSignals *signals_seen)
+{
+  signals_seen->invited++;
+}
+
+static void
+on_room_left (ConfabRooms *rooms,
+              ConfabRoom  *room,
+              const char  *reason,
+              RoomSignals *signals_seen)
+{
+  signals_seen->left++;
+  g_free (signals_seen->left_reason);
+  signals_seen->left_reason = g_strdup (reason);
+}
+
+static void
+test_room_events (void)
+{
+  g_autoptr(Peer) peer = peer_new (NULL);
+  g_autoptr(ConfabClient) client = new_signed_in_client (peer);
+  g_autoptr(Seen) seen = seen_new (client);
+  g_autoptr(ConfabSession) session = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) declined = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabMessage) mention = NULL;
+  g_autoptr(ConfabMessage) plain = NULL;
+  g_autoptr(ConfabMessage) system = NULL;
+  g_auto(GStrv) seen_by = NULL;
+  RoomSignals signals_seen = { 0 };
+  ConfabConversation *conv;
+  ConfabRoom *design, *secret;
+  ConfabRooms *rooms;
+  GListModel *members;
+  g_autoptr(ConfabRoomMember) first = NULL;
+
+  g_signal_handlers_disconnect_by_func (client, on_client_message, seen);
+  peer->on_hello = send_room_events;
+  peer->on_request = answer_room_requests;
+  session = confab_session_new (client);
+  rooms = confab_rooms_from_session (session);
+  g_assert_nonnull (rooms);
+  g_signal_connect (rooms, "invited", G_CALLBACK (on_room_invited), &signals_seen);
+  g_signal_connect (rooms, "room-left", G_CALLBACK (on_room_left), &signals_seen);
+  confab_session_start_async (session, NULL, engine_test_async_cb, &result);
+  engine_test_wait_result (&result, ENGINE_TEST_TIMEOUT_MS);
+  g_assert_true (confab_session_start_finish (session, result, &error));
+  g_assert_no_error (error);
+
+  /* Every seq is acked, the skipped events' too: nothing of them is kept. */
+  g_assert_true (engine_test_wait_uint (&seen->n_synced, 1, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (room_list_answered, rooms, ENGINE_TEST_TIMEOUT_MS));
+  while (peer->last_ack < 11)
+    g_assert_true (engine_test_wait_uint (&peer->n_acks, peer->n_acks + 1,
+                                          ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpint (peer->last_ack, ==, 11);
+  g_assert_cmpuint (seen->n_connection_errors, ==, 0);
+
+  /* The invitation, once, with who sent it. */
+  secret = confab_rooms_lookup (rooms, "secret01");
+  g_assert_nonnull (secret);
+  g_assert_cmpstr (confab_room_get_membership (secret), ==, "invited");
+  g_assert_cmpstr (confab_room_get_invited_by (secret), ==, "carol");
+  g_assert_false (confab_room_get_public (secret));
+  g_assert_cmpuint (signals_seen.invited, ==, 1);
+  g_assert_null (confab_conversation_list_lookup (conversations_of (session), "room:secret01"));
+
+  /* The room one joined: its conversation carries it and follows its new name; the system
+   * line is not unread, the mention counts. */
+  design = confab_rooms_lookup (rooms, "design01");
+  g_assert_cmpstr (confab_room_get_membership (design), ==, "member");
+  conv = confab_conversation_list_lookup (conversations_of (session), "room:design01");
+  g_assert_nonnull (conv);
+  g_assert_cmpint (confab_conversation_get_kind (conv), ==, CONFAB_CONVERSATION_ROOM);
+  g_assert_true (confab_conversation_get_room (conv) == design);
+  g_assert_cmpuint (confab_room_get_member_count (design), ==, 3);
+  g_assert_cmpstr (confab_room_get_topic (design), ==, "Pixels");
+  g_assert_cmpstr (confab_conversation_get_title (conv), ==, "Design");
+  /* The conversation is read back from the cache after the ack. */
+  g_assert_true (engine_test_wait (two_unread, conv, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (confab_conversation_get_unread (conv), ==, 2);
+  g_assert_cmpuint (confab_conversation_get_mentions_unread (conv), ==, 1);
+  g_assert_cmpstr (confab_conversation_get_last_message_sender (conv), ==, "bob");
+
+  /* Read receipts name who has read what. */
+  seen_by = confab_rooms_dup_seen_by (rooms, "room:design01", 21, "bob");
+  g_assert_cmpuint (g_strv_length (seen_by), ==, 1);
+  g_assert_cmpstr (seen_by[0], ==, "carol");
+  g_clear_pointer (&seen_by, g_strfreev);
+  seen_by = confab_rooms_dup_seen_by (rooms, "room:design01", 22, "bob");
+  g_assert_cmpuint (g_strv_length (seen_by), ==, 0);
+
+  /* Members: owners, then admins, then members; the invalid entry is skipped. */
+  members = confab_rooms_get_members (rooms, "design01");
+  g_assert_true (engine_test_wait (members_loaded, members, ENGINE_TEST_TIMEOUT_MS));
+  first = g_list_model_get_item (members, 0);
+  g_assert_cmpstr (confab_room_member_get_username (first), ==, "bob");
+  g_assert_true (confab_room_member_is_admin (first));
+  g_assert_cmpint (confab_contact_get_presence (confab_room_member_get_contact (first)), ==,
+                   CONFAB_PRESENCE_AWAY);
+  g_assert_nonnull (confab_rooms_lookup_member (rooms, "design01", "carol"));
+  g_assert_cmpstr (confab_room_member_get_role (confab_rooms_lookup_member (rooms, "design01",
+                                                                            "carol")),
+                   ==, "admin");
+
+  /* Notification levels: a mention notifies on "mentions", nothing on "nothing"; system lines
+   * never. */
+  mention = room_message (ROOM_MSG (21, "text", "[\"alice\"]"));
+  plain = room_message (ROOM_MSG (22, "text", "[]"));
+  system = room_message (ROOM_MSG (20, "system", "[\"alice\"]"));
+  g_assert_true (confab_message_mentions (mention, "alice"));
+  g_assert_false (confab_message_mentions (plain, "alice"));
+  g_assert_true (confab_rooms_should_notify (rooms, conv, mention));
+  g_assert_true (confab_rooms_should_notify (rooms, conv, plain));
+  g_assert_false (confab_rooms_should_notify (rooms, conv, system));
+  confab_rooms_set_notify_level (rooms, "design01", CONFAB_ROOM_NOTIFY_MENTIONS);
+  g_assert_cmpint (confab_room_get_notify_level (design), ==, CONFAB_ROOM_NOTIFY_MENTIONS);
+  g_assert_true (confab_rooms_should_notify (rooms, conv, mention));
+  g_assert_false (confab_rooms_should_notify (rooms, conv, plain));
+  confab_rooms_set_notify_level (rooms, "design01", CONFAB_ROOM_NOTIFY_NOTHING);
+  g_assert_false (confab_rooms_should_notify (rooms, conv, mention));
+
+  /* Declining: gone from the invitations at once, and room_leave goes to the server. */
+  confab_rooms_decline_async (rooms, "secret01", NULL, engine_test_async_cb, &declined);
+  g_assert_true (no_invitations (confab_rooms_get_invitations (rooms)));
+  engine_test_wait_result (&declined, ENGINE_TEST_TIMEOUT_MS);
+  g_assert_true (confab_feature_request_finish (CONFAB_FEATURE (rooms), declined, &error));
+  g_assert_no_error (error);
+  g_assert_true (sent_request (peer, "room_leave"));
+
+  /* Kicked: the conversation goes, the members too, and the window hears why. */
+  peer_send_event (peer->current, "room_member_left", 12, "{\"room\":" ROOM_DESIGN
+                   ",\"user\":\"alice\",\"by\":\"bob\",\"reason\":\"kicked\"}");
+  g_assert_true (engine_test_wait_uint (&signals_seen.left, 1, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpstr (signals_seen.left_reason, ==, "kicked");
+  g_assert_null (confab_conversation_list_lookup (conversations_of (session), "room:design01"));
+  g_assert_null (confab_room_get_membership (design));
+  g_signal_handlers_disconnect_by_data (rooms, &signals_seen);
+  g_free (signals_seen.left_reason);
+  confab_session_stop (session);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -885,6 +1160,7 @@ main (int    argc,
 
   g_test_add_func ("/confab/client/bad-frames", test_bad_frames);
   g_test_add_func ("/confab/client/session/bad-events", test_bad_events);
+  g_test_add_func ("/confab/client/session/room-events", test_room_events);
   g_test_add_func ("/confab/client/requests", test_requests);
   g_test_add_func ("/confab/client/reconnect", test_reconnect);
   g_test_add_func ("/confab/client/backoff-grows", test_backoff_grows);

@@ -339,7 +339,8 @@ store_one_message (ConfabCache  *self,
                  "WHERE conv = ?1 AND last_msg_id <= ?2",
                  "sisi", conv, id, preview, ts);
 
-  if (*is_new && count_unread)
+  /* Room system lines ("Alice added Bob") are history, not news. */
+  if (*is_new && count_unread && g_strcmp0 (json_get_string (msg, "kind"), "system") != 0)
     {
       if (own)
         confab_db_run (self->db,
@@ -592,8 +593,9 @@ job_load_conversations (ConfabCache  *self,
 
   stmt = confab_db_query (self->db,
                           "SELECT conv, title, last_msg_id, last_preview, last_ts, unread, "
-                          "last_read, peer_read, muted FROM conversations "
-                          "WHERE ?1 IS NULL OR conv = ?1",
+                          "last_read, peer_read, muted, "
+                          "(SELECT sender FROM messages WHERE id = last_msg_id) "
+                          "FROM conversations WHERE ?1 IS NULL OR conv = ?1",
                           "s", job->conv);
   while (confab_db_step (self->db, stmt) == SQLITE_ROW)
     {
@@ -610,6 +612,7 @@ job_load_conversations (ConfabCache  *self,
       confab_conversation_set_last_read (conv, sqlite3_column_int64 (stmt, 6));
       confab_conversation_set_peer_read (conv, sqlite3_column_int64 (stmt, 7));
       confab_conversation_set_muted (conv, sqlite3_column_int (stmt, 8) != 0);
+      confab_conversation_set_last_message_sender (conv, confab_db_column_text (stmt, 9));
       g_ptr_array_add (convs, conv);
     }
   return TRUE;

@@ -10,6 +10,7 @@
 #include "confab-messaging.h"
 #include "confab-presence-feature.h"
 #include "confab-profiles.h"
+#include "confab-rooms.h"
 #include "confab-session-private.h"
 #include "confab-typing.h"
 
@@ -194,6 +195,7 @@ confab_session_constructed (GObject *object)
   confab_session_add_feature (self, CONFAB_FEATURE (confab_typing_new (self)));
   confab_session_add_feature (self, CONFAB_FEATURE (confab_presence_feature_new (self)));
   confab_session_add_feature (self, CONFAB_FEATURE (confab_devices_new (self)));
+  confab_session_add_feature (self, CONFAB_FEATURE (confab_rooms_new (self)));
 }
 
 static void

@@ -47,6 +47,7 @@ enum {
 
 enum {
   SIGNAL_MESSAGE_RECEIVED,
+  SIGNAL_CONVERSATIONS_LISTED,
   N_SIGNALS
 };
 
@@ -187,6 +188,8 @@ apply_conversation (ConfabMessaging    *self,
   confab_conversation_set_last_message (item, confab_conversation_get_last_message_id (stored),
                                         confab_conversation_get_last_message_preview (stored),
                                         confab_conversation_get_last_message_time (stored));
+  confab_conversation_set_last_message_sender (
+    item, confab_conversation_get_last_message_sender (stored));
   confab_conversation_set_last_read (item, confab_conversation_get_last_read (stored));
   confab_conversation_set_unread (item, confab_conversation_get_unread (stored));
   confab_conversation_set_peer_read (item, confab_conversation_get_peer_read (stored));
@@ -589,6 +592,7 @@ conversations_cb (GObject      *object,
   node = json_object_get_member (reply, "conversations");
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) || gone (self))
     return;
+  g_signal_emit (self, signals[SIGNAL_CONVERSATIONS_LISTED], 0, json_node_get_array (node));
   confab_cache_store_conversations_async (get_cache (self), json_node_get_array (node),
                                           get_cancellable (self), conversations_stored_cb,
                                           g_object_ref (self));
@@ -1089,6 +1093,9 @@ confab_messaging_class_init (ConfabMessagingClass *klass)
     g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   CONFAB_TYPE_CONVERSATION, CONFAB_TYPE_MESSAGE);
+  signals[SIGNAL_CONVERSATIONS_LISTED] =
+    g_signal_new ("conversations-listed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_ARRAY);
 }
 
 static void

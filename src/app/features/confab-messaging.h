@@ -81,6 +81,8 @@ ConfabConversation *confab_messaging_start_dm_finish (ConfabMessaging *self,
 /* Signals:
  *   "message-received" (ConfabConversation *conv, ConfabMessage *msg)  a new message from
  *       someone else, after it is stored (for notifications)
+ *   "conversations-listed" (JsonArray *items)  the items of the server's conversations answer
+ *       after each sync, for the features that read more of them (rooms)
  */
 
 G_END_DECLS

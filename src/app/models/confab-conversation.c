@@ -22,6 +22,9 @@ enum {
   PROP_PEER_READ,
   PROP_MUTED,
   PROP_TYPING_TEXT,
+  PROP_ROOM,
+  PROP_LAST_MESSAGE_SENDER,
+  PROP_MENTIONS_UNREAD,
   N_PROPS
 };
 
@@ -44,6 +47,10 @@ struct _ConfabConversation
   gint64                  peer_read;
   gboolean                muted;
   char                   *typing_text;
+  ConfabRoom             *room;
+  gulong                  room_name_handler;
+  char                   *last_sender;
+  guint                   mentions_unread;
 };
 
 G_DEFINE_ENUM_TYPE (ConfabConversationKind, confab_conversation_kind,
@@ -93,6 +100,9 @@ confab_conversation_get_property (GObject    *object,
     case PROP_PEER_READ: g_value_set_int64 (value, self->peer_read); break;
     case PROP_MUTED: g_value_set_boolean (value, self->muted); break;
     case PROP_TYPING_TEXT: g_value_set_string (value, self->typing_text); break;
+    case PROP_ROOM: g_value_set_object (value, self->room); break;
+    case PROP_LAST_MESSAGE_SENDER: g_value_set_string (value, self->last_sender); break;
+    case PROP_MENTIONS_UNREAD: g_value_set_uint (value, self->mentions_unread); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -109,6 +119,9 @@ confab_conversation_dispose (GObject *object)
       g_clear_signal_handler (&self->name_handler, self->peer_contact);
       g_clear_object (&self->peer_contact);
     }
+  if (self->room != NULL)
+    g_clear_signal_handler (&self->room_name_handler, self->room);
+  g_clear_object (&self->room);
 
   G_OBJECT_CLASS (confab_conversation_parent_class)->dispose (object);
 }
@@ -123,6 +136,7 @@ confab_conversation_finalize (GObject *object)
   g_free (self->peer);
   g_free (self->preview);
   g_free (self->typing_text);
+  g_free (self->last_sender);
 
   G_OBJECT_CLASS (confab_conversation_parent_class)->finalize (object);
 }
@@ -160,6 +174,11 @@ confab_conversation_class_init (ConfabConversationClass *klass)
                                                    flags);
   properties[PROP_MUTED] = g_param_spec_boolean ("muted", NULL, NULL, FALSE, flags);
   properties[PROP_TYPING_TEXT] = g_param_spec_string ("typing-text", NULL, NULL, NULL, flags);
+  properties[PROP_ROOM] = g_param_spec_object ("room", NULL, NULL, CONFAB_TYPE_ROOM, flags);
+  properties[PROP_LAST_MESSAGE_SENDER] = g_param_spec_string ("last-message-sender", NULL, NULL,
+                                                              NULL, flags);
+  properties[PROP_MENTIONS_UNREAD] = g_param_spec_uint ("mentions-unread", NULL, NULL, 0,
+                                                        G_MAXUINT, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -214,6 +233,9 @@ confab_conversation_get_title (ConfabConversation *self)
 {
   g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), NULL);
 
+  /* A known room's name is newer than any stored title. */
+  if (self->room != NULL)
+    return confab_room_get_name (self->room);
   if (self->title != NULL)
     return self->title;
   if (self->peer_contact != NULL)
@@ -443,4 +465,79 @@ confab_conversation_set_typing_text (ConfabConversation *self,
   g_free (self->typing_text);
   self->typing_text = g_strdup (text);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPING_TEXT]);
+}
+
+ConfabRoom *
+confab_conversation_get_room (ConfabConversation *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), NULL);
+  return self->room;
+}
+
+const char *
+confab_conversation_get_last_message_sender (ConfabConversation *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), NULL);
+  return self->last_sender;
+}
+
+guint
+confab_conversation_get_mentions_unread (ConfabConversation *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), 0);
+  return self->mentions_unread;
+}
+
+/* A room's title follows its name as room events rename it. */
+static void
+on_room_notify_name (ConfabConversation *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+}
+
+void
+confab_conversation_set_room (ConfabConversation *self,
+                              ConfabRoom         *room)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION (self));
+  g_return_if_fail (room == NULL || CONFAB_IS_ROOM (room));
+
+  if (self->room == room)
+    return;
+  if (self->room != NULL)
+    g_clear_signal_handler (&self->room_name_handler, self->room);
+  g_set_object (&self->room, room);
+  if (room != NULL)
+    {
+      self->room_name_handler = g_signal_connect_object (room, "notify::name",
+                                                         G_CALLBACK (on_room_notify_name), self,
+                                                         G_CONNECT_SWAPPED);
+      on_room_notify_name (self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM]);
+}
+
+void
+confab_conversation_set_last_message_sender (ConfabConversation *self,
+                                             const char         *sender)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION (self));
+
+  if (g_strcmp0 (self->last_sender, sender) == 0)
+    return;
+  g_free (self->last_sender);
+  self->last_sender = g_strdup (sender);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE_SENDER]);
+}
+
+void
+confab_conversation_set_mentions_unread (ConfabConversation *self,
+                                         guint               count)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION (self));
+
+  if (self->mentions_unread == count)
+    return;
+  self->mentions_unread = count;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MENTIONS_UNREAD]);
 }

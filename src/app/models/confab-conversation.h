@@ -6,6 +6,7 @@
 
 /* For ConfabPresence. */
 #include "confab-contact.h"
+#include "confab-room.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,11 @@ gint64                  confab_conversation_get_peer_read     (ConfabConversatio
 gboolean                confab_conversation_get_muted         (ConfabConversation *self);
 /* Display text like "alice is typing…", or NULL. Cleared 6 s after the last typing event. */
 const char             *confab_conversation_get_typing_text   (ConfabConversation *self);
+/* Rooms: the room (NULL until known), who sent the last message (NULL if unknown), and how
+ * many unread messages mention the user. */
+ConfabRoom             *confab_conversation_get_room          (ConfabConversation *self);
+const char             *confab_conversation_get_last_message_sender (ConfabConversation *self);
+guint                   confab_conversation_get_mentions_unread (ConfabConversation *self);
 
 /* Engine use (notify on change). */
 void    confab_conversation_set_title         (ConfabConversation *self,
@@ -63,8 +69,15 @@ void    confab_conversation_set_muted         (ConfabConversation *self,
                                                gboolean            muted);
 void    confab_conversation_set_typing_text   (ConfabConversation *self,
                                                const char         *text);
+void    confab_conversation_set_room          (ConfabConversation *self,
+                                               ConfabRoom         *room);
+void    confab_conversation_set_last_message_sender (ConfabConversation *self,
+                                                     const char         *sender);
+void    confab_conversation_set_mentions_unread (ConfabConversation *self,
+                                                 guint               count);
 
 /* Properties: conv, kind, title, peer, peer-contact, peer-presence, last-message-preview,
- * last-message-time, last-message-id, unread, last-read, peer-read, muted, typing-text. */
+ * last-message-time, last-message-id, unread, last-read, peer-read, muted, typing-text, room,
+ * last-message-sender, mentions-unread. */
 
 G_END_DECLS

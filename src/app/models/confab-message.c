@@ -26,6 +26,7 @@ struct _ConfabMessage
   ConfabMessageState  state;
   JsonArray          *attachments;
   JsonObject         *call;         /* kind "call": {call_id, media, result, duration_ms} */
+  GStrv               mentions;     /* usernames, and "room" for @room, as the server parsed */
   /* emoji → GPtrArray of usernames; emoji order kept in reaction_order. Both NULL until the
    * first reaction: most messages have none, and a conversation may load 100 000. */
   GHashTable         *reactions;
@@ -242,6 +243,7 @@ confab_message_finalize (GObject *object)
   g_free (self->client_msg_id);
   g_clear_pointer (&self->attachments, json_array_unref);
   g_clear_pointer (&self->call, json_object_unref);
+  g_clear_pointer (&self->mentions, g_strfreev);
   clear_reactions (self);
 
   G_OBJECT_CLASS (confab_message_parent_class)->finalize (object);
@@ -482,6 +484,23 @@ confab_message_update_from_json (ConfabMessage *self,
       self->attachments = json_array_ref (json_node_get_array (node));
     }
 
+  node = json_object_get_member (msg, "mentions");
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *item = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
+            g_strv_builder_add (builder, json_node_get_string (item));
+        }
+      g_clear_pointer (&self->mentions, g_strfreev);
+      self->mentions = g_strv_builder_end (builder);
+    }
+
   node = json_object_get_member (msg, "call");
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -654,4 +673,17 @@ confab_call_record_describe (JsonObject  *record,
   if (icon_name != NULL)
     *icon_name = icon;
   return text;
+}
+
+gboolean
+confab_message_mentions (ConfabMessage *self,
+                         const char    *username)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE (self), FALSE);
+
+  if (self->mentions == NULL || self->deleted)
+    return FALSE;
+  return (username != NULL && g_strv_contains ((const char * const *) self->mentions, username))
+         || g_strv_contains ((const char * const *) self->mentions, "room")
+         || g_strv_contains ((const char * const *) self->mentions, "@room");
 }

@@ -56,6 +56,9 @@ GStrv               confab_message_dup_reaction_users  (ConfabMessage *self,
                                                         const char    *emoji);
 guint               confab_message_get_reaction_count  (ConfabMessage *self,
                                                         const char    *emoji);
+/* TRUE if the server found @username, or @room, among the message's mentions. */
+gboolean            confab_message_mentions            (ConfabMessage *self,
+                                                        const char    *username);
 
 /* Engine use: these notify the properties that change. */
 void                confab_message_update_from_json (ConfabMessage  *self,
