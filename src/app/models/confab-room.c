@@ -7,6 +7,8 @@
 #include "confab-room.h"
 #include "confab-validate.h"
 
+#include <glib/gi18n.h>
+
 enum {
   PROP_0,
   PROP_ID,
@@ -361,4 +363,18 @@ confab_room_dup_initials (const char *name)
   if (initials->len == 0)
     g_string_append_c (initials, '#');
   return g_string_free (initials, FALSE);
+}
+
+char *
+confab_room_dup_summary (ConfabRoom *self)
+{
+  g_autofree char *members = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_ROOM (self), NULL);
+
+  members = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members",
+                                          self->member_count), self->member_count);
+  if (self->topic == NULL || self->topic[0] == '\0')
+    return g_steal_pointer (&members);
+  return g_strdup_printf ("%s · %s", members, self->topic);
 }

@@ -54,6 +54,9 @@ void              confab_room_set_membership     (ConfabRoom       *self,
 void              confab_room_set_notify_level   (ConfabRoom       *self,
                                                   ConfabRoomNotify  level);
 
+/* "12 members · Pixels and fonts" (translated), for headers. */
+char             *confab_room_dup_summary        (ConfabRoom       *self);
+
 /* Two-letter initials of a name for an avatar ("Design Team" → "DT"). */
 char             *confab_room_dup_initials       (const char       *name);
 

@@ -7,6 +7,8 @@
 
 #include "confab-conversation-row.h"
 #include "confab-conversation.h"
+#include "confab-profiles.h"
+#include "confab-session.h"
 #include "confab-ui-util.h"
 
 /* More than the preview's one ellipsized line can show (max-width-chars 26). */
@@ -23,6 +25,7 @@ struct _ConfabConversationRow
   GtkWidget           parent_instance;
 
   ConfabConversation *conversation;
+  ConfabSession      *session;   /* weak */
   GSignalGroup       *signals;
 
   GtkWidget          *box;
@@ -33,11 +36,33 @@ struct _ConfabConversationRow
   GtkLabel           *preview_label;
   GtkWidget          *muted_icon;
   GtkLabel           *unread_label;
+  GtkWidget          *mention_label;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabConversationRow, confab_conversation_row, GTK_TYPE_WIDGET)
 
 static GParamSpec *properties[N_PROPS];
+
+/* A room's last message names its sender: "Alice: see you at ten". */
+static char *
+room_preview (ConfabConversationRow *self,
+              const char            *preview)
+{
+  const char *sender = confab_conversation_get_last_message_sender (self->conversation);
+  const char *name;
+
+  if (confab_conversation_get_kind (self->conversation) != CONFAB_CONVERSATION_ROOM
+      || sender == NULL || preview == NULL || preview[0] == '\0' || self->session == NULL)
+    return NULL;
+  if (g_strcmp0 (sender, confab_session_get_username (self->session)) == 0)
+    name = _("You");
+  else
+    name = confab_contact_get_display_name (confab_profiles_get_contact (
+                                              confab_profiles_from_session (self->session),
+                                              sender));
+  /* Translators: a room's last message in the sidebar, "Alice: see you at ten". */
+  return g_strdup_printf (C_("last message", "%s: %s"), name, preview);
+}
 
 static void
 update_all (ConfabConversationRow *self)
@@ -48,7 +73,7 @@ update_all (ConfabConversationRow *self)
   g_autofree char *time = NULL;
   g_autofree char *unread = NULL;
   g_autofree char *accessible = NULL;
-  guint n_unread;
+  guint n_unread, n_mentions;
 
   if (conv == NULL)
     return;
@@ -70,10 +95,15 @@ update_all (ConfabConversationRow *self)
       g_autofree char *preview =
         confab_text_head (confab_conversation_get_last_message_preview (conv), PREVIEW_CHARS);
 
-      gtk_label_set_label (self->preview_label, preview ? preview : "");
+      g_autofree char *with_sender = room_preview (self, preview);
+
+      gtk_label_set_label (self->preview_label, with_sender ? with_sender
+                                                : preview ? preview : "");
       gtk_widget_remove_css_class (GTK_WIDGET (self->preview_label), "accent");
     }
 
+  n_mentions = confab_conversation_get_mentions_unread (conv);
+  gtk_widget_set_visible (self->mention_label, n_mentions > 0);
   n_unread = confab_conversation_get_unread (conv);
   unread = n_unread > 999 ? g_strdup ("999+") : g_strdup_printf ("%u", n_unread);
   gtk_label_set_label (self->unread_label, unread);
@@ -97,7 +127,13 @@ update_all (ConfabConversationRow *self)
   gtk_widget_add_css_class (self->presence_dot, confab_presence_css_class (presence));
   gtk_widget_set_tooltip_text (self->presence_dot, confab_presence_label (presence));
 
-  if (n_unread > 0)
+  if (n_unread > 0 && n_mentions > 0)
+    accessible = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "%s, %u unread message, you are mentioned",
+                                               "%s, %u unread messages, you are mentioned",
+                                               n_unread),
+                                  confab_conversation_get_title (conv), n_unread);
+  else if (n_unread > 0)
     accessible = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u unread message",
                                                "%s, %u unread messages", n_unread),
                                   confab_conversation_get_title (conv), n_unread);
@@ -158,6 +194,7 @@ confab_conversation_row_dispose (GObject *object)
     g_signal_group_set_target (self->signals, NULL);
   g_clear_object (&self->signals);
   g_clear_object (&self->conversation);
+  g_clear_weak_pointer (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_CONVERSATION_ROW);
 
   G_OBJECT_CLASS (confab_conversation_row_parent_class)->dispose (object);
@@ -188,6 +225,7 @@ confab_conversation_row_class_init (ConfabConversationRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, preview_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, muted_icon);
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, unread_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, mention_label);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "conversationrow");
@@ -231,4 +269,13 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
   g_signal_group_set_target (self->signals, conversation);
   update_all (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATION]);
+}
+
+void
+confab_conversation_row_set_session (ConfabConversationRow *self,
+                                     ConfabSession         *session)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_ROW (self));
+
+  g_set_weak_pointer (&self->session, session);
 }

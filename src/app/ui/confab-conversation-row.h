@@ -16,5 +16,8 @@ GtkWidget          *confab_conversation_row_new              (void);
 ConfabConversation *confab_conversation_row_get_conversation (ConfabConversationRow *self);
 void                confab_conversation_row_set_conversation (ConfabConversationRow *self,
                                                               ConfabConversation    *conversation);
+/* The session whose profiles name the senders of room messages (held weakly). */
+void                confab_conversation_row_set_session      (ConfabConversationRow *self,
+                                                              ConfabSession         *session);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "confab-call-row.h"
 #include "confab-conversation-view-private.h"
 #include "confab-conversation.h"
+#include "confab-mention-completion.h"
 #include "confab-message-list.h"
 #include "confab-message-row.h"
 #include "confab-message.h"
@@ -37,6 +38,7 @@ struct _ConfabConversationView
   GtkNoSelection     *selection;
   GSettings          *settings;
   GCancellable       *cancellable;
+  ConfabMentionCompletion *mentions;
   gulong              items_changed_id;
   gulong              has_more_id;
   gulong              loading_id;
@@ -609,6 +611,8 @@ on_key_pressed (GtkEventControllerKey  *controller,
   gboolean enter_sends = g_settings_get_boolean (self->settings, "enter-sends");
 
   state &= gtk_accelerator_get_default_mod_mask ();
+  if (state == 0 && confab_mention_completion_handle_key (self->mentions, keyval))
+    return TRUE;
 
   if (keyval == GDK_KEY_Escape && self->context != CONTEXT_NONE)
     {
@@ -695,6 +699,7 @@ confab_conversation_view_dispose (GObject *object)
   ConfabConversationView *self = CONFAB_CONVERSATION_VIEW (object);
 
   disconnect_conversation (self);
+  g_clear_object (&self->mentions);
   if (self->scroll_tick_id != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
@@ -776,6 +781,7 @@ confab_conversation_view_init (ConfabConversationView *self)
   gtk_event_controller_set_propagation_phase (key, GTK_PHASE_CAPTURE);
   g_signal_connect (key, "key-pressed", G_CALLBACK (on_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self->text_view), key);
+  self->mentions = confab_mention_completion_new (self->text_view);
 
   g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
                            G_CALLBACK (on_buffer_changed), self, 0);
@@ -846,6 +852,12 @@ confab_conversation_view_set_conversation (ConfabConversationView *self,
       scroll_to_end (self);
     }
 
+  confab_mention_completion_set_room (self->mentions, self->session,
+                                      conversation != NULL
+                                      && confab_conversation_get_room (conversation) != NULL
+                                      ? confab_room_get_id (confab_conversation_get_room (
+                                                              conversation))
+                                      : NULL);
   update_typing (self);
   update_empty (self);
   update_send_state (self);

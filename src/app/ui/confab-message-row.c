@@ -10,6 +10,7 @@
 #include "confab-message-text.h"
 #include "confab-message.h"
 #include "confab-profiles.h"
+#include "confab-seen-by-label.h"
 #include "confab-session.h"
 #include "confab-ui-util.h"
 
@@ -50,6 +51,7 @@ struct _ConfabMessageRow
   GtkLabel          *time_label;
   GtkImage          *state_icon;
   GtkWidget         *failed_box;
+  ConfabSeenByLabel *seen_by;
   GMenuModel        *context_menu;
   GtkWidget         *popover;
 };
@@ -363,12 +365,14 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
                                   G_TYPE_STRING, CONFAB_TYPE_MESSAGE);
 
   g_type_ensure (CONFAB_TYPE_MESSAGE_TEXT);
+  g_type_ensure (CONFAB_TYPE_SEEN_BY_LABEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/confab-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, outer_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, day_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, main_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, seen_by);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, column);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, sender_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, bubble);
@@ -509,6 +513,22 @@ confab_message_row_bind (ConfabMessageRow  *self,
     gtk_widget_add_css_class (self->bubble, "system");
   else
     gtk_widget_remove_css_class (self->bubble, "system");
+  /* A room's system line ("Alice added Bob") stands alone in the middle, nobody's message. */
+  if (g_strcmp0 (confab_message_get_kind (message), "system") == 0)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->avatar), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->sender_label), FALSE);
+      gtk_widget_set_halign (self->bubble, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (self->bubble, "system-line");
+    }
+  else
+    gtk_widget_remove_css_class (self->bubble, "system-line");
+  if (!own && self->session != NULL
+      && confab_message_mentions (message, confab_session_get_username (self->session)))
+    gtk_widget_add_css_class (self->bubble, "mention");
+  else
+    gtk_widget_remove_css_class (self->bubble, "mention");
+  confab_seen_by_label_bind (self->seen_by, self->session, message);
 
   update_body (self);
   update_state (self);
@@ -521,6 +541,7 @@ confab_message_row_unbind (ConfabMessageRow *self)
 
   g_signal_group_set_target (self->signals, NULL);
   g_signal_group_set_target (self->sender_signals, NULL);
+  confab_seen_by_label_unbind (self->seen_by);
   g_clear_object (&self->message);
   g_clear_object (&self->list);
   if (self->popover != NULL)

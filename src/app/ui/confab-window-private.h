@@ -49,6 +49,7 @@ struct _ConfabWindow
   GtkToggleButton        *search_button;
   GtkSearchBar           *search_bar;
   GtkSearchEntry         *search_entry;
+  GtkWidget              *invitations_banner;
   GtkStack               *sidebar_stack;
   GtkListView            *conversation_list;
   AdwWindowTitle         *content_title;
@@ -106,6 +107,15 @@ void _confab_window_call_action (GtkWidget *widget, const char *action_name, GVa
 void _confab_window_start_calls (ConfabWindow *self);
 void _confab_window_stop_calls (ConfabWindow *self);
 void _confab_window_update_call_actions (ConfabWindow *self);
+
+/* confab-window-rooms.c */
+void     _confab_window_rooms_class_init     (GtkWidgetClass     *widget_class);
+void     _confab_window_rooms_start          (ConfabWindow       *self);
+void     _confab_window_rooms_stop           (ConfabWindow       *self);
+void     _confab_window_rooms_update_actions (ConfabWindow       *self);
+gboolean _confab_window_rooms_should_notify  (ConfabWindow       *self,
+                                              ConfabConversation *conv,
+                                              ConfabMessage      *message);
 
 /* confab-window-actions.c */
 void _confab_window_class_actions_init (GtkWidgetClass *widget_class);

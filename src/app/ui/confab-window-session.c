@@ -119,7 +119,7 @@ on_message_received (ConfabMessaging    *messaging,
   ConfabContact *sender;
 
   if (!g_settings_get_boolean (self->settings, "notifications") || app == NULL
-      || confab_conversation_get_muted (conv))
+      || !_confab_window_rooms_should_notify (self, conv, message))
     return;
 
   if (gtk_window_is_active (GTK_WINDOW (self)) && self->current == conv
@@ -158,6 +158,7 @@ void
 _confab_window_stop_session (ConfabWindow *self)
 {
   _confab_window_stop_calls (self);
+  _confab_window_rooms_stop (self);
   _confab_window_show_conversation (self, NULL);
   confab_conversation_view_set_session (self->conversation_view, NULL);
   gtk_single_selection_set_model (self->selection, NULL);
@@ -301,6 +302,7 @@ attach_session (ConfabWindow *self)
                            G_CALLBACK (_confab_window_update_self), self, G_CONNECT_SWAPPED);
 
   confab_conversation_view_set_session (self->conversation_view, self->session);
+  _confab_window_rooms_start (self);
 }
 
 /* The account made a session (signed in, or restoring) or dropped it. The session reads the

@@ -58,7 +58,10 @@ update_content_header (ConfabWindow *self)
   ConfabConversation *conv = self->current;
   const char *subtitle = NULL;
 
+  g_autofree char *room_subtitle = NULL;
+
   _confab_window_update_call_actions (self);
+  _confab_window_rooms_update_actions (self);
 
   if (conv == NULL)
     {
@@ -73,6 +76,8 @@ update_content_header (ConfabWindow *self)
   subtitle = confab_conversation_get_typing_text (conv);
   if (subtitle == NULL && confab_conversation_get_kind (conv) == CONFAB_CONVERSATION_DM)
     subtitle = confab_presence_label (confab_conversation_get_peer_presence (conv));
+  if (subtitle == NULL && confab_conversation_get_room (conv) != NULL)
+    subtitle = room_subtitle = confab_room_dup_summary (confab_conversation_get_room (conv));
   adw_window_title_set_subtitle (self->content_title, subtitle ? subtitle : "");
 
   gtk_widget_set_visible (self->conversation_menu_button, TRUE);
@@ -249,6 +254,10 @@ factory_bind (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               gpointer                  user_data)
 {
+  ConfabWindow *self = user_data;
+
+  confab_conversation_row_set_session (CONFAB_CONVERSATION_ROW (gtk_list_item_get_child (item)),
+                                       self->session);
   confab_conversation_row_set_conversation (CONFAB_CONVERSATION_ROW (gtk_list_item_get_child (item)),
                                             gtk_list_item_get_item (item));
 }
@@ -405,6 +414,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invitations_banner);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_list);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_title);
@@ -420,6 +430,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_leaflet_folded);
 
   _confab_window_class_actions_init (widget_class);
+  _confab_window_rooms_class_init (widget_class);
 }
 
 static void
@@ -449,7 +460,7 @@ confab_window_init (ConfabWindow *self)
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (factory_setup), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (factory_bind), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (factory_bind), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (factory_unbind), NULL);
   gtk_list_view_set_factory (self->conversation_list, factory);
   g_object_unref (factory);
