@@ -21,8 +21,10 @@ struct _ConfabRooms
   GListStore    *invitations;  /* ConfabRoom, membership "invited" */
   GHashTable    *members;      /* room id → GListStore of ConfabRoomMember */
   GHashTable    *reads;        /* conv → (username → gint64 *msg_id) */
+  GHashTable    *counted;      /* conv → gint64 *: messages up to it are in mentions_unread */
   GKeyFile      *settings;     /* [notify] room id = all | mentions | nothing */
   char          *settings_path;
+  guint          prune_id;
 };
 
 enum {
@@ -496,8 +498,11 @@ on_room_invite_event (ConfabClient *client,
                       ConfabRooms  *self)
 {
   ConfabRoom *room = event_room (self, name, data, "from");
+  const char *user = confab_json_get_string (data, "user");
 
-  if (room == NULL || g_strcmp0 (confab_room_get_membership (room), "member") == 0)
+  /* Members hear of every invitation too; only one naming the user (or no one) is theirs. */
+  if (room == NULL || g_strcmp0 (confab_room_get_membership (room), "member") == 0
+      || (user != NULL && g_strcmp0 (user, own_username (self)) != 0))
     return;
   add_invitation (self, room, confab_json_get_string (data, "from"));
 }
@@ -542,9 +547,15 @@ on_message_received (ConfabMessaging    *messaging,
                      ConfabMessage      *message,
                      ConfabRooms        *self)
 {
+  gint64 *counted;
+
   if (conv == NULL || confab_conversation_get_kind (conv) != CONFAB_CONVERSATION_ROOM
       || confab_message_get_id (message) <= confab_conversation_get_last_read (conv)
-      || !confab_message_mentions (message, own_username (self)))
+      || !confab_message_mentions (message, own_username (self)) || gone (self))
+    return;
+  /* The server's count already holds what it had when it listed the conversations. */
+  counted = g_hash_table_lookup (self->counted, confab_conversation_get_conv (conv));
+  if (counted != NULL && confab_message_get_id (message) <= *counted)
     return;
   confab_conversation_set_mentions_unread (conv, confab_conversation_get_mentions_unread (conv) + 1);
 }
@@ -570,7 +581,14 @@ on_conversations_listed (ConfabMessaging *messaging,
         continue;
       conv = attach_room (self, room);
       if (conv != NULL && confab_json_get_int (item, "mentions_unread", &mentions))
-        confab_conversation_set_mentions_unread (conv, (guint) CLAMP (mentions, 0, G_MAXUINT));
+        {
+          gint64 *counted = g_new0 (gint64, 1);
+
+          confab_json_get_int (confab_json_get_object (item, "last_msg"), "id", counted);
+          g_hash_table_insert (self->counted, g_strdup (confab_conversation_get_conv (conv)),
+                               counted);
+          confab_conversation_set_mentions_unread (conv, (guint) CLAMP (mentions, 0, G_MAXUINT));
+        }
     }
 }
 
@@ -742,6 +760,46 @@ confab_rooms_constructed (GObject *object)
   connect_event (self, "read", G_CALLBACK (on_read_event));
 }
 
+/* A room one has left can still send a last line (the system line of one's own departure):
+ * the messaging feature then brings its conversation back, and this takes it away again. */
+static gboolean
+prune_left_rooms (gpointer user_data)
+{
+  ConfabRooms *self = user_data;
+  ConfabConversationList *list;
+
+  self->prune_id = 0;
+  if (gone (self))
+    return G_SOURCE_REMOVE;
+  list = get_conversations (self);
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (list)); i > 0; i--)
+    {
+      g_autoptr(ConfabConversation) conv = g_list_model_get_item (G_LIST_MODEL (list), i - 1);
+      g_autofree char *id = NULL;
+      ConfabRoom *room;
+
+      if (confab_conversation_get_kind (conv) != CONFAB_CONVERSATION_ROOM
+          || confab_conv_parse (confab_conversation_get_conv (conv), &id, NULL)
+             != CONFAB_CONV_ROOM)
+        continue;
+      room = g_hash_table_lookup (self->rooms, id);
+      if (room != NULL && g_strcmp0 (confab_room_get_membership (room), "member") != 0)
+        confab_conversation_list_remove (list, confab_conversation_get_conv (conv));
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_conversations_changed (GListModel  *list,
+                          guint        position,
+                          guint        removed,
+                          guint        added,
+                          ConfabRooms *self)
+{
+  if (added > 0 && self->prune_id == 0)
+    self->prune_id = g_idle_add (prune_left_rooms, self);
+}
+
 static void
 confab_rooms_apply (ConfabFeature *feature)
 {
@@ -753,6 +811,8 @@ confab_rooms_apply (ConfabFeature *feature)
                            0);
   g_signal_connect_object (messaging, "conversations-listed",
                            G_CALLBACK (on_conversations_listed), self, 0);
+  g_signal_connect_object (get_conversations (self), "items-changed",
+                           G_CALLBACK (on_conversations_changed), self, 0);
 }
 
 static void
@@ -760,8 +820,10 @@ confab_rooms_dispose (GObject *object)
 {
   ConfabRooms *self = CONFAB_ROOMS (object);
 
+  g_clear_handle_id (&self->prune_id, g_source_remove);
   g_clear_pointer (&self->members, g_hash_table_unref);
   g_clear_pointer (&self->reads, g_hash_table_unref);
+  g_clear_pointer (&self->counted, g_hash_table_unref);
   g_clear_object (&self->invitations);
   g_clear_pointer (&self->rooms, g_hash_table_unref);
   g_clear_pointer (&self->settings, g_key_file_unref);
@@ -801,6 +863,7 @@ confab_rooms_init (ConfabRooms *self)
   self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->reads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) g_hash_table_unref);
+  self->counted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /* Public API ---------------------------------------------------------------------------------- */
