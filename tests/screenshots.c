@@ -167,6 +167,114 @@ user_with_name (ConfabTestServer *server,
   return ws;
 }
 
+/* --- A busy room ----------------------------------------------------------------------------- */
+
+static char *room_conv;
+
+static gint64
+room_say (ConfabTestClient *ws,
+          const char       *body)
+{
+  static guint counter;
+  g_autofree char *id = g_strdup_printf ("room-%u", counter++);
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonObject) result = NULL;
+
+  json_object_set_string_member (params, "conv", room_conv);
+  json_object_set_string_member (params, "client_msg_id", id);
+  json_object_set_string_member (params, "body", body);
+  json_node_set_object (node, params);
+  text = json_to_string (node, FALSE);
+  result = confab_test_client_call_ok (ws, "send", "%s", text);
+  return json_object_get_int_member (json_object_get_object_member (result, "msg"), "id");
+}
+
+static void
+room_call (ConfabTestClient *ws,
+           const char       *type,
+           const char       *format,
+           ...) G_GNUC_PRINTF (3, 4);
+
+static void
+room_call (ConfabTestClient *ws,
+           const char       *type,
+           const char       *format,
+           ...)
+{
+  g_autofree char *params = NULL;
+  va_list args;
+
+  va_start (args, format);
+  params = g_strdup_vprintf (format, args);
+  va_end (args);
+  json_object_unref (confab_test_client_call_ok (ws, type, "%s", params));
+}
+
+static gboolean
+room_loaded (gpointer user_data)
+{
+  ConfabSession *session = confab_window_get_session (window);
+  ConfabConversation *conv = session != NULL
+    ? confab_conversation_list_lookup (conversations_of (session), room_conv) : NULL;
+
+  return conv != NULL && confab_conversation_get_room (conv) != NULL
+         && g_strcmp0 (confab_conversation_get_last_message_sender (conv), "dave") == 0;
+}
+
+/* Bob's "Design Team" room with Alice, Carolina, Dmytro and Erin: system lines, names and
+ * avatars, a mention of Alice, Alice's own line seen by two, and two people typing. */
+static void
+shoot_room (ConfabTestClient *alice_ws,
+            ConfabTestClient *bob_ws,
+            ConfabTestClient *carol_ws,
+            ConfabTestClient *dave_ws,
+            ConfabTestClient *erin_ws)
+{
+  g_autoptr(JsonObject) created = NULL;
+  const char *id;
+  gint64 own_id;
+
+  created = confab_test_client_call_ok (bob_ws, "room_create",
+                                        "{\"name\":\"Design Team\",\"topic\":\"Settings "
+                                        "redesign\",\"visibility\":\"private\",\"members\":"
+                                        "[\"alice\",\"carol\",\"dave\"]}");
+  id = json_object_get_string_member (json_object_get_object_member (created, "room"), "id");
+  room_conv = g_strdup_printf ("room:%s", id);
+
+  room_say (bob_ws, "Welcome! This room is for the redesign of the settings screens.");
+  room_say (carol_ws, "Great. I put the first mock-ups in the shared folder.");
+  room_say (carol_ws, "The sidebar icons are still placeholders.");
+  room_say (dave_ws, "I can draw the icons this week.");
+  room_call (bob_ws, "room_invite", "{\"room\":\"%s\",\"user\":\"erin\"}", id);
+  room_call (erin_ws, "room_join", "{\"room\":\"%s\"}", id);
+  room_say (erin_ws, "Hi all, glad to help with the copy.");
+  room_say (bob_ws, "@alice could you review the colour contrast before Friday?");
+  own_id = room_say (alice_ws, "Sure, I will check it against the accessibility guide tomorrow.");
+  room_call (bob_ws, "room_update", "{\"room\":\"%s\",\"topic\":\"Settings redesign: icons, "
+             "screens and the style guide\"}", id);
+  room_say (dave_ws, "First icon sketches are up, feedback welcome.");
+  room_call (bob_ws, "read", "{\"conv\":\"%s\",\"msg_id\":%" G_GINT64_FORMAT "}", room_conv,
+             own_id);
+  room_call (carol_ws, "read", "{\"conv\":\"%s\",\"msg_id\":%" G_GINT64_FORMAT "}", room_conv,
+             own_id);
+
+  g_assert_true (confab_test_wait_until (room_loaded, NULL, CONFAB_TEST_TIMEOUT_MS));
+  confab_window_open_conversation (window, room_conv);
+  room_call (carol_ws, "typing", "{\"conv\":\"%s\",\"active\":true}", room_conv);
+  room_call (dave_ws, "typing", "{\"conv\":\"%s\",\"active\":true}", room_conv);
+  shoot ("room-light");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_DARK);
+  room_call (carol_ws, "typing", "{\"conv\":\"%s\",\"active\":true}", room_conv);
+  room_call (dave_ws, "typing", "{\"conv\":\"%s\",\"active\":true}", room_conv);
+  shoot ("room-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_DEFAULT);
+  g_clear_pointer (&room_conv, g_free);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -281,6 +389,9 @@ main (int   argc,
   shoot ("main-dark");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                       ADW_COLOR_SCHEME_DEFAULT);
+
+  shoot_room (alice_ws, bob_ws, carol_ws, dave_ws, erin_ws);
+  confab_window_open_conversation (window, "dm:alice:bob");
 
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
   shoot ("narrow");

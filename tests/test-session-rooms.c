@@ -12,6 +12,19 @@
 
 #define WAIT(result) engine_test_wait_result (&(result), ENGINE_TEST_TIMEOUT_MS)
 
+/* A session that is stopped before it goes, as the application does: the outbox and the cache
+ * finish with it. */
+typedef ConfabSession RunningSession;
+
+static void
+running_session_free (RunningSession *session)
+{
+  confab_session_stop (session);
+  g_object_unref (session);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunningSession, running_session_free)
+
 static gboolean
 connected (gpointer data)
 {
@@ -166,8 +179,8 @@ static void
 test_invite_join_mention (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
-  g_autoptr(ConfabSession) alice = signed_in_session (server, "alice", "Alice");
-  g_autoptr(ConfabSession) bob = signed_in_session (server, "bob", "Bob");
+  g_autoptr(RunningSession) alice = signed_in_session (server, "alice", "Alice");
+  g_autoptr(RunningSession) bob = signed_in_session (server, "bob", "Bob");
   g_autoptr(ConfabRoom) room = create_room (alice, "Launch", "private", NULL);
   g_autoptr(GAsyncResult) invited_result = NULL;
   g_autoptr(GAsyncResult) joined_result = NULL;
@@ -211,8 +224,8 @@ static void
 test_kick (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
-  g_autoptr(ConfabSession) alice = signed_in_session (server, "alice", "Alice");
-  g_autoptr(ConfabSession) bob = signed_in_session (server, "bob", "Bob");
+  g_autoptr(RunningSession) alice = signed_in_session (server, "alice", "Alice");
+  g_autoptr(RunningSession) bob = signed_in_session (server, "bob", "Bob");
   const char *members[] = { "bob", NULL };
   g_autoptr(ConfabRoom) room = create_room (alice, "Team", "public", members);
   g_autoptr(GAsyncResult) kicked = NULL;
@@ -233,8 +246,8 @@ static void
 test_browse_join (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
-  g_autoptr(ConfabSession) alice = signed_in_session (server, "alice", "Alice");
-  g_autoptr(ConfabSession) bob = signed_in_session (server, "bob", "Bob");
+  g_autoptr(RunningSession) alice = signed_in_session (server, "alice", "Alice");
+  g_autoptr(RunningSession) bob = signed_in_session (server, "bob", "Bob");
   g_autoptr(ConfabRoom) room = create_room (alice, "Gardening club", "public", NULL);
   g_autoptr(ConfabRoom) other = create_room (alice, "Board", "private", NULL);
   g_autoptr(GAsyncResult) listed = NULL;
@@ -270,9 +283,9 @@ static void
 test_offline_replay (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
-  g_autoptr(ConfabSession) alice = signed_in_session (server, "alice", "Alice");
+  g_autoptr(RunningSession) alice = signed_in_session (server, "alice", "Alice");
   g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob", "Bob");
-  g_autoptr(ConfabSession) bob = NULL;
+  g_autoptr(RunningSession) bob = NULL;
   const char *members[] = { "bob", NULL };
   g_autoptr(ConfabRoom) room = create_room (alice, "Night shift", "private", members);
   RoomWait bob_wait = { NULL, confab_room_get_id (room) };
@@ -330,9 +343,9 @@ static void
 test_decline_roles_leave (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
-  g_autoptr(ConfabSession) alice = signed_in_session (server, "alice", "Alice");
-  g_autoptr(ConfabSession) bob = signed_in_session (server, "bob", "Bob");
-  g_autoptr(ConfabSession) carol = signed_in_session (server, "carol", "Carol");
+  g_autoptr(RunningSession) alice = signed_in_session (server, "alice", "Alice");
+  g_autoptr(RunningSession) bob = signed_in_session (server, "bob", "Bob");
+  g_autoptr(RunningSession) carol = signed_in_session (server, "carol", "Carol");
   const char *members[] = { "bob", NULL };
   g_autoptr(ConfabRoom) room = create_room (alice, "Budget", "private", members);
   g_autoptr(GAsyncResult) invited_result = NULL;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The client's windows under Xvfb against a real confabd: sign-up and sign-in through the
  * sign-in page, a conversation with a second user on a raw WebSocket, the unread badge, and
- * the outbox while the server is down. */
+ * the outbox while the server is down; rooms with a second user. */
 #include "config.h"
 
 #include <adwaita.h>
+#include <string.h>
 
 #include "confab-application.h"
 #include "confab-call.h"
@@ -15,6 +16,9 @@
 #include "confab-message-list.h"
 #include "confab-message.h"
 #include "confab-messaging.h"
+#include "confab-new-room-dialog.h"
+#include "confab-room-details.h"
+#include "confab-rooms.h"
 #include "confab-session.h"
 #include "confab-signin-page.h"
 #include "confab-test-util.h"
@@ -329,6 +333,289 @@ test_outbox_while_offline (Fixture *f)
   g_assert_cmpuint (seen, ==, 3);
 }
 
+/* --- rooms ----------------------------------------------------------------------------------- */
+
+static ConfabRooms *
+rooms_of (Fixture *f)
+{
+  return confab_rooms_from_session (confab_window_get_session (f->window));
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GtkWindow *found = NULL;
+
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type) && gtk_widget_get_visible (l->data))
+      found = l->data;
+  return found;
+}
+
+/* A descendant of @widget of @type whose label (a GtkLabel's or a GtkButton's) is @text. */
+static GtkWidget *
+find_labelled (GtkWidget  *widget,
+               GType       type,
+               const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type)
+          && ((GTK_IS_LABEL (child)
+               && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), text) == 0)
+              || (GTK_IS_BUTTON (child)
+                  && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), text) == 0)))
+        return child;
+      found = find_labelled (child, type, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+template_child (gpointer    widget,
+                GType       type,
+                const char *name)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (widget), type, name));
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *name;
+  char       *conv;
+} RoomWait;
+
+/* The conversation of the room called @name, once the window's session has it. */
+static gboolean
+room_conv_named (gpointer user_data)
+{
+  RoomWait *wait = user_data;
+  ConfabConversationList *list = conversations_of (confab_window_get_session (wait->f->window));
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr(ConfabConversation) conv = g_list_model_get_item (G_LIST_MODEL (list), i);
+      ConfabRoom *room = confab_conversation_get_room (conv);
+
+      if (room != NULL && g_strcmp0 (confab_room_get_name (room), wait->name) == 0
+          && g_strcmp0 (confab_room_get_membership (room), "member") == 0)
+        {
+          g_free (wait->conv);
+          wait->conv = g_strdup (confab_conversation_get_conv (conv));
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *conv;
+  const char *kind;
+  const char *body;
+} MessageWait;
+
+static gboolean
+ann_has_message (gpointer user_data)
+{
+  MessageWait *wait = user_data;
+  ConfabSession *session = confab_window_get_session (wait->f->window);
+  g_autoptr(ConfabMessageList) list =
+    confab_messaging_get_messages (confab_messaging_from_session (session), wait->conv);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr(ConfabMessage) m = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      if (g_strcmp0 (confab_message_get_kind (m), wait->kind) == 0
+          && (wait->body == NULL || g_strcmp0 (confab_message_get_body (m), wait->body) == 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+room_row_shows_mention (gpointer user_data)
+{
+  Fixture *f = user_data;
+  GtkWidget *list = template_child (f->window, CONFAB_TYPE_WINDOW, "conversation_list");
+  GtkWidget *preview = find_labelled (list, GTK_TYPE_LABEL, "Bob Smith: @ann ready for review?");
+  GtkWidget *badge = find_labelled (list, GTK_TYPE_LABEL, "@");
+
+  return preview != NULL && badge != NULL && gtk_widget_get_visible (badge);
+}
+
+static gboolean
+seen_by_one (gpointer user_data)
+{
+  Fixture *f = user_data;
+  GtkWidget *label = find_labelled (GTK_WIDGET (confab_window_get_conversation_view (f->window)),
+                                    GTK_TYPE_LABEL, "Seen by 1");
+
+  return label != NULL && gtk_widget_is_visible (label);
+}
+
+static gboolean
+invitation_shown (gpointer user_data)
+{
+  Fixture *f = user_data;
+  GtkWidget *banner = template_child (f->window, CONFAB_TYPE_WINDOW, "invitations_banner");
+
+  return gtk_revealer_get_child_revealed (GTK_REVEALER (gtk_widget_get_first_child (banner)));
+}
+
+static gboolean
+room_gone (gpointer user_data)
+{
+  RoomWait *wait = user_data;
+
+  return lookup_conv (wait->f, wait->conv) == NULL;
+}
+
+static char *
+bob_call_ok_id (Fixture    *f,
+                const char *type,
+                const char *params)
+{
+  g_autoptr(JsonObject) result = confab_test_client_call_ok (f->bob_ws, type, "%s", params);
+
+  return g_strdup (json_object_get_string_member (json_object_get_object_member (result, "room"),
+                                                  "id"));
+}
+
+/* Ann makes a room in the New Room dialog and invites Bob from Room Details; Bob (a second
+ * signed-in client) joins; both see each other's messages; Bob's mention of Ann shows in her
+ * sidebar and notifies her on "mentions only"; the system lines are in the room; Bob's read
+ * shows as "Seen by 1". Then Bob invites Ann to his room: the banner's Accept joins it, and
+ * Bob's kick takes it away. */
+static void
+test_rooms (Fixture *f)
+{
+  ConfabConversationView *view = confab_window_get_conversation_view (f->window);
+  RoomWait design = { f, "Design Team", NULL };
+  RoomWait ops = { f, "Ops", NULL };
+  MessageWait created = { f, NULL, "system", NULL };
+  MessageWait hello = { f, NULL, "text", "@ann ready for review?" };
+  GtkWindow *dialog;
+  GtkWidget *banner, *accept;
+  g_autoptr(JsonObject) event = NULL;
+  g_autofree char *room_id = NULL;
+  g_autofree char *ops_id = NULL;
+  g_autofree char *params = NULL;
+  gint64 own_id;
+
+  sign_up_ann (f);
+  /* Bob writes to Ann first: she knows him, and has somewhere else to look than the room. */
+  open_dm_from_bob (f);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
+                                                 "{\"display_name\":\"Bob Smith\"}"));
+
+  /* New Room: a name, then Create. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-room", NULL));
+  dialog = find_toplevel (CONFAB_TYPE_NEW_ROOM_DIALOG);
+  g_assert_nonnull (dialog);
+  gtk_editable_set_text (GTK_EDITABLE (template_child (dialog, CONFAB_TYPE_NEW_ROOM_DIALOG,
+                                                       "name_row")), "Design Team");
+  gtk_editable_set_text (GTK_EDITABLE (template_child (dialog, CONFAB_TYPE_NEW_ROOM_DIALOG,
+                                                       "topic_row")), "Screens and icons");
+  g_assert_true (gtk_widget_get_sensitive (template_child (dialog, CONFAB_TYPE_NEW_ROOM_DIALOG,
+                                                           "create_button")));
+  g_signal_emit_by_name (template_child (dialog, CONFAB_TYPE_NEW_ROOM_DIALOG, "create_button"),
+                         "clicked");
+  g_assert_true (confab_test_wait_until (room_conv_named, &design, CONFAB_TEST_TIMEOUT_MS));
+  room_id = g_strdup (design.conv + strlen ("room:"));
+  created.conv = hello.conv = design.conv;
+
+  /* Room Details: invite Bob by his username. */
+  confab_window_open_conversation (f->window, design.conv);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.room-details", NULL));
+  dialog = find_toplevel (CONFAB_TYPE_ROOM_DETAILS);
+  g_assert_nonnull (dialog);
+  gtk_editable_set_text (GTK_EDITABLE (template_child (dialog, CONFAB_TYPE_ROOM_DETAILS,
+                                                       "invite_row")), "bob");
+  g_signal_emit_by_name (template_child (dialog, CONFAB_TYPE_ROOM_DETAILS, "invite_row"),
+                         "apply");
+  event = confab_test_client_wait_event (f->bob_ws, "room_invite", CONFAB_TEST_TIMEOUT_MS);
+  g_assert_nonnull (event);
+  gtk_window_destroy (dialog);
+
+  /* Bob joins and writes, mentioning Ann. */
+  params = g_strdup_printf ("{\"room\":\"%s\"}", room_id);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "room_join", "%s", params));
+  g_clear_pointer (&params, g_free);
+  confab_window_open_conversation (f->window, "dm:ann:bob");
+  params = g_strdup_printf ("{\"conv\":\"%s\",\"client_msg_id\":\"b-1\","
+                            "\"body\":\"@ann ready for review?\"}", design.conv);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "send", "%s", params));
+  g_clear_pointer (&params, g_free);
+  g_assert_true (confab_test_wait_until (ann_has_message, &hello, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_test_wait_until (room_row_shows_mention, f, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_test_wait_until (ann_has_message, &created, CONFAB_TEST_TIMEOUT_MS));
+
+  /* On "mentions only" the mention notifies Ann, a plain line does not, a system line never. */
+  {
+    ConfabConversation *conv = lookup_conv (f, design.conv);
+    g_autofree char *mention_json = g_strdup_printf (
+      "{\"id\":1,\"conv\":\"%s\",\"from\":\"bob\",\"ts\":1,\"kind\":\"text\",\"body\":\"@ann\","
+      "\"mentions\":[\"ann\"]}", design.conv);
+    g_autofree char *plain_json = g_strdup_printf (
+      "{\"id\":2,\"conv\":\"%s\",\"from\":\"bob\",\"ts\":1,\"kind\":\"text\",\"body\":\"hi\"}",
+      design.conv);
+    g_autoptr(JsonNode) m = json_from_string (mention_json, NULL);
+    g_autoptr(JsonNode) p = json_from_string (plain_json, NULL);
+    g_autoptr(ConfabMessage) mention = confab_message_new_from_json (json_node_get_object (m));
+    g_autoptr(ConfabMessage) plain = confab_message_new_from_json (json_node_get_object (p));
+
+    confab_rooms_set_notify_level (rooms_of (f), room_id, CONFAB_ROOM_NOTIFY_MENTIONS);
+    g_assert_true (confab_rooms_should_notify (rooms_of (f), conv, mention));
+    g_assert_false (confab_rooms_should_notify (rooms_of (f), conv, plain));
+  }
+
+  /* Ann answers from the composer; Bob gets it and reads it: "Seen by 1" under it. */
+  confab_window_open_conversation (f->window, design.conv);
+  confab_conversation_view_set_draft (view, "Looking at it now");
+  confab_conversation_view_send (view);
+  g_clear_pointer (&event, json_object_unref);
+  event = confab_test_client_wait_event (f->bob_ws, "message", CONFAB_TEST_TIMEOUT_MS);
+  g_assert_nonnull (event);
+  own_id = json_object_get_int_member (json_object_get_object_member (
+                                         json_object_get_object_member (event, "data"), "msg"),
+                                       "id");
+  params = g_strdup_printf ("{\"conv\":\"%s\",\"msg_id\":%" G_GINT64_FORMAT "}", design.conv,
+                            own_id);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "read", "%s", params));
+  g_clear_pointer (&params, g_free);
+  g_assert_true (confab_test_wait_until (seen_by_one, f, CONFAB_TEST_TIMEOUT_MS));
+
+  /* Bob's own room, with Ann invited: the banner, Accept, and the room is Ann's. */
+  ops_id = bob_call_ok_id (f, "room_create", "{\"name\":\"Ops\",\"visibility\":\"private\"}");
+  params = g_strdup_printf ("{\"room\":\"%s\",\"user\":\"ann\"}", ops_id);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "room_invite", "%s", params));
+  g_assert_true (confab_test_wait_until (invitation_shown, f, CONFAB_TEST_TIMEOUT_MS));
+  banner = template_child (f->window, CONFAB_TYPE_WINDOW, "invitations_banner");
+  g_assert_nonnull (find_labelled (banner, GTK_TYPE_LABEL, "Bob Smith invited you to Ops"));
+  g_assert_nonnull (find_labelled (banner, GTK_TYPE_BUTTON, "_Decline"));
+  accept = find_labelled (banner, GTK_TYPE_BUTTON, "_Accept");
+  g_assert_nonnull (accept);
+  g_signal_emit_by_name (accept, "clicked");
+  g_assert_true (confab_test_wait_until (room_conv_named, &ops, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (g_list_model_get_n_items (confab_rooms_get_invitations (rooms_of (f))), ==, 0);
+
+  /* Bob removes Ann: the room leaves her sidebar. */
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "room_kick", "%s", params));
+  g_assert_true (confab_test_wait_until (room_gone, &ops, CONFAB_TEST_TIMEOUT_MS));
+
+  g_free (design.conv);
+  g_free (ops.conv);
+}
+
 typedef struct
 {
   void     (*run) (Fixture *f);
@@ -339,6 +626,7 @@ static const Case renderer_without_gpu = { test_renderer_without_gpu, TRUE };
 static const Case register_and_sign_in = { test_register_and_sign_in, FALSE };
 static const Case exchange_and_unread = { test_exchange_and_unread, FALSE };
 static const Case outbox_while_offline = { test_outbox_while_offline, FALSE };
+static const Case rooms = { test_rooms, FALSE };
 
 /* In the test process: runs the case in a child process and checks that it passed. In the
  * child: sets up the fixture, runs the case, tears the fixture down. */
@@ -387,6 +675,7 @@ main (int   argc,
   g_test_add_data_func ("/confab/ui/register-and-sign-in", &register_and_sign_in, run_case);
   g_test_add_data_func ("/confab/ui/exchange-and-unread", &exchange_and_unread, run_case);
   g_test_add_data_func ("/confab/ui/outbox-while-offline", &outbox_while_offline, run_case);
+  g_test_add_data_func ("/confab/ui/rooms", &rooms, run_case);
 
   return confab_test_run ();
 }

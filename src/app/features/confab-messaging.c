@@ -743,7 +743,8 @@ sent_stored_cb (GObject      *object,
                 gpointer      user_data)
 {
   SendData *data = user_data;
-  ConfabMessaging *self = data->messaging;
+  /* Held past send_data_free (): its reference may be the last one once the session went. */
+  g_autoptr(ConfabMessaging) self = g_object_ref (data->messaging);
   g_autoptr(ConfabMessage) stored = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) queue = g_steal_pointer (&data->queue);

@@ -26,7 +26,8 @@ struct _ConfabMessage
   ConfabMessageState  state;
   JsonArray          *attachments;
   JsonObject         *call;         /* kind "call": {call_id, media, result, duration_ms} */
-  GStrv               mentions;     /* usernames, and "room" for @room, as the server parsed */
+  GStrv               mentions;     /* usernames, and "@room", as the server parsed them */
+  JsonObject         *system;       /* kind "system" in rooms: {action, user?, by?, …} */
   /* emoji → GPtrArray of usernames; emoji order kept in reaction_order. Both NULL until the
    * first reaction: most messages have none, and a conversation may load 100 000. */
   GHashTable         *reactions;
@@ -244,6 +245,7 @@ confab_message_finalize (GObject *object)
   g_clear_pointer (&self->attachments, json_array_unref);
   g_clear_pointer (&self->call, json_object_unref);
   g_clear_pointer (&self->mentions, g_strfreev);
+  g_clear_pointer (&self->system, json_object_unref);
   clear_reactions (self);
 
   G_OBJECT_CLASS (confab_message_parent_class)->finalize (object);
@@ -501,6 +503,13 @@ confab_message_update_from_json (ConfabMessage *self,
       self->mentions = g_strv_builder_end (builder);
     }
 
+  node = json_object_get_member (msg, "system");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_clear_pointer (&self->system, json_object_unref);
+      self->system = json_object_ref (json_node_get_object (node));
+    }
+
   node = json_object_get_member (msg, "call");
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -686,4 +695,11 @@ confab_message_mentions (ConfabMessage *self,
   return (username != NULL && g_strv_contains ((const char * const *) self->mentions, username))
          || g_strv_contains ((const char * const *) self->mentions, "room")
          || g_strv_contains ((const char * const *) self->mentions, "@room");
+}
+
+JsonObject *
+confab_message_get_system (ConfabMessage *self)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE (self), NULL);
+  return self->system;
 }

@@ -56,6 +56,9 @@ GStrv               confab_message_dup_reaction_users  (ConfabMessage *self,
                                                         const char    *emoji);
 guint               confab_message_get_reaction_count  (ConfabMessage *self,
                                                         const char    *emoji);
+/* What a room's system line records ({action, user?, by?, name?, topic?, visibility?, role?}),
+ * for text in the reader's language; NULL for other messages. */
+JsonObject         *confab_message_get_system          (ConfabMessage *self);
 /* TRUE if the server found @username, or @room, among the message's mentions. */
 gboolean            confab_message_mentions            (ConfabMessage *self,
                                                         const char    *username);

@@ -10,6 +10,7 @@
 #include "confab-message-text.h"
 #include "confab-message.h"
 #include "confab-profiles.h"
+#include "confab-room-rows.h"
 #include "confab-seen-by-label.h"
 #include "confab-session.h"
 #include "confab-ui-util.h"
@@ -164,7 +165,14 @@ update_body (ConfabMessageRow *self)
     }
   else
     {
-      confab_message_text_set_text (self->body_text, confab_message_get_body (msg));
+      g_autofree char *system = NULL;
+
+      if (confab_message_get_system (msg) != NULL)
+        system = confab_room_system_text (confab_message_get_system (msg),
+                                          confab_message_get_sender (msg),
+                                          (ConfabRoomNameFunc) display_name_for, self);
+      confab_message_text_set_text (self->body_text,
+                                    system != NULL ? system : confab_message_get_body (msg));
       gtk_widget_remove_css_class (GTK_WIDGET (self->body_text), "deleted");
     }
 

@@ -355,8 +355,14 @@ confab_room_details_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  /* Nothing answers changes once the window goes. */
+  self->updating = TRUE;
+  if (self->room != NULL)
+    g_signal_handlers_disconnect_by_data (self->room, self);
   if (self->members != NULL)
     g_signal_handlers_disconnect_by_data (self->members, self);
+  if (self->members_list != NULL)
+    gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
   g_clear_object (&self->members);
   g_clear_object (&self->room);
   g_clear_object (&self->session);

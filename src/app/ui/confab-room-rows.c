@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-frame.h"
 #include "confab-profiles.h"
 #include "confab-room-rows.h"
 
@@ -64,4 +65,53 @@ confab_room_role_label (const char *role)
   if (g_strcmp0 (role, "admin") == 0)
     return C_("room role", "Admin");
   return C_("room role", "Member");
+}
+
+char *
+confab_room_system_text (JsonObject         *system,
+                         const char         *from,
+                         ConfabRoomNameFunc  name,
+                         gpointer            user_data)
+{
+  const char *action = confab_json_get_string (system, "action");
+  const char *user = confab_json_get_string (system, "user");
+  const char *by = confab_json_get_string (system, "by");
+  const char *value;
+  const char *subject = name (user_data, user != NULL ? user : from);
+  const char *actor = name (user_data, by != NULL ? by : from);
+
+  if (g_strcmp0 (action, "created") == 0)
+    return g_strdup_printf (_("%s created the room"), actor);
+  if (g_strcmp0 (action, "joined") == 0)
+    return g_strdup_printf (_("%s joined"), subject);
+  if (g_strcmp0 (action, "left") == 0)
+    return g_strdup_printf (_("%s left"), subject);
+  if (g_strcmp0 (action, "kicked") == 0)
+    /* Translators: "Bob removed Carol". */
+    return g_strdup_printf (_("%s removed %s"), actor, subject);
+  if (g_strcmp0 (action, "invited") == 0)
+    /* Translators: "Bob invited Carol". */
+    return g_strdup_printf (_("%s invited %s"), actor, subject);
+  if (g_strcmp0 (action, "renamed") == 0
+      && (value = confab_json_get_string (system, "name")) != NULL)
+    return g_strdup_printf (_("%s renamed the room to “%s”"), actor, value);
+  if (g_strcmp0 (action, "topic") == 0
+      && (value = confab_json_get_string (system, "topic")) != NULL)
+    return value[0] != '\0' ? g_strdup_printf (_("%s changed the topic to “%s”"), actor, value)
+                             : g_strdup_printf (_("%s cleared the topic"), actor);
+  if (g_strcmp0 (action, "visibility") == 0
+      && (value = confab_json_get_string (system, "visibility")) != NULL)
+    return g_strdup_printf (g_str_equal (value, "public") ? _("%s made the room public")
+                                                          : _("%s made the room private"),
+                            actor);
+  if (g_strcmp0 (action, "role") == 0 && (value = confab_json_get_string (system, "role")) != NULL)
+    {
+      /* Translators: "Bob made Carol an admin". */
+      if (g_str_equal (value, "owner"))
+        return g_strdup_printf (_("%s made %s an owner"), actor, subject);
+      if (g_str_equal (value, "admin"))
+        return g_strdup_printf (_("%s made %s an admin"), actor, subject);
+      return g_strdup_printf (_("%s made %s a member"), actor, subject);
+    }
+  return NULL;
 }

@@ -18,6 +18,14 @@ GtkWidget *confab_room_person_row_new (ConfabSession     *session,
                                        GtkWidget        **out_check);
 /* A room as lists show it: its initials avatar, name, topic and member count. */
 GtkWidget *confab_room_list_row_new   (ConfabRoom        *room);
+typedef const char * (*ConfabRoomNameFunc) (gpointer user_data, const char *username);
+
+/* A room's system line in the reader's language ("Alice invited Bob"), from its record and the
+ * message's sender; NULL for an action this client does not know (then show the body). */
+char      *confab_room_system_text    (JsonObject        *system,
+                                       const char        *from,
+                                       ConfabRoomNameFunc name,
+                                       gpointer           user_data);
 /* "Owner", "Admin" or "Member", translated. */
 const char *confab_room_role_label    (const char        *role);
 
