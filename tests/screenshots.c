@@ -11,6 +11,7 @@
 #include "confab-call-window-private.h"
 #include "confab-call.h"
 #include "confab-conversation-list.h"
+#include "confab-conversation.h"
 #include "confab-messaging.h"
 #include "confab-session.h"
 #include "confab-signin-page.h"

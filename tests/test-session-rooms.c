@@ -3,6 +3,9 @@
  * join, talk, mention, kick and leave, and see each other's changes through the stream. */
 #include "config.h"
 
+#include "confab-client.h"
+#include "confab-conversation-list.h"
+#include "confab-conversation.h"
 #include "confab-engine-test-util.h"
 #include "confab-error.h"
 #include "confab-messaging.h"

@@ -3,6 +3,9 @@
 
 #include "config.h"
 
+#include "confab-cache.h"
+#include "confab-client.h"
+#include "confab-conversation-list.h"
 #include "confab-frame.h"
 #include "confab-messaging.h"
 #include "confab-profiles.h"
