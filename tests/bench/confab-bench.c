@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
 #include <signal.h>
@@ -21,6 +22,8 @@
  *   confab-bench [--connections N] [--window W] [--duration S]     throughput
  *   confab-bench --rate R ...                                      fixed rate, R messages/s
  *   confab-bench --idle N [--users U]                              idle connections, server RSS
+ *   confab-bench --room N [--senders S] [--window W] [--rate R]    one room of N members, one
+ *                [--messages M]                                    connection each
  *   --tls, --url URL --pid PID (an existing server), --confabd PATH
  *
  * The client side parses only what it needs (no JSON parser) so that it leaves the CPU to the
@@ -55,6 +58,9 @@ struct _Bench
   guint        rate;
   guint        idle;
   guint        users;
+  guint        room;        /* members of the room; 0: not room mode */
+  guint        senders;
+  guint64      messages;    /* room mode: send exactly this many, then stop (0: by duration) */
   guint        body_bytes;
   gboolean     tls;
   char        *url;
@@ -80,7 +86,19 @@ struct _Bench
   gint64       rate_start;
   guint64      rate_sent;
   guint        rate_next;
+  char        *room_conv;
+  GHashTable  *fanout;      /* message key → Fanout: receipts so far */
+  guint64      total_sent;
+  guint64      total_acked;
+  guint64      data_bytes;  /* the data directory once the server stopped */
 };
+
+/* One room message on its way to the members. */
+typedef struct
+{
+  gint64 sent;
+  guint  receipts;
+} Fanout;
 
 static gboolean
 wake_cb (gpointer user_data)
@@ -122,8 +140,14 @@ start_server (Bench *bench)
   g_assert_no_error (error);
   data = g_build_filename (bench->data_dir, "data", NULL);
   config = g_build_filename (bench->data_dir, "confabd.conf", NULL);
-  /* No per-minute limit: the benchmark is the flood the limit would stop. */
-  g_file_set_contents (config, "[limits]\nmessages_per_minute=0\n", -1, &error);
+  /* No per-minute limit: the benchmark is the flood the limit would stop. A room's thousand
+   * accounts are made with the cheapest Argon2id: signing in is not what is measured. */
+  g_file_set_contents (config,
+                       bench->room > 0
+                       ? "[limits]\nmessages_per_minute=0\n"
+                         "[security]\nargon2_opslimit=1\nargon2_memlimit_kib=8\n"
+                       : "[limits]\nmessages_per_minute=0\n",
+                       -1, &error);
   g_assert_no_error (error);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -182,6 +206,26 @@ remove_tree (const char *path)
   rmdir (path);
 }
 
+static guint64
+tree_bytes (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+  guint64 total = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      GStatBuf st;
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        total += tree_bytes (child);
+      else if (g_stat (child, &st) == 0)
+        total += st.st_size;
+    }
+  return total;
+}
+
 static void
 stop_server (Bench *bench)
 {
@@ -190,6 +234,7 @@ stop_server (Bench *bench)
   g_subprocess_send_signal (bench->server, SIGTERM);
   g_subprocess_wait (bench->server, NULL, NULL);
   g_clear_object (&bench->server);
+  bench->data_bytes = tree_bytes (bench->data_dir);
   remove_tree (bench->data_dir);
 }
 
@@ -204,6 +249,39 @@ server_rss_kib (Bench *bench)
     return 0;
   line = strstr (status, "VmRSS:");
   return line != NULL ? g_ascii_strtoull (line + 6, NULL, 10) : 0;
+}
+
+/* CPU time the server and this process have used, in µs: on a machine shared with other work,
+ * the cost per delivery says more than the rate. */
+static gint64
+server_cpu_us (Bench *bench)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", bench->pid);
+  g_autofree char *stat = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *close_paren;
+
+  if (bench->pid <= 0 || !g_file_get_contents (path, &stat, NULL, NULL))
+    return 0;
+  close_paren = strrchr (stat, ')');
+  if (close_paren == NULL)
+    return 0;
+  /* After "pid (comm) ": state is field 3, utime 14 and stime 15. */
+  fields = g_strsplit (close_paren + 2, " ", 16);
+  if (g_strv_length (fields) < 14)
+    return 0;
+  return (g_ascii_strtoll (fields[11], NULL, 10) + g_ascii_strtoll (fields[12], NULL, 10))
+         * G_USEC_PER_SEC / sysconf (_SC_CLK_TCK);
+}
+
+static gint64
+self_cpu_us (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC
+         + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
 }
 
 static gboolean
@@ -343,9 +421,25 @@ on_message (SoupWebsocketConnection *ws,
           conn->ready = TRUE;
           return;
         }
+      if (strstr (text, "\"id\":\"room\"") != NULL)
+        {
+          const char *r = strstr (text, "\"room\":{\"id\":\"");
+
+          bench->pending--;
+          if (r == NULL)
+            {
+              g_printerr ("room_create failed: %s\n", text);
+              bench->failures++;
+              return;
+            }
+          r += strlen ("\"room\":{\"id\":\"");
+          bench->room_conv = g_strdup_printf ("room:%.*s", (int) (strchr (r, '"') - r), r);
+          return;
+        }
       conn->in_flight--;
       if (strstr (text, "\"ok\":true") != NULL)
         {
+          bench->total_acked++;
           if (bench->measuring)
             bench->acked++;
         }
@@ -364,7 +458,35 @@ on_message (SoupWebsocketConnection *ws,
     {
       const char *t = strstr (text, "\"body\":\"t=");
 
-      if (t != NULL && bench->measuring)
+      if (t != NULL && bench->room > 0)
+        {
+          char *end = NULL;
+          g_autofree char *key = NULL;
+          const char *quote;
+          Fanout *fanout;
+
+          /* The body is "t=<sent> k=<sender>.<n> <pad>": what follows the time is the key of
+           * the message, whose latency runs from the send to the last member's receipt. */
+          g_ascii_strtoll (t + strlen ("\"body\":\"t="), &end, 10);
+          quote = strchr (end, '"');
+          if (bench->measuring)
+            bench->received++;
+          if (quote == NULL)
+            return;
+          key = g_strndup (end, quote - end);
+          fanout = g_hash_table_lookup (bench->fanout, key);
+          if (fanout == NULL)
+            return;
+          if (++fanout->receipts == bench->room - 1)
+            {
+              gint64 latency = g_get_monotonic_time () - fanout->sent;
+
+              if (bench->measuring)
+                g_array_append_val (bench->latencies, latency);
+              g_hash_table_remove (bench->fanout, key);
+            }
+        }
+      else if (t != NULL && bench->measuring)
         {
           gint64 sent = g_ascii_strtoll (t + strlen ("\"body\":\"t="), NULL, 10);
           gint64 latency = g_get_monotonic_time () - sent;
@@ -396,12 +518,34 @@ on_closed (SoupWebsocketConnection *ws,
 static void
 send_message (Conn *conn)
 {
+  Bench *bench = conn->bench;
   g_autofree char *text = NULL;
 
   if (conn->ws == NULL
       || soup_websocket_connection_get_state (conn->ws) != SOUP_WEBSOCKET_STATE_OPEN)
     return;
+  if (bench->messages > 0 && bench->total_sent >= bench->messages)
+    return;
+  bench->total_sent++;
   conn->sent++;
+  if (bench->room > 0)
+    {
+      gint64 now = g_get_monotonic_time ();
+      Fanout *fanout = g_new0 (Fanout, 1);
+      char *key = g_strdup_printf (" k=%u.%" G_GUINT64_FORMAT " %s", conn->index, conn->sent,
+                                   bench->body_pad);
+
+      /* The receipts are matched on what follows the time in the body, up to its end. */
+      fanout->sent = now;
+      text = g_strdup_printf ("{\"type\":\"send\",\"id\":\"%" G_GUINT64_FORMAT "\","
+                              "\"conv\":\"%s\",\"client_msg_id\":\"%u-%" G_GUINT64_FORMAT "\","
+                              "\"body\":\"t=%" G_GINT64_FORMAT "%s\"}", conn->sent, conn->conv,
+                              conn->index, conn->sent, now, key);
+      g_hash_table_insert (bench->fanout, key, fanout);
+      conn->in_flight++;
+      soup_websocket_connection_send_text (conn->ws, text);
+      return;
+    }
   text = g_strdup_printf ("{\"type\":\"send\",\"id\":\"%" G_GUINT64_FORMAT "\",\"conv\":\"%s\","
                           "\"client_msg_id\":\"%u-%" G_GUINT64_FORMAT "\",\"body\":\"t=%"
                           G_GINT64_FORMAT " %s\"}", conn->sent, conn->conv, conn->index,
@@ -543,12 +687,13 @@ rate_tick (gpointer user_data)
   gint64 elapsed = g_get_monotonic_time () - bench->rate_start;
   guint64 due = (guint64) ((double) elapsed * bench->rate / G_USEC_PER_SEC);
 
-  /* Catch up with the schedule, round robin over the connections. */
+  /* Catch up with the schedule, round robin over the connections (a room's senders). */
   while (bench->rate_sent < due)
     {
       Conn *conn = g_ptr_array_index (bench->conns, bench->rate_next);
+      guint n = bench->room > 0 ? bench->senders : bench->conns->len;
 
-      bench->rate_next = (bench->rate_next + 1) % bench->conns->len;
+      bench->rate_next = (bench->rate_next + 1) % n;
       send_message (conn);
       bench->rate_sent++;
     }
@@ -663,6 +808,124 @@ run_idle (Bench *bench)
   bench->stopping = TRUE;
 }
 
+static gboolean
+all_acked (Bench *bench)
+{
+  return bench->total_acked + bench->errors >= bench->messages;
+}
+
+/* One room of N members, each on a connection of their own; S of them send into it. */
+static void
+run_room (Bench *bench)
+{
+  g_autoptr(GString) create = g_string_new (NULL);
+  g_autoptr(GArray) sorted = NULL;
+  Conn *owner;
+  guint tick = 0;
+  gint64 elapsed;
+  gint64 deadline;
+  gint64 server_cpu = 0;
+  gint64 own_cpu = 0;
+  guint64 rss;
+
+  for (guint i = 0; i < bench->room; i++)
+    {
+      g_autofree char *me = g_strdup_printf ("room%05u", i);
+
+      g_ptr_array_add (bench->conns, conn_new (bench, i, me, NULL));
+    }
+  g_printerr ("creating %u accounts...\n", bench->room);
+  make_accounts (bench, bench->room);
+  g_printerr ("opening %u connections...\n", bench->room);
+  open_connections (bench);
+  run_for (500);
+
+  owner = g_ptr_array_index (bench->conns, 0);
+  g_string_append (create, "{\"type\":\"room_create\",\"id\":\"room\",\"name\":\"Bench\","
+                           "\"visibility\":\"public\",\"members\":[");
+  for (guint i = 1; i < bench->room; i++)
+    g_string_append_printf (create, "%s\"room%05u\"", i > 1 ? "," : "", i);
+  g_string_append (create, "]}");
+  bench->pending++;
+  soup_websocket_connection_send_text (owner->ws, create->str);
+  while (bench->pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+  if (bench->room_conv == NULL)
+    g_error ("no room");
+  for (guint i = 0; i < bench->conns->len; i++)
+    {
+      Conn *conn = g_ptr_array_index (bench->conns, i);
+
+      conn->conv = g_strdup (bench->room_conv);
+    }
+  /* Everyone hears of the room and its first line before the clock starts. */
+  run_for (2000);
+
+  if (bench->messages > 0)
+    {
+      bench->measuring = TRUE;
+      bench->measure_start = g_get_monotonic_time ();
+      server_cpu = server_cpu_us (bench);
+      own_cpu = self_cpu_us ();
+    }
+  if (bench->rate > 0)
+    {
+      bench->rate_start = g_get_monotonic_time ();
+      tick = g_timeout_add (1, rate_tick, bench);
+    }
+  else
+    {
+      for (guint i = 0; i < bench->senders; i++)
+        for (guint w = 0; w < bench->window; w++)
+          send_message (g_ptr_array_index (bench->conns, i));
+    }
+
+  if (bench->messages > 0)
+    {
+      deadline = g_get_monotonic_time () + 600 * G_USEC_PER_SEC;
+      while (!all_acked (bench) && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      /* The last receipts. */
+      run_for (1000);
+    }
+  else
+    {
+      run_for (bench->warmup_s * 1000);
+      bench->measuring = TRUE;
+      bench->measure_start = g_get_monotonic_time ();
+      server_cpu = server_cpu_us (bench);
+      own_cpu = self_cpu_us ();
+      run_for (bench->duration_s * 1000);
+    }
+  bench->measuring = FALSE;
+  elapsed = g_get_monotonic_time () - bench->measure_start;
+  server_cpu = server_cpu_us (bench) - server_cpu;
+  own_cpu = self_cpu_us () - own_cpu;
+  rss = server_rss_kib (bench);
+  bench->stopping = TRUE;
+  if (tick != 0)
+    g_source_remove (tick);
+
+  sorted = g_array_copy (bench->latencies);
+  g_array_sort (sorted, compare_gint64);
+  printf ("mode: room%s, members and connections: %u, senders: %u, %s: %u, duration: %.1f s\n",
+          bench->tls ? " (TLS)" : " (plain)", bench->room, bench->senders,
+          bench->rate > 0 ? "rate" : "window", bench->rate > 0 ? bench->rate : bench->window,
+          elapsed / 1e6);
+  printf ("durable messages/s: %.0f\n", bench->acked * 1e6 / elapsed);
+  printf ("deliveries/s (messages x members reached): %.0f\n", bench->received * 1e6 / elapsed);
+  printf ("send to last member ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f  (n=%u)\n",
+          percentile_ms (sorted, 0.50), percentile_ms (sorted, 0.99),
+          percentile_ms (sorted, 0.999), percentile_ms (sorted, 1.0), sorted->len);
+  printf ("messages sent: %" G_GUINT64_FORMAT ", error responses: %" G_GUINT64_FORMAT "\n",
+          bench->total_sent, bench->errors);
+  printf ("CPU while measured: server %.2f s (%.1f us per delivery), load generator %.2f s "
+          "(%.1f us per delivery)\n",
+          server_cpu / 1e6, bench->received > 0 ? (double) server_cpu / bench->received : 0.0,
+          own_cpu / 1e6, bench->received > 0 ? (double) own_cpu / bench->received : 0.0);
+  printf ("server RSS: %.1f MiB\n", rss / 1024.0);
+}
+
 static void
 raise_fd_limit (void)
 {
@@ -690,6 +953,9 @@ main (int   argc,
   int idle = 0;
   int users = 100;
   int body = 64;
+  int room = 0;
+  int senders = 4;
+  gint64 messages = 0;
   const GOptionEntry entries[] = {
     { "connections", 'c', 0, G_OPTION_ARG_INT, &connections, "Connections, in pairs", "N" },
     { "window", 'w', 0, G_OPTION_ARG_INT, &window, "Sends in flight per connection", "W" },
@@ -699,6 +965,9 @@ main (int   argc,
     { "idle", 'i', 0, G_OPTION_ARG_INT, &idle, "Open N idle authenticated connections", "N" },
     { "users", 'u', 0, G_OPTION_ARG_INT, &users, "Accounts the idle connections share", "U" },
     { "body", 'b', 0, G_OPTION_ARG_INT, &body, "Message body bytes", "B" },
+    { "room", 0, 0, G_OPTION_ARG_INT, &room, "One room of N members, a connection each", "N" },
+    { "senders", 0, 0, G_OPTION_ARG_INT, &senders, "Members who send into the room", "S" },
+    { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Room: send this many, then stop", "M" },
     { "tls", 0, 0, G_OPTION_ARG_NONE, &bench.tls, "Use TLS", NULL },
     { "url", 0, 0, G_OPTION_ARG_STRING, &bench.url, "An already running server", "URL" },
     { "pid", 0, 0, G_OPTION_ARG_INT, &bench.pid, "Its process id, for RSS", "PID" },
@@ -721,6 +990,10 @@ main (int   argc,
   bench.idle = MAX (0, idle);
   bench.users = MAX (1, users);
   bench.body_pad = g_strnfill (MAX (0, body), 'x');
+  bench.room = room > 0 ? CLAMP (room, 2, 1000) : 0;
+  bench.senders = CLAMP (senders, 1, MAX (1, (int) bench.room));
+  bench.messages = MAX (0, messages);
+  bench.fanout = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   bench.conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
   bench.latencies = g_array_sized_new (FALSE, FALSE, sizeof (gint64), 1 << 20);
   if (bench.confabd == NULL)
@@ -742,12 +1015,17 @@ main (int   argc,
 
   if (bench.idle > 0)
     run_idle (&bench);
+  else if (bench.room > 0)
+    run_room (&bench);
   else
     run_messaging (&bench);
 
   g_ptr_array_unref (bench.conns);
   run_for (200);
   stop_server (&bench);
+  if (bench.room > 0 && bench.data_bytes > 0)
+    printf ("data directory after stopping: %" G_GUINT64_FORMAT " bytes\n", bench.data_bytes);
+  g_hash_table_unref (bench.fanout);
   g_object_unref (bench.session);
   g_array_unref (bench.latencies);
   return 0;
