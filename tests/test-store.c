@@ -7,6 +7,7 @@
 #include "confab-server-module.h"
 #include "confab-presence.h"
 #include "confab-profiles.h"
+#include "confab-rooms.h"
 #include "confab-sqlite-store.h"
 #include "confab-error.h"
 #include "confab-frame.h"
@@ -1657,6 +1658,126 @@ test_streams (Fixture       *f,
   g_assert_cmpuint (reply->events->len, ==, 0);
 }
 
+/* Rooms on the store: the rules of the rooms module without the network, and the cost of a
+ * room message, which writes the same rows whatever the number of members. */
+static char *
+room_create (Fixture            *f,
+             const char         *owner,
+             const char * const *members)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  JsonObject *room;
+
+  confab_rooms_create_async (f->store, owner, "Room", "", "private", members, NULL, done_cb, f);
+  reply = wait_ok (f);
+  room = json_object_get_object_member (confab_store_reply_get_result (reply), "room");
+  return g_strdup (json_object_get_string_member (room, "id"));
+}
+
+static gint64
+count_rows (Fixture *f)
+{
+  return sql_int (f, "SELECT (SELECT count (*) FROM events) + (SELECT count (*) FROM inbox)"
+                     " + (SELECT count (*) FROM messages) + (SELECT count (*) FROM stream_members)"
+                     " + (SELECT count (*) FROM conv_members)");
+}
+
+static void
+test_rooms (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) many = NULL;
+  g_autofree char *big = NULL;
+  g_autofree char *small = NULL;
+  g_autofree char *big_conv = NULL;
+  g_autofree char *small_conv = NULL;
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  const char *two[] = { "m001", NULL };
+  gint64 rows, big_cost, small_cost, msg;
+  ConfabStoreEvent *event;
+
+  create_user (f, "owner");
+  for (guint i = 1; i <= 100; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("m%03u", i);
+
+      create_user (f, name);
+      g_strv_builder_add (builder, name);
+    }
+  many = g_strv_builder_end (builder);
+  big = room_create (f, "owner", (const char * const *) many);
+  small = room_create (f, "owner", two);
+  big_conv = g_strconcat ("room:", big, NULL);
+  small_conv = g_strconcat ("room:", small, NULL);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM stream_members"
+                               " WHERE to_seq IS NULL AND stream LIKE 'room:%'"), ==,
+                   101 + 2);
+
+  /* A message costs the same rows in a room of 101 as in a room of 2, and its event still
+   * names every member for live delivery. */
+  rows = count_rows (f);
+  confab_messages_send_async (f->store, "m050", big_conv, "c1", "hello all",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  reply = wait_ok (f);
+  event = g_ptr_array_index (reply->events, 0);
+  g_assert_cmpuint (g_strv_length (event->users), ==, 101);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  big_cost = count_rows (f) - rows;
+  rows = count_rows (f);
+  send (f, "m001", small_conv, "hello one");
+  small_cost = count_rows (f) - rows;
+  g_assert_cmpint (big_cost, ==, small_cost);
+  g_assert_cmpint (big_cost, ==, 2);     /* the message and its event */
+
+  /* Every member replays it; an outsider and the owner of the other room only, not. */
+  reply = events_since (f, "m100", 0, 0);
+  g_assert_cmpuint (reply->events->len, ==, 3);    /* joined, the creation line, the message */
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* Leaving: the departed member keeps what was sent while in, not what comes after. */
+  confab_rooms_leave_async (f->store, "m100", big, NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  msg = send (f, "owner", big_conv, "after m100 left");
+  reply = events_since (f, "m100", 0, 0);
+  g_assert_cmpuint (reply->events->len, ==, 5);    /* + the line and room_member_left */
+  event = g_ptr_array_index (reply->events, 4);
+  g_assert_cmpstr (event->name, ==, "room_member_left");
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_messages_history_async (f->store, "m100", big_conv, 0, 0, 0, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+  reply = events_since (f, "m099", 0, 0);
+  event = g_ptr_array_index (reply->events, reply->events->len - 1);
+  g_assert_cmpstr (event->name, ==, "message");
+  {
+    g_autoptr(JsonObject) frame = parse_frame (event);
+    JsonObject *sent = json_object_get_object_member (json_object_get_object_member (frame, "data"),
+                                                      "msg");
+
+    g_assert_cmpint (json_object_get_int_member (sent, "id"), ==, msg);
+  }
+  g_clear_pointer (&reply, confab_store_reply_free);
+
+  /* The last owner stays; kicking needs an admin; a kicked member reads no more. */
+  confab_rooms_leave_async (f->store, "owner", big, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_CONFLICT);
+  confab_rooms_kick_async (f->store, "m001", big, "m002", NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+  confab_rooms_kick_async (f->store, "owner", big, "m002", NULL, done_cb, f);
+  reply = wait_ok (f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  confab_messages_send_async (f->store, "m002", big_conv, "c9", "still here?",
+                              CONFAB_MESSAGE_FORMAT_PLAIN, 0, NULL, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+
+  /* An outsider of a private room cannot see it, join it or list its members. */
+  confab_rooms_join_async (f->store, "m100", small, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+  confab_rooms_members_async (f->store, "m100", small, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+}
+
 static void
 test_server_records (Fixture       *f,
                      gconstpointer  data)
@@ -2037,6 +2158,7 @@ main (int   argc,
   ADD ("search", test_search);
   ADD ("events-since", test_events_since);
   ADD ("streams", test_streams);
+  ADD ("rooms", test_rooms);
   ADD ("server-records", test_server_records);
   ADD ("batch-failure", test_batch_failure);
   ADD ("reopen", test_reopen);
