@@ -34,6 +34,9 @@ confab_config_new (void)
   config->login_failures_per_address = 20;
   config->login_lockout_ms = 30000;
   config->event_retention_days = 30;
+  config->file_quota_bytes = G_GUINT64_CONSTANT (10) << 30;
+  config->uploads_per_user = 32;
+  config->upload_expiry_s = 24 * 3600;
   config->ring_timeout_s = 45;
   config->call_grace_s = 60;
   config->turn_ttl_s = 24 * 3600;
@@ -223,6 +226,10 @@ confab_config_load_file (ConfabConfig  *config,
   READ_UINT ("security", "login_lockout_ms", 100, 24 * 3600 * 1000, login_lockout_ms);
 
   READ_UINT ("storage", "event_retention_days", 1, 36500, event_retention_days);
+
+  READ_UINT ("files", "quota_bytes", 0, G_MAXINT64, file_quota_bytes);
+  READ_UINT ("files", "uploads_per_user", 1, 100000, uploads_per_user);
+  READ_UINT ("files", "upload_expiry_s", 1, 365 * 24 * 3600, upload_expiry_s);
 
   READ_UINT ("calls", "ring_timeout_s", 1, 600, ring_timeout_s);
   READ_UINT ("calls", "grace_s", 1, 3600, call_grace_s);

@@ -47,6 +47,10 @@ typedef struct
 
   guint               event_retention_days;
 
+  guint64             file_quota_bytes;  /* per user, finished and unfinished files; 0: none */
+  guint               uploads_per_user;  /* unfinished uploads a user may have at once */
+  guint               upload_expiry_s;   /* an unfinished upload idle this long is removed */
+
   guint               ring_timeout_s;
   guint               call_grace_s;      /* a call outlives its parties' signalling this long */
   char              **stun_urls;

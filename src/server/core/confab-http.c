@@ -140,17 +140,6 @@ refuse_body (SoupServerMessage *msg)
                                    too_large_written_cb, response);
 }
 
-static void
-on_request_got_headers (SoupServerMessage *msg,
-                        gpointer           user_data)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-      && soup_message_headers_get_content_length (headers) > MAX_JSON_BODY_BYTES)
-    refuse_body (msg);
-}
-
 /* A chunked body has no length up front: it is counted as it comes. */
 static void
 on_request_got_chunk (SoupServerMessage *msg,
@@ -164,8 +153,14 @@ on_request_got_chunk (SoupServerMessage *msg,
 void
 confab_http_limit_body (SoupServerMessage *msg)
 {
-  g_signal_connect (msg, "got-headers", G_CALLBACK (on_request_got_headers),
-                    (gpointer) limit_tag);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+      && soup_message_headers_get_content_length (headers) > MAX_JSON_BODY_BYTES)
+    {
+      refuse_body (msg);
+      return;
+    }
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_request_got_chunk),
                     (gpointer) limit_tag);
 }

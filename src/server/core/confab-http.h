@@ -27,7 +27,7 @@ void        confab_http_send_rate_limited (SoupServerMessage   *msg,
                                            gint64               retry_after_ms);
 /* The body as a JSON object; NULL after answering the request with the reason. */
 /* Refuses a request whose body would pass the JSON body limit with 413 as soon as its headers
- * (or its chunks) say so, instead of reading it all first. */
+ * (or its chunks) say so, instead of reading it all first. Call it when the headers are in. */
 void        confab_http_limit_body        (SoupServerMessage   *msg);
 JsonObject *confab_http_read_json_body    (SoupServerMessage   *msg);
 char       *confab_http_bearer_token      (SoupServerMessage   *msg);

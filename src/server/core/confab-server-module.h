@@ -48,11 +48,27 @@ typedef struct
   ConfabRequestFunc  func;
 } ConfabRequestHandler;
 
+typedef enum
+{
+  CONFAB_HTTP_ROUTE_EXACT  = 0,
+  /* @path ends in '/' and the route answers every path below it (not @path itself). */
+  CONFAB_HTTP_ROUTE_PREFIX = 1 << 0,
+  /* The request body is the module's: the core neither limits it nor keeps any of it. */
+  CONFAB_HTTP_ROUTE_STREAM = 1 << 1,
+} ConfabHttpRouteFlags;
+
 typedef struct
 {
-  const char      *method;
-  const char      *path;
-  ConfabRouteFunc  func;
+  const char           *method;
+  const char           *path;
+  /* Answers the request once its body has been read. */
+  ConfabRouteFunc       func;
+  ConfabHttpRouteFlags  flags;
+  /* STREAM routes only: runs as soon as the request headers are in, before any of the body
+   * is read. It takes the body chunk by chunk (SoupServerMessage::got-chunk, with the request
+   * body's accumulate turned off), may pause @msg while it gets ready, and may answer at once
+   * (the body is then read and dropped, and @func does not run). */
+  ConfabRouteFunc       got_headers;
 } ConfabHttpRoute;
 
 typedef struct

@@ -88,6 +88,37 @@ static const ConfabHttpRoute core_routes[] = {
   { NULL }
 };
 
+static gboolean
+route_matches (const ConfabHttpRoute *route,
+               const char            *path)
+{
+  if ((route->flags & CONFAB_HTTP_ROUTE_PREFIX) != 0)
+    return g_str_has_prefix (path, route->path) && path[strlen (route->path)] != '\0';
+  return g_str_equal (path, route->path);
+}
+
+/* The route of @method on @path; NULL if there is none, with @path_known telling whether
+ * another method would have one. */
+static Route *
+find_route (ConfabServer *self,
+            const char   *method,
+            const char   *path,
+            gboolean     *path_known)
+{
+  *path_known = FALSE;
+  for (guint i = 0; i < self->routes->len; i++)
+    {
+      Route *route = &g_array_index (self->routes, Route, i);
+
+      if (!route_matches (route->route, path))
+        continue;
+      *path_known = TRUE;
+      if (g_str_equal (method, route->route->method))
+        return route;
+    }
+  return NULL;
+}
+
 static void
 on_http_request (SoupServer        *soup,
                  SoupServerMessage *msg,
@@ -98,22 +129,16 @@ on_http_request (SoupServer        *soup,
   ConfabServer *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   gboolean path_known = FALSE;
+  Route *route;
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Cache-Control", "no-store");
 
-  for (guint i = 0; i < self->routes->len; i++)
+  route = find_route (self, method, path, &path_known);
+  if (route != NULL)
     {
-      Route *route = &g_array_index (self->routes, Route, i);
-
-      if (!g_str_equal (path, route->route->path))
-        continue;
-      path_known = TRUE;
-      if (g_str_equal (method, route->route->method))
-        {
-          route->route->func (route->instance, msg);
-          return;
-        }
+      route->route->func (route->instance, msg);
+      return;
     }
 
   if (path_known)
@@ -130,12 +155,36 @@ on_http_request (SoupServer        *soup,
   confab_http_send_error (msg, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such endpoint");
 }
 
+/* Bodies of the JSON API are limited; a streaming route takes its body itself. */
+static void
+on_request_got_headers (SoupServerMessage *msg,
+                        gpointer           user_data)
+{
+  ConfabServer *self = user_data;
+  GUri *uri = soup_server_message_get_uri (msg);
+  gboolean path_known;
+  Route *route = NULL;
+
+  if (uri != NULL && soup_server_message_get_method (msg) != NULL)
+    route = find_route (self, soup_server_message_get_method (msg), g_uri_get_path (uri),
+                        &path_known);
+  if (route != NULL && (route->route->flags & CONFAB_HTTP_ROUTE_STREAM) != 0)
+    {
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+      if (route->route->got_headers != NULL)
+        route->route->got_headers (route->instance, msg);
+      return;
+    }
+  confab_http_limit_body (msg);
+}
+
 static void
 on_request_started (SoupServer        *soup,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
-  confab_http_limit_body (msg);
+  g_signal_connect_object (msg, "got-headers", G_CALLBACK (on_request_got_headers), user_data,
+                           0);
 }
 
 static void

@@ -81,6 +81,15 @@ args_free (gpointer data)
   g_free (args);
 }
 
+/* Set once, at registration, before any request runs; read on the store thread. */
+static ConfabAttachmentsFunc attachments_func;
+
+void
+confab_messages_set_attachments_func (ConfabAttachmentsFunc func)
+{
+  attachments_func = func;
+}
+
 static void
 run_work (ConfabStore          *store,
           const char           *name,
@@ -332,6 +341,7 @@ send_work (ConfabStore  *store,
   g_autofree char *b = NULL;
   g_auto(GStrv) recipients = NULL;
   g_autofree char *mentions = NULL;
+  g_autofree char *attachments = NULL;
   ConfabNewMessage msg = { 0 };
   ConfabConvKind kind;
 
@@ -389,6 +399,20 @@ send_work (ConfabStore  *store,
         }
     }
 
+  if (args->attachments != NULL)
+    {
+      if (attachments_func == NULL)
+        {
+          set_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
+                     "this server does not accept attachments");
+          return NULL;
+        }
+      attachments = attachments_func (store, args->user, args->conv, args->client_msg_id,
+                                      args->attachments, error);
+      if (attachments == NULL)
+        return NULL;
+    }
+
   msg.conv = args->conv;
   msg.sender = args->user;
   msg.ts = now_ms ();
@@ -397,7 +421,7 @@ send_work (ConfabStore  *store,
   msg.body = args->body;
   msg.format = args->format;
   msg.reply_to = args->reply_to;
-  msg.attachments = args->attachments;
+  msg.attachments = attachments;
   msg.mentions = mentions;
   return insert_message (store, &msg, (const char * const *) recipients, error);
 }
@@ -1017,25 +1041,20 @@ handle_send (gpointer          instance,
   gint64 reply_to = 0;
   JsonArray *attachments = NULL;
 
+  /* With files, the text may be empty (a caption is optional). */
   if (!confab_request_get_conv (frame, CONFAB_PARAM_REQUIRED, &conv, &error)
       || !confab_params_get_string (frame, "client_msg_id", CONFAB_PARAM_REQUIRED, 1,
                                     CONFAB_CLIENT_MSG_ID_MAX_CHARS, &client_msg_id, &error)
-      || !confab_params_get_string (frame, "body", CONFAB_PARAM_MULTILINE, 1,
+      || !confab_params_get_array (frame, "attachments", CONFAB_PARAM_OPTIONAL,
+                                   CONFAB_MAX_ATTACHMENTS, &attachments, &error)
+      || !confab_params_get_string (frame, "body", CONFAB_PARAM_MULTILINE,
+                                    attachments != NULL && json_array_get_length (attachments) > 0
+                                    ? 0 : 1,
                                     config->max_body_chars, &body, &error)
       || !get_format (frame, &format, &error)
-      || !confab_request_get_msg_id (frame, "reply_to", CONFAB_PARAM_OPTIONAL, &reply_to, &error)
-      || !confab_params_get_array (frame, "attachments", CONFAB_PARAM_OPTIONAL, 20, &attachments,
-                                   &error))
+      || !confab_request_get_msg_id (frame, "reply_to", CONFAB_PARAM_OPTIONAL, &reply_to, &error))
     {
       confab_connection_respond_gerror (self, id, error);
-      return;
-    }
-
-  /* Files arrive with the file-transfer API; until then no attachment can be valid. */
-  if (attachments != NULL && json_array_get_length (attachments) > 0)
-    {
-      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_INVALID,
-                                       "this server does not accept attachments yet");
       return;
     }
 
@@ -1043,7 +1062,7 @@ handle_send (gpointer          instance,
     return;
 
   confab_messages_send_async (STORE (self), confab_connection_get_username (self), conv,
-                              client_msg_id, body, format, reply_to, NULL,
+                              client_msg_id, body, format, reply_to, attachments,
                               CONFAB_STORE_CALL (self, id, NULL));
 }
 

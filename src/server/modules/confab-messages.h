@@ -15,6 +15,19 @@ typedef enum
 /* Messages: send, edit, delete, react, read marks, history, conversations and search. */
 void confab_messages_register (ConfabServer *server);
 
+/* Fills in the attachments of a send: given the `attachments` of the request as JSON text,
+ * returns the Attachment list to store as JSON text, or NULL with @error set. It runs on the
+ * store thread, inside the send's transaction. The files module provides it; without one, a
+ * send with attachments is refused. */
+typedef char *(*ConfabAttachmentsFunc) (ConfabStore  *store,
+                                        const char   *sender,
+                                        const char   *conv,
+                                        const char   *client_msg_id,
+                                        const char   *requested,
+                                        GError      **error);
+
+void confab_messages_set_attachments_func (ConfabAttachmentsFunc func);
+
 /*
  * The operations, on any store that implements ConfabMessageStore. Each completes with
  * confab_store_finish (), whose reply carries the result and the durable events.
@@ -25,7 +38,8 @@ void confab_messages_register (ConfabServer *server);
  * Idempotent on (@sender, @client_msg_id): a retry returns the original message and no event.
  * dm: @sender must be one of the two users (forbidden), the other must exist (not_found) and
  * not block @sender (forbidden). room: @sender must be a member (forbidden).
- * @reply_to (0: none) must be a message of @conv (invalid). @attachments may be NULL. */
+ * @reply_to (0: none) must be a message of @conv (invalid). @attachments may be NULL; they
+ * are filled in by the attachments function (see confab_messages_set_attachments_func). */
 void confab_messages_send_async          (ConfabStore         *store,
                                           const char          *sender,
                                           const char          *conv,

@@ -8,6 +8,7 @@
 #include "confab-calls.h"
 #include "confab-contacts.h"
 #include "confab-directory.h"
+#include "confab-files.h"
 #include "confab-messages.h"
 #include "confab-presence.h"
 #include "confab-profiles.h"
@@ -26,4 +27,5 @@ confab_modules_register_all (ConfabServer *server)
   confab_rooms_register (server);
   confab_contacts_register (server);
   confab_directory_register (server);
+  confab_files_register (server);
 }

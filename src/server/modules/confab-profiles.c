@@ -37,6 +37,15 @@ args_free (gpointer data)
   g_free (args);
 }
 
+/* Set once, at registration, before any request runs; read on the store thread. */
+static ConfabAvatarFunc avatar_func;
+
+void
+confab_profiles_set_avatar_func (ConfabAvatarFunc func)
+{
+  avatar_func = func;
+}
+
 static ConfabStoreReply *
 get_work (ConfabStore  *store,
           gpointer      data,
@@ -72,6 +81,19 @@ update_work (ConfabStore  *store,
   JsonObject *result;
   JsonObject *user;
 
+  if (args->values[CONFAB_PROFILE_AVATAR_FILE_ID] != NULL
+      && *args->values[CONFAB_PROFILE_AVATAR_FILE_ID] != '\0')
+    {
+      if (avatar_func == NULL)
+        {
+          g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INVALID,
+                               "this server does not accept avatars");
+          return NULL;
+        }
+      if (!avatar_func (store, args->username, args->values[CONFAB_PROFILE_AVATAR_FILE_ID],
+                        error))
+        return NULL;
+    }
   if (!PS (store)->update (PSELF (store), args->username, (const char * const *) args->values))
     {
       g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_NOT_FOUND,
@@ -218,14 +240,6 @@ handle_profile_update (gpointer          instance,
                                        "nothing to update");
       return;
     }
-  if (json_object_has_member (values, "avatar_file_id"))
-    {
-      /* Avatars are files; they come with the file-transfer API. */
-      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_INVALID,
-                                       "this server does not accept avatars yet");
-      return;
-    }
-
   confab_profiles_update_async (STORE (self), confab_connection_get_username (self), values,
                                 CONFAB_STORE_CALL (self, id, NULL));
 }

@@ -9,6 +9,16 @@ G_BEGIN_DECLS
 /* Profiles: profile_get and profile_update. */
 void confab_profiles_register     (ConfabServer        *server);
 
+/* Decides whether @file_id may become @user's avatar (store thread, inside the update's
+ * transaction): FALSE with @error set if not. The files module provides it; without one, an
+ * avatar is refused. */
+typedef gboolean (*ConfabAvatarFunc) (ConfabStore  *store,
+                                      const char   *user,
+                                      const char   *file_id,
+                                      GError      **error);
+
+void confab_profiles_set_avatar_func (ConfabAvatarFunc func);
+
 /* What `register` and `profile_update` accept as an email address: 3 or more characters,
  * one of them '@' (the length limit and clean text are checked with the other fields). */
 gboolean confab_profiles_email_is_valid (const char *email);
@@ -21,7 +31,8 @@ void confab_profiles_get_async    (ConfabStore         *store,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data);
 /* @fields holds any of display_name, email, phone, department, title, location, avatar_file_id
- * as strings (already validated; an empty string clears an optional field). result {user};
+ * as strings (already validated; an empty string clears an optional field; an avatar must
+ * pass the avatar function, see confab_profiles_set_avatar_func). result {user};
  * durable event profile_updated {user} to the user and everyone who shares a conversation
  * with them. */
 void confab_profiles_update_async (ConfabStore         *store,

@@ -8,6 +8,7 @@
 #include "confab-contact-store.h"
 #include "confab-db.h"
 #include "confab-directory-store.h"
+#include "confab-file-store.h"
 #include "confab-room-store.h"
 
 G_BEGIN_DECLS
@@ -36,5 +37,8 @@ JsonObject *confab_sqlite_rooms_load            (ConfabSqliteStore        *self,
 /* confab-sqlite-contacts.c, confab-sqlite-directory.c */
 void confab_sqlite_contact_store_iface_init   (ConfabContactStoreInterface   *iface);
 void confab_sqlite_directory_store_iface_init (ConfabDirectoryStoreInterface *iface);
+
+/* confab-sqlite-files.c */
+void confab_sqlite_file_store_iface_init      (ConfabFileStoreInterface      *iface);
 
 G_END_DECLS

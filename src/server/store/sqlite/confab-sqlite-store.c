@@ -70,7 +70,9 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OB
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_CONTACT_STORE,
                                                       confab_sqlite_contact_store_iface_init)
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_DIRECTORY_STORE,
-                                                      confab_sqlite_directory_store_iface_init))
+                                                      confab_sqlite_directory_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_FILE_STORE,
+                                                      confab_sqlite_file_store_iface_init))
 
 /* The schema, one script per version (see confab_db_open ()). */
 static const char * const migrations[] = {
@@ -303,6 +305,36 @@ static const char * const migrations[] = {
   " SELECT username, 'broadcast:all',"
   "        coalesce ((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1"
   " FROM users WHERE disabled = 0;",
+
+  /* 6: files. An upload is a row from its creation; `received` counts the bytes synced to
+   * disk, sha256 is set once it is whole. file_refs says which messages refer to a file, so
+   * that their conversations may read it. */
+  "CREATE TABLE IF NOT EXISTS files ("
+  "  file_id           TEXT PRIMARY KEY,"
+  "  owner             TEXT NOT NULL REFERENCES users (username),"
+  "  name              TEXT NOT NULL,"
+  "  mime              TEXT NOT NULL,"
+  "  metadata          TEXT NOT NULL DEFAULT '',"
+  "  sha256            TEXT,"
+  "  thumbnail_file_id TEXT,"
+  "  size              INTEGER NOT NULL,"
+  "  received          INTEGER NOT NULL DEFAULT 0,"
+  "  created_ts        INTEGER NOT NULL,"
+  "  expires_ts        INTEGER NOT NULL DEFAULT 0,"
+  "  width             INTEGER NOT NULL DEFAULT 0,"
+  "  height            INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX IF NOT EXISTS files_by_owner ON files (owner);"
+  "CREATE INDEX IF NOT EXISTS files_unfinished ON files (expires_ts) WHERE sha256 IS NULL;"
+  "CREATE TABLE IF NOT EXISTS file_refs ("
+  "  file_id       TEXT NOT NULL REFERENCES files (file_id),"
+  "  conv          TEXT NOT NULL,"
+  "  sender        TEXT NOT NULL,"
+  "  client_msg_id TEXT NOT NULL,"
+  "  PRIMARY KEY (file_id, conv, sender, client_msg_id)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX IF NOT EXISTS users_by_avatar ON users (avatar_file_id)"
+  " WHERE avatar_file_id IS NOT NULL;",
 };
 
 #define USER_COLUMNS   CONFAB_SQLITE_USER_COLUMNS
