@@ -15,6 +15,8 @@
 #define HIGH_MARK (4 * 1024 * 1024)
 #define LOW_MARK  (1 * 1024 * 1024)
 #define REHASH_BLOCK (1024 * 1024)
+/* libsoup hands the body over in blocks of 8 KiB; the writer gets them gathered. */
+#define BATCH_BYTES  (256 * 1024)
 
 struct _ConfabFileSink
 {
@@ -22,11 +24,12 @@ struct _ConfabFileSink
   GMainContext                 *context;
   GThread                      *thread;
   GAsyncQueue                  *queue;       /* GBytes; an empty one ends the stream */
+  GByteArray                   *batch;       /* main thread: pushed bytes not queued yet */
   char                         *path;
   gint64                        offset;      /* where the next byte goes; thread only */
   gint64                        checkpoint_bytes;
   gint64                        last_sync;   /* thread only */
-  GChecksum                    *checksum;    /* thread only until done */
+  gnutls_hash_hd_t              hash;        /* thread only until done */
   GError                       *error;       /* thread only until done */
   int                           fd;
 
@@ -57,8 +60,10 @@ confab_file_sink_unref (ConfabFileSink *self)
     return;
   g_assert (self->thread == NULL);
   g_async_queue_unref (self->queue);
+  g_clear_pointer (&self->batch, g_byte_array_unref);
   g_main_context_unref (self->context);
-  g_clear_pointer (&self->checksum, g_checksum_free);
+  if (self->hash != NULL)
+    gnutls_hash_deinit (self->hash, NULL);
   g_clear_error (&self->error);
   g_free (self->path);
   g_free (self);
@@ -154,7 +159,12 @@ rehash (ConfabFileSink *self)
   g_autofree guchar *block = g_malloc (REHASH_BLOCK);
   gint64 at = 0;
 
-  self->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  if (gnutls_hash_init (&self->hash, GNUTLS_DIG_SHA256) < 0)
+    {
+      self->hash = NULL;
+      g_set_error (&self->error, G_IO_ERROR, G_IO_ERROR_FAILED, "no SHA-256");
+      return FALSE;
+    }
   while (at < self->offset)
     {
       gssize n = pread (self->fd, block, MIN (REHASH_BLOCK, self->offset - at), at);
@@ -170,7 +180,7 @@ rehash (ConfabFileSink *self)
                          "%s is shorter than its upload's offset", self->path);
           return FALSE;
         }
-      g_checksum_update (self->checksum, block, n);
+      gnutls_hash (self->hash, block, n);
       at += n;
     }
   return TRUE;
@@ -190,7 +200,7 @@ open_file (ConfabFileSink *self)
       set_errno_error (self, errno, "cannot cut");
       return FALSE;
     }
-  if (self->checksum == NULL)
+  if (self->hash == NULL)
     {
       int rfd = open (self->path, O_RDONLY | O_CLOEXEC);
       gboolean ok;
@@ -260,7 +270,7 @@ writer_thread (gpointer data)
           ok = write_all (self, chunk, len);
           /* Only what was written counts into the hash, so that it always covers
            * [0, offset). */
-          g_checksum_update (self->checksum, chunk, self->offset - before);
+          gnutls_hash (self->hash, chunk, self->offset - before);
         }
       if (g_atomic_int_add (&self->pending, - (gint) len) - (gint) len < LOW_MARK
           && g_atomic_int_compare_and_exchange (&self->want_drained, 1, 0))
@@ -283,8 +293,11 @@ writer_thread (gpointer data)
       close (self->fd);
       self->fd = -1;
     }
-  if (!ok)
-    g_clear_pointer (&self->checksum, g_checksum_free);
+  if (!ok && self->hash != NULL)
+    {
+      gnutls_hash_deinit (self->hash, NULL);
+      self->hash = NULL;
+    }
   post_notice (self, 2, self->last_sync);
   confab_file_sink_unref (self);
   return NULL;
@@ -301,7 +314,7 @@ end_marker_bytes (void)
 ConfabFileSink *
 confab_file_sink_new (const char                   *path,
                       gint64                        offset,
-                      GChecksum                    *checksum,
+                      gnutls_hash_hd_t              hash,
                       gint64                        checkpoint_bytes,
                       ConfabFileSinkDrainedFunc     drained,
                       ConfabFileSinkCheckpointFunc  checkpoint,
@@ -312,9 +325,10 @@ confab_file_sink_new (const char                   *path,
   g_atomic_ref_count_init (&self->ref_count);
   self->context = g_main_context_ref_thread_default ();
   self->queue = g_async_queue_new_full ((GDestroyNotify) g_bytes_unref);
+  self->batch = g_byte_array_sized_new (BATCH_BYTES);
   self->path = g_strdup (path);
   self->offset = offset;
-  self->checksum = checksum;
+  self->hash = hash;
   self->checkpoint_bytes = MAX (checkpoint_bytes, 64 * 1024);
   self->drained = drained;
   self->checkpoint = checkpoint;
@@ -324,27 +338,42 @@ confab_file_sink_new (const char                   *path,
   return self;
 }
 
-gboolean
-confab_file_sink_push (ConfabFileSink *self,
-                       GBytes         *bytes)
+static gboolean
+queue_batch (ConfabFileSink *self)
 {
-  gsize len = g_bytes_get_size (bytes);
+  gsize len = self->batch->len;
+  GBytes *bytes;
 
-  g_return_val_if_fail (!self->finished, FALSE);
   if (len == 0)
     return TRUE;
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&self->batch));
+  self->batch = g_byte_array_sized_new (BATCH_BYTES);
   if (g_atomic_int_add (&self->pending, (gint) len) + (gint) len <= HIGH_MARK)
     {
-      g_async_queue_push (self->queue, g_bytes_ref (bytes));
+      g_async_queue_push (self->queue, bytes);
       return TRUE;
     }
   g_atomic_int_set (&self->want_drained, 1);
-  g_async_queue_push (self->queue, g_bytes_ref (bytes));
+  g_async_queue_push (self->queue, bytes);
   /* The writer may have drained the queue already, before it could see the flag. */
   if (g_atomic_int_get (&self->pending) < LOW_MARK
       && g_atomic_int_compare_and_exchange (&self->want_drained, 1, 0))
     return TRUE;
   return FALSE;
+}
+
+gboolean
+confab_file_sink_push (ConfabFileSink *self,
+                       GBytes         *bytes)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  g_return_val_if_fail (!self->finished, FALSE);
+  g_byte_array_append (self->batch, data, len);
+  if (self->batch->len < BATCH_BYTES)
+    return TRUE;
+  return queue_batch (self);
 }
 
 void
@@ -356,12 +385,29 @@ confab_file_sink_finish (ConfabFileSink         *self,
   self->finished = TRUE;
   self->drained = NULL;
   self->done = done;
+  queue_batch (self);
   g_async_queue_push (self->queue, end_marker_bytes ());
 }
 
-GChecksum *
-confab_file_sink_steal_checksum (ConfabFileSink *self)
+gnutls_hash_hd_t
+confab_file_sink_steal_hash (ConfabFileSink *self)
 {
+  gnutls_hash_hd_t hash;
+
   g_return_val_if_fail (self->stopped, NULL);
-  return g_steal_pointer (&self->checksum);
+  hash = self->hash;
+  self->hash = NULL;
+  return hash;
+}
+
+char *
+confab_file_hash_finish (gnutls_hash_hd_t hash)
+{
+  guchar digest[32];
+  char *hex = g_malloc (2 * sizeof digest + 1);
+
+  gnutls_hash_deinit (hash, digest);
+  for (guint i = 0; i < sizeof digest; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", digest[i]);
+  return hex;
 }

@@ -48,7 +48,7 @@ struct _Upload
   char           *path;
   gint64          size;
   gint64          offset;     /* synced and recorded */
-  GChecksum      *checksum;   /* SHA-256 of [0, offset); NULL: to be read from the file */
+  gnutls_hash_hd_t hash;      /* SHA-256 of [0, offset); NULL: to be read from the file */
   ConfabFileSink *sink;       /* busy while not NULL, and while committing */
   gboolean        committing;
   Patch          *patch;      /* the request feeding sink, until it ends or is superseded */
@@ -764,7 +764,8 @@ upload_free (gpointer data)
   g_assert (upload->sink == NULL);
   g_free (upload->file_id);
   g_free (upload->path);
-  g_clear_pointer (&upload->checksum, g_checksum_free);
+  if (upload->hash != NULL)
+    gnutls_hash_deinit (upload->hash, NULL);
   g_ptr_array_unref (upload->waiters);
   g_free (upload);
 }
@@ -936,15 +937,16 @@ sink_done (gint64        synced,
   commit->error = error != NULL ? g_error_copy (error) : NULL;
 
   upload->offset = synced;
-  g_clear_pointer (&upload->checksum, g_checksum_free);
-  upload->checksum = confab_file_sink_steal_checksum (sink);
+  if (upload->hash != NULL)
+    gnutls_hash_deinit (upload->hash, NULL);
+  upload->hash = confab_file_sink_steal_hash (sink);
   upload->committing = TRUE;
 
   args->file_id = g_strdup (upload->file_id);
   args->offset = synced;
   args->expires_ts = now_ms () + (gint64) config_of (files)->upload_expiry_s * 1000;
-  if (synced == upload->size && upload->checksum != NULL)
-    args->sha256 = g_strdup (g_checksum_get_string (upload->checksum));
+  if (synced == upload->size && upload->hash != NULL)
+    args->sha256 = confab_file_hash_finish (g_steal_pointer (&upload->hash));
   run_work (files, "file_commit", CONFAB_STORE_WORK_WRITE, commit_work, args, commit_done_cb,
             commit);
 }
@@ -1123,7 +1125,7 @@ patch_start (Upload   *upload,
    * restart the sink reads it back from the file. */
   upload->patch = patch;
   upload->sink = confab_file_sink_new (upload->path, upload->offset,
-                                       g_steal_pointer (&upload->checksum), CHECKPOINT_BYTES,
+                                       g_steal_pointer (&upload->hash), CHECKPOINT_BYTES,
                                        sink_drained, sink_checkpoint, upload);
   call_resume (call);
 }
@@ -1313,8 +1315,9 @@ create_signed_in (Call *call)
     value = g_hash_table_lookup (call->metadata, "type");
   mime = confab_file_mime_normalize (value);
   r->mime = mime != NULL ? g_steal_pointer (&mime) : g_strdup ("application/octet-stream");
-  r->metadata = g_strdup (soup_message_headers_get_one (
-      soup_server_message_get_request_headers (call->msg), "Upload-Metadata"));
+  value = soup_message_headers_get_one (soup_server_message_get_request_headers (call->msg),
+                                       "Upload-Metadata");
+  r->metadata = g_strdup (value != NULL ? value : "");
   r->thumbnail_file_id = g_strdup (g_hash_table_lookup (call->metadata, "thumbnail_file_id"));
   {
     gint64 n;
@@ -1816,8 +1819,9 @@ get_lookup_cb (GObject      *source,
         }
     }
 
-  soup_message_headers_set_content_type (headers, is_inline ? r->mime : "application/octet-stream",
-                                         NULL);
+  /* The type as the uploader gave it: with nosniff, the sandbox and an attachment
+   * disposition for all but raster images, a browser renders none of it. */
+  soup_message_headers_set_content_type (headers, r->mime, NULL);
   if (partial)
     soup_message_headers_set_content_range (headers, start, end, r->size);
   soup_server_message_set_status (call->msg, partial ? 206 : 200, NULL);
