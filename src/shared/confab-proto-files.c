@@ -55,20 +55,13 @@ confab_tus_parse_size (const char *value,
   return TRUE;
 }
 
+/* Values are text: a file name is cleaned up later (confab_file_name_sanitize), but bytes that
+ * are not UTF-8, or a NUL that would cut the string short, are refused here. */
 static gboolean
 metadata_value_is_clean (const char *value,
                          gsize       len)
 {
-  if (memchr (value, '\0', len) != NULL || !g_utf8_validate (value, len, NULL))
-    return FALSE;
-  for (const char *p = value; p < value + len; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c))
-        return FALSE;
-    }
-  return TRUE;
+  return memchr (value, '\0', len) == NULL && g_utf8_validate (value, len, NULL);
 }
 
 /* Strict base64 (RFC 4648, with padding): g_base64_decode() skips what it does not know. */

@@ -18,7 +18,7 @@ gboolean    confab_tus_parse_size              (const char  *value,
                                                 gint64      *out);
 
 /* Upload-Metadata: "key base64value, key, ..." (tus 1.0.0). Keys are non-empty and free of
- * spaces and commas, and unique; values decode to UTF-8 without control characters (a key
+ * spaces and commas, and unique; values are strict base64 of UTF-8 text without NUL (a key
  * without a value maps to ""). Returns key → value, or NULL with @error set. */
 GHashTable *confab_tus_parse_metadata          (const char  *value,
                                                 GError     **error);
