@@ -3,6 +3,8 @@
 
 #include "confab-accounts.h"
 #include "confab-contacts.h"
+#include "confab-file-store.h"
+#include "confab-files.h"
 #include "confab-messages.h"
 #include "confab-server-module.h"
 #include "confab-presence.h"
@@ -678,6 +680,30 @@ test_devices (Fixture       *f,
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
 }
 
+/* A complete file and an unfinished upload of bob's, written as the files module would. */
+static ConfabStoreReply *
+add_test_files (ConfabStore  *store,
+                gpointer      data,
+                GError      **error)
+{
+  ConfabFileRecord record = { 0 };
+
+  record.file_id = (char *) "bobsfile00000001";
+  record.owner = (char *) "bob";
+  record.name = (char *) "a.png";
+  record.mime = (char *) "image/png";
+  record.metadata = (char *) "";
+  record.size = 10;
+  record.created_ts = 1;
+  record.expires_ts = G_MAXINT64;
+  CONFAB_FILE_STORE_GET_IFACE (store)->create (CONFAB_FILE_STORE (store), &record);
+  CONFAB_FILE_STORE_GET_IFACE (store)->complete (CONFAB_FILE_STORE (store), record.file_id,
+                                                 "ab12");
+  record.file_id = (char *) "bobsupload000001";
+  CONFAB_FILE_STORE_GET_IFACE (store)->create (CONFAB_FILE_STORE (store), &record);
+  return confab_store_reply_new (NULL);
+}
+
 static void
 test_send (Fixture       *f,
            gconstpointer  data)
@@ -769,23 +795,40 @@ test_send (Fixture       *f,
   g_assert_false (json_object_get_boolean_member (confab_store_reply_get_result (reply), "has_more"));
   g_clear_pointer (&reply, confab_store_reply_free);
 
-  /* Attachments travel as given. */
+  /* Attachments: the files module fills them in from the file's record; a file the sender
+   * may not read, or an unfinished one, is refused. */
   {
     g_autoptr(JsonArray) attachments = json_array_new ();
     JsonObject *attachment = json_object_new ();
     g_autoptr(JsonObject) stored = NULL;
+    JsonObject *filled;
 
-    json_object_set_string_member (attachment, "file_id", "f1");
-    json_object_set_string_member (attachment, "name", "a.png");
-    json_object_set_int_member (attachment, "size", 10);
+    confab_messages_set_attachments_func (confab_files_resolve_attachments);
+    confab_store_run_async (f->store, "test_file", CONFAB_STORE_WORK_WRITE, add_test_files, NULL,
+                            NULL, NULL, done_cb, f, NULL);
+    g_clear_pointer (&reply, confab_store_reply_free);
+    reply = wait_ok (f);
+    g_clear_pointer (&reply, confab_store_reply_free);
+
+    json_object_set_string_member (attachment, "file_id", "bobsfile00000001");
     json_array_add_object_element (attachments, attachment);
+    confab_messages_send_async (f->store, "alice", "dm:alice:bob", "c-6", "see file",
+                                CONFAB_MESSAGE_FORMAT_PLAIN, 0, attachments, NULL, done_cb, f);
+    wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+    json_object_set_string_member (attachment, "file_id", "bobsupload000001");
+    confab_messages_send_async (f->store, "bob", "dm:alice:bob", "c-6", "see file",
+                                CONFAB_MESSAGE_FORMAT_PLAIN, 0, attachments, NULL, done_cb, f);
+    wait_error (f, CONFAB_PROTOCOL_ERROR_INVALID);
+
+    json_object_set_string_member (attachment, "file_id", "bobsfile00000001");
     confab_messages_send_async (f->store, "bob", "dm:alice:bob", "c-6", "see file",
                                 CONFAB_MESSAGE_FORMAT_PLAIN, 0, attachments, NULL, done_cb, f);
     reply = wait_ok (f);
     msg = json_object_get_object_member (confab_store_reply_get_result (reply), "msg");
-    g_assert_cmpstr (json_object_get_string_member (
-                       json_array_get_object_element (json_object_get_array_member (msg, "attachments"), 0),
-                       "file_id"), ==, "f1");
+    filled = json_array_get_object_element (json_object_get_array_member (msg, "attachments"), 0);
+    g_assert_cmpstr (json_object_get_string_member (filled, "file_id"), ==, "bobsfile00000001");
+    g_assert_cmpstr (json_object_get_string_member (filled, "name"), ==, "a.png");
+    g_assert_cmpstr (json_object_get_string_member (filled, "sha256"), ==, "ab12");
     stored = history_message (f, "alice", "dm:alice:bob", json_object_get_int_member (msg, "id"));
     g_assert_cmpint (json_object_get_int_member (
                        json_array_get_object_element (json_object_get_array_member (stored, "attachments"), 0),
