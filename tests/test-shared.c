@@ -5,7 +5,10 @@
 #include "confab-json-writer.h"
 #include "confab-mentions.h"
 #include "confab-limits.h"
+#include "confab-proto-files.h"
 #include "confab-validate.h"
+
+#include <string.h>
 
 static void
 assert_bad_request (const char *text,
@@ -333,6 +336,139 @@ test_mentions (void)
     mentions = confab_mentions_parse (body->str);
     g_assert_cmpuint (g_strv_length (mentions), ==, CONFAB_MENTIONS_MAX);
   }
+test_tus_metadata (void)
+{
+  static const char * const bad[] = {
+    "filename", /* fine: a key without a value */
+    ",", "filename aGk=,filename aGk=", "file name aGk=", "filename a", "filename aGk", "k =aGk",
+    "k aGk=x", "k AA==", "k /w==", "filename\x01 aGk=",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) md = NULL;
+  g_autofree char *built = NULL;
+  gint64 n = 0;
+
+  md = confab_tus_parse_metadata ("filename cmVwb3J0LnBkZg==,filetype YXBwbGljYXRpb24vcGRm,"
+                                  " empty, is_confidential", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (md, "filename"), ==, "report.pdf");
+  g_assert_cmpstr (g_hash_table_lookup (md, "filetype"), ==, "application/pdf");
+  g_assert_cmpstr (g_hash_table_lookup (md, "empty"), ==, "");
+  g_assert_cmpstr (g_hash_table_lookup (md, "is_confidential"), ==, "");
+  built = confab_tus_build_metadata (md);
+  g_assert_cmpstr (built, ==, "empty,filename cmVwb3J0LnBkZg==,filetype YXBwbGljYXRpb24vcGRm,"
+                              "is_confidential");
+  g_clear_pointer (&md, g_hash_table_unref);
+  md = confab_tus_parse_metadata ("", &error);
+  g_assert_nonnull (md);
+  g_assert_cmpuint (g_hash_table_size (md), ==, 0);
+
+  for (guint i = 1; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GHashTable) none = confab_tus_parse_metadata (bad[i], &error);
+
+      g_assert_null (none);
+      g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_BAD_REQUEST);
+      g_clear_error (&error);
+    }
+
+  g_assert_true (confab_tus_parse_size ("0", &n) && n == 0);
+  g_assert_true (confab_tus_parse_size ("9223372036854775807", &n) && n == G_MAXINT64);
+  g_assert_false (confab_tus_parse_size ("9223372036854775808", &n));
+  g_assert_false (confab_tus_parse_size ("99999999999999999999", &n));
+  g_assert_false (confab_tus_parse_size ("-1", &n));
+  g_assert_false (confab_tus_parse_size ("+1", &n));
+  g_assert_false (confab_tus_parse_size (" 1", &n));
+  g_assert_false (confab_tus_parse_size ("1 ", &n));
+  g_assert_false (confab_tus_parse_size ("", &n));
+  g_assert_false (confab_tus_parse_size (NULL, &n));
+
+  g_assert_true (confab_file_id_is_valid ("abcdefghijklmnop"));
+  g_assert_false (confab_file_id_is_valid ("abcdefghijklmno"));
+  g_assert_false (confab_file_id_is_valid ("abcdefghijklmnop/.."));
+  g_assert_false (confab_file_id_is_valid (NULL));
+}
+
+static void
+test_http_range (void)
+{
+  gint64 start = -1;
+  gint64 end = -1;
+
+  g_assert_cmpint (confab_http_parse_range (NULL, 100, &start, &end), ==, CONFAB_RANGE_NONE);
+  g_assert_cmpint (confab_http_parse_range ("bytes=0-9", 100, &start, &end), ==,
+                   CONFAB_RANGE_PARTIAL);
+  g_assert_cmpint (start, ==, 0);
+  g_assert_cmpint (end, ==, 9);
+  g_assert_cmpint (confab_http_parse_range ("bytes=90-200", 100, &start, &end), ==,
+                   CONFAB_RANGE_PARTIAL);
+  g_assert_cmpint (end, ==, 99);
+  g_assert_cmpint (confab_http_parse_range ("bytes=50-", 100, &start, &end), ==,
+                   CONFAB_RANGE_PARTIAL);
+  g_assert_cmpint (start, ==, 50);
+  g_assert_cmpint (confab_http_parse_range ("bytes=-10", 100, &start, &end), ==,
+                   CONFAB_RANGE_PARTIAL);
+  g_assert_cmpint (start, ==, 90);
+  g_assert_cmpint (confab_http_parse_range ("bytes=-500", 100, &start, &end), ==,
+                   CONFAB_RANGE_PARTIAL);
+  g_assert_cmpint (start, ==, 0);
+  g_assert_cmpint (confab_http_parse_range ("bytes=100-", 100, &start, &end), ==,
+                   CONFAB_RANGE_UNSATISFIABLE);
+  g_assert_cmpint (confab_http_parse_range ("bytes=-0", 100, &start, &end), ==,
+                   CONFAB_RANGE_UNSATISFIABLE);
+  g_assert_cmpint (confab_http_parse_range ("bytes=5-1", 100, &start, &end), ==,
+                   CONFAB_RANGE_NONE);
+  g_assert_cmpint (confab_http_parse_range ("bytes=0-1,5-6", 100, &start, &end), ==,
+                   CONFAB_RANGE_NONE);
+  g_assert_cmpint (confab_http_parse_range ("items=0-1", 100, &start, &end), ==,
+                   CONFAB_RANGE_NONE);
+  g_assert_cmpint (confab_http_parse_range ("bytes=x-1", 100, &start, &end), ==,
+                   CONFAB_RANGE_NONE);
+
+  g_assert_true (confab_http_etag_matches ("\"ab\"", "\"ab\""));
+  g_assert_true (confab_http_etag_matches ("\"x\", W/\"ab\"", "\"ab\""));
+  g_assert_true (confab_http_etag_matches ("*", "\"ab\""));
+  g_assert_false (confab_http_etag_matches ("\"abc\"", "\"ab\""));
+  g_assert_false (confab_http_etag_matches (NULL, "\"ab\""));
+}
+
+static void
+test_file_names (void)
+{
+  struct { const char *in; const char *out; } names[] = {
+    { "report.pdf", "report.pdf" },
+    { "../../etc/passwd", "_.._etc_passwd" },
+    { ".hidden", "hidden" },
+    { "  spaced  ", "spaced" },
+    { "a\rb\nc\x7f", "abc" },
+    { "", "file" },
+    { NULL, "file" },
+    { "bad\xff\xfeutf8", "bad\xef\xbf\xbd\xef\xbf\xbdutf8" },
+  };
+  g_autofree char *long_name = g_strnfill (1000, 'a');
+  g_autofree char *cut = confab_file_name_sanitize (long_name);
+  g_autofree char *disposition = confab_http_content_disposition ("a \"b\";c.txt", FALSE);
+  g_autofree char *mime = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *clean = confab_file_name_sanitize (names[i].in);
+
+      g_assert_cmpstr (clean, ==, names[i].out);
+    }
+  g_assert_cmpuint (strlen (cut), <=, CONFAB_FILE_NAME_MAX_BYTES);
+  g_assert_cmpstr (disposition, ==, "attachment; filename=\"a _b_;c.txt\"; "
+                                    "filename*=UTF-8''a%20%22b%22%3Bc.txt");
+
+  mime = confab_file_mime_normalize ("Image/PNG; charset=x");
+  g_assert_cmpstr (mime, ==, "image/png");
+  g_assert_null (confab_file_mime_normalize ("image"));
+  g_assert_null (confab_file_mime_normalize ("image/"));
+  g_assert_null (confab_file_mime_normalize ("text/html\r\nX: y"));
+  g_assert_null (confab_file_mime_normalize ("a b/c"));
+  g_assert_true (confab_file_mime_is_inline_image ("image/jpeg"));
+  g_assert_false (confab_file_mime_is_inline_image ("image/svg+xml"));
+  g_assert_false (confab_file_mime_is_inline_image ("text/html"));
 }
 
 int
@@ -349,6 +485,9 @@ main (int   argc,
   g_test_add_func ("/confab/shared/frames-out", test_frames_out);
   g_test_add_func ("/confab/shared/json-writer", test_json_writer);
   g_test_add_func ("/confab/shared/mentions", test_mentions);
+  g_test_add_func ("/confab/shared/tus-metadata", test_tus_metadata);
+  g_test_add_func ("/confab/shared/http-range", test_http_range);
+  g_test_add_func ("/confab/shared/file-names", test_file_names);
 
   return g_test_run ();
 }

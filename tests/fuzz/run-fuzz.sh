@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Builds the libFuzzer targets with clang and runs them (the frame decoder, the mention parser).
+# Builds the libFuzzer targets with clang and runs them (the frame decoder, the mention parser,
+# the tus headers).
 # Usage: tests/fuzz/run-fuzz.sh [SECONDS]   (default 60)
 # Exits non-zero when libFuzzer finds a crash, a sanitizer report or a leak.
 set -eu
@@ -14,10 +15,10 @@ if [ ! -d "$builddir" ]; then
   CC=clang meson setup "$builddir" "$srcdir" -Dfuzzing=true -Dclient=disabled \
     -Dbuildtype=debugoptimized
 fi
-ninja -C "$builddir" tests/fuzz/fuzz-frame tests/fuzz/fuzz-mentions
+ninja -C "$builddir" tests/fuzz/fuzz-frame tests/fuzz/fuzz-mentions tests/fuzz/fuzz-tus
 
 # New inputs go to a scratch corpus; the committed seeds stay as they are.
-mkdir -p "$workdir/frame" "$workdir/mentions"
+mkdir -p "$workdir/frame" "$workdir/mentions" "$workdir/tus"
 
 # The ASan+UBSan test setup (tests/meson.build) gives the sanitizer options, GLib's settings
 # and the leak suppressions; libFuzzer gets its time budget here.
