@@ -1575,14 +1575,40 @@ delete_when_idle (Upload   *upload,
 }
 
 static void
-delete_signed_in (Call *call)
+delete_lookup_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
-  Upload *upload = g_hash_table_lookup (call->files->uploads, call->file_id);
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  Upload *upload;
 
+  if (call->gone || reply == NULL)
+    {
+      if (!call->gone)
+        send_gerror (call->msg, error);
+      call_done (call);
+      return;
+    }
+  /* Only the uploader's request may take over a PATCH in progress. */
+  upload = g_hash_table_lookup (call->files->uploads, call->file_id);
   if (upload != NULL)
     upload_when_idle (upload, delete_when_idle, call);
   else
     delete_when_idle (NULL, call);
+}
+
+static void
+delete_signed_in (Call *call)
+{
+  Args *args = g_new0 (Args, 1);
+
+  args->user = g_strdup (call->username);
+  args->file_id = g_strdup (call->file_id);
+  args->owner_only = TRUE;
+  run_work (call->files, "file_lookup", CONFAB_STORE_WORK_READ, lookup_work, args,
+            delete_lookup_cb, call);
 }
 
 static void
