@@ -22,7 +22,7 @@
  * what it needs of one is in "The backend" below, the only place that names it. */
 
 #define TIMEOUT_SECONDS 20
-#define SCHEMA_VERSION  5   /* the newest migration of the SQLite backend */
+#define SCHEMA_VERSION  6   /* the newest migration of the SQLite backend */
 
 typedef struct
 {
