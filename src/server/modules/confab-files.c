@@ -681,6 +681,8 @@ confab_files_check_avatar (ConfabStore  *store,
 
 typedef void (*SignedInFunc) (Call *call);
 
+static void call_done (Call *call);
+
 typedef struct
 {
   Call         *call;
@@ -693,23 +695,23 @@ sign_in_cb (GObject      *source,
             gpointer      user_data)
 {
   g_autofree SignIn *sign_in = user_data;
-  g_autoptr(Call) call = sign_in->call;
+  Call *call = sign_in->call;
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result,
                                                            &error);
 
-  if (call->gone)
-    return;
-  if (reply == NULL)
+  if (call->gone || reply == NULL)
     {
       /* Disabled accounts and unknown tokens alike: 401. */
-      send_error (call->msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED, "not signed in");
+      if (!call->gone)
+        send_error (call->msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED, "not signed in");
+      call_done (call);
       return;
     }
   call->username = g_strdup (json_object_get_string_member (
       json_object_get_object_member (confab_store_reply_get_result (reply), "user"),
       "username"));
-  sign_in->func (g_steal_pointer (&call));
+  sign_in->func (call);
 }
 
 static void
@@ -863,8 +865,9 @@ static void patch_answer (Patch *patch, const GError *error);
 static void
 patch_free (Patch *patch)
 {
-  if (patch->call != NULL)
-    call_done (patch->call);
+  if (!patch->call->gone)
+    g_signal_handlers_disconnect_by_data (patch->call->msg, patch);
+  call_done (patch->call);
   g_free (patch);
 }
 
@@ -1064,7 +1067,9 @@ on_patch_finished (SoupServerMessage *msg,
   patch->call->gone = TRUE;
   patch->call->paused = FALSE;
   g_signal_handlers_disconnect_by_data (msg, patch);
-  if (upload->patch == patch && !patch->body_done)
+  if (patch->body_done && !patch->superseded)
+    return;   /* being answered: commit_done_cb frees it */
+  if (upload->patch == patch)
     {
       /* Keep what came: the client will ask for the offset and go on from there. */
       upload->patch = NULL;
@@ -1225,6 +1230,7 @@ handle_patch (gpointer           instance,
       return;
     }
   g_object_set_data (G_OBJECT (msg), "confab-patch", NULL);
+  g_signal_handlers_disconnect_by_func (msg, on_patch_chunk, patch);
   patch->body_done = TRUE;
   patch->call->paused = FALSE;
   call_pause (patch->call);
@@ -1232,11 +1238,10 @@ handle_patch (gpointer           instance,
     {
       send_error (msg, CONFAB_PROTOCOL_ERROR_CONFLICT,
                   "another request took this upload over; ask for its offset");
-      g_signal_handlers_disconnect_by_data (msg, patch);
       patch_free (patch);
       return;
     }
-  g_signal_handlers_disconnect_by_data (msg, patch);
+  /* on_patch_finished stays: the client may still go away before the answer. */
   confab_file_sink_finish (patch->upload->sink, sink_done);
 }
 
@@ -1745,6 +1750,8 @@ download_opened_cb (GObject      *source,
     {
       g_signal_handlers_disconnect_by_data (call->msg, download);
       g_warning ("files: cannot open %s: %s", call->file_id, error->message);
+      /* Paused since signing in: let the error out. */
+      call->paused = TRUE;
       soup_message_headers_remove (response_headers (call->msg), "Content-Length");
       soup_message_headers_remove (response_headers (call->msg), "Content-Range");
       send_error (call->msg, CONFAB_PROTOCOL_ERROR_UNAVAILABLE, "cannot read the file now");
