@@ -336,6 +336,9 @@ test_mentions (void)
     mentions = confab_mentions_parse (body->str);
     g_assert_cmpuint (g_strv_length (mentions), ==, CONFAB_MENTIONS_MAX);
   }
+}
+
+static void
 test_tus_metadata (void)
 {
   static const char * const bad[] = {
