@@ -496,6 +496,22 @@ run_work (Files               *files,
                           user_data, run_work);
 }
 
+/* The record of call->file_id as call->username may see it (only as its uploader when
+ * @owner_only); @callback gets @call back. */
+static void
+lookup_file (Call                *call,
+             gboolean             owner_only,
+             GAsyncReadyCallback  callback)
+{
+  Args *args = g_new0 (Args, 1);
+
+  args->user = g_strdup (call->username);
+  args->file_id = g_strdup (call->file_id);
+  args->owner_only = owner_only;
+  run_work (call->files, "file_lookup", CONFAB_STORE_WORK_READ, lookup_work, args, callback,
+            call);
+}
+
 /* --- Hooks of other modules (store thread) ---------------------------------------------------- */
 
 static gboolean
@@ -748,12 +764,50 @@ sign_in (Call         *call,
   confab_session_lookup_async (store_of (call->files), token_hash, NULL, sign_in_cb, sign_in);
 }
 
+/* A request on /v1/files/<id>: 404 for what cannot be an id, else sign in and go on. */
+static void
+sign_in_for_file (Files             *files,
+                  SoupServerMessage *msg,
+                  SignedInFunc       func)
+{
+  g_autofree char *file_id = file_id_of (msg);
+  Call *call;
+
+  if (file_id == NULL)
+    return;
+  call = call_new (files, msg);
+  call->file_id = g_steal_pointer (&file_id);
+  sign_in (call, func);
+}
+
 static void
 call_done (Call *call)
 {
   if (!call->gone)
     g_signal_handlers_disconnect_by_func (call->msg, on_call_finished, call);
   call_free (call);
+}
+
+/* Completes lookup_file (): whether call->record was found. Otherwise the call is answered
+ * (404, or nothing if its client went away) and done. */
+static gboolean
+lookup_file_finish (Call         *call,
+                    GObject      *source,
+                    GAsyncResult *result)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  if (call->gone || reply == NULL)
+    {
+      if (!call->gone)
+        send_gerror (call->msg, error);
+      call_done (call);
+      return FALSE;
+    }
+  g_clear_pointer (&call->record, confab_file_record_free);
+  call->record = record_of_reply (reply);
+  return TRUE;
 }
 
 /* --- Uploads in memory ------------------------------------------------------------------------- */
@@ -1141,22 +1195,11 @@ patch_lookup_cb (GObject      *source,
                  gpointer      user_data)
 {
   Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
-  g_autoptr(ConfabFileRecord) record = NULL;
+  ConfabFileRecord *record;
 
-  if (call->gone)
-    {
-      call_done (call);
-      return;
-    }
-  if (reply == NULL)
-    {
-      send_gerror (call->msg, error);
-      call_done (call);
-      return;
-    }
-  record = record_of_reply (reply);
+  if (!lookup_file_finish (call, source, result))
+    return;
+  record = call->record;
   if (record->sha256 != NULL)
     {
       g_autofree char *offset = g_strdup_printf ("%" G_GINT64_FORMAT, record->size);
@@ -1172,13 +1215,7 @@ patch_lookup_cb (GObject      *source,
 static void
 patch_signed_in (Call *call)
 {
-  Args *args = g_new0 (Args, 1);
-
-  args->user = g_strdup (call->username);
-  args->file_id = g_strdup (call->file_id);
-  args->owner_only = TRUE;
-  run_work (call->files, "file_lookup", CONFAB_STORE_WORK_READ, lookup_work, args,
-            patch_lookup_cb, call);
+  lookup_file (call, TRUE, patch_lookup_cb);
 }
 
 /* Before the body: who asks, on which upload, at which offset. */
@@ -1488,18 +1525,10 @@ head_lookup_cb (GObject      *source,
                 gpointer      user_data)
 {
   Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
   Upload *upload;
 
-  if (call->gone || reply == NULL)
-    {
-      if (!call->gone)
-        send_gerror (call->msg, error);
-      call_done (call);
-      return;
-    }
-  call->record = record_of_reply (reply);
+  if (!lookup_file_finish (call, source, result))
+    return;
   upload = g_hash_table_lookup (call->files->uploads, call->record->file_id);
   if (upload != NULL && g_str_equal (call->record->owner, call->username))
     {
@@ -1512,26 +1541,14 @@ head_lookup_cb (GObject      *source,
 static void
 head_signed_in (Call *call)
 {
-  Args *args = g_new0 (Args, 1);
-
-  args->user = g_strdup (call->username);
-  args->file_id = g_strdup (call->file_id);
-  run_work (call->files, "file_lookup", CONFAB_STORE_WORK_READ, lookup_work, args,
-            head_lookup_cb, call);
+  lookup_file (call, FALSE, head_lookup_cb);
 }
 
 static void
 handle_head (gpointer           instance,
              SoupServerMessage *msg)
 {
-  g_autofree char *file_id = file_id_of (msg);
-  Call *call;
-
-  if (file_id == NULL)
-    return;
-  call = call_new (instance, msg);
-  call->file_id = g_steal_pointer (&file_id);
-  sign_in (call, head_signed_in);
+  sign_in_for_file (instance, msg, head_signed_in);
 }
 
 static void
@@ -1585,17 +1602,10 @@ delete_lookup_cb (GObject      *source,
                   gpointer      user_data)
 {
   Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
   Upload *upload;
 
-  if (call->gone || reply == NULL)
-    {
-      if (!call->gone)
-        send_gerror (call->msg, error);
-      call_done (call);
-      return;
-    }
+  if (!lookup_file_finish (call, source, result))
+    return;
   /* Only the uploader's request may take over a PATCH in progress. */
   upload = g_hash_table_lookup (call->files->uploads, call->file_id);
   if (upload != NULL)
@@ -1607,27 +1617,15 @@ delete_lookup_cb (GObject      *source,
 static void
 delete_signed_in (Call *call)
 {
-  Args *args = g_new0 (Args, 1);
-
-  args->user = g_strdup (call->username);
-  args->file_id = g_strdup (call->file_id);
-  args->owner_only = TRUE;
-  run_work (call->files, "file_lookup", CONFAB_STORE_WORK_READ, lookup_work, args,
-            delete_lookup_cb, call);
+  lookup_file (call, TRUE, delete_lookup_cb);
 }
 
 static void
 handle_delete (gpointer           instance,
                SoupServerMessage *msg)
 {
-  g_autofree char *file_id = NULL;
-  Call *call;
-
-  if (!check_tus_version (msg) || (file_id = file_id_of (msg)) == NULL)
-    return;
-  call = call_new (instance, msg);
-  call->file_id = g_steal_pointer (&file_id);
-  sign_in (call, delete_signed_in);
+  if (check_tus_version (msg))
+    sign_in_for_file (instance, msg, delete_signed_in);
 }
 
 /* --- GET -------------------------------------------------------------------------------------- */
@@ -1768,8 +1766,6 @@ get_lookup_cb (GObject      *source,
                gpointer      user_data)
 {
   Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
   SoupMessageHeaders *request;
   SoupMessageHeaders *headers;
   g_autofree char *etag = NULL;
@@ -1784,18 +1780,9 @@ get_lookup_cb (GObject      *source,
   gboolean is_inline;
   Download *download;
 
-  if (call->gone)
-    {
-      call_done (call);
-      return;
-    }
-  if (reply == NULL)
-    {
-      send_gerror (call->msg, error);
-      call_done (call);
-      return;
-    }
-  r = call->record = record_of_reply (reply);
+  if (!lookup_file_finish (call, source, result))
+    return;
+  r = call->record;
   if (r->sha256 == NULL)
     {
       send_error (call->msg, CONFAB_PROTOCOL_ERROR_CONFLICT, "the upload is not complete");
@@ -1884,26 +1871,14 @@ get_lookup_cb (GObject      *source,
 static void
 get_signed_in (Call *call)
 {
-  Args *args = g_new0 (Args, 1);
-
-  args->user = g_strdup (call->username);
-  args->file_id = g_strdup (call->file_id);
-  run_work (call->files, "file_lookup", CONFAB_STORE_WORK_READ, lookup_work, args,
-            get_lookup_cb, call);
+  lookup_file (call, FALSE, get_lookup_cb);
 }
 
 static void
 handle_get (gpointer           instance,
             SoupServerMessage *msg)
 {
-  g_autofree char *file_id = file_id_of (msg);
-  Call *call;
-
-  if (file_id == NULL)
-    return;
-  call = call_new (instance, msg);
-  call->file_id = g_steal_pointer (&file_id);
-  sign_in (call, get_signed_in);
+  sign_in_for_file (instance, msg, get_signed_in);
 }
 
 /* --- Expiry ---------------------------------------------------------------------------------- */
