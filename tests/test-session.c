@@ -973,6 +973,287 @@ test_typing (void)
   pair_tear_down (&pair);
 }
 
+/* Notifications: only what arrived since the user was last caught up ----------------------- */
+
+static void
+on_message_arrived (ConfabMessaging    *messaging,
+                    ConfabConversation *conv,
+                    ConfabMessage      *msg,
+                    GPtrArray          *bodies)
+{
+  g_ptr_array_add (bodies, g_strdup (confab_message_get_body (msg)));
+}
+
+static ConfabClient *
+log_in (Server     *server,
+        const char *username)
+{
+  ConfabClient *client = confab_client_new (server->url);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  confab_client_login_async (client, username, "correct horse battery", "second", NULL,
+                             engine_test_async_cb, &result);
+  g_assert_true (confab_client_login_finish (client, WAIT (result), &error));
+  g_assert_no_error (error);
+  confab_client_set_backoff (client, 20, 200);
+  return client;
+}
+
+static ConfabSession *
+start_watched (ConfabClient *client,
+               GPtrArray    *arrived,
+               GPtrArray    *received)
+{
+  ConfabSession *session = confab_session_new (client);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_signal_connect (confab_messaging_from_session (session), "message-arrived",
+                    G_CALLBACK (on_message_arrived), arrived);
+  g_signal_connect (confab_messaging_from_session (session), "message-received",
+                    G_CALLBACK (on_message_received), received);
+  confab_session_start_async (session, NULL, engine_test_async_cb, &result);
+  g_assert_true (confab_session_start_finish (session, WAIT (result), &error));
+  g_assert_no_error (error);
+  g_assert_true (engine_test_wait (client_connected, client, ENGINE_TEST_TIMEOUT_MS));
+  return session;
+}
+
+static void
+stop_session (ConfabSession **session)
+{
+  confab_session_stop (*session);
+  g_clear_object (session);
+}
+
+static void
+call_ok (ConfabClient *client,
+         const char   *type,
+         JsonObject   *params)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+
+  confab_client_request_async (client, type, params, NULL, engine_test_async_cb, &result);
+  reply = confab_client_request_finish (client, WAIT (result), &error);
+  g_assert_no_error (error);
+  json_object_unref (params);
+}
+
+static JsonObject *
+params_msg (gint64      msg_id,
+            const char *body)
+{
+  JsonObject *params = json_object_new ();
+
+  json_object_set_int_member (params, "msg_id", msg_id);
+  if (body != NULL)
+    json_object_set_string_member (params, "body", body);
+  return params;
+}
+
+typedef struct
+{
+  ConfabSession *session;
+  const char    *conv;
+  gint64         msg_id;
+} ConvWait;
+
+static gboolean
+preview_without_body (gpointer data)
+{
+  ConvWait *wait = data;
+  ConfabConversation *conv = confab_conversation_list_lookup (conversations_of (wait->session),
+                                                              wait->conv);
+
+  return conv != NULL && confab_conversation_get_last_message_id (conv) == wait->msg_id
+         && g_strcmp0 (confab_conversation_get_last_message_preview (conv), "") == 0;
+}
+
+static gboolean
+preview_is_final (gpointer data)
+{
+  ConvWait *wait = data;
+  ConfabConversation *conv = confab_conversation_list_lookup (conversations_of (wait->session),
+                                                              wait->conv);
+
+  return conv != NULL
+         && g_strcmp0 (confab_conversation_get_last_message_preview (conv), "final words") == 0;
+}
+
+/* Whether @needle is anywhere in the @length bytes of @bytes, NULs and all. */
+static gboolean
+bytes_contain (const char *bytes,
+               gsize       length,
+               const char *needle)
+{
+  gsize n = strlen (needle);
+
+  for (gsize i = 0; i + n <= length; i++)
+    if (memcmp (bytes + i, needle, n) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+cache_holds (ConfabSession *session,
+             const char    *text)
+{
+  const char *path = confab_cache_get_path (confab_session_get_cache (session));
+  const char *suffixes[] = { "", "-wal" };
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes) && !found; i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      g_autofree char *bytes = NULL;
+      gsize length = 0;
+
+      if (g_file_get_contents (file, &bytes, &length, NULL))
+        found = bytes_contain (bytes, length, text);
+    }
+  return found;
+}
+
+/* The cache's files (the database and its write-ahead log) do not hold @text anywhere. */
+static void
+assert_cache_lacks (ConfabSession *session,
+                    const char    *text)
+{
+  const char *path = confab_cache_get_path (confab_session_get_cache (session));
+  const char *suffixes[] = { "", "-wal", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      g_autofree char *bytes = NULL;
+      gsize length = 0;
+
+      if (!g_file_get_contents (file, &bytes, &length, NULL))
+        continue;
+      g_assert_false (bytes_contain (bytes, length, text));
+    }
+}
+
+static gboolean
+message_sent (gpointer data)
+{
+  return confab_message_get_state (data) != CONFAB_MESSAGE_STATE_SENDING;
+}
+
+/* Sends and waits for the server's answer: the message has its id then. */
+static ConfabMessage *
+send_sent (ConfabSession *session,
+           const char    *body)
+{
+  ConfabMessage *msg = send_text (session, "dm:alice:bob", body);
+
+  g_assert_true (engine_test_wait (message_sent, msg, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpint (confab_message_get_id (msg), >, 0);
+  return msg;
+}
+
+static void
+test_notify_only_new (void)
+{
+  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabClient) bob_client = NULL;
+  g_autoptr(ConfabClient) alice_client = NULL;
+  g_autoptr(ConfabClient) alice_other = NULL;
+  g_autoptr(ConfabClient) alice_again = NULL;
+  g_autoptr(ConfabSession) bob = NULL;
+  g_autoptr(ConfabMessageList) bob_list = NULL;
+  g_autoptr(ConfabSession) alice = NULL;
+  g_autoptr(ConfabMessage) deleted = NULL;
+  g_autoptr(ConfabMessage) edited = NULL;
+  g_autoptr(ConfabMessage) seen = NULL;
+  g_autoptr(ConfabMessage) secret = NULL;
+  g_autoptr(ConfabMessage) draft = NULL;
+  g_autoptr(GPtrArray) arrived = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) received = g_ptr_array_new_with_free_func (g_free);
+  ConvWait wait = { NULL, "dm:alice:bob", 0 };
+  JsonObject *params;
+
+  if (!have_confabd ())
+    return;
+  server = server_new ();
+  alice_client = sign_up (server, "alice");
+  bob_client = sign_up (server, "bob");
+  bob = start_session (bob_client);
+  /* Held: his sent messages are updated in place with their ids. */
+  bob_list = confab_messaging_get_messages (confab_messaging_from_session (bob), "dm:alice:bob");
+  g_assert_true (engine_test_wait (client_connected, bob_client, ENGINE_TEST_TIMEOUT_MS));
+
+  /* History from before this device: replayed and stored, never told. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("old %u", i);
+      g_autoptr(ConfabMessage) msg = send_sent (bob, body);
+    }
+  alice = start_watched (alice_client, arrived, received);
+  g_assert_true (engine_test_wait_uint (&received->len, 3, ENGINE_TEST_TIMEOUT_MS));
+  engine_test_run_for (300);
+  g_assert_cmpuint (arrived->len, ==, 0);
+
+  /* A new message while connected is told, with its text. */
+  g_object_unref (send_sent (bob, "live one"));
+  g_assert_true (engine_test_wait_uint (&arrived->len, 1, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_cmpstr (g_ptr_array_index (arrived, 0), ==, "live one");
+
+  /* Deleted and edited while she is connected: the old text is nowhere in her cache, and the
+   * sidebar shows no deleted text. */
+  wait.session = alice;
+  secret = send_sent (bob, "secret words");
+  g_assert_true (engine_test_wait_uint (&arrived->len, 2, ENGINE_TEST_TIMEOUT_MS));
+  wait.msg_id = confab_message_get_id (secret);
+  call_ok (bob_client, "delete", params_msg (wait.msg_id, NULL));
+  g_assert_true (engine_test_wait (preview_without_body, &wait, ENGINE_TEST_TIMEOUT_MS));
+  draft = send_sent (bob, "draft words");
+  g_assert_true (engine_test_wait_uint (&arrived->len, 3, ENGINE_TEST_TIMEOUT_MS));
+  call_ok (bob_client, "edit", params_msg (confab_message_get_id (draft), "final words"));
+  g_assert_true (engine_test_wait (preview_is_final, &wait, ENGINE_TEST_TIMEOUT_MS));
+  /* Read while her cache is open: the database and its write-ahead log (which do hold the
+   * text that is still there). */
+  g_assert_true (cache_holds (alice, "final words"));
+  assert_cache_lacks (alice, "secret words");
+  assert_cache_lacks (alice, "draft words");
+  stop_session (&alice);
+  g_clear_object (&alice_client);
+
+  /* While she is away: one message is read on her other device, one stays, one is deleted,
+   * one edited. Back on this device, only what is new and still unread is told, as it is
+   * now. */
+  g_ptr_array_set_size (arrived, 0);
+  g_ptr_array_set_size (received, 0);
+  seen = send_sent (bob, "seen on the phone");
+  alice_other = log_in (server, "alice");
+  confab_client_start (alice_other, 0);
+  g_assert_true (engine_test_wait (client_connected, alice_other, ENGINE_TEST_TIMEOUT_MS));
+  params = params_msg (confab_message_get_id (seen), NULL);
+  json_object_set_string_member (params, "conv", "dm:alice:bob");
+  call_ok (alice_other, "read", params);
+  confab_client_stop (alice_other);
+
+  g_object_unref (send_sent (bob, "while away"));
+  deleted = send_sent (bob, "gone before she looked");
+  edited = send_sent (bob, "first take");
+  call_ok (bob_client, "delete", params_msg (confab_message_get_id (deleted), NULL));
+  call_ok (bob_client, "edit", params_msg (confab_message_get_id (edited), "second take"));
+
+  alice_again = log_in (server, "alice");
+  alice = start_watched (alice_again, arrived, received);
+  g_assert_true (engine_test_wait_uint (&arrived->len, 2, ENGINE_TEST_TIMEOUT_MS));
+  engine_test_run_for (300);
+  g_assert_cmpuint (arrived->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (arrived, 0), ==, "while away");
+  g_assert_cmpstr (g_ptr_array_index (arrived, 1), ==, "second take");
+
+  stop_session (&alice);
+  confab_session_stop (bob);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -987,6 +1268,7 @@ main (int    argc,
   g_test_add_func ("/confab/client/session/react", test_react);
   g_test_add_func ("/confab/client/session/retry-and-discard", test_retry_and_discard);
   g_test_add_func ("/confab/client/session/typing", test_typing);
+  g_test_add_func ("/confab/client/session/notify-only-new", test_notify_only_new);
 
   return g_test_run ();
 }

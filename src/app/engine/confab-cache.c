@@ -60,6 +60,8 @@ struct _ConfabCache
   ConfabDbWorker  *worker;
   gboolean         opening;
   GPtrArray       *waiting;    /* of GTask, made while the database was being opened */
+  /* Worker thread: a batch removed or replaced a message's text. */
+  gboolean         scrub_log;
 };
 
 enum {
@@ -290,6 +292,17 @@ store_one_message (ConfabCache  *self,
   gint64 ts = json_get_int (msg, "ts");
   gboolean own = g_strcmp0 (from, self->self_username) == 0;
 
+  /* A call record is unread news only when the call was missed: whoever declined or ended a
+   * call knows of it. */
+  if (g_strcmp0 (json_get_string (msg, "kind"), "call") == 0)
+    {
+      JsonNode *call = json_object_get_member (msg, "call");
+
+      if (call == NULL || !JSON_NODE_HOLDS_OBJECT (call)
+          || g_strcmp0 (json_get_string (json_node_get_object (call), "result"), "missed") != 0)
+        count_unread = FALSE;
+    }
+
   *is_new = FALSE;
   if (conv == NULL || from == NULL || id <= 0)
     {
@@ -327,6 +340,8 @@ store_one_message (ConfabCache  *self,
                  "ON CONFLICT (id) DO UPDATE SET json = excluded.json",
                  "ississ", id, conv, from, ts, client_msg_id, json);
   *is_new = stored == NULL;
+  if (stored != NULL)
+    self->scrub_log = TRUE;
 
   if (own && client_msg_id != NULL)
     confab_db_run (self->db, "DELETE FROM outbox WHERE client_msg_id = ?1", "s", client_msg_id);
@@ -423,6 +438,7 @@ job_delete_message (ConfabCache  *self,
       json_object_remove_member (obj, "reactions");
       json_object_remove_member (obj, "attachments");
       rewrite_message_json (self, job->num1, obj);
+      self->scrub_log = TRUE;
       confab_db_run (self->db,
                      "UPDATE conversations SET last_preview = '' "
                      "WHERE conv = ?1 AND last_msg_id = ?2",
@@ -464,7 +480,9 @@ job_set_read (ConfabCache  *self,
   if (g_strcmp0 (job->str1, self->self_username) == 0)
     confab_db_run (self->db,
                    "UPDATE conversations SET last_read = ?2, unread = "
-                   "(SELECT count(*) FROM messages WHERE conv = ?1 AND id > ?2 AND sender <> ?3)"
+                   "(SELECT count(*) FROM messages WHERE conv = ?1 AND id > ?2 AND sender <> ?3"
+                   "  AND (json_extract (json, '$.kind') IS NOT 'call'"
+                   "       OR json_extract (json, '$.call.result') = 'missed'))"
                    " WHERE conv = ?1 AND last_read < ?2",
                    "sis", job->conv, job->num1, self->self_username);
   else
@@ -741,7 +759,8 @@ job_outbox_remove (ConfabCache  *self,
                    Job          *job,
                    GError      **error)
 {
-  confab_db_run (self->db, "DELETE FROM outbox WHERE client_msg_id = ?1", "s", job->str1);
+  confab_db_run (self->db, "DELETE FROM outbox WHERE ?1 IS NULL OR client_msg_id = ?1", "s",
+                 job->str1);
   return TRUE;
 }
 
@@ -793,9 +812,35 @@ worker_writes (gpointer  owner,
   return job->writes;
 }
 
+/* The database overwrites removed text (secure_delete), but the write-ahead log still holds
+ * the pages as they were: once a batch that deleted or edited a message committed, the log
+ * is copied back and emptied. */
+static void
+worker_committed (gpointer owner)
+{
+  ConfabCache *self = owner;
+  g_autoptr(GError) error = NULL;
+
+  if (!self->scrub_log)
+    return;
+  self->scrub_log = FALSE;
+  if (!confab_db_exec_script (self->db, "PRAGMA wal_checkpoint(TRUNCATE);", &error))
+    g_debug ("emptying the log of %s failed: %s", self->path, error->message);
+}
+
+static void
+worker_abandon (gpointer owner)
+{
+  ConfabCache *self = owner;
+
+  self->scrub_log = FALSE;
+}
+
 static const ConfabDbWorkerFuncs worker_funcs = {
   .run = worker_run,
   .writes = worker_writes,
+  .committed = worker_committed,
+  .abandon = worker_abandon,
 };
 
 static Job *

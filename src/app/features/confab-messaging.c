@@ -37,6 +37,11 @@ struct _ConfabMessaging
 
   gboolean                flushing;
   gboolean                flush_again;
+
+  /* Notifications: messages replayed on (re)connecting wait for the end of the replay and
+   * are told only if still unread then; a replay from the start is old history. */
+  GPtrArray              *held;            /* ConfabMessage */
+  gboolean                replay_from_start;
 };
 
 enum {
@@ -48,6 +53,9 @@ enum {
 enum {
   SIGNAL_MESSAGE_RECEIVED,
   SIGNAL_CONVERSATIONS_LISTED,
+  SIGNAL_MESSAGE_ARRIVED,
+  SIGNAL_MESSAGE_CHANGED,
+  SIGNAL_MESSAGE_DELETED,
   N_SIGNALS
 };
 
@@ -251,6 +259,8 @@ typedef struct
   char          *emoji;
   gint64         msg_id;
   gboolean       on;
+  gboolean       edited;     /* message_edited, not message */
+  gboolean       replayed;   /* came before the stream caught up */
   JsonObject    *object;
 } EventData;
 
@@ -282,6 +292,98 @@ ack (ConfabMessaging *self,
 {
   if (seq > 0)
     confab_client_ack (get_client (self), seq);
+}
+
+/* Notifications ---------------------------------------------------------------------------- */
+
+/* Whether @msg is something to tell the user of: a message someone else wrote, still there.
+ * Call records are told by the calls themselves (an incoming or missed call), never as a
+ * message: the one who declined or ended a call is not told of it. */
+static gboolean
+worth_telling (ConfabMessaging *self,
+               ConfabMessage   *msg)
+{
+  return g_strcmp0 (confab_message_get_sender (msg), own_username (self)) != 0
+         && g_strcmp0 (confab_message_get_kind (msg), "call") != 0
+         && !confab_message_get_deleted (msg)
+         && confab_message_get_body (msg) != NULL && confab_message_get_body (msg)[0] != '\0';
+}
+
+static void
+tell_arrived (ConfabMessaging *self,
+              ConfabMessage   *msg)
+{
+  ConfabConversation *conv = confab_conversation_list_lookup (self->conversations,
+                                                              confab_message_get_conv (msg));
+
+  /* Caught up meanwhile: read here or on another device, or answered by the user. */
+  if (conv == NULL || confab_message_get_id (msg) <= confab_conversation_get_last_read (conv))
+    return;
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_ARRIVED], 0, conv, msg);
+}
+
+static void
+on_client_state (ConfabMessaging *self)
+{
+  ConfabClient *client = get_client (self);
+
+  /* The hello is answered: what comes until synced is the replay of what was missed. */
+  if (client != NULL && confab_client_get_state (client) == CONFAB_CLIENT_STATE_SYNCING)
+    self->replay_from_start = confab_client_get_acked_seq (client) == 0;
+}
+
+static void
+held_checked_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ConfabMessaging) self = user_data;
+  g_autoptr(GPtrArray) convs = NULL;
+  g_autoptr(GPtrArray) held = g_steal_pointer (&self->held);
+
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
+  convs = confab_cache_load_conversations_finish (CONFAB_CACHE (object), result, NULL);
+  if (convs == NULL || gone (self))
+    return;
+  /* The read marks and own messages of the whole replay are stored by now. */
+  for (guint i = 0; i < convs->len; i++)
+    apply_conversation (self, g_ptr_array_index (convs, i));
+  for (guint i = 0; i < held->len; i++)
+    tell_arrived (self, g_ptr_array_index (held, i));
+}
+
+/* At the end of a replay. Its events may still be on their way into the cache, but the cache
+ * runs its jobs in order: this read comes after every one of them is stored, and their
+ * messages are held by then. */
+static void
+tell_held (ConfabMessaging *self)
+{
+  if (gone (self))
+    return;
+  confab_cache_load_conversations_async (get_cache (self), get_cancellable (self),
+                                         held_checked_cb, g_object_ref (self));
+}
+
+static void
+consider_telling (ConfabMessaging *self,
+                  EventData       *data,
+                  ConfabMessage   *stored,
+                  gboolean         is_new)
+{
+  if (data->edited || !is_new || !worth_telling (self, stored))
+    {
+      /* An edit or a deletion replaces what was told. */
+      if (!is_new)
+        g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0,
+                       confab_conversation_list_lookup (self->conversations,
+                                                        confab_message_get_conv (stored)),
+                       stored);
+      return;
+    }
+  if (!data->replayed)
+    tell_arrived (self, stored);
+  else if (!self->replay_from_start)
+    g_ptr_array_add (self->held, g_object_ref (stored));
 }
 
 static void
@@ -316,6 +418,7 @@ message_stored_cb (GObject      *object,
     if (is_new && g_strcmp0 (confab_message_get_sender (stored), own_username (self)) != 0)
       g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0,
                      confab_conversation_list_lookup (self->conversations, conv), stored);
+    consider_telling (self, data, stored, is_new);
   }
   ack (self, data->seq);
   event_data_free (data);
@@ -324,7 +427,8 @@ message_stored_cb (GObject      *object,
 static void
 store_message (ConfabMessaging *self,
                JsonObject    *msg,
-               gint64         seq)
+               gint64         seq,
+               gboolean       edited)
 {
   EventData *data;
 
@@ -332,6 +436,8 @@ store_message (ConfabMessaging *self,
     return;
   data = event_data_new (self, seq);
   data->object = json_object_ref (msg);
+  data->edited = edited;
+  data->replayed = confab_client_get_state (get_client (self)) != CONFAB_CLIENT_STATE_CONNECTED;
   confab_cache_store_message_async (get_cache (self), msg, seq, get_cancellable (self),
                                     message_stored_cb, data);
 }
@@ -387,7 +493,7 @@ on_message_event (ConfabClient  *client,
       g_debug ("dropping duplicate message %" G_GINT64_FORMAT, id);
       return;
     }
-  store_message (self, msg, seq);
+  store_message (self, msg, seq, g_str_equal (name, "message_edited"));
 }
 
 static void
@@ -400,10 +506,17 @@ deleted_stored_cb (GObject      *object,
 
   if (confab_cache_delete_message_finish (CONFAB_CACHE (object), result, NULL))
     {
-      list = lookup_list (data->messaging, data->conv);
+      ConfabMessaging *self = data->messaging;
+
+      list = lookup_list (self, data->conv);
       if (list != NULL)
         confab_message_list_set_deleted (list, data->msg_id);
-      refresh_conversation (data->messaging, data->conv);
+      refresh_conversation (self, data->conv);
+      /* A message held for the end of a replay is not told once deleted. */
+      for (guint i = self->held->len; i > 0; i--)
+        if (confab_message_get_id (g_ptr_array_index (self->held, i - 1)) == data->msg_id)
+          g_ptr_array_remove_index (self->held, i - 1);
+      g_signal_emit (self, signals[SIGNAL_MESSAGE_DELETED], 0, data->conv, data->msg_id);
       ack (data->messaging, data->seq);
     }
   event_data_free (data);
@@ -971,6 +1084,7 @@ confab_messaging_synced (ConfabFeature *feature)
 
   request_conversations (self);
   flush_outbox (self);
+  tell_held (self);
 }
 
 static void
@@ -1018,6 +1132,8 @@ confab_messaging_constructed (GObject *object)
   confab_feature_handle_event (feature, "message_deleted", G_CALLBACK (on_message_deleted_event));
   confab_feature_handle_event (feature, "reaction", G_CALLBACK (on_reaction_event));
   confab_feature_handle_event (feature, "read", G_CALLBACK (on_read_event));
+  g_signal_connect_object (get_client (self), "notify::state", G_CALLBACK (on_client_state), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversations, "notify::unread-count",
                            G_CALLBACK (on_conversations_notify_unread), self,
                            G_CONNECT_SWAPPED);
@@ -1047,6 +1163,8 @@ confab_messaging_dispose (GObject *object)
 
   g_clear_pointer (&self->loaded_convs, g_ptr_array_unref);
   g_clear_object (&self->conversations);
+  if (self->held != NULL)
+    g_ptr_array_set_size (self->held, 0);
 
   G_OBJECT_CLASS (confab_messaging_parent_class)->dispose (object);
 }
@@ -1064,6 +1182,7 @@ confab_messaging_finalize (GObject *object)
   g_hash_table_unref (self->message_lists);
   g_queue_clear (&self->recent_order);
   g_hash_table_unref (self->recent_ids);
+  g_ptr_array_unref (self->held);
 
   G_OBJECT_CLASS (confab_messaging_parent_class)->finalize (object);
 }
@@ -1097,6 +1216,17 @@ confab_messaging_class_init (ConfabMessagingClass *klass)
   signals[SIGNAL_CONVERSATIONS_LISTED] =
     g_signal_new ("conversations-listed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_ARRAY);
+  signals[SIGNAL_MESSAGE_ARRIVED] =
+    g_signal_new ("message-arrived", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  CONFAB_TYPE_CONVERSATION, CONFAB_TYPE_MESSAGE);
+  signals[SIGNAL_MESSAGE_CHANGED] =
+    g_signal_new ("message-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  CONFAB_TYPE_CONVERSATION, CONFAB_TYPE_MESSAGE);
+  signals[SIGNAL_MESSAGE_DELETED] =
+    g_signal_new ("message-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
 }
 
 static void
@@ -1105,6 +1235,7 @@ confab_messaging_init (ConfabMessaging *self)
   self->conversations = confab_conversation_list_new ();
   self->message_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->recent_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->recent_order);
 }
 
@@ -1378,7 +1509,7 @@ apply_edit (ConfabFeature *feature,
   JsonObject *msg = confab_json_get_object (reply, "msg");
 
   if (msg != NULL)
-    store_message (self, msg, 0);
+    store_message (self, msg, 0, TRUE);
 }
 
 void

@@ -80,9 +80,16 @@ ConfabConversation *confab_messaging_start_dm_finish (ConfabMessaging *self,
 
 /* Signals:
  *   "message-received" (ConfabConversation *conv, ConfabMessage *msg)  a new message from
- *       someone else, after it is stored (for notifications)
+ *       someone else, after it is stored
  *   "conversations-listed" (JsonArray *items)  the items of the server's conversations answer
  *       after each sync, for the features that read more of them (rooms)
+ *   "message-arrived" (ConfabConversation *conv, ConfabMessage *msg)  a message to tell the user
+ *       of (notifications): written by someone else, not a call record, not deleted, above the
+ *       user's read mark; one replayed on connecting is told once the replay is over and only
+ *       if still unread then, and none from a replay of the whole stream (a new cache)
+ *   "message-changed" (ConfabConversation *conv, ConfabMessage *msg)  a stored message was
+ *       edited or replayed again: what was told of it is replaced
+ *   "message-deleted" (const char *conv, gint64 msg_id)  nothing of it may be shown any more
  */
 
 G_END_DECLS

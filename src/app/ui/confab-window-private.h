@@ -35,6 +35,7 @@ struct _ConfabWindow
   ConfabCallManager      *call_manager;
   AdwMessageDialog       *incoming_dialog;
   ConfabCallWindow       *call_window;
+  GHashTable             *notified;       /* conv → gint64 id of the message told last */
 
   AdwToastOverlay        *toast_overlay;
   GtkStack               *main_stack;

@@ -106,42 +106,147 @@ on_client_state (ConfabWindow *self)
     _confab_window_send_presence (self);
 }
 
+static char *
+notification_id (const char *conv)
+{
+  return g_strconcat ("message-", conv, NULL);
+}
+
+/* The title is the conversation's (a DM's follows the peer's display name); in a room the body
+ * starts with the sender's display name. Never a username where a name is known. */
 static void
-on_message_received (ConfabMessaging    *messaging,
-                     ConfabConversation *conv,
-                     ConfabMessage      *message,
-                     ConfabWindow       *self)
+send_message_notification (ConfabWindow       *self,
+                           ConfabConversation *conv,
+                           ConfabMessage      *message)
 {
   GApplication *app = G_APPLICATION (_confab_window_app (self));
+  ConfabContact *sender = confab_profiles_get_contact (_confab_window_profiles (self),
+                                                       confab_message_get_sender (message));
   g_autoptr(GNotification) notification = NULL;
-  g_autofree char *id = NULL;
+  g_autofree char *id = notification_id (confab_conversation_get_conv (conv));
   g_autofree char *body = NULL;
-  ConfabContact *sender;
+  const char *title;
+
+  if (confab_conversation_get_kind (conv) == CONFAB_CONVERSATION_ROOM)
+    {
+      title = confab_conversation_get_title (conv);
+      body = g_strdup_printf ("%s: %s", confab_contact_get_display_name (sender),
+                              confab_message_get_body (message));
+    }
+  else
+    {
+      title = confab_contact_get_display_name (sender);
+      body = g_strdup (confab_message_get_body (message));
+    }
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_category (notification, "im.received");
+  g_notification_set_default_action_and_target (notification, "app.open-conversation", "s",
+                                                confab_conversation_get_conv (conv));
+  g_application_send_notification (app, id, notification);
+  g_hash_table_insert (self->notified, g_strdup (confab_conversation_get_conv (conv)),
+                       g_memdup2 (&(gint64) { confab_message_get_id (message) }, sizeof (gint64)));
+}
+
+typedef struct
+{
+  ConfabWindow       *window;
+  ConfabConversation *conv;
+  ConfabMessage      *message;
+} PendingNotification;
+
+static void
+sender_known_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PendingNotification *pending = user_data;
+  g_autoptr(JsonObject) user = confab_profiles_profile_finish (CONFAB_PROFILES (object), result,
+                                                               NULL);
+
+  /* Told even if the profile could not be had: the name then is what is known. */
+  if (pending->window->session != NULL
+      && CONFAB_PROFILES (object) == _confab_window_profiles (pending->window))
+    send_message_notification (pending->window, pending->conv, pending->message);
+  g_object_unref (pending->window);
+  g_object_unref (pending->conv);
+  g_object_unref (pending->message);
+  g_free (pending);
+}
+
+static void
+on_message_arrived (ConfabMessaging    *messaging,
+                    ConfabConversation *conv,
+                    ConfabMessage      *message,
+                    ConfabWindow       *self)
+{
+  GApplication *app = G_APPLICATION (_confab_window_app (self));
+  ConfabProfiles *profiles = _confab_window_profiles (self);
+  PendingNotification *pending;
 
   if (!g_settings_get_boolean (self->settings, "notifications") || app == NULL
       || !_confab_window_rooms_should_notify (self, conv, message))
     return;
 
-  if (gtk_window_is_active (GTK_WINDOW (self)) && self->current == conv
-      && adw_leaflet_get_visible_child (self->leaflet) == self->content)
+  if (gtk_widget_get_visible (GTK_WIDGET (self)) && gtk_window_is_active (GTK_WINDOW (self))
+      && self->current == conv && adw_leaflet_get_visible_child (self->leaflet) == self->content)
     return;
 
-  sender = confab_profiles_get_contact (_confab_window_profiles (self),
-                                        confab_message_get_sender (message));
-  if (confab_conversation_get_kind (conv) == CONFAB_CONVERSATION_ROOM && sender != NULL)
-    body = g_strdup_printf ("%s: %s", confab_contact_get_display_name (sender),
-                            confab_message_get_body (message));
-  else
-    body = g_strdup (confab_message_get_body (message));
+  if (confab_profiles_is_known (profiles, confab_message_get_sender (message)))
+    {
+      send_message_notification (self, conv, message);
+      return;
+    }
+  /* The sender's display name first. */
+  pending = g_new0 (PendingNotification, 1);
+  pending->window = g_object_ref (self);
+  pending->conv = g_object_ref (conv);
+  pending->message = g_object_ref (message);
+  confab_profiles_get_profile_async (profiles, confab_message_get_sender (message),
+                                     self->cancellable, sender_known_cb, pending);
+}
 
-  notification = g_notification_new (confab_conversation_get_title (conv));
-  g_notification_set_body (notification, body);
-  g_notification_set_category (notification, "im.received");
-  g_notification_set_default_action_and_target (notification, "app.open-conversation", "s",
-                                                confab_conversation_get_conv (conv));
+/* What was told of a message follows it: an edit replaces the text, a deletion takes the
+ * notification back. */
+static void
+on_message_changed (ConfabMessaging    *messaging,
+                    ConfabConversation *conv,
+                    ConfabMessage      *message,
+                    ConfabWindow       *self)
+{
+  gint64 *told;
 
-  id = g_strconcat ("message-", confab_conversation_get_conv (conv), NULL);
-  g_application_send_notification (app, id, notification);
+  if (conv == NULL)
+    return;
+  told = g_hash_table_lookup (self->notified, confab_conversation_get_conv (conv));
+  if (told == NULL || *told != confab_message_get_id (message))
+    return;
+  if (confab_message_get_deleted (message))
+    {
+      g_autofree char *id = notification_id (confab_conversation_get_conv (conv));
+
+      g_application_withdraw_notification (G_APPLICATION (_confab_window_app (self)), id);
+      g_hash_table_remove (self->notified, confab_conversation_get_conv (conv));
+      return;
+    }
+  send_message_notification (self, conv, message);
+}
+
+static void
+on_message_deleted (ConfabMessaging *messaging,
+                    const char      *conv,
+                    gint64           msg_id,
+                    ConfabWindow    *self)
+{
+  gint64 *told = g_hash_table_lookup (self->notified, conv);
+  g_autofree char *id = NULL;
+
+  if (told == NULL || *told != msg_id || _confab_window_app (self) == NULL)
+    return;
+  id = notification_id (conv);
+  g_application_withdraw_notification (G_APPLICATION (_confab_window_app (self)), id);
+  g_hash_table_remove (self->notified, conv);
 }
 
 static void
@@ -180,6 +285,8 @@ _confab_window_stop_session (ConfabWindow *self)
       g_signal_handlers_disconnect_by_data (self->session, self);
       g_clear_object (&self->session);
     }
+  if (self->notified != NULL)
+    g_hash_table_remove_all (self->notified);
   self->first_frame_pending = FALSE;
 
   if (self->client != NULL)
@@ -295,8 +402,12 @@ attach_session (ConfabWindow *self)
 {
   g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_client_state), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (_confab_window_messaging (self), "message-received",
-                           G_CALLBACK (on_message_received), self, 0);
+  g_signal_connect_object (_confab_window_messaging (self), "message-arrived",
+                           G_CALLBACK (on_message_arrived), self, 0);
+  g_signal_connect_object (_confab_window_messaging (self), "message-changed",
+                           G_CALLBACK (on_message_changed), self, 0);
+  g_signal_connect_object (_confab_window_messaging (self), "message-deleted",
+                           G_CALLBACK (on_message_deleted), self, 0);
   g_signal_connect_object (confab_profiles_get_self_contact (_confab_window_profiles (self)),
                            "notify",
                            G_CALLBACK (_confab_window_update_self), self, G_CONNECT_SWAPPED);

@@ -369,6 +369,7 @@ confab_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->account, self);
   g_clear_object (&self->account);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->notified, g_hash_table_unref);
   g_clear_object (&self->selection);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->pending_conv, g_free);
@@ -440,6 +441,7 @@ confab_window_init (ConfabWindow *self)
 
   self->settings = g_settings_new (APP_ID);
   self->cancellable = g_cancellable_new ();
+  self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
