@@ -13,6 +13,7 @@
 #include "confab-message-list.h"
 #include "confab-message.h"
 #include "confab-messaging.h"
+#include "confab-presence-feature.h"
 #include "confab-profiles.h"
 #include "confab-session.h"
 #include "confab-typing.h"
@@ -1254,6 +1255,74 @@ test_notify_only_new (void)
   confab_session_stop (bob);
 }
 
+/* Presence: a DM peer's status is right from the start ---------------------------------- */
+
+typedef struct
+{
+  ConfabSession  *session;
+  const char     *user;
+  ConfabPresence  presence;
+} PresenceWait;
+
+static gboolean
+presence_is (gpointer data)
+{
+  PresenceWait *wait = data;
+  ConfabContact *contact = confab_profiles_get_contact (confab_profiles_from_session (
+                                                          wait->session), wait->user);
+
+  return confab_contact_get_presence (contact) == wait->presence;
+}
+
+static void
+test_presence_from_start (void)
+{
+  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabClient) alice_client = NULL;
+  g_autoptr(ConfabClient) bob_client = NULL;
+  g_autoptr(ConfabSession) alice = NULL;
+  g_autoptr(ConfabSession) bob = NULL;
+  g_autoptr(ConfabMessageList) bob_list = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PresenceWait wait = { NULL, "bob", CONFAB_PRESENCE_BUSY };
+
+  if (!have_confabd ())
+    return;
+  server = server_new ();
+  alice_client = sign_up (server, "alice");
+  bob_client = sign_up (server, "bob");
+  alice = start_session (alice_client);
+  bob = start_session (bob_client);
+  g_assert_true (engine_test_wait (client_connected, alice_client, ENGINE_TEST_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (client_connected, bob_client, ENGINE_TEST_TIMEOUT_MS));
+
+  /* Bob is busy before he and alice share anything: no presence event reaches her. */
+  confab_presence_feature_set_presence_async (confab_presence_feature_from_session (bob),
+                                              CONFAB_PRESENCE_BUSY, NULL, NULL,
+                                              engine_test_async_cb, &result);
+  g_assert_true (confab_feature_request_finish (
+                   CONFAB_FEATURE (confab_presence_feature_from_session (bob)), WAIT (result),
+                   &error));
+  g_assert_no_error (error);
+
+  /* His first message makes the DM appear on her side, with his status. */
+  bob_list = confab_messaging_get_messages (confab_messaging_from_session (bob), "dm:alice:bob");
+  g_object_unref (send_text (bob, "dm:alice:bob", "hi"));
+  wait.session = alice;
+  g_assert_true (engine_test_wait (presence_is, &wait, ENGINE_TEST_TIMEOUT_MS));
+
+  /* And again after a reconnect, from the start of the next session. */
+  confab_session_stop (alice);
+  g_clear_object (&alice);
+  alice = start_session (alice_client);
+  wait.session = alice;
+  g_assert_true (engine_test_wait (presence_is, &wait, ENGINE_TEST_TIMEOUT_MS));
+
+  confab_session_stop (alice);
+  confab_session_stop (bob);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1269,6 +1338,7 @@ main (int    argc,
   g_test_add_func ("/confab/client/session/retry-and-discard", test_retry_and_discard);
   g_test_add_func ("/confab/client/session/typing", test_typing);
   g_test_add_func ("/confab/client/session/notify-only-new", test_notify_only_new);
+  g_test_add_func ("/confab/client/session/presence-from-start", test_presence_from_start);
 
   return g_test_run ();
 }
