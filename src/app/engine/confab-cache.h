@@ -183,6 +183,7 @@ void           confab_cache_outbox_set_state_async  (ConfabCache *self,
                                                      gpointer user_data);
 gboolean       confab_cache_outbox_set_state_finish (ConfabCache *self, GAsyncResult *result,
                                                      GError **error);
+/* @client_msg_id NULL: the whole outbox. */
 void           confab_cache_outbox_remove_async  (ConfabCache *self, const char *client_msg_id,
                                                   GCancellable *cancellable,
                                                   GAsyncReadyCallback callback,

@@ -57,6 +57,7 @@ struct _ConfabClient
   char                    *hello_id;
   guint                    attempt;
   guint                    retry_source;
+  gint64                   retry_at;        /* monotonic µs of the next attempt */
   guint                    backoff_initial_ms;
   guint                    backoff_max_ms;
   guint                    ping_ms;
@@ -603,6 +604,7 @@ schedule_retry (ConfabClient *self)
   g_debug ("reconnecting in %u ms (attempt %u)", delay, self->attempt);
   g_clear_handle_id (&self->retry_source, g_source_remove);
   self->retry_source = g_timeout_add (delay, retry_cb, self);
+  self->retry_at = g_get_monotonic_time () + (gint64) delay * 1000;
   set_state (self, CONFAB_CLIENT_STATE_WAITING);
 }
 
@@ -1458,6 +1460,14 @@ confab_client_reconnect_now (ConfabClient *self)
     return;
   g_clear_handle_id (&self->retry_source, g_source_remove);
   connect_now (self);
+}
+
+gint64
+confab_client_get_retry_time (ConfabClient *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CLIENT (self), 0);
+
+  return self->retry_source != 0 ? self->retry_at : 0;
 }
 
 void

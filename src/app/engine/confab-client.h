@@ -118,6 +118,8 @@ void               confab_client_start              (ConfabClient        *self,
 void               confab_client_stop               (ConfabClient        *self);
 /* Reconnect now instead of waiting for the backoff timer (e.g. network came back). */
 void               confab_client_reconnect_now      (ConfabClient        *self);
+/* While waiting to reconnect: when the next attempt is due (g_get_monotonic_time ()), else 0. */
+gint64             confab_client_get_retry_time     (ConfabClient        *self);
 /* Everything up to @seq is stored: sends an ack and uses @seq as "since" on reconnect. */
 void               confab_client_ack                (ConfabClient        *self,
                                                      gint64               seq);

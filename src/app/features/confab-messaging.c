@@ -1501,6 +1501,78 @@ confab_messaging_discard_message (ConfabMessaging *self,
 }
 
 static void
+unsent_listed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GPtrArray) outbox = NULL;
+  GError *error = NULL;
+
+  outbox = confab_cache_outbox_list_finish (CONFAB_CACHE (object), result, &error);
+  if (outbox == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, outbox->len);
+}
+
+void
+confab_messaging_count_unsent_async (ConfabMessaging     *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CONFAB_IS_MESSAGING (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_messaging_count_unsent_async);
+  confab_cache_outbox_list_async (get_cache (self), NULL, cancellable, unsent_listed_cb, task);
+}
+
+guint
+confab_messaging_count_unsent_finish (ConfabMessaging  *self,
+                                      GAsyncResult     *result,
+                                      GError          **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  n = g_task_propagate_int (G_TASK (result), error);
+  return n > 0 ? (guint) n : 0;
+}
+
+void
+confab_messaging_discard_unsent (ConfabMessaging *self)
+{
+  GHashTableIter iter;
+  ConfabMessageList *list;
+  g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_if_fail (CONFAB_IS_MESSAGING (self));
+
+  confab_cache_outbox_remove_async (get_cache (self), NULL, NULL, NULL, NULL);
+  g_hash_table_iter_init (&iter, self->message_lists);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &list))
+    {
+      GListModel *model = G_LIST_MODEL (list);
+
+      g_ptr_array_set_size (pending, 0);
+      for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+        {
+          g_autoptr(ConfabMessage) msg = g_list_model_get_item (model, i);
+
+          if (confab_message_get_id (msg) == 0)
+            g_ptr_array_add (pending, g_strdup (confab_message_get_client_msg_id (msg)));
+        }
+      for (guint i = 0; i < pending->len; i++)
+        confab_message_list_remove_pending (list, g_ptr_array_index (pending, i));
+    }
+}
+
+static void
 apply_edit (ConfabFeature *feature,
             JsonObject    *params,
             JsonObject    *reply)

@@ -35,6 +35,15 @@ ConfabMessage *confab_messaging_send_message_finish (ConfabMessaging *self,
                                                      GAsyncResult *result, GError **error);
 /* Tries a failed outbox message again, or drops it from outbox and model. */
 void           confab_messaging_retry_message    (ConfabMessaging *self, ConfabMessage *message);
+/* The messages in the outbox (sending or failed): kept for the next sign-in as the same user
+ * unless discarded. */
+void           confab_messaging_count_unsent_async  (ConfabMessaging *self,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
+guint          confab_messaging_count_unsent_finish (ConfabMessaging *self, GAsyncResult *result,
+                                                     GError **error);
+void           confab_messaging_discard_unsent      (ConfabMessaging *self);
 void           confab_messaging_discard_message  (ConfabMessaging *self, ConfabMessage *message);
 /* edit, delete, react need the connection (CONFAB_CLIENT_ERROR_NOT_CONNECTED otherwise); their
  * finish, and mark_read's, is confab_feature_request_finish(). */
