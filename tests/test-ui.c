@@ -103,7 +103,8 @@ fixture_set_up (Fixture *f)
 static void
 fixture_tear_down (Fixture *f)
 {
-  gtk_window_destroy (GTK_WINDOW (f->window));
+  if (f->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->window));
   /* As the application's shutdown does (g_application_run () is not used here): the call
    * engine's start-up thread must not outlive the process's libraries. */
   confab_call_warm_up_wait ();
@@ -616,6 +617,323 @@ test_rooms (Fixture *f)
   g_free (ops.conv);
 }
 
+/* --- running in the background, signing out, the connection banner ------------------------ */
+
+/* A desktop notification server on the session bus, in this process: what it is asked to
+ * show is what a user would see. */
+static const char notifications_xml[] =
+  "<node><interface name='org.freedesktop.Notifications'>"
+  "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='as' direction='in'/><arg type='a{sv}' direction='in'/>"
+  "<arg type='i' direction='in'/><arg type='u' direction='out'/></method>"
+  "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "<method name='GetServerInformation'><arg type='s' direction='out'/>"
+  "<arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "<arg type='s' direction='out'/></method>"
+  "<signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+  "<signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+  "</interface></node>";
+
+typedef struct
+{
+  GPtrArray *shown;      /* "summary\nbody" of each Notify */
+  guint      next_id;
+  gboolean   owned;
+} Notifications;
+
+static void
+notifications_method (GDBusConnection       *connection,
+                      const char            *sender,
+                      const char            *object_path,
+                      const char            *interface_name,
+                      const char            *method_name,
+                      GVariant              *parameters,
+                      GDBusMethodInvocation *invocation,
+                      gpointer               user_data)
+{
+  Notifications *n = user_data;
+
+  if (g_str_equal (method_name, "Notify"))
+    {
+      const char *summary, *body;
+
+      g_variant_get_child (parameters, 3, "&s", &summary);
+      g_variant_get_child (parameters, 4, "&s", &body);
+      g_ptr_array_add (n->shown, g_strdup_printf ("%s\n%s", summary, body));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", ++n->next_id));
+    }
+  else if (g_str_equal (method_name, "GetCapabilities"))
+    {
+      const char *caps[] = { "body", "actions", NULL };
+
+      g_dbus_method_invocation_return_value (invocation,
+                                             g_variant_new ("(^as)", (char **) caps));
+    }
+  else if (g_str_equal (method_name, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "confab",
+                                                                      "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+notifications_name_acquired (GDBusConnection *connection,
+                             const char      *name,
+                             gpointer         user_data)
+{
+  ((Notifications *) user_data)->owned = TRUE;
+}
+
+static gboolean
+notifications_owned (gpointer user_data)
+{
+  return ((Notifications *) user_data)->owned;
+}
+
+static void
+notifications_serve (Notifications *n)
+{
+  static const GDBusInterfaceVTable vtable = { notifications_method, NULL, NULL, { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (
+                                                              g_application_get_default ()));
+
+  g_assert_no_error (error);
+  g_assert_nonnull (bus);
+  n->shown = g_ptr_array_new_with_free_func (g_free);
+  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications",
+                                     info->interfaces[0], &vtable, n, NULL, &error);
+  g_assert_no_error (error);
+  g_bus_own_name_on_connection (bus, "org.freedesktop.Notifications",
+                                G_BUS_NAME_OWNER_FLAGS_NONE, notifications_name_acquired, NULL, n,
+                                NULL);
+  g_assert_true (confab_test_wait_until (notifications_owned, n, CONFAB_TEST_TIMEOUT_MS));
+}
+
+static gboolean
+notification_shown (gpointer user_data)
+{
+  return ((Notifications *) user_data)->shown->len > 0;
+}
+
+static gboolean
+no_windows (gpointer user_data)
+{
+  return gtk_application_get_windows (GTK_APPLICATION (user_data)) == NULL;
+}
+
+/* Closing the window keeps Confab running and notifying; Quit ends it. Starting at login
+ * writes and removes the XDG autostart entry. */
+static void
+test_close_keeps_running (Fixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(JsonObject) result = NULL;
+  g_autofree char *autostart = g_build_filename (g_get_user_config_dir (), "autostart",
+                                                 APP_ID ".desktop", NULL);
+  g_autofree char *entry = NULL;
+  Notifications notifications = { 0 };
+
+  g_assert_true (g_settings_get_boolean (settings, "run-in-background"));
+  notifications_serve (&notifications);
+  g_settings_set_boolean (settings, "notifications", TRUE);
+  sign_up_ann (f);
+  f->bob = confab_test_user_new (f->server, "bob");
+  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
+                                                 "{\"display_name\":\"Bob Builder\"}"));
+
+  gtk_window_close (GTK_WINDOW (f->window));
+  confab_test_drain (50);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f->window)));
+  g_assert_nonnull (g_list_find (gtk_application_get_windows (GTK_APPLICATION (f->app)),
+                                 f->window));
+  g_assert_true (client_connected (f->window));
+
+  result = confab_test_client_call_ok (f->bob_ws, "send",
+                                       "{\"conv\":\"dm:ann:bob\",\"client_msg_id\":\"b1\","
+                                       "\"body\":\"Are you there?\"}");
+  /* Told on the desktop, under his display name. */
+  g_assert_true (confab_test_wait_until (notification_shown, &notifications,
+                                         CONFAB_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (notifications.shown->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (notifications.shown, 0), ==, "Bob Builder\nAre you there?");
+  g_assert_cmpint (confab_window_get_notified_message (f->window, "dm:ann:bob"), ==,
+                   json_object_get_int_member (json_object_get_object_member (result, "msg"),
+                                               "id"));
+
+  g_assert_false (g_file_test (autostart, G_FILE_TEST_EXISTS));
+  g_settings_set_boolean (settings, "start-at-login", TRUE);
+  g_assert_true (g_file_get_contents (autostart, &entry, NULL, NULL));
+  g_assert_nonnull (strstr (entry, "Exec=confab --background"));
+  g_settings_set_boolean (settings, "start-at-login", FALSE);
+  g_assert_false (g_file_test (autostart, G_FILE_TEST_EXISTS));
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "quit", NULL);
+  g_assert_true (confab_test_wait_until (no_windows, f->app, CONFAB_TEST_TIMEOUT_MS));
+  f->window = NULL;
+  g_ptr_array_unref (notifications.shown);
+}
+
+/* Signs in through the sign-in page as an existing user. */
+static void
+sign_in_as (Fixture    *f,
+            const char *username,
+            const char *password)
+{
+  ConfabSigninPage *page = confab_window_get_signin_page (f->window);
+
+  g_assert_true (wait_page (f, "signin"));
+  confab_signin_page_set_server (page, confab_test_server_get_url (f->server));
+  confab_signin_page_set_create_account (page, FALSE);
+  confab_signin_page_set_username (page, username);
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (page),
+                                                                      CONFAB_TYPE_SIGNIN_PAGE,
+                                                                      "password_row")),
+                         password);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "signin.submit", NULL));
+  g_assert_true (wait_page (f, "main"));
+  g_assert_true (confab_test_wait_until (client_connected, f->window, CONFAB_TEST_TIMEOUT_MS));
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GtkWindow *dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+
+  return dialog != NULL ? ADW_MESSAGE_DIALOG (dialog) : NULL;
+}
+
+static gboolean
+has_message_dialog (gpointer user_data)
+{
+  return find_message_dialog () != NULL;
+}
+
+/* How many times bob's history holds @body. */
+static guint
+bob_history_count (Fixture    *f,
+                   const char *body)
+{
+  g_autoptr(JsonObject) result = confab_test_client_call_ok (f->bob_ws, "history",
+                                                             "{\"conv\":\"dm:ann:bob\","
+                                                             "\"limit\":200}");
+  JsonArray *messages = json_object_get_array_member (result, "messages");
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (messages, i),
+                                                  "body"), body) == 0)
+      n++;
+  return n;
+}
+
+static gboolean
+bob_has_kept_message (gpointer user_data)
+{
+  return bob_history_count (user_data, "written offline") == 1;
+}
+
+/* A message written offline survives Sign Out: asked, the user keeps it; signing in as
+ * another user does not send it; signing in again as the same user does. */
+static void
+test_sign_out_keeps_outbox (Fixture *f)
+{
+  ConfabConversationView *view = confab_window_get_conversation_view (f->window);
+  g_autoptr(ConfabTestUser) carol = NULL;
+  AdwMessageDialog *dialog;
+
+  sign_up_ann (f);
+  open_dm_from_bob (f);
+  carol = confab_test_user_new (f->server, "carol");
+
+  confab_test_server_stop (f->server);
+  g_assert_true (confab_test_wait_until (client_not_connected, f->window,
+                                         CONFAB_TEST_TIMEOUT_MS));
+  confab_conversation_view_set_draft (view, "written offline");
+  confab_conversation_view_send (view);
+  confab_test_drain (50);
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "sign-out", NULL);
+  g_assert_true (confab_test_wait_until (has_message_dialog, NULL, CONFAB_TEST_TIMEOUT_MS));
+  dialog = find_message_dialog ();
+  g_assert_cmpstr (confab_window_get_page (f->window), ==, "main");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "1 message"));
+  /* As its button does: the response, then the dialog closes. */
+  adw_message_dialog_response (dialog, "keep");
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_true (wait_page (f, "signin"));
+
+  confab_test_server_start (f->server);
+  confab_test_client_free (f->bob_ws);
+  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
+
+  /* Carol's session has its own outbox: ann's message stays unsent. */
+  sign_in_as (f, "carol", carol->password);
+  confab_test_drain (500);
+  g_assert_cmpuint (bob_history_count (f, "written offline"), ==, 0);
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "sign-out", NULL);
+  g_assert_true (wait_page (f, "signin"));
+  g_assert_null (find_message_dialog ());
+
+  sign_in_as (f, "ann", "correct horse battery");
+  g_assert_true (confab_test_wait_until (bob_has_kept_message, f, CONFAB_TEST_TIMEOUT_MS));
+}
+
+static GtkWidget *
+window_child (Fixture    *f,
+              const char *name)
+{
+  return template_child (f->window, CONFAB_TYPE_WINDOW, name);
+}
+
+static gboolean
+banner_retrying (gpointer user_data)
+{
+  Fixture *f = user_data;
+  const char *text = gtk_label_get_text (GTK_LABEL (window_child (f, "connection_banner_label")));
+
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (window_child (f, "connection_banner")))
+         && g_str_has_prefix (text, "Offline. Retrying in ")
+         && gtk_widget_get_visible (window_child (f, "connection_retry_button"));
+}
+
+/* With the server down: a banner counts down to the next attempt and offers to retry now, the
+ * own status dot is grey and the call buttons are insensitive; back, all of it is undone. */
+static void
+test_server_down_banner (Fixture *f)
+{
+  GtkWidget *dot;
+  GtkWidget *call_button;
+
+  sign_up_ann (f);
+  open_dm_from_bob (f);
+  dot = window_child (f, "self_presence_dot");
+  call_button = window_child (f, "audio_call_button");
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (window_child (f,
+                                                                "connection_banner"))));
+  g_assert_false (gtk_widget_has_css_class (dot, "offline"));
+  g_assert_true (gtk_widget_get_sensitive (call_button)
+                 && gtk_widget_is_sensitive (call_button));
+
+  confab_test_server_stop (f->server);
+  g_assert_true (confab_test_wait_until (banner_retrying, f, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (gtk_widget_has_css_class (dot, "offline"));
+  g_assert_false (gtk_widget_is_sensitive (call_button));
+
+  /* Retry connects at once, whatever the backoff has grown to. */
+  confab_test_server_start (f->server);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.reconnect", NULL));
+  g_assert_true (confab_test_wait_until (client_connected, f->window, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (window_child (f,
+                                                                "connection_banner"))));
+  g_assert_false (gtk_widget_has_css_class (dot, "offline"));
+  g_assert_true (gtk_widget_is_sensitive (call_button));
+}
+
 typedef struct
 {
   void     (*run) (Fixture *f);
@@ -627,6 +945,9 @@ static const Case register_and_sign_in = { test_register_and_sign_in, FALSE };
 static const Case exchange_and_unread = { test_exchange_and_unread, FALSE };
 static const Case outbox_while_offline = { test_outbox_while_offline, FALSE };
 static const Case rooms = { test_rooms, FALSE };
+static const Case close_keeps_running = { test_close_keeps_running, FALSE };
+static const Case sign_out_keeps_outbox = { test_sign_out_keeps_outbox, FALSE };
+static const Case server_down_banner = { test_server_down_banner, FALSE };
 
 /* In the test process: runs the case in a child process and checks that it passed. In the
  * child: sets up the fixture, runs the case, tears the fixture down. */
@@ -676,6 +997,9 @@ main (int   argc,
   g_test_add_data_func ("/confab/ui/exchange-and-unread", &exchange_and_unread, run_case);
   g_test_add_data_func ("/confab/ui/outbox-while-offline", &outbox_while_offline, run_case);
   g_test_add_data_func ("/confab/ui/rooms", &rooms, run_case);
+  g_test_add_data_func ("/confab/ui/close-keeps-running", &close_keeps_running, run_case);
+  g_test_add_data_func ("/confab/ui/sign-out-keeps-outbox", &sign_out_keeps_outbox, run_case);
+  g_test_add_data_func ("/confab/ui/server-down-banner", &server_down_banner, run_case);
 
   return confab_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include "confab-account.h"
 #include "confab-application.h"
+#include "confab-background.h"
 #include "confab-call.h"
 #include "confab-media-devices.h"
 #include "confab-preferences-window.h"
@@ -22,6 +23,7 @@ struct _ConfabApplication
   GSettings          *settings;
   ConfabAccount      *account;
   char               *server_option;
+  gboolean            background_option;
   ConfabMediaDevices *media_devices;
 };
 
@@ -32,6 +34,8 @@ static const GOptionEntry option_entries[] = {
     N_("Print the version and exit"), NULL },
   { "server", 's', G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, NULL,
     N_("Sign in to this server"), N_("ADDRESS") },
+  { "background", 'b', G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+    N_("Start without showing the window"), NULL },
   { NULL }
 };
 
@@ -180,7 +184,7 @@ sign_out_action (GSimpleAction *action,
   ConfabWindow *window = get_main_window (self);
 
   if (window != NULL)
-    confab_window_sign_out (window);
+    confab_window_ask_sign_out (window);
 }
 
 static void
@@ -256,6 +260,9 @@ confab_application_command_line (GApplication            *app,
       g_free (self->server_option);
       self->server_option = g_strdup (server);
     }
+  /* Only a first start stays hidden: starting again shows the window. */
+  self->background_option = g_variant_dict_contains (options, "background")
+                            && get_main_window (self) == NULL;
 
   g_application_activate (app);
   return 0;
@@ -286,7 +293,24 @@ confab_application_activate (GApplication *app)
       g_clear_pointer (&self->server_option, g_free);
     }
 
+  if (self->background_option)
+    {
+      self->background_option = FALSE;
+      return;
+    }
   gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+on_settings_start_at_login_changed (GSettings         *settings,
+                                    const char        *key,
+                                    ConfabApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_background_set_autostart (GTK_WINDOW (get_main_window (self)),
+                                        g_settings_get_boolean (settings, key), &error))
+    g_warning ("Starting at login could not be changed: %s", error->message);
 }
 
 static void
@@ -308,6 +332,8 @@ confab_application_startup (GApplication *app)
   self->account = confab_account_new (self->settings);
   g_signal_connect_object (self->settings, "changed::color-scheme",
                            G_CALLBACK (on_settings_color_scheme_changed), self, 0);
+  g_signal_connect_object (self->settings, "changed::start-at-login",
+                           G_CALLBACK (on_settings_start_at_login_changed), self, 0);
   apply_color_scheme (self);
 }
 

@@ -25,6 +25,8 @@ struct _ConfabPreferencesWindow
   AdwComboRow          *style_row;
   GtkSwitch            *enter_sends_switch;
   GtkSwitch            *notifications_switch;
+  GtkSwitch            *background_switch;
+  GtkSwitch            *autostart_switch;
   AdwPreferencesPage   *account_page;
   AdwEntryRow          *display_name_row;
   AdwEntryRow          *title_row;
@@ -426,6 +428,8 @@ confab_preferences_window_class_init (ConfabPreferencesWindowClass *klass)
                                         enter_sends_switch);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow,
                                         notifications_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, background_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, autostart_switch);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, account_page);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, display_name_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, title_row);
@@ -458,6 +462,10 @@ confab_preferences_window_init (ConfabPreferencesWindow *self)
   g_settings_bind (self->settings, "enter-sends", self->enter_sends_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "run-in-background", self->background_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "start-at-login", self->autostart_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "color-scheme", self->style_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, color_scheme_get_mapping,

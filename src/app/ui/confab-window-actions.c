@@ -174,6 +174,14 @@ mute_change (GSimpleAction *action,
                                   muted, NULL, NULL, NULL);
 }
 
+static void
+reconnect_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  _confab_window_reconnect (CONFAB_WINDOW (widget));
+}
+
 static const GActionEntry win_entries[] = {
   { "presence", NULL, "s", "'online'", presence_change },
   { "mute", NULL, NULL, "false", mute_change },
@@ -190,6 +198,7 @@ _confab_window_class_actions_init (GtkWidgetClass *widget_class)
                                    _confab_window_call_action);
   gtk_widget_class_install_action (widget_class, "win.call-video", NULL,
                                    _confab_window_call_action);
+  gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,

@@ -47,8 +47,13 @@ _confab_window_update_call_actions (ConfabWindow *self)
 
   gtk_widget_set_visible (self->audio_call_button, is_dm);
   gtk_widget_set_visible (self->video_call_button, is_dm);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.call-audio", is_dm && free_line);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.call-video", is_dm && free_line);
+  /* A call needs the server: without it the buttons are there but insensitive. */
+  gboolean online = _confab_window_online (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.call-audio",
+                                 is_dm && free_line && online);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.call-video",
+                                 is_dm && free_line && online);
 }
 
 void

@@ -36,6 +36,7 @@ struct _ConfabWindow
   AdwMessageDialog       *incoming_dialog;
   ConfabCallWindow       *call_window;
   GHashTable             *notified;       /* conv → gint64 id of the message told last */
+  guint                   banner_tick_id;
 
   AdwToastOverlay        *toast_overlay;
   GtkStack               *main_stack;
@@ -47,6 +48,9 @@ struct _ConfabWindow
   AdwAvatar              *self_avatar;
   GtkWidget              *self_presence_dot;
   AdwWindowTitle         *sidebar_title;
+  GtkRevealer            *connection_banner;
+  GtkLabel               *connection_banner_label;
+  GtkWidget              *connection_retry_button;
   GtkToggleButton        *search_button;
   GtkSearchBar           *search_bar;
   GtkSearchEntry         *search_entry;
@@ -95,6 +99,8 @@ void _confab_window_show_conversation (ConfabWindow *self, ConfabConversation *c
 void _confab_window_update_sidebar_stack (ConfabWindow *self);
 
 /* confab-window-session.c */
+gboolean _confab_window_online (ConfabWindow *self);
+void _confab_window_reconnect (ConfabWindow *self);
 void _confab_window_send_presence (ConfabWindow *self);
 void _confab_window_show_account (ConfabWindow *self);
 void _confab_window_stop_session (ConfabWindow *self);

@@ -18,11 +18,85 @@
 /* The account's session in the window: showing it (after its first frame it connects and the
  * calls start), the own status, the connection state and notifications. */
 
+gboolean
+_confab_window_online (ConfabWindow *self)
+{
+  return self->client != NULL
+         && confab_client_get_state (self->client) == CONFAB_CLIENT_STATE_CONNECTED;
+}
+
+static gboolean banner_tick_cb (gpointer user_data);
+
+/* The banner says what the connection does while the server cannot be reached: connecting,
+ * or waiting to retry (counting down), with a button to retry now. */
+static void
+update_connection_banner (ConfabWindow *self)
+{
+  g_autofree char *text = NULL;
+  gboolean waiting = FALSE;
+  gboolean show = TRUE;
+
+  g_clear_handle_id (&self->banner_tick_id, g_source_remove);
+  if (self->client == NULL)
+    show = FALSE;
+  else
+    switch (confab_client_get_state (self->client))
+      {
+      case CONFAB_CLIENT_STATE_CONNECTED:
+        show = FALSE;
+        break;
+      case CONFAB_CLIENT_STATE_CONNECTING:
+      case CONFAB_CLIENT_STATE_SYNCING:
+        text = g_strdup (_("Connecting…"));
+        break;
+      case CONFAB_CLIENT_STATE_WAITING:
+        {
+          gint64 left_us = confab_client_get_retry_time (self->client) - g_get_monotonic_time ();
+          guint seconds = (guint) MAX ((left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC, 1);
+
+          /* Translators: the connection to the server is lost; %u is a number of seconds. */
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Offline. Retrying in %u s",
+                                               "Offline. Retrying in %u s", seconds), seconds);
+          waiting = TRUE;
+          self->banner_tick_id = g_timeout_add_seconds (1, banner_tick_cb, self);
+        }
+        break;
+      case CONFAB_CLIENT_STATE_DISCONNECTED:
+      default:
+        text = g_strdup (_("Offline"));
+        break;
+      }
+
+  if (text != NULL)
+    gtk_label_set_text (self->connection_banner_label, text);
+  gtk_widget_set_visible (self->connection_retry_button, waiting);
+  gtk_revealer_set_reveal_child (self->connection_banner, show);
+}
+
+static gboolean
+banner_tick_cb (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+
+  self->banner_tick_id = 0;
+  update_connection_banner (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_confab_window_reconnect (ConfabWindow *self)
+{
+  if (self->client != NULL)
+    confab_client_reconnect_now (self->client);
+}
+
 static void
 update_connection_state (ConfabWindow *self)
 {
   const char *subtitle = "";
 
+  update_connection_banner (self);
+  _confab_window_update_call_actions (self);
   if (self->client == NULL)
     return;
 
@@ -51,6 +125,7 @@ _confab_window_update_self (ConfabWindow *self)
   g_autofree char *presence = g_settings_get_string (self->settings, "presence");
   ConfabPresence status = confab_presence_from_string (presence);
   ConfabContact *contact;
+  gboolean online = _confab_window_online (self);
   g_autofree char *tooltip = NULL;
 
   if (self->session == NULL)
@@ -62,10 +137,15 @@ _confab_window_update_self (ConfabWindow *self)
 
   for (guint p = CONFAB_PRESENCE_OFFLINE; p <= CONFAB_PRESENCE_INVISIBLE; p++)
     gtk_widget_remove_css_class (self->self_presence_dot, confab_presence_css_class (p));
-  gtk_widget_add_css_class (self->self_presence_dot, confab_presence_css_class (status));
+  /* Without the server nobody sees the chosen status: the dot is grey until it is back. */
+  gtk_widget_add_css_class (self->self_presence_dot,
+                            confab_presence_css_class (online ? status : CONFAB_PRESENCE_OFFLINE));
 
-  /* Translators: tooltip of the own status button; %s is Online, Away, Busy or Invisible. */
-  tooltip = g_strdup_printf (_("Your status: %s"), confab_presence_label (status));
+  if (online)
+    /* Translators: tooltip of the own status button; %s is Online, Away, Busy or Invisible. */
+    tooltip = g_strdup_printf (_("Your status: %s"), confab_presence_label (status));
+  else
+    tooltip = g_strdup (_("You are offline"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->presence_button), tooltip);
 }
 
@@ -100,6 +180,7 @@ static void
 on_client_state (ConfabWindow *self)
 {
   update_connection_state (self);
+  _confab_window_update_self (self);
 
   /* Presence is per connection on the server: announce it again after each reconnect. */
   if (confab_client_get_state (self->client) == CONFAB_CLIENT_STATE_CONNECTED)
@@ -294,6 +375,9 @@ _confab_window_stop_session (ConfabWindow *self)
       g_signal_handlers_disconnect_by_data (self->client, self);
       g_clear_object (&self->client);
     }
+  g_clear_handle_id (&self->banner_tick_id, g_source_remove);
+  if (self->connection_banner != NULL)
+    gtk_revealer_set_reveal_child (self->connection_banner, FALSE);
 }
 
 /* What waits for the first frame of the main page: the rest of the sidebar, the calls (GStreamer,
@@ -490,3 +574,16 @@ _confab_window_show_account (ConfabWindow *self)
     show_session (self);
 }
 
+
+gint64
+confab_window_get_notified_message (ConfabWindow *self,
+                                    const char   *conv)
+{
+  gint64 *told;
+
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), 0);
+  g_return_val_if_fail (conv != NULL, 0);
+
+  told = g_hash_table_lookup (self->notified, conv);
+  return told != NULL ? *told : 0;
+}

@@ -373,3 +373,71 @@ confab_window_sign_out (ConfabWindow *self)
   gtk_stack_set_visible_child_name (self->main_stack, "signin");
 }
 
+
+/* Signing out with messages still in the outbox: they are kept for the next sign-in as the
+ * same user (the outbox is in that user's cache, which no other user opens), or discarded. */
+static void
+on_sign_out_response (AdwMessageDialog *dialog,
+                      const char       *response,
+                      ConfabWindow     *self)
+{
+  if (g_str_equal (response, "discard") && self->session != NULL)
+    confab_messaging_discard_unsent (_confab_window_messaging (self));
+  if (g_str_equal (response, "discard") || g_str_equal (response, "keep"))
+    confab_window_sign_out (self);
+}
+
+static void
+unsent_counted_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  AdwMessageDialog *dialog;
+  g_autofree char *body = NULL;
+  guint n;
+
+  n = confab_messaging_count_unsent_finish (CONFAB_MESSAGING (object), result, &error);
+  /* Signed out or in as someone else meanwhile. */
+  if (self->session == NULL || CONFAB_MESSAGING (object) != _confab_window_messaging (self))
+    return;
+  if (error != NULL || n == 0)
+    {
+      confab_window_sign_out (self);
+      return;
+    }
+
+  body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u message has not been sent yet. Keep it to send it "
+                                       "when you sign in again as %s, or discard it.",
+                                       "%u messages have not been sent yet. Keep them to send "
+                                       "them when you sign in again as %s, or discard them.", n),
+                          n, confab_session_get_username (self->session));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Sign Out?"), body));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "keep", _("_Keep and Sign Out"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (dialog, "keep", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "keep");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_sign_out_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+confab_window_ask_sign_out (ConfabWindow *self)
+{
+  g_return_if_fail (CONFAB_IS_WINDOW (self));
+
+  if (self->session == NULL)
+    {
+      confab_window_sign_out (self);
+      return;
+    }
+  confab_messaging_count_unsent_async (_confab_window_messaging (self), self->cancellable,
+                                       unsent_counted_cb, g_object_ref (self));
+}

@@ -9,6 +9,7 @@
 #include "confab-conversation.h"
 #include "confab-signin-page.h"
 #include "confab-ui-util.h"
+#include "confab-background.h"
 #include "confab-window-private.h"
 
 enum {
@@ -305,6 +306,16 @@ confab_window_close_request (GtkWindow *window)
   g_settings_set_int (self->settings, "window-height", height);
   g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
 
+  /* Closing is not quitting: the window is only hidden, and the application, which holds it,
+   * goes on receiving and notifying. Quit in the menu ends it. */
+  if (g_settings_get_boolean (self->settings, "run-in-background"))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+      confab_background_request (window, g_settings_get_boolean (self->settings,
+                                                                 "start-at-login"));
+      return TRUE;
+    }
+
   return GTK_WINDOW_CLASS (confab_window_parent_class)->close_request (window);
 }
 
@@ -411,6 +422,9 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, presence_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, self_avatar);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, self_presence_dot);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, connection_banner);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, connection_banner_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, connection_retry_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar_title);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_bar);

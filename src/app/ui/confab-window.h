@@ -17,6 +17,8 @@ void                    confab_window_set_server            (ConfabWindow      *
 void                    confab_window_open_conversation     (ConfabWindow      *self,
                                                              const char        *conv);
 void                    confab_window_sign_out              (ConfabWindow      *self);
+/* Signs out, first asking whether to keep or discard messages not sent yet, if any. */
+void                    confab_window_ask_sign_out          (ConfabWindow      *self);
 void                    confab_window_add_toast             (ConfabWindow      *self,
                                                              const char        *text);
 
@@ -24,6 +26,9 @@ void                    confab_window_add_toast             (ConfabWindow      *
 ConfabSession          *confab_window_get_session           (ConfabWindow      *self);
 /* "signin", "loading" or "main". */
 const char             *confab_window_get_page              (ConfabWindow      *self);
+/* The id of the message the desktop notification of @conv tells of, or 0. */
+gint64                  confab_window_get_notified_message  (ConfabWindow      *self,
+                                                             const char        *conv);
 ConfabSigninPage       *confab_window_get_signin_page       (ConfabWindow      *self);
 ConfabConversationView *confab_window_get_conversation_view (ConfabWindow      *self);
 GtkListView            *confab_window_get_conversation_list (ConfabWindow      *self);
