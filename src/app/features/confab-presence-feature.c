@@ -5,6 +5,8 @@
 
 #include "confab-client.h"
 #include "confab-frame.h"
+#include "confab-conversation-list.h"
+#include "confab-conversation.h"
 #include "confab-limits.h"
 #include "confab-messaging.h"
 #include "confab-presence-feature.h"

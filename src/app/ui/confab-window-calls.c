@@ -44,11 +44,11 @@ _confab_window_update_call_actions (ConfabWindow *self)
   gboolean free_line = self->call_manager != NULL
                        && confab_call_manager_get_current_call (self->call_manager) == NULL
                        && confab_call_manager_get_incoming_id (self->call_manager) == NULL;
+  /* A call needs the server: without it the buttons are there but insensitive. */
+  gboolean online = _confab_window_online (self);
 
   gtk_widget_set_visible (self->audio_call_button, is_dm);
   gtk_widget_set_visible (self->video_call_button, is_dm);
-  /* A call needs the server: without it the buttons are there but insensitive. */
-  gboolean online = _confab_window_online (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.call-audio",
                                  is_dm && free_line && online);

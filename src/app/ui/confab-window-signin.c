@@ -7,6 +7,7 @@
 
 #include "confab-client.h"
 #include "confab-error.h"
+#include "confab-session.h"
 #include "confab-signin-page.h"
 #include "confab-ui-util.h"
 #include "confab-validate.h"
