@@ -1323,6 +1323,112 @@ test_presence_from_start (void)
   confab_session_stop (bob);
 }
 
+/* Calls: a call the user declined is a record in the DM, not news ------------------------- */
+
+static gboolean
+conv_has_messages (gpointer data)
+{
+  ConvWait *wait = data;
+  ConfabConversation *conv = confab_conversation_list_lookup (conversations_of (wait->session),
+                                                              wait->conv);
+
+  return conv != NULL && confab_conversation_get_last_message_id (conv) > wait->msg_id;
+}
+
+static JsonObject *
+call_params (const char *call_id)
+{
+  JsonObject *params = json_object_new ();
+
+  json_object_set_string_member (params, "call_id", call_id);
+  return params;
+}
+
+/* Bob calls alice; she declines, or he gives up before she answers (a missed call). */
+static void
+ring_alice (ConfabClient *bob_client,
+            ConfabClient *alice_client,
+            gboolean      declined)
+{
+  g_autofree char *call_id = g_uuid_string_random ();
+  JsonObject *params = call_params (call_id);
+  JsonObject *media = json_object_new ();
+
+  json_object_set_string_member (params, "to", "alice");
+  json_object_set_boolean_member (media, "audio", TRUE);
+  json_object_set_object_member (params, "media", media);
+  call_ok (bob_client, "call_invite", params);
+  if (declined)
+    {
+      params = call_params (call_id);
+      json_object_set_string_member (params, "reason", "declined");
+      call_ok (alice_client, "call_reject", params);
+    }
+  else
+    call_ok (bob_client, "call_hangup", call_params (call_id));
+}
+
+static guint
+alice_unread (ConfabSession *alice)
+{
+  ConfabConversation *conv = confab_conversation_list_lookup (conversations_of (alice),
+                                                              "dm:alice:bob");
+
+  return conv != NULL ? confab_conversation_get_unread (conv) : 0;
+}
+
+static void
+test_declined_call (void)
+{
+  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabClient) alice_client = NULL;
+  g_autoptr(ConfabClient) bob_client = NULL;
+  g_autoptr(ConfabSession) alice = NULL;
+  g_autoptr(GPtrArray) arrived = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) received = g_ptr_array_new_with_free_func (g_free);
+  ConvWait wait = { NULL, "dm:alice:bob", 0 };
+  ConfabConversation *conv;
+
+  if (!have_confabd ())
+    return;
+  server = server_new ();
+  alice_client = sign_up (server, "alice");
+  bob_client = sign_up (server, "bob");
+  confab_client_start (bob_client, 0);
+  g_assert_true (engine_test_wait (client_connected, bob_client, ENGINE_TEST_TIMEOUT_MS));
+  alice = start_watched (alice_client, arrived, received);
+  wait.session = alice;
+
+  /* She declines: the record comes, is not told and is not unread, live or after a sync. */
+  ring_alice (bob_client, alice_client, TRUE);
+  g_assert_true (engine_test_wait (conv_has_messages, &wait, ENGINE_TEST_TIMEOUT_MS));
+  conv = confab_conversation_list_lookup (conversations_of (alice), "dm:alice:bob");
+  wait.msg_id = confab_conversation_get_last_message_id (conv);
+  engine_test_run_for (300);
+  g_assert_cmpuint (alice_unread (alice), ==, 0);
+  g_assert_cmpuint (arrived->len, ==, 0);
+
+  stop_session (&alice);
+  alice = start_watched (alice_client, arrived, received);
+  wait.session = alice;
+  engine_test_run_for (500);
+  g_assert_cmpuint (alice_unread (alice), ==, 0);
+
+  /* A call she missed is news. */
+  ring_alice (bob_client, alice_client, FALSE);
+  g_assert_true (engine_test_wait (conv_has_messages, &wait, ENGINE_TEST_TIMEOUT_MS));
+  engine_test_run_for (300);
+  g_assert_cmpuint (alice_unread (alice), ==, 1);
+  stop_session (&alice);
+  alice = start_watched (alice_client, arrived, received);
+  engine_test_run_for (500);
+  g_assert_cmpuint (alice_unread (alice), ==, 1);
+  g_assert_cmpuint (arrived->len, ==, 0);
+
+  stop_session (&alice);
+  confab_client_stop (bob_client);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1339,6 +1445,7 @@ main (int    argc,
   g_test_add_func ("/confab/client/session/typing", test_typing);
   g_test_add_func ("/confab/client/session/notify-only-new", test_notify_only_new);
   g_test_add_func ("/confab/client/session/presence-from-start", test_presence_from_start);
+  g_test_add_func ("/confab/client/session/declined-call", test_declined_call);
 
   return g_test_run ();
 }

@@ -1299,13 +1299,15 @@ ms_conversations (ConfabMessageStore *store,
   flush_activity (self);
 
   /* What is unread is derived: the messages after the read mark that others wrote, system
-   * lines and deleted messages aside. It costs a count over the unread messages only
+   * lines, deleted messages and the records of calls that were not missed (whoever declined
+   * or ended a call knows of it) aside. It costs a count over the unread messages only
    * (messages_by_conv), and no write per member per message. */
   stmt = query (self,
                 "SELECT c.conv, c.kind, c.last_msg_id,"
                 " (SELECT count (*) FROM messages x"
                 "  WHERE x.conv = m.conv AND x.id > m.last_read AND x.sender != m.username"
-                "   AND x.deleted = 0 AND x.kind != 'system'),"
+                "   AND x.deleted = 0 AND x.kind != 'system'"
+                "   AND (x.kind != 'call' OR json_extract (x.call, '$.result') = 'missed')),"
                 " m.last_read,"
                 " CASE WHEN c.kind = 'room' THEN"
                 " (SELECT count (*) FROM messages x"
