@@ -640,6 +640,7 @@ typedef struct
 {
   GPtrArray *shown;      /* "summary\nbody" of each Notify */
   guint      next_id;
+  guint      closed;     /* CloseNotification calls */
   gboolean   owned;
 } Notifications;
 
@@ -663,6 +664,11 @@ notifications_method (GDBusConnection       *connection,
       g_variant_get_child (parameters, 4, "&s", &body);
       g_ptr_array_add (n->shown, g_strdup_printf ("%s\n%s", summary, body));
       g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", ++n->next_id));
+    }
+  else if (g_str_equal (method_name, "CloseNotification"))
+    {
+      n->closed++;
+      g_dbus_method_invocation_return_value (invocation, NULL);
     }
   else if (g_str_equal (method_name, "GetCapabilities"))
     {
@@ -720,6 +726,18 @@ notification_shown (gpointer user_data)
 }
 
 static gboolean
+notification_replaced (gpointer user_data)
+{
+  return ((Notifications *) user_data)->shown->len > 1;
+}
+
+static gboolean
+notification_closed (gpointer user_data)
+{
+  return ((Notifications *) user_data)->closed > 0;
+}
+
+static gboolean
 no_windows (gpointer user_data)
 {
   return gtk_application_get_windows (GTK_APPLICATION (user_data)) == NULL;
@@ -736,6 +754,7 @@ test_close_keeps_running (Fixture *f)
                                                  APP_ID ".desktop", NULL);
   g_autofree char *entry = NULL;
   Notifications notifications = { 0 };
+  gint64 msg_id;
 
   g_assert_true (g_settings_get_boolean (settings, "run-in-background"));
   notifications_serve (&notifications);
@@ -761,9 +780,22 @@ test_close_keeps_running (Fixture *f)
                                          CONFAB_TEST_TIMEOUT_MS));
   g_assert_cmpuint (notifications.shown->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (notifications.shown, 0), ==, "Bob Builder\nAre you there?");
-  g_assert_cmpint (confab_window_get_notified_message (f->window, "dm:ann:bob"), ==,
-                   json_object_get_int_member (json_object_get_object_member (result, "msg"),
-                                               "id"));
+  msg_id = json_object_get_int_member (json_object_get_object_member (result, "msg"), "id");
+  g_assert_cmpint (confab_window_get_notified_message (f->window, "dm:ann:bob"), ==, msg_id);
+
+  /* An edit replaces the text shown; a deletion takes the notification back. */
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "edit",
+                                                 "{\"msg_id\":%" G_GINT64_FORMAT ","
+                                                 "\"body\":\"Still there?\"}", msg_id));
+  g_assert_true (confab_test_wait_until (notification_replaced, &notifications,
+                                         CONFAB_TEST_TIMEOUT_MS));
+  g_assert_cmpstr (g_ptr_array_index (notifications.shown, 1), ==, "Bob Builder\nStill there?");
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "delete",
+                                                 "{\"msg_id\":%" G_GINT64_FORMAT "}", msg_id));
+  g_assert_true (confab_test_wait_until (notification_closed, &notifications,
+                                         CONFAB_TEST_TIMEOUT_MS));
+  g_assert_cmpint (confab_window_get_notified_message (f->window, "dm:ann:bob"), ==, 0);
+  g_assert_cmpuint (notifications.shown->len, ==, 2);
 
   g_assert_false (g_file_test (autostart, G_FILE_TEST_EXISTS));
   g_settings_set_boolean (settings, "start-at-login", TRUE);
