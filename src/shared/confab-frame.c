@@ -656,6 +656,65 @@ confab_json_get_int (JsonObject *object,
 }
 
 /**
+ * confab_json_get_int_or:
+ * @object: (nullable): an object read from the network
+ * @name: a member
+ * @fallback: the value without an integer member
+ *
+ * Returns: the member if it is an integer, else @fallback
+ */
+gint64
+confab_json_get_int_or (JsonObject *object,
+                        const char *name,
+                        gint64      fallback)
+{
+  gint64 value = fallback;
+
+  confab_json_get_int (object, name, &value);
+  return value;
+}
+
+/**
+ * confab_json_get_array:
+ * @object: (nullable): an object read from the network
+ * @name: a member
+ *
+ * Returns: (nullable) (transfer none): the member if it is an array, else %NULL
+ */
+JsonArray *
+confab_json_get_array (JsonObject *object,
+                       const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  return json_node_get_array (node);
+}
+
+/**
+ * confab_json_get_bool:
+ * @object: (nullable): an object read from the network
+ * @name: a member
+ * @out: (out): the value, set only on success
+ *
+ * Returns: %TRUE if the member is a boolean
+ */
+gboolean
+confab_json_get_bool (JsonObject *object,
+                      const char *name,
+                      gboolean   *out)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/**
  * confab_frame_get_type:
  * @frame: a parsed frame
  *

@@ -10,6 +10,7 @@
 #include "confab-error.h"
 #include "confab-frame.h"
 #include "confab-media-devices.h"
+#include "confab-protocol.h"
 
 /* Ties calls to the signalling server (protocol §6): turns call_* events into ConfabCall
  * objects and what they say into call_* requests. One call at a time; a second caller hears
@@ -217,22 +218,13 @@ flush_pending (ConfabCallManager *self)
     }
 }
 
-static JsonObject *
-call_params (const char *call_id)
-{
-  JsonObject *params = json_object_new ();
-
-  json_object_set_string_member (params, "call_id", call_id);
-  return params;
-}
-
 static void
 send_signal (ConfabCallManager *self,
              JsonObject        *params)
 {
-  json_object_set_string_member (params, "call_id", confab_call_get_call_id (self->call));
+  json_object_set_string_member (params, CONFAB_CALL_ID, confab_call_get_call_id (self->call));
   json_object_set_string_member (params, "to_device", self->peer_device);
-  send_request (self, "call_signal", params, TRUE);
+  send_request (self, CONFAB_REQUEST_CALL_SIGNAL, params, TRUE);
 }
 
 /* The current call */
@@ -280,10 +272,10 @@ on_call_ended (ConfabCall        *call,
   /* Ended here (hung up, media lost or failed): the other side learns it from the server. */
   if (!self->ended_by_peer)
     {
-      g_autoptr(JsonObject) params = call_params (confab_call_get_call_id (call));
+      g_autoptr(JsonObject) params = confab_call_ref_to_json (confab_call_get_call_id (call));
 
       json_object_set_string_member (params, "reason", reason);
-      send_request (self, "call_hangup", params, TRUE);
+      send_request (self, CONFAB_REQUEST_CALL_HANGUP, params, TRUE);
     }
 
   g_signal_handlers_disconnect_by_data (call, self);
@@ -368,7 +360,7 @@ on_call_invite (ConfabClient      *client,
                 gint64             seq,
                 ConfabCallManager *self)
 {
-  const char *call_id = confab_json_get_string (data, "call_id");
+  const char *call_id = confab_call_ref_from_json (data);
   const char *from = confab_json_get_string (data, "from");
   const char *from_device = confab_json_get_string (data, "from_device");
 
@@ -380,11 +372,11 @@ on_call_invite (ConfabClient      *client,
 
   if (self->call != NULL || self->incoming != NULL)
     {
-      g_autoptr(JsonObject) params = call_params (call_id);
+      g_autoptr(JsonObject) params = confab_call_ref_to_json (call_id);
 
       g_debug ("Busy: rejecting call %s from %s", call_id, from);
       json_object_set_string_member (params, "reason", "busy");
-      send_request (self, "call_reject", params, FALSE);
+      send_request (self, CONFAB_REQUEST_CALL_REJECT, params, FALSE);
       return;
     }
 
@@ -407,7 +399,7 @@ on_call_answered (ConfabClient      *client,
                   gint64             seq,
                   ConfabCallManager *self)
 {
-  const char *call_id = confab_json_get_string (data, "call_id");
+  const char *call_id = confab_call_ref_from_json (data);
   const char *device = confab_json_get_string (data, "device");
 
   if (!is_current (self, call_id) || device == NULL
@@ -425,7 +417,7 @@ on_call_signal (ConfabClient      *client,
                 gint64             seq,
                 ConfabCallManager *self)
 {
-  const char *call_id = confab_json_get_string (data, "call_id");
+  const char *call_id = confab_call_ref_from_json (data);
   const char *from_device = confab_json_get_string (data, "from_device");
   JsonNode *sdp = json_object_get_member (data, "sdp");
   JsonNode *ice = json_object_get_member (data, "ice");
@@ -465,7 +457,7 @@ on_call_ended_event (ConfabClient      *client,
                      gint64             seq,
                      ConfabCallManager *self)
 {
-  const char *call_id = confab_json_get_string (data, "call_id");
+  const char *call_id = confab_call_ref_from_json (data);
   const char *reason = confab_json_get_string (data, "reason");
 
   if (call_id == NULL)
@@ -486,7 +478,7 @@ on_call_missed (ConfabClient      *client,
                 gint64             seq,
                 ConfabCallManager *self)
 {
-  const char *call_id = confab_json_get_string (data, "call_id");
+  const char *call_id = confab_call_ref_from_json (data);
   const char *from = confab_json_get_string (data, "from");
   gint64 ts = 0;
 
@@ -653,11 +645,11 @@ confab_call_manager_constructed (GObject *object)
     const char *detail;
     GCallback   handler;
   } events[] = {
-    { "event::call_invite", G_CALLBACK (on_call_invite) },
-    { "event::call_answered", G_CALLBACK (on_call_answered) },
-    { "event::call_signal", G_CALLBACK (on_call_signal) },
-    { "event::call_ended", G_CALLBACK (on_call_ended_event) },
-    { "event::call_missed", G_CALLBACK (on_call_missed) },
+    { "event::" CONFAB_EVENT_CALL_INVITE, G_CALLBACK (on_call_invite) },
+    { "event::" CONFAB_EVENT_CALL_ANSWERED, G_CALLBACK (on_call_answered) },
+    { "event::" CONFAB_EVENT_CALL_SIGNAL, G_CALLBACK (on_call_signal) },
+    { "event::" CONFAB_EVENT_CALL_ENDED, G_CALLBACK (on_call_ended_event) },
+    { "event::" CONFAB_EVENT_CALL_MISSED, G_CALLBACK (on_call_missed) },
   };
 
   G_OBJECT_CLASS (confab_call_manager_parent_class)->constructed (object);
@@ -854,7 +846,7 @@ confab_call_manager_start_call (ConfabCallManager  *self,
 
   adopt_call (self, call, NULL);
 
-  params = call_params (call_id);
+  params = confab_call_ref_to_json (call_id);
   json_object_set_string_member (params, "to", peer);
   media_json = json_object_new ();
   json_object_set_boolean_member (media_json, "audio", (media & CONFAB_CALL_MEDIA_AUDIO) != 0);
@@ -864,7 +856,7 @@ confab_call_manager_start_call (ConfabCallManager  *self,
   invite = g_new0 (Invite, 1);
   invite->manager = g_object_ref (self);
   invite->call = g_object_ref (call);
-  confab_client_request_async (self->client, "call_invite", params, self->cancellable, invite_cb,
+  confab_client_request_async (self->client, CONFAB_REQUEST_CALL_INVITE, params, self->cancellable, invite_cb,
                                invite);
 
   return call;
@@ -898,20 +890,20 @@ confab_call_manager_accept (ConfabCallManager  *self,
   if (call == NULL)
     {
       /* Without a working pipeline the call cannot be taken: it is declined. */
-      params = call_params (incoming->call_id);
+      params = confab_call_ref_to_json (incoming->call_id);
       json_object_set_string_member (params, "reason", "declined");
-      send_request (self, "call_reject", params, FALSE);
+      send_request (self, CONFAB_REQUEST_CALL_REJECT, params, FALSE);
       g_signal_emit (self, signals[SIGNAL_INCOMING_CALL_ENDED], 0, incoming->call_id,
                      "declined");
       return NULL;
     }
 
   adopt_call (self, call, incoming->from_device);
-  params = call_params (incoming->call_id);
+  params = confab_call_ref_to_json (incoming->call_id);
   invite = g_new0 (Invite, 1);
   invite->manager = g_object_ref (self);
   invite->call = g_object_ref (call);
-  confab_client_request_async (self->client, "call_answer", params, self->cancellable, answer_cb,
+  confab_client_request_async (self->client, CONFAB_REQUEST_CALL_ANSWER, params, self->cancellable, answer_cb,
                                invite);
 
   return call;
@@ -929,9 +921,9 @@ confab_call_manager_decline (ConfabCallManager *self,
   if (self->incoming == NULL || !g_str_equal (self->incoming->call_id, call_id))
     return;
 
-  params = call_params (call_id);
+  params = confab_call_ref_to_json (call_id);
   json_object_set_string_member (params, "reason", "declined");
-  send_request (self, "call_reject", params, FALSE);
+  send_request (self, CONFAB_REQUEST_CALL_REJECT, params, FALSE);
   stop_ringing (self, "declined");
 }
 

@@ -124,47 +124,22 @@ job_free (Job *job)
   g_free (job);
 }
 
-static const char *
-json_get_string (JsonObject *obj,
-                 const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-json_get_int (JsonObject *obj,
-              const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
-}
 
 static char *
 make_preview (ConfabCache *self,
               JsonObject  *msg)
 {
-  const char *body = json_get_string (msg, "body");
-  JsonNode *deleted = json_object_get_member (msg, "deleted");
-  JsonNode *call = json_object_get_member (msg, "call");
+  const char *body = confab_json_get_string (msg, "body");
+  gboolean deleted = FALSE;
   GString *str;
 
-  if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted)
-      && json_node_get_value_type (deleted) == G_TYPE_BOOLEAN && json_node_get_boolean (deleted))
+  if (confab_json_get_bool (msg, "deleted", &deleted) && deleted)
     return g_strdup ("");
   /* A call has no body; the sidebar shows what the conversation shows ("Missed call"). */
-  if (g_strcmp0 (json_get_string (msg, "kind"), "call") == 0)
-    return confab_call_record_describe (call != NULL && JSON_NODE_HOLDS_OBJECT (call)
-                                        ? json_node_get_object (call) : NULL,
-                                        g_strcmp0 (json_get_string (msg, "from"),
+  if (g_strcmp0 (confab_json_get_string (msg, "kind"), "call") == 0)
+    return confab_call_record_describe (confab_json_get_object (msg, "call"),
+                                        g_strcmp0 (confab_json_get_string (msg, "from"),
                                                    self->self_username) == 0,
                                         NULL);
   if (body == NULL)
@@ -285,11 +260,11 @@ store_one_message (ConfabCache  *self,
   g_autoptr(JsonObject) stored = NULL;
   g_autofree char *json = NULL;
   g_autofree char *preview = NULL;
-  const char *conv = json_get_string (msg, "conv");
-  const char *from = json_get_string (msg, "from");
-  const char *client_msg_id = json_get_string (msg, "client_msg_id");
-  gint64 id = json_get_int (msg, "id");
-  gint64 ts = json_get_int (msg, "ts");
+  const char *conv = confab_json_get_string (msg, "conv");
+  const char *from = confab_json_get_string (msg, "from");
+  const char *client_msg_id = confab_json_get_string (msg, "client_msg_id");
+  gint64 id = confab_json_get_int_or (msg, "id", 0);
+  gint64 ts = confab_json_get_int_or (msg, "ts", 0);
   gboolean own = g_strcmp0 (from, self->self_username) == 0;
 
   /* A call record is unread news only when the call was missed: whoever declined or ended a
@@ -315,7 +290,7 @@ store_one_message (ConfabCache  *self,
     {
       /* A replayed copy must not bring a deleted body back or drop known reactions. */
       JsonObject *merged = copy_object (msg);
-      JsonNode *deleted = json_object_get_member (stored, "deleted");
+      gboolean deleted = FALSE;
 
       if (json_object_get_member (msg, "reactions") == NULL
           && json_object_get_member (stored, "reactions") != NULL)
@@ -323,7 +298,7 @@ store_one_message (ConfabCache  *self,
           json_object_set_member (merged, "reactions",
                                   json_node_copy (json_object_get_member (stored, "reactions")));
         }
-      if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) && json_node_get_boolean (deleted))
+      if (confab_json_get_bool (stored, "deleted", &deleted) && deleted)
         {
           json_object_set_boolean_member (merged, "deleted", TRUE);
           json_object_set_string_member (merged, "body", "");
@@ -383,7 +358,7 @@ job_store_message (ConfabCache  *self,
   raise_last_seq (self, job->seq);
 
   stmt = confab_db_query (self->db, "SELECT json FROM messages WHERE id = ?1",
-                          "i", json_get_int (job->object, "id"));
+                          "i", confab_json_get_int_or (job->object, "id", 0));
   if (confab_db_step (self->db, stmt) == SQLITE_ROW)
     {
       job->out = message_from_row (stmt, 0);
@@ -442,7 +417,7 @@ job_delete_message (ConfabCache  *self,
       confab_db_run (self->db,
                      "UPDATE conversations SET last_preview = '' "
                      "WHERE conv = ?1 AND last_msg_id = ?2",
-                     "si", json_get_string (obj, "conv"), job->num1);
+                     "si", confab_json_get_string (obj, "conv"), job->num1);
     }
   raise_last_seq (self, job->seq);
   return TRUE;
@@ -562,15 +537,15 @@ job_store_conversations (ConfabCache  *self,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       obj = json_node_get_object (node);
-      conv = json_get_string (obj, "conv");
+      conv = confab_json_get_string (obj, "conv");
       if (conv == NULL)
         continue;
-      title = json_get_string (obj, "title");
+      title = confab_json_get_string (obj, "title");
       member = json_object_get_member (obj, "room");
       if (title == NULL && member != NULL && JSON_NODE_HOLDS_OBJECT (member))
         {
           room = json_node_get_object (member);
-          title = json_get_string (room, "name");
+          title = confab_json_get_string (room, "name");
         }
       member = json_object_get_member (obj, "last_msg");
       if (member != NULL && JSON_NODE_HOLDS_OBJECT (member))
@@ -584,10 +559,10 @@ job_store_conversations (ConfabCache  *self,
                      "  WHERE m.conv = ?1 AND m.id > conversations.last_read AND m.sender <> ?5)"
                      " ELSE ?3 END, "
                      "last_read = max(last_read, ?4) WHERE conv = ?1",
-                     "ssiis", conv, title, MAX (json_get_int (obj, "unread"), (gint64) 0),
-                     json_get_int (obj, "last_read"), self->self_username);
+                     "ssiis", conv, title, MAX (confab_json_get_int_or (obj, "unread", 0), (gint64) 0),
+                     confab_json_get_int_or (obj, "last_read", 0), self->self_username);
 
-      if (last_msg != NULL && json_get_int (last_msg, "id") > 0)
+      if (last_msg != NULL && confab_json_get_int_or (last_msg, "id", 0) > 0)
         {
           gboolean is_new;
 
@@ -652,7 +627,7 @@ job_store_user (ConfabCache  *self,
                 Job          *job,
                 GError      **error)
 {
-  const char *username = json_get_string (job->object, "username");
+  const char *username = confab_json_get_string (job->object, "username");
 
   if (username != NULL)
     {

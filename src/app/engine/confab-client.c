@@ -8,6 +8,7 @@
 #include "confab-error.h"
 #include "confab-frame.h"
 #include "confab-limits.h"
+#include "confab-protocol.h"
 #include "confab-validate.h"
 
 #include <glib/gi18n.h>
@@ -111,19 +112,6 @@ static void drop_connection (ConfabClient *self, gboolean retry);
 
 /* Helpers ---------------------------------------------------------------------------------- */
 
-static gboolean
-obj_bool (JsonObject *obj,
-          const char *name,
-          gboolean   *out)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return FALSE;
-  *out = json_node_get_boolean (node);
-  return TRUE;
-}
 
 static void
 set_state (ConfabClient      *self,
@@ -626,7 +614,7 @@ handle_stream_event (ConfabClient *self,
                      const char   *name,
                      JsonObject   *data)
 {
-  if (g_str_equal (name, "synced"))
+  if (g_str_equal (name, CONFAB_EVENT_SYNCED))
     {
       gint64 last_seq = 0;
 
@@ -636,7 +624,7 @@ handle_stream_event (ConfabClient *self,
       g_signal_emit (self, signals[SIGNAL_SYNCED], 0, last_seq);
       return TRUE;
     }
-  if (g_str_equal (name, "resync_required"))
+  if (g_str_equal (name, CONFAB_EVENT_RESYNC_REQUIRED))
     {
       /* The old stream is gone; whatever comes next starts over. */
       g_signal_emit (self, signals[SIGNAL_RESYNC_REQUIRED], 0);
@@ -707,7 +695,7 @@ handle_hello_response (ConfabClient *self,
   JsonObject *user;
 
   g_clear_pointer (&self->hello_id, g_free);
-  obj_bool (frame, "ok", &ok);
+  confab_json_get_bool (frame, "ok", &ok);
 
   if (!ok)
     {
@@ -774,7 +762,7 @@ handle_response (ConfabClient *self,
       g_message ("skipping response to unknown request '%s'", id);
       return;
     }
-  if (!obj_bool (frame, "ok", &ok))
+  if (!confab_json_get_bool (frame, "ok", &ok))
     {
       g_message ("skipping response '%s' without ok", id);
       return;
@@ -961,7 +949,7 @@ websocket_connect_cb (GObject      *object,
   json_object_set_int_member (hello, "since", self->acked_seq);
   client_name = g_strdup_printf ("confab-gtk/%s", PACKAGE_VERSION);
   json_object_set_string_member (hello, "client", client_name);
-  send_frame (self, confab_frame_request ("hello", self->hello_id, hello, NULL));
+  send_frame (self, confab_frame_request (CONFAB_REQUEST_HELLO, self->hello_id, hello, NULL));
 }
 
 static void
@@ -1484,7 +1472,7 @@ confab_client_ack (ConfabClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACKED_SEQ]);
 
   frame = json_object_new ();
-  json_object_set_string_member (frame, "type", "ack");
+  json_object_set_string_member (frame, "type", CONFAB_REQUEST_ACK);
   json_object_set_int_member (frame, "seq", seq);
   send_frame (self, confab_json_object_to_string (frame, NULL));
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-devices.h"
+#include "confab-protocol.h"
 #include "confab-session.h"
 
 struct _ConfabDevices
@@ -45,7 +46,7 @@ confab_devices_list_async (ConfabDevices       *self,
 
   g_return_if_fail (CONFAB_IS_DEVICES (self));
 
-  confab_feature_request (CONFAB_FEATURE (self), "devices", params, NULL,
+  confab_feature_request (CONFAB_FEATURE (self), CONFAB_REQUEST_DEVICES, params, NULL,
                           confab_devices_list_async, cancellable, callback, user_data);
 }
 
@@ -81,7 +82,7 @@ confab_devices_revoke_async (ConfabDevices       *self,
   g_return_if_fail (device_id != NULL);
 
   json_object_set_string_member (params, "device_id", device_id);
-  confab_feature_request (CONFAB_FEATURE (self), "device_revoke", params, NULL,
+  confab_feature_request (CONFAB_FEATURE (self), CONFAB_REQUEST_DEVICE_REVOKE, params, NULL,
                           confab_devices_revoke_async, cancellable, callback, user_data);
 }
 
@@ -100,7 +101,7 @@ confab_devices_change_password_async (ConfabDevices       *self,
 
   json_object_set_string_member (params, "old", old_password);
   json_object_set_string_member (params, "new", new_password);
-  confab_feature_request (CONFAB_FEATURE (self), "password_change", params, NULL,
+  confab_feature_request (CONFAB_FEATURE (self), CONFAB_REQUEST_PASSWORD_CHANGE, params, NULL,
                           confab_devices_change_password_async, cancellable, callback,
                           user_data);
 }

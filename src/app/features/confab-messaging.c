@@ -17,6 +17,7 @@
 #include "confab-message.h"
 #include "confab-messaging.h"
 #include "confab-profiles.h"
+#include "confab-protocol.h"
 #include "confab-session.h"
 #include "confab-validate.h"
 
@@ -113,31 +114,7 @@ get_contact (ConfabMessaging *self,
 
 /* Helpers ---------------------------------------------------------------------------------- */
 
-static gint64
-obj_int (JsonObject *obj,
-         const char *name)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
-}
-
-static gboolean
-obj_bool (JsonObject *obj,
-          const char *name,
-          gboolean   *out)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return FALSE;
-  *out = json_node_get_boolean (node);
-  return TRUE;
-}
 
 static ConfabMessageList *
 lookup_list (ConfabMessaging *self,
@@ -488,7 +465,7 @@ on_message_event (ConfabClient  *client,
       return;
     }
   confab_json_get_int (msg, "id", &id);
-  if (g_str_equal (name, "message") && !remember_message_id (self, id))
+  if (g_str_equal (name, CONFAB_EVENT_MESSAGE) && !remember_message_id (self, id))
     {
       g_debug ("dropping duplicate message %" G_GINT64_FORMAT, id);
       return;
@@ -588,15 +565,14 @@ on_message_deleted_event (ConfabClient  *client,
                           gint64         seq,
                           ConfabMessaging *self)
 {
-  const char *conv = confab_json_get_string (data, "conv");
-  gint64 msg_id;
+  ConfabMessageDeleted event;
 
-  if (conv == NULL || !confab_json_get_int (data, "msg_id", &msg_id) || msg_id <= 0)
+  if (!confab_message_deleted_from_json (data, &event) || event.msg_id <= 0)
     {
       g_message ("skipping event '%s': missing or mistyped fields", name);
       return;
     }
-  apply_deleted (self, conv, msg_id, seq);
+  apply_deleted (self, event.conv, event.msg_id, seq);
 }
 
 static void
@@ -606,19 +582,14 @@ on_reaction_event (ConfabClient  *client,
                    gint64         seq,
                    ConfabMessaging *self)
 {
-  const char *conv = confab_json_get_string (data, "conv");
-  const char *user = confab_json_get_string (data, "user");
-  const char *emoji = confab_json_get_string (data, "emoji");
-  gint64 msg_id;
-  gboolean on;
+  ConfabReaction event;
 
-  if (conv == NULL || user == NULL || emoji == NULL || emoji[0] == '\0'
-      || !confab_json_get_int (data, "msg_id", &msg_id) || !obj_bool (data, "on", &on))
+  if (!confab_reaction_from_json (data, &event) || event.emoji[0] == '\0')
     {
       g_message ("skipping event '%s': missing or mistyped fields", name);
       return;
     }
-  apply_reaction (self, conv, msg_id, user, emoji, on, seq);
+  apply_reaction (self, event.conv, event.msg_id, event.user, event.emoji, event.on, seq);
 }
 
 static void
@@ -660,16 +631,14 @@ on_read_event (ConfabClient  *client,
                gint64         seq,
                ConfabMessaging *self)
 {
-  const char *conv = confab_json_get_string (data, "conv");
-  const char *user = confab_json_get_string (data, "user");
-  gint64 msg_id;
+  ConfabReadMark event;
 
-  if (conv == NULL || user == NULL || !confab_json_get_int (data, "msg_id", &msg_id))
+  if (!confab_read_mark_from_json (data, &event))
     {
       g_message ("skipping event '%s': missing or mistyped fields", name);
       return;
     }
-  apply_read (self, conv, user, msg_id, seq);
+  apply_read (self, event.conv, event.user, event.msg_id, seq);
 }
 
 /* Sync ------------------------------------------------------------------------------------- */
@@ -716,7 +685,7 @@ request_conversations (ConfabMessaging *self)
 {
   if (gone (self))
     return;
-  confab_client_request_async (get_client (self), "conversations", NULL, get_cancellable (self),
+  confab_client_request_async (get_client (self), CONFAB_REQUEST_CONVERSATIONS, NULL, get_cancellable (self),
                                conversations_cb, g_object_ref (self));
 }
 
@@ -802,7 +771,7 @@ catch_up (ConfabMessaging   *self,
   data = g_new0 (CatchUpData, 1);
   data->messaging = g_object_ref (self);
   data->conv = g_strdup (confab_message_list_get_conv (list));
-  confab_client_request_async (get_client (self), "history", params, get_cancellable (self),
+  confab_client_request_async (get_client (self), CONFAB_REQUEST_HISTORY, params, get_cancellable (self),
                                catch_up_cb,
                                data);
 }
@@ -983,7 +952,7 @@ flush_next (ConfabMessaging *self,
   data->messaging = g_object_ref (self);
   data->queue = g_steal_pointer (&owned);
   data->msg = msg;
-  confab_client_request_async (get_client (self), "send", params, NULL, send_cb, data);
+  confab_client_request_async (get_client (self), CONFAB_REQUEST_SEND, params, NULL, send_cb, data);
 }
 
 static void
@@ -1127,11 +1096,12 @@ confab_messaging_constructed (GObject *object)
 
   G_OBJECT_CLASS (confab_messaging_parent_class)->constructed (object);
 
-  confab_feature_handle_event (feature, "message", G_CALLBACK (on_message_event));
-  confab_feature_handle_event (feature, "message_edited", G_CALLBACK (on_message_event));
-  confab_feature_handle_event (feature, "message_deleted", G_CALLBACK (on_message_deleted_event));
-  confab_feature_handle_event (feature, "reaction", G_CALLBACK (on_reaction_event));
-  confab_feature_handle_event (feature, "read", G_CALLBACK (on_read_event));
+  confab_feature_handle_event (feature, CONFAB_EVENT_MESSAGE, G_CALLBACK (on_message_event));
+  confab_feature_handle_event (feature, CONFAB_EVENT_MESSAGE_EDITED, G_CALLBACK (on_message_event));
+  confab_feature_handle_event (feature, CONFAB_EVENT_MESSAGE_DELETED,
+                               G_CALLBACK (on_message_deleted_event));
+  confab_feature_handle_event (feature, CONFAB_EVENT_REACTION, G_CALLBACK (on_reaction_event));
+  confab_feature_handle_event (feature, CONFAB_EVENT_READ, G_CALLBACK (on_read_event));
   g_signal_connect_object (get_client (self), "notify::state", G_CALLBACK (on_client_state), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversations, "notify::unread-count",
@@ -1314,7 +1284,7 @@ fetch_history (GObject             *source,
   if (before > 0)
     json_object_set_int_member (params, "before", before);
   json_object_set_int_member (params, "limit", limit);
-  confab_client_request_async (get_client (self), "history", params, cancellable,
+  confab_client_request_async (get_client (self), CONFAB_REQUEST_HISTORY, params, cancellable,
                                history_reply_cb, task);
 }
 
@@ -1599,7 +1569,7 @@ confab_messaging_edit_message_async (ConfabMessaging     *self,
 
   json_object_set_int_member (params, "msg_id", msg_id);
   json_object_set_string_member (params, "body", body);
-  confab_feature_request (CONFAB_FEATURE (self), "edit", params, apply_edit,
+  confab_feature_request (CONFAB_FEATURE (self), CONFAB_REQUEST_EDIT, params, apply_edit,
                           confab_messaging_edit_message_async,
                           cancellable, callback, user_data);
 }
@@ -1610,7 +1580,7 @@ apply_delete (ConfabFeature *feature,
               JsonObject    *reply)
 {
   ConfabMessaging *self = CONFAB_MESSAGING (feature);
-  gint64 msg_id = obj_int (params, "msg_id");
+  gint64 msg_id = confab_json_get_int_or (params, "msg_id", 0);
   GHashTableIter iter;
   ConfabMessageList *list;
   const char *conv = NULL;
@@ -1637,7 +1607,7 @@ confab_messaging_delete_message_async (ConfabMessaging     *self,
   g_return_if_fail (CONFAB_IS_MESSAGING (self));
 
   json_object_set_int_member (params, "msg_id", msg_id);
-  confab_feature_request (CONFAB_FEATURE (self), "delete", params, apply_delete,
+  confab_feature_request (CONFAB_FEATURE (self), CONFAB_REQUEST_DELETE, params, apply_delete,
                           confab_messaging_delete_message_async,
                           cancellable, callback, user_data);
 }
@@ -1648,7 +1618,7 @@ apply_react (ConfabFeature *feature,
              JsonObject    *reply)
 {
   ConfabMessaging *self = CONFAB_MESSAGING (feature);
-  gint64 msg_id = obj_int (params, "msg_id");
+  gint64 msg_id = confab_json_get_int_or (params, "msg_id", 0);
   GHashTableIter iter;
   ConfabMessageList *list;
   const char *conv = "";
@@ -1679,7 +1649,7 @@ confab_messaging_react_async (ConfabMessaging     *self,
   json_object_set_int_member (params, "msg_id", msg_id);
   json_object_set_string_member (params, "emoji", emoji);
   json_object_set_boolean_member (params, "on", on);
-  confab_feature_request (CONFAB_FEATURE (self), "react", params, apply_react,
+  confab_feature_request (CONFAB_FEATURE (self), CONFAB_REQUEST_REACT, params, apply_react,
                           confab_messaging_react_async,
                           cancellable, callback, user_data);
 }
@@ -1710,7 +1680,7 @@ confab_messaging_mark_read_async (ConfabMessaging     *self,
 
   json_object_set_string_member (params, "conv", conv);
   json_object_set_int_member (params, "msg_id", msg_id);
-  confab_feature_request (CONFAB_FEATURE (self), "read", params, NULL,
+  confab_feature_request (CONFAB_FEATURE (self), CONFAB_REQUEST_READ, params, NULL,
                           confab_messaging_mark_read_async, cancellable,
                           callback, user_data);
 }

@@ -10,6 +10,7 @@
 #include "confab-feature.h"
 #include "confab-frame.h"
 #include "confab-profiles.h"
+#include "confab-protocol.h"
 #include "confab-session.h"
 
 #include <glib/gi18n.h>
@@ -152,7 +153,7 @@ request_profiles_cb (gpointer user_data)
       data->profiles = g_object_ref (self);
       data->username = g_strdup (key);
       g_hash_table_add (self->profiles_asked, g_strdup (key));
-      confab_client_request_async (client, "profile_get", params,
+      confab_client_request_async (client, CONFAB_REQUEST_PROFILE_GET, params,
                                    confab_feature_get_cancellable (CONFAB_FEATURE (self)),
                                    profile_got_cb, data);
     }
@@ -260,7 +261,7 @@ confab_profiles_constructed (GObject *object)
 
   G_OBJECT_CLASS (confab_profiles_parent_class)->constructed (object);
 
-  confab_feature_handle_event (feature, "profile_updated",
+  confab_feature_handle_event (feature, CONFAB_EVENT_PROFILE_UPDATED,
                                G_CALLBACK (on_profile_updated_event));
   g_signal_connect_object (confab_feature_get_client (feature), "notify::user",
                            G_CALLBACK (on_client_user_notify), self, 0);
@@ -399,7 +400,7 @@ confab_profiles_get_profile_async (ConfabProfiles      *self,
   g_return_if_fail (username != NULL);
 
   json_object_set_string_member (params, "user", username);
-  confab_feature_request (CONFAB_FEATURE (self), "profile_get", params, apply_profile,
+  confab_feature_request (CONFAB_FEATURE (self), CONFAB_REQUEST_PROFILE_GET, params, apply_profile,
                           confab_profiles_get_profile_async, cancellable, callback, user_data);
 }
 
@@ -413,7 +414,7 @@ confab_profiles_update_profile_async (ConfabProfiles      *self,
   g_return_if_fail (CONFAB_IS_PROFILES (self));
   g_return_if_fail (fields != NULL);
 
-  confab_feature_request (CONFAB_FEATURE (self), "profile_update", fields, apply_profile,
+  confab_feature_request (CONFAB_FEATURE (self), CONFAB_REQUEST_PROFILE_UPDATE, fields, apply_profile,
                           confab_profiles_update_profile_async, cancellable, callback,
                           user_data);
 }

@@ -10,6 +10,7 @@
 #include "confab-limits.h"
 #include "confab-messaging.h"
 #include "confab-profiles.h"
+#include "confab-protocol.h"
 #include "confab-session.h"
 #include "confab-typing.h"
 
@@ -44,19 +45,6 @@ struct _ConfabTyping
 
 G_DEFINE_FINAL_TYPE (ConfabTyping, confab_typing, CONFAB_TYPE_FEATURE)
 
-static gboolean
-obj_bool (JsonObject *obj,
-          const char *name,
-          gboolean   *out)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return FALSE;
-  *out = json_node_get_boolean (node);
-  return TRUE;
-}
 
 static void
 update_typing_text (ConfabTyping *self,
@@ -124,7 +112,7 @@ on_typing_event (ConfabClient *client,
   g_autofree char *key = NULL;
   gboolean active;
 
-  if (conv == NULL || user == NULL || !obj_bool (data, "active", &active))
+  if (conv == NULL || user == NULL || !confab_json_get_bool (data, "active", &active))
     {
       g_message ("skipping event '%s': missing or mistyped fields", name);
       return;
@@ -161,7 +149,7 @@ send_typing (ConfabTyping *self,
 
   json_object_set_string_member (params, "conv", conv);
   json_object_set_boolean_member (params, "active", active);
-  confab_client_request_async (confab_feature_get_client (CONFAB_FEATURE (self)), "typing",
+  confab_client_request_async (confab_feature_get_client (CONFAB_FEATURE (self)), CONFAB_REQUEST_TYPING,
                                params, NULL, NULL, NULL);
 }
 
@@ -202,7 +190,7 @@ confab_typing_constructed (GObject *object)
 {
   G_OBJECT_CLASS (confab_typing_parent_class)->constructed (object);
 
-  confab_feature_handle_event (CONFAB_FEATURE (object), "typing", G_CALLBACK (on_typing_event));
+  confab_feature_handle_event (CONFAB_FEATURE (object), CONFAB_EVENT_TYPING, G_CALLBACK (on_typing_event));
 }
 
 static void

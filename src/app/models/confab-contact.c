@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-contact.h"
+#include "confab-frame.h"
 
 enum {
   PROP_0,
@@ -239,6 +240,7 @@ confab_contact_update_from_json (ConfabContact *self,
                                  JsonObject    *user)
 {
   JsonNode *node;
+  gboolean bot;
 
   g_return_if_fail (CONFAB_IS_CONTACT (self));
   g_return_if_fail (user != NULL);
@@ -262,12 +264,9 @@ confab_contact_update_from_json (ConfabContact *self,
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME + i]);
         }
     }
-  node = json_object_get_member (user, "bot");
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node)
-      && json_node_get_value_type (node) == G_TYPE_BOOLEAN
-      && json_node_get_boolean (node) != self->bot)
+  if (confab_json_get_bool (user, "bot", &bot) && bot != self->bot)
     {
-      self->bot = json_node_get_boolean (node);
+      self->bot = bot;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BOT]);
     }
   g_object_thaw_notify (G_OBJECT (self));

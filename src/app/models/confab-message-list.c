@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-cache.h"
+#include "confab-frame.h"
 #include "confab-limits.h"
 #include "confab-message-list-private.h"
 
@@ -301,8 +302,8 @@ history_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GPtrArray) page = NULL;
-  JsonNode *node;
   JsonArray *messages = NULL;
+  gboolean has_more = FALSE;
 
   reply = self->fetch_finish (object, result, &error);
   if (reply == NULL)
@@ -314,9 +315,7 @@ history_cb (GObject      *object,
       return;
     }
 
-  node = json_object_get_member (reply, "messages");
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-    messages = json_node_get_array (node);
+  messages = confab_json_get_array (reply, "messages");
   page = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++)
     {
@@ -334,10 +333,7 @@ history_cb (GObject      *object,
   if (data->generation == self->generation)
     data->added += prepend_page (self, page);
 
-  node = json_object_get_member (reply, "has_more");
-  set_has_more (self, node != NULL && JSON_NODE_HOLDS_VALUE (node)
-                      && json_node_get_value_type (node) == G_TYPE_BOOLEAN
-                      && json_node_get_boolean (node));
+  set_has_more (self, confab_json_get_bool (reply, "has_more", &has_more) && has_more);
 
   if (messages != NULL && json_array_get_length (messages) > 0)
     confab_cache_store_history_async (self->cache, messages, NULL, history_stored_cb,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-message.h"
+#include "confab-frame.h"
 #include "confab-limits.h"
 
 #include <glib/gi18n.h>
@@ -64,31 +65,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static const char *
-get_string (JsonObject *obj,
-            const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gboolean
-get_int (JsonObject *obj,
-         const char *name,
-         gint64     *out)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *out = json_node_get_int (node);
-  return TRUE;
-}
 
 static gboolean
 set_str (char       **field,
@@ -186,7 +163,7 @@ load_reactions (ConfabMessage *self,
           if (!JSON_NODE_HOLDS_OBJECT (item))
             continue;
           obj = json_node_get_object (item);
-          emoji = get_string (obj, "emoji");
+          emoji = confab_json_get_string (obj, "emoji");
           users = json_object_get_member (obj, "users");
           if (emoji == NULL || users == NULL || !JSON_NODE_HOLDS_ARRAY (users))
             continue;
@@ -299,10 +276,10 @@ confab_message_new_from_json (JsonObject *msg)
 
   g_return_val_if_fail (msg != NULL, NULL);
 
-  conv = get_string (msg, "conv");
-  from = get_string (msg, "from");
-  if (!get_int (msg, "id", &id) || id <= 0 || id > CONFAB_MAX_SAFE_INTEGER
-      || !get_int (msg, "ts", &ts) || conv == NULL || from == NULL)
+  conv = confab_json_get_string (msg, "conv");
+  from = confab_json_get_string (msg, "from");
+  if (!confab_json_get_int (msg, "id", &id) || id <= 0 || id > CONFAB_MAX_SAFE_INTEGER
+      || !confab_json_get_int (msg, "ts", &ts) || conv == NULL || from == NULL)
     return NULL;
 
   self = g_object_new (CONFAB_TYPE_MESSAGE, NULL);
@@ -443,39 +420,36 @@ confab_message_update_from_json (ConfabMessage *self,
 
   g_object_freeze_notify (object);
 
-  if (self->id == 0 && get_int (msg, "id", &value) && value > 0)
+  if (self->id == 0 && confab_json_get_int (msg, "id", &value) && value > 0)
     {
       self->id = value;
       g_object_notify_by_pspec (object, properties[PROP_ID]);
     }
-  if (get_int (msg, "ts", &value) && value != self->ts)
+  if (confab_json_get_int (msg, "ts", &value) && value != self->ts)
     {
       self->ts = value;
       g_object_notify_by_pspec (object, properties[PROP_TS]);
     }
-  if ((str = get_string (msg, "kind")) != NULL && set_str (&self->kind, str))
+  if ((str = confab_json_get_string (msg, "kind")) != NULL && set_str (&self->kind, str))
     g_object_notify_by_pspec (object, properties[PROP_KIND]);
-  if ((str = get_string (msg, "body")) != NULL && set_str (&self->body, str))
+  if ((str = confab_json_get_string (msg, "body")) != NULL && set_str (&self->body, str))
     g_object_notify_by_pspec (object, properties[PROP_BODY]);
-  if ((str = get_string (msg, "format")) != NULL && set_str (&self->format, str))
+  if ((str = confab_json_get_string (msg, "format")) != NULL && set_str (&self->format, str))
     g_object_notify_by_pspec (object, properties[PROP_FORMAT]);
-  if ((str = get_string (msg, "client_msg_id")) != NULL && set_str (&self->client_msg_id, str))
+  if ((str = confab_json_get_string (msg, "client_msg_id")) != NULL && set_str (&self->client_msg_id, str))
     g_object_notify_by_pspec (object, properties[PROP_CLIENT_MSG_ID]);
-  if (get_int (msg, "reply_to", &value) && value != self->reply_to)
+  if (confab_json_get_int (msg, "reply_to", &value) && value != self->reply_to)
     {
       self->reply_to = value;
       g_object_notify_by_pspec (object, properties[PROP_REPLY_TO]);
     }
-  if (get_int (msg, "edited_ts", &value) && value != self->edited_ts)
+  if (confab_json_get_int (msg, "edited_ts", &value) && value != self->edited_ts)
     {
       self->edited_ts = value;
       g_object_notify_by_pspec (object, properties[PROP_EDITED_TS]);
       g_object_notify_by_pspec (object, properties[PROP_EDITED]);
     }
-  node = json_object_get_member (msg, "deleted");
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node)
-      && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
-    deleted = json_node_get_boolean (node);
+  confab_json_get_bool (msg, "deleted", &deleted);
   if (deleted && !self->deleted)
     confab_message_set_deleted (self);
 
@@ -618,34 +592,19 @@ confab_call_record_describe (JsonObject  *record,
                              gboolean     outgoing,
                              const char **icon_name)
 {
-  const char *result = NULL;
-  JsonObject *media = NULL;
+  const char *result = confab_json_get_string (record, "result");
   gboolean video = FALSE;
   const char *icon;
   char *text;
 
-  if (record != NULL)
-    {
-      JsonNode *node = json_object_get_member (record, "media");
-
-      result = get_string (record, "result");
-      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-        media = json_node_get_object (node);
-    }
-  if (media != NULL)
-    {
-      JsonNode *node = json_object_get_member (media, "video");
-
-      video = node != NULL && JSON_NODE_HOLDS_VALUE (node)
-              && json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
-    }
+  confab_json_get_bool (confab_json_get_object (record, "media"), "video", &video);
 
   if (g_strcmp0 (result, "answered") == 0)
     {
       gint64 ms = 0;
       g_autofree char *duration = NULL;
 
-      get_int (record, "duration_ms", &ms);
+      confab_json_get_int (record, "duration_ms", &ms);
       duration = confab_call_format_duration (MAX (ms, 0) / 1000);
       /* Translators: a call in the conversation; %s is its duration, as 2:35. */
       text = g_strdup_printf (video ? _("Video call · %s") : _("Audio call · %s"), duration);
