@@ -6,6 +6,7 @@
 #include "confab-mentions.h"
 #include "confab-limits.h"
 #include "confab-proto-files.h"
+#include "confab-protocol.h"
 #include "confab-validate.h"
 
 #include <string.h>
@@ -474,6 +475,90 @@ test_file_names (void)
   g_assert_false (confab_file_mime_is_inline_image ("text/html"));
 }
 
+/* The accessors read a member only if it has the type asked for. */
+static void
+test_json_accessors (void)
+{
+  static const char text[] =
+    "{\"s\":\"x\",\"i\":7,\"b\":true,\"o\":{},\"a\":[1],\"n\":null,\"f\":1.5}";
+  g_autoptr(JsonObject) obj = confab_frame_parse (text, sizeof text - 1, NULL);
+  gint64 i = 0;
+  gboolean b = FALSE;
+
+  g_assert_nonnull (obj);
+  g_assert_cmpstr (confab_json_get_string (obj, "s"), ==, "x");
+  g_assert_null (confab_json_get_string (obj, "i"));
+  g_assert_null (confab_json_get_string (obj, "n"));
+  g_assert_null (confab_json_get_string (NULL, "s"));
+  g_assert_true (confab_json_get_int (obj, "i", &i));
+  g_assert_cmpint (i, ==, 7);
+  g_assert_false (confab_json_get_int (obj, "f", &i));
+  g_assert_false (confab_json_get_int (obj, "b", &i));
+  g_assert_cmpint (i, ==, 7);
+  g_assert_cmpint (confab_json_get_int_or (obj, "i", -1), ==, 7);
+  g_assert_cmpint (confab_json_get_int_or (obj, "s", -1), ==, -1);
+  g_assert_cmpint (confab_json_get_int_or (NULL, "i", -1), ==, -1);
+  g_assert_true (confab_json_get_bool (obj, "b", &b));
+  g_assert_true (b);
+  g_assert_false (confab_json_get_bool (obj, "i", &b));
+  g_assert_nonnull (confab_json_get_object (obj, "o"));
+  g_assert_null (confab_json_get_object (obj, "a"));
+  g_assert_cmpuint (json_array_get_length (confab_json_get_array (obj, "a")), ==, 1);
+  g_assert_null (confab_json_get_array (obj, "o"));
+  g_assert_null (confab_json_get_array (obj, "missing"));
+}
+
+/* The events both sides speak: what the server builds, the client reads back; a member missing
+ * or of another type makes the whole event unreadable. */
+static void
+test_protocol_events (void)
+{
+  ConfabReaction reaction = { .conv = "dm:alice:bob", .msg_id = 12, .user = "alice",
+                              .emoji = "👍", .on = TRUE };
+  ConfabReadMark mark = { .conv = "room:r1", .user = "bob", .msg_id = 40 };
+  ConfabMessageDeleted deleted = { .conv = "dm:alice:bob", .msg_id = 3 };
+  g_autoptr(JsonObject) reaction_json = confab_reaction_to_json (&reaction);
+  g_autoptr(JsonObject) mark_json = confab_read_mark_to_json (&mark);
+  g_autoptr(JsonObject) deleted_json = confab_message_deleted_to_json (&deleted);
+  g_autoptr(JsonObject) call = confab_call_ref_to_json ("c-1");
+  g_autofree char *text = confab_json_object_to_string (reaction_json, NULL);
+  ConfabReaction reaction_in = { 0 };
+  ConfabReadMark mark_in = { 0 };
+  ConfabMessageDeleted deleted_in = { 0 };
+
+  g_assert_cmpstr (text, ==, "{\"conv\":\"dm:alice:bob\",\"msg_id\":12,\"user\":\"alice\","
+                             "\"emoji\":\"👍\",\"on\":true}");
+  g_assert_true (confab_reaction_from_json (reaction_json, &reaction_in));
+  g_assert_cmpstr (reaction_in.conv, ==, "dm:alice:bob");
+  g_assert_cmpint (reaction_in.msg_id, ==, 12);
+  g_assert_cmpstr (reaction_in.user, ==, "alice");
+  g_assert_cmpstr (reaction_in.emoji, ==, "👍");
+  g_assert_true (reaction_in.on);
+
+  g_assert_true (confab_read_mark_from_json (mark_json, &mark_in));
+  g_assert_cmpstr (mark_in.conv, ==, "room:r1");
+  g_assert_cmpstr (mark_in.user, ==, "bob");
+  g_assert_cmpint (mark_in.msg_id, ==, 40);
+
+  g_assert_true (confab_message_deleted_from_json (deleted_json, &deleted_in));
+  g_assert_cmpstr (deleted_in.conv, ==, "dm:alice:bob");
+  g_assert_cmpint (deleted_in.msg_id, ==, 3);
+
+  g_assert_cmpstr (confab_call_ref_from_json (call), ==, "c-1");
+  g_assert_null (confab_call_ref_from_json (deleted_json));
+
+  /* Mistyped or missing members: nothing is read, and the output is left alone. */
+  json_object_set_string_member (reaction_json, "on", "yes");
+  reaction_in.msg_id = -5;
+  g_assert_false (confab_reaction_from_json (reaction_json, &reaction_in));
+  g_assert_cmpint (reaction_in.msg_id, ==, -5);
+  json_object_remove_member (mark_json, "user");
+  g_assert_false (confab_read_mark_from_json (mark_json, &mark_in));
+  json_object_set_string_member (deleted_json, "msg_id", "3");
+  g_assert_false (confab_message_deleted_from_json (deleted_json, &deleted_in));
+  g_assert_false (confab_message_deleted_from_json (NULL, &deleted_in));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -491,6 +576,8 @@ main (int   argc,
   g_test_add_func ("/confab/shared/tus-metadata", test_tus_metadata);
   g_test_add_func ("/confab/shared/http-range", test_http_range);
   g_test_add_func ("/confab/shared/file-names", test_file_names);
+  g_test_add_func ("/confab/shared/json-accessors", test_json_accessors);
+  g_test_add_func ("/confab/shared/protocol-events", test_protocol_events);
 
   return g_test_run ();
 }

@@ -592,6 +592,19 @@ confab_frame_refused_id (const char *data,
   return g_strdup (id);
 }
 
+/* The member @name of @object if it is a value of @type (strings, integers and booleans). */
+static JsonNode *
+get_value (JsonObject *object,
+           const char *name,
+           GType       type)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
 /**
  * confab_json_get_string:
  * @object: (nullable): an object read from the network
@@ -607,12 +620,9 @@ const char *
 confab_json_get_string (JsonObject *object,
                         const char *name)
 {
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  JsonNode *node = get_value (object, name, G_TYPE_STRING);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return node != NULL ? json_node_get_string (node) : NULL;
 }
 
 /**
@@ -646,10 +656,9 @@ confab_json_get_int (JsonObject *object,
                      const char *name,
                      gint64     *out)
 {
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  JsonNode *node = get_value (object, name, G_TYPE_INT64);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_INT64)
+  if (node == NULL)
     return FALSE;
   *out = json_node_get_int (node);
   return TRUE;
@@ -705,10 +714,9 @@ confab_json_get_bool (JsonObject *object,
                       const char *name,
                       gboolean   *out)
 {
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  JsonNode *node = get_value (object, name, G_TYPE_BOOLEAN);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+  if (node == NULL)
     return FALSE;
   *out = json_node_get_boolean (node);
   return TRUE;

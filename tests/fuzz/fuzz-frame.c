@@ -5,6 +5,7 @@
 
 #include "confab-frame.h"
 #include "confab-limits.h"
+#include "confab-protocol.h"
 #include "confab-validate.h"
 
 #include <stdint.h>
@@ -141,6 +142,51 @@ check_member (JsonObject *frame,
   g_clear_error (&error);
 }
 
+/* The readers of event data (confab-protocol.c) take what they accept whole: built again from
+ * what they read, the data reads the same. */
+static void
+check_events (JsonObject *data)
+{
+  ConfabMessageDeleted deleted, deleted_again;
+  ConfabReaction reaction, reaction_again;
+  ConfabReadMark mark, mark_again;
+
+  if (confab_message_deleted_from_json (data, &deleted))
+    {
+      g_autoptr(JsonObject) again = confab_message_deleted_to_json (&deleted);
+
+      g_assert_true (confab_message_deleted_from_json (again, &deleted_again));
+      g_assert_cmpstr (deleted_again.conv, ==, deleted.conv);
+      g_assert_cmpint (deleted_again.msg_id, ==, deleted.msg_id);
+    }
+  if (confab_reaction_from_json (data, &reaction))
+    {
+      g_autoptr(JsonObject) again = confab_reaction_to_json (&reaction);
+
+      g_assert_true (confab_reaction_from_json (again, &reaction_again));
+      g_assert_cmpstr (reaction_again.conv, ==, reaction.conv);
+      g_assert_cmpint (reaction_again.msg_id, ==, reaction.msg_id);
+      g_assert_cmpstr (reaction_again.user, ==, reaction.user);
+      g_assert_cmpstr (reaction_again.emoji, ==, reaction.emoji);
+      g_assert_cmpint (reaction_again.on, ==, reaction.on);
+    }
+  if (confab_read_mark_from_json (data, &mark))
+    {
+      g_autoptr(JsonObject) again = confab_read_mark_to_json (&mark);
+
+      g_assert_true (confab_read_mark_from_json (again, &mark_again));
+      g_assert_cmpstr (mark_again.conv, ==, mark.conv);
+      g_assert_cmpstr (mark_again.user, ==, mark.user);
+      g_assert_cmpint (mark_again.msg_id, ==, mark.msg_id);
+    }
+  if (confab_call_ref_from_json (data) != NULL)
+    {
+      g_autoptr(JsonObject) again = confab_call_ref_to_json (confab_call_ref_from_json (data));
+
+      g_assert_cmpstr (confab_call_ref_from_json (again), ==, confab_call_ref_from_json (data));
+    }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -191,6 +237,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   for (GList *l = members; l != NULL; l = l->next)
     check_member (frame, l->data);
   g_list_free (members);
+
+  /* An event's data as the client reads it: the frame's "data", and the frame itself. */
+  check_events (confab_json_get_object (frame, "data"));
+  check_events (frame);
 
   /* Answers built from what was read: the server echoes the id back. */
   text = confab_frame_response_error (id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST, "x", NULL, NULL);

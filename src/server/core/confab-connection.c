@@ -6,6 +6,7 @@
 #include "confab-connection-private.h"
 #include "confab-frame.h"
 #include "confab-limits.h"
+#include "confab-protocol.h"
 #include "confab-server.h"
 #include "confab-validate.h"
 
@@ -365,7 +366,7 @@ go_live (ConfabConnection *self,
       g_autofree char *resync_text = NULL;
 
       json_object_set_int_member (data, "last_seq", last_seq);
-      resync_text = confab_frame_event ("resync_required", 0, data, &length);
+      resync_text = confab_frame_event (CONFAB_EVENT_RESYNC_REQUIRED, 0, data, &length);
       confab_connection_send_text (self, resync_text, length);
     }
 
@@ -382,7 +383,7 @@ go_live (ConfabConnection *self,
   self->pending_bytes = 0;
 
   json_object_set_int_member (data, "last_seq", MAX (last_seq, self->replayed_seq));
-  text = confab_frame_event ("synced", 0, data, &length);
+  text = confab_frame_event (CONFAB_EVENT_SYNCED, 0, data, &length);
   confab_connection_send_text (self, text, length);
   self->state = CONNECTION_LIVE;
 }
@@ -729,7 +730,7 @@ handle_frame (ConfabConnection *self,
   type = confab_frame_get_type (frame);
   id = confab_frame_get_id (frame);
 
-  if (g_strcmp0 (type, "ack") == 0 && self->state >= CONNECTION_SYNCING)
+  if (g_strcmp0 (type, CONFAB_REQUEST_ACK) == 0 && self->state >= CONNECTION_SYNCING)
     {
       handle_ack (self, frame);
       return;
@@ -750,7 +751,7 @@ handle_frame (ConfabConnection *self,
       return;
     }
 
-  if (g_str_equal (type, "hello"))
+  if (g_str_equal (type, CONFAB_REQUEST_HELLO))
     {
       if (self->state != CONNECTION_AWAIT_HELLO)
         {

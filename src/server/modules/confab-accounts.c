@@ -7,6 +7,7 @@
 #include "confab-account-store.h"
 #include "confab-limits.h"
 #include "confab-profiles.h"
+#include "confab-protocol.h"
 #include "confab-server-module.h"
 #include "confab-validate.h"
 
@@ -980,9 +981,9 @@ handle_device_revoke (gpointer          instance,
 /* --- Registration ---------------------------------------------------------------------------- */
 
 static const ConfabRequestHandler requests[] = {
-  { "password_change", handle_password_change },
-  { "devices", handle_devices },
-  { "device_revoke", handle_device_revoke },
+  { CONFAB_REQUEST_PASSWORD_CHANGE, handle_password_change },
+  { CONFAB_REQUEST_DEVICES, handle_devices },
+  { CONFAB_REQUEST_DEVICE_REVOKE, handle_device_revoke },
   { NULL }
 };
 

@@ -7,6 +7,7 @@
 #include "confab-frame.h"
 #include "confab-messages.h"
 #include "confab-profiles.h"
+#include "confab-protocol.h"
 #include "confab-server-module.h"
 
 #include <string.h>
@@ -86,9 +87,9 @@ send_ended (ConfabCalls *self,
   g_autoptr(JsonObject) data = json_object_new ();
   g_autoptr(GBytes) frame = NULL;
 
-  json_object_set_string_member (data, "call_id", call->call_id);
+  json_object_set_string_member (data, CONFAB_CALL_ID, call->call_id);
   json_object_set_string_member (data, "reason", reason);
-  frame = make_event ("call_ended", data);
+  frame = make_event (CONFAB_EVENT_CALL_ENDED, data);
 
   if (device_id != NULL)
     confab_router_send_to_device (router, username, device_id, frame);
@@ -129,7 +130,7 @@ finish_call (ConfabCalls *self,
   if (call->answered_us > 0)
     duration_ms = (g_get_monotonic_time () - call->answered_us) / 1000;
 
-  json_object_set_string_member (record, "call_id", call->call_id);
+  json_object_set_string_member (record, CONFAB_CALL_ID, call->call_id);
   json_object_set_object_member (record, "media", media_object (call));
   json_object_set_string_member (record, "result", result);
   json_object_set_int_member (record, "duration_ms", duration_ms);
@@ -141,12 +142,12 @@ finish_call (ConfabCalls *self,
       g_autoptr(JsonObject) missed = json_object_new ();
       const char *users[] = { call->callee, NULL };
 
-      json_object_set_string_member (missed, "call_id", call->call_id);
+      json_object_set_string_member (missed, CONFAB_CALL_ID, call->call_id);
       json_object_set_string_member (missed, "from", call->caller);
       json_object_set_object_member (missed, "media", media_object (call));
       json_object_set_int_member (missed, "ts", g_get_real_time () / 1000);
-      confab_store_event_add_async (store, "call_missed", missed, users, NULL, deliver_reply_cb,
-                                    g_object_ref (self));
+      confab_store_event_add_async (store, CONFAB_EVENT_CALL_MISSED, missed, users, NULL,
+                                    deliver_reply_cb, g_object_ref (self));
     }
 
   g_debug ("call %s ended: %s", call->call_id, result);
@@ -251,11 +252,11 @@ callee_checked_cb (GObject      *source,
       g_autoptr(GBytes) frame = NULL;
       const ConfabConfig *config = confab_server_get_config (self->server);
 
-      json_object_set_string_member (data, "call_id", call->call_id);
+      json_object_set_string_member (data, CONFAB_CALL_ID, call->call_id);
       json_object_set_string_member (data, "from", call->caller);
       json_object_set_string_member (data, "from_device", call->caller_device);
       json_object_set_object_member (data, "media", media_object (call));
-      frame = make_event ("call_invite", data);
+      frame = make_event (CONFAB_EVENT_CALL_INVITE, data);
       confab_router_send_to_user (router, call->callee, frame, NULL);
       call->ring_timeout_id = g_timeout_add_seconds (config->ring_timeout_s, on_ring_timeout, call);
     }
@@ -342,9 +343,9 @@ confab_calls_answer (ConfabCalls      *self,
   call->callee_device = g_strdup (device);
   confab_connection_respond_ok (connection, id, NULL);
 
-  json_object_set_string_member (data, "call_id", call->call_id);
+  json_object_set_string_member (data, CONFAB_CALL_ID, call->call_id);
   json_object_set_string_member (data, "device", device);
-  frame = make_event ("call_answered", data);
+  frame = make_event (CONFAB_EVENT_CALL_ANSWERED, data);
   confab_router_send_to_device (confab_server_get_router (self->server), call->caller,
                                 call->caller_device, frame);
   send_ended (self, call, call->callee, NULL, device, "answered_elsewhere");
@@ -407,14 +408,14 @@ confab_calls_signal (ConfabCalls      *self,
       return;
     }
 
-  json_object_set_string_member (data, "call_id", call->call_id);
+  json_object_set_string_member (data, CONFAB_CALL_ID, call->call_id);
   json_object_set_string_member (data, "from", user);
   json_object_set_string_member (data, "from_device", confab_connection_get_device_id (connection));
   if (sdp != NULL)
     json_object_set_object_member (data, "sdp", json_object_ref (sdp));
   if (ice != NULL)
     json_object_set_object_member (data, "ice", json_object_ref (ice));
-  frame = make_event ("call_signal", data);
+  frame = make_event (CONFAB_EVENT_CALL_SIGNAL, data);
 
   if (!confab_router_send_to_device (confab_server_get_router (self->server), peer, peer_device,
                                      frame))
@@ -625,7 +626,8 @@ get_call_id (JsonObject  *frame,
              const char **call_id,
              GError     **error)
 {
-  return confab_params_get_string (frame, "call_id", CONFAB_PARAM_REQUIRED, 1, 64, call_id, error);
+  return confab_params_get_string (frame, CONFAB_CALL_ID, CONFAB_PARAM_REQUIRED, 1, 64, call_id,
+                                   error);
 }
 
 /* Reasons are short lower-case words (declined, busy, hangup, connection_lost, ...): they are
@@ -844,16 +846,17 @@ describe_session (gpointer          instance,
 }
 
 static const ConfabRequestHandler requests[] = {
-  { "call_invite", handle_call_invite },
-  { "call_answer", handle_call_answer },
-  { "call_reject", handle_call_reject },
-  { "call_signal", handle_call_signal },
-  { "call_hangup", handle_call_hangup },
+  { CONFAB_REQUEST_CALL_INVITE, handle_call_invite },
+  { CONFAB_REQUEST_CALL_ANSWER, handle_call_answer },
+  { CONFAB_REQUEST_CALL_REJECT, handle_call_reject },
+  { CONFAB_REQUEST_CALL_SIGNAL, handle_call_signal },
+  { CONFAB_REQUEST_CALL_HANGUP, handle_call_hangup },
   { NULL }
 };
 
 static const char * const events[] = {
-  "call_invite", "call_answered", "call_signal", "call_ended", "call_missed", "message", NULL
+  CONFAB_EVENT_CALL_INVITE, CONFAB_EVENT_CALL_ANSWERED, CONFAB_EVENT_CALL_SIGNAL,
+  CONFAB_EVENT_CALL_ENDED, CONFAB_EVENT_CALL_MISSED, CONFAB_EVENT_MESSAGE, NULL
 };
 
 static const ConfabServerModule module = {

@@ -8,6 +8,7 @@
 #include "confab-limits.h"
 #include "confab-mentions.h"
 #include "confab-message-store.h"
+#include "confab-protocol.h"
 #include "confab-server-module.h"
 #include "confab-validate.h"
 
@@ -298,7 +299,7 @@ insert_message (ConfabStore             *store,
 
   data_json = new_message_json (id, msg);
   reply = confab_store_reply_new_text (g_strdup (data_json));
-  emit_to_conv (store, reply, "message", data_json, msg->conv, recipients);
+  emit_to_conv (store, reply, CONFAB_EVENT_MESSAGE, data_json, msg->conv, recipients);
   return reply;
 }
 
@@ -527,7 +528,7 @@ edit_work (ConfabStore  *store,
   reply = confab_store_reply_new (result);
 
   recipients = participants (store, info.conv);
-  emit_object_to_conv (store, reply, "message_edited", event, info.conv,
+  emit_object_to_conv (store, reply, CONFAB_EVENT_MESSAGE_EDITED, event, info.conv,
                        (const char * const *) recipients);
   return reply;
 }
@@ -540,7 +541,7 @@ delete_work (ConfabStore  *store,
   Args *args = data;
   g_auto(ConfabMessageInfo) info = { 0 };
   g_auto(GStrv) recipients = NULL;
-  g_autoptr(JsonObject) event = json_object_new ();
+  g_autoptr(JsonObject) event = NULL;
   g_autofree char *role = NULL;
   ConfabStoreReply *reply;
 
@@ -560,10 +561,11 @@ delete_work (ConfabStore  *store,
   MS (store)->erase (MSELF (store), args->msg_id, &info);
 
   reply = confab_store_reply_new (NULL);
-  json_object_set_string_member (event, "conv", info.conv);
-  json_object_set_int_member (event, "msg_id", args->msg_id);
+  event = confab_message_deleted_to_json (&(ConfabMessageDeleted) {
+    .conv = info.conv, .msg_id = args->msg_id,
+  });
   recipients = participants (store, info.conv);
-  emit_object_to_conv (store, reply, "message_deleted", event, info.conv,
+  emit_object_to_conv (store, reply, CONFAB_EVENT_MESSAGE_DELETED, event, info.conv,
                        (const char * const *) recipients);
   return reply;
 }
@@ -576,7 +578,7 @@ react_work (ConfabStore  *store,
   Args *args = data;
   g_auto(ConfabMessageInfo) info = { 0 };
   g_auto(GStrv) recipients = NULL;
-  g_autoptr(JsonObject) event = json_object_new ();
+  g_autoptr(JsonObject) event = NULL;
   ConfabStoreReply *reply;
 
   if (args->emoji[0] == '\0')
@@ -598,13 +600,12 @@ react_work (ConfabStore  *store,
                           now_ms ()))
     return reply;
 
-  json_object_set_string_member (event, "conv", info.conv);
-  json_object_set_int_member (event, "msg_id", args->msg_id);
-  json_object_set_string_member (event, "user", args->user);
-  json_object_set_string_member (event, "emoji", args->emoji);
-  json_object_set_boolean_member (event, "on", args->on);
+  event = confab_reaction_to_json (&(ConfabReaction) {
+    .conv = info.conv, .msg_id = args->msg_id, .user = args->user, .emoji = args->emoji,
+    .on = args->on,
+  });
   recipients = participants (store, info.conv);
-  emit_object_to_conv (store, reply, "reaction", event, info.conv,
+  emit_object_to_conv (store, reply, CONFAB_EVENT_REACTION, event, info.conv,
                        (const char * const *) recipients);
   return reply;
 }
@@ -617,7 +618,7 @@ read_work (ConfabStore  *store,
   Args *args = data;
   g_autofree char *msg_conv = NULL;
   g_auto(GStrv) recipients = NULL;
-  g_autoptr(JsonObject) event = json_object_new ();
+  g_autoptr(JsonObject) event = NULL;
   ConfabStoreReply *reply;
   gint64 last_read;
 
@@ -637,11 +638,11 @@ read_work (ConfabStore  *store,
     return reply;
 
   MS (store)->set_read_mark (MSELF (store), args->conv, args->user, args->msg_id);
-  json_object_set_string_member (event, "conv", args->conv);
-  json_object_set_string_member (event, "user", args->user);
-  json_object_set_int_member (event, "msg_id", args->msg_id);
+  event = confab_read_mark_to_json (&(ConfabReadMark) {
+    .conv = args->conv, .user = args->user, .msg_id = args->msg_id,
+  });
   recipients = participants (store, args->conv);
-  emit_object_to_conv (store, reply, "read", event, args->conv,
+  emit_object_to_conv (store, reply, CONFAB_EVENT_READ, event, args->conv,
                        (const char * const *) recipients);
   return reply;
 }
@@ -736,7 +737,7 @@ confab_messages_add_system (ConfabStore        *store,
   if (!MS (store)->insert (MSELF (store), &msg, &id))
     return;
   data_json = new_message_json (id, &msg);
-  emit_to_conv (store, reply, "message", data_json, conv, recipients);
+  emit_to_conv (store, reply, CONFAB_EVENT_MESSAGE, data_json, conv, recipients);
 }
 
 static ConfabStoreReply *
@@ -1227,19 +1228,20 @@ handle_search (gpointer          instance,
 /* --- Registration ---------------------------------------------------------------------------- */
 
 static const ConfabRequestHandler requests[] = {
-  { "send", handle_send },
-  { "edit", handle_edit },
-  { "delete", handle_delete },
-  { "react", handle_react },
-  { "read", handle_read },
-  { "history", handle_history },
-  { "conversations", handle_conversations },
-  { "search", handle_search },
+  { CONFAB_REQUEST_SEND, handle_send },
+  { CONFAB_REQUEST_EDIT, handle_edit },
+  { CONFAB_REQUEST_DELETE, handle_delete },
+  { CONFAB_REQUEST_REACT, handle_react },
+  { CONFAB_REQUEST_READ, handle_read },
+  { CONFAB_REQUEST_HISTORY, handle_history },
+  { CONFAB_REQUEST_CONVERSATIONS, handle_conversations },
+  { CONFAB_REQUEST_SEARCH, handle_search },
   { NULL }
 };
 
 static const char * const events[] = {
-  "message", "message_edited", "message_deleted", "reaction", "read", NULL
+  CONFAB_EVENT_MESSAGE, CONFAB_EVENT_MESSAGE_EDITED, CONFAB_EVENT_MESSAGE_DELETED,
+  CONFAB_EVENT_REACTION, CONFAB_EVENT_READ, NULL
 };
 
 static const ConfabServerModule module = {

@@ -8,6 +8,7 @@
 #include "confab-frame.h"
 #include "confab-limits.h"
 #include "confab-profile-store.h"
+#include "confab-protocol.h"
 #include "confab-server-module.h"
 #include "confab-validate.h"
 
@@ -294,7 +295,7 @@ broadcast (ConfabPresence *self,
   g_autoptr(JsonObject) data = confab_presence_describe (self, username, last_seen);
   Broadcast *b = g_new0 (Broadcast, 1);
   gsize length;
-  char *text = confab_frame_event ("presence", 0, data, &length);
+  char *text = confab_frame_event (CONFAB_EVENT_PRESENCE, 0, data, &length);
 
   b->presence = g_object_ref (self);
   b->username = g_strdup (username);
@@ -388,7 +389,7 @@ send_typing (ConfabPresence *self,
   json_object_set_string_member (data, "conv", t->conv);
   json_object_set_string_member (data, "user", t->username);
   json_object_set_boolean_member (data, "active", active);
-  text = confab_frame_event ("typing", 0, data, &length);
+  text = confab_frame_event (CONFAB_EVENT_TYPING, 0, data, &length);
   frame = g_bytes_new_take (text, length);
 
   for (guint i = 0; t->recipients[i] != NULL; i++)
@@ -721,13 +722,13 @@ on_session_ended (gpointer          instance,
 }
 
 static const ConfabRequestHandler requests[] = {
-  { "presence", handle_presence },
-  { "presence_get", handle_presence_get },
-  { "typing", handle_typing },
+  { CONFAB_REQUEST_PRESENCE, handle_presence },
+  { CONFAB_REQUEST_PRESENCE_GET, handle_presence_get },
+  { CONFAB_REQUEST_TYPING, handle_typing },
   { NULL }
 };
 
-static const char * const events[] = { "presence", "typing", NULL };
+static const char * const events[] = { CONFAB_EVENT_PRESENCE, CONFAB_EVENT_TYPING, NULL };
 
 static const ConfabServerModule module = {
   .name = "presence",

@@ -6,6 +6,7 @@
 #include "confab-profiles.h"
 #include "confab-limits.h"
 #include "confab-profile-store.h"
+#include "confab-protocol.h"
 #include "confab-server-module.h"
 
 #include <string.h>
@@ -117,7 +118,8 @@ update_work (ConfabStore  *store,
   g_strv_builder_add (audience, args->username);
   g_strv_builder_addv (audience, (const char **) peers);
   users = g_strv_builder_end (audience);
-  confab_store_emit_event (store, reply, "profile_updated", event, (const char * const *) users);
+  confab_store_emit_event (store, reply, CONFAB_EVENT_PROFILE_UPDATED, event,
+                           (const char * const *) users);
   return reply;
 }
 
@@ -247,12 +249,12 @@ handle_profile_update (gpointer          instance,
 /* --- Registration ---------------------------------------------------------------------------- */
 
 static const ConfabRequestHandler requests[] = {
-  { "profile_get", handle_profile_get },
-  { "profile_update", handle_profile_update },
+  { CONFAB_REQUEST_PROFILE_GET, handle_profile_get },
+  { CONFAB_REQUEST_PROFILE_UPDATE, handle_profile_update },
   { NULL }
 };
 
-static const char * const events[] = { "profile_updated", NULL };
+static const char * const events[] = { CONFAB_EVENT_PROFILE_UPDATED, NULL };
 
 static const ConfabServerModule module = {
   .name = "profiles",
