@@ -330,7 +330,7 @@ store_one_message (ConfabCache  *self,
                  "sisi", conv, id, preview, ts);
 
   /* Room system lines ("Alice added Bob") are history, not news. */
-  if (*is_new && count_unread && g_strcmp0 (json_get_string (msg, "kind"), "system") != 0)
+  if (*is_new && count_unread && g_strcmp0 (confab_json_get_string (msg, "kind"), "system") != 0)
     {
       if (own)
         confab_db_run (self->db,

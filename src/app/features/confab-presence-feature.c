@@ -29,15 +29,6 @@ get_profiles (ConfabPresenceFeature *self)
   return confab_profiles_from_session (confab_feature_get_session (CONFAB_FEATURE (self)));
 }
 
-static gint64
-obj_int (JsonObject *obj,
-         const char *name)
-{
-  gint64 value = 0;
-
-  return confab_json_get_int (obj, name, &value) ? value : 0;
-}
-
 static void
 on_presence_event (ConfabClient          *client,
                    const char            *name,
@@ -68,33 +59,30 @@ presence_get_cb (GObject      *object,
   g_autoptr(ConfabPresenceFeature) self = user_data;
   g_autoptr(JsonObject) reply = NULL;
   ConfabProfiles *profiles;
-  JsonNode *node;
   JsonArray *array;
 
   reply = confab_client_request_finish (CONFAB_CLIENT (object), result, NULL);
-  node = reply != NULL ? json_object_get_member (reply, "presence") : NULL;
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node)
-      || confab_feature_get_session (CONFAB_FEATURE (self)) == NULL)
+  array = confab_json_get_array (reply, "presence");
+  if (array == NULL || confab_feature_get_session (CONFAB_FEATURE (self)) == NULL)
     return;
   profiles = get_profiles (self);
-  array = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *item = json_array_get_element (array, i);
+      const char *user;
       JsonObject *obj;
 
       if (!JSON_NODE_HOLDS_OBJECT (item))
         continue;
       obj = json_node_get_object (item);
-      if (confab_json_get_string (obj, "user") == NULL)
+      user = confab_json_get_string (obj, "user");
+      if (user == NULL)
         continue;
-      confab_contact_set_presence (confab_profiles_get_contact (profiles,
-                                                                confab_json_get_string (obj,
-                                                                "user")),
+      confab_contact_set_presence (confab_profiles_get_contact (profiles, user),
                                    confab_presence_from_string (confab_json_get_string (obj,
                                                                                         "status")),
-                                   confab_json_get_string (obj, "text"), obj_int (obj,
-                                                                                  "last_seen"));
+                                   confab_json_get_string (obj, "text"),
+                                   confab_json_get_int_or (obj, "last_seen", 0));
     }
 }
 
