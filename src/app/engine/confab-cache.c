@@ -269,14 +269,10 @@ store_one_message (ConfabCache  *self,
 
   /* A call record is unread news only when the call was missed: whoever declined or ended a
    * call knows of it. */
-  if (g_strcmp0 (json_get_string (msg, "kind"), "call") == 0)
-    {
-      JsonNode *call = json_object_get_member (msg, "call");
-
-      if (call == NULL || !JSON_NODE_HOLDS_OBJECT (call)
-          || g_strcmp0 (json_get_string (json_node_get_object (call), "result"), "missed") != 0)
-        count_unread = FALSE;
-    }
+  if (g_strcmp0 (confab_json_get_string (msg, "kind"), "call") == 0
+      && g_strcmp0 (confab_json_get_string (confab_json_get_object (msg, "call"), "result"),
+                    "missed") != 0)
+    count_unread = FALSE;
 
   *is_new = FALSE;
   if (conv == NULL || from == NULL || id <= 0)
@@ -559,7 +555,7 @@ job_store_conversations (ConfabCache  *self,
                      "  WHERE m.conv = ?1 AND m.id > conversations.last_read AND m.sender <> ?5)"
                      " ELSE ?3 END, "
                      "last_read = max(last_read, ?4) WHERE conv = ?1",
-                     "ssiis", conv, title, MAX (confab_json_get_int_or (obj, "unread", 0), (gint64) 0),
+                     "ssiis", conv, title, MAX (confab_json_get_int_or (obj, "unread", 0), 0),
                      confab_json_get_int_or (obj, "last_read", 0), self->self_username);
 
       if (last_msg != NULL && confab_json_get_int_or (last_msg, "id", 0) > 0)

@@ -470,7 +470,7 @@ on_message_event (ConfabClient  *client,
       g_debug ("dropping duplicate message %" G_GINT64_FORMAT, id);
       return;
     }
-  store_message (self, msg, seq, g_str_equal (name, "message_edited"));
+  store_message (self, msg, seq, g_str_equal (name, CONFAB_EVENT_MESSAGE_EDITED));
 }
 
 static void
@@ -685,8 +685,8 @@ request_conversations (ConfabMessaging *self)
 {
   if (gone (self))
     return;
-  confab_client_request_async (get_client (self), CONFAB_REQUEST_CONVERSATIONS, NULL, get_cancellable (self),
-                               conversations_cb, g_object_ref (self));
+  confab_client_request_async (get_client (self), CONFAB_REQUEST_CONVERSATIONS, NULL,
+                               get_cancellable (self), conversations_cb, g_object_ref (self));
 }
 
 typedef struct
@@ -771,9 +771,8 @@ catch_up (ConfabMessaging   *self,
   data = g_new0 (CatchUpData, 1);
   data->messaging = g_object_ref (self);
   data->conv = g_strdup (confab_message_list_get_conv (list));
-  confab_client_request_async (get_client (self), CONFAB_REQUEST_HISTORY, params, get_cancellable (self),
-                               catch_up_cb,
-                               data);
+  confab_client_request_async (get_client (self), CONFAB_REQUEST_HISTORY, params,
+                               get_cancellable (self), catch_up_cb, data);
 }
 
 /* Outbox ----------------------------------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include "confab-messaging.h"
 #include "confab-presence-feature.h"
 #include "confab-profiles.h"
+#include "confab-protocol.h"
 #include "confab-session.h"
 
 struct _ConfabPresenceFeature
@@ -109,7 +110,7 @@ ask_presence (ConfabPresenceFeature *self,
       json_object_set_array_member (params, "users", users);
       if (json_array_get_length (users) == 0)
         continue;
-      confab_client_request_async (client, "presence_get", params,
+      confab_client_request_async (client, CONFAB_REQUEST_PRESENCE_GET, params,
                                    confab_feature_get_cancellable (feature), presence_get_cb,
                                    g_object_ref (self));
     }
@@ -174,7 +175,7 @@ confab_presence_feature_constructed (GObject *object)
 
   G_OBJECT_CLASS (confab_presence_feature_parent_class)->constructed (object);
 
-  confab_feature_handle_event (CONFAB_FEATURE (object), "presence",
+  confab_feature_handle_event (CONFAB_FEATURE (object), CONFAB_EVENT_PRESENCE,
                                G_CALLBACK (on_presence_event));
   session = confab_feature_get_session (CONFAB_FEATURE (object));
   messaging = session != NULL ? confab_messaging_from_session (session) : NULL;
@@ -262,7 +263,7 @@ confab_presence_feature_set_presence_async (ConfabPresenceFeature *self,
   json_object_set_string_member (params, "status", confab_presence_to_string (status));
   if (text != NULL && text[0] != '\0')
     json_object_set_string_member (params, "text", text);
-  confab_feature_request (CONFAB_FEATURE (self), "presence", params, apply_presence,
+  confab_feature_request (CONFAB_FEATURE (self), CONFAB_REQUEST_PRESENCE, params, apply_presence,
                           confab_presence_feature_set_presence_async, cancellable, callback,
                           user_data);
 }
