@@ -1036,6 +1036,9 @@ handle_room_create (gpointer          instance,
       g_strv_builder_add (builder, username);
     }
   members = g_strv_builder_end (builder);
+  /* Creating rooms and inviting reach other people, as sending does: the same budget. */
+  if (!confab_connection_check_send_rate (self, id))
+    return;
 
   confab_rooms_create_async (STORE (self), confab_connection_get_username (self), name, topic,
                              visibility, (const char * const *) members,
@@ -1133,6 +1136,8 @@ handle_room_invite (gpointer          instance,
                     const char       *id,
                     JsonObject       *frame)
 {
+  if (!confab_connection_check_send_rate (self, id))
+    return;
   handle_room_user (self, id, frame, confab_rooms_invite_async);
 }
 
