@@ -13,6 +13,7 @@
 #include "confab-media-devices.h"
 #include "confab-message.h"
 #include "confab-mirrored-paintable.h"
+#include "confab-ui-util.h"
 
 /* The peer's video fills the window (their avatar while there is none), the own camera is a
  * small mirrored preview, and the controls float at the bottom. */
@@ -150,20 +151,16 @@ update_controls (ConfabCallWindow *self)
                             muted || microphone_failed ? "microphone-disabled-symbolic"
                                                        : "audio-input-microphone-symbolic");
   if (microphone_failed)
-    {
-      gtk_widget_add_css_class (self->mute_button, "error");
-      gtk_widget_set_tooltip_text (self->mute_button, _("Microphone Not Working"));
-    }
+    gtk_widget_add_css_class (self->mute_button, "error");
   else
-    {
-      gtk_widget_remove_css_class (self->mute_button, "error");
-      gtk_widget_set_tooltip_text (self->mute_button,
-                                   muted ? _("Unmute Microphone") : _("Mute Microphone"));
-    }
+    gtk_widget_remove_css_class (self->mute_button, "error");
+  confab_set_tooltip_and_label (self->mute_button,
+                                microphone_failed ? _("Microphone Not Working")
+                                : muted ? _("Unmute Microphone") : _("Mute Microphone"));
   gtk_button_set_icon_name (GTK_BUTTON (self->camera_button),
                             camera_on ? "camera-video-symbolic" : "camera-disabled-symbolic");
-  gtk_widget_set_tooltip_text (self->camera_button,
-                               camera_on ? _("Turn Camera Off") : _("Turn Camera On"));
+  confab_set_tooltip_and_label (self->camera_button,
+                                camera_on ? _("Turn Camera Off") : _("Turn Camera On"));
 }
 
 static gboolean

@@ -72,7 +72,7 @@ update_all (ConfabConversationRow *self)
   const char *typing;
   g_autofree char *time = NULL;
   g_autofree char *unread = NULL;
-  g_autofree char *accessible = NULL;
+  g_autoptr(GString) accessible = NULL;
   guint n_unread, n_mentions;
 
   if (conv == NULL)
@@ -127,20 +127,30 @@ update_all (ConfabConversationRow *self)
   gtk_widget_add_css_class (self->presence_dot, confab_presence_css_class (presence));
   gtk_widget_set_tooltip_text (self->presence_dot, confab_presence_label (presence));
 
+  /* The row in words: name, unread count (and a mention), status, muted, time and the last
+   * message. */
+  accessible = g_string_new (NULL);
   if (n_unread > 0 && n_mentions > 0)
-    accessible = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                               "%s, %u unread message, you are mentioned",
-                                               "%s, %u unread messages, you are mentioned",
-                                               n_unread),
-                                  confab_conversation_get_title (conv), n_unread);
+    g_string_append_printf (accessible, g_dngettext (GETTEXT_PACKAGE,
+                                                     "%s, %u unread message, you are mentioned",
+                                                     "%s, %u unread messages, you are mentioned",
+                                                     n_unread),
+                            confab_conversation_get_title (conv), n_unread);
   else if (n_unread > 0)
-    accessible = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u unread message",
-                                               "%s, %u unread messages", n_unread),
-                                  confab_conversation_get_title (conv), n_unread);
+    g_string_append_printf (accessible, g_dngettext (GETTEXT_PACKAGE, "%s, %u unread message",
+                                                     "%s, %u unread messages", n_unread),
+                            confab_conversation_get_title (conv), n_unread);
   else
-    accessible = g_strdup (confab_conversation_get_title (conv));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  accessible, -1);
+    g_string_append (accessible, confab_conversation_get_title (conv));
+  if (gtk_widget_get_visible (self->presence_dot))
+    g_string_append_printf (accessible, ", %s", confab_presence_label (presence));
+  if (confab_conversation_get_muted (conv))
+    g_string_append_printf (accessible, ", %s", _("Muted"));
+  if (time != NULL && time[0] != '\0')
+    g_string_append_printf (accessible, ", %s", time);
+  if (gtk_label_get_label (self->preview_label)[0] != '\0')
+    g_string_append_printf (accessible, ", %s", gtk_label_get_label (self->preview_label));
+  confab_set_row_label (GTK_WIDGET (self), accessible->str);
 }
 
 static void

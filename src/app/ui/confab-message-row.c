@@ -88,6 +88,24 @@ display_name_for (ConfabMessageRow *self,
   return contact ? confab_contact_get_display_name (contact) : username;
 }
 
+/* The row in words: time, sender, text, and for one's own messages whether it went out. */
+static void
+update_label (ConfabMessageRow *self)
+{
+  g_autoptr(GString) label = g_string_new (NULL);
+  const char *state = gtk_widget_get_visible (GTK_WIDGET (self->state_icon))
+                      ? gtk_widget_get_tooltip_text (GTK_WIDGET (self->state_icon)) : NULL;
+
+  g_string_append_printf (label, "%s, %s: %s", gtk_label_get_label (self->time_label),
+                          display_name_for (self, confab_message_get_sender (self->message)),
+                          confab_message_text_get_text (self->body_text));
+  if (gtk_widget_get_visible (self->edited_label))
+    g_string_append_printf (label, ", %s", gtk_label_get_label (GTK_LABEL (self->edited_label)));
+  if (state != NULL)
+    g_string_append_printf (label, ", %s", state);
+  confab_set_row_label (GTK_WIDGET (self), label->str);
+}
+
 static void
 update_state (ConfabMessageRow *self)
 {
@@ -129,6 +147,7 @@ update_state (ConfabMessageRow *self)
       gtk_image_set_from_icon_name (self->state_icon, icon);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_icon), tooltip);
     }
+  update_label (self);
 
   if (state == CONFAB_MESSAGE_STATE_SENDING)
     gtk_widget_add_css_class (self->bubble, "sending");
@@ -156,7 +175,6 @@ update_body (ConfabMessageRow *self)
   ConfabMessage *msg = self->message;
   gint64 reply_to = confab_message_get_reply_to (msg);
   g_autofree char *time = NULL;
-  g_autofree char *accessible = NULL;
 
   if (confab_message_get_deleted (msg))
     {
@@ -206,11 +224,7 @@ update_body (ConfabMessageRow *self)
         }
     }
 
-  accessible = g_strdup_printf ("%s, %s: %s", time,
-                                display_name_for (self, confab_message_get_sender (msg)),
-                                confab_message_text_get_text (self->body_text));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  accessible, -1);
+  update_label (self);
 }
 
 /* The sender's name follows their profile: known later than the message, or changed. */

@@ -193,6 +193,35 @@ toggle_mode_action (GtkWidget  *widget,
   confab_signin_page_set_create_account (self, !self->create_account);
 }
 
+static GtkWidget *
+find_visible_button (GtkWidget *widget)
+{
+  if (gtk_widget_get_visible (widget)
+      && gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget))
+         == GTK_ACCESSIBLE_ROLE_BUTTON)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_visible_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* libadwaita's icon that reveals the password acts as a button, without a name. */
+static void
+name_password_reveal (ConfabSigninPage *self)
+{
+  GtkWidget *reveal = find_visible_button (GTK_WIDGET (self->password_row));
+
+  if (reveal != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (reveal), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _("Show Password"), -1);
+}
+
 static void
 confab_signin_page_class_init (ConfabSigninPageClass *klass)
 {
@@ -237,6 +266,7 @@ confab_signin_page_init (ConfabSigninPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_image_set_from_icon_name (self->logo, APP_ID);
+  name_password_reveal (self);
   update_state (self);
 }
 

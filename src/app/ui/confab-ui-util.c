@@ -250,3 +250,37 @@ confab_text_head (const char *text,
   head = g_strndup (text, end - text);
   return g_strconcat (head, "…", NULL);
 }
+
+/* An icon-only control says in words what it does: the same words to the pointer (tooltip) and
+ * to the screen reader (accessible label). */
+void
+confab_set_tooltip_and_label (GtkWidget  *widget,
+                              const char *text)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  gtk_widget_set_tooltip_text (widget, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text,
+                                  -1);
+}
+
+/* A row of a GtkListView says what it shows: the list item around it is what takes the focus
+ * and what a screen reader reads, so it carries the same label as the row. */
+void
+confab_set_row_label (GtkWidget  *row,
+                      const char *text)
+{
+  g_return_if_fail (GTK_IS_WIDGET (row));
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  for (GtkWidget *ancestor = gtk_widget_get_parent (row); ancestor != NULL;
+       ancestor = gtk_widget_get_parent (ancestor))
+    if (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (ancestor))
+        == GTK_ACCESSIBLE_ROLE_LIST_ITEM)
+      {
+        gtk_accessible_update_property (GTK_ACCESSIBLE (ancestor), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        text, -1);
+        return;
+      }
+}

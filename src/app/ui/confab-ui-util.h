@@ -19,5 +19,9 @@ char       *confab_error_to_user_text  (const GError   *error,
                                         GAsyncResult   *result);
 char       *confab_text_head           (const char     *text,
                                         guint           max_chars);
+void        confab_set_tooltip_and_label (GtkWidget    *widget,
+                                          const char   *text);
+void        confab_set_row_label       (GtkWidget      *row,
+                                        const char     *text);
 
 G_END_DECLS

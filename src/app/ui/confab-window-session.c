@@ -146,7 +146,7 @@ _confab_window_update_self (ConfabWindow *self)
     tooltip = g_strdup_printf (_("Your status: %s"), confab_presence_label (status));
   else
     tooltip = g_strdup (_("You are offline"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->presence_button), tooltip);
+  confab_set_tooltip_and_label (GTK_WIDGET (self->presence_button), tooltip);
 }
 
 static void

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What a screen reader finds in Confab: the AT-SPI tree of the sign-in page, the main window
+ * with a conversation open and the call window, read from outside the process by
+ * confab-a11y-walk, as Orca would. Every control (anything focusable, and every button, entry,
+ * row…) has a name; list rows say what they show. Runs under Xvfb on a private session bus, whose
+ * accessibility bus the bus starts on demand. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <gst/gst.h>
+#include <unistd.h>
+
+#include "confab-application.h"
+#include "confab-call.h"
+#include "confab-call-test-devices.h"
+#include "confab-call-window.h"
+#include "confab-media-devices-private.h"
+#include "confab-messaging.h"
+#include "confab-session.h"
+#include "confab-test-util.h"
+#include "confab-window.h"
+
+/* The walker's "not on the bus yet" exit status: the application registers asynchronously. */
+#define WALK_NOT_FOUND 1
+
+typedef struct
+{
+  gboolean  done;
+  char     *out;
+  GError   *error;
+  int       status;
+} Walk;
+
+static void
+walk_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GSubprocess *process = G_SUBPROCESS (source);
+  Walk *walk = user_data;
+
+  if (g_subprocess_communicate_utf8_finish (process, result, &walk->out, NULL, &walk->error))
+    walk->status = g_subprocess_get_exit_status (process);
+  walk->done = TRUE;
+}
+
+/* Runs confab-a11y-walk on this process while the main loop answers it; returns its lines. */
+static GStrv
+walk_tree (void)
+{
+  const char *walker = g_getenv ("CONFAB_A11Y_WALK");
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+  gint64 deadline = g_get_monotonic_time () + CONFAB_TEST_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+  g_assert_nonnull (walker);
+  for (;;)
+    {
+      g_autoptr(GSubprocess) process = NULL;
+      g_autoptr(GError) error = NULL;
+      Walk walk = { 0 };
+
+      process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, walker, pid, NULL);
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8_async (process, NULL, NULL, walk_done_cb, &walk);
+      g_assert_true (confab_test_wait_flag (&walk.done, 60000));
+      g_assert_no_error (walk.error);
+
+      if (walk.status == 0)
+        {
+          GStrv lines = g_strsplit (walk.out, "\n", -1);
+
+          g_free (walk.out);
+          return lines;
+        }
+      g_free (walk.out);
+      g_assert_cmpint (walk.status, ==, WALK_NOT_FOUND);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      confab_test_drain (100);
+    }
+}
+
+typedef struct
+{
+  guint      depth;
+  char      *role;
+  char      *name;
+  gboolean   visible;
+  gboolean   control;
+} Node;
+
+static gboolean
+parse_line (const char *line,
+            Node       *node)
+{
+  g_auto(GStrv) fields = g_strsplit (line, "\t", 4);
+
+  if (g_strv_length (fields) != 4)
+    return FALSE;
+  node->depth = (guint) g_ascii_strtoull (fields[0], NULL, 10);
+  node->role = g_strdup (fields[1]);
+  node->name = g_strdup (fields[2]);
+  node->visible = strchr (fields[3], 'v') != NULL;
+  node->control = strchr (fields[3], 'c') != NULL;
+  return TRUE;
+}
+
+static void
+node_clear (Node *node)
+{
+  g_clear_pointer (&node->role, g_free);
+  g_clear_pointer (&node->name, g_free);
+}
+
+/* GTK names an object without a name of its own after its type ("GtkImage"): that is no name
+ * to a user. */
+static gboolean
+is_unnamed (const char *name)
+{
+  g_autoptr(GRegex) type_name = g_regex_new ("^(Gtk|Adw|Confab)[A-Za-z]+$", 0, 0, NULL);
+
+  return name[0] == '\0' || g_regex_match (type_name, name, 0, NULL);
+}
+
+/* Fails, listing each one, if a visible control has no name; returns how many controls on
+ * screen have one. */
+static guint
+assert_controls_named (GStrv lines)
+{
+  g_autoptr(GString) unnamed = g_string_new (NULL);
+  guint named = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      Node node = { 0 };
+
+      if (!parse_line (lines[i], &node))
+        continue;
+      if (node.control && node.visible)
+        {
+          if (is_unnamed (g_strstrip (node.name)))
+            g_string_append_printf (unnamed, "  a %s \"%s\" at depth %u (line %u)\n", node.role,
+                                    node.name, node.depth, i + 1);
+          else
+            named++;
+        }
+      node_clear (&node);
+    }
+
+  if (unnamed->len > 0)
+    {
+      g_autofree char *all = g_strjoinv ("\n", lines);
+
+      g_printerr ("The accessibility tree:\n%s\n", all);
+      g_error ("controls without a name:\n%s", unnamed->str);
+    }
+  return named;
+}
+
+/* Whether some object of the role shows, with a name holding every one of the words. */
+static gboolean
+has_named (GStrv               lines,
+           const char         *role,
+           const char * const *words)
+{
+  gboolean found = FALSE;
+
+  for (guint i = 0; lines[i] != NULL && !found; i++)
+    {
+      Node node = { 0 };
+
+      if (parse_line (lines[i], &node) && node.visible && g_strcmp0 (node.role, role) == 0)
+        {
+          found = TRUE;
+          for (guint w = 0; words[w] != NULL; w++)
+            found = found && strstr (node.name, words[w]) != NULL;
+        }
+      node_clear (&node);
+    }
+  return found;
+}
+
+#define assert_has_named(lines, role, ...) \
+  G_STMT_START { \
+    const char *words_[] = { __VA_ARGS__, NULL }; \
+    if (!has_named ((lines), (role), words_)) \
+      { \
+        g_autofree char *all_ = g_strjoinv ("\n", (lines)); \
+        g_printerr ("The accessibility tree:\n%s\n", all_); \
+        g_error ("no %s named with: %s", (role), g_strjoinv (", ", (char **) words_)); \
+      } \
+  } G_STMT_END
+
+static gboolean
+window_on_page (gpointer user_data)
+{
+  ConfabWindow *window = user_data;
+
+  return g_strcmp0 (confab_window_get_page (window), "main") == 0
+         && confab_window_get_session (window) != NULL
+         && confab_client_get_state (confab_session_get_client (confab_window_get_session (window)))
+            == CONFAB_CLIENT_STATE_CONNECTED;
+}
+
+typedef struct
+{
+  ConfabWindow *window;
+  const char   *conv;
+} ConvWait;
+
+static gboolean
+conversation_listed (gpointer user_data)
+{
+  ConvWait *wait = user_data;
+  ConfabSession *session = confab_window_get_session (wait->window);
+
+  return session != NULL
+         && confab_conversation_list_lookup (confab_messaging_get_conversations (
+              confab_messaging_from_session (session)), wait->conv) != NULL;
+}
+
+static gboolean
+is_main_page (gpointer user_data)
+{
+  return g_strcmp0 (confab_window_get_page (user_data), "main") == 0;
+}
+
+static gboolean
+is_signin_page (gpointer user_data)
+{
+  return g_strcmp0 (confab_window_get_page (user_data), "signin") == 0;
+}
+
+static void
+test_windows_named (void)
+{
+  const char *extra[] = { "--registration", "open", NULL };
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (extra, NULL);
+  g_autoptr(ConfabTestUser) ann = confab_test_user_new (server, "ann");
+  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestClient) bob_ws = confab_test_client_new (server, bob->token, 0);
+  g_autoptr(ConfabApplication) app = confab_application_new ();
+  ConfabWindow *window;
+  ConfabSigninPage *page;
+  ConvWait conv_wait;
+  g_auto(GStrv) signin_lines = NULL;
+  g_auto(GStrv) main_lines = NULL;
+
+  json_object_unref (confab_test_client_call_ok (bob_ws, "profile_update",
+                                                 "{\"display_name\":\"Bob Builder\"}"));
+  json_object_unref (confab_test_client_call_ok (bob_ws, "send",
+                                                 "{\"conv\":\"dm:ann:bob\","
+                                                 "\"client_msg_id\":\"b1\","
+                                                 "\"body\":\"Hi Ann, lunch at noon?\"}"));
+
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  g_application_activate (G_APPLICATION (app));
+  window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  g_assert_true (confab_test_wait_until (is_signin_page, window, CONFAB_TEST_TIMEOUT_MS));
+
+  /* The sign-in page. */
+  signin_lines = walk_tree ();
+  g_assert_cmpuint (assert_controls_named (signin_lines), >=, 4);
+  assert_has_named (signin_lines, "push button", "Main Menu");
+
+  page = confab_window_get_signin_page (window);
+  confab_signin_page_set_server (page, confab_test_server_get_url (server));
+  confab_signin_page_set_create_account (page, FALSE);
+  confab_signin_page_set_username (page, "ann");
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (page),
+                                                                      CONFAB_TYPE_SIGNIN_PAGE,
+                                                                      "password_row")),
+                         ann->password);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "signin.submit", NULL));
+  g_assert_true (confab_test_wait_until (is_main_page, window, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_test_wait_until (window_on_page, window, CONFAB_TEST_TIMEOUT_MS));
+
+  /* The main window with bob's conversation open. */
+  conv_wait = (ConvWait) { window, "dm:ann:bob" };
+  g_assert_true (confab_test_wait_until (conversation_listed, &conv_wait,
+                                         CONFAB_TEST_TIMEOUT_MS));
+  confab_window_open_conversation (window, "dm:ann:bob");
+  confab_test_drain (200);
+
+  main_lines = walk_tree ();
+  g_assert_cmpuint (assert_controls_named (main_lines), >=, 10);
+  /* The icon-only buttons by what they do. */
+  assert_has_named (main_lines, "push button", "Send");
+  assert_has_named (main_lines, "push button", "Audio Call");
+  assert_has_named (main_lines, "push button", "Video Call");
+  assert_has_named (main_lines, "push button", "New Conversation");
+  assert_has_named (main_lines, "push button", "Insert Emoji");
+  assert_has_named (main_lines, "push button", "Search");
+  /* Rows say what they show: the conversation's name and last message, and the message's
+   * sender, time and text. */
+  assert_has_named (main_lines, "list item", "Bob Builder", "lunch at noon");
+  assert_has_named (main_lines, "list item", "Bob Builder", "Hi Ann, lunch at noon?", ":");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_call_window_named (void)
+{
+  g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (TRUE);
+  g_autoptr(GstDevice) mic = confab_call_test_device_new (CONFAB_CALL_TEST_MICROPHONE,
+                                                          "USB Microphone");
+  g_autoptr(ConfabCall) call = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  ConfabCallWindow *window;
+
+  confab_media_devices_add_device_for_testing (devices, mic);
+  confab_media_devices_set_microphone (devices, mic);
+  call = confab_call_new ("call-1", "bob", CONFAB_CALL_ROLE_CALLER,
+                          CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, devices, &error);
+  g_assert_no_error (error);
+  window = confab_call_window_new (NULL, call, "Bob Builder");
+  gtk_window_present (GTK_WINDOW (window));
+  confab_test_drain (200);
+
+  lines = walk_tree ();
+  g_assert_cmpuint (assert_controls_named (lines), >=, 4);
+  assert_has_named (lines, "push button", "Mute");
+  assert_has_named (lines, "push button", "Camera");
+  assert_has_named (lines, "push button", "Devices");
+  assert_has_named (lines, "push button", "Hang Up");
+
+  confab_call_hangup (call);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  confab_test_init (&argc, &argv);
+  confab_application_choose_renderer ();
+  gtk_init ();
+  adw_init ();
+  gst_init (&argc, &argv);
+
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+    g_settings_set_boolean (settings, "notifications", FALSE);
+  }
+
+  g_test_add_func ("/confab/a11y/windows-named", test_windows_named);
+  g_test_add_func ("/confab/a11y/call-window-named", test_call_window_named);
+
+  ret = confab_test_run ();
+  confab_call_warm_up_wait ();
+  return ret;
+}
