@@ -6,19 +6,14 @@
  * accessibility bus the bus starts on demand. */
 #include "config.h"
 
-#include <adwaita.h>
 #include <gst/gst.h>
 #include <unistd.h>
 
-#include "confab-application.h"
 #include "confab-call.h"
 #include "confab-call-test-devices.h"
 #include "confab-call-window.h"
 #include "confab-media-devices-private.h"
-#include "confab-messaging.h"
-#include "confab-session.h"
-#include "confab-test-util.h"
-#include "confab-window.h"
+#include "confab-ui-test-util.h"
 
 /* The walker's "not on the bus yet" exit status: the application registers asynchronously. */
 #define WALK_NOT_FOUND 1
@@ -190,98 +185,25 @@ has_named (GStrv               lines,
       } \
   } G_STMT_END
 
-static gboolean
-window_on_page (gpointer user_data)
-{
-  ConfabWindow *window = user_data;
-
-  return g_strcmp0 (confab_window_get_page (window), "main") == 0
-         && confab_window_get_session (window) != NULL
-         && confab_client_get_state (confab_session_get_client (confab_window_get_session (window)))
-            == CONFAB_CLIENT_STATE_CONNECTED;
-}
-
-typedef struct
-{
-  ConfabWindow *window;
-  const char   *conv;
-} ConvWait;
-
-static gboolean
-conversation_listed (gpointer user_data)
-{
-  ConvWait *wait = user_data;
-  ConfabSession *session = confab_window_get_session (wait->window);
-
-  return session != NULL
-         && confab_conversation_list_lookup (confab_messaging_get_conversations (
-              confab_messaging_from_session (session)), wait->conv) != NULL;
-}
-
-static gboolean
-is_main_page (gpointer user_data)
-{
-  return g_strcmp0 (confab_window_get_page (user_data), "main") == 0;
-}
-
-static gboolean
-is_signin_page (gpointer user_data)
-{
-  return g_strcmp0 (confab_window_get_page (user_data), "signin") == 0;
-}
-
 static void
 test_windows_named (void)
 {
-  const char *extra[] = { "--registration", "open", NULL };
-  g_autoptr(ConfabTestServer) server = confab_test_server_new (extra, NULL);
-  g_autoptr(ConfabTestUser) ann = confab_test_user_new (server, "ann");
-  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
-  g_autoptr(ConfabTestClient) bob_ws = confab_test_client_new (server, bob->token, 0);
-  g_autoptr(ConfabApplication) app = confab_application_new ();
-  ConfabWindow *window;
-  ConfabSigninPage *page;
-  ConvWait conv_wait;
+  ConfabUiFixture f = { 0 };
   g_auto(GStrv) signin_lines = NULL;
   g_auto(GStrv) main_lines = NULL;
 
-  json_object_unref (confab_test_client_call_ok (bob_ws, "profile_update",
-                                                 "{\"display_name\":\"Bob Builder\"}"));
-  json_object_unref (confab_test_client_call_ok (bob_ws, "send",
-                                                 "{\"conv\":\"dm:ann:bob\","
-                                                 "\"client_msg_id\":\"b1\","
-                                                 "\"body\":\"Hi Ann, lunch at noon?\"}"));
-
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
-  g_application_activate (G_APPLICATION (app));
-  window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
-  g_assert_true (confab_test_wait_until (is_signin_page, window, CONFAB_TEST_TIMEOUT_MS));
+  confab_ui_fixture_set_up (&f);
 
   /* The sign-in page. */
   signin_lines = walk_tree ();
   g_assert_cmpuint (assert_controls_named (signin_lines), >=, 4);
   assert_has_named (signin_lines, "push button", "Main Menu");
-
-  page = confab_window_get_signin_page (window);
-  confab_signin_page_set_server (page, confab_test_server_get_url (server));
-  confab_signin_page_set_create_account (page, FALSE);
-  confab_signin_page_set_username (page, "ann");
-  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (page),
-                                                                      CONFAB_TYPE_SIGNIN_PAGE,
-                                                                      "password_row")),
-                         ann->password);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "signin.submit", NULL));
-  g_assert_true (confab_test_wait_until (is_main_page, window, CONFAB_TEST_TIMEOUT_MS));
-  g_assert_true (confab_test_wait_until (window_on_page, window, CONFAB_TEST_TIMEOUT_MS));
+  assert_has_named (signin_lines, "push button", "Sign In");
 
   /* The main window with bob's conversation open. */
-  conv_wait = (ConvWait) { window, "dm:ann:bob" };
-  g_assert_true (confab_test_wait_until (conversation_listed, &conv_wait,
-                                         CONFAB_TEST_TIMEOUT_MS));
-  confab_window_open_conversation (window, "dm:ann:bob");
+  confab_ui_fixture_sign_in (&f);
+  confab_ui_fixture_bob_says (&f, "Hi Ann, lunch at noon?");
+  confab_ui_fixture_open (&f, "dm:ann:bob");
   confab_test_drain (200);
 
   main_lines = walk_tree ();
@@ -293,12 +215,13 @@ test_windows_named (void)
   assert_has_named (main_lines, "push button", "New Conversation");
   assert_has_named (main_lines, "push button", "Insert Emoji");
   assert_has_named (main_lines, "push button", "Search");
+  assert_has_named (main_lines, "push button", "Your status");
   /* Rows say what they show: the conversation's name and last message, and the message's
    * sender, time and text. */
   assert_has_named (main_lines, "list item", "Bob Builder", "lunch at noon");
   assert_has_named (main_lines, "list item", "Bob Builder", "Hi Ann, lunch at noon?", ":");
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  confab_ui_fixture_tear_down (&f);
 }
 
 static void
@@ -338,17 +261,8 @@ main (int   argc,
 {
   int ret;
 
-  confab_test_init (&argc, &argv);
-  confab_application_choose_renderer ();
-  gtk_init ();
-  adw_init ();
+  confab_ui_test_init (&argc, &argv);
   gst_init (&argc, &argv);
-
-  {
-    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-
-    g_settings_set_boolean (settings, "notifications", FALSE);
-  }
 
   g_test_add_func ("/confab/a11y/windows-named", test_windows_named);
   g_test_add_func ("/confab/a11y/call-window-named", test_call_window_named);

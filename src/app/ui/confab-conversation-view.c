@@ -601,6 +601,25 @@ on_buffer_changed (GtkTextBuffer          *buffer,
                                gtk_text_buffer_get_char_count (buffer) > 0);
 }
 
+/* The newest message of one's own that can still be edited, or NULL. */
+static ConfabMessage *
+last_own_editable (ConfabConversationView *self)
+{
+  GListModel *model = G_LIST_MODEL (self->messages);
+  const char *me = confab_session_get_username (self->session);
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(ConfabMessage) message = g_list_model_get_item (model, i - 1);
+
+      if (g_strcmp0 (confab_message_get_sender (message), me) == 0
+          && g_strcmp0 (confab_message_get_kind (message), "text") == 0
+          && !confab_message_get_deleted (message) && confab_message_get_id (message) > 0)
+        return g_steal_pointer (&message);
+    }
+  return NULL;
+}
+
 static gboolean
 on_key_pressed (GtkEventControllerKey  *controller,
                 guint                   keyval,
@@ -618,6 +637,21 @@ on_key_pressed (GtkEventControllerKey  *controller,
     {
       set_context (self, CONTEXT_NONE, NULL);
       return GDK_EVENT_STOP;
+    }
+
+  /* Up in an empty composer edits one's last message, as in most messengers. */
+  if ((keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up) && state == 0
+      && self->context == CONTEXT_NONE && self->session != NULL && self->messages != NULL
+      && gtk_text_buffer_get_char_count (gtk_text_view_get_buffer (self->text_view)) == 0)
+    {
+      g_autoptr(ConfabMessage) last = last_own_editable (self);
+
+      if (last != NULL)
+        {
+          set_context (self, CONTEXT_EDIT, last);
+          return GDK_EVENT_STOP;
+        }
+      return GDK_EVENT_PROPAGATE;
     }
 
   if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)

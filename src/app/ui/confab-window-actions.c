@@ -7,6 +7,7 @@
 
 #include "confab-conversation.h"
 #include "confab-error.h"
+#include "confab-quick-switcher.h"
 #include "confab-ui-util.h"
 #include "confab-validate.h"
 #include "confab-window-private.h"
@@ -144,6 +145,69 @@ new_conversation_action (GtkWidget  *widget,
   gtk_widget_grab_focus (entry);
 }
 
+/* Ctrl+Page Up/Down and Alt+Up/Down: the conversation above or below the open one in the
+ * sidebar; with none open, the first or the last. */
+static void
+switch_conversation_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  gboolean next = g_str_equal (action_name, "win.next-conversation");
+  g_autoptr(ConfabConversation) target = NULL;
+  GListModel *model;
+  guint n, pos;
+
+  if (self->session == NULL)
+    return;
+
+  model = G_LIST_MODEL (_confab_window_conversations (self));
+  n = g_list_model_get_n_items (model);
+  pos = self->current != NULL ? _confab_window_find_position (self, self->current)
+                              : GTK_INVALID_LIST_POSITION;
+  if (n == 0)
+    return;
+  if (pos == GTK_INVALID_LIST_POSITION)
+    pos = next ? 0 : n - 1;
+  else if (next && pos + 1 < n)
+    pos++;
+  else if (!next && pos > 0)
+    pos--;
+  else
+    return;
+
+  target = g_list_model_get_item (model, pos);
+  confab_window_open_conversation (self, confab_conversation_get_conv (target));
+}
+
+static void
+on_quick_switcher_chosen (ConfabWindow *self,
+                          const char   *conv)
+{
+  confab_window_open_conversation (self, conv);
+}
+
+static void
+quick_switch_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  ConfabQuickSwitcher *switcher;
+
+  if (self->session == NULL)
+    return;
+
+  /* It searches all conversations, not those the sidebar's search leaves. */
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  confab_conversation_list_set_filter_text (_confab_window_conversations (self), NULL);
+  switcher = confab_quick_switcher_new (GTK_WINDOW (self),
+                                        G_LIST_MODEL (_confab_window_conversations (self)));
+  g_signal_connect_object (switcher, "chosen", G_CALLBACK (on_quick_switcher_chosen), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (switcher));
+}
+
 static void
 presence_change (GSimpleAction *action,
                  GVariant      *value,
@@ -203,6 +267,26 @@ _confab_window_class_actions_init (GtkWidgetClass *widget_class)
                                        "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.new-conversation", NULL);
+
+  gtk_widget_class_install_action (widget_class, "win.quick-switch", NULL, quick_switch_action);
+  gtk_widget_class_install_action (widget_class, "win.next-conversation", NULL,
+                                   switch_conversation_action);
+  gtk_widget_class_install_action (widget_class, "win.previous-conversation", NULL,
+                                   switch_conversation_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK,
+                                       "win.quick-switch", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK,
+                                       "win.next-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Page_Down, GDK_CONTROL_MASK,
+                                       "win.next-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK,
+                                       "win.next-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK,
+                                       "win.previous-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Page_Up, GDK_CONTROL_MASK,
+                                       "win.previous-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK,
+                                       "win.previous-conversation", NULL);
 }
 
 void

@@ -96,6 +96,8 @@ void _confab_window_on_conversations_changed (GListModel   *model,
                                               guint         added,
                                               ConfabWindow *self);
 void _confab_window_show_conversation (ConfabWindow *self, ConfabConversation *conv);
+/* Where the sidebar shows @conv, or GTK_INVALID_LIST_POSITION. */
+guint _confab_window_find_position (ConfabWindow *self, ConfabConversation *conv);
 void _confab_window_update_sidebar_stack (ConfabWindow *self);
 
 /* confab-window-session.c */

@@ -132,9 +132,9 @@ _confab_window_show_conversation (ConfabWindow       *self,
     }
 }
 
-static guint
-find_position (ConfabWindow       *self,
-               ConfabConversation *conv)
+guint
+_confab_window_find_position (ConfabWindow       *self,
+                              ConfabConversation *conv)
 {
   GListModel *model = G_LIST_MODEL (_confab_window_conversations (self));
   guint n = g_list_model_get_n_items (model);
@@ -158,7 +158,7 @@ reselect_current (gpointer user_data)
   self->reselect_id = 0;
   if (self->session != NULL && self->current != NULL)
     {
-      guint pos = find_position (self, self->current);
+      guint pos = _confab_window_find_position (self, self->current);
 
       if (pos != GTK_INVALID_LIST_POSITION
           && gtk_single_selection_get_selected (self->selection) != pos)
@@ -540,12 +540,12 @@ confab_window_open_conversation (ConfabWindow *self,
     }
 
   /* A search may hide it. */
-  pos = find_position (self, conversation);
+  pos = _confab_window_find_position (self, conversation);
   if (pos == GTK_INVALID_LIST_POSITION)
     {
       gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
       confab_conversation_list_set_filter_text (list, NULL);
-      pos = find_position (self, conversation);
+      pos = _confab_window_find_position (self, conversation);
     }
 
   _confab_window_show_conversation (self, conversation);

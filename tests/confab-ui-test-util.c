@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "confab-call.h"
+#include "confab-conversation-list.h"
+#include "confab-messaging.h"
+#include "confab-session.h"
+#include "confab-ui-test-util.h"
+
+void
+confab_ui_test_init (int    *argc,
+                     char ***argv)
+{
+  g_autoptr(GSettings) settings = NULL;
+
+  confab_test_init (argc, argv);
+  confab_application_choose_renderer ();
+  gtk_init ();
+  adw_init ();
+
+  settings = g_settings_new (APP_ID);
+  g_settings_set_boolean (settings, "notifications", FALSE);
+}
+
+static gboolean
+on_signin_page (gpointer user_data)
+{
+  return g_strcmp0 (confab_window_get_page (user_data), "signin") == 0;
+}
+
+void
+confab_ui_fixture_set_up (ConfabUiFixture *f)
+{
+  const char *extra[] = { "--registration", "open", NULL };
+  g_autoptr(ConfabTestClient) ann_ws = NULL;
+
+  f->server = confab_test_server_new (extra, NULL);
+  f->ann = confab_test_user_new (f->server, "ann");
+  f->bob = confab_test_user_new (f->server, "bob");
+  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
+                                                 "{\"display_name\":\"Bob Builder\"}"));
+  ann_ws = confab_test_client_new (f->server, f->ann->token, 0);
+  json_object_unref (confab_test_client_call_ok (ann_ws, "profile_update",
+                                                 "{\"display_name\":\"Ann Example\"}"));
+
+  f->app = confab_application_new ();
+  g_application_set_flags (G_APPLICATION (f->app),
+                           G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
+  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, NULL));
+  g_application_activate (G_APPLICATION (f->app));
+  f->window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
+  g_assert_nonnull (f->window);
+  g_assert_true (confab_test_wait_until (on_signin_page, f->window, CONFAB_TEST_TIMEOUT_MS));
+}
+
+void
+confab_ui_fixture_tear_down (ConfabUiFixture *f)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  /* As the application's shutdown does: the call engine's start-up thread must not outlive
+   * the process's libraries. */
+  confab_call_warm_up_wait ();
+  g_clear_pointer (&f->bob_ws, confab_test_client_free);
+  g_clear_pointer (&f->bob, confab_test_user_free);
+  g_clear_pointer (&f->ann, confab_test_user_free);
+  g_clear_pointer (&f->server, confab_test_server_free);
+  g_clear_object (&f->app);
+}
+
+static gboolean
+signed_in_and_connected (gpointer user_data)
+{
+  ConfabSession *session = confab_window_get_session (user_data);
+
+  return g_strcmp0 (confab_window_get_page (user_data), "main") == 0 && session != NULL
+         && confab_client_get_state (confab_session_get_client (session))
+            == CONFAB_CLIENT_STATE_CONNECTED;
+}
+
+void
+confab_ui_fixture_sign_in (ConfabUiFixture *f)
+{
+  ConfabSigninPage *page = confab_window_get_signin_page (f->window);
+  GObject *password = gtk_widget_get_template_child (GTK_WIDGET (page), CONFAB_TYPE_SIGNIN_PAGE,
+                                                     "password_row");
+
+  confab_signin_page_set_server (page, confab_test_server_get_url (f->server));
+  confab_signin_page_set_create_account (page, FALSE);
+  confab_signin_page_set_username (page, "ann");
+  gtk_editable_set_text (GTK_EDITABLE (password), f->ann->password);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "signin.submit", NULL));
+  g_assert_true (confab_test_wait_until (signed_in_and_connected, f->window,
+                                         CONFAB_TEST_TIMEOUT_MS));
+}
+
+gint64
+confab_ui_fixture_bob_says (ConfabUiFixture *f,
+                            const char      *body)
+{
+  g_autofree char *id = confab_test_uuid ();
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+
+  json_object_set_string_member (params, "conv", "dm:ann:bob");
+  json_object_set_string_member (params, "client_msg_id", id);
+  json_object_set_string_member (params, "body", body);
+  json_node_set_object (node, params);
+  text = json_to_string (node, FALSE);
+  result = confab_test_client_call_ok (f->bob_ws, "send", "%s", text);
+  return json_object_get_int_member (json_object_get_object_member (result, "msg"), "id");
+}
+
+ConfabConversation *
+confab_ui_fixture_lookup (ConfabUiFixture *f,
+                          const char      *conv)
+{
+  ConfabSession *session = confab_window_get_session (f->window);
+
+  if (session == NULL)
+    return NULL;
+  return confab_conversation_list_lookup (
+    confab_messaging_get_conversations (confab_messaging_from_session (session)), conv);
+}
+
+typedef struct
+{
+  ConfabUiFixture *f;
+  const char      *conv;
+} ConvWait;
+
+static gboolean
+conversation_listed (gpointer user_data)
+{
+  ConvWait *wait = user_data;
+
+  return confab_ui_fixture_lookup (wait->f, wait->conv) != NULL;
+}
+
+void
+confab_ui_fixture_open (ConfabUiFixture *f,
+                        const char      *conv)
+{
+  ConvWait wait = { f, conv };
+
+  g_assert_true (confab_test_wait_until (conversation_listed, &wait, CONFAB_TEST_TIMEOUT_MS));
+  confab_window_open_conversation (f->window, conv);
+  g_assert_true (confab_conversation_view_get_conversation (
+                   confab_window_get_conversation_view (f->window))
+                 == confab_ui_fixture_lookup (f, conv));
+}
+
+GtkWidget *
+confab_ui_find_widget (GtkWidget *root,
+                       GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = confab_ui_find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWindow *
+confab_ui_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      /* The list keeps it while it is open. */
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        return window;
+    }
+  return NULL;
+}

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the window offers beyond sending and reading, under Xvfb against a real confabd:
+ * keyboard use (focus rings, shortcuts, the quick switcher, editing the last message). */
+#include "config.h"
+
+#include "confab-conversation-view-private.h"
+#include "confab-message-list.h"
+#include "confab-messaging.h"
+#include "confab-quick-switcher.h"
+#include "confab-session.h"
+#include "confab-ui-test-util.h"
+
+/* Each case runs in a process of its own with its own server and window (see run_case). */
+
+/* --- Keys ------------------------------------------------------------------------------------ */
+
+/* The action a widget's own shortcut runs for @accel ("<Control>k"), or NULL. */
+static const char *
+shortcut_action (GtkWidget  *widget,
+                 const char *accel)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  guint keyval;
+  GdkModifierType mods;
+
+  g_assert_true (gtk_accelerator_parse (accel, &keyval, &mods));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger)
+              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
+              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == mods
+              && GTK_IS_NAMED_ACTION (action))
+            return gtk_named_action_get_action_name (GTK_NAMED_ACTION (action));
+        }
+    }
+  return NULL;
+}
+
+/* Presses @accel on the window: runs what its shortcut is bound to. */
+static void
+press (ConfabUiFixture *f,
+       const char      *accel)
+{
+  const char *action = shortcut_action (GTK_WIDGET (f->window), accel);
+
+  if (action == NULL)
+    g_error ("the window has no shortcut %s", accel);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), action, NULL));
+}
+
+/* Delivers a key press to the key handlers of @widget, as GTK does for a real key. */
+static gboolean
+press_on (GtkWidget *widget,
+          guint      keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, 0, &handled);
+    }
+  return handled;
+}
+
+static GtkWidget *
+view_child (ConfabUiFixture *f,
+            const char      *name)
+{
+  GtkWidget *view = GTK_WIDGET (confab_window_get_conversation_view (f->window));
+
+  return GTK_WIDGET (gtk_widget_get_template_child (view, CONFAB_TYPE_CONVERSATION_VIEW, name));
+}
+
+static char *
+composer_text (ConfabUiFixture *f)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view_child (f, "text_view")));
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static const char *
+open_conv (ConfabUiFixture *f)
+{
+  ConfabConversation *conv = confab_conversation_view_get_conversation (
+    confab_window_get_conversation_view (f->window));
+
+  return conv != NULL ? confab_conversation_get_conv (conv) : NULL;
+}
+
+/* --- Frames and pixels ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  guint frames;
+  guint wanted;
+} FrameWait;
+
+static gboolean
+count_frame_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  FrameWait *wait = user_data;
+
+  wait->frames++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+frames_drawn (gpointer user_data)
+{
+  FrameWait *wait = user_data;
+
+  return wait->frames >= wait->wanted;
+}
+
+/* Waits until the window has drawn @n more frames: style changes show from the next one. */
+static void
+wait_frames (GtkWidget *widget,
+             guint      n)
+{
+  FrameWait wait = { 0, n };
+  guint id = gtk_widget_add_tick_callback (widget, count_frame_cb, &wait, NULL);
+
+  gtk_widget_queue_draw (widget);
+  g_assert_true (confab_test_wait_until (frames_drawn, &wait, CONFAB_TEST_TIMEOUT_MS));
+  gtk_widget_remove_tick_callback (widget, id);
+}
+
+/* The window as drawn now, as RGBA bytes. */
+static GBytes *
+render_window (GtkWidget *window)
+{
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  guchar *data;
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  data = g_malloc ((gsize) width * height * 4);
+  gdk_texture_download (texture, data, (gsize) width * 4);
+  return g_bytes_new_take (data, (gsize) width * height * 4);
+}
+
+static void
+collect_focusable (GtkWidget *widget,
+                   GPtrArray *out)
+{
+  if (!gtk_widget_get_mapped (widget) || !gtk_widget_is_sensitive (widget))
+    return;
+  if (gtk_widget_get_focusable (widget) && gtk_widget_get_can_focus (widget))
+    g_ptr_array_add (out, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_focusable (child, out);
+}
+
+/* --- Cases ----------------------------------------------------------------------------------- */
+
+/* Gives @widget the look of holding the keyboard focus in a window that shows it (the state
+ * GTK gives the focus widget and its ancestors), or takes it away. An X server without a
+ * window manager may not give the window the keyboard at all, so the real focus is not used. */
+static void
+show_focus_on (GtkWidget *widget,
+               gboolean   on)
+{
+  GtkStateFlags own = GTK_STATE_FLAG_FOCUSED | GTK_STATE_FLAG_FOCUS_VISIBLE
+                      | GTK_STATE_FLAG_FOCUS_WITHIN;
+
+  for (GtkWidget *w = widget; w != NULL; w = gtk_widget_get_parent (w))
+    {
+      GtkStateFlags flags = w == widget ? own
+                                        : GTK_STATE_FLAG_FOCUS_WITHIN | GTK_STATE_FLAG_FOCUS_VISIBLE;
+
+      if (on)
+        gtk_widget_set_state_flags (w, flags, FALSE);
+      else
+        gtk_widget_unset_state_flags (w, flags);
+    }
+}
+
+/* Every control that takes the keyboard focus shows it: the window looks different with the
+ * focus shown on the control than without. */
+static void
+test_focus_rings (ConfabUiFixture *f)
+{
+  g_autoptr(GPtrArray) focusable = g_ptr_array_new ();
+  g_autoptr(GString) without = g_string_new (NULL);
+  GtkWidget *window = GTK_WIDGET (f->window);
+
+  /* A blinking caret would make a text view look focused or not by chance, and a ring that
+   * fades in would show only frames later. */
+  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE,
+                "gtk-enable-animations", FALSE, NULL);
+
+  confab_ui_fixture_sign_in (f);
+  confab_ui_fixture_bob_says (f, "Hi Ann");
+  confab_ui_fixture_open (f, "dm:ann:bob");
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
+  wait_frames (window, 3);
+
+  collect_focusable (window, focusable);
+  g_assert_cmpuint (focusable->len, >=, 8);
+  for (guint i = 0; i < focusable->len; i++)
+    {
+      GtkWidget *widget = focusable->pdata[i];
+      g_autoptr(GBytes) plain = NULL;
+      g_autoptr(GBytes) focused = NULL;
+
+      wait_frames (window, 2);
+      plain = render_window (window);
+      show_focus_on (widget, TRUE);
+      wait_frames (window, 2);
+      focused = render_window (window);
+      show_focus_on (widget, FALSE);
+
+      if (g_bytes_equal (plain, focused))
+        {
+          const char *name = gtk_widget_get_tooltip_text (widget);
+
+          g_string_append_printf (without, "  %s (%s) %s\n", G_OBJECT_TYPE_NAME (widget),
+                                  gtk_widget_get_css_name (widget), name ? name : "");
+        }
+    }
+  if (without->len > 0)
+    g_error ("no focus ring on:\n%s", without->str);
+}
+
+static gboolean
+own_message_sent (gpointer user_data)
+{
+  ConfabUiFixture *f = user_data;
+  g_autoptr(ConfabMessageList) list = confab_messaging_get_messages (
+    confab_messaging_from_session (confab_window_get_session (f->window)), "dm:ann:bob");
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  g_autoptr(ConfabMessage) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (list), n - 1)
+                                        : NULL;
+
+  return last != NULL && g_strcmp0 (confab_message_get_sender (last), "ann") == 0
+         && confab_message_get_id (last) > 0;
+}
+
+/* Up in the empty composer edits one's own last message; with text in it, Up moves the cursor
+ * as ever. */
+static void
+test_up_edits_last (ConfabUiFixture *f)
+{
+  ConfabConversationView *view = confab_window_get_conversation_view (f->window);
+  GtkWidget *text_view;
+  g_autofree char *text = NULL;
+
+  confab_ui_fixture_sign_in (f);
+  confab_ui_fixture_bob_says (f, "Hi Ann");
+  confab_ui_fixture_open (f, "dm:ann:bob");
+  confab_conversation_view_set_draft (view, "See you at noon");
+  confab_conversation_view_send (view);
+  g_assert_true (confab_test_wait_until (own_message_sent, f, CONFAB_TEST_TIMEOUT_MS));
+  /* Bob's later message is not his own to edit: Up still finds ann's. */
+  confab_ui_fixture_bob_says (f, "Great");
+
+  text_view = view_child (f, "text_view");
+  confab_conversation_view_set_draft (view, "typing");
+  g_assert_false (press_on (text_view, GDK_KEY_Up));
+  confab_conversation_view_set_draft (view, "");
+
+  g_assert_true (press_on (text_view, GDK_KEY_Up));
+  text = composer_text (f);
+  g_assert_cmpstr (text, ==, "See you at noon");
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (view_child (f, "context_title"))), ==,
+                   "Edit Message");
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (view_child (f,
+                                                                          "context_revealer"))));
+}
+
+static void
+start_dms (ConfabUiFixture *f)
+{
+  const char *others[] = { "carol", "dave" };
+
+  /* Newest first in the sidebar: dave, carol, bob. */
+  confab_ui_fixture_bob_says (f, "from bob");
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      g_autoptr(ConfabTestUser) user = confab_test_user_new (f->server, others[i]);
+      g_autoptr(ConfabTestClient) ws = confab_test_client_new (f->server, user->token, 0);
+      g_autofree char *conv = g_strdup_printf ("dm:ann:%s", others[i]);
+
+      json_object_unref (confab_test_client_call_ok (ws, "send",
+                                                     "{\"conv\":\"%s\",\"client_msg_id\":\"m%u\","
+                                                     "\"body\":\"from %s\"}",
+                                                     conv, i, others[i]));
+      confab_ui_fixture_open (f, conv);
+    }
+}
+
+/* Ctrl+Page Up/Down and Alt+Up/Down go through the conversations in the sidebar's order. */
+static void
+test_switch_conversations (ConfabUiFixture *f)
+{
+  confab_ui_fixture_sign_in (f);
+  start_dms (f);
+
+  confab_window_open_conversation (f->window, "dm:ann:carol");
+  press (f, "<Control>Page_Down");
+  g_assert_cmpstr (open_conv (f), ==, "dm:ann:bob");
+  /* The last stays the last. */
+  press (f, "<Alt>Down");
+  g_assert_cmpstr (open_conv (f), ==, "dm:ann:bob");
+  press (f, "<Control>Page_Up");
+  g_assert_cmpstr (open_conv (f), ==, "dm:ann:carol");
+  press (f, "<Alt>Up");
+  g_assert_cmpstr (open_conv (f), ==, "dm:ann:dave");
+  press (f, "<Alt>Down");
+  g_assert_cmpstr (open_conv (f), ==, "dm:ann:carol");
+}
+
+static gboolean
+no_quick_switcher (gpointer user_data)
+{
+  return confab_ui_find_toplevel (CONFAB_TYPE_QUICK_SWITCHER) == NULL;
+}
+
+/* Ctrl+K: type part of a name, Up/Down, Enter. */
+static void
+test_quick_switcher (ConfabUiFixture *f)
+{
+  ConfabQuickSwitcher *switcher;
+  GtkWidget *entry;
+
+  confab_ui_fixture_sign_in (f);
+  start_dms (f);
+  confab_window_open_conversation (f->window, "dm:ann:dave");
+
+  press (f, "<Control>k");
+  switcher = CONFAB_QUICK_SWITCHER (confab_ui_find_toplevel (CONFAB_TYPE_QUICK_SWITCHER));
+  g_assert_nonnull (switcher);
+  g_assert_cmpuint (g_list_model_get_n_items (confab_quick_switcher_get_matches (switcher)), ==,
+                    3);
+
+  confab_quick_switcher_set_text (switcher, "CAR");
+  g_assert_cmpuint (g_list_model_get_n_items (confab_quick_switcher_get_matches (switcher)), ==,
+                    1);
+  confab_quick_switcher_choose (switcher);
+  g_assert_cmpstr (open_conv (f), ==, "dm:ann:carol");
+  g_assert_true (confab_test_wait_until (no_quick_switcher, NULL, CONFAB_TEST_TIMEOUT_MS));
+
+  /* Keys in the search entry: newest first (dave, carol, bob); Down, Down, Up, Down, Enter. */
+  press (f, "<Control>k");
+  switcher = CONFAB_QUICK_SWITCHER (confab_ui_find_toplevel (CONFAB_TYPE_QUICK_SWITCHER));
+  entry = confab_ui_find_widget (GTK_WIDGET (switcher), GTK_TYPE_SEARCH_ENTRY);
+  g_assert_nonnull (entry);
+  g_assert_true (press_on (entry, GDK_KEY_Down));
+  g_assert_true (press_on (entry, GDK_KEY_Down));
+  g_assert_true (press_on (entry, GDK_KEY_Up));
+  g_assert_true (press_on (entry, GDK_KEY_Down));
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_true (confab_test_wait_until (no_quick_switcher, NULL, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_cmpstr (open_conv (f), ==, "dm:ann:bob");
+}
+
+static void
+collect_accels (GtkWidget *widget,
+                GString   *out)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    {
+      g_autofree char *accel = NULL;
+
+      g_object_get (widget, "accelerator", &accel, NULL);
+      g_string_append_printf (out, " %s ", accel);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_accels (child, out);
+}
+
+/* The shortcuts window (Ctrl+?) lists the keys, and the window has them. */
+static void
+test_shortcuts_window (ConfabUiFixture *f)
+{
+  GtkShortcutsWindow *overlay;
+  g_autoptr(GString) accels = g_string_new (NULL);
+  const char *window_keys[] = { "<Control>k", "<Control>Page_Up", "<Control>Page_Down",
+                                "<Alt>Up", "<Alt>Down", "<Control>f", "<Control>n" };
+
+  overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (f->window));
+  g_assert_nonnull (overlay);
+  collect_accels (GTK_WIDGET (overlay), accels);
+
+  for (guint i = 0; i < G_N_ELEMENTS (window_keys); i++)
+    {
+      g_autofree char *listed = g_strdup_printf (" %s ", window_keys[i]);
+
+      if (strstr (accels->str, listed) == NULL)
+        g_error ("the shortcuts window does not list %s: %s", window_keys[i], accels->str);
+      g_assert_nonnull (shortcut_action (GTK_WIDGET (f->window), window_keys[i]));
+    }
+  /* Up (edit the last message) is listed too. */
+  g_assert_nonnull (strstr (accels->str, " Up "));
+}
+
+typedef struct
+{
+  void (*run) (ConfabUiFixture *f);
+} Case;
+
+static const Case focus_rings = { test_focus_rings };
+static const Case up_edits_last = { test_up_edits_last };
+static const Case switch_conversations = { test_switch_conversations };
+static const Case quick_switcher = { test_quick_switcher };
+static const Case shortcuts_window = { test_shortcuts_window };
+
+static void
+run_case (gconstpointer data)
+{
+  const Case *test_case = data;
+  ConfabUiFixture f = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  confab_ui_fixture_set_up (&f);
+  test_case->run (&f);
+  confab_ui_fixture_tear_down (&f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  confab_ui_test_init (&argc, &argv);
+
+  g_test_add_data_func ("/confab/ux/keyboard/focus-rings", &focus_rings, run_case);
+  g_test_add_data_func ("/confab/ux/keyboard/up-edits-last", &up_edits_last, run_case);
+  g_test_add_data_func ("/confab/ux/keyboard/switch-conversations", &switch_conversations,
+                        run_case);
+  g_test_add_data_func ("/confab/ux/keyboard/quick-switcher", &quick_switcher, run_case);
+  g_test_add_data_func ("/confab/ux/keyboard/shortcuts-window", &shortcuts_window, run_case);
+
+  return confab_test_run ();
+}
