@@ -321,6 +321,117 @@ test_in_bubble (Fixture       *fx,
   g_assert_cmpint (gtk_widget_get_height (b.bubble), >=, needed);
 }
 
+static gboolean
+on_activate_link (ConfabMessageText *text,
+                  const char        *uri,
+                  char             **out)
+{
+  g_free (*out);
+  *out = g_strdup (uri);
+  return TRUE;
+}
+
+static gboolean
+is_allocated_wide (gpointer user_data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (user_data)) > 300;
+}
+
+static gboolean
+is_allocated_narrow (gpointer user_data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (user_data)) > 0
+         && gtk_widget_get_width (GTK_WIDGET (user_data)) <= 240;
+}
+
+/* A click on a link opens it (::activate-link); elsewhere in the text it does nothing. */
+static void
+test_links_click (Fixture       *fx,
+                  gconstpointer  data)
+{
+  ConfabMessageText *text = CONFAB_MESSAGE_TEXT (fx->text);
+  g_autoptr(GListModel) controllers = NULL;
+  g_autofree char *opened = NULL;
+  GtkGesture *click = NULL;
+  const char *hit = NULL;
+  double link_x = -1, plain_x = -1;
+
+  confab_message_text_set_text (text, "Notes: https://wiki.example.com/Release_(2026). Ask "
+                                      "mailto:ann@example.com");
+  g_assert_cmpuint (confab_message_text_get_n_links (text), ==, 2);
+  g_assert_cmpstr (confab_message_text_get_link (text, 0), ==,
+                   "https://wiki.example.com/Release_(2026)");
+  g_assert_cmpstr (confab_message_text_get_link (text, 1), ==, "mailto:ann@example.com");
+  g_signal_connect (text, "activate-link", G_CALLBACK (on_activate_link), &opened);
+
+  /* Find a point on the first line over the link and one over "Notes". */
+  g_assert_true (confab_test_wait_until (is_allocated_wide, fx->text, CONFAB_TEST_TIMEOUT_MS));
+  for (double x = 1; x < gtk_widget_get_width (fx->text) && (link_x < 0 || plain_x < 0); x += 2)
+    {
+      const char *uri = confab_message_text_get_link_at (text, x, 4);
+
+      if (uri != NULL && link_x < 0)
+        {
+          link_x = x;
+          hit = uri;
+        }
+      else if (uri == NULL && plain_x < 0)
+        plain_x = x;
+    }
+  g_assert_cmpfloat (link_x, >, plain_x);
+  g_assert_cmpstr (hit, ==, "https://wiki.example.com/Release_(2026)");
+
+  controllers = gtk_widget_observe_controllers (fx->text);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && click == NULL; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller))
+        click = GTK_GESTURE (controller);
+    }
+  g_assert_nonnull (click);
+
+  g_signal_emit_by_name (click, "pressed", 1, plain_x, 4.0);
+  g_signal_emit_by_name (click, "released", 1, plain_x, 4.0);
+  g_assert_null (opened);
+  g_signal_emit_by_name (click, "pressed", 1, link_x, 4.0);
+  g_signal_emit_by_name (click, "released", 1, link_x, 4.0);
+  g_assert_cmpstr (opened, ==, "https://wiki.example.com/Release_(2026)");
+}
+
+/* A URL longer than the line breaks inside: the text never gets wider than offered. */
+static void
+test_long_url_wraps (Fixture       *fx,
+                     gconstpointer  data)
+{
+  ConfabMessageText *text = CONFAB_MESSAGE_TEXT (fx->text);
+  g_autoptr(GString) url = g_string_new ("https://files.example.com/");
+  int min, one_line, height;
+
+  for (guint i = 0; i < 20; i++)
+    g_string_append (url, "quarterly-report-draft-");
+  confab_message_text_set_text (text, url->str);
+  g_assert_cmpuint (confab_message_text_get_n_links (text), ==, 1);
+
+  gtk_widget_measure (fx->text, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  g_assert_cmpint (min, <=, 240);
+  gtk_widget_set_size_request (fx->text, -1, -1);
+  gtk_widget_set_hexpand (fx->text, FALSE);
+  gtk_window_set_default_size (fx->window, 240, 400);
+  gtk_widget_set_halign (fx->text, GTK_ALIGN_FILL);
+  gtk_window_set_resizable (fx->window, FALSE);
+  gtk_widget_set_size_request (GTK_WIDGET (fx->window), 240, -1);
+  g_assert_true (confab_test_wait_until (is_allocated_narrow, fx->text, CONFAB_TEST_TIMEOUT_MS));
+
+  layout_size (fx->text, "x", -1, NULL, &one_line);
+  gtk_widget_measure (fx->text, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (fx->text),
+                      NULL, &height, NULL, NULL);
+  g_assert_cmpint (height, >=, 3 * one_line);
+  /* The end of the link, on a later line, is still the link. */
+  g_assert_cmpstr (confab_message_text_get_link_at (text, 4, height - one_line / 2.0), ==,
+                   url->str);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -341,6 +452,10 @@ main (int   argc,
               test_draws_wrapped, fixture_tear_down);
   g_test_add ("/confab/message-text/in-bubble", Fixture, NULL, fixture_set_up, test_in_bubble,
               fixture_tear_down);
+  g_test_add ("/confab/message-text/links-click", Fixture, NULL, fixture_set_up,
+              test_links_click, fixture_tear_down);
+  g_test_add ("/confab/message-text/long-url-wraps", Fixture, NULL, fixture_set_up,
+              test_long_url_wraps, fixture_tear_down);
 
   return confab_test_run ();
 }

@@ -196,6 +196,9 @@ update_body (ConfabMessageRow *self)
 
   gtk_widget_set_visible (self->edited_label,
                           confab_message_get_edited (msg) && !confab_message_get_deleted (msg));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.open-link",
+                                 !confab_message_get_deleted (msg)
+                                 && confab_message_text_get_n_links (self->body_text) > 0);
 
   time = confab_format_clock (confab_message_get_ts (msg));
   gtk_label_set_label (self->time_label, time);
@@ -269,6 +272,14 @@ message_action (GtkWidget  *widget,
 {
   ConfabMessageRow *self = CONFAB_MESSAGE_ROW (widget);
   const char *name = strchr (action_name, '.') + 1;
+
+  /* From the keyboard (the menu): the message's first link. */
+  if (g_str_equal (name, "open-link"))
+    {
+      if (confab_message_text_get_n_links (self->body_text) > 0)
+        confab_message_text_activate_link (self->body_text, 0);
+      return;
+    }
 
   if (g_str_equal (name, "copy"))
     {
@@ -411,6 +422,7 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "message.reply", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.copy", NULL, message_action);
+  gtk_widget_class_install_action (widget_class, "message.open-link", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.edit", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.delete", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.retry", NULL, message_action);

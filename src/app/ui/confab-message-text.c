@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "confab-links.h"
 #include "confab-message-text.h"
 
 /* The wrapped text of a message, laid out as few times as possible.
@@ -16,6 +17,11 @@
 
 /* The narrowest a message asks for: long words break inside when the window is narrower. */
 #define MIN_WIDTH_CHARS 10
+
+enum {
+  ACTIVATE_LINK,
+  N_SIGNALS
+};
 
 enum {
   PROP_0,
@@ -39,9 +45,14 @@ struct _ConfabMessageText
   int          char_width;      /* an average character, in pixels */
   int          wrapped_width;   /* the width the layout is wrapped at now, or -1: unwrapped */
   int          wrapped_height;  /* its height there */
+
+  GArray      *links;           /* of ConfabLink, in the text */
+  GdkRGBA      link_color;      /* the links' color in the layout's attributes */
+  int          pressed_link;    /* the link a click started on, or -1 */
 };
 
 static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ConfabMessageText, confab_message_text, GTK_TYPE_WIDGET)
 
@@ -110,6 +121,35 @@ ensure_layout (ConfabMessageText *self)
     }
 
   return self->layout;
+}
+
+/* Links are underlined and in the link color; underlines do not change the text's size. */
+static void
+update_link_attributes (ConfabMessageText *self,
+                        const GdkRGBA     *color)
+{
+  g_autoptr(PangoAttrList) attrs = NULL;
+
+  if (self->layout == NULL || self->links->len == 0
+      || (pango_layout_get_attributes (self->layout) != NULL
+          && gdk_rgba_equal (color, &self->link_color)))
+    return;
+
+  self->link_color = *color;
+  attrs = pango_attr_list_new ();
+  for (guint i = 0; i < self->links->len; i++)
+    {
+      ConfabLink *link = &g_array_index (self->links, ConfabLink, i);
+      PangoAttribute *underline = pango_attr_underline_new (PANGO_UNDERLINE_SINGLE);
+      PangoAttribute *fg = pango_attr_foreground_new (color->red * 65535, color->green * 65535,
+                                                      color->blue * 65535);
+
+      underline->start_index = fg->start_index = link->start;
+      underline->end_index = fg->end_index = link->end;
+      pango_attr_list_insert (attrs, underline);
+      pango_attr_list_insert (attrs, fg);
+    }
+  pango_layout_set_attributes (self->layout, attrs);
 }
 
 /* The widest the text is laid out, whatever the width offered. */
@@ -208,7 +248,101 @@ confab_message_text_snapshot (GtkWidget   *widget,
   G_GNUC_END_IGNORE_DEPRECATIONS
 
   wrap_at (self, gtk_widget_get_width (widget));
+  if (self->links->len > 0)
+    {
+      GdkRGBA link_color;
+
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "accent_color",
+                                           &link_color))
+        link_color = color;
+      G_GNUC_END_IGNORE_DEPRECATIONS
+      update_link_attributes (self, &link_color);
+    }
   gtk_snapshot_append_layout (snapshot, self->layout, &color);
+}
+
+/* The link under (@x, @y) in widget coordinates, or -1. */
+static int
+link_index_at (ConfabMessageText *self,
+               double             x,
+               double             y)
+{
+  int index, trailing;
+
+  if (self->links->len == 0 || self->layout == NULL)
+    return -1;
+
+  wrap_at (self, gtk_widget_get_width (GTK_WIDGET (self)));
+  if (!pango_layout_xy_to_index (self->layout, (int) (x * PANGO_SCALE), (int) (y * PANGO_SCALE),
+                                 &index, &trailing))
+    return -1;
+
+  for (guint i = 0; i < self->links->len; i++)
+    {
+      ConfabLink *link = &g_array_index (self->links, ConfabLink, i);
+
+      if ((gsize) index >= link->start && (gsize) index < link->end)
+        return (int) i;
+    }
+  return -1;
+}
+
+static void
+activate_link (ConfabMessageText *self,
+               guint              i)
+{
+  gboolean handled = FALSE;
+
+  g_signal_emit (self, signals[ACTIVATE_LINK], 0,
+                 g_array_index (self->links, ConfabLink, i).uri, &handled);
+}
+
+static gboolean
+confab_message_text_real_activate_link (ConfabMessageText *self,
+                                        const char        *uri)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+  return TRUE;
+}
+
+static void
+on_click_pressed (GtkGestureClick   *gesture,
+                  int                n_press,
+                  double             x,
+                  double             y,
+                  ConfabMessageText *self)
+{
+  self->pressed_link = n_press == 1 ? link_index_at (self, x, y) : -1;
+  /* A click on a link is the link's, not the row's. */
+  if (self->pressed_link >= 0)
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+static void
+on_click_released (GtkGestureClick   *gesture,
+                   int                n_press,
+                   double             x,
+                   double             y,
+                   ConfabMessageText *self)
+{
+  int link = link_index_at (self, x, y);
+
+  if (link >= 0 && link == self->pressed_link)
+    activate_link (self, (guint) link);
+  self->pressed_link = -1;
+}
+
+static void
+on_motion (GtkEventControllerMotion *motion,
+           double                    x,
+           double                    y,
+           ConfabMessageText        *self)
+{
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self),
+                                   link_index_at (self, x, y) >= 0 ? "pointer" : NULL);
 }
 
 static void
@@ -269,6 +403,7 @@ confab_message_text_finalize (GObject *object)
   ConfabMessageText *self = CONFAB_MESSAGE_TEXT (object);
 
   g_free (self->text);
+  g_array_unref (self->links);
 
   G_OBJECT_CLASS (confab_message_text_parent_class)->finalize (object);
 }
@@ -289,6 +424,18 @@ confab_message_text_class_init (ConfabMessageTextClass *klass)
   widget_class->size_allocate = confab_message_text_size_allocate;
   widget_class->snapshot = confab_message_text_snapshot;
 
+  /**
+   * ConfabMessageText::activate-link:
+   * @uri: the link clicked
+   *
+   * Returns: %TRUE when handled; the default opens the link.
+   */
+  signals[ACTIVATE_LINK] =
+    g_signal_new_class_handler ("activate-link", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                G_CALLBACK (confab_message_text_real_activate_link),
+                                g_signal_accumulator_true_handled, NULL, NULL,
+                                G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
   properties[PROP_TEXT] =
     g_param_spec_string ("text", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -304,8 +451,23 @@ confab_message_text_class_init (ConfabMessageTextClass *klass)
 static void
 confab_message_text_init (ConfabMessageText *self)
 {
+  GtkGesture *click;
+  GtkEventController *motion;
+
   self->max_width_chars = -1;
   self->wrapped_width = -1;
+  self->pressed_link = -1;
+  self->links = confab_links_find (NULL);
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_click_pressed), self);
+  g_signal_connect (click, "released", G_CALLBACK (on_click_released), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  motion = gtk_event_controller_motion_new ();
+  g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
 }
 
 GtkWidget *
@@ -333,9 +495,15 @@ confab_message_text_set_text (ConfabMessageText *self,
 
   g_free (self->text);
   self->text = g_strdup (text);
-  /* ensure_layout() unwraps it and measures it again. */
+  g_array_unref (self->links);
+  self->links = confab_links_find (text);
+  self->pressed_link = -1;
+  /* ensure_layout() unwraps it and measures it again; snapshot() marks the links. */
   if (self->layout != NULL)
-    pango_layout_set_text (self->layout, text ? text : "", -1);
+    {
+      pango_layout_set_text (self->layout, text ? text : "", -1);
+      pango_layout_set_attributes (self->layout, NULL);
+    }
   self->measured = FALSE;
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -365,4 +533,45 @@ confab_message_text_set_max_width_chars (ConfabMessageText *self,
   self->max_width_chars = n_chars;
   gtk_widget_queue_resize (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_WIDTH_CHARS]);
+}
+
+guint
+confab_message_text_get_n_links (ConfabMessageText *self)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE_TEXT (self), 0);
+
+  return self->links->len;
+}
+
+const char *
+confab_message_text_get_link (ConfabMessageText *self,
+                              guint              i)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE_TEXT (self), NULL);
+  g_return_val_if_fail (i < self->links->len, NULL);
+
+  return g_array_index (self->links, ConfabLink, i).uri;
+}
+
+const char *
+confab_message_text_get_link_at (ConfabMessageText *self,
+                                 double             x,
+                                 double             y)
+{
+  int i;
+
+  g_return_val_if_fail (CONFAB_IS_MESSAGE_TEXT (self), NULL);
+
+  i = link_index_at (self, x, y);
+  return i >= 0 ? g_array_index (self->links, ConfabLink, i).uri : NULL;
+}
+
+void
+confab_message_text_activate_link (ConfabMessageText *self,
+                                   guint              i)
+{
+  g_return_if_fail (CONFAB_IS_MESSAGE_TEXT (self));
+  g_return_if_fail (i < self->links->len);
+
+  activate_link (self, i);
 }
