@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include "confab-conversation-view-private.h"
+#include "confab-message-row.h"
+#include "confab-reactions-box.h"
 #include "confab-message-list.h"
 #include "confab-messaging.h"
 #include "confab-quick-switcher.h"
@@ -423,6 +425,132 @@ test_shortcuts_window (ConfabUiFixture *f)
   g_assert_nonnull (strstr (accels->str, " Up "));
 }
 
+/* --- Reactions ------------------------------------------------------------------------------ */
+
+static ConfabMessageRow *
+find_row (GtkWidget *root,
+          gint64     msg_id)
+{
+  if (CONFAB_IS_MESSAGE_ROW (root))
+    {
+      ConfabMessage *message = confab_message_row_get_message (CONFAB_MESSAGE_ROW (root));
+
+      if (message != NULL && confab_message_get_id (message) == msg_id)
+        return CONFAB_MESSAGE_ROW (root);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      ConfabMessageRow *found = find_row (child, msg_id);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  ConfabUiFixture *f;
+  gint64           msg_id;
+  const char      *label;    /* the reaction button's, or NULL: none */
+  gboolean         own;
+  const char      *names;    /* its tooltip */
+} ReactionWait;
+
+/* The reaction button of the message's row, once it shows what @wait says. */
+static gboolean
+reaction_shows (gpointer user_data)
+{
+  ReactionWait *wait = user_data;
+  ConfabMessageRow *row = find_row (GTK_WIDGET (wait->f->window), wait->msg_id);
+  GtkWidget *box, *button;
+
+  if (row == NULL)
+    return FALSE;
+  box = confab_ui_find_widget (GTK_WIDGET (row), CONFAB_TYPE_REACTIONS_BOX);
+  g_assert_nonnull (box);
+  button = gtk_widget_get_first_child (box);
+  if (wait->label == NULL)
+    return button == NULL && !gtk_widget_get_visible (box);
+  return button != NULL && gtk_widget_get_visible (box)
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (button)), wait->label) == 0
+         && gtk_widget_has_css_class (button, "own") == wait->own
+         && g_strcmp0 (gtk_widget_get_tooltip_text (button), wait->names) == 0;
+}
+
+static void
+assert_reaction_event (ConfabUiFixture *f,
+                       gint64           msg_id,
+                       const char      *user,
+                       gboolean         on)
+{
+  g_autoptr(JsonObject) event = confab_test_client_wait_event (f->bob_ws, "reaction",
+                                                               CONFAB_TEST_TIMEOUT_MS);
+  JsonObject *data = json_object_get_object_member (event, "data");
+
+  g_assert_cmpint (json_object_get_int_member (data, "msg_id"), ==, msg_id);
+  g_assert_cmpstr (json_object_get_string_member (data, "user"), ==, user);
+  g_assert_cmpstr (json_object_get_string_member (data, "emoji"), ==, "👍");
+  g_assert_true (json_object_get_boolean_member (data, "on") == on);
+}
+
+static guint
+count_quick_reactions (GtkWidget *root)
+{
+  guint n = 0;
+
+  if (GTK_IS_BUTTON (root)
+      && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), "message.react") == 0)
+    n++;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_quick_reactions (child);
+  return n;
+}
+
+/* A reaction from the message menu's quick bar shows under the message with its count and
+ * who reacted, reaches the others, adds up with theirs, and a click on it takes it back. */
+static void
+test_reactions (ConfabUiFixture *f)
+{
+  gint64 id;
+  ConfabMessageRow *row;
+  ReactionWait wait;
+  GtkWidget *button;
+
+  confab_ui_fixture_sign_in (f);
+  id = confab_ui_fixture_bob_says (f, "Lunch at noon?");
+  confab_ui_fixture_open (f, "dm:ann:bob");
+  wait = (ReactionWait) { f, id, NULL, FALSE, NULL };
+  g_assert_true (confab_test_wait_until (reaction_shows, &wait, CONFAB_TEST_TIMEOUT_MS));
+  row = find_row (GTK_WIDGET (f->window), id);
+
+  /* The menu (Shift+F10) holds the quick bar. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.context-menu", NULL));
+  g_assert_cmpuint (count_quick_reactions (GTK_WIDGET (row)), >=, 6);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.react", "s", "👍"));
+  wait = (ReactionWait) { f, id, "👍 1", TRUE, "Ann Example" };
+  g_assert_true (confab_test_wait_until (reaction_shows, &wait, CONFAB_TEST_TIMEOUT_MS));
+  assert_reaction_event (f, id, "ann", TRUE);
+
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "react",
+                                                 "{\"msg_id\":%" G_GINT64_FORMAT ","
+                                                 "\"emoji\":\"👍\",\"on\":true}", id));
+  wait = (ReactionWait) { f, id, "👍 2", TRUE, "Ann Example, Bob Builder" };
+  g_assert_true (confab_test_wait_until (reaction_shows, &wait, CONFAB_TEST_TIMEOUT_MS));
+
+  /* A click on the reaction takes ann's back. */
+  row = find_row (GTK_WIDGET (f->window), id);
+  button = gtk_widget_get_first_child (confab_ui_find_widget (GTK_WIDGET (row),
+                                                              CONFAB_TYPE_REACTIONS_BOX));
+  g_signal_emit_by_name (button, "clicked");
+  wait = (ReactionWait) { f, id, "👍 1", FALSE, "Bob Builder" };
+  g_assert_true (confab_test_wait_until (reaction_shows, &wait, CONFAB_TEST_TIMEOUT_MS));
+  assert_reaction_event (f, id, "ann", FALSE);
+}
+
 typedef struct
 {
   void (*run) (ConfabUiFixture *f);
@@ -433,6 +561,7 @@ static const Case up_edits_last = { test_up_edits_last };
 static const Case switch_conversations = { test_switch_conversations };
 static const Case quick_switcher = { test_quick_switcher };
 static const Case shortcuts_window = { test_shortcuts_window };
+static const Case reactions = { test_reactions };
 
 static void
 run_case (gconstpointer data)
@@ -464,6 +593,7 @@ main (int   argc,
                         run_case);
   g_test_add_data_func ("/confab/ux/keyboard/quick-switcher", &quick_switcher, run_case);
   g_test_add_data_func ("/confab/ux/keyboard/shortcuts-window", &shortcuts_window, run_case);
+  g_test_add_data_func ("/confab/ux/reactions", &reactions, run_case);
 
   return confab_test_run ();
 }

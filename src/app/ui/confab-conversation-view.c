@@ -351,6 +351,20 @@ on_row_action (ConfabMessageRow       *row,
     }
 }
 
+static void
+on_row_react (ConfabMessageRow       *row,
+              ConfabMessage          *message,
+              const char             *emoji,
+              gboolean                on,
+              ConfabConversationView *self)
+{
+  if (self->session == NULL)
+    return;
+
+  confab_messaging_react_async (get_messaging (self), confab_message_get_id (message), emoji, on,
+                                self->cancellable, request_done_cb, g_object_ref (self));
+}
+
 /* Each list item holds a message row and a call row; a message shows in the one that fits
  * its kind. */
 static GtkWidget *
@@ -414,6 +428,7 @@ factory_setup (GtkSignalListItemFactory *factory,
   gtk_stack_set_hhomogeneous (GTK_STACK (stack), FALSE);
   gtk_stack_add_named (GTK_STACK (stack), row, "message");
   g_signal_connect_object (row, "action", G_CALLBACK (on_row_action), self, 0);
+  g_signal_connect_object (row, "react", G_CALLBACK (on_row_react), self, 0);
   g_signal_connect_object (item, "notify::position", G_CALLBACK (on_list_item_position),
                            self, 0);
   gtk_list_item_set_activatable (item, FALSE);

@@ -12,6 +12,7 @@
 #include "confab-profiles.h"
 #include "confab-room-rows.h"
 #include "confab-seen-by-label.h"
+#include "confab-reactions-box.h"
 #include "confab-session.h"
 #include "confab-ui-util.h"
 
@@ -22,8 +23,12 @@
 
 enum {
   ACTION,
+  REACT,
   N_SIGNALS
 };
+
+/* The quick reactions of the message menu. */
+static const char * const quick_reactions[] = { "👍", "❤️", "😂", "🎉", "😮", "😢" };
 
 struct _ConfabMessageRow
 {
@@ -51,10 +56,12 @@ struct _ConfabMessageRow
   GtkWidget         *edited_label;
   GtkLabel          *time_label;
   GtkImage          *state_icon;
+  ConfabReactionsBox *reactions_box;
   GtkWidget         *failed_box;
   ConfabSeenByLabel *seen_by;
   GMenuModel        *context_menu;
   GtkWidget         *popover;
+  GtkWidget         *emoji_chooser;
 };
 
 static guint signals[N_SIGNALS];
@@ -163,6 +170,10 @@ update_state (ConfabMessageRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.reply",
                                  !deleted && confab_message_get_id (self->message) > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.copy", !deleted);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.react",
+                                 !deleted && confab_message_get_id (self->message) > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.add-reaction",
+                                 !deleted && confab_message_get_id (self->message) > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.retry",
                                  state == CONFAB_MESSAGE_STATE_FAILED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.discard",
@@ -230,6 +241,16 @@ update_body (ConfabMessageRow *self)
   update_label (self);
 }
 
+static void
+update_reactions (ConfabMessageRow *self)
+{
+  confab_reactions_box_update (self->reactions_box, self->message,
+                               self->session != NULL ? get_profiles (self) : NULL,
+                               self->session != NULL ? confab_session_get_username (self->session)
+                                                     : NULL);
+  gtk_widget_set_halign (GTK_WIDGET (self->reactions_box), gtk_widget_get_halign (self->bubble));
+}
+
 /* The sender's name follows their profile: known later than the message, or changed. */
 static void
 update_sender (ConfabMessageRow *self)
@@ -254,6 +275,8 @@ on_message_notify (ConfabMessageRow *self,
   if (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "id")
       || g_str_equal (pspec->name, "deleted"))
     update_state (self);
+  if (g_str_equal (pspec->name, "reactions") || g_str_equal (pspec->name, "deleted"))
+    update_reactions (self);
   update_body (self);
 }
 
@@ -292,6 +315,89 @@ message_action (GtkWidget  *widget,
   emit_action (self, name);
 }
 
+/* Toggles the own reaction @emoji: ::react with on when one has not reacted with it yet. */
+static void
+toggle_reaction (ConfabMessageRow *self,
+                 const char       *emoji)
+{
+  g_auto(GStrv) users = NULL;
+  gboolean own;
+
+  if (self->message == NULL || self->session == NULL || confab_message_get_id (self->message) <= 0)
+    return;
+
+  users = confab_message_dup_reaction_users (self->message, emoji);
+  own = g_strv_contains ((const char * const *) users,
+                         confab_session_get_username (self->session));
+  if (self->popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (self->popover));
+  g_signal_emit (self, signals[REACT], 0, self->message, emoji, !own);
+}
+
+static void
+react_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  toggle_reaction (CONFAB_MESSAGE_ROW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+on_emoji_picked (ConfabMessageRow *self,
+                 const char       *emoji)
+{
+  g_auto(GStrv) users = NULL;
+
+  if (self->message == NULL || self->session == NULL)
+    return;
+  users = confab_message_dup_reaction_users (self->message, emoji);
+  /* Picking an emoji adds it; it never takes one's reaction away. */
+  if (!g_strv_contains ((const char * const *) users, confab_session_get_username (self->session)))
+    g_signal_emit (self, signals[REACT], 0, self->message, emoji, TRUE);
+}
+
+static void
+add_reaction_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  ConfabMessageRow *self = CONFAB_MESSAGE_ROW (widget);
+
+  if (self->emoji_chooser == NULL)
+    {
+      self->emoji_chooser = gtk_emoji_chooser_new ();
+      gtk_widget_set_parent (self->emoji_chooser, GTK_WIDGET (self));
+      g_signal_connect_swapped (self->emoji_chooser, "emoji-picked",
+                                G_CALLBACK (on_emoji_picked), self);
+    }
+  gtk_popover_popup (GTK_POPOVER (self->emoji_chooser));
+}
+
+static GtkWidget *
+quick_reactions_bar (void)
+{
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
+
+  gtk_widget_add_css_class (bar, "quick-reactions");
+  gtk_widget_set_halign (bar, GTK_ALIGN_CENTER);
+  for (guint i = 0; i < G_N_ELEMENTS (quick_reactions); i++)
+    {
+      GtkWidget *button = gtk_button_new_with_label (quick_reactions[i]);
+      /* Translators: a quick reaction button; %s is an emoji. */
+      g_autofree char *label = g_strdup_printf (_("React with %s"), quick_reactions[i]);
+
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_add_css_class (button, "circular");
+      gtk_widget_set_tooltip_text (button, label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      label, -1);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "message.react");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", quick_reactions[i]);
+      gtk_box_append (GTK_BOX (bar), button);
+    }
+  return bar;
+}
+
 static void
 show_context_menu (ConfabMessageRow *self,
                    double            x,
@@ -305,6 +411,8 @@ show_context_menu (ConfabMessageRow *self,
   if (self->popover == NULL)
     {
       self->popover = gtk_popover_menu_new_from_model (self->context_menu);
+      gtk_popover_menu_add_child (GTK_POPOVER_MENU (self->popover), quick_reactions_bar (),
+                                  "quick-reactions");
       gtk_widget_set_parent (self->popover, GTK_WIDGET (self));
       gtk_popover_set_has_arrow (GTK_POPOVER (self->popover), FALSE);
       gtk_widget_set_halign (self->popover, GTK_ALIGN_START);
@@ -357,6 +465,8 @@ confab_message_row_size_allocate (GtkWidget *widget,
                                                                       baseline);
   if (self->popover != NULL)
     gtk_popover_present (GTK_POPOVER (self->popover));
+  if (self->emoji_chooser != NULL)
+    gtk_popover_present (GTK_POPOVER (self->emoji_chooser));
 }
 
 static void
@@ -374,6 +484,7 @@ confab_message_row_dispose (GObject *object)
   g_clear_object (&self->list);
   g_clear_weak_pointer (&self->session);
   g_clear_pointer (&self->popover, gtk_widget_unparent);
+  g_clear_pointer (&self->emoji_chooser, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_MESSAGE_ROW);
 
   G_OBJECT_CLASS (confab_message_row_parent_class)->dispose (object);
@@ -396,9 +507,19 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
   signals[ACTION] = g_signal_new ("action", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                                   G_TYPE_STRING, CONFAB_TYPE_MESSAGE);
+  /**
+   * ConfabMessageRow::react:
+   * @message: the message of the row
+   * @emoji: the reaction
+   * @on: whether to add it or take it away
+   */
+  signals[REACT] = g_signal_new ("react", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                 CONFAB_TYPE_MESSAGE, G_TYPE_STRING, G_TYPE_BOOLEAN);
 
   g_type_ensure (CONFAB_TYPE_MESSAGE_TEXT);
   g_type_ensure (CONFAB_TYPE_SEEN_BY_LABEL);
+  g_type_ensure (CONFAB_TYPE_REACTIONS_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/confab-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, outer_box);
@@ -417,12 +538,16 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, edited_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, state_icon);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, reactions_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, failed_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, context_menu);
 
   gtk_widget_class_install_action (widget_class, "message.reply", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.copy", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.open-link", NULL, message_action);
+  gtk_widget_class_install_action (widget_class, "message.react", "s", react_action);
+  gtk_widget_class_install_action (widget_class, "message.add-reaction", NULL,
+                                   add_reaction_action);
   gtk_widget_class_install_action (widget_class, "message.edit", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.delete", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.retry", NULL, message_action);
@@ -566,6 +691,7 @@ confab_message_row_bind (ConfabMessageRow  *self,
 
   update_body (self);
   update_state (self);
+  update_reactions (self);
 }
 
 void
@@ -580,4 +706,6 @@ confab_message_row_unbind (ConfabMessageRow *self)
   g_clear_object (&self->list);
   if (self->popover != NULL)
     gtk_popover_popdown (GTK_POPOVER (self->popover));
+  if (self->emoji_chooser != NULL)
+    gtk_popover_popdown (GTK_POPOVER (self->emoji_chooser));
 }
