@@ -551,6 +551,109 @@ test_reactions (ConfabUiFixture *f)
   assert_reaction_event (f, id, "ann", FALSE);
 }
 
+/* --- Unread --------------------------------------------------------------------------------- */
+
+static gboolean
+dm_unread_is (ConfabUiFixture *f,
+              guint            n)
+{
+  ConfabConversation *conv = confab_ui_fixture_lookup (f, "dm:ann:bob");
+
+  return conv != NULL && confab_conversation_get_unread (conv) == n;
+}
+
+static gboolean
+forty_unread (gpointer user_data)
+{
+  return dm_unread_is (user_data, 40);
+}
+
+/* At the newest message, the jump button gone. */
+static gboolean
+at_bottom (gpointer user_data)
+{
+  ConfabUiFixture *f = user_data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (view_child (f, "scrolled_window")));
+
+  return gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
+         >= gtk_adjustment_get_upper (adj) - 1
+         && !gtk_revealer_get_reveal_child (GTK_REVEALER (view_child (f, "jump_revealer")));
+}
+
+typedef struct
+{
+  ConfabUiFixture *f;
+  gint64           id;
+} DividerWait;
+
+/* The first unread message's row shows the divider near the top of the view. */
+static gboolean
+divider_at_top (gpointer user_data)
+{
+  DividerWait *wait = user_data;
+  ConfabMessageRow *row = find_row (GTK_WIDGET (wait->f->window), wait->id);
+  GtkWidget *scrolled = view_child (wait->f, "scrolled_window");
+  graphene_point_t point;
+
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+  if (row == NULL || !confab_message_row_get_first_unread (row)
+      || gtk_widget_get_height (scrolled) < 200 || gtk_widget_get_height (GTK_WIDGET (row)) <= 0
+      || !gtk_widget_compute_point (GTK_WIDGET (row), scrolled, &GRAPHENE_POINT_INIT (0, 0),
+                                    &point))
+    return FALSE;
+  /* Scrolled down past the messages read before, the divider at the top, more below. */
+  return point.y >= -1 && point.y <= 60 && gtk_adjustment_get_value (adj) > 0
+         && gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
+            < gtk_adjustment_get_upper (adj) - 100;
+}
+
+/* Opening a conversation with unread messages shows the first of them at the top under a
+ * "New messages" divider, with the jump-to-bottom button, and reads nothing yet; the button
+ * goes to the newest. (Reading marks need an active window, which Xvfb alone does not give.) */
+static void
+test_unread_divider (ConfabUiFixture *f)
+{
+  g_autoptr(ConfabTestClient) ann_ws = confab_test_client_new (f->server, f->ann->token, 0);
+  gint64 last_read = 0, first_unread = 0;
+  DividerWait wait;
+  GtkWidget *jump;
+
+  for (guint i = 0; i < 5; i++)
+    last_read = confab_ui_fixture_bob_says (f, "read before");
+  json_object_unref (confab_test_client_call_ok (ann_ws, "read",
+                                                 "{\"conv\":\"dm:ann:bob\",\"msg_id\":%"
+                                                 G_GINT64_FORMAT "}", last_read));
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("unread %u", i + 1);
+      gint64 id = confab_ui_fixture_bob_says (f, body);
+
+      if (i == 0)
+        first_unread = id;
+    }
+
+  confab_ui_fixture_sign_in (f);
+  g_assert_true (confab_test_wait_until (forty_unread, f, CONFAB_TEST_TIMEOUT_MS));
+  confab_ui_fixture_open (f, "dm:ann:bob");
+
+  wait = (DividerWait) { f, first_unread };
+  g_assert_true (confab_test_wait_until (divider_at_top, &wait, CONFAB_TEST_TIMEOUT_MS));
+  /* Only that row has the divider, and nothing is read yet. */
+  g_assert_false (confab_message_row_get_first_unread (find_row (GTK_WIDGET (f->window),
+                                                                 first_unread + 1)));
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (view_child (f, "jump_revealer"))));
+  confab_test_drain (200);
+  g_assert_true (dm_unread_is (f, 40));
+
+  jump = gtk_revealer_get_child (GTK_REVEALER (view_child (f, "jump_revealer")));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (jump)), ==,
+                   "view.scroll-to-end");
+  g_signal_emit_by_name (jump, "clicked");
+  g_assert_true (confab_test_wait_until (at_bottom, f, CONFAB_TEST_TIMEOUT_MS));
+}
+
 typedef struct
 {
   void (*run) (ConfabUiFixture *f);
@@ -562,6 +665,7 @@ static const Case switch_conversations = { test_switch_conversations };
 static const Case quick_switcher = { test_quick_switcher };
 static const Case shortcuts_window = { test_shortcuts_window };
 static const Case reactions = { test_reactions };
+static const Case unread_divider = { test_unread_divider };
 
 static void
 run_case (gconstpointer data)
@@ -594,6 +698,7 @@ main (int   argc,
   g_test_add_data_func ("/confab/ux/keyboard/quick-switcher", &quick_switcher, run_case);
   g_test_add_data_func ("/confab/ux/keyboard/shortcuts-window", &shortcuts_window, run_case);
   g_test_add_data_func ("/confab/ux/reactions", &reactions, run_case);
+  g_test_add_data_func ("/confab/ux/unread-divider", &unread_divider, run_case);
 
   return confab_test_run ();
 }

@@ -55,6 +55,14 @@ struct _ConfabConversationView
   gboolean            loading_newer;
   gint64              read_up_to;
 
+  /* Opening with unread messages: the view shows the first of them under a divider. */
+  gint64              unread_after;    /* the read mark when the conversation was opened */
+  gboolean            seeking_unread;  /* the first unread is not loaded yet */
+  gint64              first_unread;    /* its id once found, or 0 */
+  guint               unread_tick_id;
+  guint               unread_frames;
+  guint               unread_pages;    /* older pages loaded to find it */
+
   GtkStack           *content_stack;
   GtkScrolledWindow  *scrolled_window;
   GtkListView        *list_view;
@@ -86,6 +94,7 @@ get_profiles (ConfabConversationView *self)
 }
 
 static void load_older (ConfabConversationView *self);
+static void seek_first_unread (ConfabConversationView *self);
 static void load_newer (ConfabConversationView *self);
 static void load_newer_if_near_end (ConfabConversationView *self);
 
@@ -404,6 +413,9 @@ bind_row (ConfabConversationView *self,
 
   confab_message_row_bind (CONFAB_MESSAGE_ROW (row), self->session, message, previous,
                            self->messages);
+  confab_message_row_set_first_unread (CONFAB_MESSAGE_ROW (row),
+                                       self->first_unread > 0
+                                       && confab_message_get_id (message) == self->first_unread);
 }
 
 /* Loading older messages inserts above a bound row: its position changes and so may whether
@@ -456,6 +468,165 @@ factory_unbind (GtkSignalListItemFactory *factory,
     confab_call_row_unbind (CONFAB_CALL_ROW (call_row));
 }
 
+/* Finding the first unread message can load this many older pages; past that the view stays at
+ * the newest. */
+#define MAX_UNREAD_PAGES 20
+/* Space above the divider when it is scrolled to the top. */
+#define UNREAD_TOP_PX 12
+
+static guint
+position_of (ConfabConversationView *self,
+             gint64                  id)
+{
+  GListModel *model = G_LIST_MODEL (self->messages);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(ConfabMessage) message = g_list_model_get_item (model, i);
+
+      if (confab_message_get_id (message) == id)
+        return i;
+    }
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static ConfabMessageRow *
+first_unread_row (GtkWidget *widget,
+                  gint64     id)
+{
+  if (CONFAB_IS_MESSAGE_ROW (widget))
+    {
+      ConfabMessage *message = confab_message_row_get_message (CONFAB_MESSAGE_ROW (widget));
+
+      return message != NULL && confab_message_get_id (message) == id
+             ? CONFAB_MESSAGE_ROW (widget) : NULL;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      ConfabMessageRow *row = first_unread_row (child, id);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+/* Brings the divider to the top of the view over a few frames: GtkListView knows the heights
+ * of the rows it has not shown only once it has. */
+static gboolean
+unread_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  ConfabConversationView *self = CONFAB_CONVERSATION_VIEW (widget);
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  ConfabMessageRow *row = NULL;
+
+  if (self->messages != NULL && self->first_unread > 0)
+    row = first_unread_row (GTK_WIDGET (self->list_view), self->first_unread);
+
+  if (row != NULL)
+    {
+      graphene_point_t point;
+
+      if (gtk_widget_compute_point (GTK_WIDGET (row), GTK_WIDGET (self->list_view),
+                                    &GRAPHENE_POINT_INIT (0, 0), &point))
+        gtk_adjustment_set_value (adj, point.y - UNREAD_TOP_PX);
+    }
+  else if (self->messages != NULL && self->first_unread > 0)
+    {
+      guint position = position_of (self, self->first_unread);
+
+      if (position != GTK_INVALID_LIST_POSITION)
+        gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                                    position);
+    }
+
+  if (++self->unread_frames < 6)
+    return G_SOURCE_CONTINUE;
+
+  self->unread_tick_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+show_first_unread (ConfabConversationView *self,
+                   gint64                  id)
+{
+  GtkWidget *child;
+
+  self->seeking_unread = FALSE;
+  self->first_unread = id;
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      ConfabMessageRow *row = first_unread_row (child, id);
+
+      if (row != NULL)
+        confab_message_row_set_first_unread (row, TRUE);
+    }
+
+  self->unread_frames = 0;
+  if (self->unread_tick_id == 0)
+    self->unread_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), unread_tick_cb, NULL,
+                                                         NULL);
+}
+
+/* While seeking: the first message after the read mark that someone else wrote, once the
+ * window reaches back to the read mark (or to the start); older pages until it does. */
+static void
+seek_first_unread (ConfabConversationView *self)
+{
+  GListModel *model;
+  const char *me;
+  guint n;
+
+  if (!self->seeking_unread || self->messages == NULL || self->session == NULL)
+    return;
+
+  model = G_LIST_MODEL (self->messages);
+  n = g_list_model_get_n_items (model);
+  me = confab_session_get_username (self->session);
+
+  if (n > 0)
+    {
+      g_autoptr(ConfabMessage) oldest = g_list_model_get_item (model, 0);
+      gboolean reaches_mark = confab_message_get_id (oldest) > 0
+                              && confab_message_get_id (oldest) <= self->unread_after;
+
+      if (reaches_mark || !confab_message_list_get_has_more (self->messages))
+        {
+          for (guint i = 0; i < n; i++)
+            {
+              g_autoptr(ConfabMessage) message = g_list_model_get_item (model, i);
+              gint64 id = confab_message_get_id (message);
+
+              if (id > self->unread_after && g_strcmp0 (confab_message_get_sender (message), me) != 0)
+                {
+                  show_first_unread (self, id);
+                  return;
+                }
+            }
+          /* Nothing unread after all: the newest, as usual. */
+          self->seeking_unread = FALSE;
+          scroll_to_end (self);
+          return;
+        }
+    }
+
+  if (confab_message_list_get_loading (self->messages) || self->loading_older)
+    return;
+  if (self->unread_pages >= MAX_UNREAD_PAGES || !confab_message_list_get_has_more (self->messages))
+    {
+      self->seeking_unread = FALSE;
+      scroll_to_end (self);
+      return;
+    }
+  self->unread_pages++;
+  load_older (self);
+}
+
 static void
 load_older_cb (GObject      *object,
                GAsyncResult *result,
@@ -472,6 +643,7 @@ load_older_cb (GObject      *object,
     g_debug ("Loading older messages failed: %s", error->message);
 
   update_empty (self);
+  seek_first_unread (self);
 }
 
 static void
@@ -574,6 +746,7 @@ on_messages_changed (GListModel             *model,
                      ConfabConversationView *self)
 {
   update_empty (self);
+  seek_first_unread (self);
 
   /* A page read back from the cache at the bottom is history, not a new message. */
   if (added > 0 && position + added == g_list_model_get_n_items (model) && !self->loading_newer)
@@ -596,6 +769,7 @@ static void
 on_messages_notify (ConfabConversationView *self)
 {
   update_empty (self);
+  seek_first_unread (self);
 }
 
 static void
@@ -733,6 +907,8 @@ disconnect_conversation (ConfabConversationView *self)
   g_clear_object (&self->cancellable);
   self->loading_older = FALSE;
   self->loading_newer = FALSE;
+  self->seeking_unread = FALSE;
+  self->first_unread = 0;
 
   gtk_no_selection_set_model (self->selection, NULL);
   g_clear_object (&self->messages);
@@ -753,6 +929,11 @@ confab_conversation_view_dispose (GObject *object)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
       self->scroll_tick_id = 0;
+    }
+  if (self->unread_tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->unread_tick_id);
+      self->unread_tick_id = 0;
     }
   if (self->window != NULL)
     {
@@ -897,8 +1078,18 @@ confab_conversation_view_set_conversation (ConfabConversationView *self,
                                                    G_CALLBACK (on_messages_notify), self);
       self->typing_id = g_signal_connect_swapped (conversation, "notify::typing-text",
                                                   G_CALLBACK (update_typing), self);
+      self->first_unread = 0;
+      self->unread_pages = 0;
+      self->seeking_unread = confab_conversation_get_unread (conversation) > 0;
+      self->unread_after = confab_conversation_get_last_read (conversation);
       gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->messages));
-      scroll_to_end (self);
+      if (self->seeking_unread)
+        {
+          self->stick_to_bottom = FALSE;
+          seek_first_unread (self);
+        }
+      else
+        scroll_to_end (self);
     }
 
   confab_mention_completion_set_room (self->mentions, self->session,

@@ -43,6 +43,7 @@ struct _ConfabMessageRow
 
   GtkWidget         *outer_box;
   GtkLabel          *day_label;
+  GtkWidget         *new_divider;
   GtkWidget         *main_box;
   AdwAvatar         *avatar;
   GtkWidget         *column;
@@ -524,6 +525,7 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
                                                RESOURCE_PREFIX "/confab-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, outer_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, day_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, new_divider);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, main_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, avatar);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, seen_by);
@@ -708,4 +710,21 @@ confab_message_row_unbind (ConfabMessageRow *self)
     gtk_popover_popdown (GTK_POPOVER (self->popover));
   if (self->emoji_chooser != NULL)
     gtk_popover_popdown (GTK_POPOVER (self->emoji_chooser));
+}
+
+void
+confab_message_row_set_first_unread (ConfabMessageRow *self,
+                                     gboolean          first_unread)
+{
+  g_return_if_fail (CONFAB_IS_MESSAGE_ROW (self));
+
+  gtk_widget_set_visible (self->new_divider, first_unread);
+}
+
+gboolean
+confab_message_row_get_first_unread (ConfabMessageRow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE_ROW (self), FALSE);
+
+  return gtk_widget_get_visible (self->new_divider);
 }

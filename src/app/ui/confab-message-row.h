@@ -22,5 +22,9 @@ void           confab_message_row_bind        (ConfabMessageRow  *self,
                                                ConfabMessage     *previous,
                                                ConfabMessageList *list);
 void           confab_message_row_unbind      (ConfabMessageRow *self);
+/* Shows the "New messages" divider above the row: its message is the first one unread. */
+void           confab_message_row_set_first_unread (ConfabMessageRow *self,
+                                                    gboolean          first_unread);
+gboolean       confab_message_row_get_first_unread (ConfabMessageRow *self);
 
 G_END_DECLS
