@@ -6,6 +6,8 @@
 #include "confab-conversation-view-private.h"
 #include "confab-message-row.h"
 #include "confab-reactions-box.h"
+#include "confab-profile-window.h"
+#include "confab-search-window.h"
 #include "confab-message-list.h"
 #include "confab-messaging.h"
 #include "confab-quick-switcher.h"
@@ -480,6 +482,24 @@ reaction_shows (gpointer user_data)
 }
 
 static void
+assert_reaction_shows (ReactionWait *wait)
+{
+  ConfabMessageRow *row;
+  GtkWidget *button;
+
+  if (confab_test_wait_until (reaction_shows, wait, CONFAB_TEST_TIMEOUT_MS))
+    return;
+  row = find_row (GTK_WIDGET (wait->f->window), wait->msg_id);
+  button = row != NULL ? gtk_widget_get_first_child (
+    confab_ui_find_widget (GTK_WIDGET (row), CONFAB_TYPE_REACTIONS_BOX)) : NULL;
+  g_error ("expected the reaction %s (%s, own %d); the row %s shows %s (%s, own %d)",
+           wait->label, wait->names, wait->own, row != NULL ? "is there and" : "is not there",
+           button != NULL ? gtk_button_get_label (GTK_BUTTON (button)) : "none",
+           button != NULL ? gtk_widget_get_tooltip_text (button) : "",
+           button != NULL && gtk_widget_has_css_class (button, "own"));
+}
+
+static void
 assert_reaction_event (ConfabUiFixture *f,
                        gint64           msg_id,
                        const char      *user,
@@ -532,14 +552,14 @@ test_reactions (ConfabUiFixture *f)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.react", "s", "👍"));
   wait = (ReactionWait) { f, id, "👍 1", TRUE, "Ann Example" };
-  g_assert_true (confab_test_wait_until (reaction_shows, &wait, CONFAB_TEST_TIMEOUT_MS));
+  assert_reaction_shows (&wait);
   assert_reaction_event (f, id, "ann", TRUE);
 
   json_object_unref (confab_test_client_call_ok (f->bob_ws, "react",
                                                  "{\"msg_id\":%" G_GINT64_FORMAT ","
                                                  "\"emoji\":\"👍\",\"on\":true}", id));
   wait = (ReactionWait) { f, id, "👍 2", TRUE, "Ann Example, Bob Builder" };
-  g_assert_true (confab_test_wait_until (reaction_shows, &wait, CONFAB_TEST_TIMEOUT_MS));
+  assert_reaction_shows (&wait);
 
   /* A click on the reaction takes ann's back. */
   row = find_row (GTK_WIDGET (f->window), id);
@@ -547,7 +567,7 @@ test_reactions (ConfabUiFixture *f)
                                                               CONFAB_TYPE_REACTIONS_BOX));
   g_signal_emit_by_name (button, "clicked");
   wait = (ReactionWait) { f, id, "👍 1", FALSE, "Bob Builder" };
-  g_assert_true (confab_test_wait_until (reaction_shows, &wait, CONFAB_TEST_TIMEOUT_MS));
+  assert_reaction_shows (&wait);
   assert_reaction_event (f, id, "ann", FALSE);
 }
 
@@ -654,6 +674,208 @@ test_unread_divider (ConfabUiFixture *f)
   g_assert_true (confab_test_wait_until (at_bottom, f, CONFAB_TEST_TIMEOUT_MS));
 }
 
+/* --- Search --------------------------------------------------------------------------------- */
+
+static gboolean
+two_results (gpointer user_data)
+{
+  return g_list_model_get_n_items (confab_search_window_get_results (user_data)) == 2;
+}
+
+static gboolean
+no_search_window (gpointer user_data)
+{
+  return confab_ui_find_toplevel (CONFAB_TYPE_SEARCH_WINDOW) == NULL;
+}
+
+typedef struct
+{
+  ConfabUiFixture *f;
+  gint64           id;
+} FoundWait;
+
+/* The message found is loaded, highlighted and in view. */
+static gboolean
+found_in_view (gpointer user_data)
+{
+  FoundWait *wait = user_data;
+  ConfabConversationView *view = confab_window_get_conversation_view (wait->f->window);
+  ConfabMessageRow *row = find_row (GTK_WIDGET (wait->f->window), wait->id);
+  GtkWidget *scrolled = view_child (wait->f, "scrolled_window");
+  graphene_point_t point;
+
+  if (confab_conversation_view_get_found (view) != wait->id || row == NULL
+      || gtk_widget_get_height (scrolled) < 200
+      || !gtk_widget_compute_point (GTK_WIDGET (row), scrolled, &GRAPHENE_POINT_INIT (0, 0),
+                                    &point))
+    return FALSE;
+  return point.y >= -1 && point.y + gtk_widget_get_height (GTK_WIDGET (row))
+                          <= gtk_widget_get_height (scrolled);
+}
+
+static const char *
+row_context (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_widget_get_name (widget), "context") == 0)
+    return gtk_label_get_label (GTK_LABEL (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *found = row_context (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Ctrl+Shift+F: results from every conversation with their context; a click goes to the
+ * message in its conversation, loading the history back to it. */
+static void
+test_search (ConfabUiFixture *f)
+{
+  g_autoptr(ConfabTestUser) carol = confab_test_user_new (f->server, "carol");
+  g_autoptr(ConfabTestClient) carol_ws = confab_test_client_new (f->server, carol->token, 0);
+  ConfabSearchWindow *search;
+  GListModel *results;
+  gint64 budget_id;
+  FoundWait wait;
+  gboolean seen_bob = FALSE, seen_carol = FALSE;
+
+  budget_id = confab_ui_fixture_bob_says (f, "Good news: the quarterly budget is approved, "
+                                             "see the spreadsheet");
+  /* More than the first page of history after it. */
+  for (guint i = 0; i < 70; i++)
+    confab_ui_fixture_bob_says (f, "filler");
+  json_object_unref (confab_test_client_call_ok (carol_ws, "send",
+                                                 "{\"conv\":\"dm:ann:carol\","
+                                                 "\"client_msg_id\":\"c1\","
+                                                 "\"body\":\"Budget meeting moved to 3\"}"));
+  confab_ui_fixture_sign_in (f);
+  confab_ui_fixture_open (f, "dm:ann:carol");
+
+  press (f, "<Control><Shift>f");
+  search = CONFAB_SEARCH_WINDOW (confab_ui_find_toplevel (CONFAB_TYPE_SEARCH_WINDOW));
+  g_assert_nonnull (search);
+  confab_search_window_search (search, "budget");
+  g_assert_true (confab_test_wait_until (two_results, search, CONFAB_TEST_TIMEOUT_MS));
+
+  results = confab_search_window_get_results (search);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(ConfabMessage) message = g_list_model_get_item (results, i);
+      GtkWidget *row = confab_search_window_get_row (search, i);
+      const char *context = row_context (row);
+
+      g_assert_nonnull (context);
+      if (confab_message_get_id (message) == budget_id)
+        {
+          seen_bob = TRUE;
+          g_assert_nonnull (strstr (context, "quarterly <b>budget</b> is approved"));
+        }
+      else
+        {
+          seen_carol = TRUE;
+          g_assert_cmpstr (confab_message_get_conv (message), ==, "dm:ann:carol");
+          g_assert_nonnull (strstr (context, "<b>Budget</b> meeting"));
+        }
+    }
+  g_assert_true (seen_bob && seen_carol);
+
+  /* Bob's is older than the conversation's first page. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(ConfabMessage) message = g_list_model_get_item (results, i);
+
+      if (confab_message_get_id (message) == budget_id)
+        g_signal_emit_by_name (gtk_widget_get_parent (confab_search_window_get_row (search, i)),
+                               "row-activated", confab_search_window_get_row (search, i));
+    }
+  g_assert_true (confab_test_wait_until (no_search_window, NULL, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_cmpstr (open_conv (f), ==, "dm:ann:bob");
+  wait = (FoundWait) { f, budget_id };
+  g_assert_true (confab_test_wait_until (found_in_view, &wait, CONFAB_TEST_TIMEOUT_MS));
+}
+
+/* --- Profiles ------------------------------------------------------------------------------- */
+
+static gboolean
+profile_loaded (gpointer user_data)
+{
+  ConfabProfileWindow *profile = CONFAB_PROFILE_WINDOW (
+    confab_ui_find_toplevel (CONFAB_TYPE_PROFILE_WINDOW));
+
+  return profile != NULL
+         && g_strcmp0 (confab_profile_window_get_field (profile, "department"),
+                       "Construction") == 0;
+}
+
+static void
+click_on (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean clicked = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller))
+        {
+          g_signal_emit_by_name (controller, "released", 1, 2.0, 2.0);
+          clicked = TRUE;
+        }
+    }
+  g_assert_true (clicked);
+}
+
+/* A click on the sender's avatar or name shows their profile, with what the server has. */
+static void
+test_profile (ConfabUiFixture *f)
+{
+  ConfabProfileWindow *profile;
+  ConfabMessageRow *row;
+  gint64 id;
+
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
+                                                 "{\"title\":\"Site Lead\","
+                                                 "\"department\":\"Construction\","
+                                                 "\"email\":\"bob@example.com\","
+                                                 "\"phone\":\"+380 44 123 4567\"}"));
+  id = confab_ui_fixture_bob_says (f, "Hi Ann");
+  confab_ui_fixture_sign_in (f);
+  confab_ui_fixture_open (f, "dm:ann:bob");
+  for (guint which = 0; which < 2; which++)
+    {
+      GtkWidget *target;
+
+      row = NULL;
+      for (gint64 deadline = g_get_monotonic_time () + CONFAB_TEST_TIMEOUT_MS * 1000;
+           row == NULL && g_get_monotonic_time () < deadline;)
+        {
+          row = find_row (GTK_WIDGET (f->window), id);
+          if (row == NULL)
+            confab_test_drain (20);
+        }
+      g_assert_nonnull (row);
+      target = which == 0 ? confab_ui_find_widget (GTK_WIDGET (row), ADW_TYPE_AVATAR)
+                          : GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (row),
+                                                                       CONFAB_TYPE_MESSAGE_ROW,
+                                                                       "sender_label"));
+      click_on (target);
+      g_assert_true (confab_test_wait_until (profile_loaded, NULL, CONFAB_TEST_TIMEOUT_MS));
+      profile = CONFAB_PROFILE_WINDOW (confab_ui_find_toplevel (CONFAB_TYPE_PROFILE_WINDOW));
+      g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (profile)), ==, "Bob Builder");
+      g_assert_cmpstr (confab_profile_window_get_field (profile, "title"), ==, "Site Lead");
+      g_assert_cmpstr (confab_profile_window_get_field (profile, "email"), ==, "bob@example.com");
+      g_assert_cmpstr (confab_profile_window_get_field (profile, "phone"), ==,
+                       "+380 44 123 4567");
+      /* Nothing the server does not have. */
+      g_assert_null (confab_profile_window_get_field (profile, "location"));
+      gtk_window_destroy (GTK_WINDOW (profile));
+    }
+}
+
 typedef struct
 {
   void (*run) (ConfabUiFixture *f);
@@ -666,6 +888,8 @@ static const Case quick_switcher = { test_quick_switcher };
 static const Case shortcuts_window = { test_shortcuts_window };
 static const Case reactions = { test_reactions };
 static const Case unread_divider = { test_unread_divider };
+static const Case search = { test_search };
+static const Case profile = { test_profile };
 
 static void
 run_case (gconstpointer data)
@@ -699,6 +923,8 @@ main (int   argc,
   g_test_add_data_func ("/confab/ux/keyboard/shortcuts-window", &shortcuts_window, run_case);
   g_test_add_data_func ("/confab/ux/reactions", &reactions, run_case);
   g_test_add_data_func ("/confab/ux/unread-divider", &unread_divider, run_case);
+  g_test_add_data_func ("/confab/ux/search", &search, run_case);
+  g_test_add_data_func ("/confab/ux/profile", &profile, run_case);
 
   return confab_test_run ();
 }

@@ -11,6 +11,7 @@
 #include "confab-presence-feature.h"
 #include "confab-profiles.h"
 #include "confab-rooms.h"
+#include "confab-search.h"
 #include "confab-session-private.h"
 #include "confab-typing.h"
 
@@ -196,6 +197,7 @@ confab_session_constructed (GObject *object)
   confab_session_add_feature (self, CONFAB_FEATURE (confab_presence_feature_new (self)));
   confab_session_add_feature (self, CONFAB_FEATURE (confab_devices_new (self)));
   confab_session_add_feature (self, CONFAB_FEATURE (confab_rooms_new (self)));
+  confab_session_add_feature (self, CONFAB_FEATURE (confab_search_new (self)));
 }
 
 static void

@@ -13,6 +13,7 @@
 #include "confab-message-row.h"
 #include "confab-message.h"
 #include "confab-messaging.h"
+#include "confab-profile-window.h"
 #include "confab-profiles.h"
 #include "confab-session.h"
 #include "confab-typing.h"
@@ -20,6 +21,13 @@
 
 /* Within this many pixels of an edge counts as being at it. */
 #define EDGE_PX 48
+
+typedef enum
+{
+  SEEK_NONE,
+  SEEK_UNREAD,
+  SEEK_MESSAGE,
+} SeekKind;
 
 typedef enum
 {
@@ -55,13 +63,17 @@ struct _ConfabConversationView
   gboolean            loading_newer;
   gint64              read_up_to;
 
-  /* Opening with unread messages: the view shows the first of them under a divider. */
+  /* Going to a message not in view: the first unread one when the conversation opens (under
+   * a divider), or one a search found (highlighted). */
+  SeekKind            seek;            /* what is sought and not loaded yet */
   gint64              unread_after;    /* the read mark when the conversation was opened */
-  gboolean            seeking_unread;  /* the first unread is not loaded yet */
-  gint64              first_unread;    /* its id once found, or 0 */
-  guint               unread_tick_id;
-  guint               unread_frames;
-  guint               unread_pages;    /* older pages loaded to find it */
+  gint64              seek_id;         /* the message sought by SEEK_MESSAGE */
+  gint64              first_unread;    /* the first unread message's id once found, or 0 */
+  gint64              found_id;        /* the message found for a search, or 0 */
+  gint64              target_id;       /* the row brought to the top */
+  guint               seek_tick_id;
+  guint               seek_frames;
+  guint               seek_pages;      /* older pages loaded to find it */
 
   GtkStack           *content_stack;
   GtkScrolledWindow  *scrolled_window;
@@ -94,7 +106,7 @@ get_profiles (ConfabConversationView *self)
 }
 
 static void load_older (ConfabConversationView *self);
-static void seek_first_unread (ConfabConversationView *self);
+static void seek (ConfabConversationView *self);
 static void load_newer (ConfabConversationView *self);
 static void load_newer_if_near_end (ConfabConversationView *self);
 
@@ -339,6 +351,9 @@ on_row_action (ConfabMessageRow       *row,
     confab_messaging_retry_message (get_messaging (self), message);
   else if (g_str_equal (name, "discard"))
     confab_messaging_discard_message (get_messaging (self), message);
+  else if (g_str_equal (name, "profile"))
+    gtk_window_present (GTK_WINDOW (confab_profile_window_new (self->window, self->session,
+                                                               confab_message_get_sender (message))));
   else if (g_str_equal (name, "delete"))
     {
       AdwMessageDialog *dialog;
@@ -416,6 +431,9 @@ bind_row (ConfabConversationView *self,
   confab_message_row_set_first_unread (CONFAB_MESSAGE_ROW (row),
                                        self->first_unread > 0
                                        && confab_message_get_id (message) == self->first_unread);
+  confab_message_row_set_found (CONFAB_MESSAGE_ROW (row),
+                                self->found_id > 0
+                                && confab_message_get_id (message) == self->found_id);
 }
 
 /* Loading older messages inserts above a bound row: its position changes and so may whether
@@ -468,11 +486,11 @@ factory_unbind (GtkSignalListItemFactory *factory,
     confab_call_row_unbind (CONFAB_CALL_ROW (call_row));
 }
 
-/* Finding the first unread message can load this many older pages; past that the view stays at
- * the newest. */
-#define MAX_UNREAD_PAGES 20
-/* Space above the divider when it is scrolled to the top. */
-#define UNREAD_TOP_PX 12
+/* Finding the first unread message, or a search's, can load this many older pages; past that
+ * the view stays at the newest. */
+#define MAX_SEEK_PAGES 40
+/* Space above the row sought when it is scrolled to the top. */
+#define SEEK_TOP_PX 12
 
 static guint
 position_of (ConfabConversationView *self,
@@ -491,8 +509,8 @@ position_of (ConfabConversationView *self,
 }
 
 static ConfabMessageRow *
-first_unread_row (GtkWidget *widget,
-                  gint64     id)
+row_of (GtkWidget *widget,
+        gint64     id)
 {
   if (CONFAB_IS_MESSAGE_ROW (widget))
     {
@@ -504,7 +522,7 @@ first_unread_row (GtkWidget *widget,
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      ConfabMessageRow *row = first_unread_row (child, id);
+      ConfabMessageRow *row = row_of (child, id);
 
       if (row != NULL)
         return row;
@@ -512,19 +530,19 @@ first_unread_row (GtkWidget *widget,
   return NULL;
 }
 
-/* Brings the divider to the top of the view over a few frames: GtkListView knows the heights
- * of the rows it has not shown only once it has. */
+/* Brings the target's row to the top of the view over a few frames: GtkListView knows the
+ * heights of the rows it has not shown only once it has. */
 static gboolean
-unread_tick_cb (GtkWidget     *widget,
-                GdkFrameClock *clock,
-                gpointer       user_data)
+seek_tick_cb (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
 {
   ConfabConversationView *self = CONFAB_CONVERSATION_VIEW (widget);
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   ConfabMessageRow *row = NULL;
 
-  if (self->messages != NULL && self->first_unread > 0)
-    row = first_unread_row (GTK_WIDGET (self->list_view), self->first_unread);
+  if (self->messages != NULL && self->target_id > 0)
+    row = row_of (GTK_WIDGET (self->list_view), self->target_id);
 
   if (row != NULL)
     {
@@ -532,98 +550,135 @@ unread_tick_cb (GtkWidget     *widget,
 
       if (gtk_widget_compute_point (GTK_WIDGET (row), GTK_WIDGET (self->list_view),
                                     &GRAPHENE_POINT_INIT (0, 0), &point))
-        gtk_adjustment_set_value (adj, point.y - UNREAD_TOP_PX);
+        gtk_adjustment_set_value (adj, point.y - SEEK_TOP_PX);
     }
-  else if (self->messages != NULL && self->first_unread > 0)
+  else if (self->messages != NULL && self->target_id > 0)
     {
-      guint position = position_of (self, self->first_unread);
+      guint position = position_of (self, self->target_id);
 
       if (position != GTK_INVALID_LIST_POSITION)
         gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
                                     position);
     }
 
-  if (++self->unread_frames < 6)
+  if (++self->seek_frames < 6)
     return G_SOURCE_CONTINUE;
 
-  self->unread_tick_id = 0;
+  self->seek_tick_id = 0;
   return G_SOURCE_REMOVE;
 }
 
+/* Marks the rows of @id that show now; rows bound later get it from bind_row(). */
 static void
-show_first_unread (ConfabConversationView *self,
-                   gint64                  id)
+mark_rows (ConfabConversationView *self,
+           gint64                  id,
+           gboolean                first_unread)
 {
-  GtkWidget *child;
+  ConfabMessageRow *row = row_of (GTK_WIDGET (self->list_view), id);
 
-  self->seeking_unread = FALSE;
-  self->first_unread = id;
-  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      ConfabMessageRow *row = first_unread_row (child, id);
-
-      if (row != NULL)
-        confab_message_row_set_first_unread (row, TRUE);
-    }
-
-  self->unread_frames = 0;
-  if (self->unread_tick_id == 0)
-    self->unread_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), unread_tick_cb, NULL,
-                                                         NULL);
+  if (row == NULL)
+    return;
+  if (first_unread)
+    confab_message_row_set_first_unread (row, TRUE);
+  else
+    confab_message_row_set_found (row, TRUE);
 }
 
-/* While seeking: the first message after the read mark that someone else wrote, once the
- * window reaches back to the read mark (or to the start); older pages until it does. */
 static void
-seek_first_unread (ConfabConversationView *self)
+show_target (ConfabConversationView *self,
+             gint64                  id)
 {
-  GListModel *model;
-  const char *me;
-  guint n;
+  if (self->seek == SEEK_UNREAD)
+    self->first_unread = id;
+  else
+    {
+      ConfabMessageRow *old = self->found_id > 0 ? row_of (GTK_WIDGET (self->list_view),
+                                                           self->found_id)
+                                                 : NULL;
 
-  if (!self->seeking_unread || self->messages == NULL || self->session == NULL)
+      if (old != NULL)
+        confab_message_row_set_found (old, FALSE);
+      self->found_id = id;
+    }
+  mark_rows (self, id, self->seek == SEEK_UNREAD);
+  self->seek = SEEK_NONE;
+  self->stick_to_bottom = FALSE;
+  self->target_id = id;
+  self->seek_frames = 0;
+  if (self->seek_tick_id == 0)
+    self->seek_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), seek_tick_cb, NULL,
+                                                       NULL);
+}
+
+static void
+give_up_seek (ConfabConversationView *self)
+{
+  self->seek = SEEK_NONE;
+  scroll_to_end (self);
+}
+
+/* The message sought among those loaded, once the window reaches back far enough: for unread,
+ * the first after the read mark that someone else wrote; 0 if not (yet) found. */
+static gint64
+find_target (ConfabConversationView *self,
+             gboolean               *reached)
+{
+  GListModel *model = G_LIST_MODEL (self->messages);
+  guint n = g_list_model_get_n_items (model);
+  g_autoptr(ConfabMessage) oldest = n > 0 ? g_list_model_get_item (model, 0) : NULL;
+  gint64 oldest_id = oldest != NULL ? confab_message_get_id (oldest) : 0;
+  gint64 bound = self->seek == SEEK_UNREAD ? self->unread_after : self->seek_id;
+  const char *me = confab_session_get_username (self->session);
+
+  *reached = (oldest_id > 0 && oldest_id <= bound)
+             || (n > 0 && !confab_message_list_get_has_more (self->messages));
+  if (!*reached)
+    return 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConfabMessage) message = g_list_model_get_item (model, i);
+      gint64 id = confab_message_get_id (message);
+
+      if (self->seek == SEEK_MESSAGE ? id == self->seek_id
+                                     : id > self->unread_after
+                                       && g_strcmp0 (confab_message_get_sender (message), me) != 0)
+        return id;
+    }
+  return 0;
+}
+
+/* While seeking: older pages until the window reaches the message sought, then to it. */
+static void
+seek (ConfabConversationView *self)
+{
+  gboolean reached;
+  gint64 id;
+
+  if (self->seek == SEEK_NONE || self->messages == NULL || self->session == NULL)
     return;
 
-  model = G_LIST_MODEL (self->messages);
-  n = g_list_model_get_n_items (model);
-  me = confab_session_get_username (self->session);
-
-  if (n > 0)
+  id = find_target (self, &reached);
+  if (id > 0)
     {
-      g_autoptr(ConfabMessage) oldest = g_list_model_get_item (model, 0);
-      gboolean reaches_mark = confab_message_get_id (oldest) > 0
-                              && confab_message_get_id (oldest) <= self->unread_after;
-
-      if (reaches_mark || !confab_message_list_get_has_more (self->messages))
-        {
-          for (guint i = 0; i < n; i++)
-            {
-              g_autoptr(ConfabMessage) message = g_list_model_get_item (model, i);
-              gint64 id = confab_message_get_id (message);
-
-              if (id > self->unread_after && g_strcmp0 (confab_message_get_sender (message), me) != 0)
-                {
-                  show_first_unread (self, id);
-                  return;
-                }
-            }
-          /* Nothing unread after all: the newest, as usual. */
-          self->seeking_unread = FALSE;
-          scroll_to_end (self);
-          return;
-        }
+      show_target (self, id);
+      return;
+    }
+  if (reached)
+    {
+      /* Nothing unread after all, or the message is gone. */
+      give_up_seek (self);
+      return;
     }
 
   if (confab_message_list_get_loading (self->messages) || self->loading_older)
     return;
-  if (self->unread_pages >= MAX_UNREAD_PAGES || !confab_message_list_get_has_more (self->messages))
+  if (self->seek_pages >= MAX_SEEK_PAGES || !confab_message_list_get_has_more (self->messages))
     {
-      self->seeking_unread = FALSE;
-      scroll_to_end (self);
+      give_up_seek (self);
       return;
     }
-  self->unread_pages++;
+  self->seek_pages++;
   load_older (self);
 }
 
@@ -643,7 +698,7 @@ load_older_cb (GObject      *object,
     g_debug ("Loading older messages failed: %s", error->message);
 
   update_empty (self);
-  seek_first_unread (self);
+  seek (self);
 }
 
 static void
@@ -746,7 +801,7 @@ on_messages_changed (GListModel             *model,
                      ConfabConversationView *self)
 {
   update_empty (self);
-  seek_first_unread (self);
+  seek (self);
 
   /* A page read back from the cache at the bottom is history, not a new message. */
   if (added > 0 && position + added == g_list_model_get_n_items (model) && !self->loading_newer)
@@ -769,7 +824,7 @@ static void
 on_messages_notify (ConfabConversationView *self)
 {
   update_empty (self);
-  seek_first_unread (self);
+  seek (self);
 }
 
 static void
@@ -907,8 +962,10 @@ disconnect_conversation (ConfabConversationView *self)
   g_clear_object (&self->cancellable);
   self->loading_older = FALSE;
   self->loading_newer = FALSE;
-  self->seeking_unread = FALSE;
+  self->seek = SEEK_NONE;
   self->first_unread = 0;
+  self->found_id = 0;
+  self->target_id = 0;
 
   gtk_no_selection_set_model (self->selection, NULL);
   g_clear_object (&self->messages);
@@ -930,10 +987,10 @@ confab_conversation_view_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
       self->scroll_tick_id = 0;
     }
-  if (self->unread_tick_id != 0)
+  if (self->seek_tick_id != 0)
     {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->unread_tick_id);
-      self->unread_tick_id = 0;
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->seek_tick_id);
+      self->seek_tick_id = 0;
     }
   if (self->window != NULL)
     {
@@ -1078,15 +1135,14 @@ confab_conversation_view_set_conversation (ConfabConversationView *self,
                                                    G_CALLBACK (on_messages_notify), self);
       self->typing_id = g_signal_connect_swapped (conversation, "notify::typing-text",
                                                   G_CALLBACK (update_typing), self);
-      self->first_unread = 0;
-      self->unread_pages = 0;
-      self->seeking_unread = confab_conversation_get_unread (conversation) > 0;
+      self->seek = confab_conversation_get_unread (conversation) > 0 ? SEEK_UNREAD : SEEK_NONE;
+      self->seek_pages = 0;
       self->unread_after = confab_conversation_get_last_read (conversation);
       gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->messages));
-      if (self->seeking_unread)
+      if (self->seek != SEEK_NONE)
         {
           self->stick_to_bottom = FALSE;
-          seek_first_unread (self);
+          seek (self);
         }
       else
         scroll_to_end (self);
@@ -1202,4 +1258,30 @@ confab_conversation_view_send (ConfabConversationView *self)
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
     }
   scroll_to_end (self);
+}
+
+void
+confab_conversation_view_show_message (ConfabConversationView *self,
+                                       gint64                  msg_id)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_VIEW (self));
+  g_return_if_fail (msg_id > 0);
+
+  if (self->messages == NULL)
+    return;
+
+  /* Far up the history, the window is read back from there. */
+  self->seek = SEEK_MESSAGE;
+  self->seek_id = msg_id;
+  self->seek_pages = 0;
+  self->stick_to_bottom = FALSE;
+  seek (self);
+}
+
+gint64
+confab_conversation_view_get_found (ConfabConversationView *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION_VIEW (self), 0);
+
+  return self->found_id;
 }

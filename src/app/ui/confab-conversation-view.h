@@ -21,5 +21,11 @@ void                confab_conversation_view_set_conversation (ConfabConversatio
 /* Marks everything shown as read if the view is on screen in the active window. */
 void                confab_conversation_view_mark_read        (ConfabConversationView *self);
 void                confab_conversation_view_focus_composer   (ConfabConversationView *self);
+/* Scrolls to the message @msg_id of the conversation shown, loading older history back to it,
+ * and highlights it. */
+void                confab_conversation_view_show_message     (ConfabConversationView *self,
+                                                               gint64                  msg_id);
+/* The message shown for show_message() once it is in view, or 0. */
+gint64              confab_conversation_view_get_found        (ConfabConversationView *self);
 
 G_END_DECLS

@@ -171,6 +171,8 @@ update_state (ConfabMessageRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.reply",
                                  !deleted && confab_message_get_id (self->message) > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.copy", !deleted);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.profile",
+                                 g_strcmp0 (confab_message_get_kind (self->message), "text") == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.react",
                                  !deleted && confab_message_get_id (self->message) > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.add-reaction",
@@ -454,6 +456,30 @@ context_menu_action (GtkWidget  *widget,
   show_context_menu (CONFAB_MESSAGE_ROW (widget), width / 2.0, height / 2.0);
 }
 
+/* A click on the sender's avatar or name shows their profile. */
+static void
+on_sender_clicked (GtkGestureClick  *gesture,
+                   int               n_press,
+                   double            x,
+                   double            y,
+                   ConfabMessageRow *self)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  emit_action (self, "profile");
+}
+
+static void
+add_profile_click (ConfabMessageRow *self,
+                   GtkWidget        *widget)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_signal_connect (click, "released", G_CALLBACK (on_sender_clicked), self);
+  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (click));
+  gtk_widget_set_cursor_from_name (widget, "pointer");
+}
+
 static void
 confab_message_row_size_allocate (GtkWidget *widget,
                                   int        width,
@@ -502,7 +528,7 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
 
   /**
    * ConfabMessageRow::action:
-   * @name: "reply", "edit", "delete", "retry" or "discard"
+   * @name: "reply", "edit", "delete", "retry", "discard" or "profile" (the sender's)
    * @message: the message of the row
    */
   signals[ACTION] = g_signal_new ("action", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -547,6 +573,7 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
   gtk_widget_class_install_action (widget_class, "message.reply", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.copy", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.open-link", NULL, message_action);
+  gtk_widget_class_install_action (widget_class, "message.profile", NULL, message_action);
   gtk_widget_class_install_action (widget_class, "message.react", "s", react_action);
   gtk_widget_class_install_action (widget_class, "message.add-reaction", NULL,
                                    add_reaction_action);
@@ -584,6 +611,9 @@ confab_message_row_init (ConfabMessageRow *self)
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
   g_signal_connect (click, "pressed", G_CALLBACK (on_click_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  add_profile_click (self, GTK_WIDGET (self->avatar));
+  add_profile_click (self, GTK_WIDGET (self->sender_label));
 
   long_press = gtk_gesture_long_press_new ();
   gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (long_press), TRUE);
@@ -706,6 +736,7 @@ confab_message_row_unbind (ConfabMessageRow *self)
   confab_seen_by_label_unbind (self->seen_by);
   g_clear_object (&self->message);
   g_clear_object (&self->list);
+  confab_reactions_box_update (self->reactions_box, NULL, NULL, NULL);
   if (self->popover != NULL)
     gtk_popover_popdown (GTK_POPOVER (self->popover));
   if (self->emoji_chooser != NULL)
@@ -727,4 +758,16 @@ confab_message_row_get_first_unread (ConfabMessageRow *self)
   g_return_val_if_fail (CONFAB_IS_MESSAGE_ROW (self), FALSE);
 
   return gtk_widget_get_visible (self->new_divider);
+}
+
+void
+confab_message_row_set_found (ConfabMessageRow *self,
+                              gboolean          found)
+{
+  g_return_if_fail (CONFAB_IS_MESSAGE_ROW (self));
+
+  if (found)
+    gtk_widget_add_css_class (self->bubble, "found");
+  else
+    gtk_widget_remove_css_class (self->bubble, "found");
 }

@@ -26,5 +26,8 @@ void           confab_message_row_unbind      (ConfabMessageRow *self);
 void           confab_message_row_set_first_unread (ConfabMessageRow *self,
                                                     gboolean          first_unread);
 gboolean       confab_message_row_get_first_unread (ConfabMessageRow *self);
+/* Highlights the message: the one a search went to. */
+void           confab_message_row_set_found   (ConfabMessageRow *self,
+                                               gboolean          found);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "confab-conversation.h"
 #include "confab-error.h"
 #include "confab-quick-switcher.h"
+#include "confab-search-window.h"
 #include "confab-ui-util.h"
 #include "confab-validate.h"
 #include "confab-window-private.h"
@@ -209,6 +210,33 @@ quick_switch_action (GtkWidget  *widget,
 }
 
 static void
+on_search_result_chosen (ConfabWindow *self,
+                         const char   *conv,
+                         gint64        msg_id)
+{
+  confab_window_open_conversation (self, conv);
+  if (self->current != NULL && g_strcmp0 (confab_conversation_get_conv (self->current), conv) == 0)
+    confab_conversation_view_show_message (self->conversation_view, msg_id);
+}
+
+static void
+search_messages_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  ConfabSearchWindow *search;
+
+  if (self->session == NULL)
+    return;
+
+  search = confab_search_window_new (GTK_WINDOW (self), self->session);
+  g_signal_connect_object (search, "chosen", G_CALLBACK (on_search_result_chosen), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (search));
+}
+
+static void
 presence_change (GSimpleAction *action,
                  GVariant      *value,
                  gpointer       user_data)
@@ -269,6 +297,11 @@ _confab_window_class_actions_init (GtkWidgetClass *widget_class)
                                        "win.new-conversation", NULL);
 
   gtk_widget_class_install_action (widget_class, "win.quick-switch", NULL, quick_switch_action);
+  gtk_widget_class_install_action (widget_class, "win.search-messages", NULL,
+                                   search_messages_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.search-messages", NULL);
   gtk_widget_class_install_action (widget_class, "win.next-conversation", NULL,
                                    switch_conversation_action);
   gtk_widget_class_install_action (widget_class, "win.previous-conversation", NULL,

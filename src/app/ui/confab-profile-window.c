@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-profile-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-contact.h"
+#include "confab-profile-window.h"
+#include "confab-profiles.h"
+#include "confab-ui-util.h"
+
+struct _ConfabProfileWindow
+{
+  AdwWindow      parent_instance;
+
+  ConfabContact *contact;
+  GCancellable  *cancellable;
+
+  AdwAvatar     *avatar;
+  GtkLabel      *name_label;
+  GtkLabel      *username_label;
+  GtkLabel      *status_label;
+  GtkWidget     *details_group;
+  AdwActionRow  *title_row;
+  AdwActionRow  *department_row;
+  AdwActionRow  *email_row;
+  AdwActionRow  *phone_row;
+  AdwActionRow  *location_row;
+  AdwActionRow  *role_row;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabProfileWindow, confab_profile_window, ADW_TYPE_WINDOW)
+
+/* A row shows only what the server has. */
+static gboolean
+set_row (AdwActionRow *row,
+         const char   *value)
+{
+  gboolean shown = value != NULL && value[0] != '\0';
+
+  adw_action_row_set_subtitle (row, shown ? value : "");
+  gtk_widget_set_visible (GTK_WIDGET (row), shown);
+  return shown;
+}
+
+static void
+update (ConfabProfileWindow *self)
+{
+  ConfabContact *contact = self->contact;
+  g_autofree char *username = g_strdup_printf ("@%s", confab_contact_get_username (contact));
+  g_autoptr(GString) status = g_string_new (confab_presence_label (
+    confab_contact_get_presence (contact)));
+  const char *text = confab_contact_get_presence_text (contact);
+  gboolean any = FALSE;
+
+  adw_avatar_set_text (self->avatar, confab_contact_get_display_name (contact));
+  gtk_label_set_label (self->name_label, confab_contact_get_display_name (contact));
+  gtk_label_set_label (self->username_label, username);
+  gtk_window_set_title (GTK_WINDOW (self), confab_contact_get_display_name (contact));
+
+  if (text != NULL && text[0] != '\0')
+    g_string_append_printf (status, " · %s", text);
+  gtk_label_set_label (self->status_label, status->str);
+
+  any |= set_row (self->title_row, confab_contact_get_title (contact));
+  any |= set_row (self->department_row, confab_contact_get_department (contact));
+  any |= set_row (self->email_row, confab_contact_get_email (contact));
+  any |= set_row (self->phone_row, confab_contact_get_phone (contact));
+  any |= set_row (self->location_row, confab_contact_get_location (contact));
+  any |= set_row (self->role_row, g_strcmp0 (confab_contact_get_role (contact), "admin") == 0
+                                  ? _("Administrator") : NULL);
+  gtk_widget_set_visible (self->details_group, any);
+}
+
+static void
+profile_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(JsonObject) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The contact is updated with the answer and notifies; a failure leaves what is known. */
+  user = confab_profiles_profile_finish (CONFAB_PROFILES (object), result, &error);
+  if (user == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Loading the profile failed: %s", error->message);
+}
+
+static void
+confab_profile_window_dispose (GObject *object)
+{
+  ConfabProfileWindow *self = CONFAB_PROFILE_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->contact);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_PROFILE_WINDOW);
+
+  G_OBJECT_CLASS (confab_profile_window_parent_class)->dispose (object);
+}
+
+static void
+confab_profile_window_class_init (ConfabProfileWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = confab_profile_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "/confab-profile-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, username_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, details_group);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, title_row);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, department_row);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, email_row);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, phone_row);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, location_row);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, role_row);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+confab_profile_window_init (ConfabProfileWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+}
+
+ConfabProfileWindow *
+confab_profile_window_new (GtkWindow     *parent,
+                           ConfabSession *session,
+                           const char    *username)
+{
+  ConfabProfileWindow *self;
+  ConfabProfiles *profiles;
+
+  g_return_val_if_fail (CONFAB_IS_SESSION (session), NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+
+  profiles = confab_profiles_from_session (session);
+  self = g_object_new (CONFAB_TYPE_PROFILE_WINDOW, "transient-for", parent, NULL);
+  self->contact = g_object_ref (confab_profiles_get_contact (profiles, username));
+  g_signal_connect_object (self->contact, "notify", G_CALLBACK (update), self,
+                           G_CONNECT_SWAPPED);
+  update (self);
+  confab_profiles_get_profile_async (profiles, username, self->cancellable, profile_cb, NULL);
+  return self;
+}
+
+const char *
+confab_profile_window_get_field (ConfabProfileWindow *self,
+                                 const char          *field)
+{
+  AdwActionRow *row = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_PROFILE_WINDOW (self), NULL);
+
+  if (g_str_equal (field, "status"))
+    return gtk_label_get_label (self->status_label);
+  if (g_str_equal (field, "title"))
+    row = self->title_row;
+  else if (g_str_equal (field, "department"))
+    row = self->department_row;
+  else if (g_str_equal (field, "email"))
+    row = self->email_row;
+  else if (g_str_equal (field, "phone"))
+    row = self->phone_row;
+  else if (g_str_equal (field, "location"))
+    row = self->location_row;
+  else if (g_str_equal (field, "role"))
+    row = self->role_row;
+  g_return_val_if_fail (row != NULL, NULL);
+
+  return gtk_widget_get_visible (GTK_WIDGET (row)) ? adw_action_row_get_subtitle (row) : NULL;
+}
