@@ -2,9 +2,12 @@
 #include "config.h"
 
 #include "confab-call.h"
+#include "confab-client.h"
 #include "confab-conversation-list.h"
+#include "confab-conversation-view.h"
 #include "confab-messaging.h"
 #include "confab-session.h"
+#include "confab-signin-page.h"
 #include "confab-ui-test-util.h"
 
 void

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include "confab-conversation-view-private.h"
+#include "confab-conversation.h"
+#include "confab-message.h"
 #include "confab-message-row.h"
 #include "confab-reactions-box.h"
 #include "confab-profile-window.h"

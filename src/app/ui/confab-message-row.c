@@ -247,10 +247,7 @@ update_body (ConfabMessageRow *self)
 static void
 update_reactions (ConfabMessageRow *self)
 {
-  confab_reactions_box_update (self->reactions_box, self->message,
-                               self->session != NULL ? get_profiles (self) : NULL,
-                               self->session != NULL ? confab_session_get_username (self->session)
-                                                     : NULL);
+  confab_reactions_box_update (self->reactions_box, self->message, self->session);
   gtk_widget_set_halign (GTK_WIDGET (self->reactions_box), gtk_widget_get_halign (self->bubble));
 }
 
@@ -736,7 +733,7 @@ confab_message_row_unbind (ConfabMessageRow *self)
   confab_seen_by_label_unbind (self->seen_by);
   g_clear_object (&self->message);
   g_clear_object (&self->list);
-  confab_reactions_box_update (self->reactions_box, NULL, NULL, NULL);
+  confab_reactions_box_update (self->reactions_box, NULL, NULL);
   if (self->popover != NULL)
     gtk_popover_popdown (GTK_POPOVER (self->popover));
   if (self->emoji_chooser != NULL)

@@ -8,6 +8,7 @@
 #include "confab-contact.h"
 #include "confab-profile-window.h"
 #include "confab-profiles.h"
+#include "confab-session.h"
 #include "confab-ui-util.h"
 
 struct _ConfabProfileWindow

@@ -5,7 +5,11 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-contact.h"
+#include "confab-message.h"
+#include "confab-profiles.h"
 #include "confab-reactions-box.h"
+#include "confab-session.h"
 
 struct _ConfabReactionsBox
 {
@@ -168,14 +172,14 @@ rebuild (ConfabReactionsBox *self)
 void
 confab_reactions_box_update (ConfabReactionsBox *self,
                              ConfabMessage      *message,
-                             ConfabProfiles     *profiles,
-                             const char         *own_user)
+                             ConfabSession      *session)
 {
   g_return_if_fail (CONFAB_IS_REACTIONS_BOX (self));
 
   g_set_object (&self->message, message);
-  g_set_weak_pointer (&self->profiles, profiles);
+  g_set_weak_pointer (&self->profiles,
+                      session != NULL ? confab_profiles_from_session (session) : NULL);
   g_free (self->own_user);
-  self->own_user = g_strdup (own_user);
+  self->own_user = session != NULL ? g_strdup (confab_session_get_username (session)) : NULL;
   rebuild (self);
 }

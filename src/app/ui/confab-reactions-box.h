@@ -3,8 +3,7 @@
 
 #include <adwaita.h>
 
-#include "confab-message.h"
-#include "confab-profiles.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 
@@ -12,13 +11,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ConfabReactionsBox, confab_reactions_box, CONFAB, REACTIONS_BOX, GtkWidget)
 
-/* The reactions under a message: a button per emoji with its count, pressed when @own_user
- * reacted with it, naming who reacted in its tooltip; a click activates "message.react" with
+/* The reactions under a message: a button per emoji with its count, pressed when the user of
+ * @session reacted with it, naming who reacted in its tooltip; a click activates "message.react" with
  * the emoji, which toggles the own reaction. Hidden while there is none. */
 GtkWidget *confab_reactions_box_new    (void);
 void       confab_reactions_box_update (ConfabReactionsBox *self,
                                         ConfabMessage      *message,
-                                        ConfabProfiles     *profiles,
-                                        const char         *own_user);
+                                        ConfabSession      *session);
 
 G_END_DECLS

@@ -5,12 +5,15 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-contact.h"
 #include "confab-conversation-list.h"
+#include "confab-conversation.h"
 #include "confab-message.h"
 #include "confab-messaging.h"
 #include "confab-profiles.h"
 #include "confab-search-window.h"
 #include "confab-search.h"
+#include "confab-session.h"
 #include "confab-ui-util.h"
 
 /* The text shown of a result: this many characters around the first word found. */

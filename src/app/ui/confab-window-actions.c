@@ -6,6 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "confab-conversation.h"
+#include "confab-conversation-list.h"
+#include "confab-conversation-view.h"
+#include "confab-conversation.h"
 #include "confab-error.h"
 #include "confab-quick-switcher.h"
 #include "confab-search-window.h"
