@@ -13,6 +13,9 @@
 #include "confab-conversation-list.h"
 #include "confab-conversation.h"
 #include "confab-messaging.h"
+#include "confab-profile-window.h"
+#include "confab-quick-switcher.h"
+#include "confab-search-window.h"
 #include "confab-session.h"
 #include "confab-signin-page.h"
 #include "confab-test-util.h"
@@ -122,12 +125,15 @@ call_window_gone (gpointer user_data)
   return confab_window_get_call_window (window) == NULL;
 }
 
-static void
+/* Sends @bodies; returns the id of the last. */
+static gint64
 send_many (ConfabTestClient *ws,
            const char       *conv,
            const char       *prefix,
            const char * const *bodies)
 {
+  gint64 last = 0;
+
   for (guint i = 0; bodies[i] != NULL; i++)
     {
       g_autofree char *id = g_strdup_printf ("%s-%u", prefix, i);
@@ -143,7 +149,51 @@ send_many (ConfabTestClient *ws,
       text = json_to_string (node, FALSE);
       /* The params are a JSON object literal without its braces' format specifiers. */
       r = confab_test_client_call_ok (ws, "send", "%s", text);
+      last = json_object_get_int_member (json_object_get_object_member (r, "msg"), "id");
     }
+  return last;
+}
+
+static void
+react (ConfabTestClient *ws,
+       gint64            msg_id,
+       const char       *emoji)
+{
+  g_autoptr(JsonObject) r = confab_test_client_call_ok (ws, "react",
+                                                        "{\"msg_id\":%" G_GINT64_FORMAT ","
+                                                        "\"emoji\":\"%s\",\"on\":true}",
+                                                        msg_id, emoji);
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type))
+        return toplevel;
+    }
+  return NULL;
+}
+
+static gboolean
+has_results (gpointer user_data)
+{
+  return g_list_model_get_n_items (confab_search_window_get_results (user_data)) > 0;
+}
+
+/* Shoots @dialog (a window over the main one), then closes it. */
+static void
+shoot_dialog (GtkWindow  *dialog,
+              const char *name)
+{
+  gtk_window_present (dialog);
+  shoot_window (GTK_WIDGET (dialog), name);
+  gtk_window_destroy (dialog);
 }
 
 static ConfabTestClient *
@@ -288,6 +338,7 @@ main (int   argc,
   g_autoptr(GPtrArray) long_talk = g_ptr_array_new_with_free_func (g_free);
   ConfabSigninPage *page;
   const char *localedir = g_getenv ("CONFAB_LOCALEDIR");
+  gint64 talk_end = 0, notes_id, question_id;
 
   setlocale (LC_ALL, "");
   if (localedir != NULL)
@@ -327,22 +378,46 @@ main (int   argc,
           const char *one[] = { long_talk->pdata[i], NULL };
           g_autofree char *prefix = g_strdup_printf ("talk-%u", i);
 
-          send_many (ws, "dm:alice:bob", prefix, one);
+          talk_end = send_many (ws, "dm:alice:bob", prefix, one);
         }
     }
+  /* Alice read the talk: Bob's last two messages are new. */
+  {
+    g_autoptr(JsonObject) r = confab_test_client_call_ok (alice_ws, "read",
+                                                          "{\"conv\":\"dm:alice:bob\","
+                                                          "\"msg_id\":%" G_GINT64_FORMAT "}",
+                                                          talk_end);
+  }
+  {
+    g_autoptr(JsonObject) r = confab_test_client_call_ok (
+      carol_ws, "profile_update",
+      "{\"title\":\"Head of Finance\",\"department\":\"Finance and Controlling\","
+      "\"email\":\"carolina.fernandez@example.com\",\"phone\":\"+34 91 123 45 67\","
+      "\"location\":\"Madrid, 4th floor\"}");
+  }
   {
     const char *b[] = { "Can you look at the release notes before lunch?",
                         "I added a section about the new outbox: messages written offline are "
                         "now sent in order when the connection comes back, and never twice.\n"
                         "The calls section still needs the numbers from Tuesday's test. Could "
-                        "you fill them in? The draft is in the shared folder.", NULL };
+                        "you fill them in? The draft is in the shared folder: "
+                        "https://files.example.com/shared/releases/2026-12/"
+                        "confab-release-notes-draft-v3.odt", NULL };
     const char *c[] = { "Hi Alice! The quarterly report is ready.",
                         "I put it in the shared folder.", "Let me know if anything is missing.",
                         NULL };
     const char *d[] = { "Meeting moved to 15:00.", NULL };
     const char *e[] = { "Thanks, see you tomorrow!", NULL };
 
-    send_many (bob_ws, "dm:alice:bob", "b", b);
+    const char *b0[] = { b[0], NULL };
+    const char *b1[] = { b[1], NULL };
+
+    question_id = send_many (bob_ws, "dm:alice:bob", "b0", b0);
+    notes_id = send_many (bob_ws, "dm:alice:bob", "b1", b1);
+    react (alice_ws, question_id, "👍");
+    react (bob_ws, talk_end, "🎉");
+    react (alice_ws, talk_end, "🎉");
+    react (alice_ws, notes_id, "❤️");
     send_many (erin_ws, "dm:alice:erin", "e", e);
     send_many (dave_ws, "dm:alice:dave", "d", d);
     send_many (carol_ws, "dm:alice:carol", "c", c);
@@ -385,9 +460,35 @@ main (int   argc,
   confab_window_open_conversation (window, "dm:alice:bob");
   shoot ("main-light");
 
+  /* Search, the quick switcher and a profile, over the main window. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.search-messages", NULL);
+  {
+    ConfabSearchWindow *search = CONFAB_SEARCH_WINDOW (find_toplevel (CONFAB_TYPE_SEARCH_WINDOW));
+
+    confab_search_window_search (search, "report");
+    g_assert_true (confab_test_wait_until (has_results, search, CONFAB_TEST_TIMEOUT_MS));
+    shoot_dialog (GTK_WINDOW (search), "search");
+  }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.quick-switch", NULL);
+  {
+    ConfabQuickSwitcher *switcher = CONFAB_QUICK_SWITCHER (
+      find_toplevel (CONFAB_TYPE_QUICK_SWITCHER));
+
+    confab_quick_switcher_set_text (switcher, "o");
+    shoot_dialog (GTK_WINDOW (switcher), "quick-switcher");
+  }
+  shoot_dialog (GTK_WINDOW (confab_profile_window_new (GTK_WINDOW (window),
+                                                       confab_window_get_session (window),
+                                                       "carol")),
+                "profile");
+
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                       ADW_COLOR_SCHEME_FORCE_DARK);
   shoot ("main-dark");
+  shoot_dialog (GTK_WINDOW (confab_profile_window_new (GTK_WINDOW (window),
+                                                       confab_window_get_session (window),
+                                                       "carol")),
+                "profile-dark");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                       ADW_COLOR_SCHEME_DEFAULT);
 

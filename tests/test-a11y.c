@@ -13,6 +13,9 @@
 #include "confab-call-test-devices.h"
 #include "confab-call-window.h"
 #include "confab-media-devices-private.h"
+#include "confab-profile-window.h"
+#include "confab-quick-switcher.h"
+#include "confab-search-window.h"
 #include "confab-ui-test-util.h"
 
 /* The walker's "not on the bus yet" exit status: the application registers asynchronously. */
@@ -224,6 +227,66 @@ test_windows_named (void)
   confab_ui_fixture_tear_down (&f);
 }
 
+static gboolean
+has_results (gpointer user_data)
+{
+  return g_list_model_get_n_items (confab_search_window_get_results (user_data)) > 0;
+}
+
+/* The dialogs over the main window: message search with a result, the quick switcher and a
+ * profile. */
+static void
+test_dialogs_named (void)
+{
+  ConfabUiFixture f = { 0 };
+  ConfabSearchWindow *search;
+  GtkWindow *dialog;
+
+  confab_ui_fixture_set_up (&f);
+  confab_ui_fixture_sign_in (&f);
+  confab_ui_fixture_bob_says (&f, "The budget is approved");
+  confab_ui_fixture_open (&f, "dm:ann:bob");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.window), "win.search-messages", NULL));
+  search = CONFAB_SEARCH_WINDOW (confab_ui_find_toplevel (CONFAB_TYPE_SEARCH_WINDOW));
+  g_assert_nonnull (search);
+  confab_search_window_search (search, "budget");
+  g_assert_true (confab_test_wait_until (has_results, search, CONFAB_TEST_TIMEOUT_MS));
+  confab_test_drain (200);
+  {
+    g_auto(GStrv) lines = walk_tree ();
+
+    assert_controls_named (lines);
+    assert_has_named (lines, "list item", "Bob Builder", "The budget is approved");
+  }
+  gtk_window_destroy (GTK_WINDOW (search));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.window), "win.quick-switch", NULL));
+  dialog = confab_ui_find_toplevel (CONFAB_TYPE_QUICK_SWITCHER);
+  g_assert_nonnull (dialog);
+  confab_test_drain (200);
+  {
+    g_auto(GStrv) lines = walk_tree ();
+
+    assert_controls_named (lines);
+    assert_has_named (lines, "list item", "Bob Builder");
+  }
+  gtk_window_destroy (dialog);
+
+  dialog = GTK_WINDOW (confab_profile_window_new (GTK_WINDOW (f.window),
+                                                  confab_window_get_session (f.window), "bob"));
+  gtk_window_present (dialog);
+  confab_test_drain (200);
+  {
+    g_auto(GStrv) lines = walk_tree ();
+
+    assert_controls_named (lines);
+  }
+  gtk_window_destroy (dialog);
+
+  confab_ui_fixture_tear_down (&f);
+}
+
 static void
 test_call_window_named (void)
 {
@@ -255,6 +318,21 @@ test_call_window_named (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Each case in a process of its own: an application registers on the bus once per process. */
+static void
+run_case (gconstpointer data)
+{
+  void (*test_func) (void) = (void (*) (void)) data;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  test_func ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -264,8 +342,9 @@ main (int   argc,
   confab_ui_test_init (&argc, &argv);
   gst_init (&argc, &argv);
 
-  g_test_add_func ("/confab/a11y/windows-named", test_windows_named);
-  g_test_add_func ("/confab/a11y/call-window-named", test_call_window_named);
+  g_test_add_data_func ("/confab/a11y/windows-named", test_windows_named, run_case);
+  g_test_add_data_func ("/confab/a11y/call-window-named", test_call_window_named, run_case);
+  g_test_add_data_func ("/confab/a11y/dialogs-named", test_dialogs_named, run_case);
 
   ret = confab_test_run ();
   confab_call_warm_up_wait ();
