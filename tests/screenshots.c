@@ -465,7 +465,7 @@ main (int   argc,
   {
     ConfabSearchWindow *search = CONFAB_SEARCH_WINDOW (find_toplevel (CONFAB_TYPE_SEARCH_WINDOW));
 
-    confab_search_window_search (search, "report");
+    confab_search_window_search (search, "shared folder");
     g_assert_true (confab_test_wait_until (has_results, search, CONFAB_TEST_TIMEOUT_MS));
     shoot_dialog (GTK_WINDOW (search), "search");
   }

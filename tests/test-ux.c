@@ -585,9 +585,9 @@ dm_unread_is (ConfabUiFixture *f,
 }
 
 static gboolean
-forty_unread (gpointer user_data)
+sixty_unread (gpointer user_data)
 {
-  return dm_unread_is (user_data, 40);
+  return dm_unread_is (user_data, 60);
 }
 
 /* At the newest message, the jump button gone. */
@@ -632,7 +632,8 @@ divider_at_top (gpointer user_data)
 }
 
 /* Opening a conversation with unread messages shows the first of them at the top under a
- * "New messages" divider, with the jump-to-bottom button, and reads nothing yet; the button
+ * "New messages" divider (loading older pages to find it), with the jump-to-bottom button, and
+ * reads nothing yet; the button
  * goes to the newest. (Reading marks need an active window, which Xvfb alone does not give.) */
 static void
 test_unread_divider (ConfabUiFixture *f)
@@ -642,12 +643,13 @@ test_unread_divider (ConfabUiFixture *f)
   DividerWait wait;
   GtkWidget *jump;
 
-  for (guint i = 0; i < 5; i++)
+  /* More unread than the first page: the view loads older messages to find the first. */
+  for (guint i = 0; i < 30; i++)
     last_read = confab_ui_fixture_bob_says (f, "read before");
   json_object_unref (confab_test_client_call_ok (ann_ws, "read",
                                                  "{\"conv\":\"dm:ann:bob\",\"msg_id\":%"
                                                  G_GINT64_FORMAT "}", last_read));
-  for (guint i = 0; i < 40; i++)
+  for (guint i = 0; i < 60; i++)
     {
       g_autofree char *body = g_strdup_printf ("unread %u", i + 1);
       gint64 id = confab_ui_fixture_bob_says (f, body);
@@ -657,7 +659,7 @@ test_unread_divider (ConfabUiFixture *f)
     }
 
   confab_ui_fixture_sign_in (f);
-  g_assert_true (confab_test_wait_until (forty_unread, f, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_test_wait_until (sixty_unread, f, CONFAB_TEST_TIMEOUT_MS));
   confab_ui_fixture_open (f, "dm:ann:bob");
 
   wait = (DividerWait) { f, first_unread };
@@ -667,7 +669,7 @@ test_unread_divider (ConfabUiFixture *f)
                                                                  first_unread + 1)));
   g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (view_child (f, "jump_revealer"))));
   confab_test_drain (200);
-  g_assert_true (dm_unread_is (f, 40));
+  g_assert_true (dm_unread_is (f, 60));
 
   jump = gtk_revealer_get_child (GTK_REVEALER (view_child (f, "jump_revealer")));
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (jump)), ==,

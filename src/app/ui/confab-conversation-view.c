@@ -73,6 +73,7 @@ struct _ConfabConversationView
   gint64              target_id;       /* the row brought to the top */
   guint               seek_tick_id;
   guint               seek_frames;
+  guint               seek_placed;     /* frames the target has stayed in place */
   guint               seek_pages;      /* older pages loaded to find it */
 
   GtkStack           *content_stack;
@@ -530,8 +531,12 @@ row_of (GtkWidget *widget,
   return NULL;
 }
 
+/* Frames the view spends at most bringing a row to the top. */
+#define SEEK_MAX_FRAMES 60
+
 /* Brings the target's row to the top of the view over a few frames: GtkListView knows the
- * heights of the rows it has not shown only once it has. */
+ * heights of the rows it has not shown only once it has, so a row lands where it should once
+ * it stays there. */
 static gboolean
 seek_tick_cb (GtkWidget     *widget,
               GdkFrameClock *clock,
@@ -540,17 +545,27 @@ seek_tick_cb (GtkWidget     *widget,
   ConfabConversationView *self = CONFAB_CONVERSATION_VIEW (widget);
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   ConfabMessageRow *row = NULL;
+  gboolean placed = FALSE;
 
   if (self->messages != NULL && self->target_id > 0)
     row = row_of (GTK_WIDGET (self->list_view), self->target_id);
 
-  if (row != NULL)
+  if (row != NULL && gtk_widget_get_mapped (GTK_WIDGET (row)))
     {
       graphene_point_t point;
 
+      /* The list view is as tall as the view: its rows' positions are on screen. */
       if (gtk_widget_compute_point (GTK_WIDGET (row), GTK_WIDGET (self->list_view),
                                     &GRAPHENE_POINT_INIT (0, 0), &point))
-        gtk_adjustment_set_value (adj, point.y - SEEK_TOP_PX);
+        {
+          double value = gtk_adjustment_get_value (adj);
+          double end = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+          double wanted = CLAMP (value + point.y - SEEK_TOP_PX, 0, MAX (end, 0));
+
+          placed = ABS (wanted - value) < 1;
+          if (!placed)
+            gtk_adjustment_set_value (adj, wanted);
+        }
     }
   else if (self->messages != NULL && self->target_id > 0)
     {
@@ -561,7 +576,10 @@ seek_tick_cb (GtkWidget     *widget,
                                     position);
     }
 
-  if (++self->seek_frames < 6)
+  /* Two frames in place in a row: the heights around it are known. */
+  self->seek_placed = placed ? self->seek_placed + 1 : 0;
+  if (++self->seek_frames < SEEK_MAX_FRAMES && self->seek_placed < 2
+      && self->target_id > 0)
     return G_SOURCE_CONTINUE;
 
   self->seek_tick_id = 0;
@@ -605,6 +623,7 @@ show_target (ConfabConversationView *self,
   self->stick_to_bottom = FALSE;
   self->target_id = id;
   self->seek_frames = 0;
+  self->seek_placed = 0;
   if (self->seek_tick_id == 0)
     self->seek_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), seek_tick_cb, NULL,
                                                        NULL);

@@ -174,12 +174,16 @@ create_row (gpointer item,
   gtk_box_append (GTK_BOX (top), label);
   gtk_box_append (GTK_BOX (box), top);
 
-  label = gtk_label_new (sender);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (label, "caption-heading");
-  gtk_widget_add_css_class (label, "accent");
-  gtk_box_append (GTK_BOX (box), label);
+  /* In a direct conversation the other person's name is the conversation's. */
+  if (g_strcmp0 (sender, title) != 0)
+    {
+      label = gtk_label_new (sender);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_widget_add_css_class (label, "caption-heading");
+      gtk_widget_add_css_class (label, "accent");
+      gtk_box_append (GTK_BOX (box), label);
+    }
 
   label = gtk_label_new (NULL);
   gtk_label_set_markup (GTK_LABEL (label), context);
