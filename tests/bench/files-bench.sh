@@ -83,13 +83,14 @@ run_confabd () {
   before=$(rss_kib "$server")
   rm -f "$root/stop"; : > "$root/rss-$mode"
   sample_rss "$server" "$root/rss-$mode" "$root/stop" &
+  sampler=$!
   up=$(curl -sk -X PATCH -T "$big" -H 'Expect:' -H "Authorization: Bearer $token" \
          -H 'Tus-Resumable: 1.0.0' -H 'Upload-Offset: 0' \
          -H 'Content-Type: application/offset+octet-stream' -o /dev/null \
          -w '%{http_code} %{time_total}' "$base$location")
   down=$(curl -sk -H "Authorization: Bearer $token" -o /dev/null \
            -w '%{http_code} %{time_total}' "$base$location")
-  touch "$root/stop"; wait
+  touch "$root/stop"; wait "$sampler"
   peak=$(sort -n "$root/rss-$mode" | tail -1)
   [ "${up%% *}" = 204 ] && [ "${down%% *}" = 200 ] || { echo "confabd $mode: $up / $down"; exit 1; }
   confabd_up=${up#* }; confabd_down=${down#* }
@@ -133,13 +134,15 @@ while [ $i -lt 20 ]; do
   i=$((i + 1))
 done
 t0=$(date +%s.%N)
+uploads=""
 for location in $locations; do
   curl -sk -X PATCH -T "$root/50m.bin" -H 'Expect:' -H "Authorization: Bearer $token" \
     -H 'Tus-Resumable: 1.0.0' -H 'Upload-Offset: 0' \
     -H 'Content-Type: application/offset+octet-stream' -o /dev/null -w '%{http_code}\n' \
     "$base$location" >> "$root/parallel" &
+  uploads="$uploads $!"
 done
-wait
+for upload in $uploads; do wait "$upload"; done
 t1=$(date +%s.%N)
 ok=$(grep -c '^204$' "$root/parallel" || true)
 complete=0
