@@ -179,6 +179,27 @@ test_chunked_upload (void)
   assert_download (server, alice->token, location_id (location), data);
 }
 
+/* Uploads and downloads over TLS, with the certificate the server made. */
+static void
+test_tls (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new_tls (NULL, plain_config);
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(GBytes) data = confab_files_random_bytes (2 * MIB + 999, 13);
+  g_autofree char *file_id = confab_files_upload (server, alice->token, data, "secret.bin",
+                                                  "application/octet-stream", MIB);
+  g_autofree char *path = get_path (file_id);
+  g_autoptr(ConfabFilesReply) part = NULL;
+  g_autoptr(GBytes) expect = g_bytes_new_from_bytes (data, MIB, 1000);
+
+  assert_download (server, alice->token, file_id, data);
+  part = confab_files_request (server, "GET", path, alice->token, NULL,
+                               "Range", "bytes=1048576-1049575", NULL);
+  g_assert_cmpuint (part->status, ==, 206);
+  g_assert_true (g_bytes_equal (part->body, expect));
+  g_assert_cmpuint (confab_test_server_tls_checks (server), >, 0);
+}
+
 /* Opens a raw connection, sends a PATCH's headers for @total bytes and then only @sent of
  * them, and closes: a client that died in the middle. */
 static void
@@ -829,6 +850,7 @@ main (int    argc,
 
   g_test_add_func ("/confab/files/protocol", test_protocol);
   g_test_add_func ("/confab/files/chunked-upload", test_chunked_upload);
+  g_test_add_func ("/confab/files/tls", test_tls);
   g_test_add_func ("/confab/files/client-killed", test_client_killed);
   g_test_add_func ("/confab/files/server-killed", test_server_killed);
   g_test_add_func ("/confab/files/offset-mismatch", test_offset_mismatch);
