@@ -405,6 +405,21 @@ test_block (void)
         g_assert_cmpstr (json_object_get_string_member (event_data (event), "user"), !=, "bob");
     }
 
+  /* Nor can alice ask for it: bob looks offline and never seen. carol sees him busy. */
+  {
+    g_autoptr(JsonObject) got = confab_test_client_call_ok (a, "presence_get",
+                                                            "{\"users\":[\"bob\"]}");
+    JsonObject *p = json_array_get_object_element (json_object_get_array_member (got,
+                                                                                 "presence"), 0);
+
+    g_assert_cmpstr (json_object_get_string_member (p, "status"), ==, "offline");
+    g_assert_true (json_object_get_null_member (p, "last_seen"));
+    g_clear_pointer (&got, json_object_unref);
+    got = confab_test_client_call_ok (c, "presence_get", "{\"users\":[\"bob\"]}");
+    p = json_array_get_object_element (json_object_get_array_member (got, "presence"), 0);
+    g_assert_cmpstr (json_object_get_string_member (p, "status"), ==, "busy");
+  }
+
   /* Unblocking: a DM and a request work again. */
   json_object_unref (confab_test_client_call_ok (b, "unblock", "{\"user\":\"alice\"}"));
   assert_list (b, "blocked", "");

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-presence.h"
+#include "confab-contact-store.h"
 #include "confab-messages.h"
 #include "confab-frame.h"
 #include "confab-limits.h"
@@ -81,6 +82,8 @@ peers_work (ConfabStore  *store,
   return confab_store_reply_new (result);
 }
 
+#define HIDDEN (-2)
+
 static ConfabStoreReply *
 last_seen_get_work (ConfabStore  *store,
                     gpointer      data,
@@ -94,7 +97,13 @@ last_seen_get_work (ConfabStore  *store,
     {
       gint64 ts = PS (store)->last_seen (PSELF (store), args->usernames[i]);
 
-      if (ts >= 0)
+      /* Someone who blocks the viewer looks offline and never seen to them. */
+      if (ts >= 0 && args->username != NULL && CONFAB_IS_CONTACT_STORE (store)
+          && CONFAB_CONTACT_STORE_GET_IFACE (store)->blocks (CONFAB_CONTACT_STORE (store),
+                                                             args->usernames[i],
+                                                             args->username))
+        ts = HIDDEN;
+      if (ts >= 0 || ts == HIDDEN)
         json_object_set_int_member (last_seen, args->usernames[i], ts);
     }
   json_object_set_object_member (result, "last_seen", last_seen);
@@ -133,6 +142,7 @@ confab_presence_peers_async (ConfabStore         *store,
 void
 confab_presence_last_seen_get_async (ConfabStore         *store,
                                      const char * const  *usernames,
+                                     const char          *viewer,
                                      GCancellable        *cancellable,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
@@ -144,6 +154,7 @@ confab_presence_last_seen_get_async (ConfabStore         *store,
 
   args = g_new0 (Args, 1);
   args->usernames = g_strdupv ((char **) usernames);
+  args->username = g_strdup (viewer);
   confab_store_run_async (store, "last_seen_get", CONFAB_STORE_WORK_READ, last_seen_get_work,
                           args, args_free, cancellable, callback, user_data,
                           confab_presence_last_seen_get_async);
@@ -573,8 +584,21 @@ presence_get_hook (ConfabConnection *self,
 
   json_object_iter_init (&iter, last_seen);
   while (json_object_iter_next (&iter, &username, &node))
-    json_array_add_object_element (list, confab_presence_describe (presence, username,
-                                                                   json_node_get_int (node)));
+    {
+      JsonObject *described;
+
+      if (json_node_get_int (node) != HIDDEN)
+        described = confab_presence_describe (presence, username, json_node_get_int (node));
+      else
+        {
+          described = json_object_new ();
+          json_object_set_string_member (described, "user", username);
+          json_object_set_string_member (described, "status", "offline");
+          json_object_set_string_member (described, "text", "");
+          json_object_set_null_member (described, "last_seen");
+        }
+      json_array_add_object_element (list, described);
+    }
 
   json_object_remove_member (reply->result, "last_seen");
   json_object_set_array_member (reply->result, "presence", list);
@@ -616,6 +640,7 @@ handle_presence_get (gpointer          instance,
   g_ptr_array_add (users, NULL);
 
   confab_presence_last_seen_get_async (presence->store, (const char * const *) users->pdata,
+                                       confab_connection_get_username (self),
                                     CONFAB_STORE_CALL_FULL (self, id, presence_get_hook, instance));
 }
 

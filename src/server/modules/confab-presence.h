@@ -18,7 +18,8 @@ void            confab_presence_register     (ConfabServer      *server);
 /* On any store that implements ConfabProfileStore; each completes with confab_store_finish ().
  * peers: result {users: [username]}, everyone who shares a conversation with @username (DM
  * peers and room co-members), the audience of presence. last_seen_get: result
- * {last_seen: {username: ts}} for the users of @usernames that exist (others absent).
+ * {last_seen: {username: ts}} for the users of @usernames that exist (others absent); ts is
+ * -2 for those who block @viewer (nullable), whose presence @viewer may not see.
  * last_seen_set: result {}; records @ts as @username's last_seen. */
 void            confab_presence_peers_async  (ConfabStore         *store,
                                               const char          *username,
@@ -27,6 +28,7 @@ void            confab_presence_peers_async  (ConfabStore         *store,
                                               gpointer             user_data);
 void            confab_presence_last_seen_get_async (ConfabStore         *store,
                                                      const char * const  *usernames,
+                                                     const char          *viewer,
                                                      GCancellable        *cancellable,
                                                      GAsyncReadyCallback  callback,
                                                      gpointer             user_data);
