@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "confab-accounts.h"
+#include "confab-broadcast.h"
 #include "confab-contacts.h"
 #include "confab-file-store.h"
 #include "confab-files.h"
@@ -564,7 +565,7 @@ test_users (Fixture       *f,
     const char *names[] = { "bob", "alice", "nobody", NULL };
     JsonObject *last_seen;
 
-    confab_presence_last_seen_get_async (f->store, names, NULL, done_cb, f);
+    confab_presence_last_seen_get_async (f->store, names, NULL, NULL, done_cb, f);
     reply = wait_ok (f);
     last_seen = json_object_get_object_member (confab_store_reply_get_result (reply), "last_seen");
     g_assert_cmpint (json_object_get_int_member (last_seen, "bob"), ==, 1234);
@@ -2170,6 +2171,47 @@ test_checkpoints (Fixture       *f,
   g_assert_true (database_grew (f));
 }
 
+/* Announcements: who may make them, and the permission an admin grants. */
+static void
+test_broadcast_grant (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(JsonObject) all = json_object_new ();
+  g_autoptr(ConfabStoreReply) reply = NULL;
+
+  json_object_set_boolean_member (all, "all", TRUE);
+  create_user (f, "alice");   /* the first account administers */
+  create_user (f, "bob");
+
+  confab_broadcast_send_async (f->store, "bob", "hi", all, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+  confab_broadcast_grant_async (f->store, "bob", TRUE, NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  confab_broadcast_grant_async (f->store, "bob", TRUE, NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  g_assert_cmpint (sql_int (f, "SELECT permissions = 'broadcast' FROM users"
+                               " WHERE username = 'bob'"), ==, 1);
+  confab_broadcast_send_async (f->store, "bob", "hi", all, NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  g_assert_cmpint (json_object_get_int_member (confab_store_reply_get_result (reply),
+                                               "recipients"), ==, 1);
+  g_assert_cmpuint (reply->events->len, ==, 1);
+
+  confab_broadcast_grant_async (f->store, "bob", FALSE, NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  confab_broadcast_send_async (f->store, "bob", "hi", all, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
+  confab_broadcast_send_async (f->store, "alice", "hi", all, NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  confab_broadcast_grant_async (f->store, "nobody", TRUE, NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2191,6 +2233,7 @@ main (int   argc,
   ADD ("send", test_send);
   ADD ("sent-equals-stored", test_sent_equals_stored);
   ADD ("block", test_block);
+  ADD ("broadcast-grant", test_broadcast_grant);
   ADD ("reply-to", test_reply_to);
   ADD ("edit", test_edit);
   ADD ("delete", test_delete);

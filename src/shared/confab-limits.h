@@ -36,6 +36,7 @@ G_BEGIN_DECLS
 #define CONFAB_DIRECTORY_DEFAULT_LIMIT      20
 #define CONFAB_DIRECTORY_MAX_LIMIT          100
 #define CONFAB_DIRECTORY_MAX_OFFSET         1000000
+#define CONFAB_BROADCAST_MAX_USERS          1000
 
 /* Ids and seqs travel as JSON numbers; they stay below 2^53 so every JSON reader keeps them. */
 #define CONFAB_MAX_SAFE_INTEGER             ((G_GINT64_CONSTANT (1) << 53) - 1)

@@ -5,6 +5,7 @@
 
 #include "confab-modules.h"
 #include "confab-accounts.h"
+#include "confab-broadcast.h"
 #include "confab-calls.h"
 #include "confab-contacts.h"
 #include "confab-directory.h"
@@ -28,4 +29,5 @@ confab_modules_register_all (ConfabServer *server)
   confab_contacts_register (server);
   confab_directory_register (server);
   confab_files_register (server);
+  confab_broadcast_register (server);
 }

@@ -178,13 +178,12 @@ append_words (GString    *expr,
 }
 
 /* A whole value of @column: the phrase between the marker words that the triggers store. */
-static void
-append_whole_value (GString    *expr,
-                    const char *column,
-                    const char *value)
+char *
+confab_sqlite_directory_whole_value (const char *column,
+                                     const char *value)
 {
-  if (expr->len > 0)
-    g_string_append (expr, " AND ");
+  GString *expr = g_string_new (NULL);
+
   g_string_append_printf (expr, "%s : \"confabstart0 ", column);
   for (const char *p = value; *p != '\0'; p++)
     {
@@ -194,6 +193,19 @@ append_whole_value (GString    *expr,
         g_string_append_c (expr, *p);
     }
   g_string_append (expr, " confabend0\"");
+  return g_string_free (expr, FALSE);
+}
+
+static void
+append_whole_value (GString    *expr,
+                    const char *column,
+                    const char *value)
+{
+  g_autofree char *phrase = confab_sqlite_directory_whole_value (column, value);
+
+  if (expr->len > 0)
+    g_string_append (expr, " AND ");
+  g_string_append (expr, phrase);
 }
 
 /* NULL when the query asks for everyone: no words (text of only spaces or punctuation is no

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "confab-sqlite-store.h"
+#include "confab-broadcast-store.h"
 #include "confab-contact-store.h"
 #include "confab-db.h"
 #include "confab-directory-store.h"
@@ -34,9 +35,15 @@ void        confab_sqlite_room_store_iface_init (ConfabRoomStoreInterface *iface
 JsonObject *confab_sqlite_rooms_load            (ConfabSqliteStore        *self,
                                                  const char               *room_id);
 
-/* confab-sqlite-contacts.c, confab-sqlite-directory.c */
+/* confab-sqlite-contacts.c, confab-sqlite-directory.c, confab-sqlite-broadcast.c */
+/* The FTS5 phrase of directory_fts that matches @value as a whole in @column (f_department,
+ * f_title, f_location), word by word ignoring case and diacritics. */
+char *confab_sqlite_directory_whole_value (const char *column,
+                                           const char *value);
+
 void confab_sqlite_contact_store_iface_init   (ConfabContactStoreInterface   *iface);
 void confab_sqlite_directory_store_iface_init (ConfabDirectoryStoreInterface *iface);
+void confab_sqlite_broadcast_store_iface_init (ConfabBroadcastStoreInterface *iface);
 
 /* confab-sqlite-files.c */
 void confab_sqlite_file_store_iface_init      (ConfabFileStoreInterface      *iface);

@@ -72,7 +72,9 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OB
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_DIRECTORY_STORE,
                                                       confab_sqlite_directory_store_iface_init)
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_FILE_STORE,
-                                                      confab_sqlite_file_store_iface_init))
+                                                      confab_sqlite_file_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_BROADCAST_STORE,
+                                                      confab_sqlite_broadcast_store_iface_init))
 
 /* The schema, one script per version (see confab_db_open ()). */
 static const char * const migrations[] = {
