@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include "confab-test-util.h"
+#include "confab-directory.h"
+#include "confab-frame.h"
+#include "confab-sqlite-store.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -13,7 +16,9 @@
  *   confab-people-bench directory [--users N] [--searches S]
  *       N accounts written straight into a new server's database (the directory's triggers
  *       index them as any insert would), then S directory_search requests, one at a time,
- *       over one WebSocket; the round trip of each, by kind of query.
+ *       over one WebSocket; the round trip of each, by kind of query. Then the same mix
+ *       again in this process on the server's store (confabd stopped): the time of the search
+ *       itself, without the network and the JSON of the client.
  *
  *   confab-people-bench broadcast [--users N] [--online M]
  *       N accounts, M of them connected; an admin announces to everyone, twice: the time until
@@ -354,6 +359,40 @@ make_query (guint  kind)
     }
 }
 
+static void
+search_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ConfabStoreReply **reply = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* The query mix of make_query() as a ConfabDirectoryQuery, by parsing its JSON members. */
+static ConfabStoreReply *
+store_search (ConfabStore *store,
+              const char  *params)
+{
+  g_autofree char *json = g_strdup_printf ("{%s}", params);
+  g_autoptr(JsonObject) object = confab_frame_parse (json, strlen (json), NULL);
+  ConfabDirectoryQuery query = { 0 };
+  ConfabStoreReply *reply = NULL;
+
+  query.text = json_object_get_string_member_with_default (object, "query", NULL);
+  query.department = json_object_get_string_member_with_default (object, "department", NULL);
+  query.title = json_object_get_string_member_with_default (object, "title", NULL);
+  query.location = json_object_get_string_member_with_default (object, "location", NULL);
+  query.offset = json_object_get_int_member_with_default (object, "offset", 0);
+  query.limit = 20;
+  confab_directory_search_async (store, &query, NULL, search_done_cb, &reply);
+  while (reply == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return reply;
+}
+
 static int
 bench_directory (guint n_users,
                  guint n_searches)
@@ -423,6 +462,49 @@ bench_directory (guint n_users,
   g_array_sort (all, compare_gint64);
   printf ("%-34s %8.2f %8.2f %8.2f %8.2f\n", "all", percentile_ms (all, 0.50),
           percentile_ms (all, 0.95), percentile_ms (all, 0.99), percentile_ms (all, 1.0));
+  fflush (stdout);
+
+  /* The search itself, on the store, in this process. */
+  g_clear_pointer (&client, confab_test_client_free);
+  confab_test_server_stop (server);
+  {
+    g_autofree char *path = g_build_filename (confab_test_server_get_data_dir (server),
+                                              "confab.db", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ConfabSqliteStore) store = confab_sqlite_store_new (path, &error);
+
+    g_assert_no_error (error);
+    g_array_set_size (all, 0);
+    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+      kinds[k].times = g_array_new (FALSE, FALSE, sizeof (gint64));
+    confab_store_reply_free (store_search (CONFAB_STORE (store), ""));
+    for (guint i = 0; i < n_searches; i++)
+      {
+        guint k = i % G_N_ELEMENTS (kinds);
+        g_autofree char *params = make_query (k);
+        gint64 start = g_get_monotonic_time ();
+        gint64 elapsed;
+
+        confab_store_reply_free (store_search (CONFAB_STORE (store), params));
+        elapsed = g_get_monotonic_time () - start;
+        g_array_append_val (kinds[k].times, elapsed);
+        g_array_append_val (all, elapsed);
+      }
+    printf ("\nthe same mix on the store in this process (no network, no client JSON)\n");
+    printf ("%-34s %8s %8s %8s %8s\n", "query", "p50 ms", "p95 ms", "p99 ms", "max ms");
+    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+      {
+        g_array_sort (kinds[k].times, compare_gint64);
+        printf ("%-34s %8.2f %8.2f %8.2f %8.2f\n", kinds[k].name,
+                percentile_ms (kinds[k].times, 0.50), percentile_ms (kinds[k].times, 0.95),
+                percentile_ms (kinds[k].times, 0.99), percentile_ms (kinds[k].times, 1.0));
+        g_array_unref (kinds[k].times);
+      }
+    g_array_sort (all, compare_gint64);
+    printf ("%-34s %8.2f %8.2f %8.2f %8.2f\n", "all", percentile_ms (all, 0.50),
+            percentile_ms (all, 0.95), percentile_ms (all, 0.99), percentile_ms (all, 1.0));
+    confab_store_close (CONFAB_STORE (store));
+  }
   return 0;
 }
 

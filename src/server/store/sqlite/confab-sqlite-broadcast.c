@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-sqlite-store-private.h"
+#include "confab-sqlite-directory-query.h"
 
 #include <stdlib.h>
 #include <string.h>

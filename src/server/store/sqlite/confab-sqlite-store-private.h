@@ -36,11 +36,6 @@ JsonObject *confab_sqlite_rooms_load            (ConfabSqliteStore        *self,
                                                  const char               *room_id);
 
 /* confab-sqlite-contacts.c, confab-sqlite-directory.c, confab-sqlite-broadcast.c */
-/* The FTS5 phrase of directory_fts that matches @value as a whole in @column (f_department,
- * f_title, f_location), word by word ignoring case and diacritics. */
-char *confab_sqlite_directory_whole_value (const char *column,
-                                           const char *value);
-
 void confab_sqlite_contact_store_iface_init   (ConfabContactStoreInterface   *iface);
 void confab_sqlite_directory_store_iface_init (ConfabDirectoryStoreInterface *iface);
 void confab_sqlite_broadcast_store_iface_init (ConfabBroadcastStoreInterface *iface);
