@@ -6,6 +6,7 @@
 #include "confab-test-util.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -663,6 +664,55 @@ const char *
 confab_test_server_get_data_dir (ConfabTestServer *server)
 {
   return server->data_dir;
+}
+
+static sqlite3 *
+db_open (ConfabTestServer *server,
+         int               flags)
+{
+  g_autofree char *path = g_build_filename (server->data_dir, "confab.db", NULL);
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (path, &db, flags, NULL) != SQLITE_OK)
+    g_error ("opening %s: %s", path, sqlite3_errmsg (db));
+  return db;
+}
+
+/* The first column of the first row of @sql on the server's database, read beside it. */
+gint64
+confab_test_server_db_int (ConfabTestServer *server,
+                           const char       *sql)
+{
+  sqlite3 *db = db_open (server, SQLITE_OPEN_READONLY);
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK
+      || sqlite3_step (stmt) != SQLITE_ROW)
+    g_error ("%s: %s", sql, sqlite3_errmsg (db));
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+/* Runs @sql on the database of the server, which must be stopped (the server's own rules are
+ * bypassed: for what no request can do yet, such as disabling an account). Returns the number
+ * of rows the last statement changed. */
+int
+confab_test_server_db_exec (ConfabTestServer *server,
+                            const char       *sql)
+{
+  sqlite3 *db;
+  int changes;
+
+  g_assert_null (server->process);
+  db = db_open (server, SQLITE_OPEN_READWRITE);
+  if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    g_error ("%s: %s", sql, sqlite3_errmsg (db));
+  changes = sqlite3_changes (db);
+  sqlite3_close (db);
+  return changes;
 }
 
 GPid

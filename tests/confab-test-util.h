@@ -48,6 +48,10 @@ void         confab_test_server_assert_running (ConfabTestServer *server);
 void         confab_test_server_free          (ConfabTestServer *server);
 const char  *confab_test_server_get_url       (ConfabTestServer *server);
 const char  *confab_test_server_get_data_dir  (ConfabTestServer *server);
+gint64       confab_test_server_db_int        (ConfabTestServer *server,
+                                               const char       *sql);
+int          confab_test_server_db_exec       (ConfabTestServer *server,
+                                               const char       *sql);
 GPid         confab_test_server_get_pid       (ConfabTestServer *server);
 SoupSession *confab_test_server_get_session   (ConfabTestServer *server);
 const char  *confab_test_server_get_log       (ConfabTestServer *server);

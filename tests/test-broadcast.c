@@ -3,7 +3,6 @@
 
 #include "confab-test-util.h"
 
-#include <sqlite3.h>
 #include <string.h>
 
 /* Announcements against the real confabd: to everyone, to a department, to a list, with
@@ -127,25 +126,6 @@ replayed (Fixture *f,
     g_assert_cmpstr (_got, ==, (expected)); \
   } G_STMT_END
 
-static gint64
-db_count (Fixture    *f,
-          const char *sql)
-{
-  g_autofree char *path = g_build_filename (confab_test_server_get_data_dir (f->server),
-                                            "confab.db", NULL);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 count;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  count = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return count;
-}
-
 static void
 test_all (Fixture       *f,
           gconstpointer  data)
@@ -174,16 +154,16 @@ test_all (Fixture       *f,
   assert_replayed (f, 0, 0, "Office closed on Friday");
 
   /* A second one is one more event and nothing else: no row per recipient. */
-  events_before = db_count (f, "SELECT count (*) FROM events");
-  inbox_before = db_count (f, "SELECT count (*) FROM inbox");
-  readers_before = db_count (f, "SELECT count (*) FROM stream_members");
+  events_before = confab_test_server_db_int (f->server, "SELECT count (*) FROM events");
+  inbox_before = confab_test_server_db_int (f->server, "SELECT count (*) FROM inbox");
+  readers_before = confab_test_server_db_int (f->server, "SELECT count (*) FROM stream_members");
   result = confab_test_client_call_ok (a, "broadcast",
                                        "{\"body\":\"And on Monday\",\"audience\":{\"all\":true}}");
   g_assert_cmpint (recipients (result), ==, 4);
   expect_broadcast (b, "And on Monday");
-  g_assert_cmpint (db_count (f, "SELECT count (*) FROM events"), ==, events_before + 1);
-  g_assert_cmpint (db_count (f, "SELECT count (*) FROM inbox"), ==, inbox_before);
-  g_assert_cmpint (db_count (f, "SELECT count (*) FROM stream_members"), ==, readers_before);
+  g_assert_cmpint (confab_test_server_db_int (f->server, "SELECT count (*) FROM events"), ==, events_before + 1);
+  g_assert_cmpint (confab_test_server_db_int (f->server, "SELECT count (*) FROM inbox"), ==, inbox_before);
+  g_assert_cmpint (confab_test_server_db_int (f->server, "SELECT count (*) FROM stream_members"), ==, readers_before);
   assert_replayed (f, 3, dave_seq, "Office closed on Friday,And on Monday");
 
   /* Someone who joins later does not get earlier announcements. */
@@ -277,16 +257,11 @@ static void
 grant (Fixture    *f,
        const char *username)
 {
-  g_autofree char *path = g_build_filename (confab_test_server_get_data_dir (f->server),
-                                            "confab.db", NULL);
   g_autofree char *sql = g_strdup_printf ("UPDATE users SET permissions = 'broadcast'"
                                           " WHERE username = '%s'", username);
-  sqlite3 *db = NULL;
 
   confab_test_server_stop (f->server);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  g_assert_cmpint (confab_test_server_db_exec (f->server, sql), ==, 1);
   confab_test_server_start (f->server);
 }
 

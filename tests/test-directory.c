@@ -3,7 +3,6 @@
 
 #include "confab-test-util.h"
 
-#include <sqlite3.h>
 #include <string.h>
 
 /* directory_search against the real confabd: 30 colleagues in three departments, with
@@ -244,18 +243,12 @@ set_disabled (Fixture    *f,
               const char *username,
               gboolean    disabled)
 {
-  g_autofree char *path = g_build_filename (confab_test_server_get_data_dir (f->server),
-                                            "confab.db", NULL);
   g_autofree char *sql = g_strdup_printf ("UPDATE users SET disabled = %d WHERE username = '%s'",
                                           disabled ? 1 : 0, username);
-  sqlite3 *db = NULL;
 
   g_clear_pointer (&f->client, confab_test_client_free);
   confab_test_server_stop (f->server);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_changes (db), ==, 1);
-  sqlite3_close (db);
+  g_assert_cmpint (confab_test_server_db_exec (f->server, sql), ==, 1);
   confab_test_server_start (f->server);
 }
 
@@ -280,11 +273,16 @@ test_disabled (Fixture       *f,
   assert_total (f, "", 30);
 }
 
-/* Profile changes show at once, in matching and in order. */
+/* Changes show at once, in matching, in filters and in order: the server follows them one by
+ * one after its first search. */
 static void
 test_changes (Fixture       *f,
               gconstpointer  data)
 {
+  g_autoptr(ConfabTestUser) newcomer = NULL;
+  g_autoptr(ConfabTestClient) client = NULL;
+
+  assert_search (f, "\"department\":\"Sales\",\"limit\":2", 10, "eva.novak,francois.leroy");
   json_object_unref (confab_test_client_call_ok (f->client, "profile_update",
                                                  "{\"display_name\":\"Aaron Kovalenko\","
                                                  "\"department\":\"Sales\"}"));
@@ -293,6 +291,24 @@ test_changes (Fixture       *f,
   assert_total (f, "\"query\":\"olena\"", 1);
   assert_total (f, "\"query\":\"aaron\"", 1);
   assert_total (f, "\"department\":\"Engineering\"", 9);
+  assert_total (f, "", 30);
+
+  /* A new account is listed at once, and moves with its profile. */
+  newcomer = confab_test_user_new (f->server, "zed");
+  assert_total (f, "", 31);
+  assert_search (f, "\"query\":\"zed\"", 1, "zed");
+  client = confab_test_client_new (f->server, newcomer->token, 0);
+  json_object_unref (confab_test_client_call_ok (client, "profile_update",
+                                                 "{\"display_name\":\"Abe Newman\","
+                                                 "\"title\":\"Account  manager\","
+                                                 "\"location\":\"Kyiv\"}"));
+  assert_search (f, "\"limit\":2", 31, "olena.kovalenko,zed");
+  assert_total (f, "\"title\":\"account manager\"", 7);
+  assert_search (f, "\"title\":\"Account Manager\",\"location\":\"kyiv\"", 3,
+                 "zed,anna.kovalenko,oleh.ivanenko");
+  json_object_unref (confab_test_client_call_ok (client, "profile_update",
+                                                 "{\"title\":\"\"}"));
+  assert_total (f, "\"title\":\"account manager\"", 6);
 }
 
 static void

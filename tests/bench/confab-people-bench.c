@@ -126,25 +126,6 @@ fill_devices (ConfabTestServer *server,
   sqlite3_close (db);
 }
 
-static gint64
-db_count (ConfabTestServer *server,
-          const char       *sql)
-{
-  g_autofree char *path = g_build_filename (confab_test_server_get_data_dir (server),
-                                            "confab.db", NULL);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 count;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  count = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return count;
-}
-
 typedef struct
 {
   ConfabTestClient **clients;
@@ -182,7 +163,7 @@ announce (ConfabTestServer *server,
     {
       g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM %s", counted_tables[t]);
 
-      before[t] = db_count (server, sql);
+      before[t] = confab_test_server_db_int (server, sql);
     }
 
   start = g_get_monotonic_time ();
@@ -201,7 +182,7 @@ announce (ConfabTestServer *server,
     {
       g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM %s", counted_tables[t]);
 
-      printf (" %s +%" G_GINT64_FORMAT, counted_tables[t], db_count (server, sql) - before[t]);
+      printf (" %s +%" G_GINT64_FORMAT, counted_tables[t], confab_test_server_db_int (server, sql) - before[t]);
     }
   printf ("\n");
   for (guint i = 0; i < online->n; i++)
@@ -248,18 +229,13 @@ bench_broadcast (guint n_users,
 
     confab_test_server_stop (server);
     {
-      g_autofree char *path = g_build_filename (confab_test_server_get_data_dir (server),
-                                                "confab.db", NULL);
       g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "token-late",
                                                              -1);
       g_autofree char *sql = g_strdup_printf ("INSERT INTO devices (device_id, username, name,"
                                               " token_hash, created_ts) VALUES ('late', '%s',"
                                               " 'bench', '%s', 0)", username, hash);
-      sqlite3 *db = NULL;
 
-      g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-      g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-      sqlite3_close (db);
+      confab_test_server_db_exec (server, sql);
     }
     for (guint i = 0; i < n_online; i++)
       g_clear_pointer (&online.clients[i], confab_test_client_free);
