@@ -559,12 +559,35 @@ test_protocol_events (void)
   g_assert_false (confab_message_deleted_from_json (NULL, &deleted_in));
 }
 
+static void
+test_fold_words (void)
+{
+  static const char * const cases[][2] = {
+    { "Sales-Team", "sales team" },
+    { "  sales   team ", "sales team" },
+    { "SALÉS TEAM", "sales team" },
+    { "R&D", "r d" },
+    { "Бухгалтерія", "бухгалтерія" },
+    { "Йосип", "иосип" },
+    { "—", "" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *folded = confab_text_fold_words (cases[i][0]);
+
+      g_assert_cmpstr (folded, ==, cases[i][1]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/confab/shared/fold-words", test_fold_words);
   g_test_add_func ("/confab/shared/frame-parse-rejects", test_frame_parse_rejects);
   g_test_add_func ("/confab/shared/frame-refused-id", test_frame_refused_id);
   g_test_add_func ("/confab/shared/frame-parse-accepts", test_frame_parse_accepts);

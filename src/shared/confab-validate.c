@@ -249,3 +249,45 @@ confab_text_is_clean (const char *text,
     }
   return TRUE;
 }
+
+/**
+ * confab_text_fold_words:
+ * @text: UTF-8 text
+ *
+ * The words of @text (runs of letters and digits) without case and diacritics, joined by single
+ * spaces: "Sales-Team", "sales  team" and "SALÉS TEAM" all give "sales team". How Confab
+ * compares whole values such as departments.
+ *
+ * Returns: (transfer full): the folded words; "" if @text has none
+ */
+char *
+confab_text_fold_words (const char *text)
+{
+  g_autofree char *folded = NULL;
+  g_autofree char *decomposed = NULL;
+  GString *words;
+  gboolean space = FALSE;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  folded = g_utf8_casefold (text, -1);
+  decomposed = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKD);
+  words = g_string_new (NULL);
+  for (const char *p = decomposed; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_ismark (c))
+        continue;
+      if (!g_unichar_isalnum (c))
+        {
+          space = TRUE;
+          continue;
+        }
+      if (space && words->len > 0)
+        g_string_append_c (words, ' ');
+      space = FALSE;
+      g_string_append_unichar (words, c);
+    }
+  return g_string_free (words, FALSE);
+}

@@ -25,5 +25,6 @@ char           *confab_conv_dm             (const char *user_a,
 char           *confab_conv_room           (const char *room_id);
 gboolean        confab_text_is_clean       (const char *text,
                                             gboolean    allow_newlines);
+char           *confab_text_fold_words     (const char *text);
 
 G_END_DECLS

@@ -61,28 +61,9 @@ now_ms (void)
 static char *
 department_stream (const char *department)
 {
-  g_autofree char *folded = g_utf8_casefold (department, -1);
-  g_autofree char *decomposed = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKD);
-  GString *stream = g_string_new ("broadcast:department:");
-  gboolean space = FALSE;
+  g_autofree char *words = confab_text_fold_words (department);
 
-  for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_ismark (c))
-        continue;
-      if (!g_unichar_isalnum (c))
-        {
-          space = TRUE;
-          continue;
-        }
-      if (space && stream->str[stream->len - 1] != ':')
-        g_string_append_c (stream, ' ');
-      space = FALSE;
-      g_string_append_unichar (stream, c);
-    }
-  return g_string_free (stream, FALSE);
+  return g_strconcat ("broadcast:department:", words, NULL);
 }
 
 /* Brings the readers of @stream to @audience (both sorted): newcomers join, those who left

@@ -5,55 +5,93 @@
 
 #include "confab-sqlite-store-private.h"
 #include "confab-sqlite-directory-query.h"
+#include "confab-validate.h"
 
 #include <string.h>
 
 /*
- * ConfabDirectoryStore on SQLite. Matching is FTS5's (directory_fts, kept by the triggers of
- * schema version 5): unicode61 folds case and removes diacritics, prefix indexes make short
- * prefixes cheap, and the count of matches is exact.
+ * ConfabDirectoryStore on SQLite. Free text is matched by FTS5 (directory_fts, kept by the
+ * triggers of schema version 5): unicode61 folds case and removes diacritics, prefix indexes
+ * make short prefixes cheap, and the count of matches is exact.
  *
- * Ordering is the costly part: a query such as "a" matches tens of thousands of users, and
- * sorting them by name for every keystroke would cost far more than matching. So the store
- * thread keeps the order of the whole directory in memory (Order: the rank of each directory
- * id), rebuilt only when directory_state.version says names changed. A search marks the ranks
- * of its matches in a bitmap and reads the page off the bitmap in order: no sort per search.
+ * Ordering and the whole-value filters are the costly part in SQL: "a" matches tens of
+ * thousands of users, and sorting them by name, or matching "Sales" as a phrase, for every
+ * keystroke would cost far more than matching words. So the store thread keeps the directory
+ * in memory (Order): every listed account in display order, with its department, title and
+ * location folded (confab_text_fold_words), and for each folded value the set of accounts
+ * that hold it. A search marks its matches in a bitmap indexed by display rank, ANDs the
+ * filters' bitmaps into it and reads the page off it in order: no sort, no phrase query.
+ *
+ * The Order follows the users table through directory_changes, a log that triggers (schema
+ * version 6) append to on every change that matters; a search first applies what is new, user
+ * by user. Only at the first search, or when the log was pruned past what the Order has seen,
+ * is it read whole.
  */
 
 #define DB(store) confab_sqlite_store_get_db (CONFAB_SQLITE_STORE (store))
 
 #define NO_RANK           G_MAXUINT32
 #define ORDER_KEY         "confab-directory-order"
+/* More changes than this at once: reading everything again is as quick. */
+#define MAX_CHANGES       500
+
+typedef enum
+{
+  FILTER_DEPARTMENT,
+  FILTER_TITLE,
+  FILTER_LOCATION,
+  N_FILTERS
+} Filter;
 
 typedef struct
 {
-  gint64   version;
-  guint32 *rank;      /* by directory id; NO_RANK for ids not in the directory */
-  gsize    n_rank;
-  gint64  *ids;       /* directory ids in display order */
-  gsize    n_ids;
-  guint64 *bits;      /* scratch bitmap of n_ids bits */
+  gint64  id;                   /* directory id */
+  char   *key;                  /* sort key */
+  char   *values[N_FILTERS];    /* folded; NULL if unset */
+} Entry;
+
+typedef struct
+{
+  gint64      seen;             /* the last directory_changes seq applied */
+  GPtrArray  *entries;          /* of Entry, in display order */
+  GHashTable *by_id;            /* directory id → Entry */
+  GHashTable *filters[N_FILTERS];   /* folded value → GHashTable set of Entry */
+  guint32    *rank;             /* by directory id; NO_RANK when not listed */
+  gsize       n_rank;
+  gboolean    ranks_stale;
+  guint64    *bits;
+  guint64    *filter_bits;
+  gsize       n_words;
 } Order;
 
-typedef struct
+static void
+entry_free (gpointer data)
 {
-  gint64  id;
-  char   *key;
-} Entry;
+  Entry *entry = data;
+
+  g_free (entry->key);
+  for (guint f = 0; f < N_FILTERS; f++)
+    g_free (entry->values[f]);
+  g_free (entry);
+}
 
 static void
 order_free (gpointer data)
 {
   Order *order = data;
 
+  for (guint f = 0; f < N_FILTERS; f++)
+    g_hash_table_unref (order->filters[f]);
+  g_hash_table_unref (order->by_id);
+  g_ptr_array_unref (order->entries);
   g_free (order->rank);
-  g_free (order->ids);
   g_free (order->bits);
+  g_free (order->filter_bits);
   g_free (order);
 }
 
-/* Display names compare without case and diacritics ("Ángel" next to "Angel"), then by
- * username; independent of the server's locale. */
+/* Display names compare without case and diacritics ("Ángel" next to "Angel"), in code point
+ * order, then by username; independent of the server's locale. */
 static char *
 sort_key (const char *display_name,
           const char *username)
@@ -79,53 +117,190 @@ static int
 entry_compare (gconstpointer a,
                gconstpointer b)
 {
-  const Entry *x = a;
-  const Entry *y = b;
+  const Entry *x = *(Entry * const *) a;
+  const Entry *y = *(Entry * const *) b;
 
   return strcmp (x->key, y->key);
 }
 
-static Order *
-order_build (ConfabDb *db,
-             gint64    version)
-{
-  g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (Entry));
-  Order *order = g_new0 (Order, 1);
-  sqlite3_stmt *stmt;
-  gint64 max_id = 0;
+#define ENTRY_COLUMNS \
+  "d.id, u.username, coalesce (nullif (u.display_name, ''), u.username), u.department," \
+  " u.title, u.location"
 
+static Entry *
+entry_from_row (sqlite3_stmt *stmt)
+{
+  Entry *entry = g_new0 (Entry, 1);
+
+  entry->id = sqlite3_column_int64 (stmt, 0);
+  entry->key = sort_key (confab_db_column_text (stmt, 2), confab_db_column_text (stmt, 1));
+  for (guint f = 0; f < N_FILTERS; f++)
+    {
+      const char *value = confab_db_column_text (stmt, 3 + f);
+      char *folded = value != NULL ? confab_text_fold_words (value) : NULL;
+
+      if (folded != NULL && *folded == '\0')
+        g_clear_pointer (&folded, g_free);
+      entry->values[f] = folded;
+    }
+  return entry;
+}
+
+static void
+index_entry (Order *order,
+             Entry *entry)
+{
+  g_hash_table_insert (order->by_id, &entry->id, entry);
+  for (guint f = 0; f < N_FILTERS; f++)
+    {
+      GHashTable *set;
+
+      if (entry->values[f] == NULL)
+        continue;
+      set = g_hash_table_lookup (order->filters[f], entry->values[f]);
+      if (set == NULL)
+        {
+          set = g_hash_table_new (NULL, NULL);
+          g_hash_table_insert (order->filters[f], g_strdup (entry->values[f]), set);
+        }
+      g_hash_table_add (set, entry);
+    }
+}
+
+static void
+unindex_entry (Order *order,
+               Entry *entry)
+{
+  g_hash_table_remove (order->by_id, &entry->id);
+  for (guint f = 0; f < N_FILTERS; f++)
+    {
+      GHashTable *set;
+
+      if (entry->values[f] == NULL)
+        continue;
+      set = g_hash_table_lookup (order->filters[f], entry->values[f]);
+      if (set != NULL)
+        {
+          g_hash_table_remove (set, entry);
+          if (g_hash_table_size (set) == 0)
+            g_hash_table_remove (order->filters[f], entry->values[f]);
+        }
+    }
+}
+
+static Order *
+order_new (void)
+{
+  Order *order = g_new0 (Order, 1);
+
+  order->entries = g_ptr_array_new_with_free_func (entry_free);
+  order->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint f = 0; f < N_FILTERS; f++)
+    order->filters[f] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) g_hash_table_unref);
+  order->ranks_stale = TRUE;
+  return order;
+}
+
+static Order *
+order_build (ConfabDb *db)
+{
+  Order *order = order_new ();
+  sqlite3_stmt *stmt;
+
+  order->seen = confab_db_query_int (db, 0, "SELECT max (seq) FROM directory_changes", "");
   stmt = confab_db_query (db,
-                          "SELECT d.id, u.username, coalesce (nullif (u.display_name, ''),"
-                          " u.username) FROM directory d JOIN users u USING (username)"
+                          "SELECT " ENTRY_COLUMNS " FROM directory d JOIN users u USING (username)"
                           " WHERE u.disabled = 0",
                           "");
   while (confab_db_step (db, stmt) == SQLITE_ROW)
     {
-      Entry entry;
+      Entry *entry = entry_from_row (stmt);
 
-      entry.id = sqlite3_column_int64 (stmt, 0);
-      entry.key = sort_key (confab_db_column_text (stmt, 2), confab_db_column_text (stmt, 1));
-      g_array_append_val (entries, entry);
-      max_id = MAX (max_id, entry.id);
+      g_ptr_array_add (order->entries, entry);
+      index_entry (order, entry);
     }
-  g_array_sort (entries, entry_compare);
+  g_ptr_array_sort (order->entries, entry_compare);
+  return order;
+}
 
-  order->version = version;
+/* Where @entry goes in display order. */
+static guint
+position_of (Order *order,
+             Entry *entry)
+{
+  guint lo = 0;
+  guint hi = order->entries->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (strcmp (((Entry *) g_ptr_array_index (order->entries, mid))->key, entry->key) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+static void
+update_ranks (Order *order)
+{
+  gint64 max_id = 0;
+
+  if (!order->ranks_stale)
+    return;
+  for (guint i = 0; i < order->entries->len; i++)
+    max_id = MAX (max_id, ((Entry *) g_ptr_array_index (order->entries, i))->id);
+  g_free (order->rank);
   order->n_rank = max_id + 1;
   order->rank = g_new (guint32, order->n_rank);
   memset (order->rank, 0xff, order->n_rank * sizeof (guint32));
-  order->n_ids = entries->len;
-  order->ids = g_new (gint64, MAX (order->n_ids, 1));
-  order->bits = g_new0 (guint64, order->n_ids / 64 + 1);
-  for (guint i = 0; i < entries->len; i++)
-    {
-      Entry *entry = &g_array_index (entries, Entry, i);
+  for (guint i = 0; i < order->entries->len; i++)
+    order->rank[((Entry *) g_ptr_array_index (order->entries, i))->id] = i;
+  order->n_words = order->entries->len / 64 + 1;
+  g_free (order->bits);
+  g_free (order->filter_bits);
+  order->bits = g_new0 (guint64, order->n_words);
+  order->filter_bits = g_new0 (guint64, order->n_words);
+  order->ranks_stale = FALSE;
+}
 
-      order->ids[i] = entry->id;
-      order->rank[entry->id] = i;
-      g_free (entry->key);
+/* Brings @username's entry to what the database holds now; ranks are brought up to date
+ * after the last change. */
+static void
+apply_change (ConfabDb   *db,
+              Order      *order,
+              const char *username)
+{
+  sqlite3_stmt *stmt;
+  gint64 id = confab_db_query_int (db, -1, "SELECT id FROM directory WHERE username = ?", "s",
+                                   username);
+  Entry *old = id >= 0 ? g_hash_table_lookup (order->by_id, &id) : NULL;
+
+  if (old != NULL)
+    {
+      guint position = position_of (order, old);
+
+      g_assert (g_ptr_array_index (order->entries, position) == old);
+      unindex_entry (order, old);
+      g_ptr_array_remove_index (order->entries, position);
     }
-  return order;
+
+  stmt = confab_db_query (db,
+                          "SELECT " ENTRY_COLUMNS " FROM directory d JOIN users u USING (username)"
+                          " WHERE d.username = ? AND u.disabled = 0",
+                          "s", username);
+  if (confab_db_step (db, stmt) == SQLITE_ROW)
+    {
+      Entry *entry = entry_from_row (stmt);
+
+      sqlite3_reset (stmt);
+      g_ptr_array_insert (order->entries, position_of (order, entry), entry);
+      index_entry (order, entry);
+    }
+  order->ranks_stale = TRUE;
 }
 
 static Order *
@@ -133,14 +308,64 @@ order_get (ConfabDirectoryStore *store)
 {
   ConfabDb *db = DB (store);
   Order *order = g_object_get_data (G_OBJECT (store), ORDER_KEY);
-  gint64 version = confab_db_query_int (db, 0, "SELECT version FROM directory_state", "");
+  gint64 newest = confab_db_query_int (db, 0, "SELECT max (seq) FROM directory_changes", "");
+  gint64 oldest = confab_db_query_int (db, 0, "SELECT min (seq) FROM directory_changes", "");
 
-  if (order == NULL || order->version != version)
+  if (order != NULL && newest > order->seen
+      && (newest - order->seen > MAX_CHANGES || oldest > order->seen + 1))
+    order = NULL;
+
+  if (order == NULL)
     {
-      order = order_build (db, version);
+      order = order_build (db);
       g_object_set_data_full (G_OBJECT (store), ORDER_KEY, order, order_free);
     }
+  else if (newest > order->seen)
+    {
+      g_autoptr(GPtrArray) usernames = g_ptr_array_new_with_free_func (g_free);
+      sqlite3_stmt *stmt = confab_db_query (db,
+                                            "SELECT DISTINCT username FROM directory_changes"
+                                            " WHERE seq > ? AND seq <= ?",
+                                            "ii", order->seen, newest);
+
+      while (confab_db_step (db, stmt) == SQLITE_ROW)
+        g_ptr_array_add (usernames, g_strdup (confab_db_column_text (stmt, 0)));
+      for (guint i = 0; i < usernames->len; i++)
+        apply_change (db, order, g_ptr_array_index (usernames, i));
+      order->seen = newest;
+    }
+  update_ranks (order);
   return order;
+}
+
+static void
+set_rank (guint64 *bits,
+          guint32  rank)
+{
+  bits[rank / 64] |= G_GUINT64_CONSTANT (1) << (rank % 64);
+}
+
+/* ANDs into order->bits the accounts whose @filter is @value (compared as folded words). */
+static void
+apply_filter (Order      *order,
+              Filter      filter,
+              const char *value)
+{
+  g_autofree char *folded = confab_text_fold_words (value);
+  GHashTable *set = *folded != '\0' ? g_hash_table_lookup (order->filters[filter], folded)
+                                    : NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  memset (order->filter_bits, 0, order->n_words * sizeof (guint64));
+  if (set != NULL)
+    {
+      g_hash_table_iter_init (&iter, set);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        set_rank (order->filter_bits, order->rank[((Entry *) key)->id]);
+    }
+  for (gsize w = 0; w < order->n_words; w++)
+    order->bits[w] &= order->filter_bits[w];
 }
 
 static JsonArray *
@@ -174,47 +399,53 @@ ds_search (ConfabDirectoryStore       *store,
 {
   ConfabDb *db = DB (store);
   Order *order = order_get (store);
-  g_autofree char *expr = confab_sqlite_directory_match (query);
+  ConfabDirectoryQuery text_only = { query->text, NULL, NULL, NULL, 0, 0 };
+  g_autofree char *expr = confab_sqlite_directory_match (&text_only);
+  const char *filters[N_FILTERS] = { query->department, query->title, query->location };
   g_autofree gint64 *page = g_new (gint64, MAX (query->limit, 1));
-  gsize n_words = order->n_ids / 64 + 1;
+  guint n_entries = order->entries->len;
   guint n_page = 0;
   guint64 skip = query->offset;
   guint matches = 0;
 
-  /* Everyone (no words, no filters): the order itself is the answer. */
+  /* The words first: all accounts if there are none. */
   if (expr == NULL)
     {
-      *total = order->n_ids;
-      for (guint64 r = query->offset; r < order->n_ids && n_page < query->limit; r++)
-        page[n_page++] = order->ids[r];
-      return load_page (db, page, n_page);
+      memset (order->bits, 0xff, order->n_words * sizeof (guint64));
+      if (n_entries % 64 != 0)
+        order->bits[n_entries / 64] = (G_GUINT64_CONSTANT (1) << (n_entries % 64)) - 1;
+      else
+        order->bits[n_entries / 64] = 0;
     }
+  else
+    {
+      sqlite3_stmt *stmt = confab_db_query (db,
+                                            "SELECT rowid FROM directory_fts"
+                                            " WHERE directory_fts MATCH ?",
+                                            "s", expr);
 
-  memset (order->bits, 0, n_words * sizeof (guint64));
-  {
-    sqlite3_stmt *stmt = confab_db_query (db,
-                                          "SELECT rowid FROM directory_fts"
-                                          " WHERE directory_fts MATCH ?",
-                                          "s", expr);
+      memset (order->bits, 0, order->n_words * sizeof (guint64));
+      while (confab_db_step (db, stmt) == SQLITE_ROW)
+        {
+          gint64 id = sqlite3_column_int64 (stmt, 0);
+          guint32 rank = id >= 0 && (guint64) id < order->n_rank ? order->rank[id] : NO_RANK;
 
-    while (confab_db_step (db, stmt) == SQLITE_ROW)
-      {
-        gint64 id = sqlite3_column_int64 (stmt, 0);
-        guint32 rank = id >= 0 && (guint64) id < order->n_rank ? order->rank[id] : NO_RANK;
+          if (rank != NO_RANK)
+            set_rank (order->bits, rank);
+        }
+    }
+  for (guint f = 0; f < N_FILTERS; f++)
+    if (filters[f] != NULL)
+      apply_filter (order, f, filters[f]);
 
-        if (rank == NO_RANK)
-          continue;
-        order->bits[rank / 64] |= G_GUINT64_CONSTANT (1) << (rank % 64);
-        matches++;
-      }
-  }
-  *total = matches;
-
-  for (gsize w = 0; w < n_words && n_page < query->limit; w++)
+  for (gsize w = 0; w < order->n_words; w++)
     {
       guint64 bits = order->bits[w];
       guint count = __builtin_popcountll (bits);
 
+      matches += count;
+      if (n_page == query->limit)
+        continue;
       if (count <= skip)
         {
           skip -= count;
@@ -223,6 +454,7 @@ ds_search (ConfabDirectoryStore       *store,
       while (bits != 0 && n_page < query->limit)
         {
           guint bit = __builtin_ctzll (bits);
+          Entry *entry = g_ptr_array_index (order->entries, w * 64 + bit);
 
           bits &= bits - 1;
           if (skip > 0)
@@ -230,9 +462,10 @@ ds_search (ConfabDirectoryStore       *store,
               skip--;
               continue;
             }
-          page[n_page++] = order->ids[w * 64 + bit];
+          page[n_page++] = entry->id;
         }
     }
+  *total = matches;
   return load_page (db, page, n_page);
 }
 

@@ -337,6 +337,30 @@ static const char * const migrations[] = {
   ") WITHOUT ROWID;"
   "CREATE INDEX IF NOT EXISTS users_by_avatar ON users (avatar_file_id)"
   " WHERE avatar_file_id IS NOT NULL;",
+
+  /* 7: a log of the changes that move an account in the directory's order or filters, which
+   * the store thread's copy of them follows (confab-sqlite-directory.c). It keeps the newest
+   * 10 000 changes; a reader further behind reads the directory again. */
+  "CREATE TABLE directory_changes ("
+  "  seq      INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  username TEXT NOT NULL"
+  ");"
+  "CREATE TRIGGER directory_change_added AFTER INSERT ON users BEGIN"
+  "  INSERT INTO directory_changes (username) VALUES (new.username);"
+  "  DELETE FROM directory_changes"
+  "  WHERE seq <= (SELECT max (seq) FROM directory_changes) - 10000;"
+  "END;"
+  "CREATE TRIGGER directory_change_changed AFTER UPDATE OF"
+  "  username, display_name, department, title, location, disabled ON users BEGIN"
+  "  INSERT INTO directory_changes (username) VALUES (new.username);"
+  "  DELETE FROM directory_changes"
+  "  WHERE seq <= (SELECT max (seq) FROM directory_changes) - 10000;"
+  "END;"
+  "CREATE TRIGGER directory_change_removed AFTER DELETE ON users BEGIN"
+  "  INSERT INTO directory_changes (username) VALUES (old.username);"
+  "  DELETE FROM directory_changes"
+  "  WHERE seq <= (SELECT max (seq) FROM directory_changes) - 10000;"
+  "END;",
 };
 
 #define USER_COLUMNS   CONFAB_SQLITE_USER_COLUMNS
