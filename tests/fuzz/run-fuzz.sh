@@ -24,4 +24,4 @@ mkdir -p "$workdir/frame" "$workdir/mentions" "$workdir/tus" "$workdir/links" "$
 # The ASan+UBSan test setup (tests/meson.build) gives the sanitizer options, GLib's settings
 # and the leak suppressions; libFuzzer gets its time budget here.
 exec meson test -C "$builddir" --setup=asan --suite fuzz --verbose \
-  --test-args "-max_total_time=$seconds"
+  --test-args="-max_total_time=$seconds"
