@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "confab-account.h"
 #include "confab-client.h"
+#include "confab-contact.h"
 #include "confab-conversation-list.h"
 #include "confab-conversation.h"
 #include "confab-engine-test-util.h"
 #include "confab-error.h"
+#include "confab-feature.h"
 #include "confab-frame.h"
 #include "confab-message.h"
 #include "confab-messaging.h"
+#include "confab-room-member.h"
+#include "confab-room.h"
 #include "confab-rooms.h"
 #include "confab-session.h"
 

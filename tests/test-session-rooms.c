@@ -3,12 +3,17 @@
  * join, talk, mention, kick and leave, and see each other's changes through the stream. */
 #include "config.h"
 
+#include "confab-account.h"
 #include "confab-client.h"
 #include "confab-conversation-list.h"
 #include "confab-conversation.h"
 #include "confab-engine-test-util.h"
 #include "confab-error.h"
+#include "confab-feature.h"
+#include "confab-message.h"
 #include "confab-messaging.h"
+#include "confab-room-member.h"
+#include "confab-room.h"
 #include "confab-rooms.h"
 #include "confab-session.h"
 #include "confab-test-util.h"

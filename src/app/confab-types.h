@@ -13,6 +13,7 @@ typedef struct _ConfabAccount          ConfabAccount;
 typedef struct _ConfabCache            ConfabCache;
 typedef struct _ConfabClient           ConfabClient;
 typedef struct _ConfabFeature          ConfabFeature;
+typedef struct _ConfabRooms            ConfabRooms;
 typedef struct _ConfabSession          ConfabSession;
 
 /* models/ */
@@ -21,6 +22,8 @@ typedef struct _ConfabConversation     ConfabConversation;
 typedef struct _ConfabConversationList ConfabConversationList;
 typedef struct _ConfabMessage          ConfabMessage;
 typedef struct _ConfabMessageList      ConfabMessageList;
+typedef struct _ConfabRoom             ConfabRoom;
+typedef struct _ConfabRoomMember       ConfabRoomMember;
 
 /* calls/ (its enums are in calls/confab-call-types.h) */
 typedef struct _ConfabCall             ConfabCall;

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "confab-conversation.h"
 #include "confab-feature.h"
-#include "confab-message.h"
-#include "confab-room-member.h"
+/* For ConfabRoomNotify. */
 #include "confab-room.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include "confab-conversation.h"
+#include "confab-contact.h"
+#include "confab-room.h"
 #include "confab-validate.h"
 
 enum {

@@ -6,7 +6,7 @@
 
 /* For ConfabPresence. */
 #include "confab-contact.h"
-#include "confab-room.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-room-member.h"
+#include "confab-contact.h"
 
 enum {
   PROP_0,

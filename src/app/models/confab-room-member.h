@@ -4,7 +4,7 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 
-#include "confab-contact.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

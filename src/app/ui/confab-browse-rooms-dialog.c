@@ -7,7 +7,9 @@
 
 #include "confab-browse-rooms-dialog.h"
 #include "confab-room-rows.h"
+#include "confab-room.h"
 #include "confab-rooms.h"
+#include "confab-session.h"
 #include "confab-ui-util.h"
 
 /* One page of results: enough for a company's public rooms at a glance; search narrows it. */

@@ -3,7 +3,7 @@
 
 #include <adwaita.h>
 
-#include "confab-session.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

@@ -6,8 +6,10 @@
 #include <glib/gi18n.h>
 
 #include "confab-call-row.h"
+#include "confab-contact.h"
 #include "confab-conversation-view-private.h"
 #include "confab-conversation.h"
+#include "confab-feature.h"
 #include "confab-mention-completion.h"
 #include "confab-message-list.h"
 #include "confab-message-row.h"
@@ -15,6 +17,7 @@
 #include "confab-messaging.h"
 #include "confab-profile-window.h"
 #include "confab-profiles.h"
+#include "confab-room.h"
 #include "confab-session.h"
 #include "confab-typing.h"
 #include "confab-ui-util.h"

@@ -6,7 +6,11 @@
 #include <glib/gi18n.h>
 
 #include "confab-invitations-banner.h"
+#include "confab-contact.h"
+#include "confab-feature.h"
 #include "confab-profiles.h"
+#include "confab-room.h"
+#include "confab-rooms.h"
 #include "confab-ui-util.h"
 
 enum {

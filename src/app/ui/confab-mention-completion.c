@@ -6,7 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "confab-mention-completion.h"
+#include "confab-room-member.h"
 #include "confab-rooms.h"
+#include "confab-session.h"
 
 #include <string.h>
 

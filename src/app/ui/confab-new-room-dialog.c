@@ -8,7 +8,9 @@
 #include "confab-new-room-dialog.h"
 #include "confab-profiles.h"
 #include "confab-room-rows.h"
+#include "confab-room.h"
 #include "confab-rooms.h"
+#include "confab-session.h"
 #include "confab-ui-util.h"
 #include "confab-validate.h"
 

@@ -5,10 +5,15 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-contact.h"
+#include "confab-feature.h"
 #include "confab-profiles.h"
 #include "confab-room-details.h"
+#include "confab-room-member.h"
 #include "confab-room-rows.h"
+#include "confab-room.h"
 #include "confab-rooms.h"
+#include "confab-session.h"
 #include "confab-ui-util.h"
 #include "confab-validate.h"
 

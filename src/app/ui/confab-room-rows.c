@@ -5,9 +5,11 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-contact.h"
 #include "confab-frame.h"
 #include "confab-profiles.h"
 #include "confab-room-rows.h"
+#include "confab-room.h"
 
 GtkWidget *
 confab_room_person_row_new (ConfabSession  *session,

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <adwaita.h>
+#include <json-glib/json-glib.h>
 
-#include "confab-room-member.h"
-#include "confab-room.h"
-#include "confab-session.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

@@ -5,9 +5,12 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-contact.h"
+#include "confab-message.h"
 #include "confab-profiles.h"
 #include "confab-rooms.h"
 #include "confab-seen-by-label.h"
+#include "confab-session.h"
 
 struct _ConfabSeenByLabel
 {

@@ -3,8 +3,7 @@
 
 #include <adwaita.h>
 
-#include "confab-message.h"
-#include "confab-session.h"
+#include "confab-types.h"
 
 G_BEGIN_DECLS
 

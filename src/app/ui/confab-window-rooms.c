@@ -6,11 +6,14 @@
 #include <glib/gi18n.h>
 
 #include "confab-browse-rooms-dialog.h"
+#include "confab-conversation.h"
 #include "confab-invitations-banner.h"
 #include "confab-new-room-dialog.h"
 #include "confab-room-details.h"
+#include "confab-room.h"
 #include "confab-rooms.h"
 #include "confab-window-private.h"
+#include "confab-window.h"
 
 /* Rooms in the window: New Room, Browse Rooms, Room Details, the invitations banner, and what
  * the window tells about invitations and removals. */

@@ -3,13 +3,17 @@
 
 #include "config.h"
 
+#include "confab-account.h"
+#include "confab-application.h"
+#include "confab-background.h"
 #include "confab-conversation-list.h"
 #include "confab-conversation-row.h"
 #include "confab-conversation-view.h"
 #include "confab-conversation.h"
+#include "confab-messaging.h"
+#include "confab-room.h"
 #include "confab-signin-page.h"
 #include "confab-ui-util.h"
-#include "confab-background.h"
 #include "confab-window-private.h"
 
 enum {
