@@ -726,6 +726,38 @@ confab_test_server_get_pid (ConfabTestServer *server)
   return id != NULL ? atoi (id) : 0;
 }
 
+/* A number from /proc/PID/status of the running server, e.g. "VmRSS" (in KiB) or "Threads". */
+guint64
+confab_test_server_proc_status (ConfabTestServer *server,
+                                const char       *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status",
+                                           (int) confab_test_server_get_pid (server));
+  g_autofree char *key = g_strdup_printf ("\n%s:", field);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  line = strstr (status, key);
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (key), NULL, 10);
+}
+
+/* How many files the running server has open. */
+guint
+confab_test_server_count_fds (ConfabTestServer *server)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd",
+                                           (int) confab_test_server_get_pid (server));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}
+
 /* Everything the server wrote to stderr so far (all its runs). */
 const char *
 confab_test_server_get_log (ConfabTestServer *server)

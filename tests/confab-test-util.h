@@ -58,6 +58,9 @@ const char  *confab_test_server_get_log       (ConfabTestServer *server);
 void         confab_test_server_trust         (ConfabTestServer *server,
                                                SoupMessage      *message);
 guint        confab_test_server_tls_checks    (ConfabTestServer *server);
+guint64      confab_test_server_proc_status   (ConfabTestServer *server,
+                                               const char       *field);
+guint        confab_test_server_count_fds     (ConfabTestServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabTestServer, confab_test_server_free)
 

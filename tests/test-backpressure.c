@@ -221,15 +221,7 @@ raw_read_until_close (RawPeer *peer,
 static gsize
 server_rss (ConfabTestServer *server)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status",
-                                           (int) confab_test_server_get_pid (server));
-  g_autofree char *status = NULL;
-  const char *line;
-
-  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
-  line = strstr (status, "VmRSS:");
-  g_assert_nonnull (line);
-  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10) * 1024;
+  return confab_test_server_proc_status (server, "VmRSS") * 1024;
 }
 
 /* --- Live messages to a peer that does not read ----------------------------------------------- */

@@ -22,6 +22,9 @@ confab_config_new (void)
   config->max_body_chars = CONFAB_DEFAULT_MAX_BODY_CHARS;
   config->max_file_bytes = CONFAB_DEFAULT_MAX_FILE_BYTES;
   config->messages_per_minute = CONFAB_DEFAULT_MESSAGES_PER_MINUTE;
+  config->first_request_ms = 10000;
+  config->max_pending_connections = 1024;
+  config->max_pending_per_address = 256;
   config->hello_timeout_ms = 10000;
   config->ping_interval_s = 30;
   config->idle_timeout_s = 90;
@@ -209,7 +212,10 @@ confab_config_load_file (ConfabConfig  *config,
   READ_UINT ("limits", "messages_per_minute", 0, G_MAXUINT32, messages_per_minute);
   READ_UINT ("limits", "max_queued_bytes", 64 * 1024, 1024 * 1024 * 1024, max_queued_bytes);
   READ_UINT ("limits", "bad_frames_before_close", 1, G_MAXUINT32, bad_frames_before_close);
+  READ_UINT ("limits", "max_pending_connections", 1, 1000000, max_pending_connections);
+  READ_UINT ("limits", "max_pending_per_address", 1, 1000000, max_pending_per_address);
 
+  READ_UINT ("timeouts", "first_request_ms", 10, 3600 * 1000, first_request_ms);
   READ_UINT ("timeouts", "hello_ms", 10, 3600 * 1000, hello_timeout_ms);
   READ_UINT ("timeouts", "ping_interval_s", 1, 3600, ping_interval_s);
   READ_UINT ("timeouts", "idle_s", 2, 24 * 3600, idle_timeout_s);

@@ -32,7 +32,10 @@ typedef struct
   gint64              max_file_bytes;
   guint               messages_per_minute; /* 0: no limit */
   guint               max_queued_bytes;  /* output a connection may have waiting for its peer */
+  guint               max_pending_connections;  /* accepted, first request not yet in */
+  guint               max_pending_per_address;
 
+  guint               first_request_ms;  /* from accept (and TLS handshake) to request headers */
   guint               hello_timeout_ms;
   guint               ping_interval_s;
   guint               idle_timeout_s;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-server.h"
+#include "confab-acceptor.h"
 #include "confab-frame.h"
 #include "confab-http.h"
 #include "confab-limits.h"
@@ -14,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gnutls/gnutls.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -36,7 +36,8 @@ struct _ConfabServer
   ConfabAuth      *auth;
   ConfabRouter    *router;
   SoupServer      *soup;
-  GTlsCertificate *certificate;
+  ConfabTlsContext *tls;          /* NULL when plain */
+  ConfabAcceptor  *acceptor;
   char            *url;
   int              lock_fd;       /* holds the data directory's lock; -1 before */
 
@@ -467,7 +468,7 @@ confab_server_dispose (GObject *object)
   g_clear_object (&self->router);
   g_clear_object (&self->auth);
   g_clear_object (&self->store);
-  g_clear_object (&self->certificate);
+  g_clear_pointer (&self->tls, confab_tls_context_free);
 
   G_OBJECT_CLASS (confab_server_parent_class)->dispose (object);
 }
@@ -544,28 +545,6 @@ lock_data_dir (ConfabServer  *self,
   return FALSE;
 }
 
-/* glib-networking's GnuTLS backend takes its priority string from the environment, once, when
- * the first TLS connection is made: set it before that, checked first. */
-static gboolean
-set_tls_priority (const char  *priority,
-                  GError     **error)
-{
-  gnutls_priority_t check = NULL;
-  const char *error_pos = NULL;
-  int rc = gnutls_priority_init (&check, priority, &error_pos);
-
-  if (rc < 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "[tls] priority is not a valid GnuTLS priority string (at '%s')",
-                   error_pos != NULL ? error_pos : priority);
-      return FALSE;
-    }
-  gnutls_priority_deinit (check);
-  g_setenv ("G_TLS_GNUTLS_PRIORITY", priority, TRUE);
-  return TRUE;
-}
-
 /**
  * confab_server_new:
  * @config: (transfer full): the validated configuration
@@ -601,11 +580,9 @@ confab_server_new (ConfabConfig  *config,
 
   if (!config->plain)
     {
-      if (!set_tls_priority (config->tls_priority, error))
-        return NULL;
-      self->certificate = confab_tls_load_or_create (config->data_dir, config->tls_certificate,
-                                                     config->tls_key, error);
-      if (self->certificate == NULL)
+      self->tls = confab_tls_context_new (config->data_dir, config->tls_certificate,
+                                          config->tls_key, config->tls_priority, error);
+      if (self->tls == NULL)
         return NULL;
     }
 
@@ -616,9 +593,7 @@ confab_server_new (ConfabConfig  *config,
   confab_server_add_module (self, &core_module, self, NULL);
   confab_modules_register_all (self);
 
-  self->soup = soup_server_new ("server-header", "confabd/" PACKAGE_VERSION,
-                                "tls-certificate", self->certificate,
-                                NULL);
+  self->soup = soup_server_new ("server-header", "confabd/" PACKAGE_VERSION, NULL);
   soup_server_add_handler (self->soup, "/v1/ws", on_websocket_request, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_http_request, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
@@ -633,7 +608,9 @@ confab_server_start (ConfabServer  *self,
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GSocket) socket = NULL;
-  GSList *uris;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *host = NULL;
+  ConfabAcceptorLimits limits;
 
   inet = g_inet_address_new_from_string (self->config->listen_host);
   if (inet == NULL && g_str_equal (self->config->listen_host, "localhost"))
@@ -654,27 +631,27 @@ confab_server_start (ConfabServer  *self,
    * once (after a restart, or a network blip in the office): they would wait seconds for
    * SYN retries. */
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
-  if (!g_socket_bind (socket, address, TRUE, error)
-      || !g_socket_listen (socket, error)
-      || !soup_server_listen_socket (self->soup, socket,
-                                     self->config->plain ? 0 : SOUP_SERVER_LISTEN_HTTPS, error))
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return FALSE;
+
+  /* Connections are accepted here, not by SoupServer: see confab-acceptor.c. */
+  limits.deadline_ms = self->config->first_request_ms;
+  limits.max_pending = self->config->max_pending_connections;
+  limits.max_pending_per_address = self->config->max_pending_per_address;
+  self->acceptor = confab_acceptor_new (self->soup, self->tls, &limits);
+  if (!confab_acceptor_listen (self->acceptor, socket, error))
     return FALSE;
 
   self->sweep_id = g_timeout_add_seconds (MAX (1, self->config->ping_interval_s),
                                           sweep_silent_connections, self);
 
-  uris = soup_server_get_uris (self->soup);
-  if (uris != NULL)
-    {
-      g_autofree char *text = g_uri_to_string (uris->data);
-      gsize len = strlen (text);
-
-      /* "https://127.0.0.1:7443/" → without the trailing slash, as people write it. */
-      if (len > 0 && text[len - 1] == '/')
-        text[len - 1] = '\0';
-      self->url = g_steal_pointer (&text);
-    }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  bound = g_socket_get_local_address (socket, error);
+  if (bound == NULL)
+    return FALSE;
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (bound)));
+  self->url = g_strdup_printf (strchr (host, ':') != NULL ? "%s://[%s]:%u" : "%s://%s:%u",
+                               self->config->plain ? "http" : "https", host,
+                               g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   return TRUE;
 }
 
@@ -684,6 +661,8 @@ confab_server_stop (ConfabServer *self)
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   if (self->soup != NULL)
     {
+      /* Nothing new comes in; what is still pending goes. */
+      g_clear_pointer (&self->acceptor, confab_acceptor_free);
       soup_server_disconnect (self->soup);
       if (self->router != NULL)
         confab_router_close_all (self->router, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server stopping");

@@ -141,53 +141,113 @@ out:
   return ok;
 }
 
-/**
- * confab_tls_load_or_create:
- * @data_dir: the server's data directory
- * @cert_path: (nullable): a configured certificate, or %NULL for `<data_dir>/tls/cert.pem`
- * @key_path: (nullable): its key, or %NULL for `<data_dir>/tls/key.pem`
- * @error: return location for an error
- *
- * Returns: (transfer full): the certificate with its key; one is made on first start when none
- *   is configured
- */
-GTlsCertificate *
-confab_tls_load_or_create (const char  *data_dir,
-                           const char  *cert_path,
-                           const char  *key_path,
-                           GError     **error)
+/* Makes the certificate on first start when none is configured; says where it is. */
+static gboolean
+resolve_certificate (const char  *data_dir,
+                     const char  *cert_path,
+                     const char  *key_path,
+                     char       **out_cert,
+                     char       **out_key,
+                     GError     **error)
 {
   g_autofree char *tls_dir = g_build_filename (data_dir, "tls", NULL);
-  g_autofree char *default_cert = g_build_filename (tls_dir, "cert.pem", NULL);
-  g_autofree char *default_key = g_build_filename (tls_dir, "key.pem", NULL);
-  g_autoptr(GTlsCertificate) certificate = NULL;
-  g_autofree char *fingerprint = NULL;
 
-  if (cert_path == NULL)
+  if (cert_path != NULL)
     {
-      cert_path = default_cert;
-      key_path = default_key;
-
-      if (!g_file_test (cert_path, G_FILE_TEST_EXISTS) || !g_file_test (key_path, G_FILE_TEST_EXISTS))
-        {
-          if (g_mkdir_with_parents (tls_dir, 0700) != 0)
-            {
-              int saved_errno = errno;
-              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                           "cannot create %s: %s", tls_dir, g_strerror (saved_errno));
-              return NULL;
-            }
-          if (!confab_tls_generate_self_signed (cert_path, key_path, error))
-            return NULL;
-          g_message ("created a self-signed certificate at %s", cert_path);
-        }
+      *out_cert = g_strdup (cert_path);
+      *out_key = g_strdup (key_path);
+      return TRUE;
     }
 
-  certificate = g_tls_certificate_new_from_files (cert_path, key_path, error);
+  *out_cert = g_build_filename (tls_dir, "cert.pem", NULL);
+  *out_key = g_build_filename (tls_dir, "key.pem", NULL);
+  if (g_file_test (*out_cert, G_FILE_TEST_EXISTS) && g_file_test (*out_key, G_FILE_TEST_EXISTS))
+    return TRUE;
+
+  if (g_mkdir_with_parents (tls_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "cannot create %s: %s", tls_dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!confab_tls_generate_self_signed (*out_cert, *out_key, error))
+    return FALSE;
+  g_message ("created a self-signed certificate at %s", *out_cert);
+  return TRUE;
+}
+
+/**
+ * confab_tls_context_new:
+ * @data_dir: the server's data directory
+ * @cert_path: (nullable): a configured certificate (with its chain), or %NULL for
+ *   `<data_dir>/tls/cert.pem`, made on first start
+ * @key_path: (nullable): its key, or %NULL for `<data_dir>/tls/key.pem`
+ * @priority: a GnuTLS priority string
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): what every TLS connection of the server is made with
+ */
+ConfabTlsContext *
+confab_tls_context_new (const char  *data_dir,
+                        const char  *cert_path,
+                        const char  *key_path,
+                        const char  *priority,
+                        GError     **error)
+{
+  g_autoptr(ConfabTlsContext) context = g_new0 (ConfabTlsContext, 1);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *fingerprint = NULL;
+  const char *error_pos = NULL;
+  int rc;
+
+  rc = gnutls_priority_init (&context->priority, priority, &error_pos);
+  if (rc < 0)
+    {
+      context->priority = NULL;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "[tls] priority is not a valid GnuTLS priority string (at '%s')",
+                   error_pos != NULL ? error_pos : priority);
+      return NULL;
+    }
+
+  if (!resolve_certificate (data_dir, cert_path, key_path, &cert, &key, error))
+    return NULL;
+  /* Read once through GIO too: its errors name the file, and the fingerprint is logged. */
+  certificate = g_tls_certificate_new_from_files (cert, key, error);
   if (certificate == NULL)
     return NULL;
 
+  if (gnutls_failed (gnutls_certificate_allocate_credentials (&context->credentials),
+                     "credentials", error))
+    {
+      context->credentials = NULL;
+      return NULL;
+    }
+  rc = gnutls_certificate_set_x509_key_file2 (context->credentials, cert, key,
+                                              GNUTLS_X509_FMT_PEM, NULL, 0);
+  if (rc < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "cannot load %s with %s: %s",
+                   cert, key, gnutls_strerror (rc));
+      return NULL;
+    }
+
   fingerprint = confab_certificate_fingerprint (certificate);
   g_message ("TLS certificate SHA-256 fingerprint: %s", fingerprint);
-  return g_steal_pointer (&certificate);
+  return g_steal_pointer (&context);
+}
+
+void
+confab_tls_context_free (ConfabTlsContext *context)
+{
+  if (context == NULL)
+    return;
+  if (context->credentials != NULL)
+    gnutls_certificate_free_credentials (context->credentials);
+  if (context->priority != NULL)
+    gnutls_priority_deinit (context->priority);
+  g_free (context);
 }

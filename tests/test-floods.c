@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confabd under floods from one peer, on the real server, TLS and plain: idle connections that
+ * never send a request, connections opened and aborted by the thousand. Another client must
+ * still get in, and the server must not keep what the flood leaves behind. */
+#include "config.h"
+
+#include "confab-test-util.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define IDLE_SOCKETS 5000
+#define MAX_PENDING  1000
+
+static guint16
+server_port (ConfabTestServer *server)
+{
+  g_autoptr(GUri) uri = g_uri_parse (confab_test_server_get_url (server), G_URI_FLAGS_NONE, NULL);
+
+  g_assert_nonnull (uri);
+  return (guint16) g_uri_get_port (uri);
+}
+
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  limit.rlim_cur = limit.rlim_max;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  if (limit.rlim_cur < IDLE_SOCKETS + 256)
+    g_test_message ("only %lu files may be open: fewer idle sockets",
+                    (unsigned long) limit.rlim_cur);
+}
+
+/* A TCP connection to the server that sends nothing. -1 if none could be made. */
+static int
+open_idle (guint16 port)
+{
+  struct sockaddr_in address = { 0 };
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return -1;
+  address.sin_family = AF_INET;
+  address.sin_port = htons (port);
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (connect (fd, (struct sockaddr *) &address, sizeof address) != 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static GArray *
+open_many_idle (ConfabTestServer *server,
+                guint             count)
+{
+  GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
+  guint16 port = server_port (server);
+  struct rlimit limit;
+
+  getrlimit (RLIMIT_NOFILE, &limit);
+  count = MIN (count, (guint) MIN (limit.rlim_cur - 256, G_MAXUINT));
+  for (guint i = 0; i < count; i++)
+    {
+      int fd = open_idle (port);
+
+      g_assert_cmpint (fd, >=, 0);
+      g_array_append_val (fds, fd);
+    }
+  return fds;
+}
+
+static void
+close_all (GArray *fds)
+{
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  g_array_unref (fds);
+}
+
+/* The server closed @fd (end of stream or reset), without anything sent on it. */
+static gboolean
+closed_by_server (gpointer user_data)
+{
+  int fd = GPOINTER_TO_INT (user_data);
+  char byte;
+  gssize n = recv (fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK);
+
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+typedef struct
+{
+  ConfabTestServer *server;
+  guint             limit;
+} FdsBelow;
+
+static gboolean
+fds_below (gpointer user_data)
+{
+  FdsBelow *check = user_data;
+
+  return confab_test_server_count_fds (check->server) <= check->limit;
+}
+
+/* --- Idle connections ------------------------------------------------------------------------- */
+
+/* 5 000 connections that never send a byte (they used to hold one GLib thread each for their
+ * TLS handshake, for ever): a fresh client still signs in, the server keeps no thread per
+ * waiting handshake, and past the cap the oldest waiting connections are closed. */
+static void
+idle_flood (gconstpointer data)
+{
+  gboolean tls = GPOINTER_TO_INT (data);
+  g_autofree char *config = g_strdup_printf ("[timeouts]\nfirst_request_ms=120000\n"
+                                             "[limits]\nmax_pending_connections=%u\n",
+                                             MAX_PENDING);
+  g_autoptr(ConfabTestServer) server = tls ? confab_test_server_new_tls (NULL, config)
+                                           : confab_test_server_new (NULL, config);
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestClient) client = NULL;
+  g_autoptr(JsonObject) devices = NULL;
+  FdsBelow check = { server, 0 };
+  guint64 threads_before;
+  guint fds_before;
+  GArray *fds;
+
+  raise_fd_limit ();
+  threads_before = confab_test_server_proc_status (server, "Threads");
+  fds_before = confab_test_server_count_fds (server);
+
+  fds = open_many_idle (server, IDLE_SOCKETS);
+  g_test_message ("%u idle connections open", fds->len);
+
+  client = confab_test_client_new (server, alice->token, 0);
+  g_assert_nonnull (confab_test_client_get_hello (client));
+  devices = confab_test_client_call_ok (client, "devices", "{}");
+
+  /* The handshakes that wait hold no thread. */
+  g_assert_cmpuint (confab_test_server_proc_status (server, "Threads"), <=, threads_before + 2);
+
+  /* Far more waiting connections than the cap: the oldest went. The deadline is two minutes
+   * here, so only the cap can have closed them. */
+  check.limit = fds_before + MAX_PENDING + 16;
+  g_assert_true (confab_test_wait_until (fds_below, &check, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (closed_by_server (GINT_TO_POINTER (g_array_index (fds, int, 0))));
+
+  /* The client that signed in is not pending: it stays. */
+  g_assert_true (confab_test_client_is_open (client));
+  g_clear_pointer (&devices, json_object_unref);
+  devices = confab_test_client_call_ok (client, "devices", "{}");
+
+  close_all (fds);
+  confab_test_server_assert_running (server);
+}
+
+/* A connection that sends no request within first_request_ms is closed; one whose request came
+ * stays open after that. */
+static void
+first_request_deadline (gconstpointer data)
+{
+  gboolean tls = GPOINTER_TO_INT (data);
+  const char *config = "[timeouts]\nfirst_request_ms=1000\n";
+  g_autoptr(ConfabTestServer) server = tls ? confab_test_server_new_tls (NULL, config)
+                                           : confab_test_server_new (NULL, config);
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestClient) client = confab_test_client_new (server, alice->token, 0);
+  g_autoptr(JsonObject) devices = NULL;
+  int idle = open_idle (server_port (server));
+
+  g_assert_cmpint (idle, >=, 0);
+  g_assert_true (confab_test_wait_until (closed_by_server, GINT_TO_POINTER (idle),
+                                         CONFAB_TEST_TIMEOUT_MS));
+  close (idle);
+
+  g_assert_true (confab_test_client_is_open (client));
+  devices = confab_test_client_call_ok (client, "devices", "{}");
+  confab_test_server_assert_running (server);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  confab_test_init (&argc, &argv);
+
+  g_test_add_data_func ("/confab/server/floods/idle-tcp/tls", GINT_TO_POINTER (TRUE), idle_flood);
+  g_test_add_data_func ("/confab/server/floods/idle-tcp/plain", GINT_TO_POINTER (FALSE),
+                        idle_flood);
+  g_test_add_data_func ("/confab/server/floods/first-request-deadline/tls",
+                        GINT_TO_POINTER (TRUE), first_request_deadline);
+  g_test_add_data_func ("/confab/server/floods/first-request-deadline/plain",
+                        GINT_TO_POINTER (FALSE), first_request_deadline);
+  return confab_test_run ();
+}
