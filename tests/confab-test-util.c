@@ -726,6 +726,21 @@ confab_test_server_get_pid (ConfabTestServer *server)
   return id != NULL ? atoi (id) : 0;
 }
 
+/* From now on the server's HTTP and WebSocket clients connect from @local_address, one of the
+ * loopback addresses (127.0.0.2, …), as someone elsewhere would; NULL for the default. */
+void
+confab_test_server_connect_from (ConfabTestServer *server,
+                                 const char       *local_address)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+
+  if (local_address != NULL)
+    address = g_inet_socket_address_new_from_string (local_address, 0);
+  g_clear_object (&server->session);
+  server->session = soup_session_new_with_options ("local-address", address, NULL);
+  soup_session_set_timeout (server->session, 30);
+}
+
 /* A number from /proc/PID/status of the running server, e.g. "VmRSS" (in KiB) or "Threads". */
 guint64
 confab_test_server_proc_status (ConfabTestServer *server,

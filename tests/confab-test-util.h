@@ -58,6 +58,8 @@ const char  *confab_test_server_get_log       (ConfabTestServer *server);
 void         confab_test_server_trust         (ConfabTestServer *server,
                                                SoupMessage      *message);
 guint        confab_test_server_tls_checks    (ConfabTestServer *server);
+void         confab_test_server_connect_from  (ConfabTestServer *server,
+                                               const char       *local_address);
 guint64      confab_test_server_proc_status   (ConfabTestServer *server,
                                                const char       *field);
 guint        confab_test_server_count_fds     (ConfabTestServer *server);

@@ -9,10 +9,14 @@
 #include <sodium.h>
 #include <string.h>
 
-/* Failures older than this no longer count against a username or an address. */
+/* Failures older than this no longer count against a username and address. */
 #define FAILURE_WINDOW_US   (15 * G_TIME_SPAN_MINUTE)
 #define MAX_LOCKOUT_US      (15 * G_TIME_SPAN_MINUTE)
 #define MAX_TRACKED_KEYS    100000
+
+/* Argon2 work waiting for a thread, at most: past it the least deserving request is refused
+ * with `unavailable` rather than queued without end. */
+#define MAX_WAITING_HASHES  64
 
 typedef struct
 {
@@ -26,11 +30,16 @@ struct _ConfabAuth
   GObject      parent_instance;
 
   GThreadPool *pool;
+  guint        threads;
   guint64      opslimit;
   gsize        memlimit;
   char        *dummy_hash;
 
-  GHashTable  *by_user;      /* username → Throttle */
+  GMutex       lock;         /* guards running and waiting, shared with the pool's threads */
+  guint        running;      /* jobs a thread has */
+  GQueue       waiting;      /* GTask, best first */
+
+  GHashTable  *by_pair;      /* "username address" → Throttle */
   GHashTable  *by_address;   /* address → Throttle */
   guint        failures_per_user;
   guint        failures_per_address;
@@ -45,6 +54,8 @@ typedef struct
   gsize    password_len;
   char    *hash;       /* for verify */
   gboolean verify;
+  guint    rank;       /* lower goes first: how suspect the request is */
+  guint64  serial;     /* first come, first served within a rank */
 } HashJob;
 
 static void
@@ -56,14 +67,10 @@ hash_job_free (HashJob *job)
   g_free (job);
 }
 
-/* Argon2id needs tens of MiB and tens of ms per hash: a pool of one thread per core keeps the
- * main loop free and the memory bounded however many logins arrive at once. */
 static void
-run_hash_job (gpointer data,
-              gpointer user_data)
+hash_job_run (ConfabAuth *self,
+              GTask      *task)
 {
-  g_autoptr(GTask) task = data;
-  ConfabAuth *self = g_task_get_source_object (task);
   HashJob *job = g_task_get_task_data (task);
 
   if (g_task_return_error_if_cancelled (task))
@@ -89,14 +96,53 @@ run_hash_job (gpointer data,
     }
 }
 
+/* Argon2id needs tens of MiB and tens of ms per hash: a pool of one thread per core keeps the
+ * main loop free and the memory bounded however many logins arrive at once. A thread takes
+ * the best waiting job after each one, so a request from a username and address that did not
+ * fail overtakes a storm of guesses. */
+static void
+run_hash_jobs (gpointer data,
+               gpointer user_data)
+{
+  ConfabAuth *self = user_data;
+  GTask *task = data;
+
+  while (task != NULL)
+    {
+      hash_job_run (self, task);
+      g_object_unref (task);
+
+      g_mutex_lock (&self->lock);
+      task = g_queue_pop_head (&self->waiting);
+      if (task == NULL)
+        self->running--;
+      g_mutex_unlock (&self->lock);
+    }
+}
+
+static int
+compare_jobs (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  const HashJob *ja = g_task_get_task_data ((GTask *) a);
+  const HashJob *jb = g_task_get_task_data ((GTask *) b);
+
+  if (ja->rank != jb->rank)
+    return ja->rank < jb->rank ? -1 : 1;
+  return ja->serial < jb->serial ? -1 : ja->serial > jb->serial;
+}
+
 static void
 confab_auth_finalize (GObject *object)
 {
   ConfabAuth *self = CONFAB_AUTH (object);
 
   g_thread_pool_free (self->pool, FALSE, TRUE);
+  g_queue_clear_full (&self->waiting, g_object_unref);
+  g_mutex_clear (&self->lock);
   g_free (self->dummy_hash);
-  g_hash_table_unref (self->by_user);
+  g_hash_table_unref (self->by_pair);
   g_hash_table_unref (self->by_address);
 
   G_OBJECT_CLASS (confab_auth_parent_class)->finalize (object);
@@ -113,7 +159,9 @@ confab_auth_class_init (ConfabAuthClass *klass)
 static void
 confab_auth_init (ConfabAuth *self)
 {
-  self->by_user = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->by_pair = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init (&self->lock);
+  g_queue_init (&self->waiting);
   self->by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
@@ -137,8 +185,8 @@ confab_auth_new (guint64 opslimit,
   self->failures_per_user = failures_per_user;
   self->failures_per_address = failures_per_address;
   self->lockout_ms = lockout_ms;
-  self->pool = g_thread_pool_new (run_hash_job, self, MAX (1, (int) g_get_num_processors ()),
-                                  FALSE, NULL);
+  self->threads = MAX (1, g_get_num_processors ());
+  self->pool = g_thread_pool_new (run_hash_jobs, self, self->threads, FALSE, NULL);
 
   /* Logins for unknown usernames verify against this hash, so they take as long as real ones
    * and timing does not reveal which usernames exist. */
@@ -161,11 +209,33 @@ submit (ConfabAuth          *self,
         GAsyncReadyCallback  callback,
         gpointer             user_data)
 {
+  static guint64 serial;
   GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GTask *refused = NULL;
 
   g_task_set_source_tag (task, source_tag);
+  job->serial = ++serial;
   g_task_set_task_data (task, job, (GDestroyNotify) hash_job_free);
-  g_thread_pool_push (self->pool, task, NULL);
+
+  g_mutex_lock (&self->lock);
+  if (self->running < self->threads)
+    {
+      self->running++;
+      g_mutex_unlock (&self->lock);
+      g_thread_pool_push (self->pool, task, NULL);
+      return;
+    }
+  g_queue_insert_sorted (&self->waiting, task, compare_jobs, NULL);
+  if (self->waiting.length > MAX_WAITING_HASHES)
+    refused = g_queue_pop_tail (&self->waiting);
+  g_mutex_unlock (&self->lock);
+
+  if (refused != NULL)
+    {
+      g_task_return_new_error (refused, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_UNAVAILABLE,
+                               "too many password checks waiting: try again in a moment");
+      g_object_unref (refused);
+    }
 }
 
 void
@@ -194,19 +264,52 @@ confab_auth_hash_password_finish (ConfabAuth    *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* @hash may be NULL (unknown user): the check then runs against a dummy hash and fails. */
+static Throttle *lookup_throttle (GHashTable *table,
+                                  const char *key,
+                                  gboolean    create);
+
+static char *
+pair_key (const char *username,
+          const char *address)
+{
+  return g_strconcat (username, " ", address != NULL ? address : "", NULL);
+}
+
+/**
+ * confab_auth_verify_password_async:
+ * @hash: (nullable): the stored hash; %NULL for an unknown user, checked against a dummy hash
+ *   and failing
+ * @username: who is signing in
+ * @address: (nullable): from where
+ *
+ * Checks go first come, first served, except that those from a username and address with
+ * recent failures (and then from an address with many) wait behind the others.
+ */
 void
 confab_auth_verify_password_async (ConfabAuth          *self,
                                    const char          *hash,
                                    const char          *password,
+                                   const char          *username,
+                                   const char          *address,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
   HashJob *job = g_new0 (HashJob, 1);
+  g_autofree char *key = NULL;
+  Throttle *pair;
+  Throttle *from;
 
   g_return_if_fail (CONFAB_IS_AUTH (self));
   g_return_if_fail (password != NULL);
+  g_return_if_fail (username != NULL);
+
+  key = pair_key (username, address);
+  pair = lookup_throttle (self->by_pair, key, FALSE);
+  from = address != NULL ? lookup_throttle (self->by_address, address, FALSE) : NULL;
+  job->rank = pair != NULL ? 2 * pair->failures : 0;
+  if (from != NULL && from->failures >= self->failures_per_address)
+    job->rank++;
 
   job->verify = TRUE;
   job->hash = g_strdup (hash);
@@ -322,7 +425,9 @@ remaining_lock_ms (GHashTable *table,
  * @address: (nullable): the client address
  * @retry_after_ms: (out): how long to wait when not allowed
  *
- * Returns: %FALSE while the username or the address is locked out after repeated failures
+ * Returns: %FALSE while this username is locked out from this address after repeated failures.
+ *   Other addresses, and other usernames from this address, are not locked: one office behind
+ *   one address, or someone who knows a colleague's username, cannot lock anyone out.
  */
 gboolean
 confab_auth_login_allowed (ConfabAuth *self,
@@ -330,8 +435,8 @@ confab_auth_login_allowed (ConfabAuth *self,
                            const char *address,
                            gint64     *retry_after_ms)
 {
-  gint64 wait = MAX (remaining_lock_ms (self->by_user, username),
-                     remaining_lock_ms (self->by_address, address));
+  g_autofree char *key = pair_key (username, address);
+  gint64 wait = remaining_lock_ms (self->by_pair, key);
 
   *retry_after_ms = wait;
   return wait == 0;
@@ -343,7 +448,7 @@ count_failure (Throttle *t,
                guint     lockout_ms)
 {
   t->failures++;
-  if (t->failures >= allowed)
+  if (allowed > 0 && t->failures >= allowed)
     {
       /* Each failure past the allowance doubles the lock, up to a ceiling. */
       guint extra = MIN (t->failures - allowed, 16);
@@ -358,11 +463,13 @@ confab_auth_login_failed (ConfabAuth *self,
                           const char *username,
                           const char *address)
 {
-  count_failure (lookup_throttle (self->by_user, username, TRUE), self->failures_per_user,
+  g_autofree char *key = pair_key (username, address);
+
+  count_failure (lookup_throttle (self->by_pair, key, TRUE), self->failures_per_user,
                  self->lockout_ms);
+  /* An address's failures only send its checks behind the others' (see verify_password). */
   if (address != NULL)
-    count_failure (lookup_throttle (self->by_address, address, TRUE), self->failures_per_address,
-                   self->lockout_ms);
+    count_failure (lookup_throttle (self->by_address, address, TRUE), 0, 0);
 }
 
 void
@@ -370,5 +477,7 @@ confab_auth_login_succeeded (ConfabAuth *self,
                              const char *username,
                              const char *address)
 {
-  g_hash_table_remove (self->by_user, username);
+  g_autofree char *key = pair_key (username, address);
+
+  g_hash_table_remove (self->by_pair, key);
 }

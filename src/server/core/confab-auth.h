@@ -24,6 +24,8 @@ char       *confab_auth_hash_password_finish  (ConfabAuth          *self,
 void        confab_auth_verify_password_async (ConfabAuth          *self,
                                                const char          *hash,
                                                const char          *password,
+                                               const char          *username,
+                                               const char          *address,
                                                GCancellable        *cancellable,
                                                GAsyncReadyCallback  callback,
                                                gpointer             user_data);

@@ -632,7 +632,8 @@ credentials_cb (GObject      *source,
 
   /* Unknown users are checked against a dummy hash: same time, same answer. */
   confab_auth_verify_password_async (confab_server_get_auth (call->server), hash, call->password,
-                                     NULL, password_checked_cb, call);
+                                     call->username, call->address, NULL, password_checked_cb,
+                                     call);
 }
 
 static void
@@ -832,11 +833,15 @@ old_password_checked_cb (GObject      *source,
 
   if (!confab_auth_verify_password_finish (CONFAB_AUTH (source), result, &error))
     {
-      if (error == NULL)
-        confab_auth_login_failed (CONFAB_AUTH (source), confab_connection_get_username (self),
-                                  confab_connection_get_address (self));
-      confab_connection_respond_error (self, change->id, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
-                                       "the current password is wrong");
+      if (error != NULL)
+        confab_connection_respond_gerror (self, change->id, error);
+      else
+        {
+          confab_auth_login_failed (CONFAB_AUTH (source), confab_connection_get_username (self),
+                                    confab_connection_get_address (self));
+          confab_connection_respond_error (self, change->id, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                                           "the current password is wrong");
+        }
       password_change_free (change);
       return;
     }
@@ -864,7 +869,9 @@ password_credentials_cb (GObject      *source,
 
   confab_auth_verify_password_async (confab_server_get_auth (confab_connection_get_server (self)),
                                      json_object_get_string_member (reply->result, "password_hash"),
-                                     change->old_password, NULL, old_password_checked_cb, change);
+                                     change->old_password, confab_connection_get_username (self),
+                                     confab_connection_get_address (self), NULL,
+                                     old_password_checked_cb, change);
 }
 
 static gboolean
