@@ -7,6 +7,7 @@
 #include "confab-test-util.h"
 
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -15,6 +16,9 @@
 
 #define IDLE_SOCKETS 5000
 #define MAX_PENDING  1000
+#define ABORT_ROUNDS 2000
+/* 2 000 aborted connections used to keep ~22 KiB each (44 MiB); allocator noise is far below. */
+#define ABORT_RSS_BOUND_KIB (12 * 1024)
 
 static guint16
 server_port (ConfabTestServer *server)
@@ -186,6 +190,111 @@ first_request_deadline (gconstpointer data)
   confab_test_server_assert_running (server);
 }
 
+/* --- Aborted connections ---------------------------------------------------------------------- */
+
+/* Closes @fd with a reset, as a client that gives up does. */
+static void
+abort_socket (int fd)
+{
+  struct linger linger = { 1, 0 };
+
+  setsockopt (fd, SOL_SOCKET, SO_LINGER, &linger, sizeof linger);
+  close (fd);
+}
+
+/* One round: connect, get some way into TLS or HTTP, abort. Odd rounds stop mid-way. */
+static void
+abort_round (guint16                          port,
+             gboolean                         tls,
+             guint                            round,
+             gnutls_certificate_credentials_t credentials)
+{
+  int fd = open_idle (port);
+
+  g_assert_cmpint (fd, >=, 0);
+  if (tls)
+    {
+      gnutls_session_t session;
+      int rc;
+
+      g_assert_cmpint (gnutls_init (&session, GNUTLS_CLIENT), ==, 0);
+      g_assert_cmpint (gnutls_set_default_priority (session), ==, 0);
+      g_assert_cmpint (gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, credentials), ==, 0);
+      gnutls_transport_set_int (session, fd);
+      gnutls_handshake_set_timeout (session, CONFAB_TEST_TIMEOUT_MS);
+      if (round % 2 == 1)
+        {
+          /* The ClientHello alone. */
+          gnutls_record_set_timeout (session, 1);
+          gnutls_handshake_set_timeout (session, 1);
+          rc = gnutls_handshake (session);
+        }
+      else
+        {
+          const char *request = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+
+          do
+            rc = gnutls_handshake (session);
+          while (rc < 0 && !gnutls_error_is_fatal (rc));
+          g_assert_cmpint (rc, ==, 0);
+          gnutls_record_send (session, request, strlen (request));
+        }
+      gnutls_deinit (session);
+    }
+  else
+    {
+      const char *request = round % 2 == 1 ? "GET /v1/health HTTP/1.1\r\nHost:"
+                                           : "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+
+      g_assert_cmpint (send (fd, request, strlen (request), MSG_NOSIGNAL), >, 0);
+    }
+  abort_socket (fd);
+}
+
+static void
+abort_rounds (ConfabTestServer *server,
+              gboolean          tls,
+              guint             rounds)
+{
+  gnutls_certificate_credentials_t credentials;
+  guint16 port = server_port (server);
+
+  g_assert_cmpint (gnutls_certificate_allocate_credentials (&credentials), ==, 0);
+  for (guint i = 0; i < rounds; i++)
+    abort_round (port, tls, i, credentials);
+  gnutls_certificate_free_credentials (credentials);
+}
+
+/* 2 000 connections opened and aborted, at every stage: the server keeps nothing of them. */
+static void
+aborted_connections (gconstpointer data)
+{
+  gboolean tls = GPOINTER_TO_INT (data);
+  g_autoptr(ConfabTestServer) server = tls ? confab_test_server_new_tls (NULL, NULL)
+                                           : confab_test_server_new (NULL, NULL);
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestClient) client = NULL;
+  FdsBelow check = { server, 0 };
+  guint64 rss_before;
+  guint64 rss_after;
+
+  /* Warm up the allocator and the caches first: only growth after that counts. */
+  check.limit = confab_test_server_count_fds (server);
+  abort_rounds (server, tls, 200);
+  g_assert_true (confab_test_wait_until (fds_below, &check, CONFAB_TEST_TIMEOUT_MS));
+  rss_before = confab_test_server_proc_status (server, "VmRSS");
+
+  abort_rounds (server, tls, ABORT_ROUNDS);
+  g_assert_true (confab_test_wait_until (fds_below, &check, CONFAB_TEST_TIMEOUT_MS));
+  rss_after = confab_test_server_proc_status (server, "VmRSS");
+  g_test_message ("RSS %" G_GUINT64_FORMAT " KiB before %u aborted connections, %"
+                  G_GUINT64_FORMAT " KiB after", rss_before, ABORT_ROUNDS, rss_after);
+  g_assert_cmpuint (rss_after, <, rss_before + ABORT_RSS_BOUND_KIB);
+
+  client = confab_test_client_new (server, alice->token, 0);
+  confab_test_server_assert_running (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -199,5 +308,9 @@ main (int   argc,
                         GINT_TO_POINTER (TRUE), first_request_deadline);
   g_test_add_data_func ("/confab/server/floods/first-request-deadline/plain",
                         GINT_TO_POINTER (FALSE), first_request_deadline);
+  g_test_add_data_func ("/confab/server/floods/aborted-connections/tls", GINT_TO_POINTER (TRUE),
+                        aborted_connections);
+  g_test_add_data_func ("/confab/server/floods/aborted-connections/plain",
+                        GINT_TO_POINTER (FALSE), aborted_connections);
   return confab_test_run ();
 }

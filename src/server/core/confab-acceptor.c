@@ -304,11 +304,25 @@ sweep_cb (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   Pending *head;
 
+  GList *link;
+
   /* All have the same deadline after their accept: the oldest expire first. */
   while ((head = g_queue_peek_head (&self->all)) != NULL && head->deadline_us <= now)
     {
       g_debug ("%s sent no request in time: closed", head->address);
       pending_free (head, TRUE);
+    }
+
+  /* Those the SoupServer closed before their first request (the peer went away) are let go
+   * now, not at their deadline. */
+  link = self->all.head;
+  while (link != NULL)
+    {
+      Pending *pending = link->data;
+
+      link = link->next;
+      if (pending->handed && g_socket_is_closed (pending_socket (pending)))
+        pending_free (pending, FALSE);
     }
   return G_SOURCE_CONTINUE;
 }
