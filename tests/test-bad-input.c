@@ -247,22 +247,22 @@ test_oversized_frame (void)
                                           "\"client_msg_id\":\"big\",\"body\":\"");
   g_autoptr(GSocketConnection) raw = NULL;
   g_autoptr(GError) error = NULL;
-  guint8 header[14] = { 0x81, 0x80 | 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70, 1, 2, 3, 4 };
+  guint8 header[14] = { 0x81, 0x80 | 127, 0, 0, 0, 0, 0, 2, 0x22, 0xe0, 1, 2, 3, 4 };
   guint8 answer[4] = { 0 };
   gsize got = 0;
 
   /* A whole oversized frame from a client that keeps writing: the connection must go. */
-  while (text->len < 65536 + 100)
+  while (text->len < 131072 + 100)
     g_string_append (text, "0123456789");
   g_string_append (text, "\"}");
 
   confab_test_client_send_text (a, text->str, text->len);
   g_assert_true (confab_test_client_wait_closed (a, T));
-  g_test_message ("whole 65 KiB frame: the client saw close code %u",
+  g_test_message ("whole 129 KiB frame: the client saw close code %u",
                   confab_test_client_get_close_code (a));
   assert_service ();
 
-  /* On the wire: a frame announcing 70 000 bytes must be answered by a close frame with 1009
+  /* On the wire: a frame announcing 140 000 bytes must be answered by a close frame with 1009
    * as soon as its header is read (nothing else is in flight, so no reset can hide it). */
   raw = raw_websocket ();
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (raw)), header,

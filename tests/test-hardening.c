@@ -73,11 +73,13 @@ test_tls_versions (void)
   confab_test_server_assert_running (server);
 }
 
-/* A wrong priority string in the configuration stops the start with a clear message. */
+/* confabd with @config_text refuses to start, saying something with @expected in it. */
 static void
-test_tls_priority_checked (void)
+assert_start_refused (const char *name,
+                      const char *config_text,
+                      const char *expected)
 {
-  g_autofree char *data_dir = confab_test_make_dir ("bad-priority");
+  g_autofree char *data_dir = confab_test_make_dir (name);
   g_autofree char *config_path = g_build_filename (data_dir, "confabd.conf", NULL);
   const char *argv[] = { g_getenv ("CONFABD"), "--data-dir", data_dir, "--config", config_path,
                          "--listen", "127.0.0.1:0", NULL };
@@ -85,13 +87,27 @@ test_tls_priority_checked (void)
   g_autoptr(GError) error = NULL;
   int status = 0;
 
-  g_assert_true (g_file_set_contents (config_path, "[tls]\npriority=NORMAL:+VERS-NONSENSE\n", -1,
-                                      NULL));
+  g_assert_true (g_file_set_contents (config_path, config_text, -1, NULL));
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                                NULL, &err, &status, &error));
   g_assert_no_error (error);
   g_assert_false (g_spawn_check_wait_status (status, NULL));
-  g_assert_nonnull (strstr (err, "priority"));
+  g_assert_nonnull (strstr (err, expected));
+}
+
+/* A wrong priority string in the configuration stops the start with a clear message. */
+static void
+test_tls_priority_checked (void)
+{
+  assert_start_refused ("bad-priority", "[tls]\npriority=NORMAL:+VERS-NONSENSE\n", "priority");
+}
+
+/* A frame limit too small for a body of max_body_chars emoji stops the start. */
+static void
+test_frame_limit_checked (void)
+{
+  assert_start_refused ("small-frames", "[limits]\nmax_frame_bytes=65536\n", "max_frame_bytes");
+  assert_start_refused ("long-bodies", "[limits]\nmax_body_chars=40000\n", "max_body_chars");
 }
 
 typedef struct
@@ -289,6 +305,7 @@ main (int   argc,
 
   g_test_add_func ("/confab/server/hardening/tls-versions", test_tls_versions);
   g_test_add_func ("/confab/server/hardening/tls-priority-checked", test_tls_priority_checked);
+  g_test_add_func ("/confab/server/hardening/frame-limit-checked", test_frame_limit_checked);
   g_test_add_func ("/confab/server/hardening/data-dir-lock", test_data_dir_lock);
   g_test_add_func ("/confab/server/hardening/private-files", test_private_files);
   g_test_add_func ("/confab/server/hardening/body-refused-at-headers",

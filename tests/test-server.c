@@ -164,7 +164,7 @@ test_login_logout (void)
     JsonObject *limits = json_object_get_object_member (info, "limits");
 
     g_assert_nonnull (json_object_get_string_member (info, "version"));
-    g_assert_cmpint (json_object_get_int_member (limits, "max_frame_bytes"), ==, 65536);
+    g_assert_cmpint (json_object_get_int_member (limits, "max_frame_bytes"), ==, 131072);
     g_assert_cmpint (json_object_get_int_member (limits, "max_body_chars"), ==, 16384);
     g_assert_true (json_object_has_member (limits, "max_file_bytes"));
     g_assert_true (json_object_has_member (limits, "messages_per_minute"));
@@ -1085,6 +1085,29 @@ test_send_rate_limit (void)
   g_assert_true (confab_test_client_is_open (a));
 }
 
+/* A body of max_body_chars astral characters (4 UTF-8 bytes each) fits in a frame, both ways. */
+static void
+test_astral_body (gconstpointer data)
+{
+  gboolean tls = GPOINTER_TO_INT (data);
+  g_autoptr(ConfabTestServer) server = tls ? confab_test_server_new_tls (NULL, NULL)
+                                           : confab_test_server_new (NULL, NULL);
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestClient) a = confab_test_client_new (server, alice->token, 0);
+  g_autoptr(ConfabTestClient) b = confab_test_client_new (server, bob->token, 0);
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autoptr(JsonObject) msg = NULL;
+  g_autoptr(JsonObject) event = NULL;
+
+  for (guint i = 0; i < 16384; i++)
+    g_string_append (body, "\xf0\x9f\x98\x80");  /* U+1F600 */
+  msg = send_text (a, "dm:alice:bob", body->str);
+  event = wait_message_event (b, msg_id (msg));
+  g_assert_cmpstr (json_object_get_string_member (event_msg (event), "body"), ==, body->str);
+  confab_test_server_assert_running (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1110,6 +1133,10 @@ main (int   argc,
   g_test_add_func ("/confab/server/own-devices", test_own_devices);
   g_test_add_func ("/confab/server/tls", test_tls);
   g_test_add_func ("/confab/server/send-rate-limit", test_send_rate_limit);
+  g_test_add_data_func ("/confab/server/astral-body/plain", GINT_TO_POINTER (FALSE),
+                        test_astral_body);
+  g_test_add_data_func ("/confab/server/astral-body/tls", GINT_TO_POINTER (TRUE),
+                        test_astral_body);
 
   return confab_test_run ();
 }

@@ -7,7 +7,7 @@ G_BEGIN_DECLS
 
 /* Defaults of protocol v1; a server may configure others and states them in hello. */
 #define CONFAB_DEFAULT_PORT                 7443
-#define CONFAB_DEFAULT_MAX_FRAME_BYTES      65536
+#define CONFAB_DEFAULT_MAX_FRAME_BYTES      131072
 #define CONFAB_DEFAULT_MAX_BODY_CHARS       16384
 #define CONFAB_DEFAULT_MAX_FILE_BYTES       (G_GINT64_CONSTANT (2) << 30)
 #define CONFAB_MAX_ATTACHMENTS              10

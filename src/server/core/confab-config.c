@@ -286,6 +286,16 @@ confab_config_validate (ConfabConfig  *config,
                    config->listen_host);
       return FALSE;
     }
+  /* A body of max_body_chars characters of 4 UTF-8 bytes each (emoji), with the frame's other
+   * members, must fit in one frame. */
+  if ((guint64) config->max_frame_bytes < 4 * (guint64) config->max_body_chars + 16384)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "[limits] max_frame_bytes (%u) must be at least 4 × max_body_chars + 16384 "
+                   "(%" G_GUINT64_FORMAT "), so that a body of astral characters fits in a frame",
+                   config->max_frame_bytes, 4 * (guint64) config->max_body_chars + 16384);
+      return FALSE;
+    }
   if ((config->tls_certificate == NULL) != (config->tls_key == NULL))
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
