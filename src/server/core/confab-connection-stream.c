@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-connection"
 
+/* How long the close frame may wait for a peer that does not read, after libsoup let go. */
+#define LINGER_S 30
+
 #include "config.h"
 
 #include "confab-connection-stream.h"
@@ -28,6 +31,12 @@ struct _ConfabConnectionStream
   gpointer             written_data;
 
   gboolean             reading;
+  gboolean             dropping;      /* closing: whole frames other than close are dropped */
+  guint8               header[14];    /* the frame header being written, while incomplete */
+  guint                header_len;
+  guint64              frame_left;    /* bytes of the frame being written still to go */
+  GByteArray          *held;          /* while dropping: what must still reach the peer */
+  GSource             *held_source;
   GSource             *input_source;  /* the last pollable source given out for reading */
   GSource             *input_child;   /* its child on the base stream while reading is on */
   GCancellable        *input_cancellable;
@@ -205,6 +214,167 @@ count_written (ConfabConnectionStream *owner,
     owner->written_func (owner->written_data);
 }
 
+/* The length of a WebSocket frame header whose first @len bytes are @h (2 while unknown). */
+static guint
+header_length (const guint8 *h,
+               gsize         len)
+{
+  guint n;
+
+  if (len < 2)
+    return 2;
+  n = 2 + ((h[1] & 0x7f) == 126 ? 2 : (h[1] & 0x7f) == 127 ? 8 : 0);
+  return n + ((h[1] & 0x80) != 0 ? 4 : 0);
+}
+
+static guint64
+payload_length (const guint8 *h)
+{
+  guint64 len = h[1] & 0x7f;
+
+  if (len == 126)
+    return ((guint64) h[2] << 8) | h[3];
+  if (len == 127)
+    {
+      len = 0;
+      for (guint i = 2; i < 10; i++)
+        len = (len << 8) | h[i];
+    }
+  return len;
+}
+
+/* Follows the frames libsoup writes, to know where each ends. */
+static void
+follow_frames (ConfabConnectionStream *owner,
+               const guint8           *data,
+               gsize                   n)
+{
+  while (n > 0)
+    {
+      if (owner->frame_left > 0)
+        {
+          gsize take = MIN (n, owner->frame_left);
+
+          owner->frame_left -= take;
+          data += take;
+          n -= take;
+          continue;
+        }
+      owner->header[owner->header_len++] = *data++;
+      n--;
+      if (owner->header_len >= 2
+          && owner->header_len == header_length (owner->header, owner->header_len))
+        {
+          owner->frame_left = payload_length (owner->header);
+          owner->header_len = 0;
+        }
+    }
+}
+
+/* While closing, a whole frame at the start of @buffer that is not the close frame is dropped:
+ * returns its length, or 0 when it must go out. */
+static gsize
+droppable (ConfabConnectionStream *owner,
+           const guint8           *buffer,
+           gsize                   count)
+{
+  guint header;
+
+  if (owner->frame_left > 0 || owner->header_len > 0 || count < 2)
+    return 0;
+  header = header_length (buffer, count);
+  if (count < header || (buffer[0] & 0x0f) == 0x8)
+    return 0;
+  return MIN (count, header + payload_length (buffer));
+}
+
+/* Writes what the kernel takes of @held now. FALSE on a socket error. */
+static gboolean
+flush_held (GPollableOutputStream *base,
+            GByteArray            *held)
+{
+  while (held->len > 0)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_pollable_output_stream_write_nonblocking (base, held->data, held->len, NULL,
+                                                             &error);
+
+      if (n < 0)
+        return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+      g_byte_array_remove_range (held, 0, n);
+    }
+  return TRUE;
+}
+
+static gboolean
+on_held_writable (GObject  *stream,
+                  gpointer  user_data)
+{
+  ConfabConnectionStream *owner = user_data;
+
+  if (!flush_held (G_POLLABLE_OUTPUT_STREAM (stream), owner->held))
+    g_byte_array_set_size (owner->held, 0);  /* the peer is gone */
+  if (owner->held->len > 0)
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&owner->held_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+flush_held_later (ConfabConnectionStream *owner)
+{
+  GPollableOutputStream *base = owner->output->base;
+
+  if (!flush_held (base, owner->held))
+    g_byte_array_set_size (owner->held, 0);  /* the peer is gone */
+  if (owner->held->len == 0 || owner->held_source != NULL)
+    return;
+  owner->held_source = g_pollable_output_stream_create_source (base, NULL);
+  g_source_set_callback (owner->held_source, G_SOURCE_FUNC (on_held_writable), owner, NULL);
+  g_source_attach (owner->held_source, g_main_context_get_thread_default ());
+}
+
+/* While closing, libsoup's writes never wait: whole frames other than the close frame are
+ * dropped, the rest of the frame already begun and the close frame are held here and go out as
+ * the peer reads. */
+static gssize
+dropping_write (ConfabConnectionStream *owner,
+                const guint8           *buffer,
+                gsize                   count)
+{
+  gsize drop = droppable (owner, buffer, count);
+  gsize take;
+
+  if (drop > 0)
+    take = drop;
+  else if (owner->frame_left > 0)
+    take = MIN (count, owner->frame_left);
+  else if (owner->header_len == 0 && count >= 2 && count >= header_length (buffer, count))
+    take = MIN (count, header_length (buffer, count) + payload_length (buffer));
+  else
+    take = 1;  /* a header split across writes: byte by byte */
+
+  if (drop == 0)
+    {
+      g_byte_array_append (owner->held, buffer, take);
+      flush_held_later (owner);
+    }
+  follow_frames (owner, buffer, take);
+  count_written (owner, take);
+  return take;
+}
+
+static gssize
+counted (ConfabConnectionStream *owner,
+         const void             *buffer,
+         gssize                  written)
+{
+  if (written > 0)
+    follow_frames (owner, buffer, written);
+  count_written (owner, written);
+  return written;
+}
+
 static gssize
 confab_counted_output_write (GOutputStream  *stream,
                              const void     *buffer,
@@ -213,11 +383,12 @@ confab_counted_output_write (GOutputStream  *stream,
                              GError        **error)
 {
   ConfabCountedOutput *self = (ConfabCountedOutput *) stream;
-  gssize written = g_output_stream_write (G_OUTPUT_STREAM (self->base), buffer, count,
-                                          cancellable, error);
 
-  count_written (self->owner, written);
-  return written;
+  if (self->owner->dropping)
+    return dropping_write (self->owner, buffer, count);
+  return counted (self->owner, buffer,
+                  g_output_stream_write (G_OUTPUT_STREAM (self->base), buffer, count,
+                                         cancellable, error));
 }
 
 static gboolean
@@ -251,7 +422,7 @@ confab_counted_output_is_writable (GPollableOutputStream *stream)
 {
   ConfabCountedOutput *self = (ConfabCountedOutput *) stream;
 
-  return g_pollable_output_stream_is_writable (self->base);
+  return self->owner->dropping || g_pollable_output_stream_is_writable (self->base);
 }
 
 static GSource *
@@ -259,8 +430,12 @@ confab_counted_output_create_source (GPollableOutputStream *stream,
                                      GCancellable          *cancellable)
 {
   ConfabCountedOutput *self = (ConfabCountedOutput *) stream;
-  g_autoptr(GSource) child = g_pollable_output_stream_create_source (self->base, cancellable);
+  g_autoptr(GSource) child = NULL;
 
+  if (self->owner->dropping)
+    child = g_timeout_source_new (0);
+  else
+    child = g_pollable_output_stream_create_source (self->base, cancellable);
   return g_pollable_source_new_full (stream, child, cancellable);
 }
 
@@ -271,11 +446,12 @@ confab_counted_output_write_nonblocking (GPollableOutputStream  *stream,
                                          GError                **error)
 {
   ConfabCountedOutput *self = (ConfabCountedOutput *) stream;
-  gssize written = g_pollable_output_stream_write_nonblocking (self->base, buffer, count, NULL,
-                                                               error);
 
-  count_written (self->owner, written);
-  return written;
+  if (self->owner->dropping)
+    return dropping_write (self->owner, buffer, count);
+  return counted (self->owner, buffer,
+                  g_pollable_output_stream_write_nonblocking (self->base, buffer, count, NULL,
+                                                              error));
 }
 
 static void
@@ -326,6 +502,78 @@ confab_connection_stream_get_output_stream (GIOStream *stream)
   return G_OUTPUT_STREAM (CONFAB_CONNECTION_STREAM (stream)->output);
 }
 
+/* The close frame of a peer that does not read outlives libsoup's interest in the stream:
+ * the base stream stays open until it is written or LINGER_S pass. */
+typedef struct
+{
+  GIOStream  *base;
+  GByteArray *held;
+  GSource    *source;
+  guint       timeout_id;
+} Linger;
+
+static void
+linger_end (Linger *linger)
+{
+  if (linger->source != NULL)
+    {
+      g_source_destroy (linger->source);
+      g_source_unref (linger->source);
+    }
+  g_clear_handle_id (&linger->timeout_id, g_source_remove);
+  g_io_stream_close (linger->base, NULL, NULL);
+  g_object_unref (linger->base);
+  g_byte_array_unref (linger->held);
+  g_free (linger);
+}
+
+static gboolean
+on_linger_writable (GObject  *stream,
+                    gpointer  user_data)
+{
+  Linger *linger = user_data;
+
+  if (flush_held (G_POLLABLE_OUTPUT_STREAM (stream), linger->held) && linger->held->len > 0)
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&linger->source, g_source_unref);
+  linger_end (linger);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_linger_timeout (gpointer user_data)
+{
+  Linger *linger = user_data;
+
+  linger->timeout_id = 0;
+  linger_end (linger);
+  return G_SOURCE_REMOVE;
+}
+
+/* TRUE if the base stream now closes later, on its own. */
+static gboolean
+linger (ConfabConnectionStream *self)
+{
+  Linger *linger;
+
+  if (self->held == NULL || self->held->len == 0)
+    return FALSE;
+  if (self->held_source != NULL)
+    {
+      g_source_destroy (self->held_source);
+      g_clear_pointer (&self->held_source, g_source_unref);
+    }
+  linger = g_new0 (Linger, 1);
+  linger->base = g_object_ref (self->base);
+  linger->held = g_steal_pointer (&self->held);
+  self->held = g_byte_array_new ();
+  linger->source = g_pollable_output_stream_create_source (self->output->base, NULL);
+  g_source_set_callback (linger->source, G_SOURCE_FUNC (on_linger_writable), linger, NULL);
+  g_source_attach (linger->source, g_main_context_get_thread_default ());
+  linger->timeout_id = g_timeout_add_seconds (LINGER_S, on_linger_timeout, linger);
+  return TRUE;
+}
+
 static gboolean
 confab_connection_stream_close (GIOStream     *stream,
                                 GCancellable  *cancellable,
@@ -334,6 +582,8 @@ confab_connection_stream_close (GIOStream     *stream,
   ConfabConnectionStream *self = CONFAB_CONNECTION_STREAM (stream);
 
   drop_input_source (self);
+  if (linger (self))
+    return TRUE;
   return g_io_stream_close (self->base, cancellable, error);
 }
 
@@ -362,6 +612,12 @@ confab_connection_stream_close_async (GIOStream           *stream,
   GTask *task = g_task_new (stream, cancellable, callback, user_data);
 
   drop_input_source (self);
+  if (linger (self))
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
   g_io_stream_close_async (self->base, io_priority, cancellable, base_closed_cb, task);
 }
 
@@ -379,6 +635,12 @@ confab_connection_stream_finalize (GObject *object)
   ConfabConnectionStream *self = CONFAB_CONNECTION_STREAM (object);
 
   drop_input_source (self);
+  if (self->held_source != NULL)
+    {
+      g_source_destroy (self->held_source);
+      g_clear_pointer (&self->held_source, g_source_unref);
+    }
+  g_clear_pointer (&self->held, g_byte_array_unref);
   g_clear_object (&self->input);
   g_clear_object (&self->output);
   g_clear_object (&self->base);
@@ -473,4 +735,22 @@ confab_connection_stream_get_reading (ConfabConnectionStream *self)
 {
   g_return_val_if_fail (CONFAB_IS_CONNECTION_STREAM (self), FALSE);
   return self->reading;
+}
+
+/**
+ * confab_connection_stream_drop_output:
+ *
+ * For a connection being closed because its peer does not read: libsoup queues the close frame
+ * behind all the output already waiting, and gives up on the stream 5 s later, so the peer
+ * would never see it. From now on every whole frame libsoup writes, except the close frame, is
+ * dropped; the rest of the frame being written and the close frame are held and written as the
+ * peer reads, for up to LINGER_S after libsoup closed the stream.
+ */
+void
+confab_connection_stream_drop_output (ConfabConnectionStream *self)
+{
+  g_return_if_fail (CONFAB_IS_CONNECTION_STREAM (self));
+  if (self->held == NULL)
+    self->held = g_byte_array_new ();
+  self->dropping = TRUE;
 }

@@ -22,5 +22,6 @@ void                    confab_connection_stream_set_written_func (ConfabConnect
 void                    confab_connection_stream_set_reading  (ConfabConnectionStream *self,
                                                                gboolean                reading);
 gboolean                confab_connection_stream_get_reading  (ConfabConnectionStream *self);
+void                    confab_connection_stream_drop_output  (ConfabConnectionStream *self);
 
 G_END_DECLS

@@ -89,6 +89,10 @@ close_slow_reader (ConfabConnection *self,
              self->username != NULL ? self->username : "nobody yet", self->address, why,
              queued_bytes (self));
   g_clear_handle_id (&self->slow_reader_id, g_source_remove);
+  /* What waits is lost anyway (the client resumes from its last seq): the close frame goes
+   * first, so that the peer learns why. */
+  if (self->stream != NULL)
+    confab_connection_stream_drop_output (self->stream);
   close_with (self, CONFAB_CLOSE_SLOW_READER, "slow reader: too much output waiting");
 }
 
