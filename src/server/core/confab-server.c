@@ -409,6 +409,24 @@ confab_server_take_send_token (ConfabServer *self,
   return FALSE;
 }
 
+/**
+ * confab_server_accept_stream:
+ * @stream: a connection accepted elsewhere, ready for HTTP (TLS already done if any)
+ *
+ * Serves @stream as if the server had accepted it (for the fuzz targets, which feed bytes
+ * from memory).
+ */
+void
+confab_server_accept_stream (ConfabServer   *self,
+                             GIOStream      *stream,
+                             GSocketAddress *local,
+                             GSocketAddress *remote)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  soup_server_accept_iostream (self->soup, stream, local, remote, NULL);
+}
+
 JsonObject *
 confab_server_describe (ConfabServer *self)
 {

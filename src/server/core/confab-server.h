@@ -25,6 +25,10 @@ ConfabStore        *confab_server_get_store          (ConfabServer      *self);
 ConfabAuth         *confab_server_get_auth           (ConfabServer      *self);
 ConfabRouter       *confab_server_get_router         (ConfabServer      *self);
 JsonObject         *confab_server_describe           (ConfabServer      *self);
+void                confab_server_accept_stream      (ConfabServer      *self,
+                                                      GIOStream         *stream,
+                                                      GSocketAddress    *local,
+                                                      GSocketAddress    *remote);
 gboolean            confab_server_take_send_token    (ConfabServer      *self,
                                                       const char        *username,
                                                       gint64            *retry_after_ms);
