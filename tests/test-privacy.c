@@ -200,6 +200,33 @@ test_deleted_and_edited_text (gconstpointer data)
   assert_not_in_files (data_dir, middle);
 }
 
+/* A body long enough for SQLite's overflow pages: when it is deleted those pages go to the free
+ * list, and only PRAGMA secure_delete zeroes them; without it the text stays in the file. */
+static void
+test_deleted_long_text (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestUser) bob G_GNUC_UNUSED = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestClient) a = confab_test_client_new (server, alice->token, 0);
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *tail = NULL;
+  g_autofree char *word = unique_word ("zqlong", &tail);
+  const char *data_dir = confab_test_server_get_data_dir (server);
+  gint64 id;
+
+  /* The word many times over, with spaces that the index does not keep. */
+  while (body->len < 12000)
+    g_string_append_printf (body, "%s ", word);
+  id = send_text (a, body->str);
+  json_object_unref (confab_test_client_call_ok (a, "delete", "{\"msg_id\":%" G_GINT64_FORMAT
+                                                 "}", id));
+
+  confab_test_client_close (a);
+  confab_test_server_stop (server);
+  g_assert_cmpuint (assert_not_in_files (data_dir, word), >, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -210,6 +237,8 @@ main (int   argc,
                         GINT_TO_POINTER (FALSE), test_deleted_and_edited_text);
   g_test_add_data_func ("/confab/server/privacy/deleted-and-edited-text/tls",
                         GINT_TO_POINTER (TRUE), test_deleted_and_edited_text);
+
+  g_test_add_func ("/confab/server/privacy/deleted-long-text", test_deleted_long_text);
 
   return confab_test_run ();
 }
