@@ -183,7 +183,7 @@ raw_read_frames (RawPeer    *peer,
 
       if ((header[0] & 0x0f) == 0x8)
         return length >= 2 ? (guint) payload[0] << 8 | payload[1] : 0;
-      if ((header[0] & 0x0f) == 0x1 && seqs != NULL)
+      if ((header[0] & 0x0f) == 0x1 && (seqs != NULL || until_event != NULL))
         {
           g_autoptr(JsonParser) parser = json_parser_new ();
 
@@ -196,7 +196,7 @@ raw_read_frames (RawPeer    *peer,
                   && g_strcmp0 (json_object_get_string_member_with_default (frame, "event", ""),
                                 until_event) == 0)
                 return 0;
-              if (json_object_has_member (frame, "seq")
+              if (seqs != NULL && json_object_has_member (frame, "seq")
                   && g_strcmp0 (json_object_get_string_member_with_default (frame, "event", ""),
                                 "message") == 0)
                 {
@@ -364,6 +364,88 @@ test_live_nonreader_tls (void)
   confab_test_server_assert_running (server);
 }
 
+/* --- A long replay read slowly ----------------------------------------------------------------- */
+
+#define REPLAY_EVENTS 99000
+
+/* Sends @count short messages, 500 requests in flight at a time. */
+static void
+send_short (ConfabTestClient *client,
+            const char       *conv,
+            guint             count)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint sent = 0; sent < count; )
+    {
+      for (guint i = 0; i < 500 && sent < count; i++, sent++)
+        g_ptr_array_add (ids, confab_test_client_send (client, "send",
+                                                       "{\"conv\":\"%s\",\"client_msg_id\":"
+                                                       "\"m%u\",\"body\":\"message %u\"}",
+                                                       conv, sent, sent));
+      for (guint i = 0; i < ids->len; i++)
+        {
+          g_autoptr(JsonObject) response = NULL;
+
+          response = confab_test_client_wait_response (client, g_ptr_array_index (ids, i),
+                                                       6 * CONFAB_TEST_TIMEOUT_MS);
+          g_assert_nonnull (response);
+        }
+      g_ptr_array_set_size (ids, 0);
+    }
+}
+
+/* A new device replays 99 000 events and reads them at about 1 MiB/s: the server reads each
+ * batch from the store only once the one before is written, so its memory stays bounded
+ * (the whole replay used to be queued at once: +270 MiB). */
+static void
+test_slow_replay (void)
+{
+  g_autoptr(ConfabTestServer) server =
+    confab_test_server_new (NULL, "[limits]\nmessages_per_minute=0\n");
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestClient) sender = confab_test_client_new (server, bob->token, 0);
+  g_autoptr(RawPeer) peer = NULL;
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gsize rss_before, rss_max = 0;
+  guint8 buffer[16384];
+  gsize total = 0;
+  gint64 started;
+
+  send_short (sender, "dm:alice:bob", REPLAY_EVENTS);
+  confab_test_client_close (sender);
+  confab_test_drain (1000);
+  rss_before = server_rss (server);
+
+  peer = raw_peer_new (server, alice->token, FALSE);
+  started = g_get_monotonic_time ();
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (peer->stream), buffer,
+                                      sizeof buffer, NULL, &error);
+
+      if (n <= 0)
+        break;
+      total += n;
+      /* The replay ends with "synced"; the stream stays open after it. */
+      if (g_strstr_len ((const char *) buffer, n, "\"synced\"") != NULL)
+        break;
+      if (total % (256 * 1024) < sizeof buffer)
+        {
+          rss_max = MAX (rss_max, server_rss (server));
+          g_usleep (G_USEC_PER_SEC / 4);  /* about 1 MiB/s */
+        }
+    }
+  g_test_message ("replay of %u events, %zu KiB read in %.1f s: confabd RSS %zu KiB before, "
+                  "at most %zu KiB during", REPLAY_EVENTS, total / 1024,
+                  (g_get_monotonic_time () - started) / 1e6, rss_before / 1024, rss_max / 1024);
+  g_assert_cmpuint (total, >, (gsize) REPLAY_EVENTS * 100);
+  g_assert_cmpuint (rss_max, <, rss_before + 48 * MIB);
+  confab_test_server_assert_running (server);
+}
+
 /* --- A peer that acks but never reads --------------------------------------------------------- */
 
 static void
@@ -397,6 +479,7 @@ main (int   argc,
   g_test_add_func ("/backpressure/live-nonreader/plain", test_live_nonreader_plain);
   g_test_add_func ("/backpressure/live-nonreader/tls", test_live_nonreader_tls);
   g_test_add_func ("/backpressure/acks-do-not-prove-alive", test_acks_do_not_prove_alive);
+  g_test_add_func ("/backpressure/slow-replay", test_slow_replay);
 
   return confab_test_run ();
 }
