@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -212,6 +213,22 @@ on_websocket_request (SoupServer        *soup,
                              user_data, 0);
 }
 
+/* After a burst (a long replay, a flood of large frames) glibc keeps the freed memory in its
+ * arenas, and the server's RSS stays at its peak for good. Once enough is free it goes back to
+ * the system; a quiet server finds nothing to return and pays nothing. */
+#define RELEASE_THRESHOLD (4 * 1024 * 1024)
+
+static void
+release_memory (void)
+{
+#if defined(__GLIBC__)
+  struct mallinfo2 info = mallinfo2 ();
+
+  if (info.fordblks > RELEASE_THRESHOLD)
+    malloc_trim (0);
+#endif
+}
+
 static gboolean
 sweep_silent_connections (gpointer user_data)
 {
@@ -227,6 +244,7 @@ sweep_silent_connections (gpointer user_data)
     g_ptr_array_add (all, g_object_ref (connection));
   for (guint i = 0; i < all->len; i++)
     confab_connection_drop_if_silent (g_ptr_array_index (all, i), now);
+  release_memory ();
   return G_SOURCE_CONTINUE;
 }
 
