@@ -115,6 +115,22 @@ fds_below (gpointer user_data)
   return confab_test_server_count_fds (check->server) <= check->limit;
 }
 
+/* A fresh client signs in (WebSocket upgrade and hello answered); the time goes to the log, for
+ * docs/benchmarks.md, never into an assertion. */
+static ConfabTestClient *
+timed_client (ConfabTestServer *server,
+              ConfabTestUser   *user,
+              const char       *when)
+{
+  gint64 start = g_get_monotonic_time ();
+  ConfabTestClient *client = confab_test_client_new (server, user->token, 0);
+
+  g_test_message ("%s: a fresh client's hello answered in %.1f ms, confabd RSS %" G_GUINT64_FORMAT
+                  " KiB", when, (g_get_monotonic_time () - start) / 1000.0,
+                  confab_test_server_proc_status (server, "VmRSS"));
+  return client;
+}
+
 /* --- Idle connections ------------------------------------------------------------------------- */
 
 /* 5 000 connections that never send a byte (they used to hold one GLib thread each for their
@@ -144,7 +160,10 @@ idle_flood (gconstpointer data)
   fds = open_many_idle (server, IDLE_SOCKETS);
   g_test_message ("%u idle connections open", fds->len);
 
-  client = confab_test_client_new (server, alice->token, 0);
+  g_test_message ("before the flood: confabd RSS %" G_GUINT64_FORMAT " KiB",
+                  confab_test_server_proc_status (server, "VmRSS"));
+  client = timed_client (server, alice, tls ? "5 000 idle TCP connections, TLS"
+                                            : "5 000 idle TCP connections, plain");
   g_assert_nonnull (confab_test_client_get_hello (client));
   devices = confab_test_client_call_ok (client, "devices", "{}");
 
@@ -291,7 +310,96 @@ aborted_connections (gconstpointer data)
                   G_GUINT64_FORMAT " KiB after", rss_before, ABORT_ROUNDS, rss_after);
   g_assert_cmpuint (rss_after, <, rss_before + ABORT_RSS_BOUND_KIB);
 
-  client = confab_test_client_new (server, alice->token, 0);
+  client = timed_client (server, alice, tls ? "after 2 000 aborted connections, TLS"
+                                            : "after 2 000 aborted connections, plain");
+  confab_test_server_assert_running (server);
+}
+
+/* --- Oversized bodies -------------------------------------------------------------------------- */
+
+static gboolean
+accept_any (GTlsConnection       *connection,
+            GTlsCertificate      *certificate,
+            GTlsCertificateFlags  errors,
+            gpointer              user_data)
+{
+  return TRUE;
+}
+
+/* A connection to the server, TLS done if @tls. */
+static GIOStream *
+connect_stream (ConfabTestServer *server,
+                gboolean          tls)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  GIOStream *stream;
+
+  g_socket_client_set_timeout (client, CONFAB_TEST_TIMEOUT_MS / 1000);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", server_port (server), NULL,
+                                                &error);
+  g_assert_no_error (error);
+  if (!tls)
+    return G_IO_STREAM (g_steal_pointer (&connection));
+  stream = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (stream, "accept-certificate", G_CALLBACK (accept_any), NULL);
+  g_tls_connection_handshake (G_TLS_CONNECTION (stream), NULL, &error);
+  g_assert_no_error (error);
+  return stream;
+}
+
+/* Announces a 256 MiB body, sends 1 MiB of it unless refused first, returns the status. */
+static guint
+post_oversized (ConfabTestServer *server,
+                gboolean          tls,
+                const char       *chunk)
+{
+  g_autoptr(GIOStream) stream = connect_stream (server, tls);
+  GOutputStream *output = g_io_stream_get_output_stream (stream);
+  const char *headers = "POST /v1/register HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        "Content-Type: application/json\r\nContent-Length: 268435456\r\n\r\n";
+  char response[64] = { 0 };
+  gsize got = 0;
+
+  g_output_stream_write_all (output, headers, strlen (headers), NULL, NULL, NULL);
+  for (guint i = 0; i < 16; i++)
+    if (!g_output_stream_write_all (output, chunk, 65536, NULL, NULL, NULL))
+      break;  /* refused and closed: what matters is the answer */
+  g_input_stream_read_all (g_io_stream_get_input_stream (stream), response, sizeof response - 1,
+                           &got, NULL, NULL);
+  g_io_stream_close (stream, NULL, NULL);
+  if (!g_str_has_prefix (response, "HTTP/1."))
+    return 0;
+  return (guint) g_ascii_strtoull (response + 9, NULL, 10);
+}
+
+/* 200 requests announcing 256 MiB bodies, each followed by 1 MiB of it: every one is refused
+ * with 413 from its headers, and the server's memory does not grow with what was sent. */
+static void
+oversized_bodies (gconstpointer data)
+{
+  gboolean tls = GPOINTER_TO_INT (data);
+  g_autoptr(ConfabTestServer) server = tls ? confab_test_server_new_tls (NULL, NULL)
+                                           : confab_test_server_new (NULL, NULL);
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestClient) client = NULL;
+  g_autofree char *chunk = g_strnfill (65536, 'x');
+  guint64 rss_before;
+  guint64 rss_after;
+
+  g_assert_cmpuint (post_oversized (server, tls, chunk), ==, 413);
+  rss_before = confab_test_server_proc_status (server, "VmRSS");
+  for (guint i = 0; i < 200; i++)
+    g_assert_cmpuint (post_oversized (server, tls, chunk), ==, 413);
+  rss_after = confab_test_server_proc_status (server, "VmRSS");
+  g_test_message ("200 bodies of 256 MiB announced, 1 MiB sent each: confabd RSS %" G_GUINT64_FORMAT
+                  " KiB before, %" G_GUINT64_FORMAT " KiB after", rss_before, rss_after);
+  g_assert_cmpuint (rss_after, <, rss_before + 16 * 1024);
+
+  client = timed_client (server, alice, tls ? "after 200 oversized bodies, TLS"
+                                            : "after 200 oversized bodies, plain");
   confab_test_server_assert_running (server);
 }
 
@@ -312,5 +420,9 @@ main (int   argc,
                         aborted_connections);
   g_test_add_data_func ("/confab/server/floods/aborted-connections/plain",
                         GINT_TO_POINTER (FALSE), aborted_connections);
+  g_test_add_data_func ("/confab/server/floods/oversized-bodies/tls", GINT_TO_POINTER (TRUE),
+                        oversized_bodies);
+  g_test_add_data_func ("/confab/server/floods/oversized-bodies/plain", GINT_TO_POINTER (FALSE),
+                        oversized_bodies);
   return confab_test_run ();
 }

@@ -130,6 +130,12 @@ handshake_ready_cb (GSocket      *socket,
   g_autoptr(GError) error = NULL;
 
   g_clear_pointer (&pending->source, g_source_unref);
+  /* Plain: the first bytes of a request are in. */
+  if (pending->tls == NULL)
+    {
+      hand_over (pending);
+      return G_SOURCE_REMOVE;
+    }
   switch (confab_tls_stream_handshake_step (pending->tls, &error))
     {
     case CONFAB_TLS_HANDSHAKE_DONE:
@@ -151,7 +157,9 @@ handshake_ready_cb (GSocket      *socket,
 static void
 watch_handshake (Pending *pending)
 {
-  GIOCondition condition = confab_tls_stream_get_wait_condition (pending->tls);
+  GIOCondition condition = pending->tls != NULL
+                             ? confab_tls_stream_get_wait_condition (pending->tls)
+                             : G_IO_IN;
 
   pending->source = g_socket_create_source (pending_socket (pending), condition, NULL);
   g_source_set_callback (pending->source, G_SOURCE_FUNC (handshake_ready_cb), pending, NULL);
@@ -222,9 +230,10 @@ take_socket (ConfabAcceptor *self,
   g_queue_push_tail (queue, pending);
   pending->address_link = queue->tail;
 
+  /* Nothing is made for a connection that has sent nothing yet, plain or TLS. */
   if (self->tls == NULL)
     {
-      hand_over (pending);
+      watch_handshake (pending);
       return;
     }
 
