@@ -15,6 +15,7 @@
 #include "confab-conversation.h"
 #include "confab-message-list.h"
 #include "confab-message.h"
+#include "confab-browse-rooms-dialog.h"
 #include "confab-messaging.h"
 #include "confab-new-room-dialog.h"
 #include "confab-room-details.h"
@@ -480,6 +481,39 @@ room_gone (gpointer user_data)
   return lookup_conv (wait->f, wait->conv) == NULL;
 }
 
+static GtkWidget *
+completion_popover (GtkWidget *text_view)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (text_view); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_POPOVER (child) && gtk_widget_has_css_class (child, "mention-completion"))
+      return child;
+  return NULL;
+}
+
+static gboolean
+completion_shown (gpointer user_data)
+{
+  GtkWidget *popover = completion_popover (user_data);
+
+  return popover != NULL && gtk_widget_get_visible (popover);
+}
+
+static GtkWidget *
+completion_row (GtkWidget  *text_view,
+                const char *name)
+{
+  GtkWidget *label = find_labelled (completion_popover (text_view), GTK_TYPE_LABEL, name);
+
+  return label != NULL ? gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX_ROW) : NULL;
+}
+
+static gboolean
+join_button_shown (gpointer user_data)
+{
+  return find_labelled (user_data, GTK_TYPE_BUTTON, "_Join") != NULL;
+}
+
 static char *
 bob_call_ok_id (Fixture    *f,
                 const char *type,
@@ -494,7 +528,8 @@ bob_call_ok_id (Fixture    *f,
 /* Ann makes a room in the New Room dialog and invites Bob from Room Details; Bob (a second
  * signed-in client) joins; both see each other's messages; Bob's mention of Ann shows in her
  * sidebar and notifies her on "mentions only"; the system lines are in the room; Bob's read
- * shows as "Seen by 1". Then Bob invites Ann to his room: the banner's Accept joins it, and
+ * shows as "Seen by 1"; "@bo" completes to Bob; Browse Rooms finds and joins Bob's public room.
+ * Then Bob invites Ann to his room: the banner's Accept joins it, and
  * Bob's kick takes it away. */
 static void
 test_rooms (Fixture *f)
@@ -502,6 +537,7 @@ test_rooms (Fixture *f)
   ConfabConversationView *view = confab_window_get_conversation_view (f->window);
   RoomWait design = { f, "Design Team", NULL };
   RoomWait ops = { f, "Ops", NULL };
+  RoomWait lunch = { f, "Lunch club", NULL };
   MessageWait created = { f, NULL, "system", NULL };
   MessageWait hello = { f, NULL, "text", "@ann ready for review?" };
   GtkWindow *dialog;
@@ -595,6 +631,40 @@ test_rooms (Fixture *f)
   g_clear_pointer (&params, g_free);
   g_assert_true (confab_test_wait_until (seen_by_one, f, CONFAB_TEST_TIMEOUT_MS));
 
+  /* "@bo" in the composer offers Bob; choosing him writes "@bob ". */
+  {
+    GtkWidget *text_view = template_child (view, CONFAB_TYPE_CONVERSATION_VIEW, "text_view");
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
+    GtkWidget *row;
+    g_autofree char *text = NULL;
+    GtkTextIter start, end;
+
+    gtk_text_buffer_set_text (buffer, "", -1);
+    gtk_text_buffer_insert_at_cursor (buffer, "Thanks @bo", -1);
+    g_assert_true (confab_test_wait_until (completion_shown, text_view, CONFAB_TEST_TIMEOUT_MS));
+    row = completion_row (text_view, "Bob Smith");
+    g_assert_nonnull (row);
+    gtk_widget_activate (row);
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_cmpstr (text, ==, "Thanks @bob ");
+    gtk_text_buffer_set_text (buffer, "", -1);
+  }
+
+  /* Browse Rooms: Bob's public room, found by a word of its name, joined with Join. */
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "room_create",
+                                                 "{\"name\":\"Lunch club\","
+                                                 "\"visibility\":\"public\"}"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.browse-rooms", NULL));
+  dialog = find_toplevel (CONFAB_TYPE_BROWSE_ROOMS_DIALOG);
+  g_assert_nonnull (dialog);
+  gtk_editable_set_text (GTK_EDITABLE (template_child (dialog, CONFAB_TYPE_BROWSE_ROOMS_DIALOG,
+                                                       "search_entry")), "lunch");
+  g_assert_true (confab_test_wait_until (join_button_shown, dialog, CONFAB_TEST_TIMEOUT_MS));
+  g_signal_emit_by_name (find_labelled (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "_Join"),
+                         "clicked");
+  g_assert_true (confab_test_wait_until (room_conv_named, &lunch, CONFAB_TEST_TIMEOUT_MS));
+
   /* Bob's own room, with Ann invited: the banner, Accept, and the room is Ann's. */
   ops_id = bob_call_ok_id (f, "room_create", "{\"name\":\"Ops\",\"visibility\":\"private\"}");
   params = g_strdup_printf ("{\"room\":\"%s\",\"user\":\"ann\"}", ops_id);
@@ -615,6 +685,7 @@ test_rooms (Fixture *f)
 
   g_free (design.conv);
   g_free (ops.conv);
+  g_free (lunch.conv);
 }
 
 /* --- running in the background, signing out, the connection banner ------------------------ */
