@@ -13,8 +13,11 @@
 #include "confab-conversation-list.h"
 #include "confab-conversation.h"
 #include "confab-messaging.h"
+#include "confab-new-room-dialog.h"
 #include "confab-profile-window.h"
 #include "confab-quick-switcher.h"
+#include "confab-room-details.h"
+#include "confab-rooms.h"
 #include "confab-search-window.h"
 #include "confab-session.h"
 #include "confab-signin-page.h"
@@ -274,6 +277,14 @@ room_loaded (gpointer user_data)
          && g_strcmp0 (confab_conversation_get_last_message_sender (conv), "dave") == 0;
 }
 
+static gboolean
+invitation_arrived (gpointer user_data)
+{
+  return g_list_model_get_n_items (confab_rooms_get_invitations (
+                                     confab_rooms_from_session (confab_window_get_session (
+                                                                  window)))) > 0;
+}
+
 /* Bob's "Design Team" room with Alice, Carolina, Dmytro and Erin: system lines, names and
  * avatars, a mention of Alice, Alice's own line seen by two, and two people typing. */
 static void
@@ -323,6 +334,43 @@ shoot_room (ConfabTestClient *alice_ws,
   shoot ("room-dark");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                       ADW_COLOR_SCHEME_DEFAULT);
+
+  /* Its details, as Bob's guest sees them, and the invitation banner of another room. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.room-details", NULL);
+  {
+    GtkWidget *details = NULL;
+
+    for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+      if (CONFAB_IS_ROOM_DETAILS (l->data))
+        details = l->data;
+    g_assert_nonnull (details);
+    confab_test_drain (1000);
+    shoot_window (details, "room-details");
+    gtk_window_destroy (GTK_WINDOW (details));
+  }
+  {
+    g_autoptr(JsonObject) other = confab_test_client_call_ok (carol_ws, "room_create",
+                                                              "{\"name\":\"Quarterly report\","
+                                                              "\"visibility\":\"private\"}");
+
+    room_call (carol_ws, "room_invite", "{\"room\":\"%s\",\"user\":\"alice\"}",
+               json_object_get_string_member (json_object_get_object_member (other, "room"),
+                                              "id"));
+  }
+  g_assert_true (confab_test_wait_until (invitation_arrived, NULL, CONFAB_TEST_TIMEOUT_MS));
+  shoot ("room-invitation");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-room", NULL);
+  {
+    GtkWidget *dialog = NULL;
+
+    for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+      if (CONFAB_IS_NEW_ROOM_DIALOG (l->data))
+        dialog = l->data;
+    g_assert_nonnull (dialog);
+    confab_test_drain (1000);
+    shoot_window (dialog, "room-new");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
   g_clear_pointer (&room_conv, g_free);
 }
 

@@ -28,7 +28,11 @@ struct _ConfabRoomDetails
   gboolean              updating;
 
   AdwAvatar            *avatar;
+  GtkLabel             *name_label;
   GtkLabel             *summary_label;
+  GtkLabel             *topic_label;
+  GtkWidget            *settings_group;
+  GtkWidget            *invite_group;
   AdwEntryRow          *name_row;
   AdwEntryRow          *topic_row;
   GtkWidget            *public_row;
@@ -101,26 +105,32 @@ static void
 update_room (ConfabRoomDetails *self)
 {
   guint count = confab_room_get_member_count (self->room);
-  g_autofree char *summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member",
+  g_autofree char *members = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member",
                                                            "%u members", count), count);
+  /* Translators: "5 members · Private room". */
+  g_autofree char *summary = g_strdup_printf (C_("room summary", "%s · %s"), members,
+                                              confab_room_get_public (self->room)
+                                              ? _("Public room") : _("Private room"));
   g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Member",
                                                          "%u Members", count), count);
   gboolean admin = own_is_admin (self);
 
   self->updating = TRUE;
   adw_avatar_set_text (self->avatar, confab_room_get_name (self->room));
+  gtk_label_set_label (self->name_label, confab_room_get_name (self->room));
   gtk_label_set_label (self->summary_label, summary);
+  gtk_label_set_label (self->topic_label, confab_room_get_topic (self->room));
+  gtk_widget_set_visible (GTK_WIDGET (self->topic_label),
+                          confab_room_get_topic (self->room)[0] != '\0');
   adw_preferences_group_set_title (self->members_group, title);
   gtk_editable_set_text (GTK_EDITABLE (self->name_row), confab_room_get_name (self->room));
   gtk_editable_set_text (GTK_EDITABLE (self->topic_row), confab_room_get_topic (self->room));
   gtk_switch_set_active (self->public_switch, confab_room_get_public (self->room));
   adw_combo_row_set_selected (self->notify_row, confab_room_get_notify_level (self->room));
-  gtk_editable_set_editable (GTK_EDITABLE (self->name_row), admin);
-  gtk_editable_set_editable (GTK_EDITABLE (self->topic_row), admin);
-  gtk_widget_set_sensitive (self->public_row, admin);
-  /* In a public room any member may invite; in a private one, its admins. */
-  gtk_widget_set_visible (GTK_WIDGET (self->invite_row),
-                          admin || confab_room_get_public (self->room));
+  /* Only admins change the room; in a public room any member may invite, in a private one
+   * its admins. */
+  gtk_widget_set_visible (self->settings_group, admin);
+  gtk_widget_set_visible (self->invite_group, admin || confab_room_get_public (self->room));
   self->updating = FALSE;
 }
 
@@ -387,7 +397,11 @@ confab_room_details_class_init (ConfabRoomDetailsClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/confab-room-details.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, avatar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, name_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, topic_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, settings_group);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, invite_group);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, name_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, topic_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, public_row);
