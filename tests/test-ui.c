@@ -514,6 +514,33 @@ join_button_shown (gpointer user_data)
   return find_labelled (user_data, GTK_TYPE_BUTTON, "_Join") != NULL;
 }
 
+static gboolean
+member_row_shown (gpointer user_data)
+{
+  return find_labelled (user_data, GTK_TYPE_LABEL, "Bob Smith") != NULL;
+}
+
+/* The next event @name whose data has @member equal to @value (others of that name pass). */
+static JsonObject *
+wait_event_with (ConfabTestClient *ws,
+                 const char       *name,
+                 const char       *member,
+                 const char       *value)
+{
+  for (;;)
+    {
+      g_autoptr(JsonObject) event = confab_test_client_wait_event (ws, name,
+                                                                    CONFAB_TEST_TIMEOUT_MS);
+      JsonObject *data;
+
+      if (event == NULL)
+        return NULL;
+      data = json_object_get_object_member (event, "data");
+      if (g_strcmp0 (json_object_get_string_member_with_default (data, member, NULL), value) == 0)
+        return g_steal_pointer (&event);
+    }
+}
+
 static char *
 bob_call_ok_id (Fixture    *f,
                 const char *type,
@@ -530,7 +557,8 @@ bob_call_ok_id (Fixture    *f,
  * sidebar and notifies her on "mentions only"; the system lines are in the room; Bob's read
  * shows as "Seen by 1"; "@bo" completes to Bob; Browse Rooms finds and joins Bob's public room.
  * Then Bob invites Ann to his room: the banner's Accept joins it, and
- * Bob's kick takes it away. */
+ * Bob's kick takes it away. Last, Ann's Room Details make Bob an admin and remove him, and she
+ * leaves the public room from its details. */
 static void
 test_rooms (Fixture *f)
 {
@@ -682,6 +710,32 @@ test_rooms (Fixture *f)
   /* Bob removes Ann: the room leaves her sidebar. */
   json_object_unref (confab_test_client_call_ok (f->bob_ws, "room_kick", "%s", params));
   g_assert_true (confab_test_wait_until (room_gone, &ops, CONFAB_TEST_TIMEOUT_MS));
+
+  /* Room Details as the owner: Bob among the members, made an admin, then removed. */
+  confab_window_open_conversation (f->window, design.conv);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.room-details", NULL));
+  dialog = find_toplevel (CONFAB_TYPE_ROOM_DETAILS);
+  g_assert_nonnull (dialog);
+  g_assert_true (confab_test_wait_until (member_row_shown, dialog, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "details.set-role", "(ss)",
+                                             "bob", "admin"));
+  g_clear_pointer (&event, json_object_unref);
+  event = wait_event_with (f->bob_ws, "room_updated", "role", "admin");
+  g_assert_nonnull (event);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "details.kick", "s", "bob"));
+  g_clear_pointer (&event, json_object_unref);
+  event = wait_event_with (f->bob_ws, "room_member_left", "reason", "kicked");
+  g_assert_nonnull (event);
+  gtk_window_destroy (dialog);
+
+  /* Leaving Bob's public room from its details. */
+  confab_window_open_conversation (f->window, lunch.conv);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.room-details", NULL));
+  dialog = find_toplevel (CONFAB_TYPE_ROOM_DETAILS);
+  g_assert_nonnull (dialog);
+  g_signal_emit_by_name (template_child (dialog, CONFAB_TYPE_ROOM_DETAILS, "leave_button"),
+                         "clicked");
+  g_assert_true (confab_test_wait_until (room_gone, &lunch, CONFAB_TEST_TIMEOUT_MS));
 
   g_free (design.conv);
   g_free (ops.conv);

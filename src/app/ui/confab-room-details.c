@@ -41,6 +41,7 @@ struct _ConfabRoomDetails
   AdwPreferencesGroup  *members_group;
   AdwEntryRow          *invite_row;
   GtkListBox           *members_list;
+  GtkWidget            *leave_button;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabRoomDetails, confab_room_details, ADW_TYPE_PREFERENCES_WINDOW)
@@ -410,6 +411,7 @@ confab_room_details_class_init (ConfabRoomDetailsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, members_group);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, invite_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, members_list);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomDetails, leave_button);
   gtk_widget_class_bind_template_callback (widget_class, on_name_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_topic_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_public_toggled);
