@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-account.h"
+#include "confab-cache.h"
 #include "confab-client.h"
 #include "confab-conversation-list.h"
 #include "confab-conversation.h"
@@ -17,6 +18,8 @@
 #include "confab-rooms.h"
 #include "confab-session.h"
 #include "confab-test-util.h"
+
+#include <string.h>
 
 #define WAIT(result) engine_test_wait_result (&(result), ENGINE_TEST_TIMEOUT_MS)
 
@@ -406,6 +409,54 @@ test_decline_roles_leave (void)
   g_assert_nonnull (conv_of (alice, room));
 }
 
+static gboolean
+notify_level_saved (gpointer data)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (data, &text, NULL, NULL) && strstr (text, "=mentions") != NULL;
+}
+
+typedef struct
+{
+  ConfabSession *session;
+  const char    *room_id;
+} LevelWait;
+
+static gboolean
+notify_level_back (gpointer data)
+{
+  LevelWait *wait = data;
+  ConfabRoom *room = confab_rooms_lookup (rooms_of (wait->session), wait->room_id);
+
+  return room != NULL && confab_room_get_notify_level (room) == CONFAB_ROOM_NOTIFY_MENTIONS;
+}
+
+/* A room's notification level is kept on the device: the next session of the account finds it
+ * again. */
+static void
+test_notify_level_kept (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
+  g_autoptr(ConfabClient) client = signed_up_client (server, "alice", "Alice");
+  g_autoptr(RunningSession) first = start_session (client);
+  g_autoptr(RunningSession) second = NULL;
+  g_autoptr(ConfabRoom) room = create_room (first, "Standup", "public", NULL);
+  g_autofree char *path = g_strconcat (confab_cache_get_path (confab_session_get_cache (first)),
+                                       ".rooms.ini", NULL);
+  LevelWait wait = { NULL, confab_room_get_id (room) };
+
+  g_assert_cmpint (confab_room_get_notify_level (room), ==, CONFAB_ROOM_NOTIFY_ALL);
+  confab_rooms_set_notify_level (rooms_of (first), confab_room_get_id (room),
+                                 CONFAB_ROOM_NOTIFY_MENTIONS);
+  g_assert_true (engine_test_wait (notify_level_saved, path, ENGINE_TEST_TIMEOUT_MS));
+  g_clear_pointer (&first, running_session_free);
+
+  second = start_session (client);
+  wait.session = second;
+  g_assert_true (engine_test_wait (notify_level_back, &wait, ENGINE_TEST_TIMEOUT_MS));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -417,6 +468,7 @@ main (int    argc,
   g_test_add_func ("/confab/rooms/browse-join", test_browse_join);
   g_test_add_func ("/confab/rooms/offline-replay", test_offline_replay);
   g_test_add_func ("/confab/rooms/decline-roles-leave", test_decline_roles_leave);
+  g_test_add_func ("/confab/rooms/notify-level-kept", test_notify_level_kept);
 
   return confab_test_run ();
 }
