@@ -935,6 +935,68 @@ test_close_keeps_running (Fixture *f)
   g_ptr_array_unref (notifications.shown);
 }
 
+static gboolean
+two_notifications_or_more (gpointer user_data)
+{
+  return ((Notifications *) user_data)->shown->len >= 2;
+}
+
+/* A room set to "mentions only" in Room Details: Bob's plain line tells Ann nothing, his mention
+ * of her is told on the desktop, under the room's name and with his. */
+static void
+test_room_mention_notification (Fixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  Notifications notifications = { 0 };
+  RoomWait team = { f, "Team", NULL };
+  g_autofree char *room_id = NULL;
+  g_autofree char *params = NULL;
+  GtkWindow *dialog;
+  guint before;
+
+  notifications_serve (&notifications);
+  sign_up_ann (f);
+  open_dm_from_bob (f);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
+                                                 "{\"display_name\":\"Bob Builder\"}"));
+  g_settings_set_boolean (settings, "notifications", TRUE);
+
+  room_id = bob_call_ok_id (f, "room_create", "{\"name\":\"Team\",\"visibility\":\"private\","
+                                              "\"members\":[\"ann\"]}");
+  g_assert_true (confab_test_wait_until (room_conv_named, &team, CONFAB_TEST_TIMEOUT_MS));
+  confab_window_open_conversation (f->window, team.conv);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.room-details", NULL));
+  dialog = find_toplevel (CONFAB_TYPE_ROOM_DETAILS);
+  g_assert_nonnull (dialog);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (template_child (dialog, CONFAB_TYPE_ROOM_DETAILS,
+                                                             "notify_row")),
+                              CONFAB_ROOM_NOTIFY_MENTIONS);
+  gtk_window_destroy (dialog);
+  g_assert_cmpint (confab_room_get_notify_level (confab_rooms_lookup (rooms_of (f), room_id)), ==,
+                   CONFAB_ROOM_NOTIFY_MENTIONS);
+  /* Ann looks at the DM, so the room's lines are news to her. */
+  confab_window_open_conversation (f->window, "dm:ann:bob");
+  before = notifications.shown->len;
+  g_assert_cmpuint (before, ==, 0);
+
+  params = g_strdup_printf ("{\"conv\":\"%s\",\"client_msg_id\":\"t1\","
+                            "\"body\":\"Lunch at noon?\"}", team.conv);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "send", "%s", params));
+  g_clear_pointer (&params, g_free);
+  params = g_strdup_printf ("{\"conv\":\"%s\",\"client_msg_id\":\"t2\","
+                            "\"body\":\"@ann can you review the draft?\"}", team.conv);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "send", "%s", params));
+  g_assert_true (confab_test_wait_until (notification_shown, &notifications,
+                                         CONFAB_TEST_TIMEOUT_MS));
+  /* Whatever else might come would have come by now. */
+  g_assert_false (confab_test_wait_until (two_notifications_or_more, &notifications, 500));
+  g_assert_cmpuint (notifications.shown->len, ==, before + 1);
+  g_assert_cmpstr (g_ptr_array_index (notifications.shown, before), ==,
+                   "Team\nBob Builder: @ann can you review the draft?");
+  g_free (team.conv);
+  g_ptr_array_unref (notifications.shown);
+}
+
 /* Signs in through the sign-in page as an existing user. */
 static void
 sign_in_as (Fixture    *f,
@@ -1102,6 +1164,7 @@ static const Case register_and_sign_in = { test_register_and_sign_in, FALSE };
 static const Case exchange_and_unread = { test_exchange_and_unread, FALSE };
 static const Case outbox_while_offline = { test_outbox_while_offline, FALSE };
 static const Case rooms = { test_rooms, FALSE };
+static const Case room_mention_notification = { test_room_mention_notification, FALSE };
 static const Case close_keeps_running = { test_close_keeps_running, FALSE };
 static const Case sign_out_keeps_outbox = { test_sign_out_keeps_outbox, FALSE };
 static const Case server_down_banner = { test_server_down_banner, FALSE };
@@ -1154,6 +1217,8 @@ main (int   argc,
   g_test_add_data_func ("/confab/ui/exchange-and-unread", &exchange_and_unread, run_case);
   g_test_add_data_func ("/confab/ui/outbox-while-offline", &outbox_while_offline, run_case);
   g_test_add_data_func ("/confab/ui/rooms", &rooms, run_case);
+  g_test_add_data_func ("/confab/ui/room-mention-notification", &room_mention_notification,
+                        run_case);
   g_test_add_data_func ("/confab/ui/close-keeps-running", &close_keeps_running, run_case);
   g_test_add_data_func ("/confab/ui/sign-out-keeps-outbox", &sign_out_keeps_outbox, run_case);
   g_test_add_data_func ("/confab/ui/server-down-banner", &server_down_banner, run_case);
