@@ -371,6 +371,13 @@ shoot_room (ConfabTestClient *alice_ws,
     shoot_window (dialog, "room-new");
     gtk_window_destroy (GTK_WINDOW (dialog));
   }
+  /* Declined, so the banner leaves the shots that follow. */
+  {
+    ConfabRooms *rooms = confab_rooms_from_session (confab_window_get_session (window));
+    g_autoptr(ConfabRoom) invited = g_list_model_get_item (confab_rooms_get_invitations (rooms), 0);
+
+    confab_rooms_decline_async (rooms, confab_room_get_id (invited), NULL, NULL, NULL);
+  }
   g_clear_pointer (&room_conv, g_free);
 }
 
