@@ -1153,6 +1153,72 @@ test_server_down_banner (Fixture *f)
   g_assert_true (gtk_widget_is_sensitive (call_button));
 }
 
+static gboolean
+missed_call_shown (gpointer user_data)
+{
+  Notifications *n = user_data;
+
+  for (guint i = 0; i < n->shown->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (n->shown, i), "Missed Call\n"))
+      return TRUE;
+  return FALSE;
+}
+
+/* Bob calls ann: a call to nobody online ends at once as missed; one that rings, he gives up
+ * before she answers. */
+static void
+bob_calls (Fixture  *f,
+           gboolean  rings)
+{
+  g_autofree char *call_id = g_uuid_string_random ();
+
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "call_invite",
+                                                 "{\"call_id\":\"%s\",\"to\":\"ann\","
+                                                 "\"media\":{\"audio\":true}}", call_id));
+  if (rings)
+    json_object_unref (confab_test_client_call_ok (f->bob_ws, "call_hangup",
+                                                   "{\"call_id\":\"%s\"}", call_id));
+}
+
+/* A call missed before this device signed in for the first time is history: the conversation
+ * shows it, no notification pops up. One missed while signed in is told. */
+static void
+test_missed_call_history (Fixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(ConfabTestUser) ann = confab_test_user_new (f->server, "ann");
+  Notifications notifications = { 0 };
+
+  notifications_serve (&notifications);
+  g_settings_set_boolean (settings, "notifications", TRUE);
+  f->bob = confab_test_user_new (f->server, "bob");
+  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
+  bob_calls (f, FALSE);
+
+  /* She signs in and closes the window at once: the replay comes while it is hidden, where
+   * anything told would be a desktop notification. */
+  {
+    ConfabSigninPage *page = confab_window_get_signin_page (f->window);
+
+    confab_signin_page_set_server (page, confab_test_server_get_url (f->server));
+    confab_signin_page_set_create_account (page, FALSE);
+    confab_signin_page_set_username (page, "ann");
+    gtk_editable_set_text (GTK_EDITABLE (template_child (page, CONFAB_TYPE_SIGNIN_PAGE,
+                                                         "password_row")), ann->password);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "signin.submit", NULL));
+    gtk_window_close (GTK_WINDOW (f->window));
+  }
+  g_assert_true (confab_test_wait_until (client_connected, f->window, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_test_wait_until (dm_has_unread, f, CONFAB_TEST_TIMEOUT_MS));
+  confab_test_drain (500);
+  g_assert_cmpuint (notifications.shown->len, ==, 0);
+
+  bob_calls (f, TRUE);
+  g_assert_true (confab_test_wait_until (missed_call_shown, &notifications,
+                                         CONFAB_TEST_TIMEOUT_MS));
+  g_ptr_array_unref (notifications.shown);
+}
+
 typedef struct
 {
   void     (*run) (Fixture *f);
@@ -1168,6 +1234,7 @@ static const Case room_mention_notification = { test_room_mention_notification, 
 static const Case close_keeps_running = { test_close_keeps_running, FALSE };
 static const Case sign_out_keeps_outbox = { test_sign_out_keeps_outbox, FALSE };
 static const Case server_down_banner = { test_server_down_banner, FALSE };
+static const Case missed_call_history = { test_missed_call_history, FALSE };
 
 /* In the test process: runs the case in a child process and checks that it passed. In the
  * child: sets up the fixture, runs the case, tears the fixture down. */
@@ -1222,6 +1289,7 @@ main (int   argc,
   g_test_add_data_func ("/confab/ui/close-keeps-running", &close_keeps_running, run_case);
   g_test_add_data_func ("/confab/ui/sign-out-keeps-outbox", &sign_out_keeps_outbox, run_case);
   g_test_add_data_func ("/confab/ui/server-down-banner", &server_down_banner, run_case);
+  g_test_add_data_func ("/confab/ui/missed-call-history", &missed_call_history, run_case);
 
   return confab_test_run ();
 }

@@ -172,7 +172,7 @@ on_incoming_call (ConfabCallManager *manager,
   gtk_window_present (GTK_WINDOW (dialog));
 
   /* Someone in another window hears it ring too. */
-  if (app != NULL && !gtk_window_is_active (GTK_WINDOW (self))
+  if (app != NULL && !_confab_window_in_view (self)
       && g_settings_get_boolean (self->settings, "notifications"))
     {
       g_autoptr(GNotification) notification = g_notification_new (heading);
@@ -231,10 +231,15 @@ on_missed_call (ConfabCallManager *manager,
   g_autofree char *body = NULL;
   g_autofree char *conv = NULL;
 
+  /* A replay of the whole stream (a new cache) is history: the conversation shows the call,
+   * nothing pops up. */
+  if (self->replay_from_start && !_confab_window_online (self))
+    return;
+
   /* Translators: %s is the caller's name. */
   body = g_strdup_printf (_("%s tried to call you."), name);
 
-  if (gtk_window_is_active (GTK_WINDOW (self)))
+  if (_confab_window_in_view (self))
     {
       confab_window_add_toast (self, body);
       return;

@@ -37,6 +37,7 @@ struct _ConfabWindow
   ConfabCallWindow       *call_window;
   GHashTable             *notified;       /* conv → gint64 id of the message told last */
   guint                   banner_tick_id;
+  gboolean                replay_from_start;  /* the stream is replayed for a new cache */
 
   AdwToastOverlay        *toast_overlay;
   GtkStack               *main_stack;
@@ -69,6 +70,14 @@ static inline ConfabApplication *
 _confab_window_app (ConfabWindow *self)
 {
   return CONFAB_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+}
+
+/* Whether the user sees the window: shown (closing only hides it while Confab runs in the
+ * background) and focused. What the user does not see is told by a desktop notification. */
+static inline gboolean
+_confab_window_in_view (ConfabWindow *self)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (self)) && gtk_window_is_active (GTK_WINDOW (self));
 }
 
 static inline ConfabMessaging *

@@ -86,7 +86,7 @@ on_invited (ConfabRooms  *rooms,
   g_autofree char *id = NULL;
 
   if (app == NULL || !g_settings_get_boolean (self->settings, "notifications")
-      || gtk_window_is_active (GTK_WINDOW (self)))
+      || _confab_window_in_view (self))
     return;
   notification = g_notification_new (_("Room Invitation"));
   g_notification_set_body (notification, confab_room_get_name (room));

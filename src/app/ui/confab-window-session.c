@@ -179,6 +179,10 @@ _confab_window_send_presence (ConfabWindow *self)
 static void
 on_client_state (ConfabWindow *self)
 {
+  /* The hello is answered: what comes until synced is a replay, of the whole stream when the
+   * cache is new. */
+  if (confab_client_get_state (self->client) == CONFAB_CLIENT_STATE_SYNCING)
+    self->replay_from_start = confab_client_get_acked_seq (self->client) == 0;
   update_connection_state (self);
   _confab_window_update_self (self);
 
@@ -270,7 +274,7 @@ on_message_arrived (ConfabMessaging    *messaging,
       || !_confab_window_rooms_should_notify (self, conv, message))
     return;
 
-  if (gtk_widget_get_visible (GTK_WIDGET (self)) && gtk_window_is_active (GTK_WINDOW (self))
+  if (_confab_window_in_view (self)
       && self->current == conv && adw_leaflet_get_visible_child (self->leaflet) == self->content)
     return;
 
