@@ -356,6 +356,21 @@ on_got_headers (SoupServerMessage *msg,
     pending_free (pending, FALSE);
 }
 
+/* A connection handed to the SoupServer does not live past its first response (libsoup 3.2
+ * lets a connection it did not accept itself go after one exchange), so every answer but a
+ * WebSocket upgrade says so: a client then opens a new connection for its next request instead
+ * of writing it into one that is closing. */
+static void
+on_got_request_headers (SoupServerMessage *msg,
+                        gpointer           user_data)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+
+  if (!soup_message_headers_header_contains (request, "Upgrade", "websocket"))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Connection", "close");
+}
+
 static void
 on_request_started (SoupServer        *soup,
                     SoupServerMessage *msg,
@@ -363,6 +378,7 @@ on_request_started (SoupServer        *soup,
 {
   ConfabAcceptor *self = user_data;
 
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_request_headers), NULL);
   /* Only a connection's requests while it is pending matter; most are after. */
   if (g_hash_table_size (self->by_key) > 0)
     g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), self);
