@@ -180,4 +180,19 @@ gboolean confab_request_get_username (JsonObject        *frame,
                                       char             **username,
                                       GError           **error);
 
+/* Helpers every module's rules use. */
+static inline gint64
+confab_now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static inline void
+confab_set_protocol_error (GError              **error,
+                           ConfabProtocolError   code,
+                           const char           *message)
+{
+  g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, code, message);
+}
+
 G_END_DECLS

@@ -52,20 +52,6 @@ args_free (gpointer data)
   g_free (args);
 }
 
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
-
-static void
-set_error (GError              **error,
-           ConfabProtocolError   code,
-           const char           *message)
-{
-  g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, code, message);
-}
-
 static void
 run_work (ConfabStore          *store,
           const char           *name,
@@ -96,15 +82,15 @@ user_create_work (ConfabStore  *store,
 
   if (!confab_username_is_valid (args->username))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "invalid username");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "invalid username");
       return NULL;
     }
 
   role = AS (store)->any_user (ASELF (store)) ? "user" : "admin";
   if (!AS (store)->user_insert (ASELF (store), args->username, args->password_hash,
-                                args->display_name, args->email, role, now_ms ()))
+                                args->display_name, args->email, role, confab_now_ms ()))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "this username is taken");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "this username is taken");
       return NULL;
     }
 
@@ -129,7 +115,7 @@ credentials_work (ConfabStore  *store,
   user = AS (store)->credentials (ASELF (store), args->username, &hash, &disabled);
   if (user == NULL)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
       return NULL;
     }
 
@@ -152,12 +138,12 @@ device_create_work (ConfabStore  *store,
 
   if (user == NULL)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
       return NULL;
     }
 
   AS (store)->device_insert (ASELF (store), device_id, args->username, args->device_name,
-                             args->token_hash, now_ms ());
+                             args->token_hash, confab_now_ms ());
   result = json_object_new ();
   json_object_set_string_member (result, "device_id", device_id);
   json_object_set_object_member (result, "user", user);
@@ -188,7 +174,7 @@ device_revoke_work (ConfabStore  *store,
 
   if (!AS (store)->device_revoke (ASELF (store), args->username, args->device_id))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such device");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such device");
       return NULL;
     }
 
@@ -209,7 +195,7 @@ password_set_work (ConfabStore  *store,
 
   if (!AS (store)->set_password (ASELF (store), args->username, args->password_hash))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
       return NULL;
     }
 

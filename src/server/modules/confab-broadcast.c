@@ -50,12 +50,6 @@ args_free (gpointer data)
   g_free (args);
 }
 
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
-
 /* The stream of a department: its words, folded, so that "Sales team" and "SALES-TEAM" (which
  * the audience query treats as one department) share one stream. */
 static char *
@@ -108,7 +102,7 @@ send_work (ConfabStore  *store,
   guint recipients = 0;
   ConfabStoreReply *reply;
   JsonObject *result;
-  gint64 ts = now_ms ();
+  gint64 ts = confab_now_ms ();
   gint64 id;
 
   if (!BS (store)->user_rights (BSELF (store), args->sender, CONFAB_BROADCAST_PERMISSION,

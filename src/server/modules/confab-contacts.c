@@ -42,20 +42,6 @@ args_free (gpointer data)
   g_free (args);
 }
 
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
-
-static void
-set_error (GError              **error,
-           ConfabProtocolError   code,
-           const char           *message)
-{
-  g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, code, message);
-}
-
 /* An event about @about, for @recipient's devices only. */
 static void
 emit_about (ConfabStore      *store,
@@ -94,12 +80,12 @@ check_target (ConfabStore  *store,
 {
   if (g_str_equal (args->user, args->target))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "that is you");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "that is you");
       return FALSE;
     }
   if (!AS (store)->user_exists (ASELF (store), args->target))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
       return FALSE;
     }
   return TRUE;
@@ -127,14 +113,14 @@ request_work (ConfabStore  *store,
   const char *users[] = { args->user, args->target, NULL };
   ConfabStoreReply *reply;
   JsonObject *result;
-  gint64 ts = now_ms ();
+  gint64 ts = confab_now_ms ();
 
   if (!check_target (store, args, error))
     return NULL;
   if (CS (store)->blocks (CSELF (store), args->target, args->user)
       || CS (store)->blocks (CSELF (store), args->user, args->target))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "you cannot ask this user");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "you cannot ask this user");
       return NULL;
     }
 
@@ -143,12 +129,12 @@ request_work (ConfabStore  *store,
   switch (CS (store)->state (CSELF (store), args->user, args->target))
     {
     case CONFAB_CONTACT_ACCEPTED:
-      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "already a contact");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "already a contact");
       confab_store_reply_free (reply);
       return NULL;
 
     case CONFAB_CONTACT_PENDING_OUT:
-      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "you asked this user already");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "you asked this user already");
       confab_store_reply_free (reply);
       return NULL;
 
@@ -187,14 +173,14 @@ respond_work (ConfabStore  *store,
 
   if (CS (store)->state (CSELF (store), args->user, args->target) != CONFAB_CONTACT_PENDING_IN)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no request from this user");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no request from this user");
       return NULL;
     }
 
   reply = confab_store_reply_new (NULL);
   if (args->on)
     {
-      make_contacts (store, reply, args->user, args->target, now_ms ());
+      make_contacts (store, reply, args->user, args->target, confab_now_ms ());
       return reply;
     }
 
@@ -216,7 +202,7 @@ remove_work (ConfabStore  *store,
 
   if (state == CONFAB_CONTACT_NONE)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "not a contact");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "not a contact");
       return NULL;
     }
 
@@ -240,7 +226,7 @@ group_work (ConfabStore  *store,
 
   if (CS (store)->state (CSELF (store), args->user, args->target) != CONFAB_CONTACT_ACCEPTED)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "not a contact");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "not a contact");
       return NULL;
     }
 
@@ -264,7 +250,7 @@ block_work (ConfabStore  *store,
     return NULL;
 
   reply = confab_store_reply_new (NULL);
-  if (!CS (store)->set_block (CSELF (store), args->user, args->target, args->on, now_ms ()))
+  if (!CS (store)->set_block (CSELF (store), args->user, args->target, args->on, confab_now_ms ()))
     return reply;
 
   if (!args->on)

@@ -91,12 +91,6 @@ struct _Patch
 
 static void upload_go_idle (Upload *upload);
 
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
-
 static const ConfabConfig *
 config_of (Files *files)
 {
@@ -354,14 +348,6 @@ args_free (gpointer data)
   g_free (args);
 }
 
-static void
-set_error (GError              **error,
-           ConfabProtocolError   code,
-           const char           *message)
-{
-  g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, code, message);
-}
-
 /* Whether @user may read @r: its uploader; once it is complete, also the members of a
  * conversation where a message refers to it, and everyone if it is an avatar. */
 static gboolean
@@ -389,12 +375,12 @@ create_work (ConfabStore  *store,
   FS (store)->usage (FSELF (store), args->record->owner, &bytes, &unfinished);
   if (args->quota > 0 && bytes + args->record->size > args->quota)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_TOO_LARGE, "this file would pass your storage quota");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_TOO_LARGE, "this file would pass your storage quota");
       return NULL;
     }
   if (unfinished >= args->max_unfinished && args->record->size > 0)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_RATE_LIMITED, "too many unfinished uploads");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_RATE_LIMITED, "too many unfinished uploads");
       return NULL;
     }
   FS (store)->create (FSELF (store), args->record);
@@ -414,11 +400,11 @@ lookup_work (ConfabStore  *store,
   g_autoptr(ConfabFileRecord) r = FS (store)->get (FSELF (store), args->file_id);
 
   if (r == NULL
-      || (r->sha256 == NULL && r->expires_ts <= now_ms ())
+      || (r->sha256 == NULL && r->expires_ts <= confab_now_ms ())
       || (args->owner_only && !g_str_equal (r->owner, args->user))
       || !may_read (store, r, args->user))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such file");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such file");
       return NULL;
     }
   return record_reply (r);
@@ -448,12 +434,12 @@ delete_work (ConfabStore  *store,
 
   if (r == NULL || !g_str_equal (r->owner, args->user))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such file");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such file");
       return NULL;
     }
   if (FS (store)->in_use (FSELF (store), args->file_id))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
                  "a message or a profile uses this file; delete that first");
       return NULL;
     }
@@ -470,7 +456,7 @@ expire_work (ConfabStore  *store,
   Args *args = data;
   JsonObject *result = json_object_new ();
   JsonArray *removed = json_array_new ();
-  g_auto(GStrv) ids = FS (store)->expired (FSELF (store), now_ms (), EXPIRED_PER_SWEEP);
+  g_auto(GStrv) ids = FS (store)->expired (FSELF (store), confab_now_ms (), EXPIRED_PER_SWEEP);
 
   for (guint i = 0; ids[i] != NULL; i++)
     {
@@ -577,13 +563,13 @@ confab_files_resolve_attachments (ConfabStore  *store,
 
   if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_BAD_REQUEST, "attachments must be a list");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_BAD_REQUEST, "attachments must be a list");
       return NULL;
     }
   items = json_node_get_array (root);
   if (json_array_get_length (items) > CONFAB_MAX_ATTACHMENTS)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "at most 10 attachments");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "at most 10 attachments");
       return NULL;
     }
 
@@ -602,14 +588,14 @@ confab_files_resolve_attachments (ConfabStore  *store,
           || !confab_file_id_is_valid (file_id = json_object_get_string_member_with_default (
                                           item = json_node_get_object (node), "file_id", NULL)))
         {
-          set_error (error, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+          confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
                      "each attachment is an object with a file_id");
           goto fail;
         }
       for (guint j = 0; j < seen->len; j++)
         if (g_str_equal (g_ptr_array_index (seen, j), file_id))
           {
-            set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "a file is attached twice");
+            confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "a file is attached twice");
             goto fail;
           }
       g_ptr_array_add (seen, (gpointer) file_id);
@@ -632,13 +618,13 @@ confab_files_resolve_attachments (ConfabStore  *store,
               || (thumb = readable_complete (store, sender, thumb_id, error)) == NULL)
             {
               if (error != NULL && *error == NULL)
-                set_error (error, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
                            "thumbnail_file_id is not a file id");
               goto fail;
             }
           if (!confab_file_mime_is_inline_image (thumb->mime))
             {
-              set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "a thumbnail must be an image");
+              confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "a thumbnail must be an image");
               goto fail;
             }
           FS (store)->add_ref (FSELF (store), thumb_id, conv, sender, client_msg_id);
@@ -681,12 +667,12 @@ confab_files_check_avatar (ConfabStore  *store,
       || (r = FS (store)->get (FSELF (store), file_id)) == NULL
       || !g_str_equal (r->owner, user))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such file");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such file");
       return FALSE;
     }
   if (r->sha256 == NULL || !confab_file_mime_is_inline_image (r->mime))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
                  "an avatar is a complete image (PNG, JPEG, GIF, WebP, AVIF or BMP)");
       return FALSE;
     }
@@ -1001,7 +987,7 @@ sink_done (gint64        synced,
 
   args->file_id = g_strdup (upload->file_id);
   args->offset = synced;
-  args->expires_ts = now_ms () + (gint64) config_of (files)->upload_expiry_s * 1000;
+  args->expires_ts = confab_now_ms () + (gint64) config_of (files)->upload_expiry_s * 1000;
   if (synced == upload->size && upload->hash != NULL)
     args->sha256 = confab_file_hash_finish (g_steal_pointer (&upload->hash));
   run_work (files, "file_commit", CONFAB_STORE_WORK_WRITE, commit_work, args, commit_done_cb,
@@ -1030,7 +1016,7 @@ sink_checkpoint (gint64   synced,
 
   args->file_id = g_strdup (upload->file_id);
   args->offset = synced;
-  args->expires_ts = now_ms () + (gint64) config_of (files)->upload_expiry_s * 1000;
+  args->expires_ts = confab_now_ms () + (gint64) config_of (files)->upload_expiry_s * 1000;
   run_work (files, "file_checkpoint", CONFAB_STORE_WORK_WRITE, commit_work, args, checkpoint_cb,
             NULL);
 }
@@ -1069,7 +1055,7 @@ patch_answer (Patch        *patch,
   soup_message_headers_replace (response_headers (call->msg), "Upload-Offset", offset);
   if (patch->upload->offset < patch->upload->size)
     {
-      g_autofree char *expires = http_date (now_ms () + (gint64) config_of (call->files)->upload_expiry_s * 1000);
+      g_autofree char *expires = http_date (confab_now_ms () + (gint64) config_of (call->files)->upload_expiry_s * 1000);
 
       soup_message_headers_replace (response_headers (call->msg), "Upload-Expires", expires);
     }
@@ -1370,7 +1356,7 @@ create_signed_in (Call *call)
       r->height = (gint) n;
   }
   r->size = call->length;
-  r->created_ts = now_ms ();
+  r->created_ts = confab_now_ms ();
   r->expires_ts = r->created_ts + (gint64) config->upload_expiry_s * 1000;
 
   /* The shard directory exists before any byte is written to it. */

@@ -31,20 +31,6 @@
 #define MS(store) CONFAB_MESSAGE_STORE_GET_IFACE (store)
 #define MSELF(store) ((ConfabMessageStore *) (store))
 
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
-
-static void
-set_error (GError              **error,
-           ConfabProtocolError   code,
-           const char           *message)
-{
-  g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, code, message);
-}
-
 typedef struct
 {
   char        *user;
@@ -125,7 +111,7 @@ check_participant (ConfabStore  *store,
     {
       if (!g_str_equal (user, a) && !g_str_equal (user, b))
         {
-          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+          confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
                      "not a participant of this conversation");
           return FALSE;
         }
@@ -141,7 +127,7 @@ check_participant (ConfabStore  *store,
       /* Outsiders do not learn that a room exists (protocol §9). */
       if (r == NULL)
         {
-          set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such conversation");
+          confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such conversation");
           return FALSE;
         }
       if (role != NULL)
@@ -151,7 +137,7 @@ check_participant (ConfabStore  *store,
       return TRUE;
     }
 
-  set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "malformed conversation id");
+  confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "malformed conversation id");
   return FALSE;
 }
 
@@ -288,7 +274,7 @@ insert_message (ConfabStore             *store,
       if (!g_str_equal (json_object_get_string_member (found, "conv"), msg->conv))
         {
           json_object_unref (found);
-          set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
+          confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
                      "client_msg_id was already used in another conversation");
           return NULL;
         }
@@ -353,24 +339,24 @@ send_work (ConfabStore  *store,
 
       if (!g_str_equal (args->user, a) && !g_str_equal (args->user, b))
         {
-          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+          confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
                      "not a participant of this conversation");
           return NULL;
         }
       peer = g_str_equal (args->user, a) ? b : a;
       if (!MS (store)->user_exists (MSELF (store), peer))
         {
-          set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+          confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
           return NULL;
         }
       if (MS (store)->blocks (MSELF (store), peer, args->user))
         {
-          set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+          confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
                      "this user does not accept your messages");
           return NULL;
         }
       /* A DM comes into being with its first message. */
-      MS (store)->dm_ensure (MSELF (store), args->conv, a, b, now_ms ());
+      MS (store)->dm_ensure (MSELF (store), args->conv, a, b, confab_now_ms ());
       recipients = g_new0 (char *, 3);
       recipients[0] = g_steal_pointer (&a);
       recipients[1] = g_steal_pointer (&b);
@@ -384,7 +370,7 @@ send_work (ConfabStore  *store,
     }
   else
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "malformed conversation id");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "malformed conversation id");
       return NULL;
     }
 
@@ -394,7 +380,7 @@ send_work (ConfabStore  *store,
 
       if (g_strcmp0 (reply_conv, args->conv) != 0)
         {
-          set_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
+          confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
                      "reply_to is not a message of this conversation");
           return NULL;
         }
@@ -404,7 +390,7 @@ send_work (ConfabStore  *store,
     {
       if (attachments_func == NULL)
         {
-          set_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
+          confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
                      "this server does not accept attachments");
           return NULL;
         }
@@ -416,7 +402,7 @@ send_work (ConfabStore  *store,
 
   msg.conv = args->conv;
   msg.sender = args->user;
-  msg.ts = now_ms ();
+  msg.ts = confab_now_ms ();
   msg.client_msg_id = args->client_msg_id;
   msg.kind = "text";
   msg.body = args->body;
@@ -442,21 +428,21 @@ record_call_work (ConfabStore  *store,
 
   if (confab_conv_parse (conv, &a, &b) != CONFAB_CONV_DM)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "a call needs two different users");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "a call needs two different users");
       return NULL;
     }
   if (!MS (store)->user_exists (MSELF (store), a) || !MS (store)->user_exists (MSELF (store), b))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
       return NULL;
     }
 
-  MS (store)->dm_ensure (MSELF (store), conv, a, b, now_ms ());
+  MS (store)->dm_ensure (MSELF (store), conv, a, b, confab_now_ms ());
   recipients[0] = a;
   recipients[1] = b;
   msg.conv = conv;
   msg.sender = args->user;
-  msg.ts = now_ms ();
+  msg.ts = confab_now_ms ();
   msg.client_msg_id = client_msg_id;
   msg.kind = "call";
   msg.body = "";
@@ -478,7 +464,7 @@ load_info (ConfabStore        *store,
   if (!MS (store)->info (MSELF (store), msg_id, info)
       || !check_participant (store, info->conv, user, role, NULL))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message");
       return FALSE;
     }
   return TRUE;
@@ -502,23 +488,23 @@ edit_work (ConfabStore  *store,
     return NULL;
   if (!g_str_equal (info.sender, args->user))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only the author can edit a message");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only the author can edit a message");
       return NULL;
     }
   if (info.deleted)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "the message was deleted");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "the message was deleted");
       return NULL;
     }
   if (!g_str_equal (info.kind, "text"))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "only text messages can be edited");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "only text messages can be edited");
       return NULL;
     }
 
   if (g_str_has_prefix (info.conv, "room:"))
     mentions = room_mentions (store, info.conv, args->body);
-  MS (store)->edit (MSELF (store), args->msg_id, info.body, args->body, mentions, now_ms ());
+  MS (store)->edit (MSELF (store), args->msg_id, info.body, args->body, mentions, confab_now_ms ());
   msg = MS (store)->load (MSELF (store), args->msg_id);
   if (msg == NULL)
     return NULL;
@@ -551,7 +537,7 @@ delete_work (ConfabStore  *store,
       && !(g_str_has_prefix (info.conv, "room:")
            && (g_str_equal (role, "owner") || g_str_equal (role, "admin"))))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
                  "only the author or a room admin can delete a message");
       return NULL;
     }
@@ -583,21 +569,21 @@ react_work (ConfabStore  *store,
 
   if (args->emoji[0] == '\0')
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "empty emoji");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "empty emoji");
       return NULL;
     }
   if (!load_info (store, args->msg_id, args->user, &info, NULL, error))
     return NULL;
   if (info.deleted)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "the message was deleted");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "the message was deleted");
       return NULL;
     }
 
   reply = confab_store_reply_new (NULL);
   /* A change that changes nothing tells no one. */
   if (!MS (store)->react (MSELF (store), args->msg_id, args->user, args->emoji, args->on,
-                          now_ms ()))
+                          confab_now_ms ()))
     return reply;
 
   event = confab_reaction_to_json (&(ConfabReaction) {
@@ -627,7 +613,7 @@ read_work (ConfabStore  *store,
   msg_conv = MS (store)->conv_of (MSELF (store), args->msg_id);
   if (g_strcmp0 (msg_conv, args->conv) != 0)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message in this conversation");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such message in this conversation");
       return NULL;
     }
 
@@ -728,7 +714,7 @@ confab_messages_add_system (ConfabStore        *store,
 
   msg.conv = conv;
   msg.sender = actor;
-  msg.ts = now_ms ();
+  msg.ts = confab_now_ms ();
   msg.client_msg_id = client_msg_id;
   msg.kind = "system";
   msg.body = body;

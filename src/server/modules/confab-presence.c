@@ -200,12 +200,6 @@ typing_free (Typing *t)
   g_free (t);
 }
 
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
-
 static UserPresence *
 lookup (ConfabPresence *self,
         const char     *username)
@@ -255,7 +249,7 @@ confab_presence_describe (ConfabPresence *self,
   json_object_set_string_member (object, "status", status);
   json_object_set_string_member (object, "text", online && p != NULL && p->text != NULL ? p->text : "");
   if (online)
-    json_object_set_int_member (object, "last_seen", now_ms ());
+    json_object_set_int_member (object, "last_seen", confab_now_ms ());
   else if (stored_last_seen > 0)
     json_object_set_int_member (object, "last_seen", stored_last_seen);
   else
@@ -351,7 +345,7 @@ void
 confab_presence_disconnected (ConfabPresence *self,
                               const char     *username)
 {
-  gint64 now = now_ms ();
+  gint64 now = confab_now_ms ();
 
   stop_typing_of (self, username);
   confab_presence_last_seen_set_async (self->store, username, now, NULL, last_seen_stored_cb,
@@ -384,7 +378,7 @@ confab_presence_set (ConfabPresence *self,
 
   /* Going invisible looks like going offline; staying invisible says nothing. */
   if (!(was_invisible && g_str_equal (status, "invisible")))
-    broadcast (self, username, now_ms ());
+    broadcast (self, username, confab_now_ms ());
 }
 
 static void

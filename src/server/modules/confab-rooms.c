@@ -29,20 +29,6 @@
 #define MS(store) CONFAB_MESSAGE_STORE_GET_IFACE (store)
 #define MSELF(store) ((ConfabMessageStore *) (store))
 
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
-
-static void
-set_error (GError              **error,
-           ConfabProtocolError   code,
-           const char           *message)
-{
-  g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, code, message);
-}
-
 typedef struct
 {
   char  *user;
@@ -150,7 +136,7 @@ room_open (ConfabStore  *store,
     }
   if (room->room == NULL || (!room->public && room->role == NULL && !room->invited))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such room");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such room");
       return FALSE;
     }
   return TRUE;
@@ -164,7 +150,7 @@ room_check_member (Room    *room,
 {
   if (room->role == NULL)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "you are not a member of this room");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "you are not a member of this room");
       return FALSE;
     }
   return TRUE;
@@ -178,7 +164,7 @@ room_check_admin (Room    *room,
     return FALSE;
   if (!is_admin (room->role))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only a room admin can do this");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only a room admin can do this");
       return FALSE;
     }
   return TRUE;
@@ -284,7 +270,7 @@ create_work (ConfabStore  *store,
   g_auto(Room) room = { 0 };
   g_autofree char *room_id = NULL;
   ConfabStoreReply *reply;
-  gint64 ts = now_ms ();
+  gint64 ts = confab_now_ms ();
 
   /* Every check first: a refused create writes nothing. */
   for (guint i = 0; args->members != NULL && args->members[i] != NULL; i++)
@@ -387,12 +373,12 @@ join_work (ConfabStore  *store,
     return NULL;
   if (room.role != NULL)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "you are already a member of this room");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "you are already a member of this room");
       return NULL;
     }
   if (!room.public && !room.invited)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such room");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such room");
       return NULL;
     }
 
@@ -400,7 +386,7 @@ join_work (ConfabStore  *store,
   RS (store)->add_member (RSELF (store), args->room, args->user,
                           RS (store)->count_role (RSELF (store), args->room, "owner") == 0
                           ? "owner" : "member",
-                          now_ms ());
+                          confab_now_ms ());
   RS (store)->uninvite (RSELF (store), args->room, args->user);
   confab_store_stream_join (store, room.conv, args->user);
   room_reload (store, args->room, &room);
@@ -436,25 +422,25 @@ invite_work (ConfabStore  *store,
   /* In a public room anyone may come in, so any member may ask someone. */
   if (!room.public && !is_admin (room.role))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
                  "only a room admin can invite to a private room");
       return NULL;
     }
   if (!MS (store)->user_exists (MSELF (store), args->target))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
       return NULL;
     }
   target_role = RS (store)->role (RSELF (store), args->room, args->target);
   if (target_role != NULL)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "this user is already a member");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT, "this user is already a member");
       return NULL;
     }
 
   reply = confab_store_reply_new (NULL);
   /* Asking again changes nothing and tells no one again. */
-  if (!RS (store)->invite (RSELF (store), args->room, args->target, args->user, now_ms ()))
+  if (!RS (store)->invite (RSELF (store), args->room, args->target, args->user, confab_now_ms ()))
     return reply;
 
   members = MS (store)->members (MSELF (store), room.conv);
@@ -517,7 +503,7 @@ leave_work (ConfabStore  *store,
 
       if (!room.invited)
         {
-          set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "you are not in this room");
+          confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "you are not in this room");
           return NULL;
         }
       /* Declining an invitation: only the invitee's devices need to hear of it. */
@@ -533,7 +519,7 @@ leave_work (ConfabStore  *store,
       && RS (store)->count_role (RSELF (store), args->room, "owner") == 1
       && json_object_get_int_member (room.room, "member_count") > 1)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
                  "you are the last owner: make another member owner first");
       return NULL;
     }
@@ -554,23 +540,23 @@ kick_work (ConfabStore  *store,
     return NULL;
   if (g_str_equal (args->target, args->user))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "to leave a room, use room_leave");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID, "to leave a room, use room_leave");
       return NULL;
     }
   target_role = RS (store)->role (RSELF (store), args->room, args->target);
   if (target_role == NULL)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "this user is not a member");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "this user is not a member");
       return NULL;
     }
   if (g_str_equal (target_role, "owner"))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "an owner cannot be kicked");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "an owner cannot be kicked");
       return NULL;
     }
   if (g_str_equal (target_role, "admin") && !g_str_equal (room.role, "owner"))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only an owner can kick an admin");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only an owner can kick an admin");
       return NULL;
     }
   return remove_member (store, &room, args->room, args->target, args->user);
@@ -663,13 +649,13 @@ set_role_work (ConfabStore  *store,
   target_role = RS (store)->role (RSELF (store), args->room, args->target);
   if (target_role == NULL)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "this user is not a member");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "this user is not a member");
       return NULL;
     }
   if ((g_str_equal (args->role, "owner") || g_str_equal (target_role, "owner"))
       && !g_str_equal (room.role, "owner"))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only an owner can make or unmake owners");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only an owner can make or unmake owners");
       return NULL;
     }
   if (g_str_equal (target_role, args->role))
@@ -677,7 +663,7 @@ set_role_work (ConfabStore  *store,
   if (g_str_equal (target_role, "owner")
       && RS (store)->count_role (RSELF (store), args->room, "owner") == 1)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
                  "the last owner stays owner until another member is owner");
       return NULL;
     }
@@ -713,7 +699,7 @@ members_work (ConfabStore  *store,
   /* Who is in a private room is for its members. */
   if (!room.public && room.role == NULL)
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such room");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such room");
       return NULL;
     }
   members = RS (store)->members (RSELF (store), args->room);
@@ -980,7 +966,7 @@ get_room (JsonObject  *frame,
     return FALSE;
   if (!confab_room_id_is_valid (*room))
     {
-      set_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such room");
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such room");
       return FALSE;
     }
   return TRUE;
