@@ -43,6 +43,9 @@ void         confab_test_server_start         (ConfabTestServer *server);
 void         confab_test_server_stop          (ConfabTestServer *server);
 void         confab_test_server_kill          (ConfabTestServer *server);
 void         confab_test_server_restart       (ConfabTestServer *server);
+/* A loopback port free right now, for a server that must come back on the same port
+ * (extra_args "--listen", "127.0.0.1:<port>"). */
+guint16      confab_test_free_port            (void);
 gboolean     confab_test_server_is_running    (ConfabTestServer *server);
 void         confab_test_server_assert_running (ConfabTestServer *server);
 void         confab_test_server_free          (ConfabTestServer *server);

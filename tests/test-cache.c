@@ -254,7 +254,7 @@ test_outbox (void)
       g_autofree char *client_id = g_strdup_printf ("cid-%u", i);
       g_autofree char *body = g_strdup_printf ("message %u", i);
 
-      confab_cache_outbox_add_async (cache, convs[i], client_id, body, "plain", 0, NULL,
+      confab_cache_outbox_add_async (cache, convs[i], client_id, body, "plain", 0, NULL, NULL,
                                      engine_test_async_cb, &result);
       msg = confab_cache_outbox_add_finish (cache, WAIT (result), &error);
       g_assert_no_error (error);
@@ -264,7 +264,7 @@ test_outbox (void)
 
   /* The same client_msg_id twice is refused: a message is queued once. */
   confab_cache_outbox_add_async (cache, "dm:alice:bob", "cid-0", "again", "plain", 0, NULL,
-                                 engine_test_async_cb, &dup_result);
+                                 NULL, engine_test_async_cb, &dup_result);
   g_assert_null (confab_cache_outbox_add_finish (cache, WAIT (dup_result), &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
@@ -505,7 +505,7 @@ test_message_list (void)
 
   /* Written offline: pending at the end. */
   confab_cache_outbox_add_async (cache, "dm:alice:bob", "cid-x", "new one", "plain", 0, NULL,
-                                 engine_test_async_cb, &added);
+                                 NULL, engine_test_async_cb, &added);
   pending = confab_cache_outbox_add_finish (cache, WAIT (added), NULL);
   confab_message_list_add_pending (list, pending);
   confab_message_list_add_pending (list, pending);

@@ -44,21 +44,6 @@ typedef struct
   ConfabTestClient  *bob_ws;
 } Fixture;
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_assert_nonnull (socket);
-  g_assert_true (g_socket_bind (socket, address, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 typedef struct
 {
   ConfabWindow *window;
@@ -85,7 +70,7 @@ wait_page (Fixture    *f,
 static void
 fixture_set_up (Fixture *f)
 {
-  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", free_port ());
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", confab_test_free_port ());
   const char *extra[] = { "--listen", listen, "--registration", "open", NULL };
 
   /* A fixed port: the outbox case restarts the server on it. */

@@ -24,6 +24,7 @@ typedef struct _ConfabMessage          ConfabMessage;
 typedef struct _ConfabMessageList      ConfabMessageList;
 typedef struct _ConfabRoom             ConfabRoom;
 typedef struct _ConfabRoomMember       ConfabRoomMember;
+typedef struct _ConfabUpload           ConfabUpload;
 
 /* calls/ (its enums are in calls/confab-call-types.h) */
 typedef struct _ConfabCall             ConfabCall;

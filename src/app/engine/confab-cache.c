@@ -98,6 +98,13 @@ static const char * const migrations[] = {
   "  client_msg_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, format TEXT NOT NULL,"
   "  reply_to INTEGER NOT NULL DEFAULT 0, state INTEGER NOT NULL DEFAULT 0,"
   "  created_ts INTEGER NOT NULL);",
+  /* 2: files. An outbox message may carry attachments ({file_id, thumbnail_file_id?, width?,
+   * height?}, as send takes them); an upload waiting to finish is kept as the files feature
+   * describes it (its tus URL and offset among it), grouped by the message it is for. */
+  "ALTER TABLE outbox ADD COLUMN attachments TEXT;"
+  "CREATE TABLE uploads ("
+  "  local_id INTEGER PRIMARY KEY AUTOINCREMENT, client_msg_id TEXT NOT NULL,"
+  "  json TEXT NOT NULL);",
 };
 
 static void
@@ -671,6 +678,13 @@ outbox_row_to_message (ConfabCache  *self,
                                     sqlite3_column_int64 (stmt, 4),
                                     sqlite3_column_int64 (stmt, 6));
   confab_message_set_state (msg, (ConfabMessageState) sqlite3_column_int (stmt, 5));
+  if (confab_db_column_text (stmt, 7) != NULL)
+    {
+      g_autoptr(JsonNode) node = json_from_string (confab_db_column_text (stmt, 7), NULL);
+
+      if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+        confab_message_set_pending_attachments (msg, json_node_get_array (node));
+    }
   return msg;
 }
 
@@ -680,18 +694,27 @@ job_outbox_add (ConfabCache  *self,
                 GError      **error)
 {
   gint64 now = g_get_real_time () / 1000;
+  g_autofree char *attachments = NULL;
 
+  if (job->array != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), job->array);
+
+      attachments = confab_json_to_string (node, NULL);
+    }
   confab_db_run (self->db,
                  "INSERT INTO outbox (conv, client_msg_id, body, format, reply_to, state, "
-                 "created_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                 "ssssidi", job->conv, job->str1, job->str2,
+                 "created_ts, attachments) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 "ssssidis", job->conv, job->str1, job->str2,
                  job->str3 != NULL ? job->str3 : "plain", job->num1,
-                 (int) CONFAB_MESSAGE_STATE_SENDING, now);
+                 (int) CONFAB_MESSAGE_STATE_SENDING, now, attachments);
   if (confab_db_failed (self->db) != NULL)
     return FALSE;
 
   job->out = confab_message_new_pending (job->conv, self->self_username, job->str1, job->str2,
                                          job->str3, job->num1, now);
+  if (job->array != NULL)
+    confab_message_set_pending_attachments (job->out, job->array);
   job->out_free = g_object_unref;
   return TRUE;
 }
@@ -707,8 +730,8 @@ job_outbox_list (ConfabCache  *self,
   job->out = messages;
   job->out_free = (GDestroyNotify) g_ptr_array_unref;
   stmt = confab_db_query (self->db,
-                          "SELECT conv, client_msg_id, body, format, reply_to, state, created_ts "
-                          "FROM outbox WHERE ?1 IS NULL OR conv = ?1 ORDER BY local_id",
+                          "SELECT conv, client_msg_id, body, format, reply_to, state, created_ts, "
+                          "attachments FROM outbox WHERE ?1 IS NULL OR conv = ?1 ORDER BY local_id",
                           "s", job->conv);
   while (confab_db_step (self->db, stmt) == SQLITE_ROW)
     g_ptr_array_add (messages, outbox_row_to_message (self, stmt));
@@ -732,6 +755,62 @@ job_outbox_remove (ConfabCache  *self,
 {
   confab_db_run (self->db, "DELETE FROM outbox WHERE ?1 IS NULL OR client_msg_id = ?1", "s",
                  job->str1);
+  return TRUE;
+}
+
+static gboolean
+job_upload_put (ConfabCache  *self,
+                Job          *job,
+                GError      **error)
+{
+  g_autofree char *json = confab_json_object_to_string (job->object, NULL);
+
+  if (job->num1 > 0)
+    {
+      confab_db_run (self->db, "UPDATE uploads SET json = ?2 WHERE local_id = ?1", "is",
+                     job->num1, json);
+      job->out_num = job->num1;
+    }
+  else
+    {
+      confab_db_run (self->db, "INSERT INTO uploads (client_msg_id, json) VALUES (?1, ?2)",
+                     "ss", job->str1, json);
+      job->out_num = confab_db_last_insert_id (self->db);
+    }
+  return confab_db_failed (self->db) == NULL;
+}
+
+static gboolean
+job_upload_list (ConfabCache  *self,
+                 Job          *job,
+                 GError      **error)
+{
+  GPtrArray *uploads = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  sqlite3_stmt *stmt;
+
+  job->out = uploads;
+  job->out_free = (GDestroyNotify) g_ptr_array_unref;
+  stmt = confab_db_query (self->db, "SELECT local_id, client_msg_id, json FROM uploads "
+                          "ORDER BY local_id", "");
+  while (confab_db_step (self->db, stmt) == SQLITE_ROW)
+    {
+      JsonObject *obj = parse_object (confab_db_column_text (stmt, 2));
+
+      if (obj == NULL)
+        continue;
+      json_object_set_int_member (obj, "local_id", sqlite3_column_int64 (stmt, 0));
+      json_object_set_string_member (obj, "client_msg_id", confab_db_column_text (stmt, 1));
+      g_ptr_array_add (uploads, obj);
+    }
+  return TRUE;
+}
+
+static gboolean
+job_upload_remove (ConfabCache  *self,
+                   Job          *job,
+                   GError      **error)
+{
+  confab_db_run (self->db, "DELETE FROM uploads WHERE client_msg_id = ?1", "s", job->str1);
   return TRUE;
 }
 
@@ -1548,6 +1627,7 @@ confab_cache_outbox_add_async (ConfabCache         *self,
                                const char          *body,
                                const char          *format,
                                gint64               reply_to,
+                               JsonArray           *attachments,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
@@ -1561,6 +1641,7 @@ confab_cache_outbox_add_async (ConfabCache         *self,
   job->str2 = g_strdup (body);
   job->str3 = g_strdup (format);
   job->num1 = reply_to;
+  job->array = attachments != NULL ? json_array_ref (attachments) : NULL;
   submit (self, job, confab_cache_outbox_add_async, cancellable, callback, user_data);
 }
 
@@ -1631,3 +1712,70 @@ confab_cache_outbox_remove_async (ConfabCache         *self,
 }
 
 SIMPLE_FINISH (outbox_remove)
+
+void
+confab_cache_upload_put_async (ConfabCache         *self,
+                               gint64               local_id,
+                               const char          *client_msg_id,
+                               JsonObject          *upload,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  Job *job = job_new (job_upload_put);
+
+  g_return_if_fail (CONFAB_IS_CACHE (self));
+  g_return_if_fail (upload != NULL && (local_id > 0 || client_msg_id != NULL));
+  job->num1 = local_id;
+  job->str1 = g_strdup (client_msg_id);
+  job->object = json_object_ref (upload);
+  submit (self, job, confab_cache_upload_put_async, cancellable, callback, user_data);
+}
+
+gint64
+confab_cache_upload_put_finish (ConfabCache   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  Job *job = finish_job (self, result, confab_cache_upload_put_async, error);
+
+  return job != NULL ? job->out_num : 0;
+}
+
+void
+confab_cache_upload_list_async (ConfabCache         *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (CONFAB_IS_CACHE (self));
+  submit (self, job_new_reading (job_upload_list), confab_cache_upload_list_async, cancellable,
+          callback, user_data);
+}
+
+GPtrArray *
+confab_cache_upload_list_finish (ConfabCache   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  Job *job = finish_job (self, result, confab_cache_upload_list_async, error);
+
+  return job != NULL ? g_steal_pointer (&job->out) : NULL;
+}
+
+void
+confab_cache_upload_remove_async (ConfabCache         *self,
+                                  const char          *client_msg_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  Job *job = job_new (job_upload_remove);
+
+  g_return_if_fail (CONFAB_IS_CACHE (self));
+  g_return_if_fail (client_msg_id != NULL);
+  job->str1 = g_strdup (client_msg_id);
+  submit (self, job, confab_cache_upload_remove_async, cancellable, callback, user_data);
+}
+
+SIMPLE_FINISH (upload_remove)

@@ -159,10 +159,12 @@ GPtrArray   *confab_cache_load_users_finish (ConfabCache *self, GAsyncResult *re
                                              GError **error);
 
 /* Outbox: messages written before the server took them, in order of writing. add completes
- * with the pending ConfabMessage (state sending). */
+ * with the pending ConfabMessage (state sending). @attachments (may be NULL) is send's
+ * [{file_id, thumbnail_file_id?, width?, height?}]. */
 void           confab_cache_outbox_add_async   (ConfabCache *self, const char *conv,
                                                 const char *client_msg_id, const char *body,
                                                 const char *format, gint64 reply_to,
+                                                JsonArray *attachments,
                                                 GCancellable *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer user_data);
@@ -189,6 +191,31 @@ void           confab_cache_outbox_remove_async  (ConfabCache *self, const char 
                                                   GAsyncReadyCallback callback,
                                                   gpointer user_data);
 gboolean       confab_cache_outbox_remove_finish (ConfabCache *self, GAsyncResult *result,
+                                                  GError **error);
+
+/* Uploads still to finish, each a JSON object that the files feature defines, grouped by the
+ * client_msg_id of the message they go with. put: @local_id 0 adds one (completes with its new
+ * local_id), otherwise replaces that one's object. */
+void           confab_cache_upload_put_async     (ConfabCache *self, gint64 local_id,
+                                                  const char *client_msg_id, JsonObject *upload,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+gint64         confab_cache_upload_put_finish    (ConfabCache *self, GAsyncResult *result,
+                                                  GError **error);
+/* All of them, oldest first: GPtrArray of JsonObject, each with "local_id" and
+ * "client_msg_id" set. */
+void           confab_cache_upload_list_async    (ConfabCache *self, GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+GPtrArray     *confab_cache_upload_list_finish   (ConfabCache *self, GAsyncResult *result,
+                                                  GError **error);
+/* Removes the uploads of one message. */
+void           confab_cache_upload_remove_async  (ConfabCache *self, const char *client_msg_id,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+gboolean       confab_cache_upload_remove_finish (ConfabCache *self, GAsyncResult *result,
                                                   GError **error);
 
 G_END_DECLS

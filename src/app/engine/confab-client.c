@@ -1162,6 +1162,63 @@ confab_client_init (ConfabClient *self)
 
 /* Public API ------------------------------------------------------------------------------- */
 
+SoupSession *
+confab_client_get_soup_session (ConfabClient *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CLIENT (self), NULL);
+  return self->session;
+}
+
+SoupMessage *
+confab_client_new_http_message (ConfabClient  *self,
+                                const char    *method,
+                                const char    *path,
+                                GError       **error)
+{
+  g_autofree char *url = NULL;
+  SoupMessage *msg;
+
+  g_return_val_if_fail (CONFAB_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
+
+  if (self->url_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->url_error));
+      return NULL;
+    }
+  url = build_url (self, path, FALSE);
+  msg = new_message (self, method, url);
+  if (self->token != NULL)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", self->token);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    auth);
+    }
+  return msg;
+}
+
+GError *
+confab_client_http_error (ConfabClient *self,
+                          SoupMessage  *msg,
+                          GBytes       *body,
+                          GError       *transport_error)
+{
+  g_autoptr(JsonObject) json = NULL;
+  const char *text;
+  gsize size = 0;
+
+  g_return_val_if_fail (CONFAB_IS_CLIENT (self), NULL);
+
+  if (transport_error != NULL)
+    return map_transport_error (self, msg, transport_error);
+  text = body != NULL ? g_bytes_get_data (body, &size) : NULL;
+  if (size > 0)
+    json = confab_frame_parse (text, size, NULL);
+  return error_from_details (confab_json_get_object (json, "error"),
+                             soup_message_get_status (msg));
+}
+
 ConfabClient *
 confab_client_new (const char *server_url)
 {

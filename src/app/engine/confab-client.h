@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -138,6 +139,21 @@ void               confab_client_request_async      (ConfabClient        *self,
 JsonObject        *confab_client_request_finish     (ConfabClient        *self,
                                                      GAsyncResult        *result,
                                                      GError             **error);
+
+/* Plain HTTP to the server beside the WebSocket (files): the session the client's own requests
+ * use, and a message to @path ("/v1/…") with the token and the same certificate checks. NULL
+ * with CONFAB_CLIENT_ERROR_BAD_URL if the server's URL is unusable. */
+SoupSession       *confab_client_get_soup_session   (ConfabClient        *self);
+SoupMessage       *confab_client_new_http_message   (ConfabClient        *self,
+                                                     const char          *method,
+                                                     const char          *path,
+                                                     GError             **error);
+/* The error to report for @msg: @transport_error (taken) as the certificate checks explain it,
+ * or else the server's error body @body (may be NULL) and status. */
+GError            *confab_client_http_error         (ConfabClient        *self,
+                                                     SoupMessage         *msg,
+                                                     GBytes              *body,
+                                                     GError              *transport_error);
 
 /* Tests: backoff bounds in ms (default 500 … 60000) and ping interval / dead-peer timeout in
  * ms (default 30000 / 90000). */

@@ -6,6 +6,7 @@
 #include "confab-cache.h"
 #include "confab-client.h"
 #include "confab-devices.h"
+#include "confab-files.h"
 #include "confab-frame.h"
 #include "confab-messaging.h"
 #include "confab-presence-feature.h"
@@ -198,6 +199,7 @@ confab_session_constructed (GObject *object)
   confab_session_add_feature (self, CONFAB_FEATURE (confab_devices_new (self)));
   confab_session_add_feature (self, CONFAB_FEATURE (confab_rooms_new (self)));
   confab_session_add_feature (self, CONFAB_FEATURE (confab_search_new (self)));
+  confab_session_add_feature (self, CONFAB_FEATURE (confab_files_new (self)));
 }
 
 static void

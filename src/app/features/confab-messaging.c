@@ -946,6 +946,9 @@ flush_next (ConfabMessaging *self,
   json_object_set_string_member (params, "format", confab_message_get_format (msg));
   if (confab_message_get_reply_to (msg) > 0)
     json_object_set_int_member (params, "reply_to", confab_message_get_reply_to (msg));
+  if (confab_message_get_attachments (msg) != NULL)
+    json_object_set_array_member (params, "attachments",
+                                  json_array_ref (confab_message_get_attachments (msg)));
 
   data = g_new0 (SendData, 1);
   data->messaging = g_object_ref (self);
@@ -1394,7 +1397,24 @@ confab_messaging_send_message_async (ConfabMessaging     *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  g_autofree char *client_msg_id = NULL;
+  confab_messaging_send_attachments_async (self, conv, body, format, reply_to, NULL, NULL,
+                                           cancellable, callback, user_data);
+}
+
+void
+confab_messaging_send_attachments_async (ConfabMessaging     *self,
+                                         const char          *conv,
+                                         const char          *body,
+                                         const char          *format,
+                                         gint64               reply_to,
+                                         JsonArray           *attachments,
+                                         const char          *client_msg_id,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autofree char *new_id = NULL;
+  gboolean with_files = attachments != NULL && json_array_get_length (attachments) > 0;
   GTask *task;
 
   g_return_if_fail (CONFAB_IS_MESSAGING (self));
@@ -1410,7 +1430,9 @@ confab_messaging_send_message_async (ConfabMessaging     *self,
       g_object_unref (task);
       return;
     }
-  if (body[0] == '\0' || g_utf8_strlen (body, -1) > CONFAB_DEFAULT_MAX_BODY_CHARS
+  /* With files, the text is a caption and may be empty. */
+  if ((body[0] == '\0' && !with_files)
+      || g_utf8_strlen (body, -1) > CONFAB_DEFAULT_MAX_BODY_CHARS
       || !g_utf8_validate (body, -1, NULL))
     {
       g_task_return_new_error (task, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INVALID,
@@ -1420,9 +1442,11 @@ confab_messaging_send_message_async (ConfabMessaging     *self,
       return;
     }
 
-  client_msg_id = g_uuid_string_random ();
+  if (client_msg_id == NULL)
+    client_msg_id = new_id = g_uuid_string_random ();
   confab_cache_outbox_add_async (get_cache (self), conv, client_msg_id, body,
-                                 format != NULL ? format : "plain", reply_to, cancellable,
+                                 format != NULL ? format : "plain", reply_to,
+                                 with_files ? attachments : NULL, cancellable,
                                  outbox_added_cb, task);
 }
 

@@ -31,6 +31,17 @@ void           confab_messaging_send_message_async  (ConfabMessaging *self, cons
                                                      GCancellable *cancellable,
                                                      GAsyncReadyCallback callback,
                                                      gpointer user_data);
+/* The same with @attachments (send's [{file_id, thumbnail_file_id?, width?, height?}], may be
+ * NULL; with some, @body may be empty) and the message's @client_msg_id (NULL: a new one). A
+ * client_msg_id already in the outbox fails. Finish with confab_messaging_send_message_finish. */
+void           confab_messaging_send_attachments_async (ConfabMessaging *self,
+                                                        const char *conv, const char *body,
+                                                        const char *format, gint64 reply_to,
+                                                        JsonArray *attachments,
+                                                        const char *client_msg_id,
+                                                        GCancellable *cancellable,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer user_data);
 ConfabMessage *confab_messaging_send_message_finish (ConfabMessaging *self,
                                                      GAsyncResult *result, GError **error);
 /* Tries a failed outbox message again, or drops it from outbox and model. */

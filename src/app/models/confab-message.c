@@ -319,6 +319,17 @@ confab_message_new_pending (const char *conv,
   return self;
 }
 
+void
+confab_message_set_pending_attachments (ConfabMessage *self,
+                                        JsonArray     *attachments)
+{
+  g_return_if_fail (CONFAB_IS_MESSAGE (self));
+
+  g_clear_pointer (&self->attachments, json_array_unref);
+  if (attachments != NULL)
+    self->attachments = json_array_ref (attachments);
+}
+
 gint64 confab_message_get_id (ConfabMessage *self) { return self->id; }
 const char *confab_message_get_conv (ConfabMessage *self) { return self->conv; }
 const char *confab_message_get_sender (ConfabMessage *self) { return self->sender; }

@@ -66,6 +66,10 @@ gboolean            confab_message_mentions            (ConfabMessage *self,
 /* Engine use: these notify the properties that change. */
 void                confab_message_update_from_json (ConfabMessage  *self,
                                                      JsonObject     *msg);
+/* What an outbox message sends as attachments ([{file_id, …}]), shown until the server's
+ * Attachments replace it. */
+void                confab_message_set_pending_attachments (ConfabMessage *self,
+                                                            JsonArray     *attachments);
 void                confab_message_set_state        (ConfabMessage  *self,
                                                      ConfabMessageState state);
 void                confab_message_set_deleted      (ConfabMessage  *self);
