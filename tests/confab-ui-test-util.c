@@ -10,6 +10,9 @@
 #include "confab-signin-page.h"
 #include "confab-ui-test-util.h"
 
+#include <signal.h>
+#include <string.h>
+
 void
 confab_ui_test_init (int    *argc,
                      char ***argv)
@@ -23,6 +26,108 @@ confab_ui_test_init (int    *argc,
 
   settings = g_settings_new (APP_ID);
   g_settings_set_boolean (settings, "notifications", FALSE);
+}
+
+/* --- A window manager and a keyboard ------------------------------------------------------ */
+
+static GSubprocess *window_manager;
+
+static gboolean
+xprop (const char *args,
+       char      **out)
+{
+  g_autofree char *command = g_strdup_printf ("xprop %s", args);
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_shell_parse_argv (command, NULL, &argv, NULL));
+  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                     NULL, out, NULL, &status, &error))
+    g_error ("xprop (x11-utils) cannot run: %s", error->message);
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+/* The window a running EWMH window manager names on the root window, or NULL: a window
+ * manager that has ended may leave the name of its window behind. */
+static char *
+window_manager_window (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *check = NULL;
+  g_autofree char *args = NULL;
+  const char *id;
+
+  if (!xprop ("-root _NET_SUPPORTING_WM_CHECK", &out)
+      || (id = strstr (out, "window id # ")) == NULL)
+    return NULL;
+  id += strlen ("window id # ");
+  args = g_strdup_printf ("-id %.*s _NET_SUPPORTING_WM_CHECK", (int) strcspn (id, " \n"), id);
+  if (!xprop (args, &check) || strstr (check, "window id # ") == NULL)
+    return NULL;
+  return g_strndup (id, strcspn (id, " \n"));
+}
+
+void
+confab_ui_test_start_window_manager (void)
+{
+  g_autofree char *openbox = g_find_program_in_path ("openbox");
+  g_autofree char *running = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  if (g_getenv ("DISPLAY") == NULL)
+    g_error ("no X display for the window manager");
+  if ((running = window_manager_window ()) != NULL)
+    return;
+  if (openbox == NULL)
+    g_error ("no window manager: install openbox (.ci/install-deps)");
+
+  window_manager = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                     | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                     openbox, "--sm-disable", NULL);
+  g_assert_no_error (error);
+  deadline = g_get_monotonic_time () + CONFAB_TEST_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  while ((running = window_manager_window ()) == NULL)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("openbox did not start");
+      confab_test_drain (20);
+    }
+}
+
+void
+confab_ui_test_stop_window_manager (void)
+{
+  if (window_manager == NULL)
+    return;
+  g_subprocess_send_signal (window_manager, SIGTERM);
+  g_subprocess_wait (window_manager, NULL, NULL);
+  g_clear_object (&window_manager);
+}
+
+void
+confab_ui_test_keys (const char *keys)
+{
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *command = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (xdotool == NULL)
+    g_error ("no xdotool to type keys: install it (.ci/install-deps)");
+  command = g_strdup_printf ("'%s' key --delay 20 %s", xdotool, keys);
+  g_assert_true (g_shell_parse_argv (command, NULL, &argv, &error));
+  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error)
+      || !g_spawn_check_wait_status (status, &error))
+    g_error ("xdotool key %s: %s", keys, error->message);
+}
+
+static gboolean
+window_active (gpointer user_data)
+{
+  return gtk_window_is_active (user_data);
 }
 
 static gboolean
@@ -47,6 +152,8 @@ confab_ui_fixture_set_up (ConfabUiFixture *f)
   json_object_unref (confab_test_client_call_ok (ann_ws, "profile_update",
                                                  "{\"display_name\":\"Ann Example\"}"));
 
+  confab_ui_test_start_window_manager ();
+
   f->app = confab_application_new ();
   g_application_set_flags (G_APPLICATION (f->app),
                            G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
@@ -55,6 +162,7 @@ confab_ui_fixture_set_up (ConfabUiFixture *f)
   f->window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
   g_assert_nonnull (f->window);
   g_assert_true (confab_test_wait_until (on_signin_page, f->window, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_test_wait_until (window_active, f->window, CONFAB_TEST_TIMEOUT_MS));
 }
 
 void
@@ -69,6 +177,7 @@ confab_ui_fixture_tear_down (ConfabUiFixture *f)
   g_clear_pointer (&f->ann, confab_test_user_free);
   g_clear_pointer (&f->server, confab_test_server_free);
   g_clear_object (&f->app);
+  confab_ui_test_stop_window_manager ();
 }
 
 static gboolean

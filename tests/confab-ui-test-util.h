@@ -25,7 +25,16 @@ typedef struct
  * have no notification server). */
 void                confab_ui_test_init           (int              *argc,
                                                    char           ***argv);
-/* The server, both users, the application and its window on the sign-in page. */
+/* Starts a window manager (openbox) on the display unless one runs: then the window that
+ * opens last is active and has the keyboard, as on a desktop. Fails the test if there is no
+ * window manager to start. */
+void                confab_ui_test_start_window_manager (void);
+void                confab_ui_test_stop_window_manager  (void);
+/* Types @keys through the X server as a keyboard would (xdotool key: "Tab", "ctrl+k"…) to
+ * the window with the keyboard focus; the events arrive on the next main loop iterations. */
+void                confab_ui_test_keys           (const char       *keys);
+/* The server, both users, a window manager, the application and its window on the sign-in
+ * page, active. */
 void                confab_ui_fixture_set_up      (ConfabUiFixture  *f);
 void                confab_ui_fixture_tear_down   (ConfabUiFixture  *f);
 /* Signs ann in through the sign-in page; returns once connected. */

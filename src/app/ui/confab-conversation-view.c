@@ -75,6 +75,7 @@ struct _ConfabConversationView
   gint64              found_id;        /* the message found for a search, or 0 */
   gint64              target_id;       /* the row brought to the top */
   guint               seek_tick_id;
+  guint               mark_read_id;    /* an idle that marks read after a scroll */
   guint               seek_frames;
   guint               seek_placed;     /* frames the target has stayed in place */
   guint               seek_pages;      /* older pages loaded to find it */
@@ -775,6 +776,16 @@ load_newer (ConfabConversationView *self)
                                         g_object_ref (self));
 }
 
+static gboolean
+mark_read_idle_cb (gpointer user_data)
+{
+  ConfabConversationView *self = user_data;
+
+  self->mark_read_id = 0;
+  confab_conversation_view_mark_read (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_vadjustment_value_changed (GtkAdjustment          *adj,
                               ConfabConversationView *self)
@@ -783,7 +794,9 @@ on_vadjustment_value_changed (GtkAdjustment          *adj,
   double upper = gtk_adjustment_get_upper (adj);
   double page = gtk_adjustment_get_page_size (adj);
 
-  if (self->scroll_tick_id == 0)
+  /* While the view goes to the first unread message (or a found one), it is the view that
+   * moves, not the reader: passing the bottom on the way reads nothing. */
+  if (self->scroll_tick_id == 0 && self->seek == SEEK_NONE && self->seek_tick_id == 0)
     self->stick_to_bottom = value >= upper - page - EDGE_PX
                             && !(self->messages != NULL
                                  && confab_message_list_get_has_newer (self->messages));
@@ -793,8 +806,10 @@ on_vadjustment_value_changed (GtkAdjustment          *adj,
     load_older (self);
   if (value > upper - 2 * page)
     load_newer (self);
-  if (self->stick_to_bottom)
-    confab_conversation_view_mark_read (self);
+  /* Scrolling happens while the window lays itself out: the sidebar's unread count changes
+   * after that. */
+  if (self->stick_to_bottom && self->mark_read_id == 0)
+    self->mark_read_id = g_idle_add (mark_read_idle_cb, self);
 }
 
 static void
@@ -1003,6 +1018,7 @@ confab_conversation_view_dispose (GObject *object)
   ConfabConversationView *self = CONFAB_CONVERSATION_VIEW (object);
 
   disconnect_conversation (self);
+  g_clear_handle_id (&self->mark_read_id, g_source_remove);
   g_clear_object (&self->mentions);
   if (self->scroll_tick_id != 0)
     {
@@ -1213,6 +1229,14 @@ confab_conversation_view_mark_read (ConfabConversationView *self)
   confab_messaging_mark_read_async (get_messaging (self),
                                     confab_conversation_get_conv (self->conversation), last_id,
                                     self->cancellable, request_done_cb, g_object_ref (self));
+}
+
+gboolean
+confab_conversation_view_get_seeking (ConfabConversationView *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION_VIEW (self), FALSE);
+
+  return self->seek != SEEK_NONE || self->seek_tick_id != 0;
 }
 
 void

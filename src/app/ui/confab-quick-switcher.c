@@ -58,9 +58,20 @@ on_search_changed (ConfabQuickSwitcher *self)
                                     ? "list" : "empty");
 }
 
+/* The entry tells of a change only after its search delay: keys typed quickly (a name, then
+ * Enter or Down) act on the matches of what is typed, not of what was typed before. */
+static void
+catch_up_with_entry (ConfabQuickSwitcher *self)
+{
+  if (g_strcmp0 (gtk_string_filter_get_search (self->filter),
+                 gtk_editable_get_text (GTK_EDITABLE (self->entry))) != 0)
+    on_search_changed (self);
+}
+
 static void
 on_entry_activate (ConfabQuickSwitcher *self)
 {
+  catch_up_with_entry (self);
   confab_quick_switcher_choose (self);
 }
 
@@ -200,6 +211,7 @@ confab_quick_switcher_move (ConfabQuickSwitcher *self,
 
   g_return_if_fail (CONFAB_IS_QUICK_SWITCHER (self));
 
+  catch_up_with_entry (self);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
   if (n == 0)
     return;

@@ -311,18 +311,35 @@ _confab_window_class_actions_init (GtkWidgetClass *widget_class)
                                    switch_conversation_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK,
                                        "win.quick-switch", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK,
-                                       "win.next-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Page_Down, GDK_CONTROL_MASK,
-                                       "win.next-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK,
-                                       "win.next-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK,
-                                       "win.previous-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Page_Up, GDK_CONTROL_MASK,
-                                       "win.previous-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK,
-                                       "win.previous-conversation", NULL);
+}
+
+/* Switching conversations goes before the focused control: the composer's text view would
+ * take Ctrl+Page Up/Down (moving by pages) and never let the window see them. */
+static void
+add_switch_shortcuts (ConfabWindow *self)
+{
+  static const struct
+  {
+    guint           keyval;
+    GdkModifierType mods;
+    const char     *action;
+  } keys[] = {
+    { GDK_KEY_Page_Down, GDK_CONTROL_MASK, "win.next-conversation" },
+    { GDK_KEY_KP_Page_Down, GDK_CONTROL_MASK, "win.next-conversation" },
+    { GDK_KEY_Down, GDK_ALT_MASK, "win.next-conversation" },
+    { GDK_KEY_Page_Up, GDK_CONTROL_MASK, "win.previous-conversation" },
+    { GDK_KEY_KP_Page_Up, GDK_CONTROL_MASK, "win.previous-conversation" },
+    { GDK_KEY_Up, GDK_ALT_MASK, "win.previous-conversation" },
+  };
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (keys[i].keyval,
+                                                                                    keys[i].mods),
+                                                            gtk_named_action_new (keys[i].action)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 void
@@ -330,6 +347,7 @@ _confab_window_actions_init (ConfabWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
+  add_switch_shortcuts (self);
   {
     g_autofree char *presence = g_settings_get_string (self->settings, "presence");
     GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "presence");

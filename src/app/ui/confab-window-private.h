@@ -45,6 +45,7 @@ struct _ConfabWindow
   AdwLeaflet             *leaflet;
   GtkWidget              *sidebar;
   GtkWidget              *content;
+  AdwHeaderBar           *content_header;
   GtkMenuButton          *presence_button;
   AdwAvatar              *self_avatar;
   GtkWidget              *self_presence_dot;

@@ -276,9 +276,58 @@ factory_unbind (GtkSignalListItemFactory *factory,
                                             NULL);
 }
 
+/* @layout (as gtk-decoration-layout says it) without the minimize and maximize buttons. */
+static char *
+layout_without_min_max (const char *layout)
+{
+  g_auto(GStrv) sides = g_strsplit (layout != NULL ? layout : "", ":", 2);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; sides[i] != NULL; i++)
+    {
+      g_auto(GStrv) buttons = g_strsplit (sides[i], ",", -1);
+      gboolean first = TRUE;
+
+      if (i > 0)
+        g_string_append_c (out, ':');
+      for (guint j = 0; buttons[j] != NULL; j++)
+        {
+          const char *button = g_strstrip (buttons[j]);
+
+          if (g_str_equal (button, "minimize") || g_str_equal (button, "maximize"))
+            continue;
+          if (!first)
+            g_string_append_c (out, ',');
+          g_string_append (out, button);
+          first = FALSE;
+        }
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Folded, the conversation's header is all the window has: its name needs the room more than
+ * the minimize and maximize buttons do (the close button stays). */
+static void
+update_content_decoration (ConfabWindow *self)
+{
+  g_autofree char *layout = NULL;
+  g_autofree char *narrow = NULL;
+
+  if (!adw_leaflet_get_folded (self->leaflet))
+    {
+      adw_header_bar_set_decoration_layout (self->content_header, NULL);
+      return;
+    }
+  g_object_get (gtk_widget_get_settings (GTK_WIDGET (self)), "gtk-decoration-layout", &layout,
+                NULL);
+  narrow = layout_without_min_max (layout);
+  adw_header_bar_set_decoration_layout (self->content_header, narrow);
+}
+
 static void
 on_leaflet_folded (ConfabWindow *self)
 {
+  update_content_decoration (self);
   /* Unfolded, both panes show; folded without an open conversation, the list. */
   if (adw_leaflet_get_folded (self->leaflet) && self->current == NULL)
     adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
@@ -437,6 +486,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_list);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_header);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_menu_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, audio_call_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, video_call_button);
