@@ -14,10 +14,6 @@
 #define MAX_LOCKOUT_US      (15 * G_TIME_SPAN_MINUTE)
 #define MAX_TRACKED_KEYS    100000
 
-/* Argon2 work waiting for a thread, at most: past it the least deserving request is refused
- * with `unavailable` rather than queued without end. */
-#define MAX_WAITING_HASHES  64
-
 typedef struct
 {
   guint  failures;
@@ -38,6 +34,7 @@ struct _ConfabAuth
   GMutex       lock;         /* guards running and waiting, shared with the pool's threads */
   guint        running;      /* jobs a thread has */
   GQueue       waiting;      /* GTask, best first */
+  guint        max_waiting;  /* past it the least deserving is refused rather than queued */
 
   GHashTable  *by_pair;      /* "username address" → Throttle */
   GHashTable  *by_address;   /* address → Throttle */
@@ -96,10 +93,10 @@ hash_job_run (ConfabAuth *self,
     }
 }
 
-/* Argon2id needs tens of MiB and tens of ms per hash: a pool of one thread per core keeps the
- * main loop free and the memory bounded however many logins arrive at once. A thread takes
- * the best waiting job after each one, so a request from a username and address that did not
- * fail overtakes a storm of guesses. */
+/* Argon2id needs tens of MiB and tens of ms per hash: a pool of one thread per core (unless
+ * configured) keeps the main loop free and the memory bounded however many logins arrive at
+ * once. A thread takes the best waiting job after each one, so a request from a username and
+ * address that did not fail overtakes a storm of guesses. */
 static void
 run_hash_jobs (gpointer data,
                gpointer user_data)
@@ -170,7 +167,9 @@ confab_auth_new (guint64 opslimit,
                  gsize   memlimit,
                  guint   failures_per_user,
                  guint   failures_per_address,
-                 guint   lockout_ms)
+                 guint   lockout_ms,
+                 guint   threads,
+                 guint   max_waiting)
 {
   ConfabAuth *self;
   char random_password[33];
@@ -185,7 +184,8 @@ confab_auth_new (guint64 opslimit,
   self->failures_per_user = failures_per_user;
   self->failures_per_address = failures_per_address;
   self->lockout_ms = lockout_ms;
-  self->threads = MAX (1, g_get_num_processors ());
+  self->max_waiting = MAX (1, max_waiting);
+  self->threads = threads > 0 ? threads : MAX (1, g_get_num_processors ());
   self->pool = g_thread_pool_new (run_hash_jobs, self, self->threads, FALSE, NULL);
 
   /* Logins for unknown usernames verify against this hash, so they take as long as real ones
@@ -226,7 +226,7 @@ submit (ConfabAuth          *self,
       return;
     }
   g_queue_insert_sorted (&self->waiting, task, compare_jobs, NULL);
-  if (self->waiting.length > MAX_WAITING_HASHES)
+  if (self->waiting.length > self->max_waiting)
     refused = g_queue_pop_tail (&self->waiting);
   g_mutex_unlock (&self->lock);
 

@@ -12,7 +12,9 @@ ConfabAuth *confab_auth_new                   (guint64              opslimit,
                                                gsize                memlimit,
                                                guint                failures_per_user,
                                                guint                failures_per_address,
-                                               guint                lockout_ms);
+                                               guint                lockout_ms,
+                                               guint                threads,
+                                               guint                max_waiting);
 void        confab_auth_hash_password_async   (ConfabAuth          *self,
                                                const char          *password,
                                                GCancellable        *cancellable,

@@ -36,6 +36,7 @@ confab_config_new (void)
   config->login_failures_per_user = 5;
   config->login_failures_per_address = 20;
   config->login_lockout_ms = 30000;
+  config->argon2_max_waiting = 64;
   config->event_retention_days = 30;
   config->file_quota_bytes = G_GUINT64_CONSTANT (10) << 30;
   config->uploads_per_user = 32;
@@ -230,6 +231,8 @@ confab_config_load_file (ConfabConfig  *config,
   READ_UINT ("security", "login_failures_per_user", 1, 1000, login_failures_per_user);
   READ_UINT ("security", "login_failures_per_address", 1, 100000, login_failures_per_address);
   READ_UINT ("security", "login_lockout_ms", 100, 24 * 3600 * 1000, login_lockout_ms);
+  READ_UINT ("security", "argon2_threads", 0, 1024, argon2_threads);
+  READ_UINT ("security", "argon2_max_waiting", 1, 100000, argon2_max_waiting);
 
   READ_UINT ("storage", "event_retention_days", 1, 36500, event_retention_days);
 

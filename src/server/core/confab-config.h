@@ -47,6 +47,8 @@ typedef struct
   guint               login_failures_per_user;
   guint               login_failures_per_address;
   guint               login_lockout_ms;
+  guint               argon2_threads;     /* 0: one per core */
+  guint               argon2_max_waiting;
 
   guint               event_retention_days;
 

@@ -624,7 +624,8 @@ confab_server_new (ConfabConfig  *config,
 
   self->auth = confab_auth_new (config->argon2_opslimit, config->argon2_memlimit,
                                 config->login_failures_per_user, config->login_failures_per_address,
-                                config->login_lockout_ms);
+                                config->login_lockout_ms, config->argon2_threads,
+                                config->argon2_max_waiting);
   self->router = confab_router_new ();
   confab_server_add_module (self, &core_module, self, NULL);
   confab_modules_register_all (self);
