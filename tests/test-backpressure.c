@@ -446,6 +446,81 @@ test_slow_replay (void)
   confab_test_server_assert_running (server);
 }
 
+/* --- Memory after a burst --------------------------------------------------------------------- */
+
+#define BURST_PEERS    8
+#define BURST_MESSAGES 200
+
+typedef struct
+{
+  ConfabTestServer *server;
+  gsize             limit;
+} RssBelow;
+
+static gboolean
+rss_below (gpointer user_data)
+{
+  RssBelow *check = user_data;
+
+  return server_rss (check->server) < check->limit;
+}
+
+/* Peers that ask for many large history pages and do not read, each followed by a client that
+ * signs in and stays: once the burst's peers are gone, the memory their output took is free
+ * but lies below what the staying clients hold, where glibc does not give it back by itself.
+ * The server's sweep (every ping interval) returns it to the system. */
+static void
+test_memory_returned (void)
+{
+  g_autoptr(ConfabTestServer) server =
+    confab_test_server_new (NULL, "[limits]\nmessages_per_minute=0\nmax_queued_bytes=268435456\n"
+                                  "[timeouts]\nping_interval_s=1\nslow_reader_s=600\n");
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestClient) sender = confab_test_client_new (server, bob->token, 0);
+  g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_peer_free);
+  g_autoptr(GPtrArray) staying = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
+  RssBelow check = { server, 0 };
+  gsize rss_idle, rss_burst, rss_end;
+
+  send_many (server, sender, "dm:alice:bob", BURST_MESSAGES, NULL, NULL, NULL);
+  confab_test_drain (1500);
+  rss_idle = server_rss (server);
+
+  for (guint i = 0; i < BURST_PEERS; i++)
+    {
+      RawPeer *peer = raw_peer_new (server, alice->token, FALSE);
+      ConfabTestClient *client;
+
+      for (guint page = 0; page < 8; page++)
+        {
+          g_autofree char *request =
+            g_strdup_printf ("{\"type\":\"history\",\"id\":\"p%u\",\"conv\":\"dm:alice:bob\","
+                             "\"limit\":200}", page);
+
+          raw_send (peer, request);
+        }
+      g_ptr_array_add (peers, peer);
+      confab_test_drain (300);
+      client = confab_test_client_new (server, alice->token, 0);
+      confab_test_client_wait_event (client, "synced", CONFAB_TEST_TIMEOUT_MS);
+      g_ptr_array_add (staying, client);
+    }
+  rss_burst = server_rss (server);
+  g_ptr_array_set_size (peers, 0);
+
+  check.limit = rss_idle + 16 * MIB;
+  confab_test_wait_until (rss_below, &check, 10000);
+  rss_end = server_rss (server);
+  g_test_message ("%u peers asking for 8 pages of %u messages of %u characters and not reading: "
+                  "confabd RSS %zu KiB before, %zu KiB during, %zu KiB after they went",
+                  BURST_PEERS, BURST_MESSAGES, BODY_CHARS, rss_idle / 1024, rss_burst / 1024,
+                  rss_end / 1024);
+  g_assert_cmpuint (rss_burst, >, rss_idle + 64 * MIB);
+  g_assert_cmpuint (rss_end, <, check.limit);
+  confab_test_server_assert_running (server);
+}
+
 /* --- A peer that acks but never reads --------------------------------------------------------- */
 
 static void
@@ -480,6 +555,7 @@ main (int   argc,
   g_test_add_func ("/backpressure/live-nonreader/tls", test_live_nonreader_tls);
   g_test_add_func ("/backpressure/acks-do-not-prove-alive", test_acks_do_not_prove_alive);
   g_test_add_func ("/backpressure/slow-replay", test_slow_replay);
+  g_test_add_func ("/backpressure/memory-returned", test_memory_returned);
 
   return confab_test_run ();
 }
