@@ -479,7 +479,8 @@ test_memory_returned (void)
   g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
   g_autoptr(ConfabTestClient) sender = confab_test_client_new (server, bob->token, 0);
   g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_peer_free);
-  g_autoptr(GPtrArray) staying = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
+  g_autoptr(GPtrArray) staying =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
   RssBelow check = { server, 0 };
   gsize rss_idle, rss_burst, rss_end;
 
