@@ -309,6 +309,21 @@ test_changes (Fixture       *f,
   json_object_unref (confab_test_client_call_ok (client, "profile_update",
                                                  "{\"title\":\"\"}"));
   assert_total (f, "\"title\":\"account manager\"", 6);
+
+  /* The words searched for follow too: the old ones no longer match, the new ones do. */
+  assert_search (f, "\"query\":\"newm\"", 1, "zed");
+  assert_total (f, "\"query\":\"example\"", 30);
+  json_object_unref (confab_test_client_call_ok (client, "profile_update",
+                                                 "{\"email\":\"zed@example.org\"}"));
+  assert_total (f, "\"query\":\"example\"", 31);
+  json_object_unref (confab_test_client_call_ok (client, "profile_update",
+                                                 "{\"display_name\":\"Abe Oldman\","
+                                                 "\"email\":\"zed@corp.test\"}"));
+  assert_total (f, "\"query\":\"newm\"", 0);
+  assert_search (f, "\"query\":\"oldman abe\"", 1, "zed");
+  assert_search (f, "\"query\":\"corp\"", 1, "zed");
+  assert_total (f, "\"query\":\"example\"", 30);
+  assert_total (f, "\"query\":\"manager\"", 9);
 }
 
 static void

@@ -23,7 +23,7 @@
  * what it needs of one is in "The backend" below, the only place that names it. */
 
 #define TIMEOUT_SECONDS 20
-#define SCHEMA_VERSION  7   /* the newest migration of the SQLite backend */
+#define SCHEMA_VERSION  8   /* the newest migration of the SQLite backend */
 
 typedef struct
 {

@@ -4,23 +4,24 @@
 #include "config.h"
 
 #include "confab-sqlite-store-private.h"
-#include "confab-sqlite-directory-query.h"
 #include "confab-validate.h"
+#include "confab-word-index.h"
 
 #include <string.h>
 
 /*
- * ConfabDirectoryStore on SQLite. Free text is matched by FTS5 (directory_fts, kept by the
- * triggers of schema version 5): unicode61 folds case and removes diacritics, prefix indexes
- * make short prefixes cheap, and the count of matches is exact.
- *
- * Ordering and the whole-value filters are the costly part in SQL: "a" matches tens of
- * thousands of users, and sorting them by name, or matching "Sales" as a phrase, for every
- * keystroke would cost far more than matching words. So the store thread keeps the directory
- * in memory (Order): every listed account in display order, with its department, title and
- * location folded (confab_text_fold_words), and for each folded value the set of accounts
- * that hold it. A search marks its matches in a bitmap indexed by display rank, ANDs the
- * filters' bitmaps into it and reads the page off it in order: no sort, no phrase query.
+ * ConfabDirectoryStore on SQLite, answered from memory. "a" matches tens of thousands of
+ * users; reading them all from FTS5 to count them exactly, sorting them by name, or matching
+ * "Sales" as a phrase, for every keystroke would cost far more than a search may. So the store
+ * thread keeps the directory in memory (Order): every listed account in display order, with
+ * its department, title and location folded (confab_text_fold_words), for each folded value
+ * the set of accounts that hold it, and the words of their username, display name, email,
+ * title and department in a ConfabWordIndex (sorted folded words, each with its accounts; a
+ * prefix is a range of words), cut and folded as directory_fts's unicode61 does. A search
+ * marks the accounts of each word's prefix range in a bitmap indexed by display rank, ANDs the
+ * words' and the filters' bitmaps together and reads the count and the page off it in order:
+ * no sort, no phrase query, no FTS5. (directory_fts is still kept by its triggers: an
+ * announcement to a department finds its accounts there.)
  *
  * The Order follows the users table through directory_changes, a log that triggers (schema
  * version 6) append to on every change that matters; a search first applies what is new, user
@@ -46,8 +47,10 @@ typedef enum
 typedef struct
 {
   gint64  id;                   /* directory id */
+  char   *username;
   char   *key;                  /* sort key */
   char   *values[N_FILTERS];    /* folded; NULL if unset */
+  GStrv   words;                /* folded words of the searched fields */
 } Entry;
 
 typedef struct
@@ -55,6 +58,8 @@ typedef struct
   gint64      seen;             /* the last directory_changes seq applied */
   GPtrArray  *entries;          /* of Entry, in display order */
   GHashTable *by_id;            /* directory id → Entry */
+  GHashTable *by_username;      /* username → Entry */
+  ConfabWordIndex *words;       /* of directory ids */
   GHashTable *filters[N_FILTERS];   /* folded value → GHashTable set of Entry */
   guint32    *rank;             /* by directory id; NO_RANK when not listed */
   gsize       n_rank;
@@ -70,6 +75,8 @@ entry_free (gpointer data)
   Entry *entry = data;
 
   g_free (entry->key);
+  g_free (entry->username);
+  g_strfreev (entry->words);
   for (guint f = 0; f < N_FILTERS; f++)
     g_free (entry->values[f]);
   g_free (entry);
@@ -83,6 +90,8 @@ order_free (gpointer data)
   for (guint f = 0; f < N_FILTERS; f++)
     g_hash_table_unref (order->filters[f]);
   g_hash_table_unref (order->by_id);
+  g_hash_table_unref (order->by_username);
+  confab_word_index_free (order->words);
   g_ptr_array_unref (order->entries);
   g_free (order->rank);
   g_free (order->bits);
@@ -125,14 +134,22 @@ entry_compare (gconstpointer a,
 
 #define ENTRY_COLUMNS \
   "d.id, u.username, coalesce (nullif (u.display_name, ''), u.username), u.department," \
-  " u.title, u.location"
+  " u.title, u.location, u.display_name, u.email"
 
 static Entry *
 entry_from_row (sqlite3_stmt *stmt)
 {
   Entry *entry = g_new0 (Entry, 1);
 
+  const char *searched[] = {
+    confab_db_column_text (stmt, 1), confab_db_column_text (stmt, 6),
+    confab_db_column_text (stmt, 7), confab_db_column_text (stmt, 4),
+    confab_db_column_text (stmt, 3),
+  };
+
   entry->id = sqlite3_column_int64 (stmt, 0);
+  entry->username = g_strdup (confab_db_column_text (stmt, 1));
+  entry->words = confab_word_index_fold (searched, G_N_ELEMENTS (searched));
   entry->key = sort_key (confab_db_column_text (stmt, 2), confab_db_column_text (stmt, 1));
   for (guint f = 0; f < N_FILTERS; f++)
     {
@@ -151,6 +168,8 @@ index_entry (Order *order,
              Entry *entry)
 {
   g_hash_table_insert (order->by_id, &entry->id, entry);
+  g_hash_table_insert (order->by_username, entry->username, entry);
+  confab_word_index_add (order->words, entry->id, (const char * const *) entry->words);
   for (guint f = 0; f < N_FILTERS; f++)
     {
       GHashTable *set;
@@ -172,6 +191,9 @@ unindex_entry (Order *order,
                Entry *entry)
 {
   g_hash_table_remove (order->by_id, &entry->id);
+  if (g_hash_table_lookup (order->by_username, entry->username) == entry)
+    g_hash_table_remove (order->by_username, entry->username);
+  confab_word_index_remove (order->words, entry->id, (const char * const *) entry->words);
   for (guint f = 0; f < N_FILTERS; f++)
     {
       GHashTable *set;
@@ -195,6 +217,8 @@ order_new (void)
 
   order->entries = g_ptr_array_new_with_free_func (entry_free);
   order->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  order->by_username = g_hash_table_new (g_str_hash, g_str_equal);
+  order->words = confab_word_index_new ();
   for (guint f = 0; f < N_FILTERS; f++)
     order->filters[f] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                (GDestroyNotify) g_hash_table_unref);
@@ -221,6 +245,10 @@ order_build (ConfabDb *db)
       index_entry (order, entry);
     }
   g_ptr_array_sort (order->entries, entry_compare);
+  confab_word_index_sort (order->words);
+  g_debug ("directory: %u accounts, %u words, %" G_GSIZE_FORMAT " bytes in the word index",
+           order->entries->len, confab_word_index_n_words (order->words),
+           confab_word_index_memory (order->words));
   return order;
 }
 
@@ -278,6 +306,10 @@ apply_change (ConfabDb   *db,
   gint64 id = confab_db_query_int (db, -1, "SELECT id FROM directory WHERE username = ?", "s",
                                    username);
   Entry *old = id >= 0 ? g_hash_table_lookup (order->by_id, &id) : NULL;
+
+  /* Gone from the directory (a deleted account): its entry is still known by name. */
+  if (old == NULL)
+    old = g_hash_table_lookup (order->by_username, username);
 
   if (old != NULL)
     {
@@ -392,6 +424,16 @@ load_page (ConfabDb      *db,
   return users;
 }
 
+static void
+mark_id (guint32  id,
+         gpointer user_data)
+{
+  Order *order = user_data;
+
+  /* Every id in the word index has an entry, so a rank. */
+  set_rank (order->filter_bits, order->rank[id]);
+}
+
 static JsonArray *
 ds_search (ConfabDirectoryStore       *store,
            const ConfabDirectoryQuery *query,
@@ -399,8 +441,7 @@ ds_search (ConfabDirectoryStore       *store,
 {
   ConfabDb *db = DB (store);
   Order *order = order_get (store);
-  ConfabDirectoryQuery text_only = { query->text, NULL, NULL, NULL, 0, 0 };
-  g_autofree char *expr = confab_sqlite_directory_match (&text_only);
+  g_auto(GStrv) words = confab_word_index_query_words (query->text);
   const char *filters[N_FILTERS] = { query->department, query->title, query->location };
   g_autofree gint64 *page = g_new (gint64, MAX (query->limit, 1));
   guint n_entries = order->entries->len;
@@ -408,31 +449,18 @@ ds_search (ConfabDirectoryStore       *store,
   guint64 skip = query->offset;
   guint matches = 0;
 
-  /* The words first: all accounts if there are none. */
-  if (expr == NULL)
-    {
-      memset (order->bits, 0xff, order->n_words * sizeof (guint64));
-      if (n_entries % 64 != 0)
-        order->bits[n_entries / 64] = (G_GUINT64_CONSTANT (1) << (n_entries % 64)) - 1;
-      else
-        order->bits[n_entries / 64] = 0;
-    }
+  /* All accounts, then only those with a word starting with each word of the text. */
+  memset (order->bits, 0xff, order->n_words * sizeof (guint64));
+  if (n_entries % 64 != 0)
+    order->bits[n_entries / 64] = (G_GUINT64_CONSTANT (1) << (n_entries % 64)) - 1;
   else
+    order->bits[n_entries / 64] = 0;
+  for (guint i = 0; words[i] != NULL; i++)
     {
-      sqlite3_stmt *stmt = confab_db_query (db,
-                                            "SELECT rowid FROM directory_fts"
-                                            " WHERE directory_fts MATCH ?",
-                                            "s", expr);
-
-      memset (order->bits, 0, order->n_words * sizeof (guint64));
-      while (confab_db_step (db, stmt) == SQLITE_ROW)
-        {
-          gint64 id = sqlite3_column_int64 (stmt, 0);
-          guint32 rank = id >= 0 && (guint64) id < order->n_rank ? order->rank[id] : NO_RANK;
-
-          if (rank != NO_RANK)
-            set_rank (order->bits, rank);
-        }
+      memset (order->filter_bits, 0, order->n_words * sizeof (guint64));
+      confab_word_index_foreach_prefix (order->words, words[i], mark_id, order);
+      for (gsize w = 0; w < order->n_words; w++)
+        order->bits[w] &= order->filter_bits[w];
     }
   for (guint f = 0; f < N_FILTERS; f++)
     if (filters[f] != NULL)

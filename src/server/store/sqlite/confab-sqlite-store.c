@@ -361,6 +361,16 @@ static const char * const migrations[] = {
   "  DELETE FROM directory_changes"
   "  WHERE seq <= (SELECT max (seq) FROM directory_changes) - 10000;"
   "END;",
+
+  /* 8: the store thread's copy of the directory holds the words searched for, the email's
+   * among them, so a change of email is logged too. */
+  "DROP TRIGGER directory_change_changed;"
+  "CREATE TRIGGER directory_change_changed AFTER UPDATE OF"
+  "  username, display_name, email, department, title, location, disabled ON users BEGIN"
+  "  INSERT INTO directory_changes (username) VALUES (new.username);"
+  "  DELETE FROM directory_changes"
+  "  WHERE seq <= (SELECT max (seq) FROM directory_changes) - 10000;"
+  "END;",
 };
 
 #define USER_COLUMNS   CONFAB_SQLITE_USER_COLUMNS
