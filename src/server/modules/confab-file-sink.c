@@ -17,13 +17,18 @@
 #define REHASH_BLOCK (1024 * 1024)
 /* libsoup hands the body over in blocks of 8 KiB; the writer gets them gathered. */
 #define BATCH_BYTES  (256 * 1024)
+/* Written batches go back to the reading side to be filled again, rather than freed: a new
+ * 256 KiB block is a fresh mapping from malloc, faulted in page by page, and unmapping it
+ * from the writer thread interrupts the other core to flush its TLB, for every batch. */
+#define MAX_SPARE    (HIGH_MARK / BATCH_BYTES + 2)
 
 struct _ConfabFileSink
 {
   gatomicrefcount               ref_count;
   GMainContext                 *context;
   GThread                      *thread;
-  GAsyncQueue                  *queue;       /* GBytes; an empty one ends the stream */
+  GAsyncQueue                  *queue;       /* GByteArray; an empty one ends the stream */
+  GAsyncQueue                  *spare;       /* GByteArray, written, to be filled again */
   GByteArray                   *batch;       /* main thread: pushed bytes not queued yet */
   char                         *path;
   gint64                        offset;      /* where the next byte goes; thread only */
@@ -44,7 +49,6 @@ struct _ConfabFileSink
   gboolean                      stopped;     /* main thread: done ran, no more callbacks */
 };
 
-static GBytes *end_marker_bytes (void);
 
 ConfabFileSink *
 confab_file_sink_ref (ConfabFileSink *self)
@@ -60,6 +64,7 @@ confab_file_sink_unref (ConfabFileSink *self)
     return;
   g_assert (self->thread == NULL);
   g_async_queue_unref (self->queue);
+  g_async_queue_unref (self->spare);
   g_clear_pointer (&self->batch, g_byte_array_unref);
   g_main_context_unref (self->context);
   if (self->hash != NULL)
@@ -257,12 +262,15 @@ writer_thread (gpointer data)
 
   for (;;)
     {
-      g_autoptr(GBytes) bytes = g_async_queue_pop (self->queue);
-      gsize len;
-      const guint8 *chunk = g_bytes_get_data (bytes, &len);
+      GByteArray *batch = g_async_queue_pop (self->queue);
+      gsize len = batch->len;
+      const guint8 *chunk = batch->data;
 
       if (len == 0)
-        break;
+        {
+          g_byte_array_unref (batch);
+          break;
+        }
       if (ok)
         {
           gint64 before = self->offset;
@@ -272,6 +280,11 @@ writer_thread (gpointer data)
            * [0, offset). */
           gnutls_hash (self->hash, chunk, self->offset - before);
         }
+      g_byte_array_set_size (batch, 0);
+      if (g_async_queue_length (self->spare) < MAX_SPARE)
+        g_async_queue_push (self->spare, batch);
+      else
+        g_byte_array_unref (batch);
       if (g_atomic_int_add (&self->pending, - (gint) len) - (gint) len < LOW_MARK
           && g_atomic_int_compare_and_exchange (&self->want_drained, 1, 0))
         post_notice (self, 0, 0);
@@ -305,12 +318,6 @@ writer_thread (gpointer data)
 
 /* --- Public API ------------------------------------------------------------------------------- */
 
-static GBytes *
-end_marker_bytes (void)
-{
-  return g_bytes_new_static ("", 0);
-}
-
 ConfabFileSink *
 confab_file_sink_new (const char                   *path,
                       gint64                        offset,
@@ -324,7 +331,8 @@ confab_file_sink_new (const char                   *path,
 
   g_atomic_ref_count_init (&self->ref_count);
   self->context = g_main_context_ref_thread_default ();
-  self->queue = g_async_queue_new_full ((GDestroyNotify) g_bytes_unref);
+  self->queue = g_async_queue_new_full ((GDestroyNotify) g_byte_array_unref);
+  self->spare = g_async_queue_new_full ((GDestroyNotify) g_byte_array_unref);
   self->batch = g_byte_array_sized_new (BATCH_BYTES);
   self->path = g_strdup (path);
   self->offset = offset;
@@ -342,12 +350,14 @@ static gboolean
 queue_batch (ConfabFileSink *self)
 {
   gsize len = self->batch->len;
-  GBytes *bytes;
+  GByteArray *bytes;
 
   if (len == 0)
     return TRUE;
-  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&self->batch));
-  self->batch = g_byte_array_sized_new (BATCH_BYTES);
+  bytes = g_steal_pointer (&self->batch);
+  self->batch = g_async_queue_try_pop (self->spare);
+  if (self->batch == NULL)
+    self->batch = g_byte_array_sized_new (BATCH_BYTES);
   if (g_atomic_int_add (&self->pending, (gint) len) + (gint) len <= HIGH_MARK)
     {
       g_async_queue_push (self->queue, bytes);
@@ -386,7 +396,7 @@ confab_file_sink_finish (ConfabFileSink         *self,
   self->drained = NULL;
   self->done = done;
   queue_batch (self);
-  g_async_queue_push (self->queue, end_marker_bytes ());
+  g_async_queue_push (self->queue, g_byte_array_new ());
 }
 
 gnutls_hash_hd_t
