@@ -23,19 +23,23 @@
  *   confab-bench --rate R ...                                      fixed rate, R messages/s
  *   confab-bench --idle N [--users U]                              idle connections, server RSS
  *   confab-bench --room N [--senders S] [--window W] [--rate R]    one room of N members, one
- *                [--messages M]                                    connection each
+ *                [--messages M] [--threads T]                      connection each
  *   --tls, --url URL --pid PID (an existing server), --confabd PATH
  *
  * The client side parses only what it needs (no JSON parser) so that it leaves the CPU to the
- * server it measures. */
+ * server it measures. In room mode the members who only listen are spread over T reader
+ * threads, each with its own main context and session, so that taking in a message's N - 1
+ * copies is not one thread's walk over N sources. */
 
 #define OPEN_IN_FLIGHT 64
 
 typedef struct _Bench Bench;
+typedef struct _Reader Reader;
 
 typedef struct
 {
   Bench                   *bench;
+  Reader                  *reader;   /* NULL: on the main thread */
   guint                    index;
   char                    *username;
   char                    *peer;
@@ -60,6 +64,7 @@ struct _Bench
   guint        users;
   guint        room;        /* members of the room; 0: not room mode */
   guint        senders;
+  guint        threads;     /* room mode: reader threads for the members who only listen */
   guint64      messages;    /* room mode: send exactly this many, then stop (0: by duration) */
   guint        body_bytes;
   gboolean     tls;
@@ -91,14 +96,123 @@ struct _Bench
   guint64      total_sent;
   guint64      total_acked;
   guint64      data_bytes;  /* the data directory once the server stopped */
+  GPtrArray   *readers;     /* of Reader */
+  gint         readers_ready;
+  gint         readers_stop;
 };
+
+/* A reader thread: its share of the room's listening members, on its own main context. It
+ * counts the copies of each message its connections receive and tells the main thread once all
+ * of them have one (Completion), so the main thread hears from it once per message. */
+struct _Reader
+{
+  Bench        *bench;
+  GThread      *thread;
+  GMainContext *context;
+  SoupSession  *session;
+  GPtrArray    *conns;      /* of Conn, owned by bench->conns */
+  guint         pending;
+  GHashTable   *counts;     /* message key → copies received so far (GUINT_TO_POINTER) */
+  guint64       received;   /* while measuring */
+};
+
+typedef struct
+{
+  Bench  *bench;
+  char   *key;
+  guint   copies;
+  gint64  last;
+} Completion;
 
 /* One room message on its way to the members. */
 typedef struct
 {
   gint64 sent;
+  gint64 last;       /* when the latest receipt so far came */
   guint  receipts;
 } Fanout;
+
+static guint *
+conn_pending (Conn *conn)
+{
+  return conn->reader != NULL ? &conn->reader->pending : &conn->bench->pending;
+}
+
+static SoupSession *
+conn_session (Conn *conn)
+{
+  return conn->reader != NULL ? conn->reader->session : conn->bench->session;
+}
+
+static void
+conn_failed (Conn *conn)
+{
+  g_atomic_int_inc ((gint *) &conn->bench->failures);
+}
+
+/* Main thread: @copies more members have the message of @key, the latest at @when. */
+static void
+fanout_receipts (Bench      *bench,
+                 const char *key,
+                 guint       copies,
+                 gint64      when)
+{
+  Fanout *fanout = g_hash_table_lookup (bench->fanout, key);
+
+  if (fanout == NULL)
+    return;
+  fanout->last = MAX (fanout->last, when);
+  fanout->receipts += copies;
+  if (fanout->receipts >= bench->room - 1)
+    {
+      gint64 latency = fanout->last - fanout->sent;
+
+      if (bench->measuring)
+        g_array_append_val (bench->latencies, latency);
+      g_hash_table_remove (bench->fanout, key);
+    }
+}
+
+static gboolean
+deliver_completion (gpointer data)
+{
+  Completion *completion = data;
+
+  fanout_receipts (completion->bench, completion->key, completion->copies, completion->last);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+completion_free (gpointer data)
+{
+  Completion *completion = data;
+
+  g_free (completion->key);
+  g_free (completion);
+}
+
+/* A reader thread: one more of its connections has the message of @key. */
+static void
+reader_receipt (Reader     *reader,
+                const char *key)
+{
+  guint copies = GPOINTER_TO_UINT (g_hash_table_lookup (reader->counts, key)) + 1;
+  Completion *completion;
+
+  if (copies < reader->conns->len)
+    {
+      g_hash_table_replace (reader->counts, g_strdup (key), GUINT_TO_POINTER (copies));
+      return;
+    }
+  g_hash_table_remove (reader->counts, key);
+  completion = g_new0 (Completion, 1);
+  completion->bench = reader->bench;
+  completion->key = g_strdup (key);
+  completion->copies = copies;
+  completion->last = g_get_monotonic_time ();
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, deliver_completion, completion,
+                              completion_free);
+}
 
 static gboolean
 wake_cb (gpointer user_data)
@@ -411,11 +525,11 @@ on_message (SoupWebsocketConnection *ws,
       if (!conn->ready)
         {
           conn->hello_pending = FALSE;
-          bench->pending--;
+          (*conn_pending (conn))--;
           if (strstr (text, "\"ok\":true") == NULL)
             {
               g_printerr ("hello refused: %s\n", text);
-              bench->failures++;
+              conn_failed (conn);
               return;
             }
           conn->ready = TRUE;
@@ -463,28 +577,25 @@ on_message (SoupWebsocketConnection *ws,
           char *end = NULL;
           g_autofree char *key = NULL;
           const char *quote;
-          Fanout *fanout;
 
           /* The body is "t=<sent> k=<sender>.<n> <pad>": what follows the time is the key of
            * the message, whose latency runs from the send to the last member's receipt. */
           g_ascii_strtoll (t + strlen ("\"body\":\"t="), &end, 10);
           quote = strchr (end, '"');
-          if (bench->measuring)
-            bench->received++;
+          if (g_atomic_int_get (&bench->measuring))
+            {
+              if (conn->reader != NULL)
+                conn->reader->received++;
+              else
+                bench->received++;
+            }
           if (quote == NULL)
             return;
           key = g_strndup (end, quote - end);
-          fanout = g_hash_table_lookup (bench->fanout, key);
-          if (fanout == NULL)
-            return;
-          if (++fanout->receipts == bench->room - 1)
-            {
-              gint64 latency = g_get_monotonic_time () - fanout->sent;
-
-              if (bench->measuring)
-                g_array_append_val (bench->latencies, latency);
-              g_hash_table_remove (bench->fanout, key);
-            }
+          if (conn->reader != NULL)
+            reader_receipt (conn->reader, key);
+          else
+            fanout_receipts (bench, key, 1, g_get_monotonic_time ());
         }
       else if (t != NULL && bench->measuring)
         {
@@ -509,8 +620,8 @@ on_closed (SoupWebsocketConnection *ws,
   if (conn->hello_pending)
     {
       conn->hello_pending = FALSE;
-      conn->bench->failures++;
-      conn->bench->pending--;
+      conn_failed (conn);
+      (*conn_pending (conn))--;
     }
   conn->ready = FALSE;
 }
@@ -567,8 +678,8 @@ connected_cb (GObject      *object,
   if (conn->ws == NULL)
     {
       g_printerr ("connection %u: %s\n", conn->index, error->message);
-      conn->bench->failures++;
-      conn->bench->pending--;
+      conn_failed (conn);
+      (*conn_pending (conn))--;
       return;
     }
   soup_websocket_connection_set_max_incoming_payload_size (conn->ws, 0);
@@ -590,13 +701,16 @@ open_connection (Conn *conn)
   g_autoptr(SoupMessage) message = soup_message_new ("GET", ws_url);
 
   g_signal_connect (message, "accept-certificate", G_CALLBACK (on_accept_certificate), bench);
-  bench->pending++;
-  soup_session_websocket_connect_async (bench->session, message, NULL, NULL, G_PRIORITY_DEFAULT,
-                                        NULL, connected_cb, conn);
+  (*conn_pending (conn))++;
+  soup_session_websocket_connect_async (conn_session (conn), message, NULL, NULL,
+                                        G_PRIORITY_DEFAULT, NULL, connected_cb, conn);
 }
 
+/* Opens @conns (on the calling thread's context, which @pending counts for). */
 static void
-open_connections (Bench *bench)
+open_conns (GPtrArray    *conns,
+            GMainContext *context,
+            guint        *pending)
 {
   guint next = 0;
 
@@ -604,19 +718,25 @@ open_connections (Bench *bench)
   gint64 last_report = start;
 
   /* Handshakes in flight are bounded, so a slow server is measured rather than flooded. */
-  while (next < bench->conns->len || bench->pending > 0)
+  while (next < conns->len || *pending > 0)
     {
-      while (next < bench->conns->len && bench->pending < OPEN_IN_FLIGHT)
-        open_connection (g_ptr_array_index (bench->conns, next++));
-      g_main_context_iteration (NULL, TRUE);
+      while (next < conns->len && *pending < OPEN_IN_FLIGHT)
+        open_connection (g_ptr_array_index (conns, next++));
+      g_main_context_iteration (context, TRUE);
       if (g_get_monotonic_time () - last_report > 5 * G_USEC_PER_SEC)
         {
           last_report = g_get_monotonic_time ();
-          g_printerr ("  %u opened, %u in progress\n", next - bench->pending, bench->pending);
+          g_printerr ("  %u opened, %u in progress\n", next - *pending, *pending);
         }
     }
-  g_printerr ("opened in %.1f s, %u failed\n", (g_get_monotonic_time () - start) / 1e6,
-              bench->failures);
+  g_printerr ("%u opened in %.1f s\n", conns->len, (g_get_monotonic_time () - start) / 1e6);
+}
+
+static void
+open_connections (Bench *bench)
+{
+  open_conns (bench->conns, NULL, &bench->pending);
+  g_printerr ("%u failed\n", bench->failures);
 }
 
 static Conn *
@@ -808,6 +928,121 @@ run_idle (Bench *bench)
   bench->stopping = TRUE;
 }
 
+static SoupSession *
+new_session (void)
+{
+  /* No system trust store: the bench accepts exactly its server's certificate
+   * (on_accept_certificate), and glib-networking would otherwise load the whole store for every
+   * TLS connection, about 4 MiB each. */
+  return soup_session_new_with_options ("max-conns", 1 << 20,
+                                        "max-conns-per-host", 1 << 20,
+                                        "timeout", 120,
+                                        "tls-database", NULL,
+                                        NULL);
+}
+
+static gpointer
+reader_thread (gpointer data)
+{
+  Reader *reader = data;
+  Bench *bench = reader->bench;
+  gboolean done = FALSE;
+  GSource *timeout;
+
+  g_main_context_push_thread_default (reader->context);
+  reader->session = new_session ();
+  open_conns (reader->conns, reader->context, &reader->pending);
+  g_atomic_int_inc (&bench->readers_ready);
+  while (!g_atomic_int_get (&bench->readers_stop))
+    g_main_context_iteration (reader->context, TRUE);
+
+  /* Close the connections here, on the context they belong to. */
+  for (guint i = 0; i < reader->conns->len; i++)
+    {
+      Conn *conn = g_ptr_array_index (reader->conns, i);
+
+      if (conn->ws == NULL)
+        continue;
+      g_signal_handlers_disconnect_by_data (conn->ws, conn);
+      if (soup_websocket_connection_get_state (conn->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (conn->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    }
+  timeout = g_timeout_source_new (200);
+  g_source_set_callback (timeout, wake_cb, &done, NULL);
+  g_source_attach (timeout, reader->context);
+  g_source_unref (timeout);
+  while (!done)
+    g_main_context_iteration (reader->context, TRUE);
+  for (guint i = 0; i < reader->conns->len; i++)
+    g_clear_object (&((Conn *) g_ptr_array_index (reader->conns, i))->ws);
+  g_clear_object (&reader->session);
+  g_main_context_pop_thread_default (reader->context);
+  return NULL;
+}
+
+/* Room mode: the first @senders connections (the owner among them) stay on this thread; the
+ * others are dealt out to the reader threads, which open them. */
+static void
+start_readers (Bench     *bench,
+               GPtrArray *own)
+{
+  guint listeners = bench->room - bench->senders;
+  guint threads = MIN (bench->threads, listeners);
+
+  bench->readers = g_ptr_array_new ();
+  for (guint t = 0; t < threads; t++)
+    {
+      Reader *reader = g_new0 (Reader, 1);
+
+      reader->bench = bench;
+      reader->context = g_main_context_new ();
+      reader->conns = g_ptr_array_new ();
+      reader->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_ptr_array_add (bench->readers, reader);
+    }
+  for (guint i = 0; i < bench->conns->len; i++)
+    {
+      Conn *conn = g_ptr_array_index (bench->conns, i);
+
+      if (i < bench->senders || threads == 0)
+        {
+          g_ptr_array_add (own, conn);
+          continue;
+        }
+      conn->reader = g_ptr_array_index (bench->readers, (i - bench->senders) % threads);
+      g_ptr_array_add (conn->reader->conns, conn);
+    }
+  for (guint t = 0; t < threads; t++)
+    {
+      Reader *reader = g_ptr_array_index (bench->readers, t);
+
+      reader->thread = g_thread_new ("confab-bench-reader", reader_thread, reader);
+    }
+}
+
+/* Stops the reader threads and adds what they counted to the bench's figures. */
+static void
+stop_readers (Bench *bench)
+{
+  if (bench->readers == NULL)
+    return;
+  g_atomic_int_set (&bench->readers_stop, 1);
+  for (guint t = 0; t < bench->readers->len; t++)
+    g_main_context_wakeup (((Reader *) g_ptr_array_index (bench->readers, t))->context);
+  for (guint t = 0; t < bench->readers->len; t++)
+    {
+      Reader *reader = g_ptr_array_index (bench->readers, t);
+
+      g_thread_join (reader->thread);
+      bench->received += reader->received;
+      g_main_context_unref (reader->context);
+      g_ptr_array_unref (reader->conns);
+      g_hash_table_unref (reader->counts);
+      g_free (reader);
+    }
+  g_clear_pointer (&bench->readers, g_ptr_array_unref);
+}
+
 static gboolean
 all_acked (Bench *bench)
 {
@@ -820,6 +1055,7 @@ run_room (Bench *bench)
 {
   g_autoptr(GString) create = g_string_new (NULL);
   g_autoptr(GArray) sorted = NULL;
+  g_autoptr(GPtrArray) own = g_ptr_array_new ();
   Conn *owner;
   guint tick = 0;
   gint64 elapsed;
@@ -837,7 +1073,13 @@ run_room (Bench *bench)
   g_printerr ("creating %u accounts...\n", bench->room);
   make_accounts (bench, bench->room);
   g_printerr ("opening %u connections...\n", bench->room);
-  open_connections (bench);
+  start_readers (bench, own);
+  open_conns (own, NULL, &bench->pending);
+  while ((guint) g_atomic_int_get (&bench->readers_ready) < bench->readers->len)
+    run_for (20);
+  g_printerr ("%u failed\n", bench->failures);
+  if (bench->failures > 0)
+    g_error ("connections failed");
   run_for (500);
 
   owner = g_ptr_array_index (bench->conns, 0);
@@ -897,7 +1139,7 @@ run_room (Bench *bench)
       own_cpu = self_cpu_us ();
       run_for (bench->duration_s * 1000);
     }
-  bench->measuring = FALSE;
+  g_atomic_int_set (&bench->measuring, FALSE);
   elapsed = g_get_monotonic_time () - bench->measure_start;
   server_cpu = server_cpu_us (bench) - server_cpu;
   own_cpu = self_cpu_us () - own_cpu;
@@ -905,13 +1147,15 @@ run_room (Bench *bench)
   bench->stopping = TRUE;
   if (tick != 0)
     g_source_remove (tick);
+  stop_readers (bench);
 
   sorted = g_array_copy (bench->latencies);
   g_array_sort (sorted, compare_gint64);
-  printf ("mode: room%s, members and connections: %u, senders: %u, %s: %u, duration: %.1f s\n",
+  printf ("mode: room%s, members and connections: %u, senders: %u, %s: %u, reader threads: %u,"
+          " duration: %.1f s\n",
           bench->tls ? " (TLS)" : " (plain)", bench->room, bench->senders,
           bench->rate > 0 ? "rate" : "window", bench->rate > 0 ? bench->rate : bench->window,
-          elapsed / 1e6);
+          bench->threads, elapsed / 1e6);
   printf ("durable messages/s: %.0f\n", bench->acked * 1e6 / elapsed);
   printf ("deliveries/s (messages x members reached): %.0f\n", bench->received * 1e6 / elapsed);
   printf ("send to last member ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f  (n=%u)\n",
@@ -955,6 +1199,7 @@ main (int   argc,
   int body = 64;
   int room = 0;
   int senders = 4;
+  int threads = 2;
   gint64 messages = 0;
   const GOptionEntry entries[] = {
     { "connections", 'c', 0, G_OPTION_ARG_INT, &connections, "Connections, in pairs", "N" },
@@ -968,6 +1213,8 @@ main (int   argc,
     { "room", 0, 0, G_OPTION_ARG_INT, &room, "One room of N members, a connection each", "N" },
     { "senders", 0, 0, G_OPTION_ARG_INT, &senders, "Members who send into the room", "S" },
     { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Room: send this many, then stop", "M" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
+      "Room: reader threads for the members who only listen (0: all on one thread)", "T" },
     { "tls", 0, 0, G_OPTION_ARG_NONE, &bench.tls, "Use TLS", NULL },
     { "url", 0, 0, G_OPTION_ARG_STRING, &bench.url, "An already running server", "URL" },
     { "pid", 0, 0, G_OPTION_ARG_INT, &bench.pid, "Its process id, for RSS", "PID" },
@@ -993,6 +1240,9 @@ main (int   argc,
   bench.room = room > 0 ? CLAMP (room, 2, 1000) : 0;
   bench.senders = CLAMP (senders, 1, MAX (1, (int) bench.room));
   bench.messages = MAX (0, messages);
+  bench.threads = bench.room > 0 ? (guint) CLAMP (threads, 0, 64) : 0;
+  if (bench.room > 0)
+    bench.threads = MIN (bench.threads, bench.room - bench.senders);
   bench.fanout = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   bench.conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
   bench.latencies = g_array_sized_new (FALSE, FALSE, sizeof (gint64), 1 << 20);
@@ -1000,14 +1250,7 @@ main (int   argc,
     bench.confabd = g_strdup (g_getenv ("CONFABD") != NULL ? g_getenv ("CONFABD") : CONFABD_PATH);
 
   raise_fd_limit ();
-  /* No system trust store: the bench accepts exactly its server's certificate
-   * (on_accept_certificate), and glib-networking would otherwise load the whole store for every
-   * TLS connection, about 4 MiB each. */
-  bench.session = soup_session_new_with_options ("max-conns", 1 << 20,
-                                                 "max-conns-per-host", 1 << 20,
-                                                 "timeout", 120,
-                                                 "tls-database", NULL,
-                                                 NULL);
+  bench.session = new_session ();
 
   if (bench.url == NULL)
     start_server (&bench);
