@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the libFuzzer targets with clang and runs them (the frame decoder, the mention parser,
-# the tus headers, the client's link finder, the directory query builder, confabd's HTTP side
-# and its request handlers), each for SECONDS.
+# the tus headers, the client's link finder, the directory's word index and department phrase,
+# confabd's HTTP side and its request handlers), each for SECONDS.
 # Usage: tests/fuzz/run-fuzz.sh [SECONDS]   (default 60)
 # Exits non-zero when libFuzzer finds a crash, a sanitizer report or a leak.
 set -eu
