@@ -87,6 +87,29 @@ gboolean    confab_read_mark_from_json       (JsonObject                 *data,
 #define CONFAB_REQUEST_PROFILE_UPDATE   "profile_update"
 #define CONFAB_EVENT_PROFILE_UPDATED    "profile_updated"
 
+/* Contacts (a contact list whose additions need the other side's consent) */
+#define CONFAB_REQUEST_CONTACTS         "contacts"
+#define CONFAB_REQUEST_CONTACT_REQUEST  "contact_request"
+#define CONFAB_REQUEST_CONTACT_RESPOND  "contact_respond"
+#define CONFAB_REQUEST_CONTACT_REMOVE   "contact_remove"
+#define CONFAB_REQUEST_CONTACT_GROUP    "contact_group"
+#define CONFAB_REQUEST_BLOCK            "block"
+#define CONFAB_REQUEST_UNBLOCK          "unblock"
+#define CONFAB_EVENT_CONTACT_REQUEST    "contact_request"
+#define CONFAB_EVENT_CONTACT_ADDED      "contact_added"
+#define CONFAB_EVENT_CONTACT_REMOVED    "contact_removed"
+#define CONFAB_EVENT_CONTACT_DECLINED   "contact_declined"
+#define CONFAB_EVENT_CONTACT_UPDATED    "contact_updated"
+#define CONFAB_EVENT_USER_BLOCKED       "user_blocked"
+#define CONFAB_EVENT_USER_UNBLOCKED     "user_unblocked"
+
+/* Directory */
+#define CONFAB_REQUEST_DIRECTORY_SEARCH "directory_search"
+
+/* Broadcast (announcements) */
+#define CONFAB_REQUEST_BROADCAST        "broadcast"
+#define CONFAB_EVENT_BROADCAST          "broadcast"
+
 /* Calls. Every call request and event carries the call's `call_id`. */
 #define CONFAB_REQUEST_CALL_INVITE      "call_invite"
 #define CONFAB_REQUEST_CALL_ANSWER      "call_answer"

@@ -105,6 +105,9 @@ static const char * const migrations[] = {
   "CREATE TABLE uploads ("
   "  local_id INTEGER PRIMARY KEY AUTOINCREMENT, client_msg_id TEXT NOT NULL,"
   "  json TEXT NOT NULL);",
+  /* 3: announcements (broadcast events), by their id; read once shown */
+  "CREATE TABLE IF NOT EXISTS announcements ("
+  "  id INTEGER PRIMARY KEY, json TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0);",
 };
 
 static void
@@ -661,6 +664,56 @@ job_load_users (ConfabCache  *self,
       if (obj != NULL)
         g_ptr_array_add (users, obj);
     }
+  return TRUE;
+}
+
+static gboolean
+job_store_announcement (ConfabCache  *self,
+                        Job          *job,
+                        GError      **error)
+{
+  g_autofree char *json = confab_json_object_to_string (job->object, NULL);
+
+  /* A replayed copy changes nothing (nor its read mark). */
+  confab_db_run (self->db, "INSERT OR IGNORE INTO announcements (id, json) VALUES (?1, ?2)",
+                 "is", job->num1, json);
+  raise_last_seq (self, job->seq);
+  return TRUE;
+}
+
+static gboolean
+job_load_announcements (ConfabCache  *self,
+                        Job          *job,
+                        GError      **error)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  sqlite3_stmt *stmt;
+
+  job->out = list;
+  job->out_free = (GDestroyNotify) g_ptr_array_unref;
+  stmt = confab_db_query (self->db,
+                          "SELECT json, read FROM (SELECT id, json, read FROM announcements"
+                          "  ORDER BY id DESC LIMIT ?1) ORDER BY id",
+                          "i", (gint64) job->limit);
+  while (confab_db_step (self->db, stmt) == SQLITE_ROW)
+    {
+      JsonObject *obj = parse_object (confab_db_column_text (stmt, 0));
+
+      if (obj == NULL)
+        continue;
+      json_object_set_boolean_member (obj, "read", sqlite3_column_int (stmt, 1) != 0);
+      g_ptr_array_add (list, obj);
+    }
+  return TRUE;
+}
+
+static gboolean
+job_set_announcements_read (ConfabCache  *self,
+                            Job          *job,
+                            GError      **error)
+{
+  confab_db_run (self->db, "UPDATE announcements SET read = 1 WHERE id <= ?1 AND read = 0",
+                 "i", job->num1);
   return TRUE;
 }
 
@@ -1619,6 +1672,67 @@ confab_cache_load_users_finish (ConfabCache   *self,
 
   return job != NULL ? g_steal_pointer (&job->out) : NULL;
 }
+
+void
+confab_cache_store_announcement_async (ConfabCache         *self,
+                                       JsonObject          *announcement,
+                                       gint64               seq,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  Job *job = job_new (job_store_announcement);
+
+  g_return_if_fail (CONFAB_IS_CACHE (self));
+  g_return_if_fail (announcement != NULL);
+  job->object = json_object_ref (announcement);
+  job->num1 = confab_json_get_int_or (announcement, "id", 0);
+  job->seq = seq;
+  submit (self, job, confab_cache_store_announcement_async, cancellable, callback, user_data);
+}
+
+SIMPLE_FINISH (store_announcement)
+
+void
+confab_cache_load_announcements_async (ConfabCache         *self,
+                                       guint                limit,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  Job *job = job_new_reading (job_load_announcements);
+
+  g_return_if_fail (CONFAB_IS_CACHE (self));
+  job->limit = limit;
+  submit (self, job, confab_cache_load_announcements_async, cancellable, callback, user_data);
+}
+
+GPtrArray *
+confab_cache_load_announcements_finish (ConfabCache   *self,
+                                        GAsyncResult  *result,
+                                        GError       **error)
+{
+  Job *job = finish_job (self, result, confab_cache_load_announcements_async, error);
+
+  return job != NULL ? g_steal_pointer (&job->out) : NULL;
+}
+
+void
+confab_cache_set_announcements_read_async (ConfabCache         *self,
+                                           gint64               up_to_id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  Job *job = job_new (job_set_announcements_read);
+
+  g_return_if_fail (CONFAB_IS_CACHE (self));
+  job->num1 = up_to_id;
+  submit (self, job, confab_cache_set_announcements_read_async, cancellable, callback,
+          user_data);
+}
+
+SIMPLE_FINISH (set_announcements_read)
 
 void
 confab_cache_outbox_add_async (ConfabCache         *self,

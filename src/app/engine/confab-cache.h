@@ -158,6 +158,29 @@ void         confab_cache_load_users_async  (ConfabCache *self, GCancellable *ca
 GPtrArray   *confab_cache_load_users_finish (ConfabCache *self, GAsyncResult *result,
                                              GError **error);
 
+/* Announcements (broadcast events) by id; storing raises the stored seq to @seq in the same
+ * transaction, and a copy already stored changes nothing. Loading gives the newest @limit,
+ * oldest first, as JsonObjects with a "read" boolean added. */
+void         confab_cache_store_announcement_async      (ConfabCache *self,
+                                                         JsonObject *announcement, gint64 seq,
+                                                         GCancellable *cancellable,
+                                                         GAsyncReadyCallback callback,
+                                                         gpointer user_data);
+gboolean     confab_cache_store_announcement_finish     (ConfabCache *self, GAsyncResult *result,
+                                                         GError **error);
+void         confab_cache_load_announcements_async      (ConfabCache *self, guint limit,
+                                                         GCancellable *cancellable,
+                                                         GAsyncReadyCallback callback,
+                                                         gpointer user_data);
+GPtrArray   *confab_cache_load_announcements_finish     (ConfabCache *self, GAsyncResult *result,
+                                                         GError **error);
+void         confab_cache_set_announcements_read_async  (ConfabCache *self, gint64 up_to_id,
+                                                         GCancellable *cancellable,
+                                                         GAsyncReadyCallback callback,
+                                                         gpointer user_data);
+gboolean     confab_cache_set_announcements_read_finish (ConfabCache *self, GAsyncResult *result,
+                                                         GError **error);
+
 /* Outbox: messages written before the server took them, in order of writing. add completes
  * with the pending ConfabMessage (state sending). @attachments (may be NULL) is send's
  * [{file_id, thumbnail_file_id?, width?, height?}]. */

@@ -3,9 +3,12 @@
 
 #include "config.h"
 
+#include "confab-announcements.h"
 #include "confab-cache.h"
 #include "confab-client.h"
+#include "confab-contacts.h"
 #include "confab-devices.h"
+#include "confab-directory.h"
 #include "confab-files.h"
 #include "confab-frame.h"
 #include "confab-messaging.h"
@@ -200,6 +203,9 @@ confab_session_constructed (GObject *object)
   confab_session_add_feature (self, CONFAB_FEATURE (confab_rooms_new (self)));
   confab_session_add_feature (self, CONFAB_FEATURE (confab_search_new (self)));
   confab_session_add_feature (self, CONFAB_FEATURE (confab_files_new (self)));
+  confab_session_add_feature (self, CONFAB_FEATURE (confab_contacts_new (self)));
+  confab_session_add_feature (self, CONFAB_FEATURE (confab_directory_new (self)));
+  confab_session_add_feature (self, CONFAB_FEATURE (confab_announcements_new (self)));
 }
 
 static void

@@ -353,6 +353,23 @@ confab_profiles_get_self_contact (ConfabProfiles *self)
   return confab_profiles_get_contact (self, confab_feature_get_username (CONFAB_FEATURE (self)));
 }
 
+ConfabContact *
+confab_profiles_update_user (ConfabProfiles *self,
+                             JsonObject     *user)
+{
+  const char *username = confab_json_get_string (user, "username");
+  ConfabContact *contact;
+
+  g_return_val_if_fail (CONFAB_IS_PROFILES (self), NULL);
+
+  if (username == NULL)
+    return NULL;
+  g_hash_table_add (self->profiles_known, g_strdup (username));
+  contact = confab_profiles_get_contact (self, username);
+  confab_contact_update_from_json (contact, user);
+  return contact;
+}
+
 gboolean
 confab_profiles_is_known (ConfabProfiles *self,
                           const char     *username)

@@ -21,6 +21,10 @@ ConfabContact  *confab_profiles_get_self_contact (ConfabProfiles *self);
 /* TRUE once the User object of @username was seen (or the user is gone for good). */
 gboolean        confab_profiles_is_known         (ConfabProfiles *self,
                                                   const char     *username);
+/* The contact object of a User object seen in a list (contacts, the directory), brought up to
+ * date and not asked for again; not stored. NULL without a username. */
+ConfabContact  *confab_profiles_update_user      (ConfabProfiles *self,
+                                                  JsonObject     *user);
 /* The usernames of every contact made so far. */
 GPtrArray      *confab_profiles_dup_usernames    (ConfabProfiles *self);
 
