@@ -7,13 +7,16 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "confab-announcements.h"
 #include "confab-application.h"
 #include "confab-call-window-private.h"
 #include "confab-call.h"
 #include "confab-conversation-list.h"
+#include "confab-contacts.h"
 #include "confab-conversation.h"
 #include "confab-messaging.h"
 #include "confab-new-room-dialog.h"
+#include "confab-person-picker.h"
 #include "confab-profile-window.h"
 #include "confab-quick-switcher.h"
 #include "confab-room-details.h"
@@ -381,6 +384,91 @@ shoot_room (ConfabTestClient *alice_ws,
   g_clear_pointer (&room_conv, g_free);
 }
 
+static gboolean
+people_loaded (gpointer user_data)
+{
+  ConfabContacts *contacts = confab_contacts_from_session (confab_window_get_session (window));
+
+  return g_list_model_get_n_items (confab_contacts_get_contacts (contacts)) == 3
+         && g_list_model_get_n_items (confab_contacts_get_pending_in (contacts)) == 1;
+}
+
+static gboolean
+picker_has_hits (gpointer user_data)
+{
+  return gtk_list_box_get_row_at_index (confab_person_picker_get_results (user_data), 1) != NULL;
+}
+
+static gboolean
+announcements_arrived (gpointer user_data)
+{
+  ConfabAnnouncements *announcements = confab_announcements_from_session (
+    confab_window_get_session (window));
+
+  return g_list_model_get_n_items (confab_announcements_get_list (announcements)) == 2;
+}
+
+/* The People view (contacts in Alice's groups, with status texts, and Erin's request), New
+ * Conversation searching the directory, and the Announcements conversation. */
+static void
+shoot_people (ConfabTestClient *alice_ws,
+              ConfabTestClient *bob_ws,
+              ConfabTestClient *carol_ws,
+              ConfabTestClient *dave_ws,
+              ConfabTestClient *erin_ws)
+{
+  ConfabTestClient *askers[] = { bob_ws, carol_ws, dave_ws };
+  const char *names[] = { "bob", "carol", "dave" };
+  const char *groups[] = { "Release", "Finance", "Release" };
+
+  room_call (bob_ws, "profile_update", "{\"title\":\"Release Manager\","
+             "\"department\":\"Engineering\"}");
+  room_call (dave_ws, "profile_update", "{\"title\":\"Backend Developer\","
+             "\"department\":\"Engineering\"}");
+  room_call (erin_ws, "profile_update", "{\"title\":\"Office Manager\","
+             "\"department\":\"Facilities\"}");
+  room_call (bob_ws, "presence", "{\"status\":\"busy\",\"text\":\"Release day\"}");
+  room_call (carol_ws, "presence", "{\"status\":\"away\",\"text\":\"Back at 2 pm\"}");
+  room_call (dave_ws, "presence", "{\"status\":\"online\"}");
+  for (guint i = 0; i < G_N_ELEMENTS (askers); i++)
+    {
+      room_call (askers[i], "contact_request", "{\"user\":\"alice\"}");
+      room_call (alice_ws, "contact_respond", "{\"user\":\"%s\",\"accept\":true}", names[i]);
+      room_call (alice_ws, "contact_group", "{\"user\":\"%s\",\"group\":\"%s\"}", names[i],
+                 groups[i]);
+    }
+  room_call (erin_ws, "contact_request", "{\"user\":\"alice\",\"message\":\"Hi Alice, "
+             "I look after the new office. Add me?\"}");
+  g_assert_true (confab_test_wait_until (people_loaded, NULL, CONFAB_TEST_TIMEOUT_MS));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.people", NULL);
+  confab_test_drain (500);
+  shoot ("people");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_DARK);
+  shoot ("people-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_DEFAULT);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL);
+  {
+    ConfabPersonPicker *picker = CONFAB_PERSON_PICKER (find_toplevel (
+      CONFAB_TYPE_PERSON_PICKER));
+
+    gtk_editable_set_text (confab_person_picker_get_entry (picker), "engin");
+    g_assert_true (confab_test_wait_until (picker_has_hits, picker, CONFAB_TEST_TIMEOUT_MS));
+    shoot_dialog (GTK_WINDOW (picker), "new-conversation");
+  }
+
+  room_call (alice_ws, "broadcast", "{\"body\":\"The office is closed on Friday, December "
+             "25. Have a good holiday!\",\"audience\":{\"all\":true}}");
+  room_call (alice_ws, "broadcast", "{\"body\":\"Engineering: the release review moves to "
+             "Thursday, 10:00, room 4.12.\",\"audience\":{\"department\":\"Engineering\"}}");
+  g_assert_true (confab_test_wait_until (announcements_arrived, NULL, CONFAB_TEST_TIMEOUT_MS));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-announcements", NULL);
+  confab_test_drain (500);
+  shoot ("announcements");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -548,6 +636,7 @@ main (int   argc,
                                       ADW_COLOR_SCHEME_DEFAULT);
 
   shoot_room (alice_ws, bob_ws, carol_ws, dave_ws, erin_ws);
+  shoot_people (alice_ws, bob_ws, carol_ws, dave_ws, erin_ws);
   confab_window_open_conversation (window, "dm:alice:bob");
 
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);

@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 
 #include "confab-contact.h"
+#include "confab-contacts.h"
+#include "confab-feature.h"
 #include "confab-profile-window.h"
 #include "confab-profiles.h"
 #include "confab-session.h"
@@ -29,6 +31,12 @@ struct _ConfabProfileWindow
   AdwActionRow  *phone_row;
   AdwActionRow  *location_row;
   AdwActionRow  *role_row;
+  GtkWidget     *actions_box;
+  GtkWidget     *message_button;
+  GtkWidget     *call_button;
+  GtkWidget     *contact_button;
+  GtkWidget     *block_button;
+  ConfabContacts *contacts;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabProfileWindow, confab_profile_window, ADW_TYPE_WINDOW)
@@ -43,6 +51,35 @@ set_row (AdwActionRow *row,
   adw_action_row_set_subtitle (row, shown ? value : "");
   gtk_widget_set_visible (GTK_WIDGET (row), shown);
   return shown;
+}
+
+/* Message, Call, Add Contact and Block: not for oneself; Add Contact as the relation allows. */
+static void
+update_actions (ConfabProfileWindow *self)
+{
+  const char *username = confab_contact_get_username (self->contact);
+  ConfabSession *session = confab_feature_get_session (CONFAB_FEATURE (self->contacts));
+  gboolean own = session != NULL
+                 && g_strcmp0 (username, confab_session_get_username (session)) == 0;
+  gboolean blocked = confab_contacts_is_blocked (self->contacts, username);
+  const char *contact_label;
+
+  gtk_widget_set_visible (self->actions_box, !own);
+  if (confab_contacts_is_contact (self->contacts, username))
+    contact_label = _("Contact");
+  else if (confab_contacts_is_pending_out (self->contacts, username))
+    contact_label = _("Request Sent");
+  else if (confab_contacts_is_pending_in (self->contacts, username))
+    contact_label = _("_Accept");
+  else
+    contact_label = _("_Add Contact");
+  gtk_button_set_label (GTK_BUTTON (self->contact_button), contact_label);
+  gtk_widget_set_sensitive (self->contact_button,
+                            !blocked && !confab_contacts_is_contact (self->contacts, username)
+                            && !confab_contacts_is_pending_out (self->contacts, username));
+  gtk_button_set_label (GTK_BUTTON (self->block_button), blocked ? _("_Unblock") : _("_Block"));
+  gtk_widget_set_sensitive (self->message_button, !blocked);
+  gtk_widget_set_sensitive (self->call_button, !blocked);
 }
 
 static void
@@ -72,6 +109,7 @@ update (ConfabProfileWindow *self)
   any |= set_row (self->role_row, g_strcmp0 (confab_contact_get_role (contact), "admin") == 0
                                   ? _("Administrator") : NULL);
   gtk_widget_set_visible (self->details_group, any);
+  update_actions (self);
 }
 
 static void
@@ -88,6 +126,80 @@ profile_cb (GObject      *object,
     g_debug ("Loading the profile failed: %s", error->message);
 }
 
+/* The window's own actions (win.*) open the DM, call, and ask. */
+static void
+parent_action (ConfabProfileWindow *self,
+               const char          *action)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+
+  if (parent != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (parent), action, "s",
+                                confab_contact_get_username (self->contact));
+}
+
+static void
+on_message_clicked (ConfabProfileWindow *self)
+{
+  parent_action (self, "win.message-user");
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+on_call_clicked (ConfabProfileWindow *self)
+{
+  parent_action (self, "win.call-user");
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+respond_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_feature_request_finish (CONFAB_FEATURE (object), result, &error))
+    g_debug ("Answering the request failed: %s", error->message);
+}
+
+static void
+on_contact_clicked (ConfabProfileWindow *self)
+{
+  const char *username = confab_contact_get_username (self->contact);
+
+  if (confab_contacts_is_pending_in (self->contacts, username))
+    confab_contacts_respond_async (self->contacts, username, TRUE, self->cancellable,
+                                   respond_cb, NULL);
+  else
+    parent_action (self, "win.add-contact-user");
+  gtk_widget_set_sensitive (self->contact_button, FALSE);
+}
+
+static void
+block_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_feature_request_finish (CONFAB_FEATURE (object), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Blocking failed: %s", error->message);
+  else if (error == NULL)
+    update_actions (user_data);
+}
+
+static void
+on_block_clicked (ConfabProfileWindow *self)
+{
+  const char *username = confab_contact_get_username (self->contact);
+
+  confab_contacts_block_async (self->contacts, username,
+                               !confab_contacts_is_blocked (self->contacts, username),
+                               self->cancellable, block_cb, self);
+}
+
 static void
 confab_profile_window_dispose (GObject *object)
 {
@@ -96,6 +208,7 @@ confab_profile_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->contact);
+  g_clear_object (&self->contacts);
   gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_PROFILE_WINDOW);
 
   G_OBJECT_CLASS (confab_profile_window_parent_class)->dispose (object);
@@ -122,6 +235,15 @@ confab_profile_window_class_init (ConfabProfileWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, phone_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, location_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, role_row);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, actions_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, message_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, call_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, contact_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, block_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_message_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_call_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_contact_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_block_clicked);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -147,6 +269,9 @@ confab_profile_window_new (GtkWindow     *parent,
   profiles = confab_profiles_from_session (session);
   self = g_object_new (CONFAB_TYPE_PROFILE_WINDOW, "transient-for", parent, NULL);
   self->contact = g_object_ref (confab_profiles_get_contact (profiles, username));
+  self->contacts = g_object_ref (confab_contacts_from_session (session));
+  g_signal_connect_object (self->contacts, "changed", G_CALLBACK (update_actions), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->contact, "notify", G_CALLBACK (update), self,
                            G_CONNECT_SWAPPED);
   update (self);

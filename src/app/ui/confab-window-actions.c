@@ -10,10 +10,10 @@
 #include "confab-conversation-view.h"
 #include "confab-conversation.h"
 #include "confab-error.h"
+#include "confab-person-picker.h"
 #include "confab-quick-switcher.h"
 #include "confab-search-window.h"
 #include "confab-ui-util.h"
-#include "confab-validate.h"
 #include "confab-window-private.h"
 
 /* The window's actions (win.*) and their shortcuts, and the menu actions of its state. */
@@ -69,84 +69,40 @@ start_dm_cb (GObject      *object,
 }
 
 static void
-on_new_conversation_response (AdwMessageDialog *dialog,
-                              const char       *response,
-                              ConfabWindow     *self)
+on_person_chosen (ConfabPersonPicker *picker,
+                  const char         *username,
+                  ConfabWindow       *self)
 {
-  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
-  g_autofree char *username = NULL;
-
-  if (!g_str_equal (response, "start") || self->session == NULL)
+  if (self->session == NULL)
     return;
-
-  username = g_utf8_strdown (gtk_editable_get_text (entry), -1);
-  g_strstrip (username);
-  if (g_str_has_prefix (username, "@"))
-    memmove (username, username + 1, strlen (username));
-
-  if (!confab_username_is_valid (username))
-    {
-      confab_window_add_toast (self, _("This is not a valid username."));
-      return;
-    }
-
   confab_messaging_start_dm_async (_confab_window_messaging (self), username,
-                                   self->cancellable, start_dm_cb,
-                                 g_object_ref (self));
+                                   self->cancellable, start_dm_cb, g_object_ref (self));
 }
 
+/* Message from a profile card: the DM with that user. */
 static void
-on_new_conversation_entry_changed (GtkEditable      *entry,
-                                   AdwMessageDialog *dialog)
+message_user_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
 {
-  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
-
-  adw_message_dialog_set_response_enabled (dialog, "start", *text != '\0');
+  on_person_chosen (NULL, g_variant_get_string (param, NULL), CONFAB_WINDOW (widget));
 }
 
-static void
-on_new_conversation_entry_activate (GtkEntry         *entry,
-                                    AdwMessageDialog *dialog)
-{
-  if (adw_message_dialog_get_response_enabled (dialog, "start"))
-    {
-      adw_message_dialog_response (dialog, "start");
-      gtk_window_close (GTK_WINDOW (dialog));
-    }
-}
-
+/* New Conversation: the directory searched as one types; picking a colleague opens the DM. */
 static void
 new_conversation_action (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *param)
 {
   ConfabWindow *self = CONFAB_WINDOW (widget);
-  AdwMessageDialog *dialog;
-  GtkWidget *entry;
+  ConfabPersonPicker *picker;
 
   if (self->session == NULL)
     return;
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                       _("New Conversation"),
-                                                       _("Enter the username of the colleague "
-                                                         "you want to write to.")));
-  entry = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Username"));
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), FALSE);
-  adw_message_dialog_set_extra_child (dialog, entry);
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"),
-                                    "start", _("_Start"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "start", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_response_enabled (dialog, "start", FALSE);
-  adw_message_dialog_set_default_response (dialog, "start");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect (entry, "changed", G_CALLBACK (on_new_conversation_entry_changed), dialog);
-  g_signal_connect (entry, "activate", G_CALLBACK (on_new_conversation_entry_activate), dialog);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_new_conversation_response), self,
-                           0);
-  gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (entry);
+  picker = confab_person_picker_new (GTK_WINDOW (self), self->session, _("New Conversation"));
+  g_signal_connect_object (picker, "chosen", G_CALLBACK (on_person_chosen), self, 0);
+  gtk_window_present (GTK_WINDOW (picker));
 }
 
 /* Ctrl+Page Up/Down and Alt+Up/Down: the conversation above or below the open one in the
@@ -289,6 +245,7 @@ _confab_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.new-conversation", NULL,
                                    new_conversation_action);
+  gtk_widget_class_install_action (widget_class, "win.message-user", "s", message_user_action);
   gtk_widget_class_install_action (widget_class, "win.call-audio", NULL,
                                    _confab_window_call_action);
   gtk_widget_class_install_action (widget_class, "win.call-video", NULL,

@@ -5,6 +5,7 @@
 
 #include "confab-account.h"
 #include "confab-application.h"
+#include "confab-idle-monitor.h"
 #include "confab-messaging.h"
 #include "confab-profiles.h"
 #include "confab-window.h"
@@ -65,6 +66,16 @@ struct _ConfabWindow
   GtkWidget              *video_call_button;
   GtkStack               *content_stack;
   ConfabConversationView *conversation_view;
+
+  /* confab-window-people.c */
+  AdwViewStack           *sidebar_views;
+  GtkWidget              *people_view;
+  GtkWidget              *announcements_button;
+  GtkWidget              *announcements_badge;
+  GtkWidget              *announcements_view;
+  gint64                  told_announcement;
+  ConfabIdleMonitor      *idle_monitor;
+  gboolean                auto_away;       /* idle: an online status shows as away */
 };
 
 static inline ConfabApplication *
@@ -113,6 +124,7 @@ void _confab_window_update_sidebar_stack (ConfabWindow *self);
 /* confab-window-session.c */
 gboolean _confab_window_online (ConfabWindow *self);
 void _confab_window_reconnect (ConfabWindow *self);
+ConfabPresence _confab_window_own_presence (ConfabWindow *self);
 void _confab_window_send_presence (ConfabWindow *self);
 void _confab_window_show_account (ConfabWindow *self);
 void _confab_window_stop_session (ConfabWindow *self);
@@ -135,6 +147,12 @@ void     _confab_window_rooms_update_actions (ConfabWindow       *self);
 gboolean _confab_window_rooms_should_notify  (ConfabWindow       *self,
                                               ConfabConversation *conv,
                                               ConfabMessage      *message);
+
+/* confab-window-people.c */
+void     _confab_window_people_class_init    (GtkWidgetClass     *widget_class);
+void     _confab_window_people_init          (ConfabWindow       *self);
+void     _confab_window_people_start         (ConfabWindow       *self);
+void     _confab_window_people_stop          (ConfabWindow       *self);
 
 /* confab-window-actions.c */
 void _confab_window_class_actions_init (GtkWidgetClass *widget_class);

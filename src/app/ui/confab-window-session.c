@@ -119,11 +119,20 @@ update_connection_state (ConfabWindow *self)
   adw_window_title_set_subtitle (self->sidebar_title, subtitle);
 }
 
-void
-_confab_window_update_self (ConfabWindow *self)
+/* The status chosen, shown as away while the user is idle. */
+ConfabPresence
+_confab_window_own_presence (ConfabWindow *self)
 {
   g_autofree char *presence = g_settings_get_string (self->settings, "presence");
   ConfabPresence status = confab_presence_from_string (presence);
+
+  return self->auto_away && status == CONFAB_PRESENCE_ONLINE ? CONFAB_PRESENCE_AWAY : status;
+}
+
+void
+_confab_window_update_self (ConfabWindow *self)
+{
+  ConfabPresence status = _confab_window_own_presence (self);
   ConfabContact *contact;
   gboolean online = _confab_window_online (self);
   g_autofree char *tooltip = NULL;
@@ -165,15 +174,15 @@ presence_cb (GObject      *object,
 void
 _confab_window_send_presence (ConfabWindow *self)
 {
-  g_autofree char *presence = g_settings_get_string (self->settings, "presence");
+  g_autofree char *text = g_settings_get_string (self->settings, "presence-text");
 
   if (self->session == NULL || confab_client_get_state (self->client)
                                != CONFAB_CLIENT_STATE_CONNECTED)
     return;
 
   confab_presence_feature_set_presence_async (confab_presence_feature_from_session (self->session),
-                                              confab_presence_from_string (presence),
-                                     NULL, self->cancellable, presence_cb, g_object_ref (self));
+                                              _confab_window_own_presence (self), text,
+                                              self->cancellable, presence_cb, g_object_ref (self));
 }
 
 static void
@@ -349,6 +358,7 @@ _confab_window_stop_session (ConfabWindow *self)
 {
   _confab_window_stop_calls (self);
   _confab_window_rooms_stop (self);
+  _confab_window_people_stop (self);
   _confab_window_show_conversation (self, NULL);
   confab_conversation_view_set_session (self->conversation_view, NULL);
   gtk_single_selection_set_model (self->selection, NULL);
@@ -502,6 +512,7 @@ attach_session (ConfabWindow *self)
 
   confab_conversation_view_set_session (self->conversation_view, self->session);
   _confab_window_rooms_start (self);
+  _confab_window_people_start (self);
 }
 
 /* The account made a session (signed in, or restoring) or dropped it. The session reads the

@@ -500,6 +500,7 @@ confab_window_class_init (ConfabWindowClass *klass)
 
   _confab_window_class_actions_init (widget_class);
   _confab_window_rooms_class_init (widget_class);
+  _confab_window_people_class_init (widget_class);
 }
 
 static void
@@ -513,6 +514,7 @@ confab_window_init (ConfabWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  _confab_window_people_init (self);
   _confab_window_actions_init (self);
 
   gtk_window_set_default_size (GTK_WINDOW (self),

@@ -29,6 +29,11 @@ const char             *confab_window_get_page              (ConfabWindow      *
 /* The id of the message the desktop notification of @conv tells of, or 0. */
 gint64                  confab_window_get_notified_message  (ConfabWindow      *self,
                                                              const char        *conv);
+/* The id of the announcement told last (a notification, unless the Announcements page was in
+ * view), or 0. */
+gint64                  confab_window_get_told_announcement (ConfabWindow      *self);
+/* The People page of the sidebar (a ConfabPeopleView). */
+GtkWidget              *confab_window_get_people_view       (ConfabWindow      *self);
 ConfabSigninPage       *confab_window_get_signin_page       (ConfabWindow      *self);
 ConfabConversationView *confab_window_get_conversation_view (ConfabWindow      *self);
 GtkListView            *confab_window_get_conversation_list (ConfabWindow      *self);

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* People in the client's window under Xvfb against a real confabd: New Conversation finds a
+ * colleague in the directory by department and opens the DM; a contact request is accepted from
+ * the People view; an announcement arrives, is told and read in its own conversation, and an
+ * admin announces from its composer. */
+#include "config.h"
+
+#include "confab-announcements-view.h"
+#include "confab-announcements.h"
+#include "confab-contacts.h"
+#include "confab-conversation-view-private.h"
+#include "confab-conversation-view.h"
+#include "confab-conversation.h"
+#include "confab-people-view.h"
+#include "confab-person-picker.h"
+#include "confab-session.h"
+#include "confab-ui-test-util.h"
+
+/* Each case runs in a process of its own with its own server and window (see run_case). */
+
+static ConfabSession *
+session_of (ConfabUiFixture *f)
+{
+  return confab_window_get_session (f->window);
+}
+
+static GtkListBoxRow *
+first_hit (ConfabPersonPicker *picker)
+{
+  return gtk_list_box_get_row_at_index (confab_person_picker_get_results (picker), 0);
+}
+
+static gboolean
+has_hit (gpointer user_data)
+{
+  return first_hit (user_data) != NULL;
+}
+
+static gboolean
+dm_open (gpointer user_data)
+{
+  ConfabUiFixture *f = user_data;
+  ConfabConversation *conv = confab_conversation_view_get_conversation (
+    confab_window_get_conversation_view (f->window));
+
+  return conv != NULL && g_strcmp0 (confab_conversation_get_conv (conv), "dm:ann:bob") == 0;
+}
+
+/* Ann types Bob's department into New Conversation: Bob is found with his title and
+ * department; picking him opens the DM, and what Ann writes reaches him. */
+static void
+find_by_department (ConfabUiFixture *f)
+{
+  ConfabConversationView *view = confab_window_get_conversation_view (f->window);
+  g_autoptr(JsonObject) event = NULL;
+  ConfabPersonPicker *picker;
+  GtkListBoxRow *row;
+  JsonObject *msg;
+
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
+                                                 "{\"department\":\"Construction\","
+                                                 "\"title\":\"Site Manager\"}"));
+  confab_ui_fixture_sign_in (f);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-conversation",
+                                             NULL));
+  picker = CONFAB_PERSON_PICKER (confab_ui_find_toplevel (CONFAB_TYPE_PERSON_PICKER));
+  g_assert_nonnull (picker);
+  gtk_editable_set_text (confab_person_picker_get_entry (picker), "constr");
+  g_assert_true (confab_test_wait_until (has_hit, picker, CONFAB_TEST_TIMEOUT_MS));
+  row = first_hit (picker);
+  g_assert_null (gtk_list_box_get_row_at_index (confab_person_picker_get_results (picker), 1));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Bob Builder");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Site Manager · Construction");
+  g_assert_nonnull (confab_ui_find_widget (GTK_WIDGET (row), ADW_TYPE_AVATAR));
+
+  g_signal_emit_by_name (confab_person_picker_get_results (picker), "row-activated", row);
+  g_assert_null (confab_ui_find_toplevel (CONFAB_TYPE_PERSON_PICKER));
+  g_assert_true (confab_test_wait_until (dm_open, f, CONFAB_TEST_TIMEOUT_MS));
+
+  confab_conversation_view_set_draft (view, "Hello from the directory");
+  confab_conversation_view_send (view);
+  event = confab_test_client_wait_event (f->bob_ws, "message", CONFAB_TEST_TIMEOUT_MS);
+  msg = json_object_get_object_member (json_object_get_object_member (event, "data"), "msg");
+  g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, "Hello from the directory");
+  g_assert_cmpstr (json_object_get_string_member (msg, "from"), ==, "ann");
+}
+
+static gboolean
+accept_shown (gpointer user_data)
+{
+  ConfabUiFixture *f = user_data;
+
+  return confab_people_view_get_response_button (
+           CONFAB_PEOPLE_VIEW (confab_window_get_people_view (f->window)), "bob", TRUE) != NULL;
+}
+
+static gboolean
+contact_shown (gpointer user_data)
+{
+  ConfabUiFixture *f = user_data;
+
+  return confab_people_view_get_contact_row (
+           CONFAB_PEOPLE_VIEW (confab_window_get_people_view (f->window)), "bob") != NULL
+         && !accept_shown (f);
+}
+
+/* Bob asks Ann; the People view shows his request with its message; Accept makes him a
+ * contact, listed under Contacts for Ann and told to Bob. */
+static void
+accept_request (ConfabUiFixture *f)
+{
+  ConfabPeopleView *people;
+  GtkWidget *accept, *row, *group;
+  g_autoptr(JsonObject) added = NULL;
+
+  confab_ui_fixture_sign_in (f);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.people", NULL));
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "contact_request",
+                                                 "{\"user\":\"ann\","
+                                                 "\"message\":\"We build things together\"}"));
+  g_assert_true (confab_test_wait_until (accept_shown, f, CONFAB_TEST_TIMEOUT_MS));
+  people = CONFAB_PEOPLE_VIEW (confab_window_get_people_view (f->window));
+  accept = confab_people_view_get_response_button (people, "bob", TRUE);
+  row = gtk_widget_get_ancestor (accept, ADW_TYPE_ACTION_ROW);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "We build things together");
+  g_assert_true (gtk_widget_get_mapped (accept));
+
+  g_signal_emit_by_name (accept, "clicked");
+  g_assert_true (confab_test_wait_until (contact_shown, f, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_contacts_is_contact (confab_contacts_from_session (session_of (f)),
+                                             "bob"));
+  row = confab_people_view_get_contact_row (people, "bob");
+  group = gtk_widget_get_ancestor (row, ADW_TYPE_PREFERENCES_GROUP);
+  g_assert_cmpstr (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (group)), ==,
+                   "Contacts");
+  added = confab_test_client_wait_event (f->bob_ws, "contact_added", CONFAB_TEST_TIMEOUT_MS);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (added, "data"),
+                                                  "user"), ==, "ann");
+}
+
+static ConfabAnnouncements *
+announcements_of (ConfabUiFixture *f)
+{
+  return confab_announcements_from_session (session_of (f));
+}
+
+static gboolean
+announcement_told (gpointer user_data)
+{
+  ConfabUiFixture *f = user_data;
+
+  return confab_window_get_told_announcement (f->window) > 0;
+}
+
+static gboolean
+two_announcements (gpointer user_data)
+{
+  ConfabUiFixture *f = user_data;
+
+  return g_list_model_get_n_items (confab_announcements_get_list (announcements_of (f))) == 2;
+}
+
+/* Bob, given the broadcast permission, announces to everyone: Ann is told, the pinned
+ * Announcements row counts it, and opening it shows the card and reads it. Ann (the first
+ * account, an admin) has a composer and announces to Bob's department. */
+static void
+announcement (ConfabUiFixture *f)
+{
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  GtkWidget *content_stack, *page, *entry, *department;
+  gint64 id;
+
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
+                                                 "{\"department\":\"Construction\"}"));
+  /* The permission is granted in the data (there is no admin request for it yet). */
+  g_clear_pointer (&f->bob_ws, confab_test_client_free);
+  confab_test_server_stop (f->server);
+  g_assert_cmpint (confab_test_server_db_exec (f->server, "UPDATE users SET permissions = "
+                                                          "'broadcast' WHERE username = 'bob'"),
+                   ==, 1);
+  confab_test_server_start (f->server);
+  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
+  confab_ui_fixture_sign_in (f);
+
+  result = confab_test_client_call_ok (f->bob_ws, "broadcast",
+                                       "{\"body\":\"Hard hats on site from Monday.\","
+                                       "\"audience\":{\"all\":true}}");
+  id = json_object_get_int_member (result, "id");
+  g_assert_true (confab_test_wait_until (announcement_told, f, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_cmpint (confab_window_get_told_announcement (f->window), ==, id);
+  g_assert_cmpuint (confab_announcements_get_unread (announcements_of (f)), ==, 1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.open-announcements",
+                                             NULL));
+  content_stack = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                             CONFAB_TYPE_WINDOW,
+                                                             "content_stack"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (content_stack)), ==,
+                   "announcements");
+  g_assert_cmpuint (confab_announcements_get_unread (announcements_of (f)), ==, 0);
+  page = gtk_stack_get_visible_child (GTK_STACK (content_stack));
+
+  /* The admin's composer, to one department. */
+  entry = GTK_WIDGET (gtk_widget_get_template_child (page, CONFAB_TYPE_ANNOUNCEMENTS_VIEW,
+                                                     "body_entry"));
+  department = GTK_WIDGET (gtk_widget_get_template_child (page, CONFAB_TYPE_ANNOUNCEMENTS_VIEW,
+                                                          "department_entry"));
+  g_assert_true (gtk_widget_get_mapped (entry));
+  gtk_editable_set_text (GTK_EDITABLE (department), "construction");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Site visit on Friday.");
+  g_signal_emit_by_name (entry, "activate");
+  event = confab_test_client_wait_event (f->bob_ws, "broadcast", CONFAB_TEST_TIMEOUT_MS);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "data"),
+                                                  "body"), ==, "Site visit on Friday.");
+  g_assert_true (confab_test_wait_until (two_announcements, f, CONFAB_TEST_TIMEOUT_MS));
+  /* One's own announcement is neither told nor unread. */
+  g_assert_cmpint (confab_window_get_told_announcement (f->window), ==, id);
+  g_assert_cmpuint (confab_announcements_get_unread (announcements_of (f)), ==, 0);
+}
+
+typedef struct
+{
+  void (*run) (ConfabUiFixture *f);
+} Case;
+
+static const Case find_case = { find_by_department };
+static const Case accept_case = { accept_request };
+static const Case announcement_case = { announcement };
+
+static void
+run_case (gconstpointer data)
+{
+  const Case *test_case = data;
+  ConfabUiFixture f = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  confab_ui_fixture_set_up (&f);
+  test_case->run (&f);
+  confab_ui_fixture_tear_down (&f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  confab_ui_test_init (&argc, &argv);
+
+  g_test_add_data_func ("/confab/ui/people/new-conversation-by-department", &find_case,
+                        run_case);
+  g_test_add_data_func ("/confab/ui/people/accept-request", &accept_case, run_case);
+  g_test_add_data_func ("/confab/ui/people/announcement", &announcement_case, run_case);
+
+  return confab_test_run ();
+}
