@@ -296,3 +296,36 @@ confab_ui_find_toplevel (GType type)
     }
   return NULL;
 }
+
+typedef struct
+{
+  ConfabUiCase run;
+} Case;
+
+static void
+run_case (gconstpointer data)
+{
+  const Case *test_case = data;
+  ConfabUiFixture f = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  confab_ui_fixture_set_up (&f);
+  test_case->run (&f);
+  confab_ui_fixture_tear_down (&f);
+}
+
+void
+confab_ui_test_add (const char   *path,
+                    ConfabUiCase  run)
+{
+  Case *test_case = g_new0 (Case, 1);
+
+  test_case->run = run;
+  g_test_add_data_func_full (path, test_case, run_case, g_free);
+}

@@ -47,6 +47,13 @@ void                confab_ui_fixture_open        (ConfabUiFixture  *f,
                                                    const char       *conv);
 ConfabConversation *confab_ui_fixture_lookup      (ConfabUiFixture  *f,
                                                    const char       *conv);
+typedef void (*ConfabUiCase) (ConfabUiFixture *f);
+
+/* Adds @run as the test @path. It runs in a process of its own (g_test_trap_subprocess), with
+ * its own HOME and XDG directories, server, application and window: the fixture is set up
+ * before it and torn down after it, and no case depends on another having run. */
+void                confab_ui_test_add            (const char       *path,
+                                                   ConfabUiCase      run);
 /* The first widget of @type under @root (depth first), or NULL. */
 GtkWidget          *confab_ui_find_widget         (GtkWidget        *root,
                                                    GType             type);

@@ -16,7 +16,7 @@
 #include "confab-session.h"
 #include "confab-ui-test-util.h"
 
-/* Each case runs in a process of its own with its own server and window (see run_case). */
+/* Each case runs in a process of its own with its own server and window (confab_ui_test_add). */
 
 static ConfabSession *
 session_of (ConfabUiFixture *f)
@@ -222,43 +222,15 @@ announcement (ConfabUiFixture *f)
   g_assert_cmpuint (confab_announcements_get_unread (announcements_of (f)), ==, 0);
 }
 
-typedef struct
-{
-  void (*run) (ConfabUiFixture *f);
-} Case;
-
-static const Case find_case = { find_by_department };
-static const Case accept_case = { accept_request };
-static const Case announcement_case = { announcement };
-
-static void
-run_case (gconstpointer data)
-{
-  const Case *test_case = data;
-  ConfabUiFixture f = { 0 };
-
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-
-  confab_ui_fixture_set_up (&f);
-  test_case->run (&f);
-  confab_ui_fixture_tear_down (&f);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   confab_ui_test_init (&argc, &argv);
 
-  g_test_add_data_func ("/confab/ui/people/new-conversation-by-department", &find_case,
-                        run_case);
-  g_test_add_data_func ("/confab/ui/people/accept-request", &accept_case, run_case);
-  g_test_add_data_func ("/confab/ui/people/announcement", &announcement_case, run_case);
+  confab_ui_test_add ("/confab/ui/people/new-conversation-by-department", find_by_department);
+  confab_ui_test_add ("/confab/ui/people/accept-request", accept_request);
+  confab_ui_test_add ("/confab/ui/people/announcement", announcement);
 
   return confab_test_run ();
 }

@@ -16,7 +16,7 @@
 #include "confab-session.h"
 #include "confab-ui-test-util.h"
 
-/* Each case runs in a process of its own with its own server and window (see run_case). */
+/* Each case runs in a process of its own with its own server and window (confab_ui_test_add). */
 
 /* --- Keys ------------------------------------------------------------------------------------ */
 
@@ -1235,70 +1235,28 @@ test_profile (ConfabUiFixture *f)
     }
 }
 
-typedef struct
-{
-  void (*run) (ConfabUiFixture *f);
-} Case;
-
-static const Case focus_rings = { test_focus_rings };
-static const Case up_edits_last = { test_up_edits_last };
-static const Case switch_conversations = { test_switch_conversations };
-static const Case quick_switcher = { test_quick_switcher };
-static const Case shortcuts_window = { test_shortcuts_window };
-static const Case keys_tab_focus_ring = { test_keys_tab_focus_ring };
-static const Case keys_up_edits_last = { test_keys_up_edits_last };
-static const Case keys_switch_conversations = { test_keys_switch_conversations };
-static const Case keys_quick_switcher = { test_keys_quick_switcher };
-static const Case keys_shortcuts_window = { test_keys_shortcuts_window };
-static const Case reactions = { test_reactions };
-static const Case unread_divider = { test_unread_divider };
-static const Case read_at_bottom = { test_read_at_bottom };
-static const Case narrow = { test_narrow };
-static const Case search = { test_search };
-static const Case profile = { test_profile };
-
-static void
-run_case (gconstpointer data)
-{
-  const Case *test_case = data;
-  ConfabUiFixture f = { 0 };
-
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-
-  confab_ui_fixture_set_up (&f);
-  test_case->run (&f);
-  confab_ui_fixture_tear_down (&f);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   confab_ui_test_init (&argc, &argv);
 
-  g_test_add_data_func ("/confab/ux/keyboard/focus-rings", &focus_rings, run_case);
-  g_test_add_data_func ("/confab/ux/keyboard/up-edits-last", &up_edits_last, run_case);
-  g_test_add_data_func ("/confab/ux/keyboard/switch-conversations", &switch_conversations,
-                        run_case);
-  g_test_add_data_func ("/confab/ux/keyboard/quick-switcher", &quick_switcher, run_case);
-  g_test_add_data_func ("/confab/ux/keyboard/shortcuts-window", &shortcuts_window, run_case);
-  g_test_add_data_func ("/confab/ux/keys/tab-focus-ring", &keys_tab_focus_ring, run_case);
-  g_test_add_data_func ("/confab/ux/keys/up-edits-last", &keys_up_edits_last, run_case);
-  g_test_add_data_func ("/confab/ux/keys/switch-conversations", &keys_switch_conversations,
-                        run_case);
-  g_test_add_data_func ("/confab/ux/keys/quick-switcher", &keys_quick_switcher, run_case);
-  g_test_add_data_func ("/confab/ux/keys/shortcuts-window", &keys_shortcuts_window, run_case);
-  g_test_add_data_func ("/confab/ux/reactions", &reactions, run_case);
-  g_test_add_data_func ("/confab/ux/unread-divider", &unread_divider, run_case);
-  g_test_add_data_func ("/confab/ux/read-at-bottom", &read_at_bottom, run_case);
-  g_test_add_data_func ("/confab/ux/narrow", &narrow, run_case);
-  g_test_add_data_func ("/confab/ux/search", &search, run_case);
-  g_test_add_data_func ("/confab/ux/profile", &profile, run_case);
+  confab_ui_test_add ("/confab/ux/keyboard/focus-rings", test_focus_rings);
+  confab_ui_test_add ("/confab/ux/keyboard/up-edits-last", test_up_edits_last);
+  confab_ui_test_add ("/confab/ux/keyboard/switch-conversations", test_switch_conversations);
+  confab_ui_test_add ("/confab/ux/keyboard/quick-switcher", test_quick_switcher);
+  confab_ui_test_add ("/confab/ux/keyboard/shortcuts-window", test_shortcuts_window);
+  confab_ui_test_add ("/confab/ux/keys/tab-focus-ring", test_keys_tab_focus_ring);
+  confab_ui_test_add ("/confab/ux/keys/up-edits-last", test_keys_up_edits_last);
+  confab_ui_test_add ("/confab/ux/keys/switch-conversations", test_keys_switch_conversations);
+  confab_ui_test_add ("/confab/ux/keys/quick-switcher", test_keys_quick_switcher);
+  confab_ui_test_add ("/confab/ux/keys/shortcuts-window", test_keys_shortcuts_window);
+  confab_ui_test_add ("/confab/ux/reactions", test_reactions);
+  confab_ui_test_add ("/confab/ux/unread-divider", test_unread_divider);
+  confab_ui_test_add ("/confab/ux/read-at-bottom", test_read_at_bottom);
+  confab_ui_test_add ("/confab/ux/narrow", test_narrow);
+  confab_ui_test_add ("/confab/ux/search", test_search);
+  confab_ui_test_add ("/confab/ux/profile", test_profile);
 
   return confab_test_run ();
 }

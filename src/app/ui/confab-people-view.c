@@ -147,6 +147,71 @@ add_request_row (ConfabPeopleView *self,
 }
 
 static void
+on_edit_response (AdwMessageDialog *dialog,
+                  const char       *response,
+                  ConfabPeopleView *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  const char *username = g_object_get_data (G_OBJECT (dialog), "username");
+  g_autofree char *group = NULL;
+
+  if (self->session == NULL || g_str_equal (response, "cancel"))
+    return;
+  if (g_str_equal (response, "remove"))
+    {
+      confab_contacts_remove_async (get_contacts (self), username, self->cancellable, request_cb,
+                                    g_object_ref (self));
+      return;
+    }
+  group = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  confab_contacts_set_group_async (get_contacts (self), username, group, self->cancellable,
+                                   request_cb, g_object_ref (self));
+}
+
+static void
+on_edit_entry_activate (GtkEntry         *entry,
+                        AdwMessageDialog *dialog)
+{
+  adw_message_dialog_response (dialog, "save");
+  gtk_window_close (GTK_WINDOW (dialog));
+}
+
+/* A contact's group (one's own, private), or ending the contact. */
+static void
+on_edit_clicked (GtkButton        *button,
+                 ConfabPeopleView *self)
+{
+  const char *username = g_object_get_data (G_OBJECT (button), "username");
+  const char *group = confab_contacts_get_group (get_contacts (self), username);
+  ConfabContact *contact = g_object_get_data (G_OBJECT (button), "contact");
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *entry = gtk_entry_new ();
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                            : NULL,
+                                                       confab_contact_get_display_name (contact),
+                                                       _("Put the contact in a group of your "
+                                                         "own; only you see it.")));
+  g_object_set_data_full (G_OBJECT (dialog), "username", g_strdup (username), g_free);
+  gtk_editable_set_text (GTK_EDITABLE (entry), group != NULL ? group : "");
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Group"));
+  gtk_entry_set_max_length (GTK_ENTRY (entry), 64);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Group"), -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "remove",
+                                    _("_Remove Contact"), "save", _("_Save"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (entry, "activate", G_CALLBACK (on_edit_entry_activate), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_edit_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 on_contact_row_activated (AdwActionRow     *row,
                           ConfabPeopleView *self)
 {
@@ -237,11 +302,19 @@ rebuild (ConfabPeopleView *self)
           g_autoptr(ConfabContact) contact = g_list_model_get_item (list, i);
           const char *username = confab_contact_get_username (contact);
           const char *in = confab_contacts_get_group (contacts, username);
-          GtkWidget *row;
+          g_autofree char *edit_label = NULL;
+          GtkWidget *row, *edit_button;
 
           if (g_strcmp0 (in != NULL ? in : "", name) != 0)
             continue;
+          edit_label = g_strdup_printf (_("Group or remove %s"),
+                                        confab_contact_get_display_name (contact));
           row = confab_person_row_new (contact, CONFAB_PERSON_ROW_STATUS);
+          edit_button = row_button (self, "document-edit-symbolic", edit_label, username,
+                                    G_CALLBACK (on_edit_clicked));
+          g_object_set_data_full (G_OBJECT (edit_button), "contact", g_object_ref (contact),
+                                  g_object_unref);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), edit_button);
           gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
           g_signal_connect_object (row, "activated", G_CALLBACK (on_contact_row_activated), self,
                                    0);

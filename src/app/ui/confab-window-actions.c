@@ -43,20 +43,31 @@ search_action (GtkWidget  *widget,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+typedef struct
+{
+  ConfabWindow *window;
+  gboolean      call;
+} StartDm;
+
 static void
 start_dm_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(ConfabWindow) self = user_data;
+  StartDm *data = user_data;
+  g_autoptr(ConfabWindow) self = data->window;
+  gboolean call = data->call;
   g_autoptr(GError) error = NULL;
   ConfabConversation *conv;
 
+  g_free (data);
   conv = confab_messaging_start_dm_finish (CONFAB_MESSAGING (object), result, &error);
   if (conv == NULL)
     {
       g_autofree char *text = NULL;
 
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
       if (g_error_matches (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_NOT_FOUND))
         text = g_strdup (_("There is no user with this name on the server."));
       else
@@ -66,6 +77,25 @@ start_dm_cb (GObject      *object,
     }
 
   confab_window_open_conversation (self, confab_conversation_get_conv (conv));
+  if (call)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.call-audio", NULL);
+}
+
+/* Opens the DM with @username (made on the server if new), and calls in it if @call. */
+static void
+start_dm (ConfabWindow *self,
+          const char   *username,
+          gboolean      call)
+{
+  StartDm *data;
+
+  if (self->session == NULL)
+    return;
+  data = g_new0 (StartDm, 1);
+  data->window = g_object_ref (self);
+  data->call = call;
+  confab_messaging_start_dm_async (_confab_window_messaging (self), username,
+                                   self->cancellable, start_dm_cb, data);
 }
 
 static void
@@ -73,19 +103,17 @@ on_person_chosen (ConfabPersonPicker *picker,
                   const char         *username,
                   ConfabWindow       *self)
 {
-  if (self->session == NULL)
-    return;
-  confab_messaging_start_dm_async (_confab_window_messaging (self), username,
-                                   self->cancellable, start_dm_cb, g_object_ref (self));
+  start_dm (self, username, FALSE);
 }
 
-/* Message from a profile card: the DM with that user. */
+/* Message and Call from a profile card: the DM with that user, and a call in it. */
 static void
 message_user_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *param)
 {
-  on_person_chosen (NULL, g_variant_get_string (param, NULL), CONFAB_WINDOW (widget));
+  start_dm (CONFAB_WINDOW (widget), g_variant_get_string (param, NULL),
+            g_str_equal (action_name, "win.call-user"));
 }
 
 /* New Conversation: the directory searched as one types; picking a colleague opens the DM. */
@@ -246,6 +274,7 @@ _confab_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.new-conversation", NULL,
                                    new_conversation_action);
   gtk_widget_class_install_action (widget_class, "win.message-user", "s", message_user_action);
+  gtk_widget_class_install_action (widget_class, "win.call-user", "s", message_user_action);
   gtk_widget_class_install_action (widget_class, "win.call-audio", NULL,
                                    _confab_window_call_action);
   gtk_widget_class_install_action (widget_class, "win.call-video", NULL,

@@ -9,7 +9,6 @@
 #include "confab-announcements.h"
 #include "confab-contact.h"
 #include "confab-contacts.h"
-#include "confab-conversation.h"
 #include "confab-error.h"
 #include "confab-ui-util.h"
 #include "confab-message.h"
@@ -145,45 +144,6 @@ open_announcements_action (GtkWidget  *widget,
   confab_announcements_mark_read (get_announcements (self));
   if (app != NULL)
     g_application_withdraw_notification (app, "announcement");
-}
-
-static void
-call_dm_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  ConfabConversation *conv;
-
-  conv = confab_messaging_start_dm_finish (CONFAB_MESSAGING (object), result, &error);
-  if (conv == NULL)
-    {
-      g_autofree char *text = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      text = confab_error_to_user_text (error, result);
-      confab_window_add_toast (self, text);
-      return;
-    }
-  confab_window_open_conversation (self, confab_conversation_get_conv (conv));
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.call-audio", NULL);
-}
-
-/* Call from a profile card: the DM opens and the call starts in it. */
-static void
-call_user_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
-{
-  ConfabWindow *self = CONFAB_WINDOW (widget);
-
-  if (self->session == NULL)
-    return;
-  confab_messaging_start_dm_async (_confab_window_messaging (self),
-                                   g_variant_get_string (param, NULL), self->cancellable,
-                                   call_dm_cb, g_object_ref (self));
 }
 
 static void
@@ -387,7 +347,6 @@ _confab_window_people_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.open-announcements", NULL,
                                    open_announcements_action);
   gtk_widget_class_install_action (widget_class, "win.people", NULL, people_action);
-  gtk_widget_class_install_action (widget_class, "win.call-user", "s", call_user_action);
   gtk_widget_class_install_action (widget_class, "win.status-message", NULL,
                                    status_message_action);
   gtk_widget_class_install_action (widget_class, "win.profile", "s", profile_action);
@@ -429,6 +388,8 @@ _confab_window_people_init (ConfabWindow *self)
   gtk_widget_add_css_class (self->announcements_button, "announcements-row");
   gtk_widget_set_tooltip_text (self->announcements_button,
                                _("Announcements to everyone or to your department"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->announcements_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Announcements"), -1);
 
   g_object_ref (stack);
   gtk_box_remove (GTK_BOX (self->sidebar), stack);
@@ -439,7 +400,8 @@ _confab_window_people_init (ConfabWindow *self)
                                     _("Chats"));
   adw_view_stack_page_set_icon_name (page, "confab-chat-symbolic");
 
-  self->people_view = GTK_WIDGET (confab_people_view_new ());
+  /* Weak: the window's template disposes them, and stopping a session may come after. */
+  g_set_weak_pointer (&self->people_view, GTK_WIDGET (confab_people_view_new ()));
   page = adw_view_stack_add_titled (self->sidebar_views, self->people_view, "people",
                                     _("People"));
   adw_view_stack_page_set_icon_name (page, "system-users-symbolic");
@@ -450,7 +412,7 @@ _confab_window_people_init (ConfabWindow *self)
   gtk_widget_add_css_class (switcher, "sidebar-switcher");
   gtk_box_insert_child_after (GTK_BOX (self->sidebar), switcher, header);
 
-  self->announcements_view = GTK_WIDGET (confab_announcements_view_new ());
+  g_set_weak_pointer (&self->announcements_view, GTK_WIDGET (confab_announcements_view_new ()));
   gtk_stack_add_named (self->content_stack, self->announcements_view, "announcements");
 
   g_signal_connect_object (self->people_view, "person-activated", G_CALLBACK (show_profile),
@@ -488,16 +450,18 @@ _confab_window_people_stop (ConfabWindow *self)
       g_signal_handlers_disconnect_by_data (get_contacts (self), self);
       g_signal_handlers_disconnect_by_data (get_announcements (self), self);
     }
-  confab_people_view_set_session (CONFAB_PEOPLE_VIEW (self->people_view), NULL);
-  confab_announcements_view_set_session (CONFAB_ANNOUNCEMENTS_VIEW (self->announcements_view),
-                                         NULL);
+  if (self->people_view != NULL)
+    confab_people_view_set_session (CONFAB_PEOPLE_VIEW (self->people_view), NULL);
+  if (self->announcements_view != NULL)
+    confab_announcements_view_set_session (CONFAB_ANNOUNCEMENTS_VIEW (self->announcements_view),
+                                           NULL);
   self->told_announcement = 0;
   g_signal_handlers_disconnect_by_func (self->settings, start_idle_monitor, self);
   if (self->idle_monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->idle_monitor, self);
   g_clear_object (&self->idle_monitor);
   self->auto_away = FALSE;
-  if (announcements_open (self))
+  if (self->announcements_view != NULL && announcements_open (self))
     gtk_stack_set_visible_child_name (self->content_stack, "none");
 }
 
