@@ -403,6 +403,46 @@ oversized_bodies (gconstpointer data)
   confab_test_server_assert_running (server);
 }
 
+/* --- One request per connection ------------------------------------------------------------- */
+
+/* Every answer but a WebSocket upgrade says Connection: close and the server closes the
+ * connection after it, and nothing of these connections stays once their clients have gone
+ * (docs/protocol.md says why there is no keep-alive). */
+static void
+one_request_per_connection (gconstpointer data)
+{
+  gboolean tls = GPOINTER_TO_INT (data);
+  g_autoptr(ConfabTestServer) server = tls ? confab_test_server_new_tls (NULL, NULL)
+                                           : confab_test_server_new (NULL, NULL);
+  FdsBelow check = { server, confab_test_server_count_fds (server) };
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GIOStream) stream = connect_stream (server, tls);
+      g_autoptr(GString) response = g_string_new (NULL);
+      const char *request = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+      char buffer[4096];
+      gssize n;
+
+      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (stream), request,
+                                                strlen (request), NULL, NULL, NULL));
+      /* The answer, then the end of the stream: the server closed its side. Half of the clients
+       * close theirs first, right after the answer's headers. */
+      while ((n = g_input_stream_read (g_io_stream_get_input_stream (stream), buffer,
+                                       sizeof buffer, NULL, NULL)) > 0)
+        {
+          g_string_append_len (response, buffer, n);
+          if (i % 2 == 1 && strstr (response->str, "\r\n\r\n") != NULL)
+            break;
+        }
+      g_assert_true (g_str_has_prefix (response->str, "HTTP/1.1 200"));
+      g_assert_nonnull (strstr (response->str, "\r\nConnection: close\r\n"));
+      g_io_stream_close (stream, NULL, NULL);
+    }
+  g_assert_true (confab_test_wait_until (fds_below, &check, CONFAB_TEST_TIMEOUT_MS));
+  confab_test_server_assert_running (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -424,5 +464,9 @@ main (int   argc,
                         oversized_bodies);
   g_test_add_data_func ("/confab/server/floods/oversized-bodies/plain", GINT_TO_POINTER (FALSE),
                         oversized_bodies);
+  g_test_add_data_func ("/confab/server/floods/one-request-per-connection/tls",
+                        GINT_TO_POINTER (TRUE), one_request_per_connection);
+  g_test_add_data_func ("/confab/server/floods/one-request-per-connection/plain",
+                        GINT_TO_POINTER (FALSE), one_request_per_connection);
   return confab_test_run ();
 }
