@@ -1,7 +1,8 @@
 #!/bin/sh
 # Takes the screenshots in docs/screenshots/ with the real client against a real, seeded
 # confabd under Xvfb: sign-in, main window light and dark, message search, the quick switcher, a
-# profile, a video call (test media both ways) and its record, narrow, and the Ukrainian UI.
+# profile, rooms, People, New Conversation's directory search, Announcements, a video call (test
+# media both ways) and its record, narrow, and the Ukrainian UI.
 # Usage: tests/screenshots.sh [BUILDDIR]   (default _build-shots; configured if missing)
 # CONFAB_SCREENSHOT_OUT=DIR writes them elsewhere than docs/screenshots.
 set -eu
