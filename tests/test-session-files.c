@@ -11,6 +11,7 @@
 #include "confab-frame.h"
 #include "confab-message.h"
 #include "confab-messaging.h"
+#include "confab-session-test-util.h"
 #include "confab-session.h"
 #include "confab-test-util.h"
 #include "confab-upload.h"
@@ -20,59 +21,6 @@
 
 #define WAIT(result) engine_test_wait_result (&(result), ENGINE_TEST_TIMEOUT_MS)
 #define DM "dm:alice:bob"
-
-typedef ConfabSession RunningSession;
-
-static void
-running_session_free (RunningSession *session)
-{
-  confab_session_stop (session);
-  g_object_unref (session);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunningSession, running_session_free)
-
-static gboolean
-connected (gpointer data)
-{
-  return confab_client_get_state (confab_session_get_client (data))
-         == CONFAB_CLIENT_STATE_CONNECTED;
-}
-
-static ConfabClient *
-signed_up_client (ConfabTestServer *server,
-                  const char       *username)
-{
-  ConfabClient *client = confab_client_new (confab_test_server_get_url (server));
-  g_autoptr(GAsyncResult) r1 = NULL;
-  g_autoptr(GAsyncResult) r2 = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) user = NULL;
-
-  confab_client_register_async (client, username, "correct horse battery", username, NULL,
-                                NULL, engine_test_async_cb, &r1);
-  user = confab_client_register_finish (client, WAIT (r1), &error);
-  g_assert_no_error (error);
-  confab_client_login_async (client, username, "correct horse battery", "test", NULL,
-                             engine_test_async_cb, &r2);
-  g_assert_true (confab_client_login_finish (client, WAIT (r2), &error));
-  confab_client_set_backoff (client, 20, 200);
-  return client;
-}
-
-static ConfabSession *
-start_session (ConfabClient *client)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  ConfabSession *session = confab_session_new (client);
-
-  confab_session_start_async (session, NULL, engine_test_async_cb, &result);
-  g_assert_true (confab_session_start_finish (session, WAIT (result), &error));
-  g_assert_no_error (error);
-  g_assert_true (engine_test_wait (connected, session, ENGINE_TEST_TIMEOUT_MS));
-  return session;
-}
 
 static ConfabFiles *
 files_of (ConfabSession *session)
@@ -219,8 +167,8 @@ static void
 test_upload_download (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
-  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice");
-  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob");
+  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice", "alice");
+  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob", "bob");
   g_autoptr(RunningSession) alice = start_session (alice_client);
   g_autoptr(RunningSession) bob = start_session (bob_client);
   g_autofree char *sha256 = NULL;
@@ -270,8 +218,8 @@ static void
 test_picture_thumbnail (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
-  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice");
-  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob");
+  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice", "alice");
+  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob", "bob");
   g_autoptr(RunningSession) alice = start_session (alice_client);
   g_autoptr(RunningSession) bob = start_session (bob_client);
   g_autofree char *dir = confab_test_make_dir ("picture");
@@ -342,8 +290,8 @@ static void
 test_resume_after_restart (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
-  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice");
-  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob");
+  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice", "alice");
+  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob", "bob");
   ConfabSession *alice = start_session (alice_client);
   g_autoptr(RunningSession) bob = start_session (bob_client);
   g_autoptr(RunningSession) alice_again = NULL;
@@ -404,8 +352,8 @@ test_server_killed (void)
   g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", confab_test_free_port ());
   const char *extra[] = { "--listen", listen, NULL };
   g_autoptr(ConfabTestServer) server = confab_test_server_new (extra, NULL);
-  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice");
-  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob");
+  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice", "alice");
+  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob", "bob");
   g_autoptr(RunningSession) alice = start_session (alice_client);
   g_autoptr(RunningSession) bob = start_session (bob_client);
   g_autofree char *sha256 = NULL;
@@ -462,8 +410,8 @@ static void
 test_pause_cancel (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
-  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice");
-  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob");
+  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice", "alice");
+  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob", "bob");
   g_autoptr(RunningSession) alice = start_session (alice_client);
   g_autoptr(RunningSession) bob = start_session (bob_client);
   g_autofree char *sha256 = NULL;
@@ -535,8 +483,8 @@ static void
 test_download_range_resume (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
-  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice");
-  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob");
+  g_autoptr(ConfabClient) alice_client = signed_up_client (server, "alice", "alice");
+  g_autoptr(ConfabClient) bob_client = signed_up_client (server, "bob", "bob");
   g_autoptr(RunningSession) alice = start_session (alice_client);
   g_autoptr(RunningSession) bob = start_session (bob_client);
   g_autofree char *sha256 = NULL;
