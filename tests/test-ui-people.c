@@ -10,9 +10,11 @@
 #include "confab-contacts.h"
 #include "confab-conversation-view-private.h"
 #include "confab-conversation-view.h"
+#include "confab-contact.h"
 #include "confab-conversation.h"
 #include "confab-people-view.h"
 #include "confab-person-picker.h"
+#include "confab-profiles.h"
 #include "confab-session.h"
 #include "confab-ui-test-util.h"
 
@@ -222,6 +224,46 @@ announcement (ConfabUiFixture *f)
   g_assert_cmpuint (confab_announcements_get_unread (announcements_of (f)), ==, 0);
 }
 
+/* Waits until Bob is told that Ann is @status ("online", "away"…) with the status text
+ * @text (unless NULL); other presence events before it are dropped. */
+static void
+wait_presence (ConfabUiFixture *f,
+               const char      *status,
+               const char      *text)
+{
+  for (;;)
+    {
+      g_autoptr(JsonObject) event = confab_test_client_wait_event (f->bob_ws, "presence",
+                                                                   CONFAB_TEST_TIMEOUT_MS);
+      JsonObject *data = json_object_get_object_member (event, "data");
+
+
+      if (g_strcmp0 (json_object_get_string_member (data, "user"), "ann") == 0
+          && g_strcmp0 (json_object_get_string_member (data, "status"), status) == 0
+          && (text == NULL
+              || g_strcmp0 (json_object_get_string_member (data, "text"), text) == 0))
+        return;
+    }
+}
+
+/* Ann's status message goes out with her status; left alone past the idle time (a second
+ * here) her online status shows as away to Bob, with the same text. */
+static void
+away_when_idle (ConfabUiFixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  g_settings_set_string (settings, "presence-text", "Writing specs");
+  g_settings_set_uint (settings, "away-after-seconds", 1);
+  confab_ui_fixture_bob_says (f, "Are you there?");
+  confab_ui_fixture_sign_in (f);
+  wait_presence (f, "away", "Writing specs");
+  g_assert_cmpint (confab_contact_get_presence (confab_profiles_get_self_contact (
+                     confab_profiles_from_session (session_of (f)))), ==, CONFAB_PRESENCE_AWAY);
+  g_settings_set_uint (settings, "away-after-seconds", 0);
+  wait_presence (f, "online", "Writing specs");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -231,6 +273,7 @@ main (int   argc,
   confab_ui_test_add ("/confab/ui/people/new-conversation-by-department", find_by_department);
   confab_ui_test_add ("/confab/ui/people/accept-request", accept_request);
   confab_ui_test_add ("/confab/ui/people/announcement", announcement);
+  confab_ui_test_add ("/confab/ui/people/away-when-idle", away_when_idle);
 
   return confab_test_run ();
 }

@@ -48,6 +48,7 @@ set_idle (ConfabIdleMonitor *self,
   if (self->idle == idle)
     return;
   self->idle = idle;
+  g_debug ("%s", idle ? "idle" : "active again");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE]);
 }
 

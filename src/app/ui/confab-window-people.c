@@ -214,17 +214,23 @@ on_idle_changed (ConfabWindow *self)
 static void
 start_idle_monitor (ConfabWindow *self)
 {
-  guint minutes = g_settings_get_uint (self->settings, "away-after-minutes");
+  guint seconds = g_settings_get_uint (self->settings, "away-after-seconds");
 
   if (self->idle_monitor != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->idle_monitor, self);
       g_clear_object (&self->idle_monitor);
     }
-  self->auto_away = FALSE;
-  if (minutes == 0 || self->session == NULL)
+  /* Away only for the monitor that went: the chosen status again. */
+  if (self->auto_away)
+    {
+      self->auto_away = FALSE;
+      _confab_window_update_self (self);
+      _confab_window_send_presence (self);
+    }
+  if (seconds == 0 || self->session == NULL)
     return;
-  self->idle_monitor = confab_idle_monitor_new (GTK_WINDOW (self), minutes * 60 * 1000);
+  self->idle_monitor = confab_idle_monitor_new (GTK_WINDOW (self), seconds * 1000);
   g_signal_connect_object (self->idle_monitor, "notify::idle", G_CALLBACK (on_idle_changed),
                            self, G_CONNECT_SWAPPED);
 }
@@ -438,7 +444,7 @@ _confab_window_people_start (ConfabWindow *self)
                            G_CALLBACK (update_announcements_button), self, G_CONNECT_SWAPPED);
   update_announcements_button (self);
   start_idle_monitor (self);
-  g_signal_connect_object (self->settings, "changed::away-after-minutes",
+  g_signal_connect_object (self->settings, "changed::away-after-seconds",
                            G_CALLBACK (start_idle_monitor), self, G_CONNECT_SWAPPED);
 }
 
