@@ -21,6 +21,7 @@
 #include "confab-session.h"
 #include "confab-typing.h"
 #include "confab-ui-util.h"
+#include "confab-upload-list.h"
 
 /* Within this many pixels of an edge counts as being at it. */
 #define EDGE_PX 48
@@ -86,6 +87,7 @@ struct _ConfabConversationView
   GtkWidget          *loading_spinner;
   GtkRevealer        *jump_revealer;
   GtkLabel           *typing_label;
+  ConfabUploadList   *upload_list;
   GtkRevealer        *context_revealer;
   GtkImage           *context_icon;
   GtkLabel           *context_title;
@@ -133,6 +135,34 @@ show_toast (ConfabConversationView *self,
 
   if (overlay != NULL)
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+}
+
+void
+confab_conversation_view_show_toast (ConfabConversationView *self,
+                                     const char             *text)
+{
+  show_toast (self, text);
+}
+
+ConfabSession *
+confab_conversation_view_get_session (ConfabConversationView *self)
+{
+  return self->session;
+}
+
+const char *
+confab_conversation_view_get_conv (ConfabConversationView *self)
+{
+  return self->conversation != NULL ? confab_conversation_get_conv (self->conversation) : NULL;
+}
+
+char *
+confab_conversation_view_take_draft (ConfabConversationView *self)
+{
+  char *text = get_draft (self);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
+  return text;
 }
 
 static void
@@ -306,6 +336,14 @@ send_action (GtkWidget  *widget,
              GVariant   *param)
 {
   confab_conversation_view_send (CONFAB_CONVERSATION_VIEW (widget));
+}
+
+static void
+attach_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  confab_conversation_view_choose_files (CONFAB_CONVERSATION_VIEW (widget));
 }
 
 static void
@@ -914,6 +952,10 @@ on_key_pressed (GtkEventControllerKey  *controller,
   if (state == 0 && confab_mention_completion_handle_key (self->mentions, keyval))
     return TRUE;
 
+  if ((keyval == GDK_KEY_v || keyval == GDK_KEY_V) && state == GDK_CONTROL_MASK
+      && confab_conversation_view_paste_picture (self))
+    return GDK_EVENT_STOP;
+
   if (keyval == GDK_KEY_Escape && self->context != CONTEXT_NONE)
     {
       set_context (self, CONTEXT_NONE, NULL);
@@ -1059,6 +1101,7 @@ confab_conversation_view_class_init (ConfabConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, jump_revealer);
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, typing_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, upload_list);
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, context_revealer);
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, context_icon);
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationView, context_title);
@@ -1070,6 +1113,7 @@ confab_conversation_view_class_init (ConfabConversationViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_emoji_picked);
 
   gtk_widget_class_install_action (widget_class, "view.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "view.attach", NULL, attach_action);
   gtk_widget_class_install_action (widget_class, "view.cancel-context", NULL,
                                    cancel_context_action);
   gtk_widget_class_install_action (widget_class, "view.scroll-to-end", NULL,
@@ -1083,7 +1127,9 @@ confab_conversation_view_init (ConfabConversationView *self)
   GtkEventController *key;
   GtkAdjustment *adj;
 
+  g_type_ensure (CONFAB_TYPE_UPLOAD_LIST);
   gtk_widget_init_template (GTK_WIDGET (self));
+  confab_conversation_view_setup_files (self);
 
   self->settings = g_settings_new (APP_ID);
   self->stick_to_bottom = TRUE;
@@ -1186,6 +1232,9 @@ confab_conversation_view_set_conversation (ConfabConversationView *self,
         scroll_to_end (self);
     }
 
+  confab_upload_list_set_conv (self->upload_list, self->session,
+                               self->conversation != NULL
+                               ? confab_conversation_get_conv (self->conversation) : NULL);
   confab_mention_completion_set_room (self->mentions, self->session,
                                       conversation != NULL
                                       && confab_conversation_get_room (conversation) != NULL

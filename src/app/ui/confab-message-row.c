@@ -12,6 +12,7 @@
 #include "confab-profiles.h"
 #include "confab-room-rows.h"
 #include "confab-seen-by-label.h"
+#include "confab-attachments-box.h"
 #include "confab-reactions-box.h"
 #include "confab-session.h"
 #include "confab-ui-util.h"
@@ -58,6 +59,7 @@ struct _ConfabMessageRow
   GtkLabel          *time_label;
   GtkImage          *state_icon;
   ConfabReactionsBox *reactions_box;
+  ConfabAttachmentsBox *attachments_box;
   GtkWidget         *failed_box;
   ConfabSeenByLabel *seen_by;
   GMenuModel        *context_menu;
@@ -208,6 +210,12 @@ update_body (ConfabMessageRow *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->body_text), "deleted");
     }
 
+  confab_attachments_box_update (self->attachments_box, msg, self->session, self->list);
+  /* A file sent without a caption has no text to show. */
+  gtk_widget_set_visible (GTK_WIDGET (self->body_text),
+                          confab_message_get_deleted (msg)
+                          || confab_message_get_attachments (msg) == NULL
+                          || confab_message_get_body (msg)[0] != '\0');
   gtk_widget_set_visible (self->edited_label,
                           confab_message_get_edited (msg) && !confab_message_get_deleted (msg));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.open-link",
@@ -544,6 +552,7 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
   g_type_ensure (CONFAB_TYPE_MESSAGE_TEXT);
   g_type_ensure (CONFAB_TYPE_SEEN_BY_LABEL);
   g_type_ensure (CONFAB_TYPE_REACTIONS_BOX);
+  g_type_ensure (CONFAB_TYPE_ATTACHMENTS_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/confab-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, outer_box);
@@ -564,6 +573,7 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, state_icon);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, reactions_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, attachments_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, failed_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, context_menu);
 

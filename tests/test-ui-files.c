@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Files in the window, under Xvfb against a real confabd: ann sends a picture and a PDF to bob,
+ * who gets both byte for byte; bob's file shows in ann's conversation as a row and comes down
+ * the same; a picture shows its thumbnail with its aspect ratio and opens in the viewer; an
+ * upload shows its row and survives a restart of the server. */
+#include "config.h"
+
+#include "confab-attachments-box.h"
+#include "confab-conversation-view-private.h"
+#include "confab-conversation-view.h"
+#include "confab-files-test-util.h"
+#include "confab-files.h"
+#include "confab-frame.h"
+#include "confab-image-viewer.h"
+#include "confab-message-list.h"
+#include "confab-message.h"
+#include "confab-messaging.h"
+#include "confab-session.h"
+#include "confab-ui-test-util.h"
+#include "confab-upload-list.h"
+#include "confab-upload.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <string.h>
+
+#define DM "dm:ann:bob"
+
+typedef ConfabUiFixture Fixture;
+
+static ConfabSession *
+session_of (Fixture *f)
+{
+  return confab_window_get_session (f->window);
+}
+
+static ConfabConversationView *
+view_of (Fixture *f)
+{
+  return confab_window_get_conversation_view (f->window);
+}
+
+static void
+open_dm (Fixture *f)
+{
+  confab_ui_fixture_sign_in (f);
+  confab_ui_fixture_bob_says (f, "Send me the minutes, please");
+  confab_ui_fixture_open (f, DM);
+}
+
+/* A PNG of @width × @height in the test's temp dir. */
+static GFile *
+make_picture (const char *name,
+              int         width,
+              int         height,
+              char      **sha256)
+{
+  g_autofree char *dir = confab_test_make_dir ("pictures");
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  gdk_pixbuf_fill (pixbuf, 0x2a7fffff);
+  g_assert_true (gdk_pixbuf_save (pixbuf, path, "png", &error, NULL));
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  return g_file_new_for_path (path);
+}
+
+/* A file of @size bytes that starts as a PDF does. */
+static GFile *
+make_document (const char *name,
+               gsize       size,
+               char      **sha256)
+{
+  g_autofree char *dir = confab_test_make_dir ("documents");
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GBytes) noise = confab_files_random_bytes (size, 7);
+  g_autofree guint8 *data = g_memdup2 (g_bytes_get_data (noise, NULL), size);
+
+  memcpy (data, "%PDF-1.4\n", 9);
+  g_assert_true (g_file_set_contents (path, (const char *) data, size, NULL));
+  *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, size);
+  return g_file_new_for_path (path);
+}
+
+/* What bob downloads of @file_id, hashed. */
+static char *
+bob_downloads (Fixture    *f,
+               const char *file_id)
+{
+  g_autofree char *path = g_strconcat ("/v1/files/", file_id, NULL);
+  g_autoptr(ConfabFilesReply) reply = confab_files_request (f->server, "GET", path,
+                                                            f->bob->token, NULL, NULL);
+
+  g_assert_cmpuint (reply->status, ==, 200);
+  return confab_files_sha256 (reply->body);
+}
+
+/* The first widget under @root (depth first) that is visible and has @css_class. */
+static GtkWidget *
+find_with_class (GtkWidget  *root,
+                 const char *css_class)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (!gtk_widget_get_visible (child))
+        continue;
+      if (gtk_widget_has_css_class (child, css_class))
+        return child;
+      found = find_with_class (child, css_class);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *css_class;
+} ClassWait;
+
+static gboolean
+shown_with_class (gpointer user_data)
+{
+  ClassWait *wait = user_data;
+
+  return find_with_class (GTK_WIDGET (view_of (wait->f)), wait->css_class) != NULL;
+}
+
+static gboolean
+thumbnail_drawn (gpointer user_data)
+{
+  Fixture *f = user_data;
+  GtkWidget *picture = find_with_class (GTK_WIDGET (view_of (f)), "attachment-picture");
+
+  return picture != NULL && gtk_picture_get_paintable (GTK_PICTURE (picture)) != NULL;
+}
+
+static ConfabMessage *
+last_message (Fixture *f)
+{
+  g_autoptr(ConfabMessageList) list =
+    confab_messaging_get_messages (confab_messaging_from_session (session_of (f)), DM);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+
+  return n > 0 ? g_list_model_get_item (G_LIST_MODEL (list), n - 1) : NULL;
+}
+
+static gboolean
+last_sent_with_files (gpointer user_data)
+{
+  g_autoptr(ConfabMessage) msg = last_message (user_data);
+
+  return msg != NULL && confab_message_get_state (msg) == CONFAB_MESSAGE_STATE_SENT
+         && confab_message_get_attachments (msg) != NULL
+         && json_object_get_member (json_array_get_object_element (
+                                      confab_message_get_attachments (msg), 0), "sha256") != NULL;
+}
+
+static JsonObject *
+bob_gets_message_with_files (Fixture *f)
+{
+  for (;;)
+    {
+      g_autoptr(JsonObject) event = confab_test_client_wait_event (f->bob_ws, "message", 60000);
+      JsonObject *msg;
+
+      g_assert_nonnull (event);
+      msg = json_object_get_object_member (json_object_get_object_member (event, "data"), "msg");
+      if (json_object_has_member (msg, "attachments"))
+        return json_object_ref (msg);
+    }
+}
+
+/* Ann sends a picture and a PDF with a caption as one message: bob gets both byte for byte;
+ * ann's conversation shows the thumbnail (its aspect kept) and the file row; the viewer opens
+ * on the picture. Bob's PDF shows as a row in ann's window and downloads the same. */
+static void
+store_result (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+has_result (gpointer user_data)
+{
+  return *(GAsyncResult **) user_data != NULL;
+}
+
+static void
+test_send_receive (Fixture *f)
+{
+  g_autofree char *picture_sha = NULL;
+  g_autofree char *document_sha = NULL;
+  g_autoptr(GFile) picture = make_picture ("whiteboard.png", 1200, 800, &picture_sha);
+  g_autoptr(GFile) document = make_document ("minutes.pdf", 300 * 1024, &document_sha);
+  GFile *files[2] = { picture, document };
+  g_autoptr(JsonObject) msg = NULL;
+  g_autoptr(GBytes) bob_pdf = confab_files_random_bytes (200 * 1024, 11);
+  g_autofree char *bob_pdf_sha = confab_files_sha256 (bob_pdf);
+  g_autofree char *bob_file_id = NULL;
+  g_autofree char *got = NULL;
+  g_autofree char *got_pdf = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GFile) downloaded = NULL;
+  g_autoptr(GError) error = NULL;
+  ClassWait file_row = { f, "attachment-file" };
+  GtkWidget *thumbnail;
+  ConfabImageViewer *viewer;
+  JsonArray *attachments;
+  JsonObject *shown_picture;
+  JsonObject *shown_document;
+  int width, height;
+
+  open_dm (f);
+  confab_conversation_view_set_draft (view_of (f), "Whiteboard and minutes");
+  confab_conversation_view_send_files (view_of (f), files, 2);
+
+  msg = bob_gets_message_with_files (f);
+  g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, "Whiteboard and minutes");
+  attachments = json_object_get_array_member (msg, "attachments");
+  g_assert_cmpuint (json_array_get_length (attachments), ==, 2);
+  shown_picture = json_array_get_object_element (attachments, 0);
+  shown_document = json_array_get_object_element (attachments, 1);
+  g_assert_cmpstr (confab_json_get_string (shown_picture, "name"), ==, "whiteboard.png");
+  g_assert_cmpint (confab_json_get_int_or (shown_picture, "width", 0), ==, 1200);
+  g_assert_cmpint (confab_json_get_int_or (shown_picture, "height", 0), ==, 800);
+  g_assert_nonnull (confab_json_get_string (shown_picture, "thumbnail_file_id"));
+  g_assert_cmpstr (confab_json_get_string (shown_document, "name"), ==, "minutes.pdf");
+  g_assert_cmpstr (confab_json_get_string (shown_document, "mime"), ==, "application/pdf");
+  got = bob_downloads (f, confab_json_get_string (shown_picture, "file_id"));
+  g_assert_cmpstr (got, ==, picture_sha);
+  g_free (got);
+  got = bob_downloads (f, confab_json_get_string (shown_document, "file_id"));
+  g_assert_cmpstr (got, ==, document_sha);
+  g_assert_true (gtk_text_buffer_get_char_count (
+    gtk_text_view_get_buffer (GTK_TEXT_VIEW (confab_ui_find_widget (GTK_WIDGET (view_of (f)),
+                                                                    GTK_TYPE_TEXT_VIEW)))) == 0);
+
+  /* Ann's own message: the thumbnail with the picture's aspect ratio, and the file's row. */
+  g_assert_true (confab_test_wait_until (last_sent_with_files, f, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_test_wait_until (thumbnail_drawn, f, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (confab_test_wait_until (shown_with_class, &file_row, CONFAB_TEST_TIMEOUT_MS));
+  thumbnail = find_with_class (GTK_WIDGET (view_of (f)), "attachment-picture");
+  gtk_widget_get_size_request (thumbnail, &width, &height);
+  g_assert_cmpint (width, ==, 320);
+  g_assert_cmpint (height, ==, 213);
+
+  /* The viewer opens on it. */
+  {
+    g_autoptr(GPtrArray) pictures = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) json_object_unref);
+
+    g_ptr_array_add (pictures, json_object_ref (shown_picture));
+    viewer = confab_image_viewer_new (GTK_WINDOW (f->window), session_of (f), pictures, 0);
+    gtk_window_present (GTK_WINDOW (viewer));
+    g_assert_cmpstr (confab_json_get_string (confab_image_viewer_get_attachment (viewer),
+                                             "file_id"), ==,
+                     confab_json_get_string (shown_picture, "file_id"));
+    gtk_window_destroy (GTK_WINDOW (viewer));
+  }
+
+  /* Bob sends a PDF: ann sees its row and her download matches. */
+  bob_file_id = confab_files_upload (f->server, f->bob->token, bob_pdf, "agenda.pdf",
+                                     "application/pdf", 64 * 1024);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "send",
+                                                 "{\"conv\":\"" DM "\",\"client_msg_id\":"
+                                                 "\"bob-file-1\",\"body\":\"Agenda\","
+                                                 "\"attachments\":[{\"file_id\":\"%s\"}]}",
+                                                 bob_file_id));
+  {
+    g_autoptr(ConfabMessage) last = NULL;
+    JsonObject *attachment;
+
+    for (guint i = 0; i < 200; i++)
+      {
+        g_clear_object (&last);
+        last = last_message (f);
+        if (last != NULL && g_strcmp0 (confab_message_get_body (last), "Agenda") == 0)
+          break;
+        confab_test_drain (50);
+      }
+    g_assert_cmpstr (confab_message_get_body (last), ==, "Agenda");
+    attachment = json_array_get_object_element (confab_message_get_attachments (last), 0);
+    g_assert_cmpstr (confab_json_get_string (attachment, "name"), ==, "agenda.pdf");
+    confab_files_download_async (confab_files_from_session (session_of (f)), attachment, NULL,
+                                 NULL, NULL, store_result, &result);
+    g_assert_true (confab_test_wait_until (has_result, &result, 30000));
+    downloaded = confab_files_download_finish (confab_files_from_session (session_of (f)),
+                                               result, &error);
+    g_assert_no_error (error);
+    {
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      g_assert_true (g_file_load_contents (downloaded, NULL, &contents, &length, NULL, NULL));
+      got_pdf = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents,
+                                             length);
+    }
+    g_assert_cmpstr (got_pdf, ==, bob_pdf_sha);
+  }
+}
+
+static gboolean
+upload_row_shown (gpointer user_data)
+{
+  Fixture *f = user_data;
+  GtkWidget *list = confab_ui_find_widget (GTK_WIDGET (view_of (f)), CONFAB_TYPE_UPLOAD_LIST);
+
+  return list != NULL && gtk_widget_get_visible (list)
+         && find_with_class (list, "upload-row") != NULL;
+}
+
+static gboolean
+upload_list_hidden (gpointer user_data)
+{
+  Fixture *f = user_data;
+  GtkWidget *list = confab_ui_find_widget (GTK_WIDGET (view_of (f)), CONFAB_TYPE_UPLOAD_LIST);
+
+  return list != NULL && !gtk_widget_get_visible (list);
+}
+
+static gboolean
+upload_past (gpointer user_data)
+{
+  ConfabUpload *upload = user_data;
+
+  return confab_upload_get_offset (upload) >= 256 * 1024;
+}
+
+static gboolean
+upload_waiting (gpointer user_data)
+{
+  return confab_upload_get_state (user_data) == CONFAB_UPLOAD_WAITING;
+}
+
+/* An upload shows its row with progress; the server stops in the middle and starts again:
+ * the upload waits, goes on, and bob gets the whole file. */
+static void
+test_upload_survives_restart (Fixture *f)
+{
+  g_autofree char *sha = NULL;
+  g_autoptr(GFile) document = make_document ("budget.pdf", 4 * 1024 * 1024, &sha);
+  ConfabFiles *files;
+  g_autoptr(ConfabUpload) upload = NULL;
+  g_autoptr(JsonObject) msg = NULL;
+  g_autofree char *got = NULL;
+  JsonObject *attachment;
+
+  open_dm (f);
+  files = confab_files_from_session (session_of (f));
+  confab_files_set_chunk_size (files, 32 * 1024);
+  confab_conversation_view_send_files (view_of (f), &document, 1);
+  g_assert_true (confab_test_wait_until (upload_row_shown, f, CONFAB_TEST_TIMEOUT_MS));
+  upload = g_list_model_get_item (confab_files_get_uploads (files), 0);
+  g_assert_nonnull (upload);
+  g_assert_cmpstr (confab_upload_get_name (upload), ==, "budget.pdf");
+  g_assert_true (confab_test_wait_until (upload_past, upload, CONFAB_TEST_TIMEOUT_MS));
+
+  confab_test_server_stop (f->server);
+  g_assert_true (confab_test_wait_until (upload_waiting, upload, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (upload_row_shown (f));
+  confab_test_server_start (f->server);
+  confab_test_client_free (f->bob_ws);
+  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
+
+  msg = bob_gets_message_with_files (f);
+  attachment = json_array_get_object_element (json_object_get_array_member (msg, "attachments"),
+                                               0);
+  g_assert_cmpstr (confab_json_get_string (attachment, "sha256"), ==, sha);
+  got = bob_downloads (f, confab_json_get_string (attachment, "file_id"));
+  g_assert_cmpstr (got, ==, sha);
+  g_assert_true (confab_test_wait_until (upload_list_hidden, f, CONFAB_TEST_TIMEOUT_MS));
+}
+
+typedef struct
+{
+  void (*run) (Fixture *f);
+} Case;
+
+static const Case send_receive = { test_send_receive };
+static const Case upload_survives_restart = { test_upload_survives_restart };
+
+/* Each case runs in a process of its own, with its own server, window and cache. */
+static void
+run_case (gconstpointer data)
+{
+  const Case *test_case = data;
+  Fixture f = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  confab_ui_fixture_set_up (&f);
+  test_case->run (&f);
+  confab_ui_fixture_tear_down (&f);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  confab_ui_test_init (&argc, &argv);
+
+  g_test_add_data_func ("/confab/ui/files/send-receive", &send_receive, run_case);
+  g_test_add_data_func ("/confab/ui/files/upload-survives-restart", &upload_survives_restart,
+                        run_case);
+
+  return confab_test_run ();
+}
