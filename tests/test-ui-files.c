@@ -6,6 +6,11 @@
 #include "config.h"
 
 #include "confab-attachments-box.h"
+#include "confab-avatar-group.h"
+#include "confab-contact.h"
+#include "confab-conversation-row.h"
+#include "confab-preferences-window.h"
+#include "confab-profiles.h"
 #include "confab-conversation-view-private.h"
 #include "confab-conversation-view.h"
 #include "confab-files-test-util.h"
@@ -381,32 +386,104 @@ test_upload_survives_restart (Fixture *f)
   g_assert_true (confab_test_wait_until (upload_list_hidden, f, CONFAB_TEST_TIMEOUT_MS));
 }
 
-typedef struct
+static gboolean
+has_custom_image (gpointer user_data)
 {
-  void (*run) (Fixture *f);
-} Case;
-
-static const Case send_receive = { test_send_receive };
-static const Case upload_survives_restart = { test_upload_survives_restart };
-
-/* Each case runs in a process of its own, with its own server, window and cache. */
-static void
-run_case (gconstpointer data)
-{
-  const Case *test_case = data;
-  Fixture f = { 0 };
-
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-
-  confab_ui_fixture_set_up (&f);
-  test_case->run (&f);
-  confab_ui_fixture_tear_down (&f);
+  return adw_avatar_get_custom_image (user_data) != NULL;
 }
+
+static gboolean
+no_custom_image (gpointer user_data)
+{
+  return adw_avatar_get_custom_image (user_data) == NULL;
+}
+
+static gboolean
+own_avatar_set (gpointer user_data)
+{
+  Fixture *f = user_data;
+  ConfabContact *self_contact = confab_profiles_get_self_contact (
+    confab_profiles_from_session (session_of (f)));
+  const char *file_id = confab_contact_get_avatar_file_id (self_contact);
+
+  return file_id != NULL && file_id[0] != '\0';
+}
+
+/* The profile picture: chosen in Preferences, cropped to its centred square, shown in the
+ * header, readable by bob; bob's own picture shows in ann's sidebar; removed again, the
+ * initials come back. */
+static void
+test_avatar (Fixture *f)
+{
+  g_autofree char *sha = NULL;
+  g_autoptr(GFile) picture = make_picture ("portrait.png", 800, 600, &sha);
+  ConfabPreferencesWindow *prefs;
+  ConfabAvatarGroup *group;
+  ConfabContact *self_contact;
+  GtkWidget *header_avatar;
+  GtkWidget *row;
+  GtkWidget *row_avatar;
+  g_autoptr(GBytes) bob_png = NULL;
+  g_autofree char *bob_file_id = NULL;
+  g_autoptr(GdkPixbuf) bob_pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 300, 300);
+  char *bob_data = NULL;
+  gsize bob_size = 0;
+
+  open_dm (f);
+  prefs = confab_preferences_window_new (GTK_WINDOW (f->window), session_of (f), NULL);
+  gtk_window_present (GTK_WINDOW (prefs));
+  group = CONFAB_AVATAR_GROUP (confab_ui_find_widget (GTK_WIDGET (prefs),
+                                                      CONFAB_TYPE_AVATAR_GROUP));
+  g_assert_nonnull (group);
+  confab_avatar_group_set_picture (group, picture);
+  g_assert_true (confab_test_wait_until (own_avatar_set, f, CONFAB_TEST_TIMEOUT_MS));
+
+  /* Everyone signed in may read it: a square of the picture's short side. */
+  self_contact = confab_profiles_get_self_contact (confab_profiles_from_session (session_of (f)));
+  {
+    g_autofree char *path = g_strconcat ("/v1/files/",
+                                         confab_contact_get_avatar_file_id (self_contact), NULL);
+    g_autoptr(ConfabFilesReply) reply = confab_files_request (f->server, "GET", path,
+                                                              f->bob->token, NULL, NULL);
+    g_autoptr(GInputStream) stream = NULL;
+    g_autoptr(GdkPixbuf) square = NULL;
+
+    g_assert_cmpuint (reply->status, ==, 200);
+    stream = g_memory_input_stream_new_from_bytes (reply->body);
+    square = gdk_pixbuf_new_from_stream (stream, NULL, NULL);
+    g_assert_nonnull (square);
+    g_assert_cmpint (gdk_pixbuf_get_width (square), ==, 512);
+    g_assert_cmpint (gdk_pixbuf_get_height (square), ==, 512);
+  }
+  header_avatar = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                             CONFAB_TYPE_WINDOW,
+                                                             "self_avatar"));
+  g_assert_nonnull (header_avatar);
+  g_assert_true (confab_test_wait_until (has_custom_image, header_avatar,
+                                         CONFAB_TEST_TIMEOUT_MS));
+
+  /* Bob's picture reaches ann's sidebar. */
+  gdk_pixbuf_fill (bob_pixbuf, 0xcc3366ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (bob_pixbuf, &bob_data, &bob_size, "png", NULL,
+                                            NULL));
+  bob_png = g_bytes_new_take (bob_data, bob_size);
+  bob_file_id = confab_files_upload (f->server, f->bob->token, bob_png, "bob.png", "image/png",
+                                     64 * 1024);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
+                                                 "{\"avatar_file_id\":\"%s\"}", bob_file_id));
+  row = confab_ui_find_widget (GTK_WIDGET (f->window), CONFAB_TYPE_CONVERSATION_ROW);
+  g_assert_nonnull (row);
+  row_avatar = confab_ui_find_widget (row, ADW_TYPE_AVATAR);
+  g_assert_true (confab_test_wait_until (has_custom_image, row_avatar, CONFAB_TEST_TIMEOUT_MS));
+
+  /* Removed: the initials again. */
+  confab_avatar_group_remove (group);
+  g_assert_true (confab_test_wait_until (no_custom_image, header_avatar,
+                                         CONFAB_TEST_TIMEOUT_MS));
+  g_assert_false (own_avatar_set (f));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 
 int
 main (int    argc,
@@ -414,9 +491,10 @@ main (int    argc,
 {
   confab_ui_test_init (&argc, &argv);
 
-  g_test_add_data_func ("/confab/ui/files/send-receive", &send_receive, run_case);
-  g_test_add_data_func ("/confab/ui/files/upload-survives-restart", &upload_survives_restart,
-                        run_case);
+  confab_ui_test_add ("/confab/ui/files/send-receive", test_send_receive);
+  confab_ui_test_add ("/confab/ui/files/upload-survives-restart", test_upload_survives_restart);
+
+  confab_ui_test_add ("/confab/ui/files/avatar", test_avatar);
 
   return confab_test_run ();
 }

@@ -331,6 +331,36 @@ header_offset (SoupMessage *msg,
   return value != NULL && g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT64, offset, NULL);
 }
 
+/* The request is done; the entry goes on with its next step. */
+static void
+request_done (Request *request)
+{
+  release (request->self, request->entry);
+  step (request->self, request->entry);
+  request_free (request);
+}
+
+/* The answer says the part's Upload-Offset: kept, and the entry goes on from there. */
+static void
+request_offset_done (Request *request)
+{
+  guint64 offset = 0;
+
+  if (!header_offset (request->msg, &offset))
+    {
+      fail (request->self, request->entry,
+            g_error_new_literal (CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_BAD_RESPONSE,
+                                 _("The server sent an answer this app does not understand.")));
+      request_free (request);
+      return;
+    }
+  json_object_set_int_member (request->part, "offset", (gint64) offset);
+  show_offset (request->entry, request->part, offset);
+  request->entry->needs_head = FALSE;
+  persist (request->self, request->entry);
+  request_done (request);
+}
+
 /* POST: a new upload on the server. */
 
 static void
@@ -376,9 +406,7 @@ created_cb (GObject      *object,
   json_object_set_int_member (request->part, "offset", 0);
   request->entry->needs_head = FALSE;
   persist (request->self, request->entry);
-  release (request->self, request->entry);
-  step (request->self, request->entry);
-  request_free (request);
+  request_done (request);
 }
 
 static void
@@ -426,7 +454,6 @@ head_cb (GObject      *object,
          gpointer      user_data)
 {
   Request *request = user_data;
-  guint64 offset = 0;
 
   if (!request->entry->cancelled && !gone (request->self)
       && soup_message_get_status (request->msg) == SOUP_STATUS_NOT_FOUND)
@@ -438,9 +465,7 @@ head_cb (GObject      *object,
       json_object_remove_member (request->part, "location");
       json_object_set_int_member (request->part, "offset", 0);
       show_offset (request->entry, request->part, 0);
-      release (request->self, request->entry);
-      step (request->self, request->entry);
-      request_free (request);
+      request_done (request);
       return;
     }
   if (!request_answered (request, object, result, SOUP_STATUS_OK, NULL))
@@ -448,21 +473,7 @@ head_cb (GObject      *object,
       request_free (request);
       return;
     }
-  if (!header_offset (request->msg, &offset))
-    {
-      fail (request->self, request->entry,
-            g_error_new_literal (CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_BAD_RESPONSE,
-                                 _("The server sent an answer this app does not understand.")));
-      request_free (request);
-      return;
-    }
-  json_object_set_int_member (request->part, "offset", (gint64) offset);
-  show_offset (request->entry, request->part, offset);
-  request->entry->needs_head = FALSE;
-  persist (request->self, request->entry);
-  release (request->self, request->entry);
-  step (request->self, request->entry);
-  request_free (request);
+  request_offset_done (request);
 }
 
 static void
@@ -517,7 +528,6 @@ patched_cb (GObject      *object,
             gpointer      user_data)
 {
   Request *request = user_data;
-  guint64 offset = 0;
 
   if (!request->entry->cancelled && !gone (request->self)
       && soup_message_get_status (request->msg) == SOUP_STATUS_CONFLICT)
@@ -527,9 +537,7 @@ patched_cb (GObject      *object,
                                                                   NULL);
 
       request->entry->needs_head = TRUE;
-      release (request->self, request->entry);
-      step (request->self, request->entry);
-      request_free (request);
+      request_done (request);
       return;
     }
   if (!request_answered (request, object, result, SOUP_STATUS_NO_CONTENT, NULL))
@@ -537,20 +545,7 @@ patched_cb (GObject      *object,
       request_free (request);
       return;
     }
-  if (!header_offset (request->msg, &offset))
-    {
-      fail (request->self, request->entry,
-            g_error_new_literal (CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_BAD_RESPONSE,
-                                 _("The server sent an answer this app does not understand.")));
-      request_free (request);
-      return;
-    }
-  json_object_set_int_member (request->part, "offset", (gint64) offset);
-  show_offset (request->entry, request->part, offset);
-  persist (request->self, request->entry);
-  release (request->self, request->entry);
-  step (request->self, request->entry);
-  request_free (request);
+  request_offset_done (request);
 }
 
 typedef struct
@@ -1260,6 +1255,192 @@ confab_files_set_chunk_size (ConfabFiles *self,
   g_return_if_fail (CONFAB_IS_FILES (self));
   g_return_if_fail (chunk_size > 0);
   self->chunk_size = chunk_size;
+}
+
+/* A file of its own ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  char        *name;
+  char        *mime;
+  GBytes      *bytes;
+  char        *location;
+  SoupMessage *msg;
+} SingleUpload;
+
+static void
+single_upload_free (SingleUpload *single)
+{
+  g_free (single->name);
+  g_free (single->mime);
+  g_clear_pointer (&single->bytes, g_bytes_unref);
+  g_free (single->location);
+  g_clear_object (&single->msg);
+  g_free (single);
+}
+
+/* The answer to the request of @task, or NULL once the task returned the error. */
+static GBytes *
+single_answered (GTask        *task,
+                 GObject      *object,
+                 GAsyncResult *result,
+                 guint         expected)
+{
+  ConfabFiles *self = g_task_get_source_object (task);
+  SingleUpload *single = g_task_get_task_data (task);
+  GError *error = NULL;
+  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+
+  if (gone (self))
+    {
+      g_clear_error (&error);
+      g_clear_pointer (&body, g_bytes_unref);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the session is gone");
+      return NULL;
+    }
+  if (body == NULL || soup_message_get_status (single->msg) != expected)
+    {
+      g_task_return_error (task, confab_client_http_error (get_client (self), single->msg, body,
+                                                           error));
+      g_clear_pointer (&body, g_bytes_unref);
+      return NULL;
+    }
+  return body;
+}
+
+static void
+single_patched_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SingleUpload *single = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = single_answered (task, object, result, SOUP_STATUS_NO_CONTENT);
+
+  if (body != NULL)
+    g_task_return_pointer (task, g_strdup (strrchr (single->location, '/') + 1), g_free);
+}
+
+static void
+single_created_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConfabFiles *self = g_task_get_source_object (task);
+  SingleUpload *single = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = single_answered (task, object, result, SOUP_STATUS_CREATED);
+  GCancellable *cancellable;
+  const char *location;
+  GError *error = NULL;
+
+  if (body == NULL)
+    return;
+  location = soup_message_headers_get_one (soup_message_get_response_headers (single->msg),
+                                           "Location");
+  if (location == NULL || location[0] != '/' || strrchr (location, '/')[1] == '\0')
+    {
+      g_task_return_new_error (task, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_BAD_RESPONSE,
+                               _("The server sent an answer this app does not understand."));
+      return;
+    }
+  single->location = g_strdup (location);
+  g_clear_object (&single->msg);
+  single->msg = confab_client_new_http_message (get_client (self), "PATCH", location, &error);
+  if (single->msg == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  soup_message_headers_replace (soup_message_get_request_headers (single->msg), "Tus-Resumable",
+                                "1.0.0");
+  soup_message_headers_replace (soup_message_get_request_headers (single->msg), "Upload-Offset",
+                                "0");
+  soup_message_set_request_body_from_bytes (single->msg, "application/offset+octet-stream",
+                                            single->bytes);
+  cancellable = g_task_get_cancellable (task);
+  soup_session_send_and_read_async (confab_client_get_soup_session (get_client (self)),
+                                    single->msg, G_PRIORITY_DEFAULT, cancellable,
+                                    single_patched_cb, g_steal_pointer (&task));
+}
+
+static void
+single_read_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConfabFiles *self = g_task_get_source_object (task);
+  SingleUpload *single = g_task_get_task_data (task);
+  g_autoptr(GString) metadata = g_string_new (NULL);
+  g_autofree char *length = NULL;
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  single->bytes = g_file_load_bytes_finish (G_FILE (object), result, NULL, &error);
+  if (single->bytes == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (gone (self))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the session is gone");
+      return;
+    }
+  single->msg = confab_client_new_http_message (get_client (self), SOUP_METHOD_POST, "/v1/files",
+                                                &error);
+  if (single->msg == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  length = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (single->bytes));
+  append_metadata (metadata, "filename", single->name);
+  append_metadata (metadata, "filetype", single->mime);
+  soup_message_headers_replace (soup_message_get_request_headers (single->msg), "Tus-Resumable",
+                                "1.0.0");
+  soup_message_headers_replace (soup_message_get_request_headers (single->msg), "Upload-Length",
+                                length);
+  soup_message_headers_replace (soup_message_get_request_headers (single->msg), "Upload-Metadata",
+                                metadata->str);
+  cancellable = g_task_get_cancellable (task);
+  soup_session_send_and_read_async (confab_client_get_soup_session (get_client (self)),
+                                    single->msg, G_PRIORITY_DEFAULT, cancellable,
+                                    single_created_cb, g_steal_pointer (&task));
+}
+
+void
+confab_files_upload_file_async (ConfabFiles         *self,
+                                GFile               *file,
+                                const char          *name,
+                                const char          *mime,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  GTask *task;
+  SingleUpload *single;
+
+  g_return_if_fail (CONFAB_IS_FILES (self));
+  g_return_if_fail (G_IS_FILE (file) && name != NULL && mime != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_files_upload_file_async);
+  single = g_new0 (SingleUpload, 1);
+  single->name = g_strdup (name);
+  single->mime = g_strdup (mime);
+  g_task_set_task_data (task, single, (GDestroyNotify) single_upload_free);
+  g_file_load_bytes_async (file, cancellable, single_read_cb, task);
+}
+
+char *
+confab_files_upload_file_finish (ConfabFiles   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Downloads ------------------------------------------------------------------------------- */

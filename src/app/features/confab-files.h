@@ -39,6 +39,19 @@ GPtrArray    *confab_files_send_finish    (ConfabFiles          *self,
                                            GAsyncResult         *result,
                                            GError              **error);
 
+/* Uploads @file (small: read whole, one PATCH) as a file of its own, outside any message, such
+ * as a profile picture; completes with its file id. */
+void          confab_files_upload_file_async  (ConfabFiles          *self,
+                                               GFile                *file,
+                                               const char           *name,
+                                               const char           *mime,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+char         *confab_files_upload_file_finish (ConfabFiles          *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+
 /* Pause keeps what the server has; resume goes on from there. Cancel stops the message's
  * uploads, removes them from the server (DELETE) and forgets them. */
 void          confab_files_pause          (ConfabFiles          *self,

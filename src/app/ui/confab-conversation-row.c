@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-avatar.h"
 #include "confab-conversation-row.h"
 #include "confab-conversation.h"
 #include "confab-profiles.h"
@@ -79,6 +80,7 @@ update_all (ConfabConversationRow *self)
     return;
 
   adw_avatar_set_text (self->avatar, confab_conversation_get_title (conv));
+  confab_avatar_follow (self->avatar, self->session, confab_conversation_get_peer_contact (conv));
   gtk_label_set_label (self->title_label, confab_conversation_get_title (conv));
 
   time = confab_format_time_short (confab_conversation_get_last_message_time (conv));

@@ -13,6 +13,7 @@
 #include "confab-room-rows.h"
 #include "confab-seen-by-label.h"
 #include "confab-attachments-box.h"
+#include "confab-avatar.h"
 #include "confab-reactions-box.h"
 #include "confab-session.h"
 #include "confab-ui-util.h"
@@ -699,6 +700,9 @@ confab_message_row_bind (ConfabMessageRow  *self,
       gtk_widget_set_visible (GTK_WIDGET (self->avatar), TRUE);
       gtk_widget_set_opacity (GTK_WIDGET (self->avatar), self->show_header ? 1.0 : 0.0);
       adw_avatar_set_text (self->avatar, name);
+      confab_avatar_follow (self->avatar, self->session,
+                            self->session != NULL && sender != NULL
+                            ? confab_profiles_get_contact (get_profiles (self), sender) : NULL);
       gtk_widget_set_visible (GTK_WIDGET (self->sender_label), self->show_header);
       gtk_label_set_label (self->sender_label, name);
       gtk_widget_set_halign (self->bubble, GTK_ALIGN_START);

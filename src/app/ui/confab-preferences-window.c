@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-avatar-group.h"
 #include "confab-call-devices-group.h"
 #include "confab-devices.h"
 #include "confab-error.h"
@@ -40,6 +41,7 @@ struct _ConfabPreferencesWindow
   GtkWidget            *change_password_button;
   GtkListBox           *devices_list;
   GtkWidget            *call_devices_group;
+  GtkWidget            *avatar_group;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabPreferencesWindow, confab_preferences_window,
@@ -420,6 +422,7 @@ confab_preferences_window_class_init (ConfabPreferencesWindowClass *klass)
   object_class->dispose = confab_preferences_window_dispose;
 
   g_type_ensure (CONFAB_TYPE_CALL_DEVICES_GROUP);
+  g_type_ensure (CONFAB_TYPE_AVATAR_GROUP);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/confab-preferences-window.ui");
@@ -445,6 +448,7 @@ confab_preferences_window_class_init (ConfabPreferencesWindowClass *klass)
                                         change_password_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, devices_list);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, call_devices_group);
+  gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, avatar_group);
   gtk_widget_class_bind_template_callback (widget_class, on_profile_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_save_profile);
   gtk_widget_class_bind_template_callback (widget_class, on_password_changed);
@@ -494,6 +498,7 @@ confab_preferences_window_new (GtkWindow          *parent,
     }
 
   self->session = g_object_ref (session);
+  confab_avatar_group_set_session (CONFAB_AVATAR_GROUP (self->avatar_group), session);
   confab_profiles_get_profile_async (confab_profiles_from_session (session),
                                      confab_session_get_username (session),
                                      self->cancellable, profile_cb, g_object_ref (self));

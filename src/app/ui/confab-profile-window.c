@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-avatar.h"
 #include "confab-contact.h"
 #include "confab-contacts.h"
 #include "confab-feature.h"
@@ -275,6 +276,7 @@ confab_profile_window_new (GtkWindow     *parent,
   g_signal_connect_object (self->contact, "notify", G_CALLBACK (update), self,
                            G_CONNECT_SWAPPED);
   update (self);
+  confab_avatar_follow (self->avatar, session, self->contact);
   confab_profiles_get_profile_async (profiles, username, self->cancellable, profile_cb, NULL);
   return self;
 }

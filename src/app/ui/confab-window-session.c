@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-avatar.h"
 #include "confab-client.h"
 #include "confab-conversation-view.h"
 #include "confab-conversation.h"
@@ -143,6 +144,7 @@ _confab_window_update_self (ConfabWindow *self)
   contact = confab_profiles_get_self_contact (_confab_window_profiles (self));
   adw_avatar_set_text (self->self_avatar, contact ? confab_contact_get_display_name (contact)
                                                   : confab_session_get_username (self->session));
+  confab_avatar_follow (self->self_avatar, self->session, contact);
 
   for (guint p = CONFAB_PRESENCE_OFFLINE; p <= CONFAB_PRESENCE_INVISIBLE; p++)
     gtk_widget_remove_css_class (self->self_presence_dot, confab_presence_css_class (p));
