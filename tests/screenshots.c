@@ -13,7 +13,12 @@
 #include "confab-call.h"
 #include "confab-conversation-list.h"
 #include "confab-contacts.h"
+#include "confab-conversation-view-private.h"
 #include "confab-conversation.h"
+#include "confab-files-test-util.h"
+#include "confab-files.h"
+#include "confab-image-viewer.h"
+#include "confab-upload.h"
 #include "confab-messaging.h"
 #include "confab-new-room-dialog.h"
 #include "confab-person-picker.h"
@@ -467,6 +472,131 @@ shoot_people (ConfabTestClient *alice_ws,
   gtk_widget_activate_action (GTK_WIDGET (window), "win.open-announcements", NULL);
   confab_test_drain (500);
   shoot ("announcements");
+/* A picture of a floor plan in soft colours, @width × @height, as PNG bytes; @thumb gets the
+ * same scaled to 640 px on its long side, as the client makes it. */
+static GBytes *
+floor_plan (int      width,
+            int      height,
+            GBytes **thumb)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GdkPixbuf) small = NULL;
+  guchar *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  char *data = NULL;
+  gsize size = 0;
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guchar *p = pixels + y * stride + x * 3;
+        gboolean wall = x % 400 < 12 || y % 330 < 12 || x > width - 12 || y > height - 12;
+        int room = (x / 400 + y / 330) % 3;
+
+        p[0] = wall ? 60 : (guchar) (room == 0 ? 222 : room == 1 ? 200 : 236);
+        p[1] = wall ? 70 : (guchar) (room == 0 ? 235 : room == 1 ? 224 : 226);
+        p[2] = wall ? 90 : (guchar) (room == 0 ? 247 : room == 1 ? 210 : 200);
+      }
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &size, "png", NULL, NULL));
+  small = gdk_pixbuf_scale_simple (pixbuf, 640, 640 * height / width, GDK_INTERP_BILINEAR);
+  {
+    char *thumb_data = NULL;
+    gsize thumb_size = 0;
+
+    g_assert_true (gdk_pixbuf_save_to_buffer (small, &thumb_data, &thumb_size, "png", NULL,
+                                              NULL));
+    *thumb = g_bytes_new_take (thumb_data, thumb_size);
+  }
+  return g_bytes_new_take (data, size);
+}
+
+static gboolean
+picture_loaded (gpointer user_data)
+{
+  return confab_image_viewer_get_loaded (user_data);
+}
+
+static gboolean
+upload_under_way (gpointer user_data)
+{
+  GListModel *uploads = user_data;
+  g_autoptr(ConfabUpload) upload = g_list_model_get_item (uploads, 0);
+
+  return upload != NULL && confab_upload_get_offset (upload) > 3 * 1024 * 1024
+         && confab_upload_get_speed (upload) > 0;
+}
+
+/* Carol sends a picture and a report to Alice; Alice sends a large file, caught under way;
+ * the picture in the viewer. */
+static void
+shoot_files (ConfabTestServer *server,
+             ConfabTestUser   *carol,
+             ConfabTestClient *carol_ws)
+{
+  g_autoptr(GBytes) thumb = NULL;
+  g_autoptr(GBytes) plan = floor_plan (2000, 1320, &thumb);
+  g_autoptr(GBytes) report = confab_files_random_bytes (2 * 1024 * 1024 + 123456, 3);
+  g_autofree char *plan_id = confab_files_upload (server, carol->token, plan, "floor-plan.png",
+                                                  "image/png", 1024 * 1024);
+  g_autofree char *thumb_id = confab_files_upload (server, carol->token, thumb,
+                                                   "thumbnail.png", "image/png", 1024 * 1024);
+  g_autofree char *report_id = confab_files_upload (server, carol->token, report,
+                                                    "Quarterly report Q4 2026.pdf",
+                                                    "application/pdf", 1024 * 1024);
+  ConfabSession *session = confab_window_get_session (window);
+  ConfabFiles *files = confab_files_from_session (session);
+  g_autofree char *dir = confab_test_make_dir ("to-send");
+  g_autofree char *path = g_build_filename (dir, "Design review recording.webm", NULL);
+  g_autoptr(GBytes) big = confab_files_random_bytes (48 * 1024 * 1024, 5);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(ConfabUpload) upload = NULL;
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (big, NULL),
+                                      g_bytes_get_size (big), NULL));
+  json_object_unref (confab_test_client_call_ok (carol_ws, "send",
+                                                 "{\"conv\":\"dm:alice:carol\",\"client_msg_id\":"
+                                                 "\"plan\",\"body\":\"The new office floor "
+                                                 "plan\",\"attachments\":[{\"file_id\":\"%s\","
+                                                 "\"thumbnail_file_id\":\"%s\",\"width\":2000,"
+                                                 "\"height\":1320}]}", plan_id, thumb_id));
+  json_object_unref (confab_test_client_call_ok (carol_ws, "send",
+                                                 "{\"conv\":\"dm:alice:carol\",\"client_msg_id\":"
+                                                 "\"report\",\"body\":\"\",\"attachments\":"
+                                                 "[{\"file_id\":\"%s\"}]}", report_id));
+  g_assert_true (confab_test_wait_until (conv_loaded, (gpointer) "dm:alice:carol",
+                                         CONFAB_TEST_TIMEOUT_MS));
+  confab_window_open_conversation (window, "dm:alice:carol");
+  confab_test_drain (1000);
+  shoot ("files-message");
+
+  /* A large file on its way. */
+  confab_files_set_chunk_size (files, 256 * 1024);
+  confab_conversation_view_send_files (confab_window_get_conversation_view (window), &file, 1);
+  g_assert_true (confab_test_wait_until (upload_under_way, confab_files_get_uploads (files),
+                                         60000));
+  shoot ("files-upload");
+  upload = g_list_model_get_item (confab_files_get_uploads (files), 0);
+  confab_files_cancel (files, upload);
+
+  /* The picture in the viewer. */
+  {
+    g_autoptr(GPtrArray) pictures = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) json_object_unref);
+    JsonObject *attachment = json_object_new ();
+    ConfabImageViewer *viewer;
+    g_autofree char *sha = confab_files_sha256 (plan);
+
+    json_object_set_string_member (attachment, "file_id", plan_id);
+    json_object_set_string_member (attachment, "sha256", sha);
+    json_object_set_string_member (attachment, "name", "floor-plan.png");
+    json_object_set_int_member (attachment, "size", (gint64) g_bytes_get_size (plan));
+    g_ptr_array_add (pictures, attachment);
+    viewer = confab_image_viewer_new (GTK_WINDOW (window), session, pictures, 0);
+    gtk_window_present (GTK_WINDOW (viewer));
+    g_assert_true (confab_test_wait_until (picture_loaded, viewer, CONFAB_TEST_TIMEOUT_MS));
+    shoot_window (GTK_WIDGET (viewer), "files-viewer");
+    gtk_window_destroy (GTK_WINDOW (viewer));
+  }
 }
 
 int
@@ -637,6 +767,7 @@ main (int   argc,
 
   shoot_room (alice_ws, bob_ws, carol_ws, dave_ws, erin_ws);
   shoot_people (alice_ws, bob_ws, carol_ws, dave_ws, erin_ws);
+  shoot_files (server, carol, carol_ws);
   confab_window_open_conversation (window, "dm:alice:bob");
 
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);

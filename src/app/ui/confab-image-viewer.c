@@ -315,3 +315,10 @@ confab_image_viewer_get_attachment (ConfabImageViewer *self)
   g_return_val_if_fail (CONFAB_IS_IMAGE_VIEWER (self), NULL);
   return current (self);
 }
+
+gboolean
+confab_image_viewer_get_loaded (ConfabImageViewer *self)
+{
+  g_return_val_if_fail (CONFAB_IS_IMAGE_VIEWER (self), FALSE);
+  return self->texture != NULL;
+}

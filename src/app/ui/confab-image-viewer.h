@@ -19,6 +19,8 @@ ConfabImageViewer *confab_image_viewer_new (GtkWindow     *parent,
                                             ConfabSession *session,
                                             GPtrArray     *pictures,
                                             guint          index);
+/* TRUE once the picture shown is loaded (tests). */
+gboolean           confab_image_viewer_get_loaded     (ConfabImageViewer *self);
 /* The picture shown (tests). */
 JsonObject        *confab_image_viewer_get_attachment (ConfabImageViewer *self);
 

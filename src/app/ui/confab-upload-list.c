@@ -155,6 +155,10 @@ create_row (gpointer item,
   row->status = GTK_LABEL (gtk_label_new (NULL));
   row->pause = GTK_BUTTON (small_button ("media-playback-pause-symbolic"));
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row->row), FALSE);
+  gtk_widget_set_margin_start (line, 12);
+  gtk_widget_set_margin_end (line, 6);
+  gtk_widget_set_margin_top (line, 6);
+  gtk_widget_set_margin_bottom (line, 6);
   gtk_widget_add_css_class (row->row, "upload-row");
   confab_set_row_label (row->row, label);
 
