@@ -600,6 +600,23 @@ confab_test_server_kill (ConfabTestServer *server)
   server_forget_process (server);
 }
 
+void
+confab_test_server_set_config (ConfabTestServer *server,
+                               const char       *config_text)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (config_text == NULL)
+    {
+      g_clear_pointer (&server->config_path, g_free);
+      return;
+    }
+  if (server->config_path == NULL)
+    server->config_path = g_build_filename (server->dir, "confabd.conf", NULL);
+  g_file_set_contents (server->config_path, config_text, -1, &error);
+  g_assert_no_error (error);
+}
+
 guint16
 confab_test_free_port (void)
 {

@@ -43,6 +43,9 @@ void         confab_test_server_start         (ConfabTestServer *server);
 void         confab_test_server_stop          (ConfabTestServer *server);
 void         confab_test_server_kill          (ConfabTestServer *server);
 void         confab_test_server_restart       (ConfabTestServer *server);
+/* Replaces the configuration file (@config_text NULL: none) for the next start. */
+void         confab_test_server_set_config    (ConfabTestServer *server,
+                                               const char       *config_text);
 /* A loopback port free right now, for a server that must come back on the same port
  * (extra_args "--listen", "127.0.0.1:<port>"). */
 guint16      confab_test_free_port            (void);

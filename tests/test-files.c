@@ -336,6 +336,74 @@ test_server_killed (void)
   g_free (wait.path);
 }
 
+/* A disk with less room than the reserve refuses the bytes (507 unavailable) and keeps what
+ * was synced, nothing more; the server goes on; with room again the upload goes on. */
+static void
+test_full_disk (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (
+    NULL, "[limits]\nmessages_per_minute=0\n[files]\nreserve_bytes=9000000000000000000\n");
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(GBytes) data = confab_files_random_bytes (300 * 1024, 21);
+  g_autofree char *location = confab_files_create (server, alice->token, 300 * 1024, NULL);
+  g_autofree char *path = data_path (server, location_id (location));
+  g_autoptr(ConfabFilesReply) reply = NULL;
+
+  reply = confab_files_patch (server, alice->token, location, 0, data);
+  g_assert_cmpuint (reply->status, ==, 507);
+  g_assert_cmpstr (confab_files_reply_code (reply), ==, "unavailable");
+  g_assert_cmpint (confab_files_head_offset (server, alice->token, location), ==, 0);
+  g_assert_cmpint (file_size (path), <=, 0);
+  confab_test_server_assert_running (server);
+
+  confab_test_server_stop (server);
+  confab_test_server_set_config (server, plain_config);
+  confab_test_server_start (server);
+  resume_upload (server, alice->token, location, data);
+  assert_download (server, alice->token, location_id (location), data);
+}
+
+typedef struct
+{
+  const char *path;
+} OrphanWait;
+
+static gboolean
+orphan_gone (gpointer user_data)
+{
+  OrphanWait *wait = user_data;
+
+  return !g_file_test (wait->path, G_FILE_TEST_EXISTS);
+}
+
+/* Bytes left without a record (a crash between removing the record and the bytes) are swept
+ * when the server starts; files with records, and files not named as uploads, stay. */
+static void
+test_orphans_swept (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, plain_config);
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(GBytes) data = confab_files_random_bytes (5000, 22);
+  g_autofree char *file_id = confab_files_upload (server, alice->token, data, "kept.txt",
+                                                  "text/plain", 5000);
+  g_autofree char *kept = data_path (server, file_id);
+  g_autofree char *orphan = data_path (server, "zzOrphanedUploadBytes-00");
+  g_autofree char *shard = g_path_get_dirname (orphan);
+  g_autofree char *stranger = g_build_filename (shard, "notes.txt", NULL);
+  OrphanWait wait = { orphan };
+
+  confab_test_server_stop (server);
+  g_assert_cmpint (g_mkdir_with_parents (shard, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (orphan, "left over", -1, NULL));
+  g_assert_true (g_file_set_contents (stranger, "not an upload", -1, NULL));
+  confab_test_server_start (server);
+
+  g_assert_true (confab_test_wait_until (orphan_gone, &wait, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (stranger, G_FILE_TEST_EXISTS));
+  assert_download (server, alice->token, file_id, data);
+}
+
 static void
 test_offset_mismatch (void)
 {
@@ -853,6 +921,8 @@ main (int    argc,
   g_test_add_func ("/confab/files/tls", test_tls);
   g_test_add_func ("/confab/files/client-killed", test_client_killed);
   g_test_add_func ("/confab/files/server-killed", test_server_killed);
+  g_test_add_func ("/confab/files/full-disk", test_full_disk);
+  g_test_add_func ("/confab/files/orphans-swept", test_orphans_swept);
   g_test_add_func ("/confab/files/offset-mismatch", test_offset_mismatch);
   g_test_add_func ("/confab/files/too-large", test_too_large);
   g_test_add_func ("/confab/files/quota", test_quota);

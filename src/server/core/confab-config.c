@@ -239,6 +239,7 @@ confab_config_load_file (ConfabConfig  *config,
   READ_UINT ("files", "quota_bytes", 0, G_MAXINT64, file_quota_bytes);
   READ_UINT ("files", "uploads_per_user", 1, 100000, uploads_per_user);
   READ_UINT ("files", "upload_expiry_s", 1, 365 * 24 * 3600, upload_expiry_s);
+  READ_UINT ("files", "reserve_bytes", 0, G_MAXINT64, file_reserve_bytes);
 
   READ_UINT ("calls", "ring_timeout_s", 1, 600, ring_timeout_s);
   READ_UINT ("calls", "grace_s", 1, 3600, call_grace_s);

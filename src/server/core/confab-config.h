@@ -55,6 +55,7 @@ typedef struct
   guint64             file_quota_bytes;  /* per user, finished and unfinished files; 0: none */
   guint               uploads_per_user;  /* unfinished uploads a user may have at once */
   guint               upload_expiry_s;   /* an unfinished upload idle this long is removed */
+  guint64             file_reserve_bytes; /* uploads leave this much of the disk free; 0: none */
 
   guint               ring_timeout_s;
   guint               call_grace_s;      /* a call outlives its parties' signalling this long */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* Reading stops while this much waits for the disk, and goes on below the low mark: an
@@ -33,6 +34,7 @@ struct _ConfabFileSink
   char                         *path;
   gint64                        offset;      /* where the next byte goes; thread only */
   gint64                        checkpoint_bytes;
+  guint64                       reserve_bytes; /* the disk room writes leave free */
   gint64                        last_sync;   /* thread only */
   gnutls_hash_hd_t              hash;        /* thread only until done */
   GError                       *error;       /* thread only until done */
@@ -125,12 +127,18 @@ post_notice (ConfabFileSink *self,
              gint64          synced)
 {
   Notice *notice = g_new0 (Notice, 1);
+  GSource *source = g_idle_source_new ();
 
   notice->sink = confab_file_sink_ref (self);
   notice->kind = kind;
   notice->synced = synced;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, deliver_notice, notice,
-                              notice_free);
+  /* Always through a source of the sink's context, never run here: g_main_context_invoke ()
+   * would run it on this thread when nobody iterates the context (a server shutting down),
+   * and the done notice joins this very thread. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_notice, notice, notice_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 /* --- The writer thread ------------------------------------------------------------------------- */
@@ -231,11 +239,35 @@ open_file (ConfabFileSink *self)
   return TRUE;
 }
 
+/* With a reserve, a write that would leave less than it free fails as a full disk would. */
+static gboolean
+room_for (ConfabFileSink *self,
+          gsize           len)
+{
+  struct statvfs st;
+
+  if (self->reserve_bytes == 0)
+    return TRUE;
+  if (fstatvfs (self->fd, &st) != 0)
+    {
+      set_errno_error (self, errno, "cannot measure the room for");
+      return FALSE;
+    }
+  if ((guint64) st.f_bavail * st.f_frsize < (guint64) len + self->reserve_bytes)
+    {
+      set_errno_error (self, ENOSPC, "no room left (keeping the reserve free) for");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 write_all (ConfabFileSink *self,
            const guint8   *data,
            gsize           len)
 {
+  if (!room_for (self, len))
+    return FALSE;
   while (len > 0)
     {
       gssize n = pwrite (self->fd, data, len, self->offset);
@@ -323,6 +355,7 @@ confab_file_sink_new (const char                   *path,
                       gint64                        offset,
                       gnutls_hash_hd_t              hash,
                       gint64                        checkpoint_bytes,
+                      guint64                       reserve_bytes,
                       ConfabFileSinkDrainedFunc     drained,
                       ConfabFileSinkCheckpointFunc  checkpoint,
                       gpointer                      user_data)
@@ -338,6 +371,7 @@ confab_file_sink_new (const char                   *path,
   self->offset = offset;
   self->hash = hash;
   self->checkpoint_bytes = MAX (checkpoint_bytes, 64 * 1024);
+  self->reserve_bytes = reserve_bytes;
   self->drained = drained;
   self->checkpoint = checkpoint;
   self->user_data = user_data;
@@ -397,6 +431,21 @@ confab_file_sink_finish (ConfabFileSink         *self,
   self->done = done;
   queue_batch (self);
   g_async_queue_push (self->queue, g_byte_array_new ());
+}
+
+void
+confab_file_sink_abandon (ConfabFileSink *self)
+{
+  self->stopped = TRUE;
+  if (!self->finished)
+    {
+      self->finished = TRUE;
+      self->drained = NULL;
+      queue_batch (self);
+      g_async_queue_push (self->queue, end_marker_bytes ());
+    }
+  if (self->thread != NULL)
+    g_thread_join (g_steal_pointer (&self->thread));
 }
 
 gnutls_hash_hd_t

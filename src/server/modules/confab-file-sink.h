@@ -28,13 +28,15 @@ typedef void (*ConfabFileSinkDoneFunc)       (gint64        synced,
                                               gpointer      user_data);
 
 /* Writes to @path from @offset on (whatever lies beyond @offset, unsynced bytes of a server
- * that was killed, is cut off first). @hash (taken; NULL: computed from the file) holds the
+ * that was killed, is cut off first). A write that would leave less than @reserve_bytes of
+ * the disk free (0: no reserve) fails with G_IO_ERROR_NO_SPACE, as on a full disk. @hash (taken; NULL: computed from the file) holds the
  * SHA-256 state of the bytes before @offset. GnuTLS's SHA-256 runs several times faster than
  * GChecksum's where the CPU has instructions for it, and it is the upload's bottleneck. */
 ConfabFileSink *confab_file_sink_new          (const char                   *path,
                                                gint64                        offset,
                                                gnutls_hash_hd_t              hash,
                                                gint64                        checkpoint_bytes,
+                                               guint64                       reserve_bytes,
                                                ConfabFileSinkDrainedFunc     drained,
                                                ConfabFileSinkCheckpointFunc  checkpoint,
                                                gpointer                      user_data);
@@ -49,6 +51,10 @@ gboolean        confab_file_sink_push         (ConfabFileSink *self,
  * runs after @done. */
 void            confab_file_sink_finish       (ConfabFileSink         *self,
                                                ConfabFileSinkDoneFunc  done);
+/* Main thread, when the server stops with the sink still writing: no callback runs any more;
+ * what was pushed is written and synced, and the writer has stopped, when this returns. The
+ * recorded offset stays where it was; the next PATCH cuts off what lies beyond it. */
+void            confab_file_sink_abandon      (ConfabFileSink         *self);
 /* After done: the SHA-256 state of everything written (NULL after a failure). */
 gnutls_hash_hd_t confab_file_sink_steal_hash  (ConfabFileSink   *self);
 /* The lower-case hex digest of @hash, which is used up. */

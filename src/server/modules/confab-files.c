@@ -37,6 +37,7 @@ typedef struct
   char         *dir;       /* <data-dir>/files */
   GHashTable   *uploads;   /* file_id → Upload: unfinished uploads written to since start */
   guint         sweep_id;
+  guint         orphans_id;
 } Files;
 
 /* What the main thread knows of an unfinished upload. At most one PATCH writes to it; any
@@ -333,6 +334,7 @@ typedef struct
   char             *sha256;
   gboolean          owner_only;
   GStrv             ids;
+  char             *dir;
 } Args;
 
 static void
@@ -345,6 +347,7 @@ args_free (gpointer data)
   g_free (args->file_id);
   g_free (args->sha256);
   g_strfreev (args->ids);
+  g_free (args->dir);
   g_free (args);
 }
 
@@ -1171,6 +1174,7 @@ patch_start (Upload   *upload,
   upload->patch = patch;
   upload->sink = confab_file_sink_new (upload->path, upload->offset,
                                        g_steal_pointer (&upload->hash), CHECKPOINT_BYTES,
+                                       config_of (call->files)->file_reserve_bytes,
                                        sink_drained, sink_checkpoint, upload);
   call_resume (call);
 }
@@ -1920,6 +1924,106 @@ sweep_expired (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* --- Orphans ---------------------------------------------------------------------------------- */
+
+static gboolean
+is_file_id (const char *name)
+{
+  if (strlen (name) != 24)
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* Store thread, once at start: the files on disk that no record names, left by a crash
+ * between the removal of an upload's record and of its bytes. A file is written only after
+ * its record exists, so nothing in the making is taken for one. */
+static ConfabStoreReply *
+orphans_work (ConfabStore  *store,
+              gpointer      data,
+              GError      **error)
+{
+  Args *args = data;
+  JsonObject *result = json_object_new ();
+  JsonArray *orphans = json_array_new ();
+  g_autoptr(GDir) top = g_dir_open (args->dir, 0, NULL);
+  const char *shard;
+
+  while (top != NULL && (shard = g_dir_read_name (top)) != NULL)
+    {
+      g_autofree char *shard_path = g_build_filename (args->dir, shard, NULL);
+      g_autoptr(GDir) inner = NULL;
+      const char *name;
+
+      if (strlen (shard) != 2)
+        continue;
+      inner = g_dir_open (shard_path, 0, NULL);
+      while (inner != NULL && (name = g_dir_read_name (inner)) != NULL)
+        {
+          g_autoptr(ConfabFileRecord) record = NULL;
+
+          /* Only names of the shape of a file id, in their own shard, are the server's. */
+          if (!is_file_id (name) || strncmp (name, shard, 2) != 0)
+            continue;
+          record = FS (store)->get (FSELF (store), name);
+          if (record == NULL)
+            json_array_add_string_element (orphans, name);
+        }
+    }
+  json_object_set_array_member (result, "orphans", orphans);
+  return confab_store_reply_new (result);
+}
+
+static void
+orphans_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Files *files = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  JsonArray *orphans;
+  guint removed = 0;
+
+  if (reply == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("files: the sweep of orphaned bytes failed: %s", error->message);
+      return;
+    }
+  orphans = json_object_get_array_member (confab_store_reply_get_result (reply), "orphans");
+  for (guint i = 0; i < json_array_get_length (orphans); i++)
+    {
+      const char *file_id = json_array_get_string_element (orphans, i);
+      g_autofree char *path = path_for (files, file_id);
+
+      if (g_hash_table_contains (files->uploads, file_id))
+        continue;
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        g_warning ("files: cannot remove %s: %s", path, g_strerror (errno));
+      else
+        removed++;
+    }
+  if (removed > 0)
+    g_message ("files: removed the bytes of %u upload%s without a record", removed,
+               removed == 1 ? "" : "s");
+}
+
+static gboolean
+sweep_orphans (gpointer user_data)
+{
+  Files *files = user_data;
+  Args *args = g_new0 (Args, 1);
+
+  files->orphans_id = 0;
+  args->dir = g_strdup (files->dir);
+  run_work (files, "file_orphans", CONFAB_STORE_WORK_READ, orphans_work, args, orphans_cb,
+            files);
+  return G_SOURCE_REMOVE;
+}
+
 /* --- Registration ----------------------------------------------------------------------------- */
 
 static void
@@ -1961,8 +2065,23 @@ static void
 files_free (gpointer data)
 {
   Files *files = data;
+  GHashTableIter iter;
+  gpointer value;
 
   g_clear_handle_id (&files->sweep_id, g_source_remove);
+  g_clear_handle_id (&files->orphans_id, g_source_remove);
+  /* A PATCH still writing when the server stops: its writer finishes and stops first. */
+  g_hash_table_iter_init (&iter, files->uploads);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Upload *upload = value;
+
+      if (upload->sink != NULL)
+        {
+          confab_file_sink_abandon (upload->sink);
+          g_clear_pointer (&upload->sink, confab_file_sink_unref);
+        }
+    }
   g_hash_table_unref (files->uploads);
   g_free (files->dir);
   g_free (files);
@@ -1981,6 +2100,7 @@ confab_files_register (ConfabServer *server)
   if (g_mkdir_with_parents (files->dir, 0700) != 0)
     g_warning ("files: cannot create %s: %s", files->dir, g_strerror (errno));
   files->sweep_id = g_timeout_add_seconds (every_s, sweep_expired, files);
+  files->orphans_id = g_idle_add (sweep_orphans, files);
   confab_server_add_module (server, &module, files, files_free);
   confab_messages_set_attachments_func (confab_files_resolve_attachments);
   confab_profiles_set_avatar_func (confab_files_check_avatar);
