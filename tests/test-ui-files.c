@@ -484,6 +484,39 @@ test_avatar (Fixture *f)
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
+/* A picture on the clipboard, pasted with Ctrl+V into the composer, goes out as a file with the
+ * composer's text as caption; text on the clipboard is pasted as text, not sent. */
+static void
+test_paste_picture (Fixture *f)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 900, 300);
+  g_autoptr(GdkTexture) texture = NULL;
+  GdkClipboard *clipboard;
+  g_autoptr(JsonObject) msg = NULL;
+  JsonObject *attachment;
+
+  open_dm (f);
+  clipboard = gtk_widget_get_clipboard (GTK_WIDGET (view_of (f)));
+  gdk_clipboard_set_text (clipboard, "just text");
+  g_assert_false (confab_conversation_view_paste_picture (view_of (f)));
+
+  gdk_pixbuf_fill (pixbuf, 0x55aa33ff);
+  texture = gdk_texture_new_for_pixbuf (pixbuf);
+  gdk_clipboard_set_texture (clipboard, texture);
+  confab_conversation_view_set_draft (view_of (f), "Screenshot of the bug");
+  g_assert_true (confab_conversation_view_paste_picture (view_of (f)));
+
+  msg = bob_gets_message_with_files (f);
+  g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, "Screenshot of the bug");
+  attachment = json_array_get_object_element (json_object_get_array_member (msg, "attachments"),
+                                              0);
+  g_assert_cmpstr (confab_json_get_string (attachment, "mime"), ==, "image/png");
+  g_assert_true (g_str_has_suffix (confab_json_get_string (attachment, "name"), ".png"));
+  g_assert_cmpint (confab_json_get_int_or (attachment, "width", 0), ==, 900);
+  g_assert_cmpint (confab_json_get_int_or (attachment, "height", 0), ==, 300);
+  g_assert_nonnull (confab_json_get_string (attachment, "thumbnail_file_id"));
+}
+
 
 int
 main (int    argc,
@@ -493,8 +526,8 @@ main (int    argc,
 
   confab_ui_test_add ("/confab/ui/files/send-receive", test_send_receive);
   confab_ui_test_add ("/confab/ui/files/upload-survives-restart", test_upload_survives_restart);
-
   confab_ui_test_add ("/confab/ui/files/avatar", test_avatar);
+  confab_ui_test_add ("/confab/ui/files/paste-picture", test_paste_picture);
 
   return confab_test_run ();
 }
