@@ -472,6 +472,8 @@ shoot_people (ConfabTestClient *alice_ws,
   gtk_widget_activate_action (GTK_WIDGET (window), "win.open-announcements", NULL);
   confab_test_drain (500);
   shoot ("announcements");
+}
+
 /* A picture of a floor plan in soft colours, @width × @height, as PNG bytes; @thumb gets the
  * same scaled to 640 px on its long side, as the client makes it. */
 static GBytes *

@@ -442,7 +442,7 @@ confab_file_sink_abandon (ConfabFileSink *self)
       self->finished = TRUE;
       self->drained = NULL;
       queue_batch (self);
-      g_async_queue_push (self->queue, end_marker_bytes ());
+      g_async_queue_push (self->queue, g_byte_array_new ());
     }
   if (self->thread != NULL)
     g_thread_join (g_steal_pointer (&self->thread));
