@@ -353,7 +353,7 @@ static void
 test_upload_survives_restart (Fixture *f)
 {
   g_autofree char *sha = NULL;
-  g_autoptr(GFile) document = make_document ("budget.pdf", 4 * 1024 * 1024, &sha);
+  g_autoptr(GFile) document = make_document ("budget.pdf", 24 * 1024 * 1024, &sha);
   ConfabFiles *files;
   g_autoptr(ConfabUpload) upload = NULL;
   g_autoptr(JsonObject) msg = NULL;
@@ -371,6 +371,8 @@ test_upload_survives_restart (Fixture *f)
   g_assert_true (confab_test_wait_until (upload_past, upload, CONFAB_TEST_TIMEOUT_MS));
 
   confab_test_server_stop (f->server);
+  /* Large enough that the server went away in the middle of it, not after. */
+  g_assert_cmpuint (confab_upload_get_offset (upload), <, confab_upload_get_size (upload));
   g_assert_true (confab_test_wait_until (upload_waiting, upload, CONFAB_TEST_TIMEOUT_MS));
   g_assert_true (upload_row_shown (f));
   confab_test_server_start (f->server);
