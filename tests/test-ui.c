@@ -1206,6 +1206,68 @@ test_missed_call_history (Fixture *f)
 
 typedef struct
 {
+  Notifications *n;
+  const char    *text;
+} ShownWait;
+
+static gboolean
+notification_says (gpointer user_data)
+{
+  ShownWait *wait = user_data;
+
+  for (guint i = 0; i < wait->n->shown->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (wait->n->shown, i), wait->text) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+assert_notification_says (Notifications *n,
+                          const char    *text)
+{
+  ShownWait wait = { n, text };
+  g_autoptr(GString) shown = g_string_new (NULL);
+
+  if (confab_test_wait_until (notification_says, &wait, CONFAB_TEST_TIMEOUT_MS))
+    return;
+  for (guint i = 0; i < n->shown->len; i++)
+    g_string_append_printf (shown, "  [%s]\n", (char *) g_ptr_array_index (n->shown, i));
+  g_error ("no notification [%s]; shown:\n%s", text, shown->str);
+}
+
+/* A call from someone this device has no profile of yet (no conversation with him either):
+ * the ringing is told again by his display name once his profile is loaded, and the missed
+ * call names him so too. */
+static void
+test_call_notification_name (Fixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *call_id = g_uuid_string_random ();
+  Notifications notifications = { 0 };
+
+  notifications_serve (&notifications);
+  g_settings_set_boolean (settings, "notifications", TRUE);
+  sign_up_ann (f);
+  /* Closed to the background: calls come as desktop notifications. */
+  gtk_window_close (GTK_WINDOW (f->window));
+
+  f->bob = confab_test_user_new (f->server, "bob");
+  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
+                                                 "{\"display_name\":\"Bob Builder\"}"));
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "call_invite",
+                                                 "{\"call_id\":\"%s\",\"to\":\"ann\","
+                                                 "\"media\":{\"audio\":true}}", call_id));
+  assert_notification_says (&notifications, "Incoming Call\nBob Builder is calling you.");
+
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "call_hangup",
+                                                 "{\"call_id\":\"%s\"}", call_id));
+  assert_notification_says (&notifications, "Missed Call\nBob Builder tried to call you.");
+  g_ptr_array_unref (notifications.shown);
+}
+
+typedef struct
+{
   void     (*run) (Fixture *f);
   gboolean   needs_no_gpu;
 } Case;
@@ -1220,6 +1282,7 @@ static const Case close_keeps_running = { test_close_keeps_running, FALSE };
 static const Case sign_out_keeps_outbox = { test_sign_out_keeps_outbox, FALSE };
 static const Case server_down_banner = { test_server_down_banner, FALSE };
 static const Case missed_call_history = { test_missed_call_history, FALSE };
+static const Case call_notification_name = { test_call_notification_name, FALSE };
 
 /* In the test process: runs the case in a child process and checks that it passed. In the
  * child: sets up the fixture, runs the case, tears the fixture down. */
@@ -1275,6 +1338,8 @@ main (int   argc,
   g_test_add_data_func ("/confab/ui/sign-out-keeps-outbox", &sign_out_keeps_outbox, run_case);
   g_test_add_data_func ("/confab/ui/server-down-banner", &server_down_banner, run_case);
   g_test_add_data_func ("/confab/ui/missed-call-history", &missed_call_history, run_case);
+  g_test_add_data_func ("/confab/ui/call-notification-name", &call_notification_name,
+                        run_case);
 
   return confab_test_run ();
 }

@@ -13,6 +13,7 @@
 #include "confab-calls.h"
 #include "confab-client.h"
 #include "confab-contact.h"
+#include "confab-conversation-list.h"
 #include "confab-conversation.h"
 #include "confab-feature.h"
 #include "confab-profiles.h"
@@ -24,6 +25,24 @@
  * Call state and negotiation stay in the session's ConfabCallManager. */
 
 static char *
+dm_conv (const char *me,
+         const char *peer)
+{
+  return g_strcmp0 (me, peer) < 0 ? g_strdup_printf ("dm:%s:%s", me, peer)
+                                  : g_strdup_printf ("dm:%s:%s", peer, me);
+}
+
+static gboolean
+profile_loaded (ConfabWindow *self,
+                const char   *username)
+{
+  return self->session != NULL
+         && confab_profiles_is_known (_confab_window_profiles (self), username);
+}
+
+/* The profile's display name; before the profile is loaded, the title of the DM with them
+ * (the server names a DM after the peer's display name); the username only if neither. */
+static char *
 display_name (ConfabWindow *self,
               const char   *username)
 {
@@ -32,6 +51,15 @@ display_name (ConfabWindow *self,
                                                           username) : NULL;
   const char *name = contact != NULL ? confab_contact_get_display_name (contact) : NULL;
 
+  if (self->session != NULL && !profile_loaded (self, username))
+    {
+      g_autofree char *conv = dm_conv (confab_session_get_username (self->session), username);
+      ConfabConversation *dm = confab_conversation_list_lookup (
+        _confab_window_conversations (self), conv);
+
+      if (dm != NULL)
+        name = confab_conversation_get_title (dm);
+    }
   return g_strdup (name != NULL && *name != '\0' ? name : username);
 }
 
@@ -135,6 +163,134 @@ on_incoming_response (AdwMessageDialog *dialog,
     confab_window_decline_call (self, call_id);
 }
 
+static const char *
+incoming_heading (ConfabCallMedia media)
+{
+  return (media & CONFAB_CALL_MEDIA_VIDEO) != 0 ? _("Incoming Video Call") : _("Incoming Call");
+}
+
+static void
+send_incoming_notification (GApplication *app,
+                            const char   *call_id,
+                            const char   *heading,
+                            const char   *body)
+{
+  g_autoptr(GNotification) notification = g_notification_new (heading);
+  g_autofree char *id = call_notification_id (call_id);
+
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
+  g_notification_add_button_with_target (notification, _("Decline"), "app.decline-call", "s",
+                                         call_id);
+  g_notification_add_button_with_target (notification, _("Accept"), "app.accept-call", "s",
+                                         call_id);
+  g_application_send_notification (app, id, notification);
+}
+
+static void
+send_missed_notification (ConfabWindow *self,
+                          const char   *call_id,
+                          const char   *from,
+                          const char   *body)
+{
+  GApplication *app = G_APPLICATION (_confab_window_app (self));
+  g_autoptr(GNotification) notification = g_notification_new (_("Missed Call"));
+  g_autofree char *id = call_notification_id (call_id);
+  g_autofree char *conv = dm_conv (confab_session_get_username (self->session), from);
+
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action_and_target (notification, "app.open-conversation", "s",
+                                                conv);
+  g_application_send_notification (app, id, notification);
+}
+
+/* A call told before the caller's profile was loaded names them by username (or the DM's
+ * title): once the profile comes, it is told again by the display name. */
+typedef struct
+{
+  GWeakRef         window;
+  char            *call_id;
+  char            *from;
+  ConfabCallMedia  media;
+  gboolean         missed;
+  gulong           handler;
+} CallerName;
+
+static void
+caller_name_free (gpointer data,
+                  GClosure *closure)
+{
+  CallerName *pending = data;
+
+  g_weak_ref_clear (&pending->window);
+  g_free (pending->call_id);
+  g_free (pending->from);
+  g_free (pending);
+}
+
+static void
+on_caller_named (ConfabContact *contact,
+                 GParamSpec    *pspec,
+                 CallerName    *pending)
+{
+  g_autoptr(ConfabWindow) self = g_weak_ref_get (&pending->window);
+  g_autofree char *name = NULL;
+  g_autofree char *body = NULL;
+
+  if (self != NULL && self->session != NULL)
+    {
+      GApplication *app = G_APPLICATION (_confab_window_app (self));
+      AdwMessageDialog *dialog = self->incoming_dialog;
+
+      name = display_name (self, pending->from);
+      if (pending->missed)
+        {
+          /* Translators: %s is the caller's name. */
+          body = g_strdup_printf (_("%s tried to call you."), name);
+          if (app != NULL && g_settings_get_boolean (self->settings, "notifications"))
+            send_missed_notification (self, pending->call_id, pending->from, body);
+        }
+      else if (dialog != NULL
+               && g_strcmp0 (g_object_get_data (G_OBJECT (dialog), "call-id"),
+                             pending->call_id) == 0)
+        {
+          /* Translators: in the incoming call dialog; %s is the caller's name. */
+          body = g_strdup_printf (_("%s is calling you."), name);
+          adw_message_dialog_set_body (dialog, body);
+          adw_avatar_set_text (ADW_AVATAR (adw_message_dialog_get_extra_child (dialog)), name);
+          if (app != NULL && g_object_get_data (G_OBJECT (dialog), "notified") != NULL)
+            send_incoming_notification (app, pending->call_id, incoming_heading (pending->media),
+                                        body);
+        }
+    }
+  /* Frees @pending. */
+  g_signal_handler_disconnect (contact, pending->handler);
+}
+
+static void
+watch_caller_name (ConfabWindow    *self,
+                   const char      *call_id,
+                   const char      *from,
+                   ConfabCallMedia  media,
+                   gboolean         missed)
+{
+  ConfabContact *contact;
+  CallerName *pending;
+
+  if (self->session == NULL || profile_loaded (self, from))
+    return;
+  contact = confab_profiles_get_contact (_confab_window_profiles (self), from);
+  pending = g_new0 (CallerName, 1);
+  g_weak_ref_init (&pending->window, self);
+  pending->call_id = g_strdup (call_id);
+  pending->from = g_strdup (from);
+  pending->media = media;
+  pending->missed = missed;
+  pending->handler = g_signal_connect_data (contact, "notify::display-name",
+                                            G_CALLBACK (on_caller_named), pending,
+                                            caller_name_free, 0);
+}
+
 static void
 on_incoming_call (ConfabCallManager *manager,
                   const char        *call_id,
@@ -145,8 +301,7 @@ on_incoming_call (ConfabCallManager *manager,
   GApplication *app = G_APPLICATION (_confab_window_app (self));
   g_autofree char *name = display_name (self, from);
   g_autofree char *body = NULL;
-  gboolean video = (media & CONFAB_CALL_MEDIA_VIDEO) != 0;
-  const char *heading = video ? _("Incoming Video Call") : _("Incoming Call");
+  const char *heading = incoming_heading (media);
   AdwMessageDialog *dialog;
   GtkWidget *avatar;
 
@@ -175,17 +330,10 @@ on_incoming_call (ConfabCallManager *manager,
   if (app != NULL && !_confab_window_in_view (self)
       && g_settings_get_boolean (self->settings, "notifications"))
     {
-      g_autoptr(GNotification) notification = g_notification_new (heading);
-      g_autofree char *id = call_notification_id (call_id);
-
-      g_notification_set_body (notification, body);
-      g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
-      g_notification_add_button_with_target (notification, _("Decline"), "app.decline-call", "s",
-                                             call_id);
-      g_notification_add_button_with_target (notification, _("Accept"), "app.accept-call", "s",
-                                             call_id);
-      g_application_send_notification (app, id, notification);
+      send_incoming_notification (app, call_id, heading, body);
+      g_object_set_data (G_OBJECT (dialog), "notified", GINT_TO_POINTER (TRUE));
     }
+  watch_caller_name (self, call_id, from, media, FALSE);
 }
 
 static void
@@ -229,7 +377,6 @@ on_missed_call (ConfabCallManager *manager,
   GApplication *app = G_APPLICATION (_confab_window_app (self));
   g_autofree char *name = display_name (self, from);
   g_autofree char *body = NULL;
-  g_autofree char *conv = NULL;
 
   /* A replay of the whole stream (a new cache) is history: the conversation shows the call,
    * nothing pops up. */
@@ -247,18 +394,8 @@ on_missed_call (ConfabCallManager *manager,
   if (app == NULL || !g_settings_get_boolean (self->settings, "notifications"))
     return;
 
-  {
-    g_autoptr(GNotification) notification = g_notification_new (_("Missed Call"));
-    g_autofree char *id = call_notification_id (call_id);
-    const char *me = confab_session_get_username (self->session);
-
-    conv = g_strcmp0 (me, from) < 0 ? g_strdup_printf ("dm:%s:%s", me, from)
-                                     : g_strdup_printf ("dm:%s:%s", from, me);
-    g_notification_set_body (notification, body);
-    g_notification_set_default_action_and_target (notification, "app.open-conversation", "s",
-                                                  conv);
-    g_application_send_notification (app, id, notification);
-  }
+  send_missed_notification (self, call_id, from, body);
+  watch_caller_name (self, call_id, from, media, TRUE);
 }
 
 void
