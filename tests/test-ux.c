@@ -270,6 +270,22 @@ own_message_sent (gpointer user_data)
          && confab_message_get_id (last) > 0;
 }
 
+/* In the open DM, ann's "See you at noon" and after it bob's "Great": his later message is
+ * not hers to edit, Up still finds hers. */
+static void
+own_message_then_bobs (ConfabUiFixture *f)
+{
+  ConfabConversationView *view = confab_window_get_conversation_view (f->window);
+
+  confab_ui_fixture_sign_in (f);
+  confab_ui_fixture_bob_says (f, "Hi Ann");
+  confab_ui_fixture_open (f, "dm:ann:bob");
+  confab_conversation_view_set_draft (view, "See you at noon");
+  confab_conversation_view_send (view);
+  g_assert_true (confab_test_wait_until (own_message_sent, f, CONFAB_TEST_TIMEOUT_MS));
+  confab_ui_fixture_bob_says (f, "Great");
+}
+
 /* Up in the empty composer edits one's own last message; with text in it, Up moves the cursor
  * as ever. */
 static void
@@ -279,14 +295,7 @@ test_up_edits_last (ConfabUiFixture *f)
   GtkWidget *text_view;
   g_autofree char *text = NULL;
 
-  confab_ui_fixture_sign_in (f);
-  confab_ui_fixture_bob_says (f, "Hi Ann");
-  confab_ui_fixture_open (f, "dm:ann:bob");
-  confab_conversation_view_set_draft (view, "See you at noon");
-  confab_conversation_view_send (view);
-  g_assert_true (confab_test_wait_until (own_message_sent, f, CONFAB_TEST_TIMEOUT_MS));
-  /* Bob's later message is not his own to edit: Up still finds ann's. */
-  confab_ui_fixture_bob_says (f, "Great");
+  own_message_then_bobs (f);
 
   text_view = view_child (f, "text_view");
   confab_conversation_view_set_draft (view, "typing");
@@ -484,16 +493,17 @@ test_keys_tab_focus_ring (ConfabUiFixture *f)
     }
 }
 
+/* A condition on the window and a text: the composer's, or the open conversation's id. */
 typedef struct
 {
   ConfabUiFixture *f;
   const char      *text;
-} ComposerWait;
+} TextWait;
 
 static gboolean
 editing (gpointer user_data)
 {
-  ComposerWait *wait = user_data;
+  TextWait *wait = user_data;
   g_autofree char *text = composer_text (wait->f);
 
   return g_strcmp0 (text, wait->text) == 0
@@ -505,16 +515,9 @@ editing (gpointer user_data)
 static void
 test_keys_up_edits_last (ConfabUiFixture *f)
 {
-  ConfabConversationView *view = confab_window_get_conversation_view (f->window);
-  ComposerWait wait = { f, "See you at noon" };
+  TextWait wait = { f, "See you at noon" };
 
-  confab_ui_fixture_sign_in (f);
-  confab_ui_fixture_bob_says (f, "Hi Ann");
-  confab_ui_fixture_open (f, "dm:ann:bob");
-  confab_conversation_view_set_draft (view, "See you at noon");
-  confab_conversation_view_send (view);
-  g_assert_true (confab_test_wait_until (own_message_sent, f, CONFAB_TEST_TIMEOUT_MS));
-  confab_ui_fixture_bob_says (f, "Great");
+  own_message_then_bobs (f);
   g_assert_true (gtk_widget_has_focus (view_child (f, "text_view")));
 
   confab_ui_test_keys ("Up");
@@ -523,18 +526,12 @@ test_keys_up_edits_last (ConfabUiFixture *f)
                    "Edit Message");
 }
 
-typedef struct
-{
-  ConfabUiFixture *f;
-  const char      *conv;
-} OpenWait;
-
 static gboolean
 conv_is_open (gpointer user_data)
 {
-  OpenWait *wait = user_data;
+  TextWait *wait = user_data;
 
-  return g_strcmp0 (open_conv (wait->f), wait->conv) == 0;
+  return g_strcmp0 (open_conv (wait->f), wait->text) == 0;
 }
 
 static void
@@ -542,7 +539,7 @@ keys_open (ConfabUiFixture *f,
            const char      *keys,
            const char      *conv)
 {
-  OpenWait wait = { f, conv };
+  TextWait wait = { f, conv };
 
   confab_ui_test_keys (keys);
   if (!confab_test_wait_until (conv_is_open, &wait, CONFAB_TEST_TIMEOUT_MS))
