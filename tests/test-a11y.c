@@ -38,7 +38,8 @@ walk_done_cb (GObject      *source,
   Walk *walk = user_data;
 
   if (g_subprocess_communicate_utf8_finish (process, result, &walk->out, NULL, &walk->error))
-    walk->status = g_subprocess_get_exit_status (process);
+    walk->status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
+                                                        : -g_subprocess_get_term_sig (process);
   walk->done = TRUE;
 }
 
@@ -71,7 +72,13 @@ walk_tree (void)
           return lines;
         }
       g_free (walk.out);
-      g_assert_cmpint (walk.status, ==, WALK_NOT_FOUND);
+      /* libatspi in the walker can die when an application leaves the bus while it reads
+       * the desktop's list (GetItems on an object already gone): that walk is taken again.
+       * Any other failure of the walker fails the test. */
+      if (walk.status < 0)
+        g_test_message ("confab-a11y-walk died of signal %d; walking again", -walk.status);
+      else
+        g_assert_cmpint (walk.status, ==, WALK_NOT_FOUND);
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       confab_test_drain (100);
     }

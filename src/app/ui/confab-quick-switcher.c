@@ -63,7 +63,10 @@ on_search_changed (ConfabQuickSwitcher *self)
 static void
 catch_up_with_entry (ConfabQuickSwitcher *self)
 {
-  if (g_strcmp0 (gtk_string_filter_get_search (self->filter),
+  const char *search = gtk_string_filter_get_search (self->filter);
+
+  /* The filter keeps an empty search as none. */
+  if (g_strcmp0 (search != NULL ? search : "",
                  gtk_editable_get_text (GTK_EDITABLE (self->entry))) != 0)
     on_search_changed (self);
 }
