@@ -329,7 +329,7 @@ test_call_window_named (void)
 static void
 run_case (gconstpointer data)
 {
-  void (*test_func) (void) = (void (*) (void)) data;
+  GTestFunc test_func = (GTestFunc) data;
 
   if (!g_test_subprocess ())
     {

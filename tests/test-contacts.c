@@ -551,8 +551,9 @@ test_profile_to_contacts (void)
   json_object_unref (confab_test_client_call_ok (a, "profile_update",
                                                  "{\"title\":\"Team lead\"}"));
   event = confab_test_client_wait_event (b, "profile_updated", T);
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
-                     event_data (event), "user"), "title"), ==, "Team lead");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (event_data (event), "user"), "title"),
+                   ==, "Team lead");
   barrier (c);
   g_assert_cmpuint (confab_test_client_count_events (c, "profile_updated"), ==, 0);
 }

@@ -365,8 +365,10 @@ post_oversized (ConfabTestServer *server,
 
   g_output_stream_write_all (output, headers, strlen (headers), NULL, NULL, NULL);
   for (guint i = 0; i < 16; i++)
-    if (!g_output_stream_write_all (output, chunk, 65536, NULL, NULL, NULL))
-      break;  /* refused and closed: what matters is the answer */
+    {
+      if (!g_output_stream_write_all (output, chunk, 65536, NULL, NULL, NULL))
+        break;  /* refused and closed: what matters is the answer */
+    }
   g_input_stream_read_all (g_io_stream_get_input_stream (stream), response, sizeof response - 1,
                            &got, NULL, NULL);
   g_io_stream_close (stream, NULL, NULL);

@@ -842,8 +842,9 @@ test_profile (void)
   event = confab_test_client_wait_event (b, "profile_updated", T);
   g_assert_nonnull (event);
   g_assert_cmpint (event_seq (event), >, 0);
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
-                     event_data (event), "user"), "department"), ==, "Research");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (event_data (event), "user"), "department"),
+                   ==, "Research");
 
   confab_test_client_call_error (b, "not_found", "profile_get", "{\"user\":\"nobody\"}");
   confab_test_client_call_error (a, "bad_request", "profile_update", "{\"display_name\":17}");
@@ -1062,9 +1063,11 @@ test_send_rate_limit (void)
   JsonObject *error;
 
   hello = json_object_ref (confab_test_client_get_hello (a));
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (
-                     json_object_get_object_member (hello, "server"), "limits"),
-                     "messages_per_minute"), ==, 5);
+  g_assert_cmpint (json_object_get_int_member (
+                     json_object_get_object_member (
+                       json_object_get_object_member (hello, "server"), "limits"),
+                     "messages_per_minute"),
+                   ==, 5);
 
   for (guint i = 0; i < 5; i++)
     {

@@ -188,6 +188,9 @@ has_file_named (GPtrArray  *paths,
 
 typedef struct _Start Start;
 
+/* Drives one start of the app from inside its main loop. */
+typedef void (*StartFunc) (Start *start);
+
 struct _Start
 {
   ConfabApplication *app;
@@ -195,7 +198,7 @@ struct _Start
   /* Every page the window showed, in order. */
   GPtrArray         *pages;
   const char        *url;
-  void             (*body) (Start *start);
+  StartFunc          body;
   gboolean           quit;
   /* A token to look for on disk once the app has quit. */
   char              *token;
@@ -246,7 +249,7 @@ static void assert_on_no_disk_after_quit (const char *token);
 /* One start of the app as `confab` runs it, from g_application_run() to its return; @body
  * drives it from inside its main loop and ends with quit_app(). */
 static void
-run_app (void (*body) (Start *start))
+run_app (StartFunc body)
 {
   Start start = { 0 };
   const char *server_option = g_getenv (ENV_SERVER_OPTION);

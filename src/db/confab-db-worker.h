@@ -16,7 +16,9 @@ G_BEGIN_DECLS
  * kept in memory during a batch, no chores).
  */
 
-typedef struct
+typedef struct _ConfabDbWorkerFuncs ConfabDbWorkerFuncs;
+
+struct _ConfabDbWorkerFuncs
 {
   /* Runs @task's job inside the batch's transaction: its result, or NULL with @error set (or
    * with nothing set after a failure that the ConfabDb recorded). */
@@ -51,7 +53,7 @@ typedef struct
   void     (*chores)        (gpointer   owner,
                              gboolean   stopping);
   GDestroyNotify free_result;
-} ConfabDbWorkerFuncs;
+};
 
 typedef struct _ConfabDbWorker ConfabDbWorker;
 

@@ -71,7 +71,9 @@ typedef struct
   ConfabRouteFunc       got_headers;
 } ConfabHttpRoute;
 
-typedef struct
+typedef struct _ConfabServerModule ConfabServerModule;
+
+struct _ConfabServerModule
 {
   const char                 *name;
   /* Each list ends with an entry whose first member is NULL; any of them may be NULL. */
@@ -92,7 +94,7 @@ typedef struct
   void (*describe_session) (gpointer          instance,
                             ConfabConnection *connection,
                             JsonObject       *hello_result);
-} ConfabServerModule;
+};
 
 void                confab_server_add_module      (ConfabServer              *server,
                                                    const ConfabServerModule  *module,

@@ -466,7 +466,8 @@ handle_register (gpointer           instance,
   if (confab_server_get_config (self)->registration == CONFAB_REGISTRATION_CLOSED)
     {
       confab_http_send_error_full (msg, 403, "registration_closed",
-                       "this server does not accept new accounts; ask an administrator", NULL);
+                                   "this server does not accept new accounts; "
+                                   "ask an administrator", NULL);
       return;
     }
 

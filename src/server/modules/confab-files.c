@@ -290,8 +290,8 @@ record_from_json (JsonObject *o)
   r->mime = g_strdup (json_object_get_string_member (o, "mime"));
   r->metadata = g_strdup (json_object_get_string_member (o, "metadata"));
   r->sha256 = g_strdup (json_object_get_string_member_with_default (o, "sha256", NULL));
-  r->thumbnail_file_id = g_strdup (json_object_get_string_member_with_default (o,
-                                   "thumbnail_file_id", NULL));
+  r->thumbnail_file_id =
+    g_strdup (json_object_get_string_member_with_default (o, "thumbnail_file_id", NULL));
   r->size = json_object_get_int_member (o, "size");
   r->offset = json_object_get_int_member (o, "offset");
   r->created_ts = json_object_get_int_member (o, "created_ts");
@@ -676,7 +676,8 @@ confab_files_check_avatar (ConfabStore  *store,
   if (r->sha256 == NULL || !confab_file_mime_is_inline_image (r->mime))
     {
       confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
-                 "an avatar is a complete image (PNG, JPEG, GIF, WebP, AVIF or BMP)");
+                                 "an avatar is a complete image "
+                                 "(PNG, JPEG, GIF, WebP, AVIF or BMP)");
       return FALSE;
     }
   return TRUE;
@@ -704,6 +705,7 @@ sign_in_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result,
                                                            &error);
+  JsonObject *user;
 
   if (call->gone || reply == NULL)
     {
@@ -713,9 +715,8 @@ sign_in_cb (GObject      *source,
       call_done (call);
       return;
     }
-  call->username = g_strdup (json_object_get_string_member (
-      json_object_get_object_member (confab_store_reply_get_result (reply), "user"),
-      "username"));
+  user = json_object_get_object_member (confab_store_reply_get_result (reply), "user");
+  call->username = g_strdup (json_object_get_string_member (user, "username"));
   sign_in->func (call);
 }
 

@@ -635,7 +635,8 @@ handle_presence_get (gpointer          instance,
 
   confab_presence_last_seen_get_async (presence->store, (const char * const *) users->pdata,
                                        confab_connection_get_username (self),
-                                    CONFAB_STORE_CALL_FULL (self, id, presence_get_hook, instance));
+                                       CONFAB_STORE_CALL_FULL (self, id, presence_get_hook,
+                                                               instance));
 }
 
 /* Typing in a room: the participants came from the store; the response is {}. */

@@ -1056,13 +1056,20 @@ handle_room_list (gpointer          instance,
                            (guint) limit, (guint) offset, CONFAB_STORE_CALL (self, id, NULL));
 }
 
+/* A store call about a room (user, room): join, leave. */
+typedef void (*RoomOp) (ConfabStore *, const char *, const char *,
+                        GCancellable *, GAsyncReadyCallback, gpointer);
+
+/* A store call about a room and another user (user, room, target): invite, kick. */
+typedef void (*RoomUserOp) (ConfabStore *, const char *, const char *, const char *,
+                            GCancellable *, GAsyncReadyCallback, gpointer);
+
 /* room_join, room_leave: only the room. */
 static void
 handle_room_simple (ConfabConnection *self,
                     const char       *id,
                     JsonObject       *frame,
-                    void            (*op) (ConfabStore *, const char *, const char *,
-                                           GCancellable *, GAsyncReadyCallback, gpointer))
+                    RoomOp            op)
 {
   g_autoptr(GError) error = NULL;
   const char *room = NULL;
@@ -1099,8 +1106,7 @@ static void
 handle_room_user (ConfabConnection *self,
                   const char       *id,
                   JsonObject       *frame,
-                  void            (*op) (ConfabStore *, const char *, const char *, const char *,
-                                         GCancellable *, GAsyncReadyCallback, gpointer))
+                  RoomUserOp        op)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *user = NULL;
