@@ -22,7 +22,11 @@ here=$(dirname "$(realpath "$0")")
 
 run() { # VERSION KIND ROUND
   local src build
-  if [ "$1" = before ]; then src=$before_src build=$before_build; else src=$after_src build=$after_build; fi
+  if [ "$1" = before ]; then
+    src=$before_src build=$before_build
+  else
+    src=$after_src build=$after_build
+  fi
   cd "$src"
   case $2 in
     client)
