@@ -125,7 +125,7 @@ GstDevice *
 confab_call_test_device_new (ConfabCallTestDeviceKind  kind,
                              const char               *name)
 {
-  static const char *const classes[] = {
+  static const char * const classes[] = {
     [CONFAB_CALL_TEST_MICROPHONE] = "Audio/Source",
     [CONFAB_CALL_TEST_BROKEN_MICROPHONE] = "Audio/Source",
     [CONFAB_CALL_TEST_CAMERA] = "Video/Source",

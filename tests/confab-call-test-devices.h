@@ -19,9 +19,9 @@ typedef enum
 } ConfabCallTestDeviceKind;
 
 GstDevice *confab_call_test_device_new         (ConfabCallTestDeviceKind  kind,
-                                               const char               *name);
+                                                const char               *name);
 guint      confab_call_test_device_get_buffers (GstDevice                *device);
 GstDevice *confab_call_test_device_in_use      (ConfabCall               *call,
-                                               const char               *name);
+                                                const char               *name);
 
 G_END_DECLS

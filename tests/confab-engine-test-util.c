@@ -37,7 +37,7 @@ void
 engine_test_init (int    *argc,
                   char ***argv)
 {
-  static const char *const dirs[][2] = {
+  static const char * const dirs[][2] = {
     { "HOME", "home" },
     { "XDG_DATA_HOME", "data" },
     { "XDG_CONFIG_HOME", "config" },

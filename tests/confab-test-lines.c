@@ -17,7 +17,7 @@ line_cb (GObject      *object,
 {
   ConfabTestLines *lines = user_data;
   char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result,
-                                                           NULL, NULL);
+                                                          NULL, NULL);
 
   if (line == NULL)
     {

@@ -472,7 +472,7 @@ confab_test_server_start (ConfabTestServer *server)
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                       | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (getpid ()),
                                          NULL);
   /* A warning about a misbehaving client is the server's right; a critical is a bug. */
@@ -1122,7 +1122,7 @@ on_connection_message (SoupWebsocketConnection *conn,
             }
           g_hash_table_insert (client->counts, g_strdup (key),
                                GUINT_TO_POINTER (GPOINTER_TO_UINT (
-                                 g_hash_table_lookup (client->counts, key)) + 1));
+                                                   g_hash_table_lookup (client->counts, key)) + 1));
           g_queue_push_tail (queue, g_steal_pointer (&frame));
         }
     }

@@ -189,7 +189,7 @@ signed_in_and_connected (gpointer user_data)
 
   return g_strcmp0 (confab_window_get_page (user_data), "main") == 0 && session != NULL
          && confab_client_get_state (confab_session_get_client (session))
-            == CONFAB_CLIENT_STATE_CONNECTED;
+         == CONFAB_CLIENT_STATE_CONNECTED;
 }
 
 void

@@ -126,7 +126,7 @@ call_shows_video (gpointer user_data)
 
   return call_window != NULL && confab_call_window_get_showing_video (call_window)
          && confab_call_get_state (confab_call_window_get_call (call_window))
-            == CONFAB_CALL_STATE_CONNECTED
+         == CONFAB_CALL_STATE_CONNECTED
          && confab_call_get_duration (confab_call_window_get_call (call_window)) >= 2;
 }
 
@@ -457,7 +457,7 @@ shoot_people (ConfabTestClient *alice_ws,
   gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL);
   {
     ConfabPersonPicker *picker = CONFAB_PERSON_PICKER (find_toplevel (
-      CONFAB_TYPE_PERSON_PICKER));
+                                                         CONFAB_TYPE_PERSON_PICKER));
 
     gtk_editable_set_text (confab_person_picker_get_entry (picker), "engin");
     g_assert_true (confab_test_wait_until (picker_has_hits, picker, CONFAB_TEST_TIMEOUT_MS));

@@ -259,7 +259,7 @@ send_many (ConfabTestServer *server,
   g_autofree char *body = big_body ();
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
 
-  for (guint sent = 0; sent < count; )
+  for (guint sent = 0; sent < count;)
     {
       for (guint i = 0; i < 32 && sent < count; i++, sent++)
         {
@@ -343,7 +343,7 @@ check_live_nonreader (ConfabTestServer *server,
   again = confab_test_client_new (server, alice->token, last_seq);
   confab_test_client_wait_event (again, "synced", 6 * CONFAB_TEST_TIMEOUT_MS);
   g_assert_cmpuint (confab_test_client_count_events (again, "message"), ==,
-                   count - seqs->len);
+                    count - seqs->len);
 }
 
 static void
@@ -376,7 +376,7 @@ send_short (ConfabTestClient *client,
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
 
-  for (guint sent = 0; sent < count; )
+  for (guint sent = 0; sent < count;)
     {
       for (guint i = 0; i < 500 && sent < count; i++, sent++)
         g_ptr_array_add (ids, confab_test_client_send (client, "send",
@@ -474,7 +474,7 @@ test_memory_returned (void)
 {
   g_autoptr(ConfabTestServer) server =
     confab_test_server_new (NULL, "[limits]\nmessages_per_minute=0\nmax_queued_bytes=268435456\n"
-                                  "[timeouts]\nping_interval_s=1\nslow_reader_s=600\n");
+                            "[timeouts]\nping_interval_s=1\nslow_reader_s=600\n");
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
   g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
   g_autoptr(ConfabTestClient) sender = confab_test_client_new (server, bob->token, 0);

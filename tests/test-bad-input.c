@@ -779,7 +779,7 @@ test_consistency (void)
   confab_test_client_call_error (a, "invalid", "profile_update", "{\"email\":\"@\"}");
   profile = confab_test_client_call_ok (a, "profile_update", "{\"email\":\"a@example.com\"}");
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (profile,
-                                                                                  "user"),
+                                                                                 "user"),
                                                   "email"), ==, "a@example.com");
 
   /* search in a conversation the caller is not in answers as history does. */

@@ -29,7 +29,7 @@ set_department (Fixture    *f,
                 const char *department)
 {
   g_autoptr(ConfabTestClient) client = confab_test_client_new (f->server, f->users[who]->token,
-                                                                0);
+                                                               0);
 
   json_object_unref (confab_test_client_call_ok (client, "profile_update",
                                                  "{\"department\":\"%s\"}", department));
@@ -294,7 +294,7 @@ test_permission (Fixture       *f,
     g_autoptr(JsonObject) event = confab_test_client_wait_event (again, "broadcast", T);
 
     g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event,
-                                                                                    "data"),
+                                                                                   "data"),
                                                     "from"), ==, "bob");
   }
 }

@@ -243,7 +243,7 @@ test_outbox (void)
   g_autoptr(GAsyncResult) fail_result = NULL;
   g_autoptr(GAsyncResult) dup_result = NULL;
   g_autoptr(GError) error = NULL;
-  static const char *const convs[] = {
+  static const char * const convs[] = {
     "dm:alice:bob", "dm:alice:carol", "dm:alice:bob", "room:abcdef", "dm:alice:bob",
   };
 

@@ -153,9 +153,9 @@ test_answer_signal_hangup (Fixture       *f,
 
   /* The caller offers; the callee trickles a candidate back. */
   CALL_OK (f->a, "call_signal",
-                              "{\"call_id\":\"%s\",\"to_device\":\"%s\","
-                              "\"sdp\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\n\"}}",
-                              call_id, f->bob->device_id);
+           "{\"call_id\":\"%s\",\"to_device\":\"%s\","
+           "\"sdp\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\n\"}}",
+           call_id, f->bob->device_id);
   offer = confab_test_client_wait_event (f->b, "call_signal", T);
   g_assert_cmpstr (json_object_get_string_member (data_of (offer), "from"), ==, "alice");
   g_assert_cmpstr (json_object_get_string_member (data_of (offer), "from_device"), ==,
@@ -164,10 +164,10 @@ test_answer_signal_hangup (Fixture       *f,
                      json_object_get_object_member (data_of (offer), "sdp"), "type"), ==, "offer");
 
   CALL_OK (f->b, "call_signal",
-                              "{\"call_id\":\"%s\",\"to_device\":\"%s\","
-                              "\"ice\":{\"candidate\":\"candidate:1 1 UDP 1 127.0.0.1 5000 typ host\","
-                              "\"sdp_mline_index\":0}}",
-                              call_id, f->alice->device_id);
+           "{\"call_id\":\"%s\",\"to_device\":\"%s\","
+           "\"ice\":{\"candidate\":\"candidate:1 1 UDP 1 127.0.0.1 5000 typ host\","
+           "\"sdp_mline_index\":0}}",
+           call_id, f->alice->device_id);
   candidate = confab_test_client_wait_event (f->a, "call_signal", T);
   g_assert_cmpint (json_object_get_int_member (
                      json_object_get_object_member (data_of (candidate), "ice"), "sdp_mline_index"),
@@ -219,7 +219,7 @@ test_decline_and_busy (Fixture       *f,
       g_autofree char *reason = NULL;
 
       CALL_OK (f->b, "call_reject", "{\"call_id\":\"%s\",\"reason\":\"%s\"}",
-                                  call_id, reasons[i]);
+               call_id, reasons[i]);
       reason = wait_ended (f->a, call_id);
       g_assert_cmpstr (reason, ==, reasons[i]);
       record = wait_call_message (f->a, call_id);
@@ -351,7 +351,7 @@ test_outsider (Fixture       *f,
                                  call_id);
 
   CALL_OK (f->b, "call_hangup", "{\"call_id\":\"%s\",\"reason\":\"hangup\"}",
-                              call_id);
+           call_id);
   reason = wait_ended (f->a, call_id);
   g_assert_cmpstr (reason, ==, "hangup");
 }
@@ -400,9 +400,9 @@ test_signalling_loss (Fixture       *f,
   g_clear_pointer (&f->a, confab_test_client_free);
   f->a = confab_test_client_new (f->server, f->alice->token, 0);
   CALL_OK (f->a, "call_signal",
-                              "{\"call_id\":\"%s\",\"to_device\":\"%s\","
-                              "\"ice\":{\"candidate\":\"\",\"sdp_mline_index\":0}}",
-                              call_id, f->bob->device_id);
+           "{\"call_id\":\"%s\",\"to_device\":\"%s\","
+           "\"ice\":{\"candidate\":\"\",\"sdp_mline_index\":0}}",
+           call_id, f->bob->device_id);
 
   /* Alice's connection drops for good: after the grace period, Bob's call ends. */
   g_clear_pointer (&f->a, confab_test_client_free);

@@ -395,7 +395,7 @@ send_garbage_then_valid (Peer                    *peer,
                          SoupWebsocketConnection *ws,
                          gint64                   since)
 {
-  static const char *const garbage[] = {
+  static const char * const garbage[] = {
     "this is not json",
     "{\"type\":\"event\",\"event\":\"message\",\"data\":{\"msg\":",
     "[1,2,3]",
@@ -770,7 +770,7 @@ test_login (void)
 static void
 test_bad_url (void)
 {
-  static const char *const urls[] = {
+  static const char * const urls[] = {
     "http://example.com:7443", "ftp://127.0.0.1", "https://", "",
   };
 

@@ -97,7 +97,7 @@ test_protocol (void)
   JsonObject *limits;
 
   limits = json_object_get_object_member (
-      json_object_get_object_member (confab_test_client_get_hello (client), "server"), "limits");
+    json_object_get_object_member (confab_test_client_get_hello (client), "server"), "limits");
   g_assert_cmpint (json_object_get_int_member (limits, "max_file_bytes"), ==,
                    G_GINT64_CONSTANT (2) << 30);
   g_assert_true (json_object_has_member (limits, "file_quota_bytes"));
@@ -442,7 +442,7 @@ static void
 test_too_large (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (
-      NULL, "[limits]\nmax_file_bytes=100000\n");
+    NULL, "[limits]\nmax_file_bytes=100000\n");
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
   g_autoptr(ConfabTestClient) client = confab_test_client_new (server, alice->token, 0);
   g_autoptr(ConfabFilesReply) big = NULL;
@@ -453,7 +453,7 @@ test_too_large (void)
   JsonObject *limits;
 
   limits = json_object_get_object_member (
-      json_object_get_object_member (confab_test_client_get_hello (client), "server"), "limits");
+    json_object_get_object_member (confab_test_client_get_hello (client), "server"), "limits");
   g_assert_cmpint (json_object_get_int_member (limits, "max_file_bytes"), ==, 100000);
 
   big = confab_files_request (server, "POST", "/v1/files", alice->token, NULL,
@@ -474,7 +474,7 @@ static void
 test_quota (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (
-      NULL, "[files]\nquota_bytes=10000\nuploads_per_user=2\n");
+    NULL, "[files]\nquota_bytes=10000\nuploads_per_user=2\n");
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
   g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
   g_autoptr(ConfabFilesReply) over = NULL;
@@ -679,8 +679,8 @@ test_access (void)
                                      "\"body\":\"\",\"attachments\":[{\"file_id\":\"%s\"}]}",
                                      file_id);
   attachment = json_array_get_object_element (
-      json_object_get_array_member (json_object_get_object_member (sent, "msg"), "attachments"),
-      0);
+    json_object_get_array_member (json_object_get_object_member (sent, "msg"), "attachments"),
+    0);
   msg_id = json_object_get_int_member (json_object_get_object_member (sent, "msg"), "id");
   g_assert_cmpstr (json_object_get_string_member (attachment, "file_id"), ==, file_id);
   g_assert_cmpstr (json_object_get_string_member (attachment, "name"), ==, "plan.txt");
@@ -706,8 +706,8 @@ test_access (void)
                                  "\"attachments\":[{\"file_id\":\"AAAAAAAAAAAAAAAAAAAAAAAA\"}]}");
   {
     g_autoptr(JsonObject) fwd = confab_test_client_call_ok (
-        b, "send", "{\"conv\":\"dm:bob:eve\",\"client_msg_id\":\"b3\",\"body\":\"fyi\","
-        "\"attachments\":[{\"file_id\":\"%s\"}]}", file_id);
+      b, "send", "{\"conv\":\"dm:bob:eve\",\"client_msg_id\":\"b3\",\"body\":\"fyi\","
+      "\"attachments\":[{\"file_id\":\"%s\"}]}", file_id);
     g_autoptr(ConfabFilesReply) eve_get = get_file (server, eve->token, file_id);
     g_autoptr(JsonObject) unsent = NULL;
     g_autoptr(ConfabFilesReply) eve_again = NULL;
@@ -716,7 +716,7 @@ test_access (void)
     /* Bob takes it back: Eve reads the file no more. */
     unsent = confab_test_client_call_ok (b, "delete", "{\"msg_id\":%" G_GINT64_FORMAT "}",
                                          json_object_get_int_member (
-                                             json_object_get_object_member (fwd, "msg"), "id"));
+                                           json_object_get_object_member (fwd, "msg"), "id"));
     eve_again = get_file (server, eve->token, file_id);
     g_assert_cmpuint (eve_again->status, ==, 404);
   }
@@ -809,8 +809,8 @@ test_attachments (void)
                                      "\"body\":\"look\",\"attachments\":[{\"file_id\":\"%s\"}]}",
                                      image_id);
   attachment = json_array_get_object_element (
-      json_object_get_array_member (json_object_get_object_member (sent, "msg"), "attachments"),
-      0);
+    json_object_get_array_member (json_object_get_object_member (sent, "msg"), "attachments"),
+    0);
   g_assert_cmpstr (json_object_get_string_member (attachment, "mime"), ==, "image/png");
   g_assert_cmpint (json_object_get_int_member (attachment, "width"), ==, 1280);
   g_assert_cmpint (json_object_get_int_member (attachment, "height"), ==, 720);
@@ -885,7 +885,7 @@ static void
 test_expiry (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (
-      NULL, "[files]\nupload_expiry_s=2\n");
+    NULL, "[files]\nupload_expiry_s=2\n");
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
   g_autoptr(GBytes) data = confab_files_random_bytes (4000, 12);
   g_autoptr(GBytes) half = g_bytes_new_from_bytes (data, 0, 2000);

@@ -357,7 +357,7 @@ test_links_click (Fixture       *fx,
   double link_x = -1, plain_x = -1;
 
   confab_message_text_set_text (text, "Notes: https://wiki.example.com/Release_(2026). Ask "
-                                      "mailto:ann@example.com");
+                                "mailto:ann@example.com");
   g_assert_cmpuint (confab_message_text_get_n_links (text), ==, 2);
   g_assert_cmpstr (confab_message_text_get_link (text, 0), ==,
                    "https://wiki.example.com/Release_(2026)");

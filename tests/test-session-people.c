@@ -63,11 +63,11 @@ has_relation (gpointer data)
 
   return confab_contacts_is_loaded (contacts)
          && in_model (confab_contacts_get_contacts (contacts), wait->other)
-            == (wait->relation == CONTACT)
+         == (wait->relation == CONTACT)
          && in_model (confab_contacts_get_pending_in (contacts), wait->other)
-            == (wait->relation == PENDING_IN)
+         == (wait->relation == PENDING_IN)
          && in_model (confab_contacts_get_pending_out (contacts), wait->other)
-            == (wait->relation == PENDING_OUT);
+         == (wait->relation == PENDING_OUT);
 }
 
 static void
@@ -400,7 +400,7 @@ has_announcements (gpointer data)
   guint *wanted = g_object_get_data (G_OBJECT (session), "wanted");
 
   return g_list_model_get_n_items (
-           confab_announcements_get_list (confab_announcements_from_session (session)))
+    confab_announcements_get_list (confab_announcements_from_session (session)))
          == *wanted;
 }
 

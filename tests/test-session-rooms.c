@@ -71,7 +71,7 @@ invited (gpointer data)
 
   return room != NULL && g_strcmp0 (confab_room_get_membership (room), "invited") == 0
          && g_list_model_get_n_items (confab_rooms_get_invitations (rooms_of (wait->session)))
-            == 1;
+         == 1;
 }
 
 static gboolean

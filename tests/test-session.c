@@ -236,7 +236,7 @@ send_text (ConfabSession *session,
 
   confab_messaging_send_message_async (confab_messaging_from_session (session), conv, body, NULL, 0,
                                        NULL, engine_test_async_cb,
-                                     &result);
+                                       &result);
   msg = confab_messaging_send_message_finish (confab_messaging_from_session (session),
                                               WAIT (result), &error);
   g_assert_no_error (error);
@@ -441,7 +441,7 @@ test_display_names (void)
   json_object_set_string_member (fields, "display_name", "Robert Smith");
   confab_profiles_update_profile_async (confab_profiles_from_session (bob), fields, NULL,
                                         engine_test_async_cb,
-                                       &update_result);
+                                        &update_result);
   updated = confab_profiles_profile_finish (confab_profiles_from_session (bob),
                                             WAIT (update_result), &error);
   g_assert_no_error (error);
@@ -556,7 +556,7 @@ test_sidebar_order (void)
                                     engine_test_async_cb, &read_result);
   g_assert_true (confab_feature_request_finish (
                    CONFAB_FEATURE (confab_messaging_from_session (alice)), WAIT (read_result),
-                                                &error));
+                   &error));
   g_assert_no_error (error);
   g_assert_true (engine_test_wait (unread_is_zero, bob_conv, ENGINE_TEST_TIMEOUT_MS));
   /* Give a late reload (conversations, history, the read event) the chance to move it. */
@@ -614,7 +614,7 @@ test_mute (void)
   /* Muting shows at once, leaves the total, and is kept with the conversation. */
   confab_messaging_set_muted_async (confab_messaging_from_session (alice), "dm:alice:bob", TRUE,
                                     NULL, engine_test_async_cb,
-                                  &mute_result);
+                                    &mute_result);
   g_assert_true (confab_conversation_get_muted (item));
   g_assert_cmpuint (confab_messaging_get_unread_count (confab_messaging_from_session (alice)), ==,
                     0);
@@ -763,7 +763,7 @@ test_edit_and_delete (void)
   /* The author edits: her model takes the answer, his takes the event. */
   confab_messaging_edit_message_async (confab_messaging_from_session (pair.alice), pair.msg_id,
                                        "final text", NULL,
-                                     engine_test_async_cb, &edit_result);
+                                       engine_test_async_cb, &edit_result);
   g_assert_true (request_finish (pair.alice, &edit_result, &error));
   g_assert_no_error (error);
   g_assert_true (engine_test_wait (message_edited_to, &alice_wait, ENGINE_TEST_TIMEOUT_MS));
@@ -775,7 +775,7 @@ test_edit_and_delete (void)
   /* Only the author may edit; a refusal changes nothing. */
   confab_messaging_edit_message_async (confab_messaging_from_session (pair.bob), pair.msg_id,
                                        "not mine", NULL,
-                                     engine_test_async_cb, &foreign_result);
+                                       engine_test_async_cb, &foreign_result);
   g_assert_false (request_finish (pair.bob, &foreign_result, &error));
   g_assert_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
   g_clear_error (&error);
@@ -786,7 +786,7 @@ test_edit_and_delete (void)
   /* The author deletes: the message stays in both lists, marked deleted, without its body. */
   confab_messaging_delete_message_async (confab_messaging_from_session (pair.alice), pair.msg_id,
                                          NULL, engine_test_async_cb,
-                                       &delete_result);
+                                         &delete_result);
   g_assert_true (request_finish (pair.alice, &delete_result, &error));
   g_assert_no_error (error);
   g_assert_true (engine_test_wait (message_deleted, &alice_wait, ENGINE_TEST_TIMEOUT_MS));
@@ -820,7 +820,7 @@ test_react (void)
   /* Bob reacts to alice's message: both models count it, under his name. */
   confab_messaging_react_async (confab_messaging_from_session (pair.bob), pair.msg_id, THUMBS_UP,
                                 TRUE, NULL,
-                              engine_test_async_cb, &on_result);
+                                engine_test_async_cb, &on_result);
   g_assert_true (request_finish (pair.bob, &on_result, &error));
   g_assert_no_error (error);
   g_assert_true (engine_test_wait (reaction_count_is, &bob_wait, ENGINE_TEST_TIMEOUT_MS));
@@ -834,7 +834,7 @@ test_react (void)
   /* And takes it back. */
   confab_messaging_react_async (confab_messaging_from_session (pair.bob), pair.msg_id, THUMBS_UP,
                                 FALSE, NULL,
-                              engine_test_async_cb, &off_result);
+                                engine_test_async_cb, &off_result);
   g_assert_true (request_finish (pair.bob, &off_result, &error));
   g_assert_no_error (error);
   bob_wait.count = alice_wait.count = 0;

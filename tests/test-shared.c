@@ -361,7 +361,7 @@ test_tus_metadata (void)
   g_assert_cmpstr (g_hash_table_lookup (md, "is_confidential"), ==, "");
   built = confab_tus_build_metadata (md);
   g_assert_cmpstr (built, ==, "empty,filename cmVwb3J0LnBkZg==,filetype YXBwbGljYXRpb24vcGRm,"
-                              "is_confidential");
+                   "is_confidential");
   g_clear_pointer (&md, g_hash_table_unref);
   md = confab_tus_parse_metadata ("", &error);
   g_assert_nonnull (md);
@@ -462,7 +462,7 @@ test_file_names (void)
     }
   g_assert_cmpuint (strlen (cut), <=, CONFAB_FILE_NAME_MAX_BYTES);
   g_assert_cmpstr (disposition, ==, "attachment; filename=\"a _b_;c.txt\"; "
-                                    "filename*=UTF-8''a%20%22b%22%3Bc.txt");
+                   "filename*=UTF-8''a%20%22b%22%3Bc.txt");
 
   mime = confab_file_mime_normalize ("Image/PNG; charset=x");
   g_assert_cmpstr (mime, ==, "image/png");
@@ -527,7 +527,7 @@ test_protocol_events (void)
   ConfabMessageDeleted deleted_in = { 0 };
 
   g_assert_cmpstr (text, ==, "{\"conv\":\"dm:alice:bob\",\"msg_id\":12,\"user\":\"alice\","
-                             "\"emoji\":\"👍\",\"on\":true}");
+                   "\"emoji\":\"👍\",\"on\":true}");
   g_assert_true (confab_reaction_from_json (reaction_json, &reaction_in));
   g_assert_cmpstr (reaction_in.conv, ==, "dm:alice:bob");
   g_assert_cmpint (reaction_in.msg_id, ==, 12);

@@ -393,9 +393,9 @@ test_migrate_empty (Fixture       *f,
   g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, SCHEMA_VERSION);
   g_assert_cmpstr (NULL, ==, NULL);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sqlite_master WHERE name IN"
-                               " ('users', 'devices', 'conversations', 'conv_members', 'rooms',"
-                               "  'messages', 'reactions', 'messages_fts', 'events', 'inbox',"
-                               "  'blocks', 'contacts')"), ==, 12);
+                            " ('users', 'devices', 'conversations', 'conv_members', 'rooms',"
+                            "  'messages', 'reactions', 'messages_fts', 'events', 'inbox',"
+                            "  'blocks', 'contacts')"), ==, 12);
   fixture_close (f);
 
   /* Opening again finds nothing to migrate. */
@@ -426,8 +426,8 @@ test_migrate_directory (Fixture       *f,
   sql_exec (f, UNDO_SCHEMA_7);
   sql_exec (f, UNDO_SCHEMA_5);
   sql_exec (f, "UPDATE users SET display_name = 'Bob Fernández', department = 'Sales'"
-               " WHERE username = 'bob';"
-               "UPDATE users SET disabled = 1 WHERE username = 'carol'");
+            " WHERE username = 'bob';"
+            "UPDATE users SET disabled = 1 WHERE username = 'carol'");
   fixture_open (f);
   fixture_close (f);
 
@@ -435,11 +435,11 @@ test_migrate_directory (Fixture       *f,
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM directory"), ==, 3);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM directory_fts"), ==, 2);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM directory_fts"
-                               " WHERE directory_fts MATCH 'fernandez AND f_department :"
-                               " \"confabstart0 sales confabend0\"'"), ==, 1);
+                            " WHERE directory_fts MATCH 'fernandez AND f_department :"
+                            " \"confabstart0 sales confabend0\"'"), ==, 1);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM users WHERE permissions = ''"), ==, 3);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM stream_members"
-                               " WHERE stream = 'broadcast:all' AND to_seq IS NULL"), ==, 2);
+                            " WHERE stream = 'broadcast:all' AND to_seq IS NULL"), ==, 2);
   fixture_open (f);
 }
 
@@ -479,13 +479,13 @@ test_migrate_events (Fixture       *f,
 
   g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, SCHEMA_VERSION);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events WHERE frame LIKE '%gone secret%'"
-                               " OR frame LIKE '%before edit%'"), ==, 0);
+                            " OR frame LIKE '%before edit%'"), ==, 0);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events WHERE"
-                               " json_extract (frame, '$.data.msg.body') = 'edited now'"
-                               " AND msg = 2"), ==, 1);
+                            " json_extract (frame, '$.data.msg.body') = 'edited now'"
+                            " AND msg = 2"), ==, 1);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM events WHERE"
-                               " json_extract (frame, '$.data.msg.body') = 'kept as sent'"
-                               " AND msg = 3"), ==, 1);
+                            " json_extract (frame, '$.data.msg.body') = 'kept as sent'"
+                            " AND msg = 3"), ==, 1);
   fixture_open (f);
 }
 
@@ -988,7 +988,7 @@ test_delete (Fixture       *f,
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM messages WHERE body LIKE '%confidential%'"),
                    ==, 0);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM messages_fts"
-                               " WHERE messages_fts MATCH 'confidential'"), ==, 0);
+                            " WHERE messages_fts MATCH 'confidential'"), ==, 0);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM reactions"), ==, 0);
   backend_check_search_index (f);
 
@@ -1678,7 +1678,7 @@ test_streams (Fixture       *f,
   stream_op (f, "join", "s", "carol");
   stream_op (f, "leave", "s", "carol");
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM stream_members"
-                               " WHERE username = 'carol' AND stream = 's'"), ==, 0);
+                            " WHERE username = 'carol' AND stream = 's'"), ==, 0);
 
   /* Retention: a stream keeps its newest events; its readers' older positions resync. */
   for (guint i = 0; i < 5; i++)
@@ -1731,8 +1731,8 @@ static gint64
 count_rows (Fixture *f)
 {
   return sql_int (f, "SELECT (SELECT count (*) FROM events) + (SELECT count (*) FROM inbox)"
-                     " + (SELECT count (*) FROM messages) + (SELECT count (*) FROM stream_members)"
-                     " + (SELECT count (*) FROM conv_members)");
+                  " + (SELECT count (*) FROM messages) + (SELECT count (*) FROM stream_members)"
+                  " + (SELECT count (*) FROM conv_members)");
 }
 
 static void
@@ -1764,7 +1764,7 @@ test_rooms (Fixture       *f,
   big_conv = g_strconcat ("room:", big, NULL);
   small_conv = g_strconcat ("room:", small, NULL);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM stream_members"
-                               " WHERE to_seq IS NULL AND stream LIKE 'room:%'"), ==,
+                            " WHERE to_seq IS NULL AND stream LIKE 'room:%'"), ==,
                    101 + 2);
 
   /* A message costs the same rows in a room of 101 as in a room of 2, and its event still
@@ -2201,7 +2201,7 @@ test_broadcast_grant (Fixture       *f,
   g_clear_pointer (&reply, confab_store_reply_free);
   reply = wait_ok (f);
   g_assert_cmpint (sql_int (f, "SELECT permissions = 'broadcast' FROM users"
-                               " WHERE username = 'bob'"), ==, 1);
+                            " WHERE username = 'bob'"), ==, 1);
   confab_broadcast_send_async (f->store, "bob", "hi", all, NULL, done_cb, f);
   g_clear_pointer (&reply, confab_store_reply_free);
   reply = wait_ok (f);

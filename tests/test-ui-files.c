@@ -213,6 +213,7 @@ test_send_receive (Fixture *f)
   g_autofree char *bob_pdf_sha = confab_files_sha256 (bob_pdf);
   g_autofree char *bob_file_id = NULL;
   g_autofree char *got = NULL;
+  GtkTextView *composer;
   g_autofree char *got_pdf = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GFile) downloaded = NULL;
@@ -246,9 +247,8 @@ test_send_receive (Fixture *f)
   g_free (got);
   got = bob_downloads (f, confab_json_get_string (shown_document, "file_id"));
   g_assert_cmpstr (got, ==, document_sha);
-  g_assert_true (gtk_text_buffer_get_char_count (
-    gtk_text_view_get_buffer (GTK_TEXT_VIEW (confab_ui_find_widget (GTK_WIDGET (view_of (f)),
-                                                                    GTK_TYPE_TEXT_VIEW)))) == 0);
+  composer = GTK_TEXT_VIEW (confab_ui_find_widget (GTK_WIDGET (view_of (f)), GTK_TYPE_TEXT_VIEW));
+  g_assert_cmpint (gtk_text_buffer_get_char_count (gtk_text_view_get_buffer (composer)), ==, 0);
 
   /* Ann's own message: the thumbnail with the picture's aspect ratio, and the file's row. */
   g_assert_true (confab_test_wait_until (last_sent_with_files, f, CONFAB_TEST_TIMEOUT_MS));
@@ -381,7 +381,7 @@ test_upload_survives_restart (Fixture *f)
 
   msg = bob_gets_message_with_files (f);
   attachment = json_array_get_object_element (json_object_get_array_member (msg, "attachments"),
-                                               0);
+                                              0);
   g_assert_cmpstr (confab_json_get_string (attachment, "sha256"), ==, sha);
   got = bob_downloads (f, confab_json_get_string (attachment, "file_id"));
   g_assert_cmpstr (got, ==, sha);

@@ -326,7 +326,7 @@ client_connected (gpointer user_data)
 
   return session != NULL
          && confab_client_get_state (confab_session_get_client (session))
-            == CONFAB_CLIENT_STATE_CONNECTED;
+         == CONFAB_CLIENT_STATE_CONNECTED;
 }
 
 static gboolean

@@ -95,7 +95,7 @@ accept_shown (gpointer user_data)
   ConfabUiFixture *f = user_data;
 
   return confab_people_view_get_response_button (
-           CONFAB_PEOPLE_VIEW (confab_window_get_people_view (f->window)), "bob", TRUE) != NULL;
+    CONFAB_PEOPLE_VIEW (confab_window_get_people_view (f->window)), "bob", TRUE) != NULL;
 }
 
 static gboolean
@@ -104,7 +104,7 @@ contact_shown (gpointer user_data)
   ConfabUiFixture *f = user_data;
 
   return confab_people_view_get_contact_row (
-           CONFAB_PEOPLE_VIEW (confab_window_get_people_view (f->window)), "bob") != NULL
+    CONFAB_PEOPLE_VIEW (confab_window_get_people_view (f->window)), "bob") != NULL
          && !accept_shown (f);
 }
 
@@ -182,7 +182,7 @@ announcement (ConfabUiFixture *f)
   g_clear_pointer (&f->bob_ws, confab_test_client_free);
   confab_test_server_stop (f->server);
   g_assert_cmpint (confab_test_server_db_exec (f->server, "UPDATE users SET permissions = "
-                                                          "'broadcast' WHERE username = 'bob'"),
+                                               "'broadcast' WHERE username = 'bob'"),
                    ==, 1);
   confab_test_server_start (f->server);
   f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
@@ -252,14 +252,15 @@ static void
 away_when_idle (ConfabUiFixture *f)
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  ConfabContact *self;
 
   g_settings_set_string (settings, "presence-text", "Writing specs");
   g_settings_set_uint (settings, "away-after-seconds", 1);
   confab_ui_fixture_bob_says (f, "Are you there?");
   confab_ui_fixture_sign_in (f);
   wait_presence (f, "away", "Writing specs");
-  g_assert_cmpint (confab_contact_get_presence (confab_profiles_get_self_contact (
-                     confab_profiles_from_session (session_of (f)))), ==, CONFAB_PRESENCE_AWAY);
+  self = confab_profiles_get_self_contact (confab_profiles_from_session (session_of (f)));
+  g_assert_cmpint (confab_contact_get_presence (self), ==, CONFAB_PRESENCE_AWAY);
   g_settings_set_uint (settings, "away-after-seconds", 0);
   wait_presence (f, "online", "Writing specs");
 }

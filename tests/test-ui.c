@@ -107,7 +107,7 @@ client_connected (gpointer user_data)
 
   return session != NULL
          && confab_client_get_state (confab_session_get_client (session))
-            == CONFAB_CLIENT_STATE_CONNECTED;
+         == CONFAB_CLIENT_STATE_CONNECTED;
 }
 
 static gboolean
@@ -515,7 +515,7 @@ wait_event_with (ConfabTestClient *ws,
   for (;;)
     {
       g_autoptr(JsonObject) event = confab_test_client_wait_event (ws, name,
-                                                                    CONFAB_TEST_TIMEOUT_MS);
+                                                                   CONFAB_TEST_TIMEOUT_MS);
       JsonObject *data;
 
       if (event == NULL)
@@ -947,7 +947,7 @@ test_room_mention_notification (Fixture *f)
   g_settings_set_boolean (settings, "notifications", TRUE);
 
   room_id = bob_call_ok_id (f, "room_create", "{\"name\":\"Team\",\"visibility\":\"private\","
-                                              "\"members\":[\"ann\"]}");
+                            "\"members\":[\"ann\"]}");
   g_assert_true (confab_test_wait_until (room_conv_named, &team, CONFAB_TEST_TIMEOUT_MS));
   confab_window_open_conversation (f->window, team.conv);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.room-details", NULL));
@@ -1110,15 +1110,16 @@ banner_retrying (gpointer user_data)
 static void
 test_server_down_banner (Fixture *f)
 {
+  GtkRevealer *banner;
   GtkWidget *dot;
   GtkWidget *call_button;
 
   sign_up_ann (f);
   open_dm_from_bob (f);
+  banner = GTK_REVEALER (window_child (f, "connection_banner"));
   dot = window_child (f, "self_presence_dot");
   call_button = window_child (f, "audio_call_button");
-  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (window_child (f,
-                                                                "connection_banner"))));
+  g_assert_false (gtk_revealer_get_reveal_child (banner));
   g_assert_false (gtk_widget_has_css_class (dot, "offline"));
   g_assert_true (gtk_widget_get_sensitive (call_button)
                  && gtk_widget_is_sensitive (call_button));
@@ -1132,8 +1133,7 @@ test_server_down_banner (Fixture *f)
   confab_test_server_start (f->server);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.reconnect", NULL));
   g_assert_true (confab_test_wait_until (client_connected, f->window, CONFAB_TEST_TIMEOUT_MS));
-  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (window_child (f,
-                                                                "connection_banner"))));
+  g_assert_false (gtk_revealer_get_reveal_child (banner));
   g_assert_false (gtk_widget_has_css_class (dot, "offline"));
   g_assert_true (gtk_widget_is_sensitive (call_button));
 }
@@ -1266,10 +1266,12 @@ test_call_notification_name (Fixture *f)
   g_ptr_array_unref (notifications.shown);
 }
 
+typedef void (*CaseFunc) (Fixture *f);
+
 typedef struct
 {
-  void     (*run) (Fixture *f);
-  gboolean   needs_no_gpu;
+  CaseFunc run;
+  gboolean needs_no_gpu;
 } Case;
 
 static const Case renderer_without_gpu = { test_renderer_without_gpu, TRUE };

@@ -837,7 +837,7 @@ divider_at_top (gpointer user_data)
   /* Scrolled down past the messages read before, the divider at the top, more below. */
   return point.y >= -1 && point.y <= 60 && gtk_adjustment_get_value (adj) > 0
          && gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
-            < gtk_adjustment_get_upper (adj) - 100;
+         < gtk_adjustment_get_upper (adj) - 100;
 }
 
 /* 30 messages from bob that ann has read, then 60 she has not (more than the first page: the
@@ -959,7 +959,7 @@ test_read_at_bottom (ConfabUiFixture *f)
   adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (view_child (f,
                                                                               "scrolled_window")));
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj)
-                                 - gtk_adjustment_get_page_size (adj));
+                            - gtk_adjustment_get_page_size (adj));
   g_assert_true (confab_test_wait_until (none_unread, f, CONFAB_TEST_TIMEOUT_MS));
 
   for (;;)
@@ -1066,7 +1066,7 @@ found_in_view (gpointer user_data)
                                     &point))
     return FALSE;
   return point.y >= -1 && point.y + gtk_widget_get_height (GTK_WIDGET (row))
-                          <= gtk_widget_get_height (scrolled);
+         <= gtk_widget_get_height (scrolled);
 }
 
 static const char *
@@ -1099,7 +1099,7 @@ test_search (ConfabUiFixture *f)
   gboolean seen_bob = FALSE, seen_carol = FALSE;
 
   budget_id = confab_ui_fixture_bob_says (f, "Good news: the quarterly budget is approved, "
-                                             "see the spreadsheet");
+                                          "see the spreadsheet");
   /* More than the first page of history after it. */
   for (guint i = 0; i < 70; i++)
     confab_ui_fixture_bob_says (f, "filler");

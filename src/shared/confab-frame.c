@@ -400,7 +400,7 @@ build_number (const char **p)
   if (*q == '-')
     q++;
   for (; (*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' || *q == '+'
-         || *q == '-'; q++)
+       || *q == '-'; q++)
     if (*q == '.' || *q == 'e' || *q == 'E')
       is_integer = FALSE;
   *p = q;

@@ -55,20 +55,20 @@ gboolean    confab_params_get_array     (JsonObject        *params,
                                          GError           **error);
 
 const char *confab_json_get_string       (JsonObject  *object,
-                                         const char  *name);
+                                          const char  *name);
 JsonObject *confab_json_get_object       (JsonObject  *object,
-                                         const char  *name);
+                                          const char  *name);
 JsonArray  *confab_json_get_array        (JsonObject  *object,
-                                         const char  *name);
+                                          const char  *name);
 gboolean    confab_json_get_int          (JsonObject  *object,
-                                         const char  *name,
-                                         gint64      *out);
+                                          const char  *name,
+                                          gint64      *out);
 gint64      confab_json_get_int_or       (JsonObject  *object,
-                                         const char  *name,
-                                         gint64       fallback);
+                                          const char  *name,
+                                          gint64       fallback);
 gboolean    confab_json_get_bool         (JsonObject  *object,
-                                         const char  *name,
-                                         gboolean    *out);
+                                          const char  *name,
+                                          gboolean    *out);
 
 char       *confab_json_to_string       (JsonNode    *node,
                                          gsize       *length);

@@ -123,8 +123,8 @@ on_after_paint (GdkFrameClock *clock,
           report (line);
         }
       if (probe->waiting_end && gtk_adjustment_get_value (adj)
-                                >= gtk_adjustment_get_upper (adj)
-                                   - gtk_adjustment_get_page_size (adj) - 1)
+          >= gtk_adjustment_get_upper (adj)
+          - gtk_adjustment_get_page_size (adj) - 1)
         {
           probe->waiting_end = FALSE;
           g_clear_pointer (&line, g_free);

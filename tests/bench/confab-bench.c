@@ -259,7 +259,7 @@ start_server (Bench *bench)
   g_file_set_contents (config,
                        bench->room > 0
                        ? "[limits]\nmessages_per_minute=0\n"
-                         "[security]\nargon2_opslimit=1\nargon2_memlimit_kib=8\n"
+                       "[security]\nargon2_opslimit=1\nargon2_memlimit_kib=8\n"
                        : "[limits]\nmessages_per_minute=0\n",
                        -1, &error);
   g_assert_no_error (error);
@@ -1084,7 +1084,7 @@ run_room (Bench *bench)
 
   owner = g_ptr_array_index (bench->conns, 0);
   g_string_append (create, "{\"type\":\"room_create\",\"id\":\"room\",\"name\":\"Bench\","
-                           "\"visibility\":\"public\",\"members\":[");
+                   "\"visibility\":\"public\",\"members\":[");
   for (guint i = 1; i < bench->room; i++)
     g_string_append_printf (create, "%s\"room%05u\"", i > 1 ? "," : "", i);
   g_string_append (create, "]}");

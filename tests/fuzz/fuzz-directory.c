@@ -52,7 +52,7 @@ set_up (void)
                                                      records[i][4] ? records[i][4] : "");
 
       g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO directory_fts VALUES"
-                                               " (?, ?, ?, ?, ?, ?, NULL, NULL)",
+                                           " (?, ?, ?, ?, ?, ?, NULL, NULL)",
                                            -1, &stmt, NULL), ==, SQLITE_OK);
       for (guint f = 0; f < 5; f++)
         sqlite3_bind_text (stmt, f + 1, records[i][f], -1, SQLITE_STATIC);
@@ -97,7 +97,7 @@ fts_count (GStrv query)
     g_string_append_printf (expr, "%s\"%s\"*", i > 0 ? " " : "", query[i]);
   g_string_append_c (expr, ')');
   g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count (*) FROM directory_fts"
-                                           " WHERE directory_fts MATCH ?", -1, &stmt, NULL),
+                                       " WHERE directory_fts MATCH ?", -1, &stmt, NULL),
                    ==, SQLITE_OK);
   sqlite3_bind_text (stmt, 1, expr->str, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -168,7 +168,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
           sqlite3_stmt *stmt = NULL;
 
           g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count (*) FROM directory_fts"
-                                                   " WHERE directory_fts MATCH ?",
+                                               " WHERE directory_fts MATCH ?",
                                                -1, &stmt, NULL), ==, SQLITE_OK);
           sqlite3_bind_text (stmt, 1, expr, -1, SQLITE_STATIC);
           if (sqlite3_step (stmt) != SQLITE_ROW)

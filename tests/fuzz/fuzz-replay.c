@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
 
 /* Tokens the formats know, spliced in to get past the first checks of a parser. */
-static const char *const tokens[] = {
+static const char * const tokens[] = {
   "\"", "\\", "\\u0000", "\\ud800", "{", "}", "[", "]", ":", ",", "null", "true", "-1", "0",
   "1e999", "4294967296", "18446744073709551616", "\r\n", "\r\n\r\n", ": ", "Content-Length",
   "Transfer-Encoding: chunked", "Upgrade: websocket", "\"type\"", "\"id\"", "@", "http://",
@@ -62,7 +62,7 @@ static int
 compare_names (gconstpointer a,
                gconstpointer b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char * const *) a, *(char * const *) b);
 }
 
 static void

@@ -62,7 +62,7 @@ http_token (const char *username)
   json += 4;
   g_assert_true (json_parser_load_from_data (parser, json, text + length - json, NULL));
   return g_strdup (json_object_get_string_member (json_node_get_object (
-    json_parser_get_root (parser)), "token"));
+                                                    json_parser_get_root (parser)), "token"));
 }
 
 /* A client's text frame: masked, with a zero key so the payload goes as it is. */

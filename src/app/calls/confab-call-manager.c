@@ -572,7 +572,7 @@ answer_cb (GObject      *object,
       g_message ("Call %s: answering failed: %s", confab_call_get_call_id (invite->call),
                  error->message);
       end_by_peer (self, CONFAB_PROTOCOL_ERROR == error->domain
-                         && error->code == CONFAB_PROTOCOL_ERROR_CONFLICT
+                   && error->code == CONFAB_PROTOCOL_ERROR_CONFLICT
                          ? "answered_elsewhere" : "cancelled");
     }
 

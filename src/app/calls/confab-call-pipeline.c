@@ -365,7 +365,7 @@ on_description_created (GstPromise *promise,
    * starts only after it returns and the description goes out before its first candidate. */
   g_signal_emit_by_name (webrtc, "set-local-description", desc, NULL);
   media_link_post (link, EVENT_LOCAL_DESCRIPTION, g_strdup (sdp_type_name (desc->type)),
-                  gst_sdp_message_as_text (desc->sdp), 0);
+                   gst_sdp_message_as_text (desc->sdp), 0);
   gst_webrtc_session_description_free (desc);
 }
 
@@ -562,7 +562,7 @@ on_webrtc_pad_added (GstElement *webrtc,
   if (!add_chain (GST_BIN (parent), chain, n_chain, NULL))
     {
       media_link_post (link, EVENT_ERROR, g_strdup ("Could not decode the incoming stream"),
-                      NULL, 0);
+                       NULL, 0);
       return;
     }
 

@@ -26,9 +26,9 @@ void                confab_call_pipeline_set_ice_servers     (ConfabCallPipeline
 void                confab_call_pipeline_create_offer        (ConfabCallPipeline  *self);
 void                confab_call_pipeline_create_answer       (ConfabCallPipeline  *self);
 gboolean            confab_call_pipeline_set_remote_description (ConfabCallPipeline *self,
-                                                              gboolean             is_offer,
-                                                              const char          *sdp,
-                                                              GError             **error);
+                                                                 gboolean             is_offer,
+                                                                 const char          *sdp,
+                                                                 GError             **error);
 void                confab_call_pipeline_add_ice_candidate   (ConfabCallPipeline  *self,
                                                               guint                sdp_mline_index,
                                                               const char          *candidate);

@@ -116,7 +116,7 @@ G_DEFINE_ENUM_TYPE (ConfabCallState, confab_call_state,
                     G_DEFINE_ENUM_VALUE (CONFAB_CALL_STATE_RECONNECTING, "reconnecting"),
                     G_DEFINE_ENUM_VALUE (CONFAB_CALL_STATE_ENDED, "ended"))
 
-static const char *const state_names[] = {
+static const char * const state_names[] = {
   [CONFAB_CALL_STATE_NEW] = "new",
   [CONFAB_CALL_STATE_CONNECTING] = "connecting",
   [CONFAB_CALL_STATE_CONNECTED] = "connected",

@@ -59,7 +59,7 @@ G_DEFINE_FINAL_TYPE (ConfabMediaDevices, confab_media_devices, G_TYPE_OBJECT)
 
 static GParamSpec *properties[N_PROPS];
 
-static const char *const kind_classes[N_KINDS] = {
+static const char * const kind_classes[N_KINDS] = {
   [KIND_CAMERA] = "Video/Source",
   [KIND_MICROPHONE] = "Audio/Source",
   [KIND_SPEAKER] = "Audio/Sink",
@@ -524,7 +524,7 @@ confab_media_devices_new_for_testing (gboolean camera)
 char *
 confab_media_devices_device_id (GstDevice *device)
 {
-  static const char *const keys[] = {
+  static const char * const keys[] = {
     "node.name", "object.path", "api.v4l2.path", "device.path", "alsa.card_name",
   };
   g_autoptr(GstStructure) props = NULL;

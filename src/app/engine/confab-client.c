@@ -303,7 +303,7 @@ error_from_details (JsonObject *details,
     }
 
   if (code == CONFAB_PROTOCOL_ERROR_RATE_LIMITED && confab_json_get_int (details, "retry_after_ms",
-                                                             &retry_after))
+                                                                         &retry_after))
     {
       guint seconds = (guint) MAX ((retry_after + 999) / 1000, 1);
 

@@ -1671,7 +1671,7 @@ read_cb (GObject      *object,
   Download *download = user_data;
   GError *error = NULL;
   g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result,
-                                                               &error);
+                                                              &error);
 
   if (bytes == NULL)
     {
@@ -1753,7 +1753,7 @@ sent_cb (GObject      *object,
     }
   else
     download->output = G_OUTPUT_STREAM (g_file_append_to (download->part, G_FILE_CREATE_PRIVATE,
-                                                           download->cancellable, &error));
+                                                          download->cancellable, &error));
   if (download->output == NULL)
     {
       download_done (download, error);

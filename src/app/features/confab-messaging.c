@@ -139,7 +139,7 @@ ensure_conversation (ConfabMessaging *self,
     return NULL;
   if (confab_conversation_get_peer (fresh) != NULL)
     confab_conversation_set_peer_contact (fresh, get_contact (
-                                                   self, confab_conversation_get_peer (fresh)));
+                                            self, confab_conversation_get_peer (fresh)));
   return confab_conversation_list_add (self->conversations, fresh);
 }
 
@@ -427,7 +427,7 @@ valid_message (JsonObject *msg)
   return msg != NULL && confab_json_get_int (msg, "id", &id) && id > 0
          && id <= CONFAB_MAX_SAFE_INTEGER && confab_json_get_int (msg, "ts", &ts)
          && confab_conv_parse (confab_json_get_string (msg, "conv"), NULL, NULL)
-            != CONFAB_CONV_INVALID
+         != CONFAB_CONV_INVALID
          && confab_json_get_string (msg, "from") != NULL;
 }
 
@@ -1010,7 +1010,7 @@ conversations_loaded_cb (GObject      *object,
 
   g_clear_pointer (&self->loaded_convs, g_ptr_array_unref);
   self->loaded_convs = confab_cache_load_conversations_finish (CONFAB_CACHE (object), result,
-                                                              &error);
+                                                               &error);
   if (self->loaded_convs == NULL)
     g_task_return_error (task, error);
   else
@@ -1729,7 +1729,7 @@ muted_stored_cb (GObject      *object,
     {
       if (item != NULL)
         confab_conversation_set_muted (item, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task),
-                                                                              "muted")));
+                                                                                 "muted")));
       g_task_return_boolean (task, TRUE);
     }
   else

@@ -789,7 +789,7 @@ prune_left_rooms (gpointer user_data)
 
       if (confab_conversation_get_kind (conv) != CONFAB_CONVERSATION_ROOM
           || confab_conv_parse (confab_conversation_get_conv (conv), &id, NULL)
-             != CONFAB_CONV_ROOM)
+          != CONFAB_CONV_ROOM)
         continue;
       room = g_hash_table_lookup (self->rooms, id);
       if (room != NULL && g_strcmp0 (confab_room_get_membership (room), "member") != 0)
@@ -1262,7 +1262,7 @@ confab_rooms_list_finish (ConfabRooms   *self,
   store = g_list_store_new (CONFAB_TYPE_ROOM);
   node = json_object_get_member (reply, "rooms");
   for (guint i = 0; node != NULL && JSON_NODE_HOLDS_ARRAY (node)
-                    && i < json_array_get_length (json_node_get_array (node)); i++)
+       && i < json_array_get_length (json_node_get_array (node)); i++)
     {
       JsonNode *item = json_array_get_element (json_node_get_array (node), i);
       ConfabRoom *room = JSON_NODE_HOLDS_OBJECT (item)

@@ -65,7 +65,7 @@ update_typing_text (ConfabTyping *self,
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &typing))
     if (g_str_equal (typing->conv, conv))
       g_ptr_array_add (names, (gpointer) confab_contact_get_display_name (
-                                confab_profiles_get_contact (profiles, typing->user)));
+                         confab_profiles_get_contact (profiles, typing->user)));
 
   if (names->len == 1)
     text = g_strdup_printf (_("%s is typing…"), (char *) g_ptr_array_index (names, 0));

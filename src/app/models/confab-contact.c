@@ -25,7 +25,7 @@ enum {
 };
 
 /* Profile string fields, in property order from PROP_DISPLAY_NAME. */
-static const char *const profile_fields[] = {
+static const char * const profile_fields[] = {
   "display_name", "email", "phone", "department", "title", "location", "avatar_file_id", "role",
 };
 #define N_FIELDS G_N_ELEMENTS (profile_fields)
@@ -56,7 +56,7 @@ static GParamSpec *properties[N_PROPS];
 ConfabPresence
 confab_presence_from_string (const char *status)
 {
-  static const char *const names[] = { "offline", "online", "away", "busy", "invisible" };
+  static const char * const names[] = { "offline", "online", "away", "busy", "invisible" };
 
   for (guint i = 0; status != NULL && i < G_N_ELEMENTS (names); i++)
     if (g_str_equal (status, names[i]))
@@ -67,7 +67,7 @@ confab_presence_from_string (const char *status)
 const char *
 confab_presence_to_string (ConfabPresence presence)
 {
-  static const char *const names[] = { "offline", "online", "away", "busy", "invisible" };
+  static const char * const names[] = { "offline", "online", "away", "busy", "invisible" };
 
   if ((guint) presence >= G_N_ELEMENTS (names))
     return "offline";

@@ -133,7 +133,7 @@ static void
 on_body_changed (ConfabAnnouncementsView *self)
 {
   g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (
-    GTK_EDITABLE (self->body_entry))));
+                                                  GTK_EDITABLE (self->body_entry))));
 
   gtk_widget_set_sensitive (self->send_button, text[0] != '\0');
 }
@@ -166,9 +166,9 @@ static void
 on_send (ConfabAnnouncementsView *self)
 {
   g_autofree char *body = g_strstrip (g_strdup (gtk_editable_get_text (
-    GTK_EDITABLE (self->body_entry))));
+                                                  GTK_EDITABLE (self->body_entry))));
   g_autofree char *department = g_strstrip (g_strdup (gtk_editable_get_text (
-    GTK_EDITABLE (self->department_entry))));
+                                                        GTK_EDITABLE (self->department_entry))));
 
   if (self->session == NULL || body[0] == '\0')
     return;

@@ -131,8 +131,8 @@ preferences_action (GSimpleAction *action,
   GtkWindow *prefs;
 
   prefs = GTK_WINDOW (confab_preferences_window_new (GTK_WINDOW (window),
-                                                    confab_account_get_session (self->account),
-                                                    confab_application_get_media_devices (self)));
+                                                     confab_account_get_session (self->account),
+                                                     confab_application_get_media_devices (self)));
   gtk_window_present (prefs);
 }
 

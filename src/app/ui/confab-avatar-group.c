@@ -53,7 +53,7 @@ update (ConfabAvatarGroup *self)
 {
   ConfabContact *contact = self->session != NULL
                            ? confab_profiles_get_self_contact (
-                               confab_profiles_from_session (self->session)) : NULL;
+    confab_profiles_from_session (self->session)) : NULL;
   const char *file_id = contact != NULL ? confab_contact_get_avatar_file_id (contact) : NULL;
 
   adw_avatar_set_text (self->avatar, contact != NULL ? confab_contact_get_display_name (contact)

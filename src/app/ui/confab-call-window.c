@@ -119,7 +119,7 @@ static void
 update_stage (ConfabCallWindow *self)
 {
   gboolean video = self->showing_video && confab_call_get_state (self->call)
-                                          != CONFAB_CALL_STATE_ENDED;
+                   != CONFAB_CALL_STATE_ENDED;
 
   gtk_stack_set_visible_child_name (self->stage, video ? "video" : "avatar");
   gtk_widget_set_visible (GTK_WIDGET (self->local_picture),
@@ -141,8 +141,8 @@ update_controls (ConfabCallWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.camera-off",
                                  !ended && has_video (self)
                                  && confab_media_devices_has_camera (
-                                      confab_call_devices_group_get_devices (
-                                        CONFAB_CALL_DEVICES_GROUP (self->devices_group))));
+                                   confab_call_devices_group_get_devices (
+                                     CONFAB_CALL_DEVICES_GROUP (self->devices_group))));
   gtk_widget_set_visible (self->camera_button, has_video (self));
 
   /* A microphone that cannot be used shows it: the peer hears nothing until another one is

@@ -214,7 +214,7 @@ jump_to_last (ConfabConversationView *self)
     gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
   else
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj)
-                                   - gtk_adjustment_get_page_size (adj));
+                              - gtk_adjustment_get_page_size (adj));
 }
 
 static gboolean
@@ -250,7 +250,7 @@ scroll_to_end (ConfabConversationView *self)
   self->scroll_frames = 0;
   if (self->scroll_tick_id == 0)
     self->scroll_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick_cb, NULL,
-                                                        NULL);
+                                                         NULL);
 }
 
 static void
@@ -703,7 +703,7 @@ find_target (ConfabConversationView *self,
 
       if (self->seek == SEEK_MESSAGE ? id == self->seek_id
                                      : id > self->unread_after
-                                       && g_strcmp0 (confab_message_get_sender (message), me) != 0)
+          && g_strcmp0 (confab_message_get_sender (message), me) != 0)
         return id;
     }
   return 0;
@@ -916,8 +916,8 @@ on_buffer_changed (GtkTextBuffer          *buffer,
 
   if (self->session != NULL && self->conversation != NULL && self->context != CONTEXT_EDIT)
     confab_typing_set_typing (confab_typing_from_session (self->session),
-                               confab_conversation_get_conv (self->conversation),
-                               gtk_text_buffer_get_char_count (buffer) > 0);
+                              confab_conversation_get_conv (self->conversation),
+                              gtk_text_buffer_get_char_count (buffer) > 0);
 }
 
 /* The newest message of one's own that can still be edited, or NULL. */
@@ -1035,7 +1035,7 @@ disconnect_conversation (ConfabConversationView *self)
 
   if (self->session != NULL && self->conversation != NULL)
     confab_typing_set_typing (confab_typing_from_session (self->session),
-                               confab_conversation_get_conv (self->conversation), FALSE);
+                              confab_conversation_get_conv (self->conversation), FALSE);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);

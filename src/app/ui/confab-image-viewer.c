@@ -64,7 +64,7 @@ apply_zoom (ConfabImageViewer *self)
                                    (int) (height * self->zoom));
     }
   gtk_widget_set_sensitive (self->zoom_in_button, self->texture != NULL
-                                                  && self->zoom < ZOOM_MAX);
+                            && self->zoom < ZOOM_MAX);
   gtk_widget_set_sensitive (self->zoom_out_button, self->texture != NULL && self->zoom > 0);
 }
 

@@ -169,7 +169,7 @@ update (ConfabMentionCompletion *self)
 
   members = confab_rooms_get_members (confab_rooms_from_session (self->session), self->room_id);
   for (guint i = 0; members != NULL && i < g_list_model_get_n_items (members)
-                    && count < MAX_SUGGESTIONS; i++)
+       && count < MAX_SUGGESTIONS; i++)
     {
       g_autoptr(ConfabRoomMember) member = g_list_model_get_item (members, i);
       const char *username = confab_room_member_get_username (member);

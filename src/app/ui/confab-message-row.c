@@ -495,7 +495,7 @@ confab_message_row_size_allocate (GtkWidget *widget,
   ConfabMessageRow *self = CONFAB_MESSAGE_ROW (widget);
 
   GTK_WIDGET_CLASS (confab_message_row_parent_class)->size_allocate (widget, width, height,
-                                                                      baseline);
+                                                                     baseline);
   if (self->popover != NULL)
     gtk_popover_present (GTK_POPOVER (self->popover));
   if (self->emoji_chooser != NULL)
@@ -670,7 +670,7 @@ confab_message_row_bind (ConfabMessageRow  *self,
                       || g_strcmp0 (confab_message_get_sender (previous), sender) != 0
                       || g_strcmp0 (confab_message_get_kind (previous), "text") != 0
                       || confab_message_get_ts (message) - confab_message_get_ts (previous)
-                         > GROUP_GAP_MS;
+                      > GROUP_GAP_MS;
 
   gtk_widget_set_visible (GTK_WIDGET (self->day_label), new_day);
   if (new_day)

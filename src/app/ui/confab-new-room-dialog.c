@@ -44,7 +44,7 @@ static void
 on_name_changed (ConfabNewRoomDialog *self)
 {
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (
-                                        GTK_EDITABLE (self->name_row))));
+                                                  GTK_EDITABLE (self->name_row))));
   glong length = g_utf8_strlen (name, -1);
 
   gtk_widget_set_sensitive (self->create_button, length >= 1 && length <= 80);
@@ -114,9 +114,9 @@ on_create_clicked (ConfabNewRoomDialog *self)
 {
   g_autoptr(GPtrArray) members = g_ptr_array_new ();
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (
-                                        GTK_EDITABLE (self->name_row))));
+                                                  GTK_EDITABLE (self->name_row))));
   g_autofree char *topic = g_strstrip (g_strdup (gtk_editable_get_text (
-                                         GTK_EDITABLE (self->topic_row))));
+                                                   GTK_EDITABLE (self->topic_row))));
   GHashTableIter iter;
   const char *username;
   GtkCheckButton *check;

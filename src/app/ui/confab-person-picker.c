@@ -78,7 +78,7 @@ static void
 on_search_changed (ConfabPersonPicker *self)
 {
   g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (
-    GTK_EDITABLE (self->search_entry))));
+                                                  GTK_EDITABLE (self->search_entry))));
 
   g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);

@@ -191,7 +191,7 @@ on_save_profile (ConfabPreferencesWindow *self)
   for (guint i = 0; i < G_N_ELEMENTS (profile_fields); i++)
     {
       g_autofree char *value = g_strstrip (g_strdup (gtk_editable_get_text (profile_row (self,
-                                                                                      i))));
+                                                                                         i))));
 
       if (g_strcmp0 (value, profile_value (self->profile, profile_fields[i].field)) != 0)
         json_object_set_string_member (fields, profile_fields[i].field, value);
@@ -203,7 +203,7 @@ on_save_profile (ConfabPreferencesWindow *self)
   gtk_widget_set_sensitive (self->save_profile_button, FALSE);
   confab_profiles_update_profile_async (confab_profiles_from_session (self->session), fields,
                                         self->cancellable,
-                                       update_profile_cb, g_object_ref (self));
+                                        update_profile_cb, g_object_ref (self));
 }
 
 static void
@@ -309,7 +309,7 @@ on_revoke_clicked (GtkButton               *button,
   gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
   confab_devices_revoke_async (confab_devices_from_session (self->session), device_id,
                                self->cancellable, revoke_cb,
-                                      g_object_ref (self));
+                               g_object_ref (self));
 }
 
 static GtkWidget *
@@ -395,7 +395,7 @@ load_devices (ConfabPreferencesWindow *self)
 {
   confab_devices_list_async (confab_devices_from_session (self->session), self->cancellable,
                              list_devices_cb,
-                                     g_object_ref (self));
+                             g_object_ref (self));
 }
 
 static void

@@ -89,7 +89,7 @@ update (ConfabProfileWindow *self)
   ConfabContact *contact = self->contact;
   g_autofree char *username = g_strdup_printf ("@%s", confab_contact_get_username (contact));
   g_autoptr(GString) status = g_string_new (confab_presence_label (
-    confab_contact_get_presence (contact)));
+                                              confab_contact_get_presence (contact)));
   const char *text = confab_contact_get_presence_text (contact);
   gboolean any = FALSE;
 

@@ -155,7 +155,7 @@ static void
 on_public_toggled (ConfabRoomDetails *self)
 {
   if (self->updating || gtk_switch_get_active (self->public_switch)
-                        == confab_room_get_public (self->room))
+      == confab_room_get_public (self->room))
     return;
   confab_rooms_update_async (get_rooms (self), confab_room_get_id (self->room), NULL, NULL,
                              gtk_switch_get_active (self->public_switch) ? "public" : "private",
@@ -280,7 +280,7 @@ update_member_subtitle (AdwActionRow *row)
   g_autofree char *subtitle = NULL;
 
   subtitle = g_strdup_printf ("%s · %s", confab_room_role_label (
-                                           confab_room_member_get_role (member)),
+                                confab_room_member_get_role (member)),
                               confab_presence_label (contact != NULL
                                                      ? confab_contact_get_presence (contact)
                                                      : CONFAB_PRESENCE_OFFLINE));

@@ -198,7 +198,7 @@ find_visible_button (GtkWidget *widget)
 {
   if (gtk_widget_get_visible (widget)
       && gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget))
-         == GTK_ACCESSIBLE_ROLE_BUTTON)
+      == GTK_ACCESSIBLE_ROLE_BUTTON)
     return widget;
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))

@@ -44,7 +44,7 @@ static ConfabFiles *
 files_of (GtkWidget *widget)
 {
   ConfabUploadList *self = CONFAB_UPLOAD_LIST (gtk_widget_get_ancestor (widget,
-                                                                      CONFAB_TYPE_UPLOAD_LIST));
+                                                                        CONFAB_TYPE_UPLOAD_LIST));
 
   return self != NULL && self->session != NULL ? confab_files_from_session (self->session)
                                                : NULL;
@@ -99,7 +99,7 @@ update_row (UploadRow *row)
   confab_set_tooltip_and_label (GTK_WIDGET (row->pause), paused ? _("Resume Upload")
                                                                 : _("Pause Upload"));
   gtk_widget_set_sensitive (GTK_WIDGET (row->pause), state != CONFAB_UPLOAD_FAILED
-                                                     && state != CONFAB_UPLOAD_SENDING);
+                            && state != CONFAB_UPLOAD_SENDING);
 }
 
 static void

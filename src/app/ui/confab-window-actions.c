@@ -250,7 +250,7 @@ mute_change (GSimpleAction *action,
   g_simple_action_set_state (action, value);
   confab_messaging_set_muted_async (_confab_window_messaging (self),
                                     confab_conversation_get_conv (self->current),
-                                  muted, NULL, NULL, NULL);
+                                    muted, NULL, NULL, NULL);
 }
 
 static void

@@ -148,8 +148,8 @@ open_announcements_action (GtkWidget  *widget,
 
 static void
 on_status_message_response (AdwMessageDialog *dialog,
-                             const char       *response,
-                             ConfabWindow     *self)
+                            const char       *response,
+                            ConfabWindow     *self)
 {
   GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
   g_autofree char *text = NULL;

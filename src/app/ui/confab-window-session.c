@@ -179,7 +179,7 @@ _confab_window_send_presence (ConfabWindow *self)
   g_autofree char *text = g_settings_get_string (self->settings, "presence-text");
 
   if (self->session == NULL || confab_client_get_state (self->client)
-                               != CONFAB_CLIENT_STATE_CONNECTED)
+      != CONFAB_CLIENT_STATE_CONNECTED)
     return;
 
   confab_presence_feature_set_presence_async (confab_presence_feature_from_session (self->session),

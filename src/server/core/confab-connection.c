@@ -978,7 +978,7 @@ confab_connection_new (ConfabServer            *server,
   if (CONFAB_IS_CONNECTION_STREAM (soup_websocket_connection_get_io_stream (ws)))
     {
       self->stream = g_object_ref (CONFAB_CONNECTION_STREAM (
-        soup_websocket_connection_get_io_stream (ws)));
+                                     soup_websocket_connection_get_io_stream (ws)));
       confab_connection_stream_set_written_func (self->stream, on_written, self);
     }
   self->address = g_strdup (address);

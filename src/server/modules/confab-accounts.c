@@ -565,7 +565,7 @@ password_checked_cb (GObject      *source,
         {
           confab_auth_login_failed (confab_server_get_auth (self), call->username, call->address);
           confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED,
-                      "wrong username or password");
+                                  "wrong username or password");
         }
       http_call_finish (call);
       return;
@@ -614,7 +614,7 @@ credentials_cb (GObject      *source,
       call->user = json_object_ref (json_object_get_object_member (reply->result, "user"));
       g_object_set_data (G_OBJECT (call->msg), "confab-disabled",
                          GINT_TO_POINTER (json_object_get_boolean_member_with_default (
-                           reply->result, "disabled", FALSE)));
+                                            reply->result, "disabled", FALSE)));
     }
 
   /* Unknown users are checked against a dummy hash: same time, same answer. */

@@ -74,7 +74,7 @@ sync_readers (ConfabStore        *store,
   while (audience[i] != NULL || readers[j] != NULL)
     {
       int cmp = audience[i] == NULL ? 1 : readers[j] == NULL ? -1 : strcmp (audience[i],
-                                                                           readers[j]);
+                                                                            readers[j]);
 
       if (cmp < 0)
         confab_store_stream_join (store, stream, audience[i++]);

@@ -317,7 +317,7 @@ writer_thread (gpointer data)
         g_async_queue_push (self->spare, batch);
       else
         g_byte_array_unref (batch);
-      if (g_atomic_int_add (&self->pending, - (gint) len) - (gint) len < LOW_MARK
+      if (g_atomic_int_add (&self->pending, -(gint) len) - (gint) len < LOW_MARK
           && g_atomic_int_compare_and_exchange (&self->want_drained, 1, 0))
         post_notice (self, 0, 0);
       if (ok && self->offset - self->last_sync >= self->checkpoint_bytes && sync_now (self))

@@ -443,7 +443,7 @@ delete_work (ConfabStore  *store,
   if (FS (store)->in_use (FSELF (store), args->file_id))
     {
       confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
-                 "a message or a profile uses this file; delete that first");
+                                 "a message or a profile uses this file; delete that first");
       return NULL;
     }
   FS (store)->remove (FSELF (store), args->file_id);
@@ -589,10 +589,10 @@ confab_files_resolve_attachments (ConfabStore  *store,
 
       if (!JSON_NODE_HOLDS_OBJECT (node)
           || !confab_file_id_is_valid (file_id = json_object_get_string_member_with_default (
-                                          item = json_node_get_object (node), "file_id", NULL)))
+                                         item = json_node_get_object (node), "file_id", NULL)))
         {
           confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
-                     "each attachment is an object with a file_id");
+                                     "each attachment is an object with a file_id");
           goto fail;
         }
       for (guint j = 0; j < seen->len; j++)
@@ -622,7 +622,7 @@ confab_files_resolve_attachments (ConfabStore  *store,
             {
               if (error != NULL && *error == NULL)
                 confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
-                           "thumbnail_file_id is not a file id");
+                                           "thumbnail_file_id is not a file id");
               goto fail;
             }
           if (!confab_file_mime_is_inline_image (thumb->mime))
@@ -1349,7 +1349,7 @@ create_signed_in (Call *call)
   mime = confab_file_mime_normalize (value);
   r->mime = mime != NULL ? g_steal_pointer (&mime) : g_strdup ("application/octet-stream");
   value = soup_message_headers_get_one (soup_server_message_get_request_headers (call->msg),
-                                       "Upload-Metadata");
+                                        "Upload-Metadata");
   r->metadata = g_strdup (value != NULL ? value : "");
   r->thumbnail_file_id = g_strdup (g_hash_table_lookup (call->metadata, "thumbnail_file_id"));
   {

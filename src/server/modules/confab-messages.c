@@ -112,7 +112,7 @@ check_participant (ConfabStore  *store,
       if (!g_str_equal (user, a) && !g_str_equal (user, b))
         {
           confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
-                     "not a participant of this conversation");
+                                     "not a participant of this conversation");
           return FALSE;
         }
       if (role != NULL)
@@ -275,7 +275,7 @@ insert_message (ConfabStore             *store,
         {
           json_object_unref (found);
           confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
-                     "client_msg_id was already used in another conversation");
+                                     "client_msg_id was already used in another conversation");
           return NULL;
         }
       result = json_object_new ();
@@ -340,7 +340,7 @@ send_work (ConfabStore  *store,
       if (!g_str_equal (args->user, a) && !g_str_equal (args->user, b))
         {
           confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
-                     "not a participant of this conversation");
+                                     "not a participant of this conversation");
           return NULL;
         }
       peer = g_str_equal (args->user, a) ? b : a;
@@ -352,7 +352,7 @@ send_work (ConfabStore  *store,
       if (MS (store)->blocks (MSELF (store), peer, args->user))
         {
           confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
-                     "this user does not accept your messages");
+                                     "this user does not accept your messages");
           return NULL;
         }
       /* A DM comes into being with its first message. */
@@ -381,7 +381,7 @@ send_work (ConfabStore  *store,
       if (g_strcmp0 (reply_conv, args->conv) != 0)
         {
           confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
-                     "reply_to is not a message of this conversation");
+                                     "reply_to is not a message of this conversation");
           return NULL;
         }
     }
@@ -391,7 +391,7 @@ send_work (ConfabStore  *store,
       if (attachments_func == NULL)
         {
           confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_INVALID,
-                     "this server does not accept attachments");
+                                     "this server does not accept attachments");
           return NULL;
         }
       attachments = attachments_func (store, args->user, args->conv, args->client_msg_id,
@@ -538,7 +538,7 @@ delete_work (ConfabStore  *store,
            && (g_str_equal (role, "owner") || g_str_equal (role, "admin"))))
     {
       confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
-                 "only the author or a room admin can delete a message");
+                                 "only the author or a room admin can delete a message");
       return NULL;
     }
   if (info.deleted)

@@ -423,7 +423,7 @@ invite_work (ConfabStore  *store,
   if (!room.public && !is_admin (room.role))
     {
       confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
-                 "only a room admin can invite to a private room");
+                                 "only a room admin can invite to a private room");
       return NULL;
     }
   if (!MS (store)->user_exists (MSELF (store), args->target))
@@ -520,7 +520,7 @@ leave_work (ConfabStore  *store,
       && json_object_get_int_member (room.room, "member_count") > 1)
     {
       confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
-                 "you are the last owner: make another member owner first");
+                                 "you are the last owner: make another member owner first");
       return NULL;
     }
   return remove_member (store, &room, args->room, args->user, NULL);
@@ -664,7 +664,7 @@ set_role_work (ConfabStore  *store,
       && RS (store)->count_role (RSELF (store), args->room, "owner") == 1)
     {
       confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
-                 "the last owner stays owner until another member is owner");
+                                 "the last owner stays owner until another member is owner");
       return NULL;
     }
 

@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+/* Called with each word of a text; returns FALSE to stop. */
+typedef gboolean (*WordFunc) (const char *word, gpointer user_data);
+
 typedef struct
 {
   char    *text;
@@ -104,7 +107,7 @@ fold_char (gunichar c)
 /* Calls @func with each folded word of @text in order; stops when it returns FALSE. */
 static void
 each_word (const char *text,
-           gboolean  (*func) (const char *word, gpointer user_data),
+           WordFunc    func,
            gpointer    user_data)
 {
   g_autoptr(GString) word = g_string_new (NULL);
