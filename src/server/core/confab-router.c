@@ -120,6 +120,12 @@ confab_router_count (ConfabRouter *self)
   return self->count;
 }
 
+guint
+confab_router_count_users (ConfabRouter *self)
+{
+  return g_hash_table_size (self->by_user);
+}
+
 /* Sends @frame to the connections of @username but @except; with @only_device, just that
  * device's; with @but_device, all but that device's. Returns whether any was sent to. */
 static gboolean

@@ -20,6 +20,8 @@ gboolean      confab_router_remove          (ConfabRouter      *self,
 guint         confab_router_count_user      (ConfabRouter      *self,
                                              const char        *username);
 guint         confab_router_count           (ConfabRouter      *self);
+/* How many users have at least one connection. */
+guint         confab_router_count_users     (ConfabRouter      *self);
 void          confab_router_deliver         (ConfabRouter      *self,
                                              ConfabStoreEvent  *event,
                                              ConfabConnection  *except);

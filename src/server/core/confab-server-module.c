@@ -60,6 +60,103 @@ confab_session_lookup_async (ConfabStore         *store,
                           confab_session_lookup_async);
 }
 
+/* --- Signed-in HTTP requests ----------------------------------------------------------------- */
+
+typedef struct
+{
+  ConfabHttpCall      *call;
+  ConfabHttpCallFlags  flags;
+  ConfabHttpCallFunc   signed_in;
+} SignIn;
+
+void
+confab_http_call_finish (ConfabHttpCall *call)
+{
+  soup_server_message_unpause (call->msg);
+  if (call->data_free != NULL)
+    g_clear_pointer (&call->data, call->data_free);
+  g_clear_pointer (&call->user, json_object_unref);
+  g_clear_pointer (&call->body, json_object_unref);
+  g_free (call->device_id);
+  g_free (call->address);
+  g_object_unref (call->msg);
+  g_object_unref (call->server);
+  g_free (call);
+}
+
+static void
+http_session_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autofree SignIn *sign_in = user_data;
+  ConfabHttpCall *call = sign_in->call;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  JsonObject *result_json;
+
+  if (reply == NULL)
+    {
+      confab_http_send_gerror (call->msg, error);
+      confab_http_call_finish (call);
+      return;
+    }
+
+  result_json = confab_store_reply_get_result (reply);
+  call->user = json_object_ref (json_object_get_object_member (result_json, "user"));
+  call->username = json_object_get_string_member (call->user, "username");
+  call->device_id = g_strdup (json_object_get_string_member (result_json, "device_id"));
+  if ((sign_in->flags & CONFAB_HTTP_CALL_JSON_BODY) != 0)
+    {
+      call->body = confab_http_read_json_body (call->msg);
+      if (call->body == NULL)
+        {
+          confab_http_call_finish (call);
+          return;
+        }
+    }
+  sign_in->signed_in (call);
+}
+
+void
+confab_http_call_start (ConfabServer        *server,
+                        SoupServerMessage   *msg,
+                        ConfabHttpCallFlags  flags,
+                        ConfabHttpCallFunc   signed_in,
+                        gpointer             data,
+                        GDestroyNotify       data_free)
+{
+  g_autofree char *token = confab_http_bearer_token (msg);
+  g_autofree char *token_hash = NULL;
+  ConfabHttpCall *call;
+  SignIn *sign_in;
+
+  g_return_if_fail (signed_in != NULL);
+
+  if (token == NULL || *token == '\0')
+    {
+      confab_http_send_error (msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED, "missing bearer token");
+      if (data_free != NULL && data != NULL)
+        data_free (data);
+      return;
+    }
+
+  call = g_new0 (ConfabHttpCall, 1);
+  call->server = g_object_ref (server);
+  call->msg = g_object_ref (msg);
+  call->address = g_strdup (soup_server_message_get_remote_host (msg));
+  call->data = data;
+  call->data_free = data_free;
+  sign_in = g_new0 (SignIn, 1);
+  sign_in->call = call;
+  sign_in->flags = flags;
+  sign_in->signed_in = signed_in;
+  soup_server_message_pause (msg);
+  token_hash = confab_auth_hash_token (token);
+  confab_session_lookup_async (confab_server_get_store (server), token_hash, NULL,
+                               http_session_cb, sign_in);
+}
+
 gboolean
 confab_request_get_conv (JsonObject        *frame,
                          ConfabParamFlags   flags,

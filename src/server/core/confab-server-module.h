@@ -167,6 +167,47 @@ void     confab_session_lookup_async      (ConfabStore         *store,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data);
 
+/* An HTTP request of a signed-in user, answered later: confab_http_call_start () signs in
+ * the bearer of @msg and holds @msg paused until confab_http_call_finish (). */
+typedef struct _ConfabHttpCall ConfabHttpCall;
+
+struct _ConfabHttpCall
+{
+  ConfabServer      *server;
+  SoupServerMessage *msg;
+  JsonObject        *user;       /* the signed-in User */
+  const char        *username;   /* of user */
+  char              *device_id;
+  char              *address;    /* the client's address */
+  JsonObject        *body;       /* with CONFAB_HTTP_CALL_JSON_BODY: the request's object */
+  gpointer           data;       /* the caller's, freed with data_free */
+  GDestroyNotify     data_free;
+};
+
+typedef enum
+{
+  CONFAB_HTTP_CALL_NO_BODY   = 0,
+  /* The body must be a JSON object (400 bad_request otherwise), read once signed in. */
+  CONFAB_HTTP_CALL_JSON_BODY = 1 << 0,
+} ConfabHttpCallFlags;
+
+/* Runs on the main thread; answers @call (now or later) and then calls
+ * confab_http_call_finish (). */
+typedef void (*ConfabHttpCallFunc) (ConfabHttpCall *call);
+
+/* Signs in the bearer token of @msg (401 unauthorized without one or with a token that is not
+ * valid, 403 forbidden for a disabled account), reads the body as @flags say, and runs
+ * @signed_in; on any failure the request is answered and @signed_in does not run (@data is
+ * freed with @data_free). */
+void     confab_http_call_start           (ConfabServer        *server,
+                                           SoupServerMessage   *msg,
+                                           ConfabHttpCallFlags  flags,
+                                           ConfabHttpCallFunc   signed_in,
+                                           gpointer             data,
+                                           GDestroyNotify       data_free);
+/* Lets @msg go with the answer given, and frees @call. */
+void     confab_http_call_finish          (ConfabHttpCall      *call);
+
 /* Parameters more than one module reads. */
 gboolean confab_request_get_conv     (JsonObject        *frame,
                                       ConfabParamFlags   flags,

@@ -68,22 +68,21 @@ get_work (ConfabStore  *store,
 }
 
 /* The user and everyone who shares a conversation with them learn of the change. */
-static ConfabStoreReply *
-update_work (ConfabStore  *store,
-             gpointer      data,
-             GError      **error)
+JsonObject *
+confab_profiles_apply (ConfabStore         *store,
+                       ConfabStoreReply    *reply,
+                       const char          *username,
+                       const char * const  *values,
+                       GError             **error)
 {
-  Args *args = data;
   g_auto(GStrv) peers = NULL;
   g_autoptr(GStrvBuilder) audience = g_strv_builder_new ();
   g_auto(GStrv) users = NULL;
   g_autoptr(JsonObject) event = json_object_new ();
-  ConfabStoreReply *reply;
-  JsonObject *result;
   JsonObject *user;
 
-  if (args->values[CONFAB_PROFILE_AVATAR_FILE_ID] != NULL
-      && *args->values[CONFAB_PROFILE_AVATAR_FILE_ID] != '\0')
+  if (values[CONFAB_PROFILE_AVATAR_FILE_ID] != NULL
+      && *values[CONFAB_PROFILE_AVATAR_FILE_ID] != '\0')
     {
       if (avatar_func == NULL)
         {
@@ -91,18 +90,17 @@ update_work (ConfabStore  *store,
                                "this server does not accept avatars");
           return NULL;
         }
-      if (!avatar_func (store, args->username, args->values[CONFAB_PROFILE_AVATAR_FILE_ID],
-                        error))
+      if (!avatar_func (store, username, values[CONFAB_PROFILE_AVATAR_FILE_ID], error))
         return NULL;
     }
-  if (!PS (store)->update (PSELF (store), args->username, (const char * const *) args->values))
+  if (!PS (store)->update (PSELF (store), username, values))
     {
       g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_NOT_FOUND,
                            "no such user");
       return NULL;
     }
 
-  user = PS (store)->user (PSELF (store), args->username);
+  user = PS (store)->user (PSELF (store), username);
   if (user == NULL)
     {
       g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INTERNAL,
@@ -110,17 +108,30 @@ update_work (ConfabStore  *store,
       return NULL;
     }
   json_object_set_object_member (event, "user", json_object_ref (user));
-  result = json_object_new ();
-  json_object_set_object_member (result, "user", user);
-  reply = confab_store_reply_new (result);
 
-  peers = PS (store)->peers (PSELF (store), args->username);
-  g_strv_builder_add (audience, args->username);
+  peers = PS (store)->peers (PSELF (store), username);
+  g_strv_builder_add (audience, username);
   g_strv_builder_addv (audience, (const char **) peers);
   users = g_strv_builder_end (audience);
   confab_store_emit_event (store, reply, CONFAB_EVENT_PROFILE_UPDATED, event,
                            (const char * const *) users);
-  return reply;
+  return user;
+}
+
+static ConfabStoreReply *
+update_work (ConfabStore  *store,
+             gpointer      data,
+             GError      **error)
+{
+  Args *args = data;
+  g_autoptr(ConfabStoreReply) reply = confab_store_reply_new (NULL);
+  JsonObject *user = confab_profiles_apply (store, reply, args->username,
+                                            (const char * const *) args->values, error);
+
+  if (user == NULL)
+    return NULL;
+  json_object_set_object_member (reply->result, "user", user);
+  return g_steal_pointer (&reply);
 }
 
 void
@@ -198,33 +209,24 @@ confab_profiles_email_is_valid (const char *email)
   return g_utf8_strlen (email, -1) >= 3 && strchr (email, '@') != NULL;
 }
 
-static void
-handle_profile_update (gpointer          instance,
-                       ConfabConnection *self,
-                       const char       *id,
-                       JsonObject       *frame)
+gboolean
+confab_profiles_read_fields (JsonObject  *params,
+                             JsonObject  *values,
+                             GError     **error)
 {
-  static const char * const fields[] = {
-    "display_name", "email", "phone", "department", "title", "location", "avatar_file_id",
-  };
-  g_autoptr(JsonObject) values = json_object_new ();
-  g_autoptr(GError) error = NULL;
-
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+  for (guint i = 0; i < CONFAB_N_PROFILE_FIELDS; i++)
     {
+      const char *name = confab_profile_field_names[i];
       const char *value = NULL;
-      guint min = g_str_equal (fields[i], "display_name") ? 1 : 0;
-      guint max = g_str_equal (fields[i], "display_name") ? CONFAB_DISPLAY_NAME_MAX_CHARS
-                                                           : CONFAB_PROFILE_FIELD_MAX_CHARS;
+      guint min = i == CONFAB_PROFILE_DISPLAY_NAME ? 1 : 0;
+      guint max = i == CONFAB_PROFILE_DISPLAY_NAME ? CONFAB_DISPLAY_NAME_MAX_CHARS
+                                                   : CONFAB_PROFILE_FIELD_MAX_CHARS;
 
-      if (!confab_params_get_string (frame, fields[i], CONFAB_PARAM_OPTIONAL, min, max, &value,
-                                     &error))
-        {
-          confab_connection_respond_gerror (self, id, error);
-          return;
-        }
+      if (!confab_params_get_string (params, name, CONFAB_PARAM_OPTIONAL, min, max, &value,
+                                     error))
+        return FALSE;
       if (value != NULL)
-        json_object_set_string_member (values, fields[i], value);
+        json_object_set_string_member (values, name, value);
     }
 
   /* An empty email clears it; any other must be one register would take. */
@@ -232,8 +234,25 @@ handle_profile_update (gpointer          instance,
       && *json_object_get_string_member (values, "email") != '\0'
       && !confab_profiles_email_is_valid (json_object_get_string_member (values, "email")))
     {
-      confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_INVALID,
-                                       "not an email address");
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INVALID,
+                           "not an email address");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+handle_profile_update (gpointer          instance,
+                       ConfabConnection *self,
+                       const char       *id,
+                       JsonObject       *frame)
+{
+  g_autoptr(JsonObject) values = json_object_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_profiles_read_fields (frame, values, &error))
+    {
+      confab_connection_respond_gerror (self, id, error);
       return;
     }
   if (json_object_get_size (values) == 0)

@@ -42,4 +42,21 @@ void confab_profiles_update_async (ConfabStore         *store,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data);
 
+/* Reads the profile fields of @params (display_name, email, phone, department, title,
+ * location, avatar_file_id; each optional) into @values as strings, checked as profile_update
+ * checks them: FALSE with @error (bad_request, or invalid for an email) otherwise. */
+gboolean    confab_profiles_read_fields (JsonObject  *params,
+                                         JsonObject  *values,
+                                         GError     **error);
+
+/* Inside a unit of work (store thread): sets @username's profile fields @values (by
+ * ConfabProfileField, as ConfabProfileStore.update takes them, already validated), with the
+ * durable event profile_updated in @reply, as confab_profiles_update_async () does. Returns
+ * the new User, or NULL with @error set (not_found, an avatar refused). */
+JsonObject *confab_profiles_apply (ConfabStore         *store,
+                                   ConfabStoreReply    *reply,
+                                   const char          *username,
+                                   const char * const  *values,
+                                   GError             **error);
+
 G_END_DECLS
