@@ -23,7 +23,7 @@
  * what it needs of one is in "The backend" below, the only place that names it. */
 
 #define TIMEOUT_SECONDS 20
-#define SCHEMA_VERSION  8   /* the newest migration of the SQLite backend */
+#define SCHEMA_VERSION  9   /* the newest migration of the SQLite backend */
 
 typedef struct
 {
@@ -364,6 +364,7 @@ sql_exec (Fixture    *f,
 /* Takes a database of the current schema back to version 6, and one of version 5 back to 4
  * (migration 6, files, runs again harmlessly: it creates only what is missing). */
 #define UNDO_SCHEMA_7 \
+  "DROP TABLE audit;" \
   "DROP TRIGGER directory_change_added;" \
   "DROP TRIGGER directory_change_changed;" \
   "DROP TRIGGER directory_change_removed;" \
@@ -2192,7 +2193,7 @@ test_broadcast_grant (Fixture       *f,
   create_user (f, "alice");   /* the first account administers */
   create_user (f, "bob");
 
-  confab_broadcast_send_async (f->store, "bob", "hi", all, NULL, done_cb, f);
+  confab_broadcast_send_async (f->store, "bob", NULL, "hi", all, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
   confab_broadcast_grant_async (f->store, "bob", TRUE, NULL, done_cb, f);
   g_clear_pointer (&reply, confab_store_reply_free);
@@ -2202,7 +2203,7 @@ test_broadcast_grant (Fixture       *f,
   reply = wait_ok (f);
   g_assert_cmpint (sql_int (f, "SELECT permissions = 'broadcast' FROM users"
                             " WHERE username = 'bob'"), ==, 1);
-  confab_broadcast_send_async (f->store, "bob", "hi", all, NULL, done_cb, f);
+  confab_broadcast_send_async (f->store, "bob", NULL, "hi", all, NULL, done_cb, f);
   g_clear_pointer (&reply, confab_store_reply_free);
   reply = wait_ok (f);
   g_assert_cmpint (json_object_get_int_member (confab_store_reply_get_result (reply),
@@ -2212,9 +2213,9 @@ test_broadcast_grant (Fixture       *f,
   confab_broadcast_grant_async (f->store, "bob", FALSE, NULL, done_cb, f);
   g_clear_pointer (&reply, confab_store_reply_free);
   reply = wait_ok (f);
-  confab_broadcast_send_async (f->store, "bob", "hi", all, NULL, done_cb, f);
+  confab_broadcast_send_async (f->store, "bob", NULL, "hi", all, NULL, done_cb, f);
   wait_error (f, CONFAB_PROTOCOL_ERROR_FORBIDDEN);
-  confab_broadcast_send_async (f->store, "alice", "hi", all, NULL, done_cb, f);
+  confab_broadcast_send_async (f->store, "alice", NULL, "hi", all, NULL, done_cb, f);
   g_clear_pointer (&reply, confab_store_reply_free);
   reply = wait_ok (f);
   confab_broadcast_grant_async (f->store, "nobody", TRUE, NULL, done_cb, f);

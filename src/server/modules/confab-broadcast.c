@@ -5,6 +5,7 @@
 
 #include "confab-broadcast.h"
 #include "confab-account-store.h"
+#include "confab-audit-store.h"
 #include "confab-broadcast-store.h"
 #include "confab-limits.h"
 #include "confab-server-module.h"
@@ -32,6 +33,7 @@
 typedef struct
 {
   char       *sender;
+  char       *address;      /* the sender's, for the audit log */
   char       *body;
   char       *department;   /* for a department */
   GStrv       users;        /* for a list; neither: everyone */
@@ -44,6 +46,7 @@ args_free (gpointer data)
   Args *args = data;
 
   g_free (args->sender);
+  g_free (args->address);
   g_free (args->body);
   g_free (args->department);
   g_strfreev (args->users);
@@ -83,6 +86,24 @@ sync_readers (ConfabStore        *store,
       else
         i++, j++;
     }
+}
+
+/* Announcements are administration: each goes into the audit log with its audience. */
+static void
+audit (ConfabStore *store,
+       Args        *args,
+       JsonObject  *audience,
+       gint64       id,
+       gint64       ts)
+{
+  g_autoptr(JsonObject) details = json_object_new ();
+  g_autofree char *details_text = NULL;
+  g_autofree char *target = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+  json_object_set_object_member (details, "audience", json_object_ref (audience));
+  details_text = confab_json_object_to_string (details, NULL);
+  CONFAB_AUDIT_STORE_GET_IFACE (store)->record (CONFAB_AUDIT_STORE (store), ts, args->sender,
+                                                "broadcast", target, details_text, args->address);
 }
 
 static ConfabStoreReply *
@@ -155,6 +176,7 @@ send_work (ConfabStore  *store,
 
   audience_text = confab_json_object_to_string (audience_json, NULL);
   id = BS (store)->insert (BSELF (store), args->sender, args->body, audience_text, ts);
+  audit (store, args, audience_json, id, ts);
   json_object_set_int_member (event, "id", id);
   json_object_set_string_member (event, "from", args->sender);
   json_object_set_int_member (event, "ts", ts);
@@ -209,6 +231,7 @@ grant_work (ConfabStore  *store,
 void
 confab_broadcast_send_async (ConfabStore         *store,
                              const char          *sender,
+                             const char          *address,
                              const char          *body,
                              JsonObject          *audience,
                              GCancellable        *cancellable,
@@ -220,10 +243,12 @@ confab_broadcast_send_async (ConfabStore         *store,
 
   g_return_if_fail (CONFAB_IS_BROADCAST_STORE (store));
   g_return_if_fail (CONFAB_IS_ACCOUNT_STORE (store));
+  g_return_if_fail (CONFAB_IS_AUDIT_STORE (store));
   g_return_if_fail (sender != NULL && body != NULL && audience != NULL);
 
   args = g_new0 (Args, 1);
   args->sender = g_strdup (sender);
+  args->address = g_strdup (address);
   args->body = g_strdup (body);
   args->department = g_strdup (json_object_get_string_member_with_default (audience,
                                                                            "department",
@@ -353,37 +378,19 @@ handle_broadcast (gpointer          instance,
       confab_connection_respond_gerror (self, id, error);
       return;
     }
-  confab_broadcast_send_async (STORE (self), confab_connection_get_username (self), body,
-                               audience, CONFAB_STORE_CALL (self, id, NULL));
+  confab_broadcast_send_async (STORE (self), confab_connection_get_username (self),
+                               confab_connection_get_address (self), body, audience,
+                               CONFAB_STORE_CALL (self, id, NULL));
 }
 
 /* --- POST /v1/admin/broadcast -------------------------------------------------------------- */
-
-typedef struct
-{
-  ConfabServer      *server;
-  SoupServerMessage *msg;
-  char              *body;
-  JsonObject        *audience;
-} HttpCall;
-
-static void
-http_call_finish (HttpCall *call)
-{
-  soup_server_message_unpause (call->msg);
-  g_object_unref (call->msg);
-  g_object_unref (call->server);
-  g_free (call->body);
-  json_object_unref (call->audience);
-  g_free (call);
-}
 
 static void
 http_sent_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  HttpCall *call = user_data;
+  ConfabHttpCall *call = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
 
@@ -397,68 +404,31 @@ http_sent_cb (GObject      *source,
       for (guint i = 0; i < reply->events->len; i++)
         confab_router_deliver (router, g_ptr_array_index (reply->events, i), NULL);
     }
-  http_call_finish (call);
+  confab_http_call_finish (call);
 }
 
 static void
-http_session_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+http_signed_in (ConfabHttpCall *call)
 {
-  HttpCall *call = user_data;
+  g_autoptr(JsonObject) audience = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
-  JsonObject *user;
+  const char *body = NULL;
 
-  if (reply == NULL)
+  if (!read_broadcast (call->server, call->body, &body, &audience, &error))
     {
       confab_http_send_gerror (call->msg, error);
-      http_call_finish (call);
+      confab_http_call_finish (call);
       return;
     }
-
-  user = json_object_get_object_member (reply->result, "user");
-  confab_broadcast_send_async (CONFAB_STORE (source),
-                               json_object_get_string_member (user, "username"), call->body,
-                               call->audience, NULL, http_sent_cb, call);
+  confab_broadcast_send_async (confab_server_get_store (call->server), call->username,
+                               call->address, body, audience, NULL, http_sent_cb, call);
 }
 
 static void
 handle_http_broadcast (gpointer           instance,
                        SoupServerMessage *msg)
 {
-  ConfabServer *server = instance;
-  g_autofree char *token = confab_http_bearer_token (msg);
-  g_autofree char *token_hash = NULL;
-  g_autoptr(JsonObject) params = NULL;
-  g_autoptr(JsonObject) audience = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *body = NULL;
-  HttpCall *call;
-
-  if (token == NULL || *token == '\0')
-    {
-      confab_http_send_error (msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED, "missing bearer token");
-      return;
-    }
-  params = confab_http_read_json_body (msg);
-  if (params == NULL)
-    return;
-  if (!read_broadcast (server, params, &body, &audience, &error))
-    {
-      confab_http_send_gerror (msg, error);
-      return;
-    }
-
-  token_hash = confab_auth_hash_token (token);
-  call = g_new0 (HttpCall, 1);
-  call->server = g_object_ref (server);
-  call->msg = g_object_ref (msg);
-  call->body = g_strdup (body);
-  call->audience = g_steal_pointer (&audience);
-  soup_server_message_pause (msg);
-  confab_session_lookup_async (confab_server_get_store (server), token_hash, NULL,
-                               http_session_cb, call);
+  confab_http_call_start (instance, msg, CONFAB_HTTP_CALL_JSON_BODY, http_signed_in, NULL, NULL);
 }
 
 /* --- Registration ---------------------------------------------------------------------------- */

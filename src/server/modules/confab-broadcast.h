@@ -12,17 +12,19 @@ G_BEGIN_DECLS
 void confab_broadcast_register   (ConfabServer        *server);
 
 /*
- * On any store that implements ConfabBroadcastStore and ConfabAccountStore; both complete with
- * confab_store_finish ().
+ * On any store that implements ConfabBroadcastStore, ConfabAccountStore and ConfabAuditStore;
+ * both complete with confab_store_finish ().
  */
 
 /* result {recipients, id}: @sender announces @body to @audience, an object with one of
  * {all: true}, {department: "…"}, {users: ["…"]} (checked by the caller for form). forbidden
  * unless @sender is an admin or holds the broadcast permission; not_found (and nothing sent)
  * if a listed user does not exist. One durable broadcast event {id, from, ts, body}, stored
- * once for all and department audiences. */
+ * once for all and department audiences. Each announcement is audited, with @address (the
+ * sender's, may be NULL). */
 void confab_broadcast_send_async (ConfabStore         *store,
                                   const char          *sender,
+                                  const char          *address,
                                   const char          *body,
                                   JsonObject          *audience,
                                   GCancellable        *cancellable,

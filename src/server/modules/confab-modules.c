@@ -5,6 +5,7 @@
 
 #include "confab-modules.h"
 #include "confab-accounts.h"
+#include "confab-admin.h"
 #include "confab-broadcast.h"
 #include "confab-calls.h"
 #include "confab-contacts.h"
@@ -30,4 +31,5 @@ confab_modules_register_all (ConfabServer *server)
   confab_directory_register (server);
   confab_files_register (server);
   confab_broadcast_register (server);
+  confab_admin_register (server);
 }

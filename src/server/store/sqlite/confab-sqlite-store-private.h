@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "confab-sqlite-store.h"
+#include "confab-audit-store.h"
 #include "confab-broadcast-store.h"
 #include "confab-contact-store.h"
 #include "confab-db.h"
@@ -39,6 +40,9 @@ JsonObject *confab_sqlite_rooms_load            (ConfabSqliteStore        *self,
 void confab_sqlite_contact_store_iface_init   (ConfabContactStoreInterface   *iface);
 void confab_sqlite_directory_store_iface_init (ConfabDirectoryStoreInterface *iface);
 void confab_sqlite_broadcast_store_iface_init (ConfabBroadcastStoreInterface *iface);
+
+/* confab-sqlite-audit.c */
+void confab_sqlite_audit_store_iface_init     (ConfabAuditStoreInterface     *iface);
 
 /* confab-sqlite-files.c */
 void confab_sqlite_file_store_iface_init      (ConfabFileStoreInterface      *iface);

@@ -74,7 +74,9 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OB
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_FILE_STORE,
                                                       confab_sqlite_file_store_iface_init)
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_BROADCAST_STORE,
-                                                      confab_sqlite_broadcast_store_iface_init))
+                                                      confab_sqlite_broadcast_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_AUDIT_STORE,
+                                                      confab_sqlite_audit_store_iface_init))
 
 /* The schema, one script per version (see confab_db_open ()). */
 static const char * const migrations[] = {
@@ -371,6 +373,16 @@ static const char * const migrations[] = {
   "  DELETE FROM directory_changes"
   "  WHERE seq <= (SELECT max (seq) FROM directory_changes) - 10000;"
   "END;",
+  /* 9: the audit log of administration; details is an object's JSON text. */
+  "CREATE TABLE audit ("
+  "  id      INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  ts      INTEGER NOT NULL,"
+  "  actor   TEXT NOT NULL,"
+  "  action  TEXT NOT NULL,"
+  "  target  TEXT,"
+  "  details TEXT,"
+  "  address TEXT"
+  ");",
 };
 
 #define USER_COLUMNS   CONFAB_SQLITE_USER_COLUMNS
