@@ -82,6 +82,135 @@ test_health (void)
   g_assert_nonnull (json_object_get_string_member (reply, "version"));
 }
 
+/* The value of @name in a raw HTTP response's headers; NULL if absent. */
+static char *
+response_header (const char *response,
+                 const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (response, "\r\n", -1);
+
+  for (guint i = 1; lines[i] != NULL && *lines[i] != '\0'; i++)
+    {
+      const char *colon = strchr (lines[i], ':');
+
+      if (colon != NULL && (gsize) (colon - lines[i]) == strlen (name) &&
+          g_ascii_strncasecmp (lines[i], name, strlen (name)) == 0)
+        return g_strstrip (g_strdup (colon + 1));
+    }
+  return NULL;
+}
+
+static guint
+cors_request (ConfabTestServer *server,
+              const char       *method,
+              const char       *path,
+              const char       *origin,
+              gboolean          preflight,
+              char            **out_response)
+{
+  g_autofree char *request = NULL;
+
+  request = g_strdup_printf ("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: %s\r\n%s"
+                             "Connection: close\r\n\r\n", method, path, origin,
+                             preflight ? "Access-Control-Request-Method: POST\r\n"
+                             "Access-Control-Request-Headers: authorization, "
+                             "content-type\r\n" : "");
+  return confab_test_raw_http (server, request, out_response);
+}
+
+/* [http] cors_origins: pages from a listed origin get their preflight answered and may read
+ * the answers; any other origin gets no CORS header, and nothing is answered for it without
+ * the setting. */
+static void
+test_cors (void)
+{
+  g_autoptr(ConfabTestServer) server =
+    confab_test_server_new (NULL, "[http]\ncors_origins=https://web.example.com;"
+                            "http://localhost:8080\n");
+  g_autoptr(ConfabTestServer) plain = confab_test_server_new (NULL, NULL);
+  const char *others[] = { "https://evil.example.com", "https://web.example.com.evil.example",
+                           "http://web.example.com", "null" };
+
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *origin = i == 0 ? "https://web.example.com" : "http://localhost:8080";
+      g_autofree char *preflight = NULL;
+      g_autofree char *real = NULL;
+      g_autofree char *allow_origin = NULL;
+      g_autofree char *allow_methods = NULL;
+      g_autofree char *allow_headers = NULL;
+      g_autofree char *max_age = NULL;
+      g_autofree char *real_origin = NULL;
+      g_autofree char *vary = NULL;
+
+      g_assert_cmpuint (cors_request (server, "OPTIONS", "/v1/login", origin, TRUE, &preflight),
+                        ==, 204);
+      allow_origin = response_header (preflight, "Access-Control-Allow-Origin");
+      allow_methods = response_header (preflight, "Access-Control-Allow-Methods");
+      allow_headers = response_header (preflight, "Access-Control-Allow-Headers");
+      max_age = response_header (preflight, "Access-Control-Max-Age");
+      g_assert_cmpstr (allow_origin, ==, origin);
+      g_assert_nonnull (strstr (allow_methods, "POST"));
+      g_assert_nonnull (strstr (allow_headers, "Authorization"));
+      g_assert_nonnull (strstr (allow_headers, "Content-Type"));
+      g_assert_nonnull (max_age);
+
+      /* The real request's answer carries the origin too, errors included. */
+      g_assert_cmpuint (cors_request (server, "GET", "/v1/health", origin, FALSE, &real), ==,
+                        200);
+      real_origin = response_header (real, "Access-Control-Allow-Origin");
+      vary = response_header (real, "Vary");
+      g_assert_cmpstr (real_origin, ==, origin);
+      g_assert_nonnull (strstr (vary, "Origin"));
+      g_clear_pointer (&real, g_free);
+      g_clear_pointer (&real_origin, g_free);
+      g_assert_cmpuint (cors_request (server, "POST", "/v1/login", origin, FALSE, &real), ==,
+                        400);
+      real_origin = response_header (real, "Access-Control-Allow-Origin");
+      g_assert_cmpstr (real_origin, ==, origin);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      g_autofree char *preflight = NULL;
+      g_autofree char *real = NULL;
+
+      /* Not a preflight answered: what OPTIONS on that path answers anyway, without CORS. */
+      g_assert_cmpuint (cors_request (server, "OPTIONS", "/v1/login", others[i], TRUE,
+                                      &preflight), !=, 204);
+      g_assert_null (strstr (preflight, "Access-Control-"));
+      g_assert_cmpuint (cors_request (server, "GET", "/v1/health", others[i], FALSE, &real), ==,
+                        200);
+      g_assert_null (strstr (real, "Access-Control-"));
+    }
+
+  /* None by default. */
+  {
+    g_autofree char *preflight = NULL;
+    g_autofree char *real = NULL;
+
+    g_assert_cmpuint (cors_request (plain, "OPTIONS", "/v1/login", "https://web.example.com",
+                                    TRUE, &preflight), !=, 204);
+    g_assert_null (strstr (preflight, "Access-Control-"));
+    g_assert_cmpuint (cors_request (plain, "GET", "/v1/health", "https://web.example.com",
+                                    FALSE, &real), ==, 200);
+    g_assert_null (strstr (real, "Access-Control-"));
+  }
+
+  /* The tus OPTIONS of /v1/files still answers tus clients that are not browsers. */
+  {
+    g_autofree char *tus = NULL;
+    g_autofree char *version = NULL;
+
+    g_assert_cmpuint (confab_test_raw_http (server, "OPTIONS /v1/files HTTP/1.1\r\n"
+                                            "Host: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                                            &tus), ==, 204);
+    version = response_header (tus, "Tus-Version");
+    g_assert_nonnull (version);
+  }
+  confab_test_server_assert_running (server);
+}
+
 static void
 test_register (void)
 {
@@ -1119,6 +1248,7 @@ main (int   argc,
 
   g_test_add_func ("/confab/server/health", test_health);
   g_test_add_func ("/confab/server/register", test_register);
+  g_test_add_func ("/confab/server/cors", test_cors);
   g_test_add_func ("/confab/server/login-logout", test_login_logout);
   g_test_add_func ("/confab/server/live-delivery", test_live_delivery);
   g_test_add_func ("/confab/server/offline-replay", test_offline_replay);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-config.h"
+#include "confab-cors.h"
 #include "confab-limits.h"
 
 #include <gio/gio.h>
@@ -61,6 +62,7 @@ confab_config_free (ConfabConfig *config)
   g_strfreev (config->turn_urls);
   g_free (config->turn_secret);
   g_strfreev (config->metrics_allow);
+  g_strfreev (config->cors_origins);
   g_free (config);
 }
 
@@ -252,6 +254,17 @@ confab_config_load_file (ConfabConfig  *config,
     {
       g_strfreev (config->metrics_allow);
       config->metrics_allow = g_key_file_get_string_list (kf, "metrics", "allow", NULL, NULL);
+    }
+  read_list (kf, "http", "cors_origins", &config->cors_origins);
+  for (guint i = 0; config->cors_origins != NULL && config->cors_origins[i] != NULL; i++)
+    {
+      if (!confab_cors_origin_is_valid (config->cors_origins[i]))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[http] cors_origins: '%s' is not an origin (scheme://host[:port], "
+                       "lower case, nothing after)", config->cors_origins[i]);
+          return FALSE;
+        }
     }
   if (config->turn_urls != NULL && config->turn_secret == NULL)
     {

@@ -65,6 +65,7 @@ typedef struct
   guint               turn_ttl_s;
 
   char              **metrics_allow;     /* addresses allowed to read /metrics besides loopback */
+  char              **cors_origins;      /* web origins whose pages may call the HTTP API */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new          (void);

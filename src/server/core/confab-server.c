@@ -5,6 +5,7 @@
 
 #include "confab-server.h"
 #include "confab-acceptor.h"
+#include "confab-cors.h"
 #include "confab-frame.h"
 #include "confab-http.h"
 #include "confab-limits.h"
@@ -136,6 +137,9 @@ on_http_request (SoupServer        *soup,
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Cache-Control", "no-store");
 
+  if (confab_cors_answer_preflight (self->config, msg))
+    return;
+
   route = find_route (self, method, path, &path_known);
   if (route != NULL)
     {
@@ -166,6 +170,8 @@ on_request_got_headers (SoupServerMessage *msg,
   GUri *uri = soup_server_message_get_uri (msg);
   gboolean path_known;
   Route *route = NULL;
+
+  confab_cors_add_headers (self->config, msg);
 
   if (uri != NULL && soup_server_message_get_method (msg) != NULL)
     route = find_route (self, soup_server_message_get_method (msg), g_uri_get_path (uri),
