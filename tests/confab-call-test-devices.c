@@ -4,6 +4,8 @@
 #include "confab-call-private.h"
 #include "confab-call-test-devices.h"
 
+#include <string.h>
+
 /* Devices as a device provider would report them (tests have no real ones). Each makes the
  * element of its kind, marked with the device, so a test can tell which one a call uses. */
 
@@ -154,4 +156,38 @@ guint
 confab_call_test_device_get_buffers (GstDevice *device)
 {
   return (guint) g_atomic_int_get (&TEST_DEVICE (device)->buffers);
+}
+
+char *
+confab_call_test_refuse_media (const char *sdp,
+                               const char *media,
+                               guint      *mline)
+{
+  g_auto(GStrv) lines = g_strsplit (sdp, "\r\n", -1);
+  g_autofree char *prefix = g_strdup_printf ("m=%s ", media);
+  GString *out = g_string_new (NULL);
+  gint index = -1;
+  gboolean found = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], "m="))
+        index++;
+      if (!found && g_str_has_prefix (lines[i], prefix))
+        {
+          const char *rest = strchr (lines[i] + strlen (prefix), ' ');
+
+          g_assert_nonnull (rest);
+          g_string_append_printf (out, "%s0%s", prefix, rest);
+          *mline = index;
+          found = TRUE;
+        }
+      else
+        g_string_append (out, lines[i]);
+      if (lines[i + 1] != NULL)
+        g_string_append (out, "\r\n");
+    }
+
+  g_assert_true (found);
+  return g_string_free (out, FALSE);
 }

@@ -24,4 +24,10 @@ guint      confab_call_test_device_get_buffers (GstDevice                *device
 GstDevice *confab_call_test_device_in_use      (ConfabCall               *call,
                                                 const char               *name);
 
+/* @sdp with the media line of @media ("audio", "video") rejected as a peer that refuses it
+ * answers (port 0, RFC 3264 §6); its index in @mline. */
+char      *confab_call_test_refuse_media       (const char               *sdp,
+                                                const char               *media,
+                                                guint                    *mline);
+
 G_END_DECLS

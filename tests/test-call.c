@@ -26,6 +26,8 @@ typedef struct
   ConfabCall *call;
   ConfabCall *peer;
   guint       reconnecting;
+  const char *refuse;          /* this side answers with that medium's line rejected */
+  gint       *refused_mline;   /* shared by both wires: candidates for it are not passed */
 } Wire;
 
 typedef struct
@@ -51,7 +53,16 @@ on_local_description (ConfabCall *call,
   /* Bundled media race inside GStreamer 1.22's RTP session (see build_pipeline() in
    * confab-call-pipeline.c). */
   g_assert_null (strstr (sdp, "a=group:BUNDLE"));
-  g_assert_true (confab_call_set_remote_description (wire->peer, type, sdp, &error));
+  if (wire->refuse != NULL && g_str_equal (type, "answer"))
+    {
+      guint mline = 0;
+      g_autofree char *refused = confab_call_test_refuse_media (sdp, wire->refuse, &mline);
+
+      *wire->refused_mline = (gint) mline;
+      g_assert_true (confab_call_set_remote_description (wire->peer, type, refused, &error));
+    }
+  else
+    g_assert_true (confab_call_set_remote_description (wire->peer, type, sdp, &error));
   g_assert_no_error (error);
 }
 
@@ -63,6 +74,9 @@ on_local_ice (ConfabCall *call,
 {
   g_autoptr(GError) error = NULL;
 
+  /* A rejected line has no transport: neither side gathers for it. */
+  if (wire->refused_mline != NULL && *wire->refused_mline == (gint) mline)
+    return;
   g_assert_true (confab_call_add_remote_ice (wire->peer, candidate, mline, &error));
   g_assert_no_error (error);
 }
@@ -421,6 +435,65 @@ test_call_audio_only (void)
   fixture_tear_down (&fixture);
 }
 
+/* The peer answers with one media line rejected (port 0), as a browser does with a codec it
+ * cannot take: the other medium goes on both ways, and the call says what was refused. */
+
+static gboolean
+is_connected (gpointer user_data)
+{
+  return confab_call_get_state (user_data) == CONFAB_CALL_STATE_CONNECTED;
+}
+
+static gboolean
+video_both_ways (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return confab_call_get_video_frames_received (fixture->caller) > 0 &&
+         confab_call_get_video_frames_received (fixture->callee) > 0;
+}
+
+static void
+test_call_peer_refuses (gconstpointer data)
+{
+  const char *refuse = data;
+  gboolean audio_refused = g_str_equal (refuse, "audio");
+  Fixture fixture = { NULL, };
+  gint refused_mline = -1;
+  g_autofree char *reason = NULL;
+
+  fixture_set_up (&fixture, CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO, TRUE);
+  fixture.to_caller.refuse = refuse;
+  fixture.to_caller.refused_mline = &refused_mline;
+  fixture.to_callee.refused_mline = &refused_mline;
+  g_signal_connect (fixture.caller, "ended", G_CALLBACK (on_ended_record), &reason);
+
+  /* The callee here is webrtcbin told nothing of its own refusal: it waits for a transport of
+   * the refused line that the caller does not use, and stays connecting. A peer that really
+   * refuses a line has no transport for it. What counts is the caller's side. */
+  confab_call_start (fixture.caller);
+  g_assert_true (engine_test_wait (audio_refused ? video_both_ways : audio_both_ways, &fixture,
+                                   MEDIA_TIMEOUT_MS));
+  g_assert_true (engine_test_wait (is_connected, fixture.caller, MEDIA_TIMEOUT_MS));
+  g_assert_cmpint (refused_mline, ==, audio_refused ? 0 : 1);
+  g_assert_cmpuint (confab_call_get_refused_media (fixture.caller), ==,
+                    audio_refused ? CONFAB_CALL_MEDIA_AUDIO : CONFAB_CALL_MEDIA_VIDEO);
+  g_assert_cmpuint (confab_call_get_refused_media (fixture.callee), ==, CONFAB_CALL_MEDIA_NONE);
+
+  /* It keeps going: no media error, and the other medium still flows. */
+  assert_flowing (fixture.caller, audio_refused);
+  assert_flowing (fixture.callee, audio_refused);
+  engine_test_run_for (1000);
+  g_assert_null (reason);
+  g_assert_cmpint (confab_call_get_state (fixture.caller), ==, CONFAB_CALL_STATE_CONNECTED);
+  g_assert_cmpuint (audio_refused ? confab_call_get_audio_buffers_received (fixture.caller)
+                                  : confab_call_get_video_frames_received (fixture.caller),
+                    ==, 0);
+
+  g_signal_handlers_disconnect_by_func (fixture.caller, on_ended_record, &reason);
+  fixture_tear_down (&fixture);
+}
+
 static gboolean
 callee_sees_video_and_audio_flows (gpointer user_data)
 {
@@ -660,6 +733,102 @@ test_call_ice_servers (void)
   g_assert_no_error (error);
   g_assert_false (confab_call_set_ice_servers (call, json_node_get_array (bad), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
+/* Offers made at once, before the encoders' caps reached webrtcbin */
+
+#define N_EARLY_OFFERS 8
+
+typedef struct
+{
+  guint  n_offers;
+  guint  n_checked;
+} OfferCheck;
+
+/* RFC 7587: the Opus rtpmap states two channels whatever is sent; the encoder sends in-band
+ * FEC, so the offer says so. */
+static void
+assert_offer_complete (const char *sdp)
+{
+  g_auto(GStrv) lines = g_strsplit (sdp, "\r\n", -1);
+  gboolean rtpmap = FALSE;
+  gboolean fmtp = FALSE;
+  gboolean vp8 = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *line = g_ascii_strdown (lines[i], -1);
+
+      if (g_str_has_prefix (line, "a=rtpmap:111 "))
+        {
+          g_assert_cmpstr (line, ==, "a=rtpmap:111 opus/48000/2");
+          rtpmap = TRUE;
+        }
+      else if (g_str_has_prefix (line, "a=fmtp:111 "))
+        {
+          g_auto(GStrv) params = g_strsplit (line + strlen ("a=fmtp:111 "), ";", -1);
+
+          for (guint j = 0; params[j] != NULL; j++)
+            if (g_str_equal (g_strstrip (params[j]), "useinbandfec=1"))
+              fmtp = TRUE;
+        }
+      else if (g_str_has_prefix (line, "a=rtpmap:96 "))
+        {
+          g_assert_cmpstr (line, ==, "a=rtpmap:96 vp8/90000");
+          vp8 = TRUE;
+        }
+    }
+
+  if (!rtpmap || !fmtp || !vp8)
+    g_test_message ("Incomplete offer:\n%s", sdp);
+  g_assert_true (rtpmap);
+  g_assert_true (fmtp);
+  g_assert_true (vp8);
+}
+
+static void
+on_early_offer (ConfabCall *call,
+                const char *type,
+                const char *sdp,
+                OfferCheck *check)
+{
+  g_assert_cmpstr (type, ==, "offer");
+  assert_offer_complete (sdp);
+  check->n_checked++;
+}
+
+static void
+test_call_offer_complete (void)
+{
+  g_autoptr(ConfabMediaDevices) devices = confab_media_devices_new_for_testing (TRUE);
+  g_autoptr(ConfabMediaDevices) no_camera = confab_media_devices_new_for_testing (FALSE);
+  ConfabCall *calls[2 * N_EARLY_OFFERS];
+  OfferCheck check = { 0, };
+
+  /* Each offer is asked for as soon as its call exists, all of them at once, so the machine
+   * is busy and most are made before the first buffer reached webrtcbin; the calls without a
+   * camera offer to receive video only. */
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *id = g_strdup_printf ("early-%u", i);
+
+      calls[i] = confab_call_new (id, "bob", CONFAB_CALL_ROLE_CALLER,
+                                  CONFAB_CALL_MEDIA_AUDIO | CONFAB_CALL_MEDIA_VIDEO,
+                                  i % 2 == 0 ? devices : no_camera, &error);
+      g_assert_no_error (error);
+      g_signal_connect (calls[i], "local-description", G_CALLBACK (on_early_offer), &check);
+      confab_call_start (calls[i]);
+      check.n_offers++;
+    }
+
+  g_assert_true (engine_test_wait_uint (&check.n_checked, check.n_offers, MEDIA_TIMEOUT_MS));
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      g_signal_handlers_disconnect_by_data (calls[i], &check);
+      g_object_unref (calls[i]);
+    }
 }
 
 /* The peer in another process (tests/confab-call-peer), as in real life. */
@@ -917,6 +1086,9 @@ main (int   argc,
   g_test_add_func ("/confab/call/devices-change", test_call_devices_change);
   g_test_add_func ("/confab/call/bad-signalling", test_call_bad_signalling);
   g_test_add_func ("/confab/call/ice-servers", test_call_ice_servers);
+  g_test_add_func ("/confab/call/offer-complete", test_call_offer_complete);
+  g_test_add_data_func ("/confab/call/peer-refuses-audio", "audio", test_call_peer_refuses);
+  g_test_add_data_func ("/confab/call/peer-refuses-video", "video", test_call_peer_refuses);
   g_test_add_func ("/confab/call/two-processes", test_call_two_processes);
 
   ret = g_test_run ();

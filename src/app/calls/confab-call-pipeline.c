@@ -47,6 +47,13 @@
 #define VIDEO_PAYLOAD          96
 #define AUDIO_PAYLOAD          111
 #define MAX_MLINE_INDEX        16
+/* What the offer says of each stream, whether or not a buffer reached webrtcbin yet: its
+ * caps are the transceiver's codec preferences, and the payloader's output is held to them.
+ * Opus is always two channels in SDP (RFC 7587 §7), and the encoder sends in-band FEC. */
+#define AUDIO_RTP_CAPS         "application/x-rtp,media=audio,encoding-name=OPUS," \
+        "clock-rate=48000,encoding-params=(string)2,payload=111,useinbandfec=(string)1"
+#define VIDEO_RTP_CAPS         "application/x-rtp,media=video,encoding-name=VP8," \
+        "clock-rate=90000,payload=96"
 /* RTCP keeps arriving about once a second even when the peer sends no audio and no video. */
 #define RTCP_INTERVAL          GST_SECOND
 
@@ -115,6 +122,7 @@ struct _ConfabCallPipeline
   gboolean              has_camera;
   gboolean              microphone_failed;
   gboolean              stopped;
+  ConfabCallMedia       refused_media;   /* the peer rejected their lines */
 
   MediaLink            *link;
   GstElement           *pipeline;
@@ -989,11 +997,19 @@ on_devices_speaker (ConfabCallPipeline *self)
 static gboolean
 link_to_webrtc (ConfabCallPipeline  *self,
                 GstElement          *last,
+                GstCaps             *caps,
                 GError             **error)
 {
   g_autoptr(GstPad) src = gst_element_get_static_pad (last, "src");
-  g_autoptr(GstPad) sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
+  GstPadTemplate *template = gst_element_get_pad_template (self->webrtc, "sink_%u");
+  g_autoptr(GstPad) sink = NULL;
   g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
+
+  /* Asked for with its caps, the transceiver knows its kind (audio, video) from the start:
+   * GStreamer 1.22 pairs the lines of an answer with transceivers that have no line yet by
+   * kind, so a rejected line before it does not shift the others onto the wrong one. */
+  if (template != NULL)
+    sink = gst_element_request_pad (self->webrtc, template, NULL, caps);
 
   if (sink == NULL || gst_pad_link (src, sink) != GST_PAD_LINK_OK)
     {
@@ -1007,7 +1023,8 @@ link_to_webrtc (ConfabCallPipeline  *self,
    * key frames on PLI instead. */
   g_object_get (sink, "transceiver", &transceiver, NULL);
   if (transceiver != NULL)
-    g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, NULL);
+    g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
+                  "codec-preferences", caps, NULL);
 
   return TRUE;
 }
@@ -1019,12 +1036,7 @@ add_receive_only (ConfabCallPipeline *self,
   g_autoptr(GstCaps) caps = NULL;
   g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
 
-  if (is_video)
-    caps = gst_caps_from_string ("application/x-rtp,media=video,encoding-name=VP8,"
-                                 "clock-rate=90000,payload=96");
-  else
-    caps = gst_caps_from_string ("application/x-rtp,media=audio,encoding-name=OPUS,"
-                                 "clock-rate=48000,encoding-params=(string)2,payload=111");
+  caps = gst_caps_from_string (is_video ? VIDEO_RTP_CAPS : AUDIO_RTP_CAPS);
 
   g_signal_emit_by_name (self->webrtc, "add-transceiver",
                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &transceiver);
@@ -1034,8 +1046,7 @@ static gboolean
 build_audio_send (ConfabCallPipeline  *self,
                   GError             **error)
 {
-  g_autoptr(GstCaps) caps = gst_caps_from_string ("application/x-rtp,media=audio,"
-                                                  "encoding-name=OPUS,payload=111");
+  g_autoptr(GstCaps) caps = gst_caps_from_string (AUDIO_RTP_CAPS);
   GstElement *source = open_microphone (self, FALSE);
   GstElement *chain[8];
   GstElement *encoder;
@@ -1080,7 +1091,7 @@ build_audio_send (ConfabCallPipeline  *self,
   g_object_set (payloader, "pt", AUDIO_PAYLOAD, NULL);
   g_object_set (filter, "caps", caps, NULL);
 
-  return link_to_webrtc (self, filter, error);
+  return link_to_webrtc (self, filter, caps, error);
 }
 
 static gboolean
@@ -1088,8 +1099,7 @@ build_video_send (ConfabCallPipeline  *self,
                   GError             **error)
 {
   g_autoptr(GstCaps) raw_caps = NULL;
-  g_autoptr(GstCaps) rtp_caps = gst_caps_from_string ("application/x-rtp,media=video,"
-                                                      "encoding-name=VP8,payload=96");
+  g_autoptr(GstCaps) rtp_caps = gst_caps_from_string (VIDEO_RTP_CAPS);
   GstElement *source = open_camera (self);
   GstElement *capture[6];
   GstElement *preview[2];
@@ -1176,7 +1186,7 @@ build_video_send (ConfabCallPipeline  *self,
 
   self->has_camera = TRUE;
 
-  return link_to_webrtc (self, send[4], error);
+  return link_to_webrtc (self, send[4], rtp_caps, error);
 }
 
 /* webrtcbin leaves loopback out of its host candidates, so two calls on one host (tests, the
@@ -1583,6 +1593,25 @@ confab_call_pipeline_create_answer (ConfabCallPipeline *self)
   g_signal_emit_by_name (self->webrtc, "create-answer", NULL, promise);
 }
 
+/* The media lines @message rejects (port 0, RFC 3264 §6), as a browser answers a codec it
+ * cannot take: the call goes on without them. */
+static void
+note_refused_lines (ConfabCallPipeline  *self,
+                    const GstSDPMessage *message)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (message); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (message, i);
+
+      if (gst_sdp_media_get_port (media) != 0)
+        continue;
+      if (g_strcmp0 (gst_sdp_media_get_media (media), "audio") == 0)
+        self->refused_media |= CONFAB_CALL_MEDIA_AUDIO;
+      else if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0)
+        self->refused_media |= CONFAB_CALL_MEDIA_VIDEO;
+    }
+}
+
 /**
  * confab_call_pipeline_set_remote_description:
  * @is_offer: whether @sdp is the peer's offer (else its answer)
@@ -1612,6 +1641,8 @@ confab_call_pipeline_set_remote_description (ConfabCallPipeline  *self,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Malformed session description");
       return FALSE;
     }
+
+  note_refused_lines (self, message);
 
   desc = gst_webrtc_session_description_new (is_offer ? GST_WEBRTC_SDP_TYPE_OFFER
                                                       : GST_WEBRTC_SDP_TYPE_ANSWER,
@@ -1688,6 +1719,15 @@ confab_call_pipeline_stop (ConfabCallPipeline *self)
 
   if (self->pipeline != NULL)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
+}
+
+/* The media whose lines the peer rejected. */
+ConfabCallMedia
+confab_call_pipeline_get_refused_media (ConfabCallPipeline *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CALL_PIPELINE (self), CONFAB_CALL_MEDIA_NONE);
+
+  return self->refused_media;
 }
 
 gboolean

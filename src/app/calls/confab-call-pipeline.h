@@ -40,6 +40,7 @@ void                confab_call_pipeline_stop                (ConfabCallPipeline
 
 gboolean            confab_call_pipeline_get_has_camera      (ConfabCallPipeline  *self);
 gboolean            confab_call_pipeline_get_microphone_failed (ConfabCallPipeline *self);
+ConfabCallMedia     confab_call_pipeline_get_refused_media   (ConfabCallPipeline  *self);
 gint64              confab_call_pipeline_get_last_receive_time (ConfabCallPipeline *self);
 guint64             confab_call_pipeline_get_video_frames_received (ConfabCallPipeline *self);
 guint64             confab_call_pipeline_get_audio_buffers_received (ConfabCallPipeline *self);

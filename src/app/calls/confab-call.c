@@ -47,6 +47,7 @@ enum
   PROP_REMOTE_VIDEO,
   PROP_VIDEO_FRAMES_RECEIVED,
   PROP_AUDIO_BUFFERS_RECEIVED,
+  PROP_REFUSED_MEDIA,
   N_PROPS
 };
 
@@ -89,6 +90,7 @@ struct _ConfabCall
   ConfabCallPipeline *pipeline;
 
   gboolean            remote_description_set;
+  ConfabCallMedia     refused_media;
   GPtrArray          *pending_ice;   /* of PendingIce */
   gboolean            ice_failed;
   gboolean            ice_disconnected;
@@ -389,6 +391,18 @@ ice_url_to_gst (const char *url,
   return NULL;
 }
 
+static void
+set_refused_media (ConfabCall      *self,
+                   ConfabCallMedia  refused)
+{
+  if (self->refused_media == refused)
+    return;
+
+  g_debug ("Call %s: the peer refused media %u", self->call_id, refused);
+  self->refused_media = refused;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFUSED_MEDIA]);
+}
+
 /* GObject */
 
 static void
@@ -459,6 +473,10 @@ confab_call_get_property (GObject    *object,
 
     case PROP_AUDIO_BUFFERS_RECEIVED:
       g_value_set_uint64 (value, confab_call_get_audio_buffers_received (self));
+      break;
+
+    case PROP_REFUSED_MEDIA:
+      g_value_set_flags (value, self->refused_media);
       break;
 
     default:
@@ -651,6 +669,13 @@ confab_call_class_init (ConfabCallClass *klass)
   properties[PROP_AUDIO_BUFFERS_RECEIVED] =
     g_param_spec_uint64 ("audio-buffers-received", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /* What the call carries but the peer refused in its description (a media line with port
+   * 0): the rest of the call goes on without it. */
+  properties[PROP_REFUSED_MEDIA] =
+    g_param_spec_flags ("refused-media", NULL, NULL, CONFAB_TYPE_CALL_MEDIA,
+                        CONFAB_CALL_MEDIA_NONE,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -855,6 +880,20 @@ confab_call_get_remote_video (ConfabCall *self)
   return self->pipeline != NULL ? confab_call_pipeline_get_remote_video (self->pipeline) : NULL;
 }
 
+/**
+ * confab_call_get_refused_media:
+ *
+ * Returns: the media of the call that the peer refused (it rejected their media lines); the
+ *   call goes on with the others
+ */
+ConfabCallMedia
+confab_call_get_refused_media (ConfabCall *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CALL (self), CONFAB_CALL_MEDIA_NONE);
+
+  return self->refused_media;
+}
+
 guint64
 confab_call_get_video_frames_received (ConfabCall *self)
 {
@@ -1011,6 +1050,8 @@ confab_call_set_remote_description (ConfabCall  *self,
    * through the main loop, after the call shows it is connecting. */
   if (!confab_call_pipeline_set_remote_description (self->pipeline, is_offer, sdp, error))
     return FALSE;
+
+  set_refused_media (self, confab_call_pipeline_get_refused_media (self->pipeline) & self->media);
 
   if (self->state == CONFAB_CALL_STATE_NEW)
     start_connecting (self);

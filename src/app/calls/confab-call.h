@@ -37,6 +37,7 @@ gboolean         confab_call_get_muted                 (ConfabCall         *self
 gboolean         confab_call_get_camera_on             (ConfabCall         *self);
 gboolean         confab_call_get_microphone_failed     (ConfabCall         *self);
 guint            confab_call_get_duration              (ConfabCall         *self);
+ConfabCallMedia  confab_call_get_refused_media         (ConfabCall         *self);
 GdkPaintable    *confab_call_get_local_video           (ConfabCall         *self);
 GdkPaintable    *confab_call_get_remote_video          (ConfabCall         *self);
 

@@ -46,6 +46,7 @@ struct _ConfabCallWindow
   GtkLabel       *peer_label;
   GtkPicture     *remote_picture;
   GtkPicture     *local_picture;
+  GtkLabel       *refused_label;
   AdwWindowTitle *window_title;
   GtkWidget      *camera_button;
   GtkWidget      *mute_button;
@@ -163,6 +164,29 @@ update_controls (ConfabCallWindow *self)
                                 camera_on ? _("Turn Camera Off") : _("Turn Camera On"));
 }
 
+/* The peer's side refused part of the call (its app answered without audio or without
+ * video): said for as long as the call goes on. */
+static void
+update_refused (ConfabCallWindow *self)
+{
+  ConfabCallMedia refused = confab_call_get_refused_media (self->call);
+  gboolean ended = confab_call_get_state (self->call) == CONFAB_CALL_STATE_ENDED;
+  g_autofree char *text = NULL;
+
+  if ((refused & CONFAB_CALL_MEDIA_AUDIO) != 0 && (refused & CONFAB_CALL_MEDIA_VIDEO) != 0)
+    /* Translators: %s is the other person's name. */
+    text = g_strdup_printf (_("%s’s app refused both audio and video"), self->peer_name);
+  else if ((refused & CONFAB_CALL_MEDIA_AUDIO) != 0)
+    /* Translators: %s is the other person's name; the call goes on with video. */
+    text = g_strdup_printf (_("%s’s app refused audio: video only"), self->peer_name);
+  else if ((refused & CONFAB_CALL_MEDIA_VIDEO) != 0)
+    /* Translators: %s is the other person's name; the call goes on with audio. */
+    text = g_strdup_printf (_("%s’s app refused video: audio only"), self->peer_name);
+
+  gtk_label_set_label (self->refused_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->refused_label), text != NULL && !ended);
+}
+
 static gboolean
 close_cb (gpointer user_data)
 {
@@ -179,6 +203,7 @@ on_call_state_changed (ConfabCallWindow *self)
   update_status (self);
   update_stage (self);
   update_controls (self);
+  update_refused (self);
 
   if (confab_call_get_state (self->call) == CONFAB_CALL_STATE_ENDED && self->close_id == 0)
     self->close_id = g_timeout_add (CLOSE_AFTER_END_MS, close_cb, self);
@@ -359,6 +384,8 @@ confab_call_window_constructed (GObject *object)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->call, "notify::microphone-failed",
                            G_CALLBACK (on_call_media_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->call, "notify::refused-media", G_CALLBACK (update_refused),
+                           self, G_CONNECT_SWAPPED);
 
   on_call_state_changed (self);
 }
@@ -425,6 +452,7 @@ confab_call_window_class_init (ConfabCallWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabCallWindow, peer_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallWindow, remote_picture);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallWindow, local_picture);
+  gtk_widget_class_bind_template_child (widget_class, ConfabCallWindow, refused_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallWindow, camera_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallWindow, mute_button);
