@@ -50,10 +50,12 @@ start_session (ConfabClient *client)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   ConfabSession *session = confab_session_new (client);
+  gboolean started;
 
   confab_session_start_async (session, NULL, engine_test_async_cb, &result);
-  g_assert_true (confab_session_start_finish (session, WAIT (result), &error));
+  started = confab_session_start_finish (session, WAIT (result), &error);
   g_assert_no_error (error);
+  g_assert_true (started);
   g_assert_true (engine_test_wait (connected, session, ENGINE_TEST_TIMEOUT_MS));
   return session;
 }

@@ -293,6 +293,7 @@ struct _ConfabTestServer
   gboolean         exited;
   char            *url;
   char            *ws_url;
+  char            *listen;
 
   SoupSession     *session;
   GTlsCertificate *certificate;
@@ -447,6 +448,7 @@ confab_test_server_start (ConfabTestServer *server)
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = NULL;
   const char *confabd = g_getenv ("CONFABD");
   const char *server_debug = g_getenv ("CONFAB_TEST_SERVER_G_DEBUG");
   GInputStream *out;
@@ -459,7 +461,7 @@ confab_test_server_start (ConfabTestServer *server)
   g_ptr_array_add (argv, (char *) "--data-dir");
   g_ptr_array_add (argv, server->data_dir);
   g_ptr_array_add (argv, (char *) "--listen");
-  g_ptr_array_add (argv, (char *) "127.0.0.1:0");
+  g_ptr_array_add (argv, server->listen != NULL ? server->listen : (char *) "127.0.0.1:0");
   if (!server->tls)
     g_ptr_array_add (argv, (char *) "--plain");
   if (server->config_path != NULL)
@@ -532,6 +534,13 @@ confab_test_server_start (ConfabTestServer *server)
     }
 
   g_assert_true (g_str_has_prefix (server->url, server->tls ? "https://" : "http://"));
+  /* Started again, it listens where it did, as a restarted server does: clients reconnect. */
+  if (server->listen == NULL)
+    {
+      uri = g_uri_parse (server->url, G_URI_FLAGS_NONE, &error);
+      g_assert_no_error (error);
+      server->listen = g_strdup_printf ("127.0.0.1:%d", g_uri_get_port (uri));
+    }
   g_free (server->ws_url);
   server->ws_url = g_strconcat (server->tls ? "wss" : "ws", strchr (server->url, ':'), "/v1/ws",
                                 NULL);
@@ -632,7 +641,7 @@ confab_test_free_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
-/* Starts it again on the same data directory (the port changes). */
+/* Starts it again on the same data directory and port. */
 void
 confab_test_server_restart (ConfabTestServer *server)
 {
@@ -679,6 +688,7 @@ confab_test_server_free (ConfabTestServer *server)
   g_string_free (server->log, TRUE);
   g_free (server->url);
   g_free (server->ws_url);
+  g_free (server->listen);
   g_free (server->dir);
   g_free (server->data_dir);
   g_free (server->config_path);

@@ -39,6 +39,7 @@ ConfabTestServer *confab_test_server_new      (const char * const *extra_args,
                                                const char         *config_text);
 ConfabTestServer *confab_test_server_new_tls  (const char * const *extra_args,
                                                const char         *config_text);
+/* Started again after a stop or a kill, the server listens on the port of its first start. */
 void         confab_test_server_start         (ConfabTestServer *server);
 void         confab_test_server_stop          (ConfabTestServer *server);
 void         confab_test_server_kill          (ConfabTestServer *server);

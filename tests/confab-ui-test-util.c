@@ -139,9 +139,7 @@ on_signin_page (gpointer user_data)
 void
 confab_ui_fixture_set_up (ConfabUiFixture *f)
 {
-  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", confab_test_free_port ());
-  /* A fixed port: a case may restart the server on it. */
-  const char *extra[] = { "--listen", listen, "--registration", "open", NULL };
+  const char *extra[] = { "--registration", "open", NULL };
   g_autoptr(ConfabTestClient) ann_ws = NULL;
 
   f->server = confab_test_server_new (extra, NULL);

@@ -47,10 +47,7 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", confab_test_free_port ());
-  const char *extra[] = { "--listen", listen, NULL };
-
-  f->server = confab_test_server_new (extra, NULL);
+  f->server = confab_test_server_new (NULL, NULL);
   f->alice_client = signed_up_client (f->server, "alice", "Alice");
   f->bob_client = signed_up_client (f->server, "bob", "Bob");
   f->alice = start_session (f->alice_client);

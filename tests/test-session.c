@@ -16,11 +16,9 @@
 #include "confab-presence-feature.h"
 #include "confab-profiles.h"
 #include "confab-session.h"
+#include "confab-session-test-util.h"
 #include "confab-typing.h"
 
-#include <glib-unix.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <string.h>
 
 /* Sessions against the real confabd ($CONFABD), started on 127.0.0.1 with a temp data dir. */
@@ -31,134 +29,6 @@ static ConfabConversationList *
 conversations_of (ConfabSession *session)
 {
   return confab_messaging_get_conversations (confab_messaging_from_session (session));
-}
-
-typedef struct
-{
-  char       *data_dir;
-  char       *url;
-  guint       port;
-  GSubprocess *process;
-} Server;
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static void
-server_start (Server *server)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", server->port);
-  g_autofree char *line = NULL;
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-  /* If this test dies, the server goes with it. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  server->process = g_subprocess_launcher_spawn (launcher, &error,
-                                                 g_getenv ("CONFABD"), "--data-dir",
-                                                 server->data_dir, "--listen", listen, "--plain",
-                                                 "--registration", "open", NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
-  /* The server prints its URL once it listens; reading the line is the readiness wait. */
-  while ((line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error)) != NULL)
-    {
-      if (g_str_has_prefix (line, "listening on "))
-        break;
-      g_clear_pointer (&line, g_free);
-    }
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  if (server->url == NULL)
-    {
-      g_autoptr(GUri) uri = g_uri_parse (line + strlen ("listening on "), G_URI_FLAGS_NONE,
-                                         &error);
-
-      g_assert_no_error (error);
-      server->port = g_uri_get_port (uri);
-      server->url = g_strdup_printf ("http://127.0.0.1:%u", server->port);
-    }
-}
-
-static void
-server_stop (Server *server)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (server->process, SIGTERM);
-  g_subprocess_wait (server->process, NULL, &error);
-  g_assert_no_error (error);
-  g_clear_object (&server->process);
-}
-
-static Server *
-server_new (void)
-{
-  Server *server = g_new0 (Server, 1);
-
-  server->data_dir = engine_test_new_dir ("confabd");
-  server_start (server);
-  return server;
-}
-
-static void
-server_free (Server *server)
-{
-  if (server->process != NULL)
-    server_stop (server);
-  g_free (server->data_dir);
-  g_free (server->url);
-  g_free (server);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Server, server_free)
-
-static ConfabClient *
-sign_up_named (Server     *server,
-               const char *username,
-               const char *display_name)
-{
-  ConfabClient *client = confab_client_new (server->url);
-  g_autoptr(GAsyncResult) r1 = NULL;
-  g_autoptr(GAsyncResult) r2 = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) user = NULL;
-
-  confab_client_register_async (client, username, "correct horse battery", display_name, NULL,
-                                NULL, engine_test_async_cb, &r1);
-  user = confab_client_register_finish (client, WAIT (r1), &error);
-  g_assert_no_error (error);
-  confab_client_login_async (client, username, "correct horse battery", "test", NULL,
-                             engine_test_async_cb, &r2);
-  g_assert_true (confab_client_login_finish (client, WAIT (r2), &error));
-  g_assert_no_error (error);
-  confab_client_set_backoff (client, 20, 200);
-  return client;
-}
-
-static ConfabClient *
-sign_up (Server     *server,
-         const char *username)
-{
-  return sign_up_named (server, username, NULL);
-}
-
-static ConfabSession *
-start_session (ConfabClient *client)
-{
-  ConfabSession *session = confab_session_new (client);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  confab_session_start_async (session, NULL, engine_test_async_cb, &result);
-  g_assert_true (confab_session_start_finish (session, WAIT (result), &error));
-  g_assert_no_error (error);
-  return session;
 }
 
 static gboolean
@@ -246,7 +116,7 @@ send_text (ConfabSession *session,
 static void
 test_exchange_and_outbox (void)
 {
-  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabTestServer) server = NULL;
   g_autoptr(ConfabClient) alice_client = NULL;
   g_autoptr(ConfabClient) bob_client = NULL;
   g_autoptr(ConfabSession) alice = NULL;
@@ -268,9 +138,9 @@ test_exchange_and_outbox (void)
       return;
     }
 
-  server = server_new ();
-  alice_client = sign_up (server, "alice");
-  bob_client = sign_up (server, "bob");
+  server = confab_test_server_new (NULL, NULL);
+  alice_client = signed_up_client (server, "alice", NULL);
+  bob_client = signed_up_client (server, "bob", NULL);
   alice = start_session (alice_client);
   bob = start_session (bob_client);
   g_signal_connect (confab_messaging_from_session (bob), "message-received",
@@ -304,7 +174,7 @@ test_exchange_and_outbox (void)
   g_assert_true (wait_n_items (bob_list, 1));
 
   /* The server goes away; alice keeps writing into the outbox. */
-  server_stop (server);
+  confab_test_server_stop (server);
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *body = g_strdup_printf ("offline %u", i);
@@ -315,7 +185,7 @@ test_exchange_and_outbox (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (alice_list)), ==, 4);
 
   /* Back on the same port: the outbox goes out in order, each message once. */
-  server_start (server);
+  confab_test_server_start (server);
   g_assert_true (engine_test_wait (all_sent, alice_list, 3 * ENGINE_TEST_TIMEOUT_MS));
   g_assert_true (engine_test_wait_uint (&bob_got->len, 4, ENGINE_TEST_TIMEOUT_MS));
   engine_test_run_for (300);
@@ -390,7 +260,7 @@ display_name_is (gpointer data)
 static void
 test_display_names (void)
 {
-  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabTestServer) server = NULL;
   g_autoptr(ConfabClient) alice_client = NULL;
   g_autoptr(ConfabClient) bob_client = NULL;
   g_autoptr(ConfabSession) alice = NULL;
@@ -412,9 +282,9 @@ test_display_names (void)
   if (!have_confabd ())
     return;
 
-  server = server_new ();
-  alice_client = sign_up (server, "alice");
-  bob_client = sign_up_named (server, "bob", "Bob Smith");
+  server = confab_test_server_new (NULL, NULL);
+  alice_client = signed_up_client (server, "alice", NULL);
+  bob_client = signed_up_client (server, "bob", "Bob Smith");
 
   /* Bob writes first: alice learns about him only from the server. */
   bob = start_session (bob_client);
@@ -503,7 +373,7 @@ unread_is_zero (gpointer data)
 static void
 test_sidebar_order (void)
 {
-  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabTestServer) server = NULL;
   g_autoptr(ConfabClient) alice_client = NULL;
   g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(ConfabSession) alice = NULL;
@@ -521,8 +391,8 @@ test_sidebar_order (void)
   if (!have_confabd ())
     return;
 
-  server = server_new ();
-  alice_client = sign_up (server, "alice");
+  server = confab_test_server_new (NULL, NULL);
+  alice_client = signed_up_client (server, "alice", NULL);
   /* Bob, then carol, then dave write to alice, each after the one before was stored. */
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
@@ -531,7 +401,7 @@ test_sidebar_order (void)
       g_autoptr(ConfabMessage) msg = NULL;
       g_autofree char *conv = g_strdup_printf ("dm:alice:%s", names[i]);
 
-      g_ptr_array_add (others, sign_up (server, names[i]));
+      g_ptr_array_add (others, signed_up_client (server, names[i], NULL));
       session = start_session (others->pdata[i]);
       g_assert_true (engine_test_wait (client_connected, others->pdata[i],
                                        ENGINE_TEST_TIMEOUT_MS));
@@ -577,7 +447,7 @@ test_sidebar_order (void)
 static void
 test_mute (void)
 {
-  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabTestServer) server = NULL;
   g_autoptr(ConfabClient) alice_client = NULL;
   g_autoptr(ConfabClient) bob_client = NULL;
   g_autoptr(ConfabSession) alice = NULL;
@@ -593,9 +463,9 @@ test_mute (void)
   if (!have_confabd ())
     return;
 
-  server = server_new ();
-  alice_client = sign_up (server, "alice");
-  bob_client = sign_up (server, "bob");
+  server = confab_test_server_new (NULL, NULL);
+  alice_client = signed_up_client (server, "alice", NULL);
+  bob_client = signed_up_client (server, "bob", NULL);
   bob = start_session (bob_client);
   g_assert_true (engine_test_wait (client_connected, bob_client, ENGINE_TEST_TIMEOUT_MS));
   bob_list = confab_messaging_get_messages (confab_messaging_from_session (bob), "dm:alice:bob");
@@ -642,7 +512,7 @@ test_mute (void)
  * both models hold. */
 typedef struct
 {
-  Server            *server;
+  ConfabTestServer  *server;
   ConfabClient      *alice_client;
   ConfabClient      *bob_client;
   ConfabSession     *alice;
@@ -660,9 +530,9 @@ pair_set_up (Pair *pair)
 {
   g_autoptr(ConfabMessage) sent = NULL;
 
-  pair->server = server_new ();
-  pair->alice_client = sign_up (pair->server, "alice");
-  pair->bob_client = sign_up (pair->server, "bob");
+  pair->server = confab_test_server_new (NULL, NULL);
+  pair->alice_client = signed_up_client (pair->server, "alice", NULL);
+  pair->bob_client = signed_up_client (pair->server, "bob", NULL);
   pair->alice = start_session (pair->alice_client);
   pair->bob = start_session (pair->bob_client);
   g_assert_true (engine_test_wait (client_connected, pair->alice_client,
@@ -690,7 +560,7 @@ pair_tear_down (Pair *pair)
   g_clear_object (&pair->bob);
   g_clear_object (&pair->alice_client);
   g_clear_object (&pair->bob_client);
-  g_clear_pointer (&pair->server, server_free);
+  g_clear_pointer (&pair->server, confab_test_server_free);
 }
 
 typedef struct
@@ -859,7 +729,7 @@ has_no_items (gpointer data)
 static void
 test_retry_and_discard (void)
 {
-  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabTestServer) server = NULL;
   g_autoptr(ConfabClient) alice_client = NULL;
   g_autoptr(ConfabClient) carol_client = NULL;
   g_autoptr(ConfabSession) alice = NULL;
@@ -874,8 +744,8 @@ test_retry_and_discard (void)
   if (!have_confabd ())
     return;
 
-  server = server_new ();
-  alice_client = sign_up (server, "alice");
+  server = confab_test_server_new (NULL, NULL);
+  alice_client = signed_up_client (server, "alice", NULL);
   alice = start_session (alice_client);
   g_assert_true (engine_test_wait (client_connected, alice_client, ENGINE_TEST_TIMEOUT_MS));
 
@@ -891,7 +761,7 @@ test_retry_and_discard (void)
   g_assert_cmpint (confab_message_get_id (to_carol), ==, 0);
 
   /* Carol signs up; the retried message goes out and reaches her. */
-  carol_client = sign_up (server, "carol");
+  carol_client = signed_up_client (server, "carol", NULL);
   confab_messaging_retry_message (confab_messaging_from_session (alice), to_carol);
   g_assert_cmpint (confab_message_get_state (to_carol), ==, CONFAB_MESSAGE_STATE_SENDING);
   g_assert_true (engine_test_wait (all_sent, carol_list, ENGINE_TEST_TIMEOUT_MS));
@@ -986,10 +856,10 @@ on_message_arrived (ConfabMessaging    *messaging,
 }
 
 static ConfabClient *
-log_in (Server     *server,
-        const char *username)
+log_in (ConfabTestServer *server,
+        const char       *username)
 {
-  ConfabClient *client = confab_client_new (server->url);
+  ConfabClient *client = confab_client_new (confab_test_server_get_url (server));
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1159,7 +1029,7 @@ send_sent (ConfabSession *session,
 static void
 test_notify_only_new (void)
 {
-  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabTestServer) server = NULL;
   g_autoptr(ConfabClient) bob_client = NULL;
   g_autoptr(ConfabClient) alice_client = NULL;
   g_autoptr(ConfabClient) alice_other = NULL;
@@ -1179,9 +1049,9 @@ test_notify_only_new (void)
 
   if (!have_confabd ())
     return;
-  server = server_new ();
-  alice_client = sign_up (server, "alice");
-  bob_client = sign_up (server, "bob");
+  server = confab_test_server_new (NULL, NULL);
+  alice_client = signed_up_client (server, "alice", NULL);
+  bob_client = signed_up_client (server, "bob", NULL);
   bob = start_session (bob_client);
   /* Held: his sent messages are updated in place with their ids. */
   bob_list = confab_messaging_get_messages (confab_messaging_from_session (bob), "dm:alice:bob");
@@ -1277,7 +1147,7 @@ presence_is (gpointer data)
 static void
 test_presence_from_start (void)
 {
-  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabTestServer) server = NULL;
   g_autoptr(ConfabClient) alice_client = NULL;
   g_autoptr(ConfabClient) bob_client = NULL;
   g_autoptr(ConfabSession) alice = NULL;
@@ -1289,9 +1159,9 @@ test_presence_from_start (void)
 
   if (!have_confabd ())
     return;
-  server = server_new ();
-  alice_client = sign_up (server, "alice");
-  bob_client = sign_up (server, "bob");
+  server = confab_test_server_new (NULL, NULL);
+  alice_client = signed_up_client (server, "alice", NULL);
+  bob_client = signed_up_client (server, "bob", NULL);
   alice = start_session (alice_client);
   bob = start_session (bob_client);
   g_assert_true (engine_test_wait (client_connected, alice_client, ENGINE_TEST_TIMEOUT_MS));
@@ -1380,7 +1250,7 @@ alice_unread (ConfabSession *alice)
 static void
 test_declined_call (void)
 {
-  g_autoptr(Server) server = NULL;
+  g_autoptr(ConfabTestServer) server = NULL;
   g_autoptr(ConfabClient) alice_client = NULL;
   g_autoptr(ConfabClient) bob_client = NULL;
   g_autoptr(ConfabSession) alice = NULL;
@@ -1391,9 +1261,9 @@ test_declined_call (void)
 
   if (!have_confabd ())
     return;
-  server = server_new ();
-  alice_client = sign_up (server, "alice");
-  bob_client = sign_up (server, "bob");
+  server = confab_test_server_new (NULL, NULL);
+  alice_client = signed_up_client (server, "alice", NULL);
+  bob_client = signed_up_client (server, "bob", NULL);
   confab_client_start (bob_client, 0);
   g_assert_true (engine_test_wait (client_connected, bob_client, ENGINE_TEST_TIMEOUT_MS));
   alice = start_watched (alice_client, arrived, received);
@@ -1433,7 +1303,7 @@ int
 main (int    argc,
       char **argv)
 {
-  engine_test_init (&argc, &argv);
+  confab_test_init (&argc, &argv);
 
   g_test_add_func ("/confab/client/session/exchange-and-outbox", test_exchange_and_outbox);
   g_test_add_func ("/confab/client/session/display-names", test_display_names);
@@ -1447,5 +1317,5 @@ main (int    argc,
   g_test_add_func ("/confab/client/session/presence-from-start", test_presence_from_start);
   g_test_add_func ("/confab/client/session/declined-call", test_declined_call);
 
-  return g_test_run ();
+  return confab_test_run ();
 }

@@ -70,10 +70,8 @@ wait_page (Fixture    *f,
 static void
 fixture_set_up (Fixture *f)
 {
-  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", confab_test_free_port ());
-  const char *extra[] = { "--listen", listen, "--registration", "open", NULL };
+  const char *extra[] = { "--registration", "open", NULL };
 
-  /* A fixed port: the outbox case restarts the server on it. */
   f->server = confab_test_server_new (extra, NULL);
 
   f->app = confab_application_new ();
