@@ -217,7 +217,10 @@ confab_session_dispose (GObject *object)
   if (self->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
-      confab_client_stop (self->client);
+      /* Once stopped, the client may already serve the next session of the same account:
+       * a session that goes later (its last jobs done) must not stop it under that one. */
+      if (self->started)
+        confab_client_stop (self->client);
     }
   /* Last added first: a feature may still reach those it uses while it goes. */
   while (self->features->len > 0)
