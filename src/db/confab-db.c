@@ -559,6 +559,9 @@ confab_db_open (const char          *path,
       return NULL;
     }
   sqlite3_extended_result_codes (self->handle, 1);
+  /* Another connection to the file (the previous session of the same account, still closing)
+   * may hold a lock for a moment: wait for it from the first statement on. */
+  sqlite3_busy_timeout (self->handle, 5000);
 
   if (sqlite3_prepare_v2 (self->handle, "PRAGMA journal_mode = WAL", -1, &stmt, NULL)
       != SQLITE_OK
