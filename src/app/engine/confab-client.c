@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-certificate.h"
+#include "confab-known-hosts.h"
 #include "confab-client.h"
 #include "confab-error.h"
 #include "confab-frame.h"
@@ -169,10 +170,7 @@ parse_server_url (ConfabClient *self)
 
   port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : CONFAB_DEFAULT_PORT;
   self->base = g_uri_build (G_URI_FLAGS_NONE, scheme, NULL, host, port, "", NULL, NULL);
-  if (strchr (host, ':') != NULL)
-    self->server_key = g_strdup_printf ("[%s]:%d", host, port);
-  else
-    self->server_key = g_strdup_printf ("%s:%d", host, port);
+  self->server_key = confab_known_hosts_server_key (uri);
 }
 
 static char *
@@ -190,25 +188,6 @@ build_url (ConfabClient *self,
 
 /* Certificate pinning ---------------------------------------------------------------------- */
 
-#define KNOWN_HOSTS_GROUP "known-hosts"
-
-static char *
-known_hosts_path (void)
-{
-  return g_build_filename (g_get_user_data_dir (), "confab", "known-hosts", NULL);
-}
-
-static char *
-lookup_pin (const char *server_key)
-{
-  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-  g_autofree char *path = known_hosts_path ();
-
-  if (!g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, NULL))
-    return NULL;
-  return g_key_file_get_string (keyfile, KNOWN_HOSTS_GROUP, server_key, NULL);
-}
-
 /* Called only when the usual checks failed (self-signed, wrong name…): a pinned certificate
  * is the only other way in. */
 static gboolean
@@ -218,7 +197,7 @@ on_message_accept_certificate (SoupMessage          *msg,
                                ConfabClient         *self)
 {
   g_autofree char *fingerprint = confab_certificate_fingerprint (certificate);
-  g_autofree char *pinned = lookup_pin (self->server_key);
+  g_autofree char *pinned = confab_known_hosts_lookup (self->server_key);
 
   if (pinned != NULL && g_ascii_strcasecmp (pinned, fingerprint) == 0)
     return TRUE;
@@ -1311,7 +1290,7 @@ char *
 confab_client_dup_pinned_fingerprint (ConfabClient *self)
 {
   g_return_val_if_fail (CONFAB_IS_CLIENT (self), NULL);
-  return lookup_pin (self->server_key);
+  return confab_known_hosts_lookup (self->server_key);
 }
 
 gboolean
@@ -1319,25 +1298,17 @@ confab_client_trust_certificate (ConfabClient  *self,
                                  const char    *fingerprint,
                                  GError       **error)
 {
-  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-  g_autofree char *path = known_hosts_path ();
-  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (CONFAB_IS_CLIENT (self), FALSE);
   g_return_val_if_fail (fingerprint != NULL, FALSE);
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
+  if (!confab_known_hosts_pin (self->server_key, fingerprint, &local_error))
     {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot create the folder %s: %s"), dir, g_strerror (saved));
+      g_set_error (error, local_error->domain, local_error->code,
+                   _("Cannot remember the certificate: %s"), local_error->message);
       return FALSE;
     }
-  g_key_file_load_from_file (keyfile, path, G_KEY_FILE_KEEP_COMMENTS, NULL);
-  g_key_file_set_string (keyfile, KNOWN_HOSTS_GROUP, self->server_key, fingerprint);
-  if (!g_key_file_save_to_file (keyfile, path, error))
-    return FALSE;
 
   if (g_strcmp0 (self->untrusted_fingerprint, fingerprint) == 0)
     {
