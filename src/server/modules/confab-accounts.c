@@ -449,6 +449,67 @@ optional_text (JsonObject  *body,
   return value;
 }
 
+const char *
+confab_accounts_password_problem (JsonObject *body,
+                                  const char *name)
+{
+  JsonNode *node = json_object_get_member (body, name);
+  const char *password = NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_STRING)
+    password = json_node_get_string (node);
+  if (password == NULL || !g_utf8_validate (password, -1, NULL))
+    return password == NULL ? "missing" : "invalid";
+  if (strlen (password) < CONFAB_PASSWORD_MIN_BYTES)
+    return "too_short";
+  if (strlen (password) > CONFAB_PASSWORD_MAX_BYTES)
+    return "too_long";
+  return NULL;
+}
+
+JsonObject *
+confab_accounts_read_new_account (JsonObject  *body,
+                                  char       **username,
+                                  const char **password,
+                                  const char **display_name,
+                                  const char **email)
+{
+  g_autoptr(JsonObject) fields = NULL;
+  const char *problem;
+
+  *username = NULL;
+  if (json_object_has_member (body, "username")
+      && JSON_NODE_HOLDS_VALUE (json_object_get_member (body, "username"))
+      && json_object_get_string_member_with_default (body, "username", NULL) != NULL)
+    *username = confab_username_normalize (json_object_get_string_member (body, "username"));
+  if (*username == NULL)
+    add_field_error (&fields, "username", json_object_has_member (body, "username") ? "invalid"
+                                                                                     : "missing");
+
+  problem = confab_accounts_password_problem (body, "password");
+  if (problem != NULL)
+    add_field_error (&fields, "password", problem);
+  *password = problem == NULL ? json_object_get_string_member (body, "password") : NULL;
+
+  *display_name = optional_text (body, "display_name", 1, CONFAB_DISPLAY_NAME_MAX_CHARS,
+                                 &fields);
+  *email = optional_text (body, "email", 3, CONFAB_PROFILE_FIELD_MAX_CHARS, &fields);
+  if (*email != NULL && !confab_profiles_email_is_valid (*email))
+    add_field_error (&fields, "email", "invalid");
+  return g_steal_pointer (&fields);
+}
+
+void
+confab_accounts_send_invalid (SoupServerMessage *msg,
+                              JsonObject        *fields)
+{
+  g_autoptr(JsonObject) extra = json_object_new ();
+
+  json_object_set_object_member (extra, "fields", json_object_ref (fields));
+  confab_http_send_error_full (msg, 400, "invalid", "some fields are not valid", extra);
+}
+
 static void
 handle_register (gpointer           instance,
                  SoupServerMessage *msg)
@@ -457,7 +518,6 @@ handle_register (gpointer           instance,
   g_autoptr(JsonObject) body = NULL;
   g_autoptr(JsonObject) fields = NULL;
   g_autofree char *username = NULL;
-  JsonNode *password_node;
   const char *password = NULL;
   const char *display_name;
   const char *email;
@@ -475,36 +535,10 @@ handle_register (gpointer           instance,
   if (body == NULL)
     return;
 
-  if (json_object_has_member (body, "username")
-      && JSON_NODE_HOLDS_VALUE (json_object_get_member (body, "username"))
-      && json_object_get_string_member_with_default (body, "username", NULL) != NULL)
-    username = confab_username_normalize (json_object_get_string_member (body, "username"));
-  if (username == NULL)
-    add_field_error (&fields, "username", json_object_has_member (body, "username") ? "invalid"
-                                                                                     : "missing");
-
-  password_node = json_object_get_member (body, "password");
-  if (password_node != NULL && JSON_NODE_HOLDS_VALUE (password_node)
-      && json_node_get_value_type (password_node) == G_TYPE_STRING)
-    password = json_node_get_string (password_node);
-  if (password == NULL || !g_utf8_validate (password, -1, NULL))
-    add_field_error (&fields, "password", password == NULL ? "missing" : "invalid");
-  else if (strlen (password) < CONFAB_PASSWORD_MIN_BYTES)
-    add_field_error (&fields, "password", "too_short");
-  else if (strlen (password) > CONFAB_PASSWORD_MAX_BYTES)
-    add_field_error (&fields, "password", "too_long");
-
-  display_name = optional_text (body, "display_name", 1, CONFAB_DISPLAY_NAME_MAX_CHARS, &fields);
-  email = optional_text (body, "email", 3, CONFAB_PROFILE_FIELD_MAX_CHARS, &fields);
-  if (email != NULL && !confab_profiles_email_is_valid (email))
-    add_field_error (&fields, "email", "invalid");
-
+  fields = confab_accounts_read_new_account (body, &username, &password, &display_name, &email);
   if (fields != NULL)
     {
-      g_autoptr(JsonObject) extra = json_object_new ();
-
-      json_object_set_object_member (extra, "fields", g_steal_pointer (&fields));
-      confab_http_send_error_full (msg, 400, "invalid", "some fields are not valid", extra);
+      confab_accounts_send_invalid (msg, fields);
       return;
     }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <libsoup/soup.h>
+
 #include "confab-connection.h"
 #include "confab-store.h"
 
@@ -9,6 +11,22 @@ G_BEGIN_DECLS
 /* Accounts and devices: registering, signing in and out (HTTP), changing the password, listing
  * and revoking devices. */
 void confab_accounts_register (ConfabServer *server);
+
+/* The body of register (also of an administrator's account creation): NULL if it is valid,
+ * with @username normalized and the others pointing into @body (NULL when absent); else the
+ * field errors, {"<field>": "missing" | "invalid" | "too_short" | "too_long"}, for
+ * confab_accounts_send_invalid (). */
+JsonObject *confab_accounts_read_new_account (JsonObject         *body,
+                                              char              **username,
+                                              const char        **password,
+                                              const char        **display_name,
+                                              const char        **email);
+/* What is wrong with the password member @name of @body, as a field error, or NULL. */
+const char *confab_accounts_password_problem (JsonObject         *body,
+                                              const char         *name);
+/* Answers 400 invalid with @fields. */
+void        confab_accounts_send_invalid     (SoupServerMessage  *msg,
+                                              JsonObject         *fields);
 
 /*
  * The operations, on any store that implements ConfabAccountStore. Each completes with

@@ -5,6 +5,7 @@
 
 #include "confab-admin.h"
 #include "confab-account-store.h"
+#include "confab-accounts.h"
 #include "confab-audit-store.h"
 #include "confab-broadcast.h"
 #include "confab-broadcast-store.h"
@@ -343,6 +344,10 @@ typedef struct
   char     *username;
   gboolean  close;      /* the user's connections close once the change is in */
   Args     *args;       /* until the store takes them */
+  /* After hashing a password: the work to run and its callback. */
+  const char          *work_name;
+  ConfabStoreWorkFunc  work;
+  GAsyncReadyCallback  work_done;
 } Pending;
 
 static void
@@ -385,6 +390,57 @@ send_error_and_finish (ConfabHttpCall *call,
 {
   confab_http_send_gerror (call->msg, error);
   confab_http_call_finish (call);
+}
+
+/* The reply of a store operation for @call; NULL after answering its error and finishing. */
+static ConfabStoreReply *
+finish_or_answer (GObject        *source,
+                  GAsyncResult   *result,
+                  ConfabHttpCall *call)
+{
+  g_autoptr(GError) error = NULL;
+  ConfabStoreReply *reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  if (reply == NULL)
+    send_error_and_finish (call, error);
+  return reply;
+}
+
+static void
+hashed_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  ConfabHttpCall *call = user_data;
+  Pending *pending = call->data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = confab_auth_hash_password_finish (CONFAB_AUTH (source), result, &error);
+
+  if (hash == NULL)
+    {
+      send_error_and_finish (call, error);
+      return;
+    }
+  pending->args->password_hash = g_steal_pointer (&hash);
+  run (call, pending->work_name, CONFAB_STORE_WORK_WRITE, pending->work,
+       g_steal_pointer (&pending->args), pending->work_done);
+}
+
+/* Hashes @password (off the main thread), then runs @work with the pending args. */
+static void
+hash_then_run (ConfabHttpCall      *call,
+               const char          *password,
+               const char          *work_name,
+               ConfabStoreWorkFunc  work,
+               GAsyncReadyCallback  work_done)
+{
+  Pending *pending = call->data;
+
+  pending->work_name = work_name;
+  pending->work = work;
+  pending->work_done = work_done;
+  confab_auth_hash_password_async (confab_server_get_auth (call->server), password, NULL,
+                                   hashed_cb, call);
 }
 
 static void
@@ -531,6 +587,24 @@ read_query (ConfabHttpCall      *call,
   return g_steal_pointer (&params);
 }
 
+/* The query of a list into new @args; NULL after answering 400 and finishing @call. */
+static GHashTable *
+start_list (ConfabHttpCall      *call,
+            const char * const  *allowed,
+            Args               **args)
+{
+  GHashTable *params;
+
+  *args = args_new (call);
+  params = read_query (call, allowed, *args);
+  if (params == NULL)
+    {
+      g_clear_pointer (args, args_free);
+      confab_http_call_finish (call);
+    }
+  return params;
+}
+
 /* The username of /v1/admin/users/<username>@suffix, lower-cased; NULL if the path names
  * none. */
 static char *
@@ -553,14 +627,10 @@ respond_cb (GObject      *source,
             gpointer      user_data)
 {
   ConfabHttpCall *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  g_autoptr(ConfabStoreReply) reply = finish_or_answer (source, result, call);
 
   if (reply == NULL)
-    {
-      send_error_and_finish (call, error);
-      return;
-    }
+    return;
   confab_http_send_json (call->msg, 200, confab_store_reply_get_result (reply));
   confab_http_call_finish (call);
 }
@@ -572,15 +642,11 @@ users_list (Admin          *admin,
             ConfabHttpCall *call)
 {
   static const char * const allowed[] = { "query", NULL };
-  Args *args = args_new (call);
-  g_autoptr(GHashTable) params = read_query (call, allowed, args);
+  Args *args = NULL;
+  g_autoptr(GHashTable) params = start_list (call, allowed, &args);
 
   if (params == NULL)
-    {
-      args_free (args);
-      confab_http_call_finish (call);
-      return;
-    }
+    return;
   args->query = g_strdup (g_hash_table_lookup (params, "query"));
   run (call, "admin_users", CONFAB_STORE_WORK_READ, users_work, args, respond_cb);
 }
@@ -625,85 +691,20 @@ created_cb (GObject      *source,
             gpointer      user_data)
 {
   ConfabHttpCall *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  g_autoptr(ConfabStoreReply) reply = finish_or_answer (source, result, call);
 
   if (reply == NULL)
-    {
-      send_error_and_finish (call, error);
-      return;
-    }
+    return;
   g_message ("administrator %s created user %s", call->username,
              ((Pending *) call->data)->username);
   confab_http_send_json (call->msg, 201, confab_store_reply_get_result (reply));
   confab_http_call_finish (call);
 }
 
-static void
-create_hashed_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  ConfabHttpCall *call = user_data;
-  Pending *pending = call->data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *hash = confab_auth_hash_password_finish (CONFAB_AUTH (source), result, &error);
-
-  if (hash == NULL)
-    {
-      send_error_and_finish (call, error);
-      return;
-    }
-  pending->args->password_hash = g_steal_pointer (&hash);
-  run (call, "admin_user_create", CONFAB_STORE_WORK_WRITE, create_work,
-       g_steal_pointer (&pending->args), created_cb);
-}
-
-static void
-add_field_error (JsonObject **fields,
-                 const char  *field,
-                 const char  *problem)
-{
-  if (*fields == NULL)
-    *fields = json_object_new ();
-  json_object_set_string_member (*fields, field, problem);
-}
-
-/* A password of the right length, or a field error: too_short, too_long, invalid. */
-static const char *
-password_problem (JsonObject *body,
-                  const char *name)
-{
-  JsonNode *node = json_object_get_member (body, name);
-  const char *password;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return node == NULL ? "missing" : "invalid";
-  password = json_node_get_string (node);
-  if (!g_utf8_validate (password, -1, NULL))
-    return "invalid";
-  if (strlen (password) < CONFAB_PASSWORD_MIN_BYTES)
-    return "too_short";
-  if (strlen (password) > CONFAB_PASSWORD_MAX_BYTES)
-    return "too_long";
-  return NULL;
-}
-
 static gboolean
 role_is_valid (const char *role)
 {
   return g_strcmp0 (role, "user") == 0 || g_strcmp0 (role, "admin") == 0;
-}
-
-static void
-send_field_errors (ConfabHttpCall *call,
-                   JsonObject     *fields)
-{
-  g_autoptr(JsonObject) extra = json_object_new ();
-
-  json_object_set_object_member (extra, "fields", json_object_ref (fields));
-  confab_http_send_error_full (call->msg, 400, "invalid", "some fields are not valid", extra);
 }
 
 static void
@@ -716,10 +717,10 @@ user_create (Admin          *admin,
   g_autoptr(JsonObject) fields = NULL;
   g_autoptr(JsonObject) details = json_object_new ();
   g_autofree char *username = NULL;
+  const char *password = NULL;
   const char *display_name = NULL;
   const char *email = NULL;
   const char *role = "user";
-  const char *problem;
   Pending *pending;
   Args *args;
 
@@ -730,28 +731,18 @@ user_create (Admin          *admin,
       return;
     }
 
-  username = confab_username_normalize (json_object_get_string_member_with_default (call->body,
-                                                                                    "username",
-                                                                                    ""));
-  if (username == NULL)
-    add_field_error (&fields, "username",
-                     json_object_has_member (call->body, "username") ? "invalid" : "missing");
-  problem = password_problem (call->body, "password");
-  if (problem != NULL)
-    add_field_error (&fields, "password", problem);
-  if (!confab_params_get_string (call->body, "display_name", CONFAB_PARAM_OPTIONAL, 1,
-                                 CONFAB_DISPLAY_NAME_MAX_CHARS, &display_name, NULL))
-    add_field_error (&fields, "display_name", "invalid");
-  if (!confab_params_get_string (call->body, "email", CONFAB_PARAM_OPTIONAL, 3,
-                                 CONFAB_PROFILE_FIELD_MAX_CHARS, &email, NULL)
-      || (email != NULL && !confab_profiles_email_is_valid (email)))
-    add_field_error (&fields, "email", "invalid");
+  fields = confab_accounts_read_new_account (call->body, &username, &password, &display_name,
+                                             &email);
   if (!confab_params_get_string (call->body, "role", CONFAB_PARAM_OPTIONAL, 1, 16, &role, NULL)
       || !role_is_valid (role != NULL ? role : "user"))
-    add_field_error (&fields, "role", "invalid");
+    {
+      if (fields == NULL)
+        fields = json_object_new ();
+      json_object_set_string_member (fields, "role", "invalid");
+    }
   if (fields != NULL)
     {
-      send_field_errors (call, fields);
+      confab_accounts_send_invalid (call->msg, fields);
       confab_http_call_finish (call);
       return;
     }
@@ -765,9 +756,7 @@ user_create (Admin          *admin,
   args->profile[CONFAB_PROFILE_EMAIL] = g_strdup (email);
   json_object_set_string_member (details, "role", args->role);
   args->details = confab_json_object_to_string (details, NULL);
-  confab_auth_hash_password_async (confab_server_get_auth (call->server),
-                                   json_object_get_string_member (call->body, "password"), NULL,
-                                   create_hashed_cb, call);
+  hash_then_run (call, password, "admin_user_create", create_work, created_cb);
 }
 
 static void
@@ -795,15 +784,12 @@ patched_cb (GObject      *source,
 {
   ConfabHttpCall *call = user_data;
   Pending *pending = call->data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
-  ConfabRouter *router = confab_server_get_router (call->server);
+  g_autoptr(ConfabStoreReply) reply = finish_or_answer (source, result, call);
+  ConfabRouter *router;
 
   if (reply == NULL)
-    {
-      send_error_and_finish (call, error);
-      return;
-    }
+    return;
+  router = confab_server_get_router (call->server);
   g_message ("administrator %s changed user %s", call->username, pending->username);
   confab_http_send_json (call->msg, 200, confab_store_reply_get_result (reply));
   for (guint i = 0; i < reply->events->len; i++)
@@ -811,26 +797,6 @@ patched_cb (GObject      *source,
   if (pending->close)
     close_user (call, pending->username, "signed out by an administrator");
   confab_http_call_finish (call);
-}
-
-static void
-patch_hashed_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  ConfabHttpCall *call = user_data;
-  Pending *pending = call->data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *hash = confab_auth_hash_password_finish (CONFAB_AUTH (source), result, &error);
-
-  if (hash == NULL)
-    {
-      send_error_and_finish (call, error);
-      return;
-    }
-  pending->args->password_hash = g_steal_pointer (&hash);
-  run (call, "admin_user_update", CONFAB_STORE_WORK_WRITE, patch_work,
-       g_steal_pointer (&pending->args), patched_cb);
 }
 
 /* permissions: a list of known permissions, each at most once. */
@@ -898,8 +864,8 @@ read_patch (JsonObject  *body,
                                  "role is user or admin");
       return FALSE;
     }
-  problem = json_object_has_member (body, "password") ? password_problem (body, "password")
-                                                      : NULL;
+  problem = json_object_has_member (body, "password")
+            ? confab_accounts_password_problem (body, "password") : NULL;
   if (problem != NULL)
     {
       g_set_error (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INVALID,
@@ -966,9 +932,8 @@ user_patch (Admin          *admin,
   pending->close = args->disabled == TRUE || json_object_has_member (call->body, "password");
 
   if (json_object_has_member (call->body, "password"))
-    confab_auth_hash_password_async (confab_server_get_auth (call->server),
-                                     json_object_get_string_member (call->body, "password"),
-                                     NULL, patch_hashed_cb, call);
+    hash_then_run (call, json_object_get_string_member (call->body, "password"),
+                   "admin_user_update", patch_work, patched_cb);
   else
     run (call, "admin_user_update", CONFAB_STORE_WORK_WRITE, patch_work,
          g_steal_pointer (&pending->args), patched_cb);
@@ -990,14 +955,10 @@ killed_cb (GObject      *source,
 {
   ConfabHttpCall *call = user_data;
   Pending *pending = call->data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  g_autoptr(ConfabStoreReply) reply = finish_or_answer (source, result, call);
 
   if (reply == NULL)
-    {
-      send_error_and_finish (call, error);
-      return;
-    }
+    return;
   g_message ("administrator %s signed user %s out", call->username, pending->username);
   confab_http_send_json (call->msg, 200, confab_store_reply_get_result (reply));
   close_user (call, pending->username, "signed out by an administrator");
@@ -1041,16 +1002,13 @@ sessions_cb (GObject      *source,
              gpointer      user_data)
 {
   ConfabHttpCall *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
-  ConfabRouter *router = confab_server_get_router (call->server);
+  g_autoptr(ConfabStoreReply) reply = finish_or_answer (source, result, call);
+  ConfabRouter *router;
   JsonArray *sessions;
 
   if (reply == NULL)
-    {
-      send_error_and_finish (call, error);
-      return;
-    }
+    return;
+  router = confab_server_get_router (call->server);
   sessions = json_object_get_array_member (confab_store_reply_get_result (reply), "sessions");
   for (guint i = 0; i < json_array_get_length (sessions); i++)
     {
@@ -1070,15 +1028,11 @@ sessions_list (Admin          *admin,
                ConfabHttpCall *call)
 {
   static const char * const allowed[] = { "username", NULL };
-  Args *args = args_new (call);
-  g_autoptr(GHashTable) params = read_query (call, allowed, args);
+  Args *args = NULL;
+  g_autoptr(GHashTable) params = start_list (call, allowed, &args);
 
   if (params == NULL)
-    {
-      args_free (args);
-      confab_http_call_finish (call);
-      return;
-    }
+    return;
   if (g_hash_table_contains (params, "username"))
     {
       args->target = confab_username_normalize (g_hash_table_lookup (params, "username"));
@@ -1110,16 +1064,13 @@ stats_cb (GObject      *source,
 {
   ConfabHttpCall *call = user_data;
   Pending *pending = call->data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
-  ConfabRouter *router = confab_server_get_router (call->server);
+  g_autoptr(ConfabStoreReply) reply = finish_or_answer (source, result, call);
+  ConfabRouter *router;
   JsonObject *stats;
 
   if (reply == NULL)
-    {
-      send_error_and_finish (call, error);
-      return;
-    }
+    return;
+  router = confab_server_get_router (call->server);
   stats = confab_store_reply_get_result (reply);
   json_object_set_int_member (stats, "users_online", confab_router_count_users (router));
   json_object_set_int_member (stats, "connections", confab_router_count (router));
@@ -1153,15 +1104,11 @@ audit_list (Admin          *admin,
             ConfabHttpCall *call)
 {
   static const char * const allowed[] = { "actor", "action", "target", NULL };
-  Args *args = args_new (call);
-  g_autoptr(GHashTable) params = read_query (call, allowed, args);
+  Args *args = NULL;
+  g_autoptr(GHashTable) params = start_list (call, allowed, &args);
 
   if (params == NULL)
-    {
-      args_free (args);
-      confab_http_call_finish (call);
-      return;
-    }
+    return;
   args->filter_actor = g_strdup (g_hash_table_lookup (params, "actor"));
   args->filter_action = g_strdup (g_hash_table_lookup (params, "action"));
   args->filter_target = g_strdup (g_hash_table_lookup (params, "target"));
