@@ -14,14 +14,7 @@
 
 /* confabctl login and logout. */
 
-static const ConfabCtlCommand *
-command_named (const char *name)
-{
-  for (const ConfabCtlCommand *c = confab_ctl_account_commands; c->name != NULL; c++)
-    if (g_str_equal (c->name, name))
-      return c;
-  g_assert_not_reached ();
-}
+#define command_named(name) confab_ctl_command (confab_ctl_account_commands, (name))
 
 /* Reaches the server, trusting its certificate if @trust names it or the user says so. */
 static int

@@ -9,14 +9,7 @@
 
 /* confabctl broadcast, stats and audit. */
 
-static const ConfabCtlCommand *
-command_named (const char *name)
-{
-  for (const ConfabCtlCommand *c = confab_ctl_server_commands; c->name != NULL; c++)
-    if (g_str_equal (c->name, name))
-      return c;
-  g_assert_not_reached ();
-}
+#define command_named(name) confab_ctl_command (confab_ctl_server_commands, (name))
 
 static int
 broadcast (ConfabCtl  *ctl,
@@ -145,7 +138,6 @@ audit (ConfabCtl  *ctl,
     _("TIME"), _("ACTOR"), _("ACTION"), _("TARGET"), _("ADDRESS"), _("DETAILS"), NULL
   };
   g_autoptr(GString) path = g_string_new ("/v1/admin/audit");
-  g_autoptr(JsonObject) reply = NULL;
   int status;
 
   if (!confab_ctl_parse (ctl, command_named ("audit"), entries, &argc, &argv, 0, 0, &status))
@@ -157,14 +149,7 @@ audit (ConfabCtl  *ctl,
   confab_ctl_add_param (path, "action", action);
   confab_ctl_add_param (path, "target", target);
   confab_ctl_add_page (path, limit, offset);
-  status = confab_ctl_request (ctl, "GET", path->str, NULL, &reply);
-  if (status != CONFAB_CTL_EXIT_OK)
-    return status;
-  if (ctl->json)
-    confab_ctl_print_json (reply);
-  else
-    confab_ctl_print_table (confab_json_get_array (reply, "entries"), columns, headers);
-  return CONFAB_CTL_EXIT_OK;
+  return confab_ctl_list (ctl, path->str, "entries", columns, headers, offset);
 }
 
 const ConfabCtlCommand confab_ctl_server_commands[] = {

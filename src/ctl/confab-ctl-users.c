@@ -10,14 +10,7 @@
 
 /* confabctl users … and sessions …: accounts and their sessions. */
 
-static const ConfabCtlCommand *
-command_named (const char *name)
-{
-  for (const ConfabCtlCommand *c = confab_ctl_users_commands; c->name != NULL; c++)
-    if (g_str_equal (c->name, name))
-      return c;
-  g_assert_not_reached ();
-}
+#define command_named(name) confab_ctl_command (confab_ctl_users_commands, (name))
 
 /* Parses the command line of @name and signs in; FALSE with *status otherwise. */
 static gboolean
@@ -42,21 +35,6 @@ user_path (const char *username,
   g_autofree char *escaped = confab_ctl_escape (username);
 
   return g_strconcat ("/v1/admin/users/", escaped, suffix, NULL);
-}
-
-/* Prints how much of a paged list was shown, when not all of it. */
-static void
-print_page_note (JsonObject *reply,
-                 const char *member,
-                 int         offset)
-{
-  JsonArray *items = confab_json_get_array (reply, member);
-  gint64 total = confab_json_get_int_or (reply, "total", 0);
-  guint shown = items != NULL ? json_array_get_length (items) : 0;
-
-  if (shown < total)
-    g_print (_("(%u to %u of %u; see --limit and --offset)\n"),
-             (guint) (shown > 0 ? offset + 1 : offset), (guint) (offset + shown), (guint) total);
 }
 
 static void
@@ -119,24 +97,13 @@ users_list (ConfabCtl  *ctl,
     _("USERNAME"), _("NAME"), _("ROLE"), _("DISABLED"), _("PERMISSIONS"), _("LAST SEEN"), NULL
   };
   g_autoptr(GString) path = g_string_new ("/v1/admin/users");
-  g_autoptr(JsonObject) reply = NULL;
   int status;
 
   if (!start (ctl, "users list", entries, &argc, &argv, 0, &status))
     return status;
   confab_ctl_add_param (path, "query", query);
   confab_ctl_add_page (path, limit, offset);
-  status = confab_ctl_request (ctl, "GET", path->str, NULL, &reply);
-  if (status != CONFAB_CTL_EXIT_OK)
-    return status;
-  if (ctl->json)
-    confab_ctl_print_json (reply);
-  else
-    {
-      confab_ctl_print_table (confab_json_get_array (reply, "users"), columns, headers);
-      print_page_note (reply, "users", offset);
-    }
-  return CONFAB_CTL_EXIT_OK;
+  return confab_ctl_list (ctl, path->str, "users", columns, headers, offset);
 }
 
 static int
@@ -367,24 +334,13 @@ sessions_list (ConfabCtl  *ctl,
     NULL
   };
   g_autoptr(GString) path = g_string_new ("/v1/admin/sessions");
-  g_autoptr(JsonObject) reply = NULL;
   int status;
 
   if (!start (ctl, "sessions list", entries, &argc, &argv, 0, &status))
     return status;
   confab_ctl_add_param (path, "username", user);
   confab_ctl_add_page (path, limit, offset);
-  status = confab_ctl_request (ctl, "GET", path->str, NULL, &reply);
-  if (status != CONFAB_CTL_EXIT_OK)
-    return status;
-  if (ctl->json)
-    confab_ctl_print_json (reply);
-  else
-    {
-      confab_ctl_print_table (confab_json_get_array (reply, "sessions"), columns, headers);
-      print_page_note (reply, "sessions", offset);
-    }
-  return CONFAB_CTL_EXIT_OK;
+  return confab_ctl_list (ctl, path->str, "sessions", columns, headers, offset);
 }
 
 static int

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include "confab-ctl.h"
-#include "confab-certificate.h"
 #include "confab-frame.h"
 #include "confab-known-hosts.h"
 #include "confab-limits.h"
@@ -88,6 +87,30 @@ exit_codes_text (void)
            "  9  the server’s certificate is not trusted");
 }
 
+const ConfabCtlCommand *
+confab_ctl_command (const ConfabCtlCommand *table,
+                    const char             *name)
+{
+  for (const ConfabCtlCommand *c = table; c->name != NULL; c++)
+    if (g_str_equal (c->name, name))
+      return c;
+  g_assert_not_reached ();
+}
+
+void
+confab_ctl_global_entries (GOptionEntry  entries[3],
+                           char        **server,
+                           gboolean     *json)
+{
+  const GOptionEntry global[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, server, N_("The server’s URL"), N_("URL") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, json, N_("Print JSON, for scripts"), NULL },
+    { NULL }
+  };
+
+  memcpy (entries, global, sizeof global);
+}
+
 gboolean
 confab_ctl_parse (ConfabCtl               *ctl,
                   const ConfabCtlCommand  *command,
@@ -100,15 +123,12 @@ confab_ctl_parse (ConfabCtl               *ctl,
 {
   g_autofree char *server = NULL;
   gboolean json = FALSE;
-  const GOptionEntry global[] = {
-    { "server", 's', 0, G_OPTION_ARG_STRING, &server, N_("The server’s URL"), N_("URL") },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON, for scripts"), NULL },
-    { NULL }
-  };
+  GOptionEntry global[3];
   g_autoptr(GOptionContext) context = g_option_context_new (command->args);
   g_autoptr(GError) error = NULL;
   int nargs;
 
+  confab_ctl_global_entries (global, &server, &json);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _(command->summary));
   g_option_context_set_description (context, exit_codes_text ());
@@ -255,16 +275,6 @@ confab_ctl_session_forget (ConfabCtl *ctl)
 
 /* --- HTTP ------------------------------------------------------------------------------------- */
 
-static gboolean
-host_is_loopback (const char *host)
-{
-  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
-
-  if (address != NULL)
-    return g_inet_address_get_is_loopback (address);
-  return g_ascii_strcasecmp (host, "localhost") == 0;
-}
-
 int
 confab_ctl_connect (ConfabCtl *ctl,
                     gboolean   need_token)
@@ -290,7 +300,7 @@ confab_ctl_connect (ConfabCtl *ctl,
                   DEFAULT_SERVER);
       return CONFAB_CTL_EXIT_USAGE;
     }
-  if (g_str_equal (scheme, "http") && !host_is_loopback (host))
+  if (g_str_equal (scheme, "http") && !confab_host_is_loopback (host))
     {
       g_printerr (_("confabctl: unencrypted connections are only allowed to this computer; "
                     "use https:// for “%s”\n"), host);
@@ -337,15 +347,12 @@ on_accept_certificate (SoupMessage          *msg,
                        GTlsCertificateFlags  errors,
                        ConfabCtl            *ctl)
 {
-  g_autofree char *fingerprint = confab_certificate_fingerprint (certificate);
-  g_autofree char *pinned = confab_known_hosts_lookup (ctl->server_key);
+  ConfabPinCheck check;
 
-  if (pinned != NULL && g_ascii_strcasecmp (pinned, fingerprint) == 0)
-    return TRUE;
-  g_free (ctl->untrusted_fingerprint);
-  ctl->untrusted_fingerprint = g_steal_pointer (&fingerprint);
-  ctl->certificate_changed = pinned != NULL;
-  return FALSE;
+  g_clear_pointer (&ctl->untrusted_fingerprint, g_free);
+  check = confab_known_hosts_check (ctl->server_key, certificate, &ctl->untrusted_fingerprint);
+  ctl->certificate_changed = check == CONFAB_PIN_CHANGED;
+  return check == CONFAB_PIN_TRUSTED;
 }
 
 static int
@@ -654,6 +661,44 @@ confab_ctl_print_table (JsonArray          *rows,
                       c + 1 == n_columns);
       g_print ("\n");
     }
+}
+
+/* Prints how much of a paged list was shown, when not all of it. */
+static void
+print_page_note (JsonObject *reply,
+                 const char *member,
+                 int         offset)
+{
+  JsonArray *items = confab_json_get_array (reply, member);
+  gint64 total = confab_json_get_int_or (reply, "total", 0);
+  guint shown = items != NULL ? json_array_get_length (items) : 0;
+
+  if (shown < total)
+    g_print (_("(%u to %u of %u; see --limit and --offset)\n"),
+             (guint) (shown > 0 ? offset + 1 : offset), (guint) (offset + shown), (guint) total);
+}
+
+int
+confab_ctl_list (ConfabCtl          *ctl,
+                 const char         *path,
+                 const char         *member,
+                 const char * const *columns,
+                 const char * const *headers,
+                 int                 offset)
+{
+  g_autoptr(JsonObject) reply = NULL;
+  int status = confab_ctl_request (ctl, "GET", path, NULL, &reply);
+
+  if (status != CONFAB_CTL_EXIT_OK)
+    return status;
+  if (ctl->json)
+    confab_ctl_print_json (reply);
+  else
+    {
+      confab_ctl_print_table (confab_json_get_array (reply, member), columns, headers);
+      print_page_note (reply, member, offset);
+    }
+  return CONFAB_CTL_EXIT_OK;
 }
 
 void

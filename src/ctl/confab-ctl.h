@@ -60,6 +60,14 @@ void        confab_ctl_free            (ConfabCtl          *ctl);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ConfabCtl, confab_ctl_free)
 
+/* The command called @name in @table (it must be there). */
+const ConfabCtlCommand *confab_ctl_command (const ConfabCtlCommand *table,
+                                            const char             *name);
+/* The global options (--server, --json) into @entries, a NULL-terminated list of 2. */
+void        confab_ctl_global_entries  (GOptionEntry        entries[3],
+                                        char              **server,
+                                        gboolean           *json);
+
 /* Parses @argv (argv[0] is the command's name) with @entries plus the global options; on
  * --help prints the command's help and returns FALSE with *exit_code 0, on a bad option FALSE
  * with CONFAB_CTL_EXIT_USAGE. @nargs_min..@nargs_max positional arguments are required. */
@@ -103,6 +111,13 @@ void        confab_ctl_print_json      (JsonObject         *object);
 void        confab_ctl_print_table     (JsonArray          *rows,
                                         const char * const *columns,
                                         const char * const *headers);
+/* GETs the paged list @path and prints its @member as a table (or the whole answer as JSON). */
+int         confab_ctl_list            (ConfabCtl          *ctl,
+                                        const char         *path,
+                                        const char         *member,
+                                        const char * const *columns,
+                                        const char * const *headers,
+                                        int                 offset);
 /* "name: value" lines of @object's @fields under their @labels. */
 void        confab_ctl_print_fields    (JsonObject         *object,
                                         const char * const *fields,

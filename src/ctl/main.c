@@ -61,11 +61,7 @@ main (int   argc,
   g_auto(ConfabCtl) ctl = { 0 };
   g_autofree char *server = NULL;
   gboolean json = FALSE;
-  const GOptionEntry entries[] = {
-    { "server", 's', 0, G_OPTION_ARG_STRING, &server, N_("The server’s URL"), N_("URL") },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON, for scripts"), NULL },
-    { NULL }
-  };
+  GOptionEntry entries[3];
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *description = NULL;
@@ -78,6 +74,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  confab_ctl_global_entries (entries, &server, &json);
   context = g_option_context_new (_("COMMAND [OPTION…]"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _("Administers a Confab server: accounts, sessions, "

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-known-hosts.h"
+#include "confab-certificate.h"
 #include "confab-limits.h"
 
 #include <errno.h>
@@ -29,6 +30,17 @@ confab_known_hosts_server_key (GUri *uri)
   if (strchr (host, ':') != NULL)
     return g_strdup_printf ("[%s]:%d", host, port);
   return g_strdup_printf ("%s:%d", host, port);
+}
+
+gboolean
+confab_host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
 /* The fingerprint pinned for @server_key, or NULL. */
@@ -65,4 +77,18 @@ confab_known_hosts_pin (const char  *server_key,
   g_key_file_load_from_file (keyfile, path, G_KEY_FILE_KEEP_COMMENTS, NULL);
   g_key_file_set_string (keyfile, GROUP, server_key, fingerprint);
   return g_key_file_save_to_file (keyfile, path, error);
+}
+
+ConfabPinCheck
+confab_known_hosts_check (const char       *server_key,
+                          GTlsCertificate  *certificate,
+                          char            **fingerprint)
+{
+  g_autofree char *own = confab_certificate_fingerprint (certificate);
+  g_autofree char *pinned = confab_known_hosts_lookup (server_key);
+
+  if (pinned != NULL && g_ascii_strcasecmp (pinned, own) == 0)
+    return CONFAB_PIN_TRUSTED;
+  *fingerprint = g_steal_pointer (&own);
+  return pinned != NULL ? CONFAB_PIN_CHANGED : CONFAB_PIN_UNKNOWN;
 }

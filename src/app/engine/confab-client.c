@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include "confab-certificate.h"
 #include "confab-known-hosts.h"
 #include "confab-client.h"
 #include "confab-error.h"
@@ -125,17 +124,6 @@ set_state (ConfabClient      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
-static gboolean
-host_is_loopback (const char *host)
-{
-  g_autoptr(GInetAddress) address = NULL;
-
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
 static void
 parse_server_url (ConfabClient *self)
 {
@@ -160,7 +148,7 @@ parse_server_url (ConfabClient *self)
                                      self->server_url != NULL ? self->server_url : "");
       return;
     }
-  if (g_str_equal (scheme, "http") && !host_is_loopback (host))
+  if (g_str_equal (scheme, "http") && !confab_host_is_loopback (host))
     {
       self->url_error = g_error_new (CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_BAD_URL,
                                      _("Unencrypted connections are only allowed to this "
@@ -196,14 +184,14 @@ on_message_accept_certificate (SoupMessage          *msg,
                                GTlsCertificateFlags  errors,
                                ConfabClient         *self)
 {
-  g_autofree char *fingerprint = confab_certificate_fingerprint (certificate);
-  g_autofree char *pinned = confab_known_hosts_lookup (self->server_key);
+  g_autofree char *fingerprint = NULL;
+  ConfabPinCheck check = confab_known_hosts_check (self->server_key, certificate, &fingerprint);
 
-  if (pinned != NULL && g_ascii_strcasecmp (pinned, fingerprint) == 0)
+  if (check == CONFAB_PIN_TRUSTED)
     return TRUE;
 
   g_object_set_data (G_OBJECT (msg), TLS_PROBLEM_KEY,
-                     GINT_TO_POINTER (pinned != NULL ? TLS_CHANGED : TLS_UNKNOWN));
+                     GINT_TO_POINTER (check == CONFAB_PIN_CHANGED ? TLS_CHANGED : TLS_UNKNOWN));
   if (g_strcmp0 (self->untrusted_fingerprint, fingerprint) != 0)
     {
       g_free (self->untrusted_fingerprint);
