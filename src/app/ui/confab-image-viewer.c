@@ -15,6 +15,20 @@
 #define ZOOM_STEP 1.25
 #define ZOOM_MAX  8.0
 
+static const struct
+{
+  guint       keyval;
+  const char *action;
+} zoom_keys[] = {
+  { GDK_KEY_plus, "viewer.zoom-in" },
+  { GDK_KEY_equal, "viewer.zoom-in" },
+  { GDK_KEY_KP_Add, "viewer.zoom-in" },
+  { GDK_KEY_minus, "viewer.zoom-out" },
+  { GDK_KEY_KP_Subtract, "viewer.zoom-out" },
+  { GDK_KEY_0, "viewer.zoom-fit" },
+  { GDK_KEY_KP_0, "viewer.zoom-fit" },
+};
+
 struct _ConfabImageViewer
 {
   AdwWindow       parent_instance;
@@ -234,16 +248,15 @@ confab_image_viewer_class_init (ConfabImageViewerClass *klass)
   gtk_widget_class_install_action (widget_class, "viewer.zoom-out", NULL, zoom_out_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-fit", NULL, zoom_fit_action);
   gtk_widget_class_install_action (widget_class, "viewer.save", NULL, save_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "viewer.previous", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "viewer.next", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK,
-                                       "viewer.zoom-in", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK,
-                                       "viewer.zoom-in", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK,
-                                       "viewer.zoom-out", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK,
-                                       "viewer.zoom-fit", NULL);
+  /* The viewer has no text to type into: +, - and 0 work alone, as in picture viewers, and
+   * with Ctrl, as in the rest of the desktop. */
+  for (guint i = 0; i < G_N_ELEMENTS (zoom_keys); i++)
+    {
+      gtk_widget_class_add_binding_action (widget_class, zoom_keys[i].keyval, 0,
+                                           zoom_keys[i].action, NULL);
+      gtk_widget_class_add_binding_action (widget_class, zoom_keys[i].keyval, GDK_CONTROL_MASK,
+                                           zoom_keys[i].action, NULL);
+    }
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
                                        "viewer.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -256,6 +269,7 @@ confab_image_viewer_init (ConfabImageViewer *self)
   GtkWidget *header = adw_header_bar_new ();
   GtkWidget *scrolled = gtk_scrolled_window_new ();
   GtkWidget *spinner = gtk_spinner_new ();
+  GtkEventController *arrows = gtk_shortcut_controller_new ();
 
   self->title = ADW_WINDOW_TITLE (adw_window_title_new ("", NULL));
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), GTK_WIDGET (self->title));
@@ -287,6 +301,19 @@ confab_image_viewer_init (ConfabImageViewer *self)
   adw_toast_overlay_set_child (self->toasts, GTK_WIDGET (self->stack));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->toasts));
   adw_window_set_content (ADW_WINDOW (self), box);
+
+  /* Left and Right go through the pictures wherever the focus is, before GtkWindow's own arrow
+   * bindings (which come first among the class's and moved the focus between the header's
+   * buttons instead). */
+  gtk_event_controller_set_propagation_phase (arrows, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (arrows),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Left, 0),
+                                                          gtk_named_action_new ("viewer.previous")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (arrows),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Right,
+                                                                                  0),
+                                                          gtk_named_action_new ("viewer.next")));
+  gtk_widget_add_controller (GTK_WIDGET (self), arrows);
   gtk_window_set_default_size (GTK_WINDOW (self), 900, 680);
   gtk_window_set_title (GTK_WINDOW (self), _("Picture"));
 }
