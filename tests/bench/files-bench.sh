@@ -12,35 +12,9 @@ set -eu
 
 build=$(cd "$1" && pwd)
 root=${2:-$(mktemp -d /var/tmp/confab-files-bench.XXXXXX)}
-gib=1073741824
 mib50=52428800
-pids=""
-
-cleanup () {
-  for pid in $pids; do kill "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT INT TERM
-
-mkdir -p "$root"
-big=$root/big.bin
-if [ ! -f "$big" ] || [ "$(stat -c %s "$big")" -ne $gib ]; then
-  head -c $gib /dev/urandom > "$big"
-fi
+. "$(dirname "$0")/files-bench-start.sh"
 head -c $mib50 "$big" > "$root/50m.bin"
-
-# Starts a program that prints "listening on URL"; sets $url and $pid.
-start () {
-  log=$1; shift
-  "$@" > "$log" 2>&1 &
-  pid=$!
-  pids="$pids $pid"
-  i=0
-  until grep -q '^listening on ' "$log"; do
-    i=$((i + 1)); [ $i -lt 100 ] || { cat "$log"; exit 1; }
-    sleep 0.1
-  done
-  url=$(sed -n 's/^listening on \(.*\)$/\1/p' "$log" | sed 's,/$,,')
-}
 
 json_field () {
   python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
