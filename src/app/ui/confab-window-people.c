@@ -125,6 +125,53 @@ update_announcements_button (ConfabWindow *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
+static void on_people_error (GtkWidget    *view,
+                             const char   *text,
+                             ConfabWindow *self);
+static void on_announcement_sent (ConfabAnnouncementsView *view,
+                                  gint64                   recipients,
+                                  ConfabWindow            *self);
+
+/* The People view and the Announcements page are made the first time they are shown: the
+ * window's first frame shows neither. */
+static void
+ensure_people_view (ConfabWindow *self)
+{
+  if (self->people_view != NULL)
+    return;
+  /* Weak: the window's template disposes it, and stopping a session may come after. */
+  g_set_weak_pointer (&self->people_view, GTK_WIDGET (confab_people_view_new ()));
+  g_signal_connect_object (self->people_view, "person-activated", G_CALLBACK (show_profile),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->people_view, "error", G_CALLBACK (on_people_error), self, 0);
+  if (self->session != NULL)
+    confab_people_view_set_session (CONFAB_PEOPLE_VIEW (self->people_view), self->session);
+  adw_bin_set_child (self->people_page, self->people_view);
+}
+
+static void
+on_sidebar_view_shown (ConfabWindow *self)
+{
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->sidebar_views), "people") == 0)
+    ensure_people_view (self);
+}
+
+static void
+ensure_announcements_view (ConfabWindow *self)
+{
+  if (self->announcements_view != NULL)
+    return;
+  g_set_weak_pointer (&self->announcements_view, GTK_WIDGET (confab_announcements_view_new ()));
+  g_signal_connect_object (self->announcements_view, "error", G_CALLBACK (on_people_error), self,
+                           0);
+  g_signal_connect_object (self->announcements_view, "sent", G_CALLBACK (on_announcement_sent),
+                           self, 0);
+  if (self->session != NULL)
+    confab_announcements_view_set_session (CONFAB_ANNOUNCEMENTS_VIEW (self->announcements_view),
+                                           self->session);
+  gtk_stack_add_named (self->content_stack, self->announcements_view, "announcements");
+}
+
 static void
 open_announcements_action (GtkWidget  *widget,
                            const char *action_name,
@@ -135,6 +182,7 @@ open_announcements_action (GtkWidget  *widget,
 
   if (self->session == NULL)
     return;
+  ensure_announcements_view (self);
   _confab_window_show_conversation (self, NULL);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   adw_view_stack_set_visible_child_name (self->sidebar_views, "conversations");
@@ -406,10 +454,9 @@ _confab_window_people_init (ConfabWindow *self)
                                     _("Chats"));
   adw_view_stack_page_set_icon_name (page, "confab-chat-symbolic");
 
-  /* Weak: the window's template disposes them, and stopping a session may come after. */
-  g_set_weak_pointer (&self->people_view, GTK_WIDGET (confab_people_view_new ()));
-  page = adw_view_stack_add_titled (self->sidebar_views, self->people_view, "people",
-                                    _("People"));
+  self->people_page = ADW_BIN (adw_bin_new ());
+  page = adw_view_stack_add_titled (self->sidebar_views, GTK_WIDGET (self->people_page),
+                                    "people", _("People"));
   adw_view_stack_page_set_icon_name (page, "system-users-symbolic");
   gtk_box_append (GTK_BOX (self->sidebar), GTK_WIDGET (self->sidebar_views));
 
@@ -417,25 +464,18 @@ _confab_window_people_init (ConfabWindow *self)
   adw_view_switcher_set_policy (ADW_VIEW_SWITCHER (switcher), ADW_VIEW_SWITCHER_POLICY_WIDE);
   gtk_widget_add_css_class (switcher, "sidebar-switcher");
   gtk_box_insert_child_after (GTK_BOX (self->sidebar), switcher, header);
-
-  g_set_weak_pointer (&self->announcements_view, GTK_WIDGET (confab_announcements_view_new ()));
-  gtk_stack_add_named (self->content_stack, self->announcements_view, "announcements");
-
-  g_signal_connect_object (self->people_view, "person-activated", G_CALLBACK (show_profile),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->people_view, "error", G_CALLBACK (on_people_error), self, 0);
-  g_signal_connect_object (self->announcements_view, "error", G_CALLBACK (on_people_error), self,
-                           0);
-  g_signal_connect_object (self->announcements_view, "sent", G_CALLBACK (on_announcement_sent),
-                           self, 0);
+  g_signal_connect_swapped (self->sidebar_views, "notify::visible-child",
+                            G_CALLBACK (on_sidebar_view_shown), self);
 }
 
 void
 _confab_window_people_start (ConfabWindow *self)
 {
-  confab_people_view_set_session (CONFAB_PEOPLE_VIEW (self->people_view), self->session);
-  confab_announcements_view_set_session (CONFAB_ANNOUNCEMENTS_VIEW (self->announcements_view),
-                                         self->session);
+  if (self->people_view != NULL)
+    confab_people_view_set_session (CONFAB_PEOPLE_VIEW (self->people_view), self->session);
+  if (self->announcements_view != NULL)
+    confab_announcements_view_set_session (CONFAB_ANNOUNCEMENTS_VIEW (self->announcements_view),
+                                           self->session);
   g_signal_connect_object (get_contacts (self), "request-received",
                            G_CALLBACK (on_request_received), self, 0);
   g_signal_connect_object (get_announcements (self), "received", G_CALLBACK (on_announcement),
@@ -443,9 +483,16 @@ _confab_window_people_start (ConfabWindow *self)
   g_signal_connect_object (get_announcements (self), "notify::unread",
                            G_CALLBACK (update_announcements_button), self, G_CONNECT_SWAPPED);
   update_announcements_button (self);
-  start_idle_monitor (self);
   g_signal_connect_object (self->settings, "changed::away-after-seconds",
                            G_CALLBACK (start_idle_monitor), self, G_CONNECT_SWAPPED);
+}
+
+/* The idle monitor (a D-Bus connection and watches) starts once the first frame is painted,
+ * before the session connects: the first presence sent already knows of idleness. */
+void
+_confab_window_people_after_first_frame (ConfabWindow *self)
+{
+  start_idle_monitor (self);
 }
 
 void
@@ -482,5 +529,6 @@ GtkWidget *
 confab_window_get_people_view (ConfabWindow *self)
 {
   g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+  ensure_people_view (self);
   return self->people_view;
 }

@@ -69,6 +69,7 @@ struct _ConfabWindow
 
   /* confab-window-people.c */
   AdwViewStack           *sidebar_views;
+  AdwBin                 *people_page;     /* holds the People view once it is shown */
   GtkWidget              *people_view;
   GtkWidget              *announcements_button;
   GtkWidget              *announcements_badge;
@@ -153,6 +154,7 @@ void     _confab_window_people_class_init    (GtkWidgetClass     *widget_class);
 void     _confab_window_people_init          (ConfabWindow       *self);
 void     _confab_window_people_start         (ConfabWindow       *self);
 void     _confab_window_people_stop          (ConfabWindow       *self);
+void     _confab_window_people_after_first_frame (ConfabWindow   *self);
 
 /* confab-window-actions.c */
 void _confab_window_class_actions_init (GtkWidgetClass *widget_class);

@@ -397,7 +397,8 @@ _confab_window_stop_session (ConfabWindow *self)
 }
 
 /* What waits for the first frame of the main page: the rest of the sidebar, the calls (GStreamer,
- * device monitor, DTLS key), then connecting, so that no event comes before the calls listen. */
+ * device monitor, DTLS key), the idle monitor, then connecting, so that no event comes before
+ * the calls listen. */
 static void
 finish_first_frame (ConfabWindow *self)
 {
@@ -408,6 +409,7 @@ finish_first_frame (ConfabWindow *self)
     gtk_slice_list_model_set_size (self->sidebar_slice, G_MAXUINT);
   _confab_window_start_calls (self);
   _confab_window_update_call_actions (self);
+  _confab_window_people_after_first_frame (self);
   confab_session_release_connect (self->session);
 }
 

@@ -32,7 +32,7 @@ gint64                  confab_window_get_notified_message  (ConfabWindow      *
 /* The id of the announcement told last (a notification, unless the Announcements page was in
  * view), or 0. */
 gint64                  confab_window_get_told_announcement (ConfabWindow      *self);
-/* The People page of the sidebar (a ConfabPeopleView). */
+/* The People page of the sidebar (a ConfabPeopleView), made now if it was not shown yet. */
 GtkWidget              *confab_window_get_people_view       (ConfabWindow      *self);
 ConfabSigninPage       *confab_window_get_signin_page       (ConfabWindow      *self);
 ConfabConversationView *confab_window_get_conversation_view (ConfabWindow      *self);
