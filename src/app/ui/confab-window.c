@@ -222,15 +222,19 @@ _confab_window_on_conversations_changed (GListModel   *model,
                                          guint         added,
                                          ConfabWindow *self)
 {
+  g_auto(GStrv) muted = NULL;
+
   _confab_window_update_sidebar_stack (self);
 
-  /* Earlier versions kept muting in the settings; it moves into the account's cache. */
-  for (guint i = position; i < position + added; i++)
+  /* Earlier versions kept muting in the settings; it moves into the account's cache. The list
+   * is read once, not per conversation: it is empty after the first start. */
+  muted = g_settings_get_strv (self->settings, "muted-conversations");
+  for (guint i = position; muted[0] != NULL && i < position + added; i++)
     {
       g_autoptr(ConfabConversation) conv = g_list_model_get_item (model, i);
       const char *id = confab_conversation_get_conv (conv);
 
-      if (confab_application_is_muted (_confab_window_app (self), id))
+      if (g_strv_contains ((const char * const *) muted, id))
         {
           confab_messaging_set_muted_async (_confab_window_messaging (self), id, TRUE,
                                             NULL, NULL, NULL);
