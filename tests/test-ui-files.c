@@ -677,9 +677,16 @@ test_drop (Fixture *f)
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (confab_test_wait_until (window_is_active, window, CONFAB_TEST_TIMEOUT_MS));
   g_assert_true (confab_test_wait_until (widget_mapped, label, CONFAB_TEST_TIMEOUT_MS));
+  /* Into the screen's bottom right corner, away from where it is dropped. */
+  g_free (args);
+  args = g_strdup_printf ("windowmove --sync %lu 1090 690",
+                          (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (
+                                                              GTK_NATIVE (window))));
+  xdotool (args);
 
   /* Press on the label and move past the drag threshold: the drag begins. */
   from = window_point (label, 80, 40);
+  g_free (args);
   args = g_strdup_printf ("mousemove %s mousedown 1 mousemove_relative 12 0 "
                           "mousemove_relative 12 0 mousemove_relative 12 0", from);
   xdotool (args);
