@@ -579,7 +579,7 @@ on_webrtc_pad_added (GstElement *webrtc,
       if (g_strcmp0 (media, "video") == 0)
         add_link_probe (chain[1], "src", GST_PAD_PROBE_TYPE_BUFFER, on_video_frame_probe, link);
       else
-        add_link_probe (chain[1], "sink", GST_PAD_PROBE_TYPE_BUFFER, on_audio_buffer_probe, link);
+        add_link_probe (chain[1], "src", GST_PAD_PROBE_TYPE_BUFFER, on_audio_buffer_probe, link);
 
       gst_element_link (chain[n_chain - 1], sink);
       gst_element_set_locked_state (sink, FALSE);
