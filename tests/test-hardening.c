@@ -110,6 +110,19 @@ test_frame_limit_checked (void)
   assert_start_refused ("long-bodies", "[limits]\nmax_body_chars=40000\n", "max_body_chars");
 }
 
+/* A web origin that is not one (a path, upper case, another scheme) stops the start. */
+static void
+test_cors_origins_checked (void)
+{
+  assert_start_refused ("cors-path", "[http]\ncors_origins=https://web.example.com/app\n",
+                        "cors_origins");
+  assert_start_refused ("cors-case", "[http]\ncors_origins=https://Web.example.com\n",
+                        "cors_origins");
+  assert_start_refused ("cors-scheme", "[http]\ncors_origins=ftp://web.example.com\n",
+                        "cors_origins");
+  assert_start_refused ("cors-any", "[http]\ncors_origins=*\n", "cors_origins");
+}
+
 typedef struct
 {
   gboolean exited;
@@ -306,6 +319,7 @@ main (int   argc,
   g_test_add_func ("/confab/server/hardening/tls-versions", test_tls_versions);
   g_test_add_func ("/confab/server/hardening/tls-priority-checked", test_tls_priority_checked);
   g_test_add_func ("/confab/server/hardening/frame-limit-checked", test_frame_limit_checked);
+  g_test_add_func ("/confab/server/hardening/cors-origins-checked", test_cors_origins_checked);
   g_test_add_func ("/confab/server/hardening/data-dir-lock", test_data_dir_lock);
   g_test_add_func ("/confab/server/hardening/private-files", test_private_files);
   g_test_add_func ("/confab/server/hardening/body-refused-at-headers",

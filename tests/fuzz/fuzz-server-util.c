@@ -44,6 +44,8 @@ fuzz_server_get (void)
       config->argon2_opslimit = crypto_pwhash_OPSLIMIT_MIN;
       config->argon2_memlimit = crypto_pwhash_MEMLIMIT_MIN;
       config->messages_per_minute = 0;
+      /* The CORS answers too (see the corpus's cors-*.http). */
+      config->cors_origins = g_strsplit ("https://web.example.com", ";", -1);
       config->bad_frames_before_close = G_MAXUINT32;
       /* A WebSocket upgraded from memory says nothing more: let it go soon. */
       config->hello_timeout_ms = 100;
