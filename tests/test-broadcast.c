@@ -265,6 +265,20 @@ grant (Fixture    *f,
   confab_test_server_start (f->server);
 }
 
+/* hello's user, the caller's own, lists what the account may do beyond its role. */
+static void
+assert_permissions (ConfabTestClient *client,
+                    const char       *expected)
+{
+  JsonObject *user = json_object_get_object_member (confab_test_client_get_hello (client), "user");
+  JsonArray *permissions = json_object_get_array_member (user, "permissions");
+
+  g_assert_nonnull (permissions);
+  g_assert_cmpuint (json_array_get_length (permissions), ==, expected != NULL ? 1 : 0);
+  if (expected != NULL)
+    g_assert_cmpstr (json_array_get_string_element (permissions, 0), ==, expected);
+}
+
 static void
 test_permission (Fixture       *f,
                  gconstpointer  data)
@@ -274,7 +288,8 @@ test_permission (Fixture       *f,
   g_autoptr(JsonObject) result = NULL;
   gint64 carol_seq = last_seq (f, 2);
 
-  /* Not an admin, no permission: forbidden, and nothing reaches anyone. */
+  /* Not an admin, no permission: hello says so; forbidden, and nothing reaches anyone. */
+  assert_permissions (b, NULL);
   confab_test_client_call_error (b, "forbidden", "broadcast",
                                  "{\"body\":\"Free pizza\",\"audience\":{\"all\":true}}");
   json_object_unref (confab_test_client_call_ok (c, "contacts", "{}"));
@@ -285,6 +300,7 @@ test_permission (Fixture       *f,
   g_clear_pointer (&c, confab_test_client_free);
   grant (f, "bob");
   b = open_client (f, 1, 0);
+  assert_permissions (b, "broadcast");
   result = confab_test_client_call_ok (b, "broadcast",
                                        "{\"body\":\"Free pizza\","
                                        "\"audience\":{\"department\":\"Sales\"}}");

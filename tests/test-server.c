@@ -979,6 +979,92 @@ test_profile (void)
   confab_test_client_call_error (a, "bad_request", "profile_update", "{\"display_name\":17}");
 }
 
+/* The time zone of a profile: an IANA name GTimeZone knows, told to peers; anything else is
+ * `invalid` naming the field, and "" clears it. */
+static void
+test_profile_timezone (void)
+{
+  static const struct
+  {
+    const char *value;
+    const char *reason;
+  } bad[] = {
+    { "Mars/Olympus_Mons", "unknown" },
+    { "Europe/Kyi", "unknown" },
+    { "../../etc/passwd", "invalid" },
+    { "/usr/share/zoneinfo/UTC", "invalid" },
+    { "Europe/", "invalid" },
+    { "Europe//Kyiv", "invalid" },
+    { "+03:00", "invalid" },
+    { "Europe/Kyiv ", "invalid" },
+    { "Europe/Kyïv", "invalid" },
+    { "America/Argentina/Buenos_Aires/Too/Long/For/Any/Zone/Name/In/The/Database", "too_long" },
+  };
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, NULL);
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestClient) a = confab_test_client_new (server, alice->token, 0);
+  g_autoptr(ConfabTestClient) b = confab_test_client_new (server, bob->token, 0);
+  g_autoptr(JsonObject) msg = send_text (a, "dm:alice:bob", "what time is it there?");
+  g_autoptr(JsonObject) updated = NULL;
+  g_autoptr(JsonObject) got = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonObject) cleared = NULL;
+
+  json_object_unref (wait_message_event (b, msg_id (msg)));
+
+  /* No time zone until one is set. */
+  got = confab_test_client_call_ok (b, "profile_get", "{\"user\":\"alice\"}");
+  g_assert_false (json_object_has_member (json_object_get_object_member (got, "user"),
+                                          "timezone"));
+
+  updated = confab_test_client_call_ok (a, "profile_update", "{\"timezone\":\"Europe/Kyiv\"}");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (updated,
+                                                                                 "user"),
+                                                  "timezone"), ==, "Europe/Kyiv");
+  event = confab_test_client_wait_event (b, "profile_updated", T);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (event_data (event), "user"), "timezone"),
+                   ==, "Europe/Kyiv");
+  g_clear_pointer (&got, json_object_unref);
+  got = confab_test_client_call_ok (b, "profile_get", "{\"user\":\"alice\"}");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (got, "user"),
+                                                  "timezone"), ==, "Europe/Kyiv");
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonObject) response = confab_test_client_call (a, "profile_update",
+                                                                "{\"timezone\":\"%s\"}",
+                                                                bad[i].value);
+      JsonObject *error = json_object_get_object_member (response, "error");
+
+      g_test_message ("timezone %s", bad[i].value);
+      g_assert_false (json_object_get_boolean_member (response, "ok"));
+      g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "invalid");
+      g_assert_cmpstr (json_object_get_string_member (
+                         json_object_get_object_member (error, "fields"), "timezone"),
+                       ==, bad[i].reason);
+    }
+  confab_test_client_call_error (a, "bad_request", "profile_update", "{\"timezone\":3}");
+  /* Nothing of that was written or told. */
+  g_clear_pointer (&got, json_object_unref);
+  got = confab_test_client_call_ok (b, "profile_get", "{\"user\":\"alice\"}");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (got, "user"),
+                                                  "timezone"), ==, "Europe/Kyiv");
+  g_assert_cmpuint (confab_test_client_count_events (b, "profile_updated"), ==, 0);
+
+  /* The update of another field keeps it; "" clears it. */
+  json_object_unref (confab_test_client_call_ok (a, "profile_update", "{\"title\":\"Pilot\"}"));
+  g_clear_pointer (&event, json_object_unref);
+  event = confab_test_client_wait_event (b, "profile_updated", T);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (event_data (event), "user"), "timezone"),
+                   ==, "Europe/Kyiv");
+  cleared = confab_test_client_call_ok (a, "profile_update", "{\"timezone\":\"\"}");
+  g_assert_false (json_object_has_member (json_object_get_object_member (cleared, "user"),
+                                          "timezone"));
+}
+
 static void
 test_password_change (void)
 {
@@ -1260,6 +1346,7 @@ main (int   argc,
   g_test_add_func ("/confab/server/edit-delete-react", test_edit_delete_react);
   g_test_add_func ("/confab/server/presence", test_presence);
   g_test_add_func ("/confab/server/profile", test_profile);
+  g_test_add_func ("/confab/server/profile-timezone", test_profile_timezone);
   g_test_add_func ("/confab/server/password-change", test_password_change);
   g_test_add_func ("/confab/server/devices", test_devices);
   g_test_add_func ("/confab/server/third-party", test_third_party);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-validate.h"
+#include "confab-limits.h"
 
 #include <string.h>
 
@@ -64,6 +65,35 @@ confab_username_normalize (const char *input)
     return NULL;
 
   return g_steal_pointer (&lower);
+}
+
+/**
+ * confab_timezone_name_is_valid:
+ * @name: (nullable): a candidate IANA time zone name, such as "Europe/Kyiv"
+ *
+ * Checks the form only, not that the zone exists: at most %CONFAB_TIMEZONE_MAX_CHARS
+ * characters in parts separated by `/`, each starting with an ASCII letter and holding only
+ * ASCII letters, digits, `_`, `-` and `+`. No path ("../x", "/etc/x") and no POSIX rule with
+ * a colon has that form.
+ *
+ * Returns: %TRUE if @name has that form
+ */
+gboolean
+confab_timezone_name_is_valid (const char *name)
+{
+  gboolean part_start = TRUE;
+
+  if (name == NULL || strlen (name) > CONFAB_TIMEZONE_MAX_CHARS)
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    {
+      if (part_start && !g_ascii_isalpha (*p))
+        return FALSE;
+      part_start = *p == '/';
+      if (!g_ascii_isalnum (*p) && strchr ("_-+/", *p) == NULL)
+        return FALSE;
+    }
+  return !part_start;
 }
 
 /**

@@ -15,6 +15,7 @@ typedef enum
 gboolean        confab_username_is_valid   (const char *username);
 char           *confab_username_normalize  (const char *input);
 gboolean        confab_room_id_is_valid    (const char *room_id);
+gboolean        confab_timezone_name_is_valid (const char *name);
 gboolean        confab_token_id_is_valid   (const char *str,
                                             guint       max_chars);
 ConfabConvKind  confab_conv_parse          (const char  *conv,

@@ -210,6 +210,24 @@ confab_connection_respond_error (ConfabConnection    *self,
 }
 
 void
+confab_connection_respond_invalid (ConfabConnection *self,
+                                   const char       *id,
+                                   const char       *message,
+                                   const char       *field,
+                                   const char       *reason)
+{
+  g_autoptr(JsonObject) extra = json_object_new ();
+  JsonObject *fields = json_object_new ();
+  g_autofree char *text = NULL;
+  gsize length;
+
+  json_object_set_string_member (fields, field, reason);
+  json_object_set_object_member (extra, "fields", fields);
+  text = confab_frame_response_error (id, CONFAB_PROTOCOL_ERROR_INVALID, message, extra, &length);
+  confab_connection_send_text (self, text, length);
+}
+
+void
 confab_connection_respond_gerror (ConfabConnection *self,
                                   const char       *id,
                                   const GError     *error)

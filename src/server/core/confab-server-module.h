@@ -127,6 +127,12 @@ void     confab_connection_respond_error  (ConfabConnection    *self,
                                            const char          *id,
                                            ConfabProtocolError  code,
                                            const char          *message);
+/* `invalid` with `"fields": {@field: @reason}`. */
+void     confab_connection_respond_invalid (ConfabConnection   *self,
+                                            const char         *id,
+                                            const char         *message,
+                                            const char         *field,
+                                            const char         *reason);
 void     confab_connection_respond_gerror (ConfabConnection    *self,
                                            const char          *id,
                                            const GError        *error);

@@ -8,6 +8,7 @@
 #include "confab-profile-store.h"
 #include "confab-protocol.h"
 #include "confab-server-module.h"
+#include "confab-validate.h"
 
 #include <string.h>
 
@@ -209,6 +210,20 @@ confab_profiles_email_is_valid (const char *email)
   return g_utf8_strlen (email, -1) >= 3 && strchr (email, '@') != NULL;
 }
 
+/* A name of the right form (so that no path reaches the loader) that GTimeZone loads. */
+const char *
+confab_profiles_timezone_check (const char *timezone)
+{
+  g_autoptr(GTimeZone) tz = NULL;
+
+  if (strlen (timezone) > CONFAB_TIMEZONE_MAX_CHARS)
+    return "too_long";
+  if (!confab_timezone_name_is_valid (timezone))
+    return "invalid";
+  tz = g_time_zone_new_identifier (timezone);
+  return tz == NULL ? "unknown" : NULL;
+}
+
 gboolean
 confab_profiles_read_fields (JsonObject  *params,
                              JsonObject  *values,
@@ -238,6 +253,15 @@ confab_profiles_read_fields (JsonObject  *params,
                            "not an email address");
       return FALSE;
     }
+  /* An empty time zone clears it. */
+  if (*json_object_get_string_member_with_default (values, "timezone", "") != '\0'
+      && confab_profiles_timezone_check (json_object_get_string_member (values, "timezone"))
+      != NULL)
+    {
+      g_set_error_literal (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INVALID,
+                           "not a known time zone");
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -249,7 +273,22 @@ handle_profile_update (gpointer          instance,
 {
   g_autoptr(JsonObject) values = json_object_new ();
   g_autoptr(GError) error = NULL;
+  JsonNode *timezone = json_object_get_member (frame, "timezone");
 
+  /* A time zone refused is told with the reason, as `fields`. */
+  if (timezone != NULL && JSON_NODE_HOLDS_VALUE (timezone)
+      && json_node_get_value_type (timezone) == G_TYPE_STRING
+      && *json_node_get_string (timezone) != '\0')
+    {
+      const char *reason = confab_profiles_timezone_check (json_node_get_string (timezone));
+
+      if (reason != NULL)
+        {
+          confab_connection_respond_invalid (self, id, "not a known time zone", "timezone",
+                                             reason);
+          return;
+        }
+    }
   if (!confab_profiles_read_fields (frame, values, &error))
     {
       confab_connection_respond_gerror (self, id, error);

@@ -21,7 +21,10 @@ void confab_profiles_set_avatar_func (ConfabAvatarFunc func);
 
 /* What `register` and `profile_update` accept as an email address: 3 or more characters,
  * one of them '@' (the length limit and clean text are checked with the other fields). */
-gboolean confab_profiles_email_is_valid (const char *email);
+gboolean    confab_profiles_email_is_valid (const char *email);
+/* NULL if @timezone is an acceptable IANA time zone name, else why not ("too_long",
+ * "invalid", "unknown"). */
+const char *confab_profiles_timezone_check (const char *timezone);
 
 /* On any store that implements ConfabProfileStore; both complete with confab_store_finish ().
  * result {user}; not_found. */
@@ -30,8 +33,8 @@ void confab_profiles_get_async    (ConfabStore         *store,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data);
-/* @fields holds any of display_name, email, phone, department, title, location, avatar_file_id
- * as strings (already validated; an empty string clears an optional field; an avatar must
+/* @fields holds any of display_name, email, phone, department, title, location, avatar_file_id,
+ * timezone as strings (already validated; an empty string clears an optional field; an avatar must
  * pass the avatar function, see confab_profiles_set_avatar_func). result {user};
  * durable event profile_updated {user} to the user and everyone who shares a conversation
  * with them. */
@@ -43,8 +46,9 @@ void confab_profiles_update_async (ConfabStore         *store,
                                    gpointer             user_data);
 
 /* Reads the profile fields of @params (display_name, email, phone, department, title,
- * location, avatar_file_id; each optional) into @values as strings, checked as profile_update
- * checks them: FALSE with @error (bad_request, or invalid for an email) otherwise. */
+ * location, avatar_file_id, timezone; each optional) into @values as strings, checked as
+ * profile_update checks them: FALSE with @error (bad_request, or invalid for an email or a
+ * time zone) otherwise. */
 gboolean    confab_profiles_read_fields (JsonObject  *params,
                                          JsonObject  *values,
                                          GError     **error);

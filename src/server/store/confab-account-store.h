@@ -45,8 +45,8 @@ struct _ConfabAccountStoreInterface
                                  const char          *name,
                                  const char          *token_hash,
                                  gint64               ts);
-  /* The User owning the live device that holds @token_hash, with its device id and whether
-   * the account is disabled; NULL if no live device holds it. */
+  /* The User owning the live device that holds @token_hash, with its `permissions` (a list),
+   * its device id and whether the account is disabled; NULL if no live device holds it. */
   JsonObject *(*session)        (ConfabAccountStore  *self,
                                  const char          *token_hash,
                                  char               **device_id,

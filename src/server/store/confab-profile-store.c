@@ -15,6 +15,7 @@ const char * const confab_profile_field_names[CONFAB_N_PROFILE_FIELDS] = {
   [CONFAB_PROFILE_TITLE] = "title",
   [CONFAB_PROFILE_LOCATION] = "location",
   [CONFAB_PROFILE_AVATAR_FILE_ID] = "avatar_file_id",
+  [CONFAB_PROFILE_TIMEZONE] = "timezone",
 };
 
 static void

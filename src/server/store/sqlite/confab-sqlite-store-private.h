@@ -20,11 +20,12 @@ G_BEGIN_DECLS
  * thread only, like everything a unit of work touches. */
 
 #define CONFAB_SQLITE_USER_COLUMNS \
-  "username, display_name, email, phone, department, title, location, avatar_file_id, role, bot"
+  "username, display_name, email, phone, department, title, location, avatar_file_id, role, " \
+  "bot, timezone"
 #define CONFAB_SQLITE_USER_COLUMNS_U \
   "u.username, u.display_name, u.email, u.phone, u.department, u.title, u.location, " \
-  "u.avatar_file_id, u.role, u.bot"
-#define CONFAB_SQLITE_N_USER_COLUMNS 10
+  "u.avatar_file_id, u.role, u.bot, u.timezone"
+#define CONFAB_SQLITE_N_USER_COLUMNS 11
 
 ConfabDb   *confab_sqlite_store_get_db          (ConfabSqliteStore        *self);
 /* The protocol's User from the CONFAB_SQLITE_USER_COLUMNS of @stmt, starting at @col. */

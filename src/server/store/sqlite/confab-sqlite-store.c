@@ -383,6 +383,9 @@ static const char * const migrations[] = {
   "  details TEXT,"
   "  address TEXT"
   ");",
+
+  /* 10: a profile's time zone (an IANA name), for the local time others see. */
+  "ALTER TABLE users ADD COLUMN timezone TEXT;",
 };
 
 #define USER_COLUMNS   CONFAB_SQLITE_USER_COLUMNS
@@ -453,6 +456,8 @@ confab_sqlite_user_from_row (sqlite3_stmt *stmt,
   json_object_set_string_member (user, "role", col_text (stmt, col + 8));
   if (sqlite3_column_int (stmt, col + 9))
     json_object_set_boolean_member (user, "bot", TRUE);
+  if (!col_is_null (stmt, col + 10))
+    json_object_set_string_member (user, "timezone", col_text (stmt, col + 10));
   return user;
 }
 
@@ -812,9 +817,9 @@ as_credentials (ConfabAccountStore  *store,
     return NULL;
   user = confab_sqlite_user_from_row (stmt, 0);
   if (password_hash != NULL)
-    *password_hash = g_strdup (col_text (stmt, 10));
+    *password_hash = g_strdup (col_text (stmt, CONFAB_SQLITE_N_USER_COLUMNS));
   if (disabled != NULL)
-    *disabled = sqlite3_column_int (stmt, 11) != 0;
+    *disabled = sqlite3_column_int (stmt, CONFAB_SQLITE_N_USER_COLUMNS + 1) != 0;
   sqlite3_reset (stmt);
   return user;
 }
@@ -849,11 +854,13 @@ as_session (ConfabAccountStore  *store,
             gboolean            *disabled)
 {
   ConfabSqliteStore *self = ACCOUNTS (store);
+  g_auto(GStrv) permissions = NULL;
   sqlite3_stmt *stmt;
   JsonObject *user;
+  JsonArray *list;
 
   stmt = query (self,
-                "SELECT d.device_id, u.disabled, " USER_COLUMNS_U " FROM devices d"
+                "SELECT d.device_id, u.disabled, u.permissions, " USER_COLUMNS_U " FROM devices d"
                 " JOIN users u ON u.username = d.username"
                 " WHERE d.token_hash = ? AND d.revoked = 0",
                 "s", token_hash);
@@ -861,7 +868,14 @@ as_session (ConfabAccountStore  *store,
     return NULL;
   *device_id = g_strdup (col_text (stmt, 0));
   *disabled = sqlite3_column_int (stmt, 1) != 0;
-  user = confab_sqlite_user_from_row (stmt, 2);
+  user = confab_sqlite_user_from_row (stmt, 3);
+  /* Only the account itself learns what it may do (hello's user). */
+  permissions = g_strsplit (col_text (stmt, 2) != NULL ? col_text (stmt, 2) : "", ",", -1);
+  list = json_array_new ();
+  for (guint i = 0; permissions[i] != NULL; i++)
+    if (permissions[i][0] != '\0')
+      json_array_add_string_element (list, permissions[i]);
+  json_object_set_array_member (user, "permissions", list);
   sqlite3_reset (stmt);
   return user;
 }
@@ -976,13 +990,14 @@ ps_update (ConfabProfileStore *store,
               " title = CASE WHEN ?6 IS NULL THEN title ELSE nullif (?6, '') END,"
               " location = CASE WHEN ?7 IS NULL THEN location ELSE nullif (?7, '') END,"
               " avatar_file_id ="
-              "  CASE WHEN ?8 IS NULL THEN avatar_file_id ELSE nullif (?8, '') END"
+              "  CASE WHEN ?8 IS NULL THEN avatar_file_id ELSE nullif (?8, '') END,"
+              " timezone = CASE WHEN ?9 IS NULL THEN timezone ELSE nullif (?9, '') END"
               " WHERE username = ?1",
-              "ssssssss", username,
+              "sssssssss", username,
               values[CONFAB_PROFILE_DISPLAY_NAME], values[CONFAB_PROFILE_EMAIL],
               values[CONFAB_PROFILE_PHONE], values[CONFAB_PROFILE_DEPARTMENT],
               values[CONFAB_PROFILE_TITLE], values[CONFAB_PROFILE_LOCATION],
-              values[CONFAB_PROFILE_AVATAR_FILE_ID]) > 0;
+              values[CONFAB_PROFILE_AVATAR_FILE_ID], values[CONFAB_PROFILE_TIMEZONE]) > 0;
 }
 
 static GStrv
