@@ -2,7 +2,8 @@
 /* People in the client's window under Xvfb against a real confabd: New Conversation finds a
  * colleague in the directory by department and opens the DM; a contact request is accepted from
  * the People view; an announcement arrives, is told and read in its own conversation, and an
- * admin announces from its composer. */
+ * admin announces from its composer, as does a holder of the broadcast permission; a profile
+ * card shows a colleague's local time; away when idle, and back by real input. */
 #include "config.h"
 
 #include "confab-announcements-view.h"
@@ -12,11 +13,15 @@
 #include "confab-conversation-view.h"
 #include "confab-contact.h"
 #include "confab-conversation.h"
+#include "confab-client.h"
 #include "confab-people-view.h"
 #include "confab-person-picker.h"
+#include "confab-profile-window.h"
 #include "confab-profiles.h"
 #include "confab-session.h"
 #include "confab-ui-test-util.h"
+
+#include <string.h>
 
 /* Each case runs in a process of its own with its own server and window (confab_ui_test_add). */
 
@@ -143,6 +148,19 @@ accept_request (ConfabUiFixture *f)
                                                   "user"), ==, "ann");
 }
 
+/* The server's data changed while it is stopped (there is no admin request for it yet); Bob's
+ * raw connection is opened again, Ann's window reconnects by itself. */
+static void
+change_data (ConfabUiFixture *f,
+             const char      *sql)
+{
+  g_clear_pointer (&f->bob_ws, confab_test_client_free);
+  confab_test_server_stop (f->server);
+  g_assert_cmpint (confab_test_server_db_exec (f->server, sql), ==, 1);
+  confab_test_server_start (f->server);
+  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
+}
+
 static ConfabAnnouncements *
 announcements_of (ConfabUiFixture *f)
 {
@@ -178,14 +196,7 @@ announcement (ConfabUiFixture *f)
 
   json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
                                                  "{\"department\":\"Construction\"}"));
-  /* The permission is granted in the data (there is no admin request for it yet). */
-  g_clear_pointer (&f->bob_ws, confab_test_client_free);
-  confab_test_server_stop (f->server);
-  g_assert_cmpint (confab_test_server_db_exec (f->server, "UPDATE users SET permissions = "
-                                               "'broadcast' WHERE username = 'bob'"),
-                   ==, 1);
-  confab_test_server_start (f->server);
-  f->bob_ws = confab_test_client_new (f->server, f->bob->token, 0);
+  change_data (f, "UPDATE users SET permissions = 'broadcast' WHERE username = 'bob'");
   confab_ui_fixture_sign_in (f);
 
   result = confab_test_client_call_ok (f->bob_ws, "broadcast",
@@ -222,6 +233,138 @@ announcement (ConfabUiFixture *f)
   /* One's own announcement is neither told nor unread. */
   g_assert_cmpint (confab_window_get_told_announcement (f->window), ==, id);
   g_assert_cmpuint (confab_announcements_get_unread (announcements_of (f)), ==, 0);
+}
+
+static GtkWidget *
+announcements_page (ConfabUiFixture *f)
+{
+  GtkWidget *content_stack = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                                        CONFAB_TYPE_WINDOW,
+                                                                        "content_stack"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.open-announcements",
+                                             NULL));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (content_stack)), ==,
+                   "announcements");
+  return gtk_stack_get_visible_child (GTK_STACK (content_stack));
+}
+
+static gboolean
+composer_mapped (gpointer user_data)
+{
+  return gtk_widget_get_mapped (user_data);
+}
+
+static gboolean
+composer_hidden_and_connected (gpointer user_data)
+{
+  ConfabUiFixture *f = user_data;
+  GtkWidget *entry = GTK_WIDGET (gtk_widget_get_template_child (announcements_page (f),
+                                                                CONFAB_TYPE_ANNOUNCEMENTS_VIEW,
+                                                                "body_entry"));
+
+  return !gtk_widget_get_mapped (entry)
+         && confab_client_get_state (confab_session_get_client (session_of (f)))
+         == CONFAB_CLIENT_STATE_CONNECTED;
+}
+
+/* Ann is no admin, but holds the broadcast permission: she has the composer, and what she
+ * announces reaches Bob. Once the permission is withdrawn, her next connection has none. */
+static void
+broadcast_permission (ConfabUiFixture *f)
+{
+  g_autoptr(JsonObject) event = NULL;
+  GtkWidget *page, *entry;
+
+  change_data (f, "UPDATE users SET role = 'user', permissions = 'broadcast'"
+               " WHERE username = 'ann'");
+  confab_ui_fixture_sign_in (f);
+
+  page = announcements_page (f);
+  entry = GTK_WIDGET (gtk_widget_get_template_child (page, CONFAB_TYPE_ANNOUNCEMENTS_VIEW,
+                                                     "body_entry"));
+  g_assert_true (confab_test_wait_until (composer_mapped, entry, CONFAB_TEST_TIMEOUT_MS));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Fire drill at 11.");
+  g_signal_emit_by_name (entry, "activate");
+  event = confab_test_client_wait_event (f->bob_ws, "broadcast", CONFAB_TEST_TIMEOUT_MS);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "data"),
+                                                  "body"), ==, "Fire drill at 11.");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "data"),
+                                                  "from"), ==, "ann");
+
+  /* Without the permission: no composer. */
+  change_data (f, "UPDATE users SET permissions = '' WHERE username = 'ann'");
+  g_assert_true (confab_test_wait_until (composer_hidden_and_connected, f,
+                                         CONFAB_TEST_TIMEOUT_MS));
+  g_assert_false (confab_announcements_can_send (announcements_of (f)));
+}
+
+static gboolean
+own_timezone_shared (gpointer user_data)
+{
+  ConfabUiFixture *f = user_data;
+
+  return g_strcmp0 (confab_contact_get_timezone (confab_profiles_get_self_contact (
+                                                   confab_profiles_from_session (session_of (f)))),
+                    "UTC") == 0;
+}
+
+static gboolean
+local_time_shown (gpointer user_data)
+{
+  return confab_profile_window_get_field (user_data, "local-time") != NULL;
+}
+
+/* "HH:MM (+3 h)" for Bob, three hours ahead of the test's UTC, at @now. */
+static char *
+expected_local_time (GDateTime *now)
+{
+  g_autoptr(GDateTime) there = g_date_time_add_hours (now, 3);
+
+  return g_date_time_format (there, "%H:%M (+3 h)");
+}
+
+/* The test runs in UTC. Ann's client gives her profile the system's zone after signing in;
+ * Bob, whose zone is three hours east, shows his local time and the difference on his card. */
+static void
+local_time (ConfabUiFixture *f)
+{
+  g_autoptr(JsonObject) ann = NULL;
+  g_autoptr(GDateTime) before = NULL;
+  g_autoptr(GDateTime) after = NULL;
+  g_autofree char *early = NULL;
+  g_autofree char *late = NULL;
+  ConfabProfileWindow *card;
+  const char *shown;
+
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "profile_update",
+                                                 "{\"timezone\":\"Etc/GMT-3\"}"));
+  confab_ui_fixture_sign_in (f);
+  g_assert_true (confab_test_wait_until (own_timezone_shared, f, CONFAB_TEST_TIMEOUT_MS));
+  ann = confab_test_client_call_ok (f->bob_ws, "profile_get", "{\"user\":\"ann\"}");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (ann, "user"),
+                                                  "timezone"), ==, "UTC");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.profile", "s", "bob"));
+  card = CONFAB_PROFILE_WINDOW (confab_ui_find_toplevel (CONFAB_TYPE_PROFILE_WINDOW));
+  g_assert_nonnull (card);
+  before = g_date_time_new_now_utc ();
+  g_assert_true (confab_test_wait_until (local_time_shown, card, CONFAB_TEST_TIMEOUT_MS));
+  shown = confab_profile_window_get_field (card, "local-time");
+  after = g_date_time_new_now_utc ();
+  early = expected_local_time (before);
+  late = expected_local_time (after);
+  /* The minute may turn while the card loads. */
+  if (g_strcmp0 (shown, late) != 0)
+    g_assert_cmpstr (shown, ==, early);
+
+  /* One's own card shows the time without a difference. */
+  gtk_window_destroy (GTK_WINDOW (card));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.profile", "s", "ann"));
+  card = CONFAB_PROFILE_WINDOW (confab_ui_find_toplevel (CONFAB_TYPE_PROFILE_WINDOW));
+  g_assert_true (confab_test_wait_until (local_time_shown, card, CONFAB_TEST_TIMEOUT_MS));
+  g_assert_null (strchr (confab_profile_window_get_field (card, "local-time"), '('));
+  gtk_window_destroy (GTK_WINDOW (card));
 }
 
 /* Waits until Bob is told that Ann is @status ("online", "away"…) with the status text
@@ -265,16 +408,42 @@ away_when_idle (ConfabUiFixture *f)
   wait_presence (f, "online", "Writing specs");
 }
 
+/* Idle past the away time, Ann shows as away to Bob; a real key press in her window (through
+ * the X server, as a keyboard makes it) brings her back online. */
+static void
+back_by_input (ConfabUiFixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  ConfabContact *self;
+
+  g_settings_set_uint (settings, "away-after-seconds", 1);
+  confab_ui_fixture_bob_says (f, "Still there?");
+  confab_ui_fixture_sign_in (f);
+  wait_presence (f, "away", NULL);
+  self = confab_profiles_get_self_contact (confab_profiles_from_session (session_of (f)));
+  g_assert_cmpint (confab_contact_get_presence (self), ==, CONFAB_PRESENCE_AWAY);
+
+  g_assert_true (gtk_window_is_active (GTK_WINDOW (f->window)));
+  confab_ui_test_keys ("shift");
+  wait_presence (f, "online", NULL);
+  g_assert_cmpint (confab_contact_get_presence (self), ==, CONFAB_PRESENCE_ONLINE);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  /* The local times on profile cards are checked against UTC. */
+  g_setenv ("TZ", "UTC", TRUE);
   confab_ui_test_init (&argc, &argv);
 
   confab_ui_test_add ("/confab/ui/people/new-conversation-by-department", find_by_department);
   confab_ui_test_add ("/confab/ui/people/accept-request", accept_request);
   confab_ui_test_add ("/confab/ui/people/announcement", announcement);
+  confab_ui_test_add ("/confab/ui/people/broadcast-permission", broadcast_permission);
+  confab_ui_test_add ("/confab/ui/people/local-time", local_time);
   confab_ui_test_add ("/confab/ui/people/away-when-idle", away_when_idle);
+  confab_ui_test_add ("/confab/ui/people/back-by-input", back_by_input);
 
   return confab_test_run ();
 }

@@ -344,17 +344,32 @@ confab_announcements_mark_read (ConfabAnnouncements *self)
                                              NULL, NULL);
 }
 
+/* Admins, and holders of the broadcast permission, which hello's own user lists. */
 gboolean
 confab_announcements_can_send (ConfabAnnouncements *self)
 {
   ConfabClient *client;
+  JsonObject *user;
+  JsonArray *permissions;
 
   g_return_val_if_fail (CONFAB_IS_ANNOUNCEMENTS (self), FALSE);
 
   client = confab_feature_get_client (CONFAB_FEATURE (self));
-  return client != NULL
-         && g_strcmp0 (confab_json_get_string (confab_client_get_user (client), "role"),
-                       "admin") == 0;
+  user = client != NULL ? confab_client_get_user (client) : NULL;
+  if (user == NULL)
+    return FALSE;
+  if (g_strcmp0 (confab_json_get_string (user, "role"), "admin") == 0)
+    return TRUE;
+  permissions = confab_json_get_array (user, "permissions");
+  for (guint i = 0; permissions != NULL && i < json_array_get_length (permissions); i++)
+    {
+      JsonNode *node = json_array_get_element (permissions, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+          && g_str_equal (json_node_get_string (node), "broadcast"))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* The connection that announced gets no event of it (the other devices do): the own

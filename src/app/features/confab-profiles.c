@@ -14,6 +14,7 @@
 #include "confab-session.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 struct _ConfabProfiles
 {
@@ -24,6 +25,7 @@ struct _ConfabProfiles
   GHashTable    *profiles_asked;  /* usernames with a profile_get under way (set) */
   guint          profiles_source;
   GPtrArray     *loaded_users;    /* from the cache, until applied */
+  char          *timezone_sent;   /* the system's zone, once sent for the profile */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabProfiles, confab_profiles, CONFAB_TYPE_FEATURE)
@@ -237,10 +239,60 @@ confab_profiles_apply (ConfabFeature *feature)
   on_client_user_notify (confab_feature_get_client (feature), NULL, self);
 }
 
+/* What the server takes as a time zone: an IANA name, not a path or a POSIX rule. */
+static gboolean
+timezone_is_name (const char *zone)
+{
+  if (zone == NULL || !g_ascii_isalpha (zone[0]))
+    return FALSE;
+  for (const char *p = zone; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("_-+/", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+timezone_sent_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) user = confab_profiles_profile_finish (CONFAB_PROFILES (object), result,
+                                                               &error);
+
+  if (user == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("The server did not take the time zone: %s", error->message);
+}
+
+/* Colleagues see one's local time: the profile follows the system's time zone, sent once a
+ * session when it differs from the stored one. */
+static void
+share_timezone (ConfabProfiles *self)
+{
+  ConfabClient *client = confab_feature_get_client (CONFAB_FEATURE (self));
+  JsonObject *user = confab_client_get_user (client);
+  g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+  const char *zone = g_time_zone_get_identifier (local);
+  g_autoptr(JsonObject) fields = NULL;
+
+  if (user == NULL || !timezone_is_name (zone)
+      || g_strcmp0 (confab_json_get_string (user, "timezone"), zone) == 0
+      || g_strcmp0 (self->timezone_sent, zone) == 0)
+    return;
+  g_free (self->timezone_sent);
+  self->timezone_sent = g_strdup (zone);
+  fields = json_object_new ();
+  json_object_set_string_member (fields, "timezone", zone);
+  confab_profiles_update_profile_async (self, fields,
+                                        confab_feature_get_cancellable (CONFAB_FEATURE (self)),
+                                        timezone_sent_cb, NULL);
+}
+
 static void
 confab_profiles_synced (ConfabFeature *feature)
 {
   want_profiles (CONFAB_PROFILES (feature));
+  share_timezone (CONFAB_PROFILES (feature));
 }
 
 static void
@@ -286,6 +338,7 @@ confab_profiles_finalize (GObject *object)
   g_hash_table_unref (self->contacts);
   g_hash_table_unref (self->profiles_known);
   g_hash_table_unref (self->profiles_asked);
+  g_free (self->timezone_sent);
 
   G_OBJECT_CLASS (confab_profiles_parent_class)->finalize (object);
 }

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ConfabProfiles, confab_profiles, CONFAB, PROFILES, ConfabFeature)
 
 /* Profiles of the people the session shows (DM peers, senders, callers): read from the cache at
- * start, fetched with profile_get when not seen yet, kept current by profile_updated. */
+ * start, fetched with profile_get when not seen yet, kept current by profile_updated. After
+ * each sync the own profile's time zone is set to the system's when it differs. */
 ConfabProfiles *confab_profiles_new              (ConfabSession  *session);
 ConfabProfiles *confab_profiles_from_session     (ConfabSession  *session);
 
@@ -35,7 +36,8 @@ void            confab_profiles_get_profile_async    (ConfabProfiles      *self,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
-/* @fields: any of display_name, email, phone, department, title, location, avatar_file_id. */
+/* @fields: any of display_name, email, phone, department, title, location, avatar_file_id,
+ * timezone. */
 void            confab_profiles_update_profile_async (ConfabProfiles      *self,
                                                       JsonObject          *fields,
                                                       GCancellable        *cancellable,

@@ -17,6 +17,7 @@ enum {
   PROP_LOCATION,
   PROP_AVATAR_FILE_ID,
   PROP_ROLE,
+  PROP_TIMEZONE,
   PROP_BOT,
   PROP_PRESENCE,
   PROP_PRESENCE_TEXT,
@@ -27,6 +28,7 @@ enum {
 /* Profile string fields, in property order from PROP_DISPLAY_NAME. */
 static const char * const profile_fields[] = {
   "display_name", "email", "phone", "department", "title", "location", "avatar_file_id", "role",
+  "timezone",
 };
 #define N_FIELDS G_N_ELEMENTS (profile_fields)
 
@@ -97,6 +99,7 @@ confab_contact_get_property (GObject    *object,
     case PROP_LOCATION:
     case PROP_AVATAR_FILE_ID:
     case PROP_ROLE:
+    case PROP_TIMEZONE:
       g_value_set_string (value, self->fields[prop_id - PROP_DISPLAY_NAME]);
       break;
     case PROP_BOT:
@@ -148,6 +151,7 @@ confab_contact_class_init (ConfabContactClass *klass)
   properties[PROP_AVATAR_FILE_ID] = g_param_spec_string ("avatar-file-id", NULL, NULL, NULL,
                                                          flags);
   properties[PROP_ROLE] = g_param_spec_string ("role", NULL, NULL, NULL, flags);
+  properties[PROP_TIMEZONE] = g_param_spec_string ("timezone", NULL, NULL, NULL, flags);
   properties[PROP_BOT] = g_param_spec_boolean ("bot", NULL, NULL, FALSE, flags);
   properties[PROP_PRESENCE] = g_param_spec_enum ("presence", NULL, NULL, CONFAB_TYPE_PRESENCE,
                                                  CONFAB_PRESENCE_OFFLINE, flags);
@@ -206,6 +210,7 @@ FIELD_GETTER (title, 4)
 FIELD_GETTER (location, 5)
 FIELD_GETTER (avatar_file_id, 6)
 FIELD_GETTER (role, 7)
+FIELD_GETTER (timezone, 8)
 
 gboolean
 confab_contact_get_bot (ConfabContact *self)

@@ -36,6 +36,8 @@ const char     *confab_contact_get_title          (ConfabContact *self);
 const char     *confab_contact_get_location       (ConfabContact *self);
 const char     *confab_contact_get_avatar_file_id (ConfabContact *self);
 const char     *confab_contact_get_role           (ConfabContact *self);
+/* The IANA time zone name of the profile, NULL while unknown. */
+const char     *confab_contact_get_timezone       (ConfabContact *self);
 gboolean        confab_contact_get_bot            (ConfabContact *self);
 ConfabPresence  confab_contact_get_presence       (ConfabContact *self);
 const char     *confab_contact_get_presence_text  (ConfabContact *self);
@@ -50,6 +52,6 @@ void            confab_contact_set_presence       (ConfabContact *self,
                                                    gint64         last_seen);
 
 /* Properties: username, display-name, email, phone, department, title, location,
- * avatar-file-id, role, bot, presence, presence-text, last-seen. */
+ * avatar-file-id, role, timezone, bot, presence, presence-text, last-seen. */
 
 G_END_DECLS

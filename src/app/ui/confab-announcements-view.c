@@ -121,7 +121,7 @@ on_items_changed (ConfabAnnouncementsView *self)
   g_idle_add (scroll_to_end, g_object_ref (self));
 }
 
-/* Admins announce; the role comes with the hello. */
+/* Admins and holders of the broadcast permission announce; both come with the hello. */
 static void
 update_composer (ConfabAnnouncementsView *self)
 {

@@ -35,6 +35,7 @@ struct _ConfabPreferencesWindow
   AdwEntryRow          *location_row;
   AdwEntryRow          *email_row;
   AdwEntryRow          *phone_row;
+  AdwActionRow         *timezone_row;
   GtkWidget            *save_profile_button;
   AdwEntryRow          *old_password_row;
   AdwEntryRow          *new_password_row;
@@ -130,6 +131,10 @@ fill_profile (ConfabPreferencesWindow *self,
   for (guint i = 0; i < G_N_ELEMENTS (profile_fields); i++)
     gtk_editable_set_text (profile_row (self, i), profile_value (profile,
                                                                  profile_fields[i].field));
+  /* Not edited here: the client keeps it to the system's (see ConfabProfiles). */
+  adw_action_row_set_subtitle (self->timezone_row,
+                               profile_value (profile, "timezone")[0] != '\0'
+                               ? profile_value (profile, "timezone") : _("Not set"));
   on_profile_changed (self);
 }
 
@@ -440,6 +445,7 @@ confab_preferences_window_class_init (ConfabPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, location_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, email_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, phone_row);
+  gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, timezone_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow,
                                         save_profile_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, old_password_row);

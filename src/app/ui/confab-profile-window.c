@@ -20,6 +20,7 @@ struct _ConfabProfileWindow
 
   ConfabContact *contact;
   GCancellable  *cancellable;
+  guint          minute_source;
 
   AdwAvatar     *avatar;
   GtkLabel      *name_label;
@@ -31,6 +32,7 @@ struct _ConfabProfileWindow
   AdwActionRow  *email_row;
   AdwActionRow  *phone_row;
   AdwActionRow  *location_row;
+  AdwActionRow  *local_time_row;
   AdwActionRow  *role_row;
   GtkWidget     *actions_box;
   GtkWidget     *message_button;
@@ -52,6 +54,34 @@ set_row (AdwActionRow *row,
   adw_action_row_set_subtitle (row, shown ? value : "");
   gtk_widget_set_visible (GTK_WIDGET (row), shown);
   return shown;
+}
+
+static gboolean update_local_time (ConfabProfileWindow *self);
+
+static gboolean
+on_minute (gpointer user_data)
+{
+  ConfabProfileWindow *self = user_data;
+
+  self->minute_source = 0;
+  if (update_local_time (self))
+    gtk_widget_set_visible (self->details_group, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The person's local time, shown while their time zone is known and told again when the
+ * minute turns. */
+static gboolean
+update_local_time (ConfabProfileWindow *self)
+{
+  gint64 now_ms = g_get_real_time () / 1000;
+  g_autofree char *text = confab_format_local_time (confab_contact_get_timezone (self->contact),
+                                                    now_ms);
+
+  g_clear_handle_id (&self->minute_source, g_source_remove);
+  if (text != NULL)
+    self->minute_source = g_timeout_add (60000 - now_ms % 60000 + 20, on_minute, self);
+  return set_row (self->local_time_row, text);
 }
 
 /* Message, Call, Add Contact and Block: not for oneself; Add Contact as the relation allows. */
@@ -107,6 +137,7 @@ update (ConfabProfileWindow *self)
   any |= set_row (self->email_row, confab_contact_get_email (contact));
   any |= set_row (self->phone_row, confab_contact_get_phone (contact));
   any |= set_row (self->location_row, confab_contact_get_location (contact));
+  any |= update_local_time (self);
   any |= set_row (self->role_row, g_strcmp0 (confab_contact_get_role (contact), "admin") == 0
                                   ? _("Administrator") : NULL);
   gtk_widget_set_visible (self->details_group, any);
@@ -208,6 +239,7 @@ confab_profile_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->minute_source, g_source_remove);
   g_clear_object (&self->contact);
   g_clear_object (&self->contacts);
   gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_PROFILE_WINDOW);
@@ -235,6 +267,7 @@ confab_profile_window_class_init (ConfabProfileWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, email_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, phone_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, location_row);
+  gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, local_time_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, role_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, actions_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabProfileWindow, message_button);
@@ -301,6 +334,8 @@ confab_profile_window_get_field (ConfabProfileWindow *self,
     row = self->phone_row;
   else if (g_str_equal (field, "location"))
     row = self->location_row;
+  else if (g_str_equal (field, "local-time"))
+    row = self->local_time_row;
   else if (g_str_equal (field, "role"))
     row = self->role_row;
   g_return_val_if_fail (row != NULL, NULL);

@@ -51,6 +51,40 @@ confab_format_clock (gint64 ts_ms)
   return g_date_time_format (dt, _("%H:%M"));
 }
 
+char *
+confab_format_local_time (const char *timezone,
+                          gint64      now_ms)
+{
+  g_autoptr(GTimeZone) zone = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GDateTime) there = NULL;
+  g_autoptr(GDateTime) here = NULL;
+  g_autofree char *clock = NULL;
+  gint64 minutes;
+  const char *sign;
+
+  if (timezone == NULL || timezone[0] == '\0'
+      || (zone = g_time_zone_new_identifier (timezone)) == NULL)
+    return NULL;
+  now = g_date_time_new_from_unix_utc (now_ms / 1000);
+  there = g_date_time_to_timezone (now, zone);
+  here = g_date_time_to_local (now);
+  clock = g_date_time_format (there, _("%H:%M"));
+  minutes = (g_date_time_get_utc_offset (there) - g_date_time_get_utc_offset (here))
+            / G_TIME_SPAN_MINUTE;
+  if (minutes == 0)
+    return g_steal_pointer (&clock);
+  sign = minutes > 0 ? "+" : "−";
+  minutes = ABS (minutes);
+  if (minutes % 60 == 0)
+    /* Translators: a colleague's local time and how far it is ahead of (+) or behind (−)
+     * one's own: "14:05 (+2 h)". */
+    return g_strdup_printf (_("%s (%s%d h)"), clock, sign, (int) (minutes / 60));
+  /* Translators: as "14:05 (+2 h)", for zones apart by hours and minutes: "14:35 (+5:30 h)". */
+  return g_strdup_printf (_("%s (%s%d:%02d h)"), clock, sign, (int) (minutes / 60),
+                          (int) (minutes % 60));
+}
+
 /* For the conversation list: the time today, "Yesterday", the weekday within a week, else the
  * date. */
 char *

@@ -10,6 +10,10 @@ G_BEGIN_DECLS
 
 char       *confab_format_time_short   (gint64          ts_ms);
 char       *confab_format_clock        (gint64          ts_ms);
+/* The time at @now_ms in the IANA zone @timezone, and how far that zone is from the local one
+ * when it differs: "14:05 (+2 h)"; NULL if @timezone is NULL or unknown. */
+char       *confab_format_local_time   (const char     *timezone,
+                                        gint64          now_ms);
 char       *confab_format_day          (gint64          ts_ms);
 gboolean    confab_same_day            (gint64          a_ms,
                                         gint64          b_ms);
