@@ -22,7 +22,7 @@ typedef struct
 } ConfabUiFixture;
 
 /* Initialises GTK and libadwaita as confab's main () does, with notifications off (Xvfb runs
- * have no notification server). */
+ * have no notification server unless a case starts one). */
 void                confab_ui_test_init           (int              *argc,
                                                    char           ***argv);
 /* Starts a window manager (openbox) on the display unless one runs: then the window that

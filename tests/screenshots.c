@@ -668,7 +668,7 @@ main (int   argc,
       carol_ws, "profile_update",
       "{\"title\":\"Head of Finance\",\"department\":\"Finance and Controlling\","
       "\"email\":\"carolina.fernandez@example.com\",\"phone\":\"+34 91 123 45 67\","
-      "\"location\":\"Madrid, 4th floor\"}");
+      "\"location\":\"Madrid, 4th floor\",\"timezone\":\"Europe/Madrid\"}");
   }
   {
     const char *b[] = { "Can you look at the release notes before lunch?",

@@ -188,6 +188,7 @@ test_identifiers (void)
   g_autofree char *b = NULL;
   g_autofree char *dm = NULL;
   g_autofree char *norm = NULL;
+  g_autofree char *long_zone = g_strnfill (65, 'z');
 
   g_assert_true (confab_username_is_valid ("alice"));
   g_assert_true (confab_username_is_valid ("a1"));
@@ -198,6 +199,25 @@ test_identifiers (void)
   g_assert_false (confab_username_is_valid ("../etc"));
   g_assert_false (confab_username_is_valid ("abcdefghijklmnopqrstuvwxyz0123456"));
   g_assert_true (confab_username_is_valid ("abcdefghijklmnopqrstuvwxyz012345"));
+
+  /* Time zone names: the form only. */
+  g_assert_true (confab_timezone_name_is_valid ("Europe/Kyiv"));
+  g_assert_true (confab_timezone_name_is_valid ("UTC"));
+  g_assert_true (confab_timezone_name_is_valid ("Etc/GMT-3"));
+  g_assert_true (confab_timezone_name_is_valid ("America/Argentina/Buenos_Aires"));
+  g_assert_true (confab_timezone_name_is_valid ("Mars/Olympus_Mons"));
+  g_assert_false (confab_timezone_name_is_valid (NULL));
+  g_assert_false (confab_timezone_name_is_valid (""));
+  g_assert_false (confab_timezone_name_is_valid ("/etc/localtime"));
+  g_assert_false (confab_timezone_name_is_valid ("../../etc/passwd"));
+  g_assert_false (confab_timezone_name_is_valid ("Europe/../UTC"));
+  g_assert_false (confab_timezone_name_is_valid ("Europe/"));
+  g_assert_false (confab_timezone_name_is_valid ("Europe//Kyiv"));
+  g_assert_false (confab_timezone_name_is_valid (":Europe/Kyiv"));
+  g_assert_false (confab_timezone_name_is_valid ("UTC+03:00"));
+  g_assert_false (confab_timezone_name_is_valid ("Europe/Kyiv "));
+  g_assert_true (confab_timezone_name_is_valid (long_zone + 1));
+  g_assert_false (confab_timezone_name_is_valid (long_zone));
 
   norm = confab_username_normalize ("ALICE");
   g_assert_cmpstr (norm, ==, "alice");

@@ -3,7 +3,8 @@
  * colleague in the directory by department and opens the DM; a contact request is accepted from
  * the People view; an announcement arrives, is told and read in its own conversation, and an
  * admin announces from its composer, as does a holder of the broadcast permission; a profile
- * card shows a colleague's local time; away when idle, and back by real input. */
+ * card shows a colleague's local time; away when idle, and back by real input; a message and an
+ * announcement reach a real notification server. */
 #include "config.h"
 
 #include "confab-announcements-view.h"
@@ -429,6 +430,170 @@ back_by_input (ConfabUiFixture *f)
   g_assert_cmpint (confab_contact_get_presence (self), ==, CONFAB_PRESENCE_ONLINE);
 }
 
+/* --- A notification server and what it is asked --------------------------------------------- */
+
+/* Notify calls seen on the session bus, as (summary, body) pairs; filled on GDBus's thread. */
+typedef struct
+{
+  GDBusConnection *bus;
+  GMutex           lock;
+  GPtrArray       *calls;
+  GSubprocess     *daemon;
+} NotifyMonitor;
+
+/* A monitor connection may send nothing (the bus would drop it), so everything it is sent is
+ * taken here and never reaches GDBus's own handling; replies to its own calls go on. */
+static GDBusMessage *
+on_monitored (GDBusConnection *connection,
+              GDBusMessage    *message,
+              gboolean         incoming,
+              gpointer         user_data)
+{
+  NotifyMonitor *monitor = user_data;
+  GDBusMessageType type = g_dbus_message_get_message_type (message);
+  GVariant *body = g_dbus_message_get_body (message);
+
+  if (!incoming || type == G_DBUS_MESSAGE_TYPE_METHOD_RETURN
+      || type == G_DBUS_MESSAGE_TYPE_ERROR)
+    return message;
+  if (type == G_DBUS_MESSAGE_TYPE_METHOD_CALL
+      && g_strcmp0 (g_dbus_message_get_interface (message),
+                    "org.freedesktop.Notifications") == 0
+      && g_strcmp0 (g_dbus_message_get_member (message), "Notify") == 0
+      && body != NULL && g_variant_is_of_type (body, G_VARIANT_TYPE ("(susssasa{sv}i)")))
+    {
+      const char *summary, *text;
+
+      g_variant_get_child (body, 3, "&s", &summary);
+      g_variant_get_child (body, 4, "&s", &text);
+      g_mutex_lock (&monitor->lock);
+      g_ptr_array_add (monitor->calls, g_strdup_printf ("%s\n%s", summary, text));
+      g_mutex_unlock (&monitor->lock);
+    }
+  g_object_unref (message);
+  return NULL;
+}
+
+static gboolean
+daemon_running (gpointer user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (user_data, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.Notifications"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+/* Starts GNOME's notification-daemon on the session bus, then watches the bus for Notify. */
+static void
+notify_monitor_start (NotifyMonitor *monitor)
+{
+  static const char * const daemons[] = {
+    "/usr/lib/notification-daemon/notification-daemon",
+    "/usr/libexec/notification-daemon",
+  };
+  g_autoptr(GDBusConnection) session = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autofree char *address = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *rules[] = {
+    "type='method_call',interface='org.freedesktop.Notifications',member='Notify'", NULL
+  };
+  const char *daemon = NULL;
+
+  if (session == NULL)
+    g_error ("no session bus for a notification server (tests/run-with-keyring.sh starts one)");
+  for (guint i = 0; i < G_N_ELEMENTS (daemons) && daemon == NULL; i++)
+    if (g_file_test (daemons[i], G_FILE_TEST_IS_EXECUTABLE))
+      daemon = daemons[i];
+  if (daemon == NULL)
+    g_error ("no notification server: install notification-daemon (.ci/install-deps)");
+  g_assert_false (daemon_running (session));
+  monitor->daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                      | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, daemon, NULL);
+  g_assert_no_error (error);
+  g_assert_true (confab_test_wait_until (daemon_running, session, CONFAB_TEST_TIMEOUT_MS));
+
+  g_mutex_init (&monitor->lock);
+  monitor->calls = g_ptr_array_new_with_free_func (g_free);
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  monitor->bus = g_dbus_connection_new_for_address_sync (
+    address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+    | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_add_filter (monitor->bus, on_monitored, monitor, NULL);
+  reply = g_dbus_connection_call_sync (monitor->bus, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus.Monitoring", "BecomeMonitor",
+                                       g_variant_new ("(^asu)", rules, 0), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+notify_monitor_stop (NotifyMonitor *monitor)
+{
+  g_dbus_connection_close_sync (monitor->bus, NULL, NULL);
+  g_clear_object (&monitor->bus);
+  g_subprocess_force_exit (monitor->daemon);
+  g_subprocess_wait (monitor->daemon, NULL, NULL);
+  g_clear_object (&monitor->daemon);
+  g_clear_pointer (&monitor->calls, g_ptr_array_unref);
+  g_mutex_clear (&monitor->lock);
+}
+
+typedef struct
+{
+  NotifyMonitor *monitor;
+  const char    *expected;
+} NotifyWait;
+
+static gboolean
+notified (gpointer user_data)
+{
+  NotifyWait *wait = user_data;
+  gboolean found = FALSE;
+
+  g_mutex_lock (&wait->monitor->lock);
+  for (guint i = 0; i < wait->monitor->calls->len && !found; i++)
+    found = g_str_equal (g_ptr_array_index (wait->monitor->calls, i), wait->expected);
+  g_mutex_unlock (&wait->monitor->lock);
+  return found;
+}
+
+/* With a real notification server on the session bus, a message from Bob and an announcement
+ * of his each reach it as a Notify call with their title and text. */
+static void
+notifications (ConfabUiFixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  NotifyMonitor monitor = { 0 };
+  NotifyWait wait = { &monitor, NULL };
+
+  change_data (f, "UPDATE users SET permissions = 'broadcast' WHERE username = 'bob'");
+  notify_monitor_start (&monitor);
+  g_settings_set_boolean (settings, "notifications", TRUE);
+  confab_ui_fixture_sign_in (f);
+
+  confab_ui_fixture_bob_says (f, "Lunch at one?");
+  wait.expected = "Bob Builder\nLunch at one?";
+  g_assert_true (confab_test_wait_until (notified, &wait, CONFAB_TEST_TIMEOUT_MS));
+
+  json_object_unref (confab_test_client_call_ok (f->bob_ws, "broadcast",
+                                                 "{\"body\":\"The lifts are serviced today.\","
+                                                 "\"audience\":{\"all\":true}}"));
+  wait.expected = "Announcement from Bob Builder\nThe lifts are serviced today.";
+  g_assert_true (confab_test_wait_until (notified, &wait, CONFAB_TEST_TIMEOUT_MS));
+  notify_monitor_stop (&monitor);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -444,6 +609,7 @@ main (int   argc,
   confab_ui_test_add ("/confab/ui/people/local-time", local_time);
   confab_ui_test_add ("/confab/ui/people/away-when-idle", away_when_idle);
   confab_ui_test_add ("/confab/ui/people/back-by-input", back_by_input);
+  confab_ui_test_add ("/confab/ui/people/notifications", notifications);
 
   return confab_test_run ();
 }

@@ -12,9 +12,9 @@
 #include "confab-profiles.h"
 #include "confab-protocol.h"
 #include "confab-session.h"
+#include "confab-validate.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 struct _ConfabProfiles
 {
@@ -239,18 +239,6 @@ confab_profiles_apply (ConfabFeature *feature)
   on_client_user_notify (confab_feature_get_client (feature), NULL, self);
 }
 
-/* What the server takes as a time zone: an IANA name, not a path or a POSIX rule. */
-static gboolean
-timezone_is_name (const char *zone)
-{
-  if (zone == NULL || !g_ascii_isalpha (zone[0]))
-    return FALSE;
-  for (const char *p = zone; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("_-+/", *p) == NULL)
-      return FALSE;
-  return TRUE;
-}
-
 static void
 timezone_sent_cb (GObject      *object,
                   GAsyncResult *result,
@@ -275,7 +263,7 @@ share_timezone (ConfabProfiles *self)
   const char *zone = g_time_zone_get_identifier (local);
   g_autoptr(JsonObject) fields = NULL;
 
-  if (user == NULL || !timezone_is_name (zone)
+  if (user == NULL || !confab_timezone_name_is_valid (zone)
       || g_strcmp0 (confab_json_get_string (user, "timezone"), zone) == 0
       || g_strcmp0 (self->timezone_sent, zone) == 0)
     return;
