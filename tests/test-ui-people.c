@@ -540,6 +540,18 @@ notify_monitor_start (NotifyMonitor *monitor)
 static void
 notify_monitor_stop (NotifyMonitor *monitor)
 {
+  g_autoptr(GDBusConnection) session = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The server answers in order: once it answered this, it has answered every Notify before
+   * it, and the application is not left waiting for a server that went away. */
+  reply = g_dbus_connection_call_sync (session, "org.freedesktop.Notifications",
+                                       "/org/freedesktop/Notifications",
+                                       "org.freedesktop.Notifications", "GetServerInformation",
+                                       NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  confab_test_drain (200);
   g_dbus_connection_close_sync (monitor->bus, NULL, NULL);
   g_clear_object (&monitor->bus);
   g_subprocess_force_exit (monitor->daemon);
