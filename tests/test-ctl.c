@@ -120,9 +120,9 @@ ctl_v (Fixture    *f,
   g_assert_true (g_subprocess_communicate_utf8 (process, input, NULL, &f->out, &f->err,
                                                 &error));
   g_assert_no_error (error);
+  g_test_message ("confabctl %s → wait status 0x%x\n%s%s", (char *) argv->pdata[1],
+                  g_subprocess_get_status (process), f->out, f->err);
   g_assert_true (g_subprocess_get_if_exited (process));
-  g_test_message ("confabctl %s → %d\n%s%s", (char *) argv->pdata[1],
-                  g_subprocess_get_exit_status (process), f->out, f->err);
   return g_subprocess_get_exit_status (process);
 }
 
