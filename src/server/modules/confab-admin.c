@@ -392,6 +392,15 @@ send_error_and_finish (ConfabHttpCall *call,
   confab_http_call_finish (call);
 }
 
+static void
+refuse_and_finish (ConfabHttpCall      *call,
+                   ConfabProtocolError  code,
+                   const char          *message)
+{
+  confab_http_send_error (call->msg, code, message);
+  confab_http_call_finish (call);
+}
+
 /* The reply of a store operation for @call; NULL after answering its error and finishing. */
 static ConfabStoreReply *
 finish_or_answer (GObject        *source,
@@ -474,9 +483,7 @@ admin_signed_in (ConfabHttpCall *call)
       confab_store_run_async (confab_server_get_store (call->server), "admin_denied",
                               CONFAB_STORE_WORK_WRITE, denied_work, args, args_free, NULL,
                               refused_cb, NULL, confab_admin_register);
-      confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
-                              "only administrators may do this");
-      confab_http_call_finish (call);
+      refuse_and_finish (call, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only administrators may do this");
       return;
     }
   start->func (start->admin, call);
@@ -605,20 +612,26 @@ start_list (ConfabHttpCall      *call,
   return params;
 }
 
-/* The username of /v1/admin/users/<username>@suffix, lower-cased; NULL if the path names
- * none. */
+/* The username of /v1/admin/users/<username>@suffix, lower-cased; if the path names none,
+ * NULL after answering 404 with @missing and finishing @call. */
 static char *
 path_username (ConfabHttpCall *call,
-               const char     *suffix)
+               const char     *suffix,
+               const char     *missing)
 {
   const char *path = g_uri_get_path (soup_server_message_get_uri (call->msg));
   g_autofree char *name = NULL;
+  char *username = NULL;
 
   path += strlen (USERS_PREFIX);
-  if (!g_str_has_suffix (path, suffix))
-    return NULL;
-  name = g_strndup (path, strlen (path) - strlen (suffix));
-  return confab_username_normalize (name);
+  if (g_str_has_suffix (path, suffix))
+    {
+      name = g_strndup (path, strlen (path) - strlen (suffix));
+      username = confab_username_normalize (name);
+    }
+  if (username == NULL)
+    refuse_and_finish (call, CONFAB_PROTOCOL_ERROR_NOT_FOUND, missing);
+  return username;
 }
 
 static void
@@ -662,15 +675,11 @@ static void
 user_get (Admin          *admin,
           ConfabHttpCall *call)
 {
-  g_autofree char *username = path_username (call, "");
+  g_autofree char *username = path_username (call, "", "no such user");
   Args *args;
 
   if (username == NULL)
-    {
-      confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-      confab_http_call_finish (call);
-      return;
-    }
+    return;
   args = args_new (call);
   args->target = g_steal_pointer (&username);
   run (call, "admin_user", CONFAB_STORE_WORK_READ, user_work, args, respond_cb);
@@ -901,17 +910,13 @@ user_patch (Admin          *admin,
             ConfabHttpCall *call)
 {
   static const char * const allowed[] = { "disabled", "role", "password", "permissions", NULL };
-  g_autofree char *username = path_username (call, "");
+  g_autofree char *username = path_username (call, "", "no such user");
   g_autoptr(GError) error = NULL;
   Pending *pending;
   Args *args;
 
   if (username == NULL)
-    {
-      confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such user");
-      confab_http_call_finish (call);
-      return;
-    }
+    return;
   call->body = read_body (call, allowed, TRUE);
   if (call->body == NULL)
     {
@@ -969,16 +974,12 @@ static void
 sessions_kill (Admin          *admin,
                ConfabHttpCall *call)
 {
-  g_autofree char *username = path_username (call, "/sessions");
+  g_autofree char *username = path_username (call, "/sessions", "no such endpoint");
   Pending *pending;
   Args *args;
 
   if (username == NULL)
-    {
-      confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such endpoint");
-      confab_http_call_finish (call);
-      return;
-    }
+    return;
   pending = pending_new (admin, call);
   pending->username = g_strdup (username);
   args = args_new (call);
@@ -1039,9 +1040,7 @@ sessions_list (Admin          *admin,
       if (args->target == NULL)
         {
           args_free (args);
-          confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
-                                  "username is not a username");
-          confab_http_call_finish (call);
+          refuse_and_finish (call, CONFAB_PROTOCOL_ERROR_BAD_REQUEST, "username is not a username");
           return;
         }
     }
