@@ -47,9 +47,6 @@ void         confab_test_server_restart       (ConfabTestServer *server);
 /* Replaces the configuration file (@config_text NULL: none) for the next start. */
 void         confab_test_server_set_config    (ConfabTestServer *server,
                                                const char       *config_text);
-/* A loopback port free right now, for a server that must come back on the same port
- * (extra_args "--listen", "127.0.0.1:<port>"). */
-guint16      confab_test_free_port            (void);
 gboolean     confab_test_server_is_running    (ConfabTestServer *server);
 void         confab_test_server_assert_running (ConfabTestServer *server);
 void         confab_test_server_free          (ConfabTestServer *server);
