@@ -39,6 +39,7 @@ typedef struct
   char             *data_dir;
   char             *out;
   char             *err;
+  gboolean          no_leak_check;
 } Fixture;
 
 static gboolean
@@ -108,6 +109,16 @@ ctl_v (Fixture    *f,
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", f->config_dir, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", f->data_dir, TRUE);
+  /* Under AddressSanitizer, a confabctl that refuses a certificate exits with a thread whose
+   * dynamic TLS block (GnuTLS, loaded by GIO's TLS module) the LeakSanitizer of GCC 12 cannot
+   * walk on glibc 2.36: its tracer crashes instead of reporting. Memory errors are still
+   * caught in those runs; leaks are looked for in every other one. */
+  if (f->no_leak_check && g_getenv ("ASAN_OPTIONS") != NULL)
+    {
+      g_autofree char *options = g_strconcat (g_getenv ("ASAN_OPTIONS"), ":detect_leaks=0", NULL);
+
+      g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", options, TRUE);
+    }
   /* No Secret Service, unless the private one of run-with-keyring.sh. */
   if (!with_keyring ())
     g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
@@ -243,6 +254,7 @@ test_certificate (Fixture       *f,
   g_autofree char *pinned = NULL;
   const char *url = confab_test_server_get_url (f->server);
 
+  f->no_leak_check = TRUE;
   g_assert_nonnull (mark);
   fingerprint = g_strndup (mark + strlen ("fingerprint: "), strcspn (mark + 13, "\n \""));
   g_assert_cmpuint (strlen (fingerprint), >=, 64);

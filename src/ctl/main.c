@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <libsecret/secret.h>
 
 /* confabctl: administers a Confab server over its admin API. `confabctl [--server URL]
  * [--json] COMMAND [OPTION…]`; each command is in the table of its group. */
@@ -68,6 +69,7 @@ main (int   argc,
   g_autofree char *prgname = NULL;
   const ConfabCtlCommand *command;
   int words = 0;
+  int status;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -110,5 +112,11 @@ main (int   argc,
   prgname = g_strconcat ("confabctl ", command->name, NULL);
   g_set_prgname (prgname);
   argv[words] = prgname;
-  return command->func (&ctl, argc - words, argv + words);
+  status = command->func (&ctl, argc - words, argv + words);
+  /* The keyring's proxy, if a command used it, with what it cached, and the D-Bus signals
+   * still queued for it on the main context. */
+  secret_service_disconnect ();
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return status;
 }
