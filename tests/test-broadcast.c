@@ -279,6 +279,22 @@ assert_permissions (ConfabTestClient *client,
     g_assert_cmpstr (json_array_get_string_element (permissions, 0), ==, expected);
 }
 
+/* The audit log holds @n refused announcements by bob, the last from 127.0.0.1. */
+static void
+assert_refusals_audited (Fixture *f,
+                         gint64   n)
+{
+  g_autoptr(JsonObject) reply = NULL;
+  JsonObject *entry;
+
+  g_assert_cmpuint (confab_test_http (f->server, "GET", "/v1/admin/audit?action=denied&actor=bob",
+                                      f->users[0]->token, NULL, &reply, NULL), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (reply, "total"), ==, n);
+  entry = json_array_get_object_element (json_object_get_array_member (reply, "entries"), 0);
+  g_assert_cmpstr (json_object_get_string_member (entry, "target"), ==, "broadcast");
+  g_assert_cmpstr (json_object_get_string_member (entry, "address"), ==, "127.0.0.1");
+}
+
 static void
 test_permission (Fixture       *f,
                  gconstpointer  data)
@@ -294,6 +310,7 @@ test_permission (Fixture       *f,
                                  "{\"body\":\"Free pizza\",\"audience\":{\"all\":true}}");
   json_object_unref (confab_test_client_call_ok (c, "contacts", "{}"));
   g_assert_cmpuint (confab_test_client_count_events (c, "broadcast"), ==, 0);
+  assert_refusals_audited (f, 1);
 
   /* The broadcast permission an admin grants is enough. */
   g_clear_pointer (&b, confab_test_client_free);
@@ -336,6 +353,7 @@ test_http (Fixture       *f,
                                       &reply, NULL), ==, 403);
   g_assert_cmpstr (confab_test_error_code (reply), ==, "forbidden");
   g_clear_pointer (&reply, json_object_unref);
+  assert_refusals_audited (f, 1);
   g_assert_cmpuint (confab_test_http (f->server, "POST", "/v1/admin/broadcast", NULL,
                                       "{\"body\":\"x\",\"audience\":{\"all\":true}}",
                                       &reply, NULL), ==, 401);

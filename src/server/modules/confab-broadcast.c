@@ -228,6 +228,82 @@ grant_work (ConfabStore  *store,
   return confab_store_reply_new (NULL);
 }
 
+/* A refused announcement is audited as `denied`, in a transaction of its own (the refused one
+ * wrote nothing), before the refusal is answered. @data is the refused send's Args. */
+static ConfabStoreReply *
+denied_work (ConfabStore  *store,
+             gpointer      data,
+             GError      **error)
+{
+  Args *args = data;
+
+  CONFAB_AUDIT_STORE_GET_IFACE (store)->record (CONFAB_AUDIT_STORE (store), confab_now_ms (),
+                                                args->sender, "denied", "broadcast", NULL,
+                                                args->address);
+  return confab_store_reply_new (NULL);
+}
+
+typedef struct
+{
+  char   *sender;
+  char   *address;
+  GError *refusal;
+} Sending;
+
+static void
+sending_free (gpointer data)
+{
+  Sending *sending = data;
+
+  g_free (sending->sender);
+  g_free (sending->address);
+  g_clear_error (&sending->refusal);
+  g_free (sending);
+}
+
+static void
+denied_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Sending *sending = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  if (reply == NULL)
+    g_warning ("could not audit a refused announcement: %s", error->message);
+  g_task_return_error (task, g_steal_pointer (&sending->refusal));
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Sending *sending = g_task_get_task_data (task);
+  ConfabStore *store = CONFAB_STORE (source);
+  GError *error = NULL;
+  ConfabStoreReply *reply = confab_store_finish (store, result, &error);
+  Args *args;
+
+  if (reply != NULL)
+    g_task_return_pointer (task, reply, (GDestroyNotify) confab_store_reply_free);
+  else if (!g_error_matches (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_FORBIDDEN))
+    g_task_return_error (task, error);
+  else
+    {
+      sending->refusal = error;
+      args = g_new0 (Args, 1);
+      args->sender = g_strdup (sending->sender);
+      args->address = g_strdup (sending->address);
+      confab_store_run_async (store, "broadcast_denied", CONFAB_STORE_WORK_WRITE, denied_work,
+                              args, args_free, NULL, denied_cb, g_steal_pointer (&task),
+                              sent_cb);
+    }
+}
+
 void
 confab_broadcast_send_async (ConfabStore         *store,
                              const char          *sender,
@@ -240,6 +316,8 @@ confab_broadcast_send_async (ConfabStore         *store,
 {
   Args *args;
   JsonArray *users;
+  Sending *sending;
+  GTask *task;
 
   g_return_if_fail (CONFAB_IS_BROADCAST_STORE (store));
   g_return_if_fail (CONFAB_IS_ACCOUNT_STORE (store));
@@ -261,9 +339,15 @@ confab_broadcast_send_async (ConfabStore         *store,
       for (guint i = 0; i < json_array_get_length (users); i++)
         args->users[i] = g_strdup (json_array_get_string_element (users, i));
     }
+  /* The caller finishes it with confab_store_finish (), as any store operation. */
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_broadcast_send_async);
+  sending = g_new0 (Sending, 1);
+  sending->sender = g_strdup (sender);
+  sending->address = g_strdup (address);
+  g_task_set_task_data (task, sending, sending_free);
   confab_store_run_async (store, "broadcast", CONFAB_STORE_WORK_WRITE, send_work, args,
-                          args_free, cancellable, callback, user_data,
-                          confab_broadcast_send_async);
+                          args_free, cancellable, sent_cb, task, confab_broadcast_send_async);
 }
 
 void
