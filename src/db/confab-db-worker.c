@@ -19,6 +19,7 @@ struct _ConfabDbWorker
   GThread                   *thread;
   GAsyncQueue               *queue;    /* of GTask; stopping is guarded by its lock */
   gboolean                   stopping;
+  gint64                     commit_us; /* worker thread: the last batch's COMMIT */
 };
 
 typedef struct
@@ -251,8 +252,10 @@ try_batch (ConfabDbWorker *self,
       confab_db_rollback (self->db);
       return BATCH_FAILED;
     }
+  self->commit_us = g_get_monotonic_time ();
   if (!confab_db_commit (self->db))
     return BATCH_FAILED;
+  self->commit_us = g_get_monotonic_time () - self->commit_us;
   return BATCH_COMMITTED;
 }
 
@@ -322,7 +325,10 @@ run_batch (ConfabDbWorker *self,
     }
 
   if (status == BATCH_COMMITTED)
-    HOOK (self, committed);
+    {
+      HOOK (self, committed);
+      HOOK (self, measured, tasks->len, self->commit_us);
+    }
   else
     for (guint i = 0; i < outcomes->len; i++)
       set_storage_failure (&g_array_index (outcomes, Outcome, i).error);

@@ -46,6 +46,10 @@ struct _ConfabDbWorkerFuncs
   /* The batch's transaction was rolled back: forget what it left in memory. */
   void     (*abandon)       (gpointer   owner);
   void     (*committed)     (gpointer   owner);
+  /* After committed: how many jobs the batch had and how long its COMMIT took. */
+  void     (*measured)      (gpointer   owner,
+                             guint      jobs,
+                             gint64     commit_us);
   /* Chores for quiet moments, in a writing transaction of their own when wanted; @stopping on
    * the way out. */
   gboolean (*want_chores)   (gpointer   owner,

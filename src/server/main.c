@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "confab-log.h"
 #include "confab-server.h"
 
 #include <glib-unix.h>
@@ -53,6 +54,7 @@ main (int   argc,
   /* The database, its journal, the key and every file confabd makes are its own alone. */
   umask (077);
   setlocale (LC_ALL, "");
+  confab_log_init ();
 
   context = g_option_context_new ("— the Confab server");
   g_option_context_add_main_entries (context, entries, NULL);

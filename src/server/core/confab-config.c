@@ -255,6 +255,20 @@ confab_config_load_file (ConfabConfig  *config,
       g_strfreev (config->metrics_allow);
       config->metrics_allow = g_key_file_get_string_list (kf, "metrics", "allow", NULL, NULL);
     }
+  for (guint i = 0; config->metrics_allow != NULL && config->metrics_allow[i] != NULL; i++)
+    {
+      g_autoptr(GInetAddressMask) mask = NULL;
+
+      g_strstrip (config->metrics_allow[i]);
+      mask = g_inet_address_mask_new_from_string (config->metrics_allow[i], NULL);
+      if (mask == NULL)
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[metrics] allow: '%s' is not an address or a network (address/bits)",
+                       config->metrics_allow[i]);
+          return FALSE;
+        }
+    }
   read_list (kf, "http", "cors_origins", &config->cors_origins);
   for (guint i = 0; config->cors_origins != NULL && config->cors_origins[i] != NULL; i++)
     {

@@ -64,7 +64,8 @@ typedef struct
   char               *turn_secret;
   guint               turn_ttl_s;
 
-  char              **metrics_allow;     /* addresses allowed to read /metrics besides loopback */
+  char              **metrics_allow;     /* addresses or networks that may read /metrics;
+                                          * NULL: loopback only */
   char              **cors_origins;      /* web origins whose pages may call the HTTP API */
 } ConfabConfig;
 

@@ -53,6 +53,9 @@ struct _ConfabConnection
   guint                    drained_id;
   struct _Replay          *paused_replay;
 
+  /* Requests not answered yet: id → their type and start, for the metrics. */
+  GHashTable              *requests;
+
   gint64                   acked_seq;
   gint64                   stored_ack_seq;
   gboolean                 ack_in_flight;

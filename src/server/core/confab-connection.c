@@ -6,6 +6,7 @@
 #include "confab-connection-private.h"
 #include "confab-frame.h"
 #include "confab-limits.h"
+#include "confab-log.h"
 #include "confab-protocol.h"
 #include "confab-server.h"
 #include "confab-validate.h"
@@ -24,6 +25,12 @@ typedef struct
   gint64  seq;
   GBytes *frame;
 } QueuedFrame;
+
+typedef struct
+{
+  const char *type;      /* static: a registered request type, or "hello" or "unknown" */
+  gint64      start_us;
+} InFlight;
 
 G_DEFINE_FINAL_TYPE (ConfabConnection, confab_connection, G_TYPE_OBJECT)
 
@@ -45,6 +52,48 @@ static void close_with (ConfabConnection *self,
                         gushort           code,
                         const char       *reason);
 static void replay_continue (struct _Replay *replay);
+
+/* --- Requests in flight, for the metrics ------------------------------------------------------ */
+
+#define OUTCOME_OK ((ConfabProtocolError) -1)
+
+static void
+request_started (ConfabConnection *self,
+                 const char       *id,
+                 const char       *type)
+{
+  InFlight *request = g_new (InFlight, 1);
+
+  request->type = type;
+  request->start_us = g_get_monotonic_time ();
+  g_hash_table_replace (self->requests, g_strdup (id), request);
+}
+
+/* Request @id was answered: ok (OUTCOME_OK) or with error @code. */
+static void
+request_finished (ConfabConnection    *self,
+                  const char          *id,
+                  ConfabProtocolError  code)
+{
+  InFlight *request;
+  const char *outcome = code == OUTCOME_OK ? "ok" : confab_protocol_error_to_string (code);
+
+  if (id == NULL || self->server == NULL
+      || (request = g_hash_table_lookup (self->requests, id)) == NULL)
+    return;
+  confab_server_record_request (self->server, request->type, outcome,
+                                g_get_monotonic_time () - request->start_us);
+  /* Refusals: INFO (G_MESSAGES_DEBUG shows them), a refused hello is worth more. */
+  if (code == CONFAB_PROTOCOL_ERROR_UNAUTHORIZED || code == CONFAB_PROTOCOL_ERROR_FORBIDDEN
+      || code == CONFAB_PROTOCOL_ERROR_RATE_LIMITED)
+    confab_log (g_str_equal (request->type, CONFAB_REQUEST_HELLO)
+                ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_INFO,
+                &(ConfabLogFields) { .event = "refused", .user = self->username,
+                                     .device = self->device_id, .request = request->type,
+                                     .outcome = outcome, .address = self->address },
+                "%s request from %s refused: %s", request->type, self->address, outcome);
+  g_hash_table_remove (self->requests, id);
+}
 
 /* --- Output waiting for the peer -------------------------------------------------------------- */
 
@@ -194,6 +243,7 @@ confab_connection_respond_ok (ConfabConnection *self,
   gsize length;
   g_autofree char *text = confab_frame_response_ok (id, result, &length);
 
+  request_finished (self, id, OUTCOME_OK);
   confab_connection_send_text (self, text, length);
 }
 
@@ -206,6 +256,7 @@ confab_connection_respond_error (ConfabConnection    *self,
   gsize length;
   g_autofree char *text = confab_frame_response_error (id, code, message, NULL, &length);
 
+  request_finished (self, id, code);
   confab_connection_send_text (self, text, length);
 }
 
@@ -224,6 +275,7 @@ confab_connection_respond_invalid (ConfabConnection *self,
   json_object_set_string_member (fields, field, reason);
   json_object_set_object_member (extra, "fields", fields);
   text = confab_frame_response_error (id, CONFAB_PROTOCOL_ERROR_INVALID, message, extra, &length);
+  request_finished (self, id, CONFAB_PROTOCOL_ERROR_INVALID);
   confab_connection_send_text (self, text, length);
 }
 
@@ -236,8 +288,14 @@ confab_connection_respond_gerror (ConfabConnection *self,
   g_autofree char *text = NULL;
 
   if (error->domain != CONFAB_PROTOCOL_ERROR)
-    g_warning ("request failed: %s", error->message);
+    confab_log (G_LOG_LEVEL_WARNING,
+                &(ConfabLogFields) { .event = "error", .user = self->username,
+                                     .device = self->device_id, .outcome = "internal",
+                                     .address = self->address },
+                "request failed: %s", error->message);
   text = confab_frame_response_gerror (id, error, &length);
+  request_finished (self, id, error->domain == CONFAB_PROTOCOL_ERROR
+                    ? (ConfabProtocolError) error->code : CONFAB_PROTOCOL_ERROR_INTERNAL);
   confab_connection_send_text (self, text, length);
 }
 
@@ -253,6 +311,7 @@ confab_connection_respond_rate_limited (ConfabConnection *self,
   json_object_set_int_member (extra, "retry_after_ms", MAX (1, retry_after_ms));
   text = confab_frame_response_error (id, CONFAB_PROTOCOL_ERROR_RATE_LIMITED,
                                       "too many requests, try again later", extra, &length);
+  request_finished (self, id, CONFAB_PROTOCOL_ERROR_RATE_LIMITED);
   confab_connection_send_text (self, text, length);
 }
 
@@ -331,6 +390,7 @@ confab_store_call_cb (GObject      *source,
           g_autofree char *text = confab_frame_response_ok_raw (call->id, reply->result_text,
                                                                 &length);
 
+          request_finished (self, call->id, OUTCOME_OK);
           confab_connection_send_text (self, text, length);
         }
       else
@@ -577,6 +637,11 @@ confab_connection_begin_session (ConfabConnection *self,
   g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
 
   first_of_user = confab_router_add (confab_server_get_router (self->server), self);
+  confab_log (G_LOG_LEVEL_INFO,
+              &(ConfabLogFields) { .event = "session_start", .user = self->username,
+                                   .device = self->device_id, .request = CONFAB_REQUEST_HELLO,
+                                   .outcome = "ok", .address = self->address },
+              "%s connected from %s", self->username, self->address);
   confab_server_session_started (self->server, self, first_of_user);
 
   replay->connection = g_object_ref (self);
@@ -765,6 +830,9 @@ handle_frame (ConfabConnection *self,
       count_bad_frame (self);
       return;
     }
+  if (self->server != NULL)
+    request_started (self, id, g_strcmp0 (type, CONFAB_REQUEST_HELLO) == 0
+                     ? CONFAB_REQUEST_HELLO : confab_server_request_type (self->server, type));
   if (type == NULL)
     {
       confab_connection_respond_error (self, id, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
@@ -884,6 +952,13 @@ on_ws_closed (SoupWebsocketConnection *ws,
   g_clear_handle_id (&self->drained_id, g_source_remove);
   g_clear_pointer (&self->paused_replay, replay_free);
   g_queue_clear_full (&self->pending, (GDestroyNotify) queued_frame_free);
+  g_hash_table_remove_all (self->requests);
+
+  if (self->username != NULL)
+    confab_log (G_LOG_LEVEL_INFO,
+                &(ConfabLogFields) { .event = "session_end", .user = self->username,
+                                     .device = self->device_id, .address = self->address },
+                "%s disconnected from %s", self->username, self->address);
 
   g_object_ref (self);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
@@ -957,6 +1032,7 @@ confab_connection_finalize (GObject *object)
   ConfabConnection *self = CONFAB_CONNECTION (object);
 
   g_clear_object (&self->cancellable);
+  g_hash_table_unref (self->requests);
   g_free (self->address);
   g_free (self->username);
   g_free (self->device_id);
@@ -980,6 +1056,7 @@ static void
 confab_connection_init (ConfabConnection *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&self->pending);
 }
 
@@ -1075,6 +1152,19 @@ confab_connection_get_cancellable (ConfabConnection *self)
 {
   g_return_val_if_fail (CONFAB_IS_CONNECTION (self), NULL);
   return self->cancellable;
+}
+
+guint
+confab_connection_get_replay_backlog (ConfabConnection *self)
+{
+  guint backlog;
+
+  g_return_val_if_fail (CONFAB_IS_CONNECTION (self), 0);
+
+  backlog = g_queue_get_length (&self->pending);
+  if (self->paused_replay != NULL && self->paused_replay->batch != NULL)
+    backlog += self->paused_replay->batch->events->len - self->paused_replay->next;
+  return backlog;
 }
 
 gboolean

@@ -25,6 +25,8 @@ const char       *confab_connection_get_device_id (ConfabConnection        *self
 void              confab_connection_deliver       (ConfabConnection        *self,
                                                    gint64                   seq,
                                                    GBytes                  *frame);
+/* Events fetched for the hello replay, or held back during it, not sent yet. */
+guint             confab_connection_get_replay_backlog (ConfabConnection *self);
 void              confab_connection_drop_if_silent (ConfabConnection       *self,
                                                     gint64                  now_us);
 void              confab_connection_close         (ConfabConnection        *self,

@@ -14,6 +14,8 @@ struct _ConfabRouter
 
   GHashTable *by_user;    /* username → GPtrArray of ConfabConnection (borrowed) */
   guint       count;
+  guint64     durable_sent;  /* stored events handed to connections */
+  guint64     live_sent;     /* live frames handed to connections */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabRouter, confab_router, G_TYPE_OBJECT)
@@ -126,6 +128,14 @@ confab_router_count_users (ConfabRouter *self)
   return g_hash_table_size (self->by_user);
 }
 
+/* How many frames went to connections so far: stored events (@durable) or live ones. */
+guint64
+confab_router_count_sent (ConfabRouter *self,
+                          gboolean      durable)
+{
+  return durable ? self->durable_sent : self->live_sent;
+}
+
 /* Sends @frame to the connections of @username but @except; with @only_device, just that
  * device's; with @but_device, all but that device's. Returns whether any was sent to. */
 static gboolean
@@ -149,6 +159,7 @@ send_filtered (ConfabRouter     *self,
           || (but_device != NULL && g_strcmp0 (device, but_device) == 0))
         continue;
       confab_connection_deliver (connection, 0, frame);
+      self->live_sent++;
       sent = TRUE;
     }
   return sent;
@@ -226,7 +237,10 @@ confab_router_deliver (ConfabRouter     *self,
           ConfabConnection *connection = g_ptr_array_index (list, i);
 
           if (connection != except)
-            confab_connection_deliver (connection, event->seq, event->frame);
+            {
+              confab_connection_deliver (connection, event->seq, event->frame);
+              self->durable_sent++;
+            }
         }
     }
 }

@@ -22,6 +22,8 @@ guint         confab_router_count_user      (ConfabRouter      *self,
 guint         confab_router_count           (ConfabRouter      *self);
 /* How many users have at least one connection. */
 guint         confab_router_count_users     (ConfabRouter      *self);
+guint64       confab_router_count_sent      (ConfabRouter      *self,
+                                             gboolean           durable);
 void          confab_router_deliver         (ConfabRouter      *self,
                                              ConfabStoreEvent  *event,
                                              ConfabConnection  *except);

@@ -10,6 +10,8 @@
 #include "confab-error.h"
 #include "confab-frame.h"
 #include "confab-http.h"
+#include "confab-log.h"
+#include "confab-metrics.h"
 #include "confab-router.h"
 #include "confab-store.h"
 
@@ -111,6 +113,8 @@ ConfabStore        *confab_server_get_store       (ConfabServer      *server);
 ConfabAuth         *confab_server_get_auth        (ConfabServer      *server);
 ConfabRouter       *confab_server_get_router      (ConfabServer      *server);
 const ConfabConfig *confab_server_get_config      (ConfabServer      *server);
+/* Where a module registers what it counts (one line at registration) and counts it. */
+ConfabMetrics      *confab_server_get_metrics     (ConfabServer      *server);
 gboolean            confab_server_take_send_token (ConfabServer      *server,
                                                    const char        *username,
                                                    gint64            *retry_after_ms);

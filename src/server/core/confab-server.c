@@ -9,6 +9,7 @@
 #include "confab-frame.h"
 #include "confab-http.h"
 #include "confab-limits.h"
+#include "confab-metrics.h"
 #include "confab-modules.h"
 #include "confab-server-module.h"
 #include "confab-sqlite-store.h"
@@ -50,6 +51,13 @@ struct _ConfabServer
   GPtrArray       *modules;       /* Module, in registration order */
   GHashTable      *requests;      /* request type → Request */
   GArray          *routes;        /* Route */
+
+  ConfabMetrics   *metrics;
+  ConfabMetric    *requests_total;
+  ConfabMetric    *request_seconds;
+  ConfabMetric    *batch_size;
+  ConfabMetric    *commit_seconds;
+  GList           *metrics_allow; /* GInetAddressMask; NULL: loopback peers only */
 };
 
 typedef struct
@@ -86,8 +94,51 @@ handle_health (gpointer           instance,
   confab_http_send_json (msg, 200, body);
 }
 
+static gboolean
+metrics_allowed (ConfabServer *self,
+                 GInetAddress *peer)
+{
+  if (self->metrics_allow == NULL)
+    return g_inet_address_get_is_loopback (peer);
+  for (GList *l = self->metrics_allow; l != NULL; l = l->next)
+    if (g_inet_address_mask_matches (l->data, peer))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+handle_metrics (gpointer           instance,
+                SoupServerMessage *msg)
+{
+  ConfabServer *self = instance;
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  gsize length;
+  char *text;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (remote)
+      || !metrics_allowed (self, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote))))
+    {
+      confab_http_send_error (msg, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                              "metrics are not served to this address ([metrics] allow)");
+      return;
+    }
+  if (uri != NULL && g_uri_get_query (uri) != NULL)
+    {
+      confab_http_send_error (msg, CONFAB_PROTOCOL_ERROR_BAD_REQUEST,
+                              "/metrics takes no query: every metric is always served");
+      return;
+    }
+
+  text = confab_metrics_render (self->metrics, &length);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
+                                    SOUP_MEMORY_TAKE, text, length);
+}
+
 static const ConfabHttpRoute core_routes[] = {
   { "GET", "/v1/health", handle_health },
+  { "GET", "/metrics", handle_metrics },
   { NULL }
 };
 
@@ -328,6 +379,30 @@ confab_server_get_module (ConfabServer *self,
   return NULL;
 }
 
+/* @type as registered (a static string), or "unknown": a label that only the server's own
+ * request types can set. */
+const char *
+confab_server_request_type (ConfabServer *self,
+                            const char   *type)
+{
+  gpointer key = NULL;
+
+  if (type != NULL && g_hash_table_lookup_extended (self->requests, type, &key, NULL))
+    return key;
+  return "unknown";
+}
+
+/* Request of @type was answered with @outcome ("ok" or an error code) after @elapsed_us. */
+void
+confab_server_record_request (ConfabServer *self,
+                              const char   *type,
+                              const char   *outcome,
+                              gint64        elapsed_us)
+{
+  confab_metric_add (self->requests_total, type, outcome, 1);
+  confab_metric_observe (self->request_seconds, type, MAX (elapsed_us, 0));
+}
+
 /* Returns FALSE if no module answers @type. */
 gboolean
 confab_server_dispatch (ConfabServer     *self,
@@ -490,6 +565,12 @@ confab_server_get_router (ConfabServer *self)
   return self->router;
 }
 
+ConfabMetrics *
+confab_server_get_metrics (ConfabServer *self)
+{
+  return self->metrics;
+}
+
 const char *
 confab_server_get_url (ConfabServer *self)
 {
@@ -511,6 +592,7 @@ confab_server_dispose (GObject *object)
   g_clear_object (&self->auth);
   g_clear_object (&self->store);
   g_clear_pointer (&self->tls, confab_tls_context_free);
+  g_list_free_full (g_steal_pointer (&self->metrics_allow), g_object_unref);
 
   G_OBJECT_CLASS (confab_server_parent_class)->dispose (object);
 }
@@ -525,6 +607,7 @@ confab_server_finalize (GObject *object)
   g_ptr_array_unref (self->modules);
   g_hash_table_unref (self->requests);
   g_array_unref (self->routes);
+  confab_metrics_free (self->metrics);
   confab_config_free (self->config);
   g_free (self->url);
   if (self->lock_fd >= 0)
@@ -551,12 +634,156 @@ confab_server_init (ConfabServer *self)
   self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   self->routes = g_array_new (FALSE, FALSE, sizeof (Route));
   self->lock_fd = -1;
+  self->metrics = confab_metrics_new ();
 }
 
 static const ConfabServerModule core_module = {
   .name = "core",
   .routes = core_routes,
 };
+
+/* --- Metrics --------------------------------------------------------------------------------- */
+
+/* Microseconds: 100 µs to 10 s. */
+static const guint64 latency_bounds[] = {
+  100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000,
+  2500000, 10000000
+};
+static const guint64 batch_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512 };
+
+static double
+count_connections (gpointer user_data)
+{
+  ConfabServer *self = user_data;
+
+  return g_hash_table_size (self->connections);
+}
+
+static double
+count_sessions (gpointer user_data)
+{
+  ConfabServer *self = user_data;
+
+  return confab_router_count (self->router);
+}
+
+static double
+count_users_online (gpointer user_data)
+{
+  ConfabServer *self = user_data;
+
+  return confab_router_count_users (self->router);
+}
+
+static double
+count_durable_sent (gpointer user_data)
+{
+  ConfabServer *self = user_data;
+
+  return confab_router_count_sent (self->router, TRUE);
+}
+
+static double
+count_live_sent (gpointer user_data)
+{
+  ConfabServer *self = user_data;
+
+  return confab_router_count_sent (self->router, FALSE);
+}
+
+static double
+count_replay_backlog (gpointer user_data)
+{
+  ConfabServer *self = user_data;
+  GHashTableIter iter;
+  gpointer connection;
+  guint backlog = 0;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, &connection, NULL))
+    backlog += confab_connection_get_replay_backlog (connection);
+  return backlog;
+}
+
+static double
+resident_bytes (gpointer user_data)
+{
+  g_autofree char *statm = NULL;
+  guint64 pages = 0;
+
+  /* statm: size resident shared ..., in pages. */
+  if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
+    {
+      const char *resident = strchr (statm, ' ');
+
+      if (resident != NULL)
+        pages = g_ascii_strtoull (resident + 1, NULL, 10);
+    }
+  return (double) pages * sysconf (_SC_PAGESIZE);
+}
+
+/* On the store's thread: unlabelled histograms only, which take atomic updates. */
+static void
+on_store_batch (guint    jobs,
+                gint64   commit_us,
+                gpointer user_data)
+{
+  ConfabServer *self = user_data;
+
+  confab_metric_observe (self->batch_size, NULL, jobs);
+  confab_metric_observe (self->commit_seconds, NULL, MAX (commit_us, 0));
+}
+
+static void
+add_core_metrics (ConfabServer *self)
+{
+  ConfabMetrics *metrics = self->metrics;
+
+  confab_metrics_add_func (metrics, CONFAB_METRIC_GAUGE, "confab_connections_open",
+                           "WebSocket connections open, signed in or not", count_connections,
+                           self);
+  confab_metrics_add_func (metrics, CONFAB_METRIC_GAUGE, "confab_sessions",
+                           "Signed-in WebSocket sessions", count_sessions, self);
+  confab_metrics_add_func (metrics, CONFAB_METRIC_GAUGE, "confab_users_online",
+                           "Users with at least one session", count_users_online, self);
+  self->requests_total = confab_metrics_add_counter (
+    metrics, "confab_requests_total",
+    "WebSocket requests answered, by type and outcome (ok or the error code)", "type", "outcome");
+  self->request_seconds = confab_metrics_add_histogram (
+    metrics, "confab_request_duration_seconds",
+    "Time from a WebSocket request to its answer, by type", "type", latency_bounds,
+    G_N_ELEMENTS (latency_bounds), 1e6);
+  confab_metrics_add_func (metrics, CONFAB_METRIC_COUNTER, "confab_fanout_deliveries_total",
+                           "Stored events sent to connections (one per recipient connection)",
+                           count_durable_sent, self);
+  confab_metrics_add_func (metrics, CONFAB_METRIC_COUNTER, "confab_live_deliveries_total",
+                           "Live frames (typing, presence, call signalling) sent to connections",
+                           count_live_sent, self);
+  confab_metrics_add_func (metrics, CONFAB_METRIC_GAUGE, "confab_replay_backlog",
+                           "Events fetched for or held back during hello replays, not sent yet",
+                           count_replay_backlog, self);
+  self->batch_size = confab_metrics_add_histogram (
+    metrics, "confab_store_batch_size", "Units of work per committed store transaction", NULL,
+    batch_bounds, G_N_ELEMENTS (batch_bounds), 1);
+  self->commit_seconds = confab_metrics_add_histogram (
+    metrics, "confab_store_commit_duration_seconds",
+    "Time of a store transaction's COMMIT (its write to disk)", NULL, latency_bounds,
+    G_N_ELEMENTS (latency_bounds), 1e6);
+  confab_metrics_add_func (metrics, CONFAB_METRIC_GAUGE, "process_resident_memory_bytes",
+                           "Resident memory of confabd", resident_bytes, NULL);
+
+  for (guint i = 0; self->config->metrics_allow != NULL && self->config->metrics_allow[i]; i++)
+    {
+      GInetAddressMask *mask = g_inet_address_mask_new_from_string (
+        self->config->metrics_allow[i], NULL);
+
+      /* The configuration was checked when read. */
+      if (mask != NULL)
+        self->metrics_allow = g_list_prepend (self->metrics_allow, mask);
+    }
+
+  confab_store_set_batch_func (self->store, on_store_batch, self);
+}
 
 /* One confabd per data directory: a second one would find the database locked and answer
  * `internal` to every write. The lock goes with the process, also when it is killed. */
@@ -633,6 +860,7 @@ confab_server_new (ConfabConfig  *config,
                                 config->login_lockout_ms, config->argon2_threads,
                                 config->argon2_max_waiting);
   self->router = confab_router_new ();
+  add_core_metrics (self);
   confab_server_add_module (self, &core_module, self, NULL);
   confab_modules_register_all (self);
 

@@ -34,6 +34,12 @@ gboolean            confab_server_take_send_token    (ConfabServer      *self,
                                                       gint64            *retry_after_ms);
 
 /* For ConfabConnection. */
+const char         *confab_server_request_type       (ConfabServer      *self,
+                                                      const char        *type);
+void                confab_server_record_request     (ConfabServer      *self,
+                                                      const char        *type,
+                                                      const char        *outcome,
+                                                      gint64             elapsed_us);
 void                confab_server_connection_closed  (ConfabServer      *self,
                                                       ConfabConnection  *connection);
 gboolean            confab_server_dispatch           (ConfabServer      *self,

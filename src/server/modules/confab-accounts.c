@@ -573,7 +573,13 @@ device_created_cb (GObject      *source,
                                      json_object_get_string_member (reply->result, "device_id"));
       json_object_set_object_member (out, "user", json_object_ref (call->user));
       confab_http_send_json (call->msg, 200, out);
-      g_message ("user %s signed in on a new device", call->username);
+      confab_log (G_LOG_LEVEL_MESSAGE,
+                  &(ConfabLogFields) { .event = "sign_in", .user = call->username,
+                                       .device = json_object_get_string_member (reply->result,
+                                                                                "device_id"),
+                                       .request = "login", .outcome = "ok",
+                                       .address = call->address },
+                  "%s signed in on a new device from %s", call->username, call->address);
     }
   g_object_set_data (G_OBJECT (call->msg), "confab-token", NULL);
   http_call_finish (call);
@@ -598,6 +604,12 @@ password_checked_cb (GObject      *source,
       else
         {
           confab_auth_login_failed (confab_server_get_auth (self), call->username, call->address);
+          confab_log (G_LOG_LEVEL_MESSAGE,
+                      &(ConfabLogFields) { .event = "refused", .user = call->username,
+                                           .request = "login", .outcome = "unauthorized",
+                                           .address = call->address },
+                      "sign-in as %s from %s refused: wrong username or password",
+                      call->username, call->address);
           confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED,
                                   "wrong username or password");
         }
@@ -610,6 +622,12 @@ password_checked_cb (GObject      *source,
   disabled = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (call->msg), "confab-disabled"));
   if (disabled)
     {
+      confab_log (G_LOG_LEVEL_MESSAGE,
+                  &(ConfabLogFields) { .event = "refused", .user = call->username,
+                                       .request = "login", .outcome = "forbidden",
+                                       .address = call->address },
+                  "sign-in as %s from %s refused: the account is disabled", call->username,
+                  call->address);
       confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
                               "this account is disabled");
       http_call_finish (call);
@@ -696,6 +714,12 @@ handle_login (gpointer           instance,
   if (!confab_auth_login_allowed (confab_server_get_auth (self), username,
                                   soup_server_message_get_remote_host (msg), &retry_after_ms))
     {
+      /* INFO: a flood of attempts must not become a flood of log lines. */
+      confab_log (G_LOG_LEVEL_INFO,
+                  &(ConfabLogFields) { .event = "refused", .user = username, .request = "login",
+                                       .outcome = "rate_limited",
+                                       .address = soup_server_message_get_remote_host (msg) },
+                  "sign-in as %s refused: too many failed attempts", username);
       confab_http_send_rate_limited (msg, retry_after_ms);
       return;
     }
@@ -725,6 +749,11 @@ logout_revoked_cb (GObject      *source,
     {
       confab_router_close_device (confab_server_get_router (call->server), call->device_id,
                                   CONFAB_CLOSE_UNAUTHORIZED, "signed out");
+      confab_log (G_LOG_LEVEL_MESSAGE,
+                  &(ConfabLogFields) { .event = "sign_out", .user = call->username,
+                                       .device = call->device_id, .request = "logout",
+                                       .outcome = "ok", .address = call->address },
+                  "%s signed out a device from %s", call->username, call->address);
       soup_server_message_set_status (call->msg, 204, NULL);
     }
   http_call_finish (call);

@@ -108,6 +108,15 @@ audit (ConfabStore *store,
 {
   AUS (store)->record (AUSELF (store), confab_now_ms (), args->actor, action, args->target,
                        args->details, args->address);
+  /* In the transaction of the change: it is undone, with the change, only by a failed
+   * commit, which is logged too. */
+  confab_log (G_LOG_LEVEL_MESSAGE,
+              &(ConfabLogFields) { .event = g_str_equal (action, "denied") ? "refused" : "admin",
+                                   .user = args->actor, .request = action,
+                                   .outcome = g_str_equal (action, "denied") ? "forbidden" : "ok",
+                                   .address = args->address, .target = args->target },
+              "admin path: %s by %s on %s from %s", action, args->actor,
+              args->target != NULL ? args->target : "-", args->address);
 }
 
 static ConfabStoreReply *

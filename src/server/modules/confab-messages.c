@@ -21,6 +21,7 @@
  * They reach the data only through ConfabMessageStore, so any backend serves them. */
 
 #define STORE(self) confab_server_get_store (confab_connection_get_server (self))
+#define MESSAGES_STORED "confab_messages_stored_total"
 
 /* --- The rules ---------------------------------------------------------------------------------
  *
@@ -1013,6 +1014,16 @@ get_format (JsonObject          *frame,
   return TRUE;
 }
 
+/* A send that repeats a client_msg_id stores nothing and has no event. */
+static void
+count_stored (ConfabConnection *self,
+              ConfabStoreReply *reply,
+              gpointer          hook_data)
+{
+  if (reply->events->len > 0)
+    confab_metric_add (hook_data, NULL, NULL, 1);
+}
+
 static void
 handle_send (gpointer          instance,
              ConfabConnection *self,
@@ -1050,7 +1061,10 @@ handle_send (gpointer          instance,
 
   confab_messages_send_async (STORE (self), confab_connection_get_username (self), conv,
                               client_msg_id, body, format, reply_to, attachments,
-                              CONFAB_STORE_CALL (self, id, NULL));
+                              CONFAB_STORE_CALL_FULL (self, id, count_stored,
+                                                      confab_metrics_lookup (
+                                                        confab_server_get_metrics (instance),
+                                                        MESSAGES_STORED)));
 }
 
 static void
@@ -1240,4 +1254,6 @@ void
 confab_messages_register (ConfabServer *server)
 {
   confab_server_add_module (server, &module, server, NULL);
+  confab_metrics_add_counter (confab_server_get_metrics (server), MESSAGES_STORED,
+                              "Messages stored by send requests", NULL, NULL);
 }

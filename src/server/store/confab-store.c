@@ -173,6 +173,17 @@ confab_store_close (ConfabStore *self)
     CONFAB_STORE_GET_IFACE (self)->close (self);
 }
 
+void
+confab_store_set_batch_func (ConfabStore          *self,
+                             ConfabStoreBatchFunc  func,
+                             gpointer              user_data)
+{
+  g_return_if_fail (CONFAB_IS_STORE (self));
+
+  if (CONFAB_STORE_GET_IFACE (self)->set_batch_func != NULL)
+    CONFAB_STORE_GET_IFACE (self)->set_batch_func (self, func, user_data);
+}
+
 /* --- Server-made records and the event stream ----------------------------------------------- */
 
 #define EVENTS_DEFAULT_LIMIT 500

@@ -62,6 +62,12 @@ void              confab_store_reply_free  (ConfabStoreReply *reply);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabStoreEvent, confab_store_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabStoreReply, confab_store_reply_free)
 
+/* Runs on the store's thread after each batch committed: how many units of work it had and how
+ * long its commit took. */
+typedef void (*ConfabStoreBatchFunc) (guint    jobs,
+                                      gint64   commit_us,
+                                      gpointer user_data);
+
 #define CONFAB_TYPE_STORE (confab_store_get_type ())
 G_DECLARE_INTERFACE (ConfabStore, confab_store, CONFAB, STORE, GObject)
 
@@ -77,6 +83,10 @@ struct _ConfabStoreInterface
                             ConfabStoreWork    *work,
                             GTask              *task);
   void   (*close)          (ConfabStore        *self);
+  /* Optional: see confab_store_set_batch_func. */
+  void   (*set_batch_func) (ConfabStore          *self,
+                            ConfabStoreBatchFunc  func,
+                            gpointer              user_data);
 
   /* The durable event stream; store thread only, inside a unit of work. */
   gint64 (*event_next_seq) (ConfabStore        *self);
@@ -109,6 +119,10 @@ ConfabStoreReply *confab_store_finish (ConfabStore   *self,
                                        GAsyncResult  *result,
                                        GError       **error);
 void              confab_store_close  (ConfabStore   *self);
+/* Set once, before the first unit of work: who hears of each committed batch. */
+void              confab_store_set_batch_func (ConfabStore          *self,
+                                               ConfabStoreBatchFunc  func,
+                                               gpointer              user_data);
 
 /* --- Units of work ---------------------------------------------------------------------------
  *

@@ -44,6 +44,10 @@ struct _ConfabSqliteStore
   gint64        batch_seq;      /* last_seq when the batch began */
   gint64        seq_mark;       /* last_seq and new_convs->len when the job began */
   guint         convs_mark;
+
+  /* Set before the first unit of work; read on the worker thread. */
+  ConfabStoreBatchFunc batch_func;
+  gpointer             batch_data;
 };
 
 typedef struct
@@ -1906,6 +1910,18 @@ worker_committed (gpointer owner)
   g_ptr_array_set_size (self->new_convs, 0);
 }
 
+static void
+worker_measured (gpointer owner,
+                 guint    jobs,
+                 gint64   commit_us)
+{
+  ConfabSqliteStore *self = owner;
+  ConfabStoreBatchFunc func = g_atomic_pointer_get (&self->batch_func);
+
+  if (func != NULL)
+    func (jobs, commit_us, self->batch_data);
+}
+
 /* Chores for quiet moments: write the acks, prune now and then (not on the way out). */
 static gboolean
 worker_want_chores (gpointer owner,
@@ -1943,6 +1959,7 @@ static const ConfabDbWorkerFuncs worker_funcs = {
   .finish = worker_finish,
   .abandon = worker_abandon,
   .committed = worker_committed,
+  .measured = worker_measured,
   .want_chores = worker_want_chores,
   .chores = worker_chores,
   .free_result = (GDestroyNotify) confab_store_reply_free,
@@ -1998,10 +2015,22 @@ confab_sqlite_store_close (ConfabStore *store)
 }
 
 static void
+confab_sqlite_store_set_batch_func (ConfabStore          *store,
+                                    ConfabStoreBatchFunc  func,
+                                    gpointer              user_data)
+{
+  ConfabSqliteStore *self = CONFAB_SQLITE_STORE (store);
+
+  self->batch_data = user_data;
+  g_atomic_pointer_set (&self->batch_func, func);
+}
+
+static void
 confab_store_iface_init (ConfabStoreInterface *iface)
 {
   iface->submit = confab_sqlite_store_submit;
   iface->close = confab_sqlite_store_close;
+  iface->set_batch_func = confab_sqlite_store_set_batch_func;
   iface->event_next_seq = event_next_seq;
   iface->event_append = event_append;
   iface->stream_join = stream_join;
