@@ -6,7 +6,7 @@ _confabctl()
     _init_completion || return
 
     local global="--server --json --help"
-    local groups="login logout users sessions broadcast stats audit"
+    local groups="login logout users sessions broadcast stats audit backup"
     local i group="" command=""
 
     # The command is the first word that is not an option (or an option's value).
@@ -75,7 +75,7 @@ _confabctl()
             ;;
         login) options="--username --password-stdin --trust --device-name" ;;
         broadcast) options="--all --department --user" ;;
-        audit) options="--actor --action --target --limit --offset" ;;
+        audit) options="--actor --action --target --limit --offset --follow --interval" ;;
     esac
     COMPREPLY=($(compgen -W "$options $global" -- "$cur"))
 } &&

@@ -166,6 +166,7 @@ static const struct
   { "POST", "/v1/admin/broadcast", "{\"body\":\"x\",\"audience\":{\"all\":true}}" },
   { "GET", "/v1/admin/stats", NULL },
   { "GET", "/v1/admin/audit", NULL },
+  { "POST", "/v1/admin/backup", NULL },
   { "GET", "/v1/admin/users/nobody", NULL },
   { "PATCH", "/v1/admin/users/alice", "not json" },
 };

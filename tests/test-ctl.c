@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include "confab-test-util.h"
+#include "confab-test-lines.h"
 
 #include <string.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 /* confabctl, the real binary, against the real confabd: signing in (the token in the keyring,
@@ -86,17 +88,15 @@ fixture_teardown (Fixture       *f,
   g_free (f->err);
 }
 
-/* Runs confabctl with the NULL-terminated arguments, @input on its standard input; its
- * output goes to f->out and f->err. Returns the exit status. */
-static int
-ctl_v (Fixture    *f,
-       const char *input,
-       va_list     ap)
+/* Starts confabctl with the NULL-terminated arguments @ap, its standard streams piped. */
+static GSubprocess *
+ctl_spawn (Fixture    *f,
+           va_list     ap,
+           GPtrArray  *argv)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
+  GSubprocess *process;
   const char *arg;
 
   g_ptr_array_add (argv, (char *) g_getenv ("CONFABCTL"));
@@ -125,6 +125,19 @@ ctl_v (Fixture    *f,
                                   "unix:path=/nonexistent/confab-test-bus", TRUE);
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
+  return process;
+}
+
+/* Runs confabctl with the NULL-terminated arguments, @input on its standard input; its
+ * output goes to f->out and f->err. Returns the exit status. */
+static int
+ctl_v (Fixture    *f,
+       const char *input,
+       va_list     ap)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = ctl_spawn (f, ap, argv);
+  g_autoptr(GError) error = NULL;
 
   g_clear_pointer (&f->out, g_free);
   g_clear_pointer (&f->err, g_free);
@@ -444,6 +457,105 @@ test_broadcast_stats_audit (Fixture       *f,
   g_assert_cmpint (ctl (f, NULL, "audit", "--limit", "1000", NULL), ==, EXIT_INVALID);
 }
 
+static GSubprocess *
+ctl_start (Fixture *f,
+           ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  GSubprocess *process;
+  va_list ap;
+
+  va_start (ap, f);
+  process = ctl_spawn (f, ap, argv);
+  va_end (ap);
+  return process;
+}
+
+/* The next entry `audit --follow --json` printed: one JSON object a line. */
+static JsonObject *
+next_entry (ConfabTestLines *lines)
+{
+  g_auto(GStrv) words = confab_test_lines_wait (lines, "{", T);
+  g_autofree char *rest = g_strjoinv (" ", words);
+  g_autofree char *text = g_strconcat ("{", rest, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+test_backup_follow (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GSubprocess) follow = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) json = NULL;
+  g_autofree char *backup_name = NULL;
+  ConfabTestLines lines;
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  login_alice (f);
+  /* An entry from before: bob refused. */
+  g_assert_cmpint (confab_test_http (f->server, "GET", "/v1/admin/stats", f->bob->token, NULL,
+                                     NULL, NULL), ==, 403);
+  g_assert_cmpint (ctl (f, NULL, "audit", "--follow", "--limit", "5", NULL), ==, EXIT_USAGE);
+  g_assert_cmpint (ctl (f, NULL, "audit", "--follow", "--interval", "0", NULL), ==, EXIT_USAGE);
+
+  follow = ctl_start (f, "--json", "audit", "--follow", "--interval", "1", NULL);
+  confab_test_lines_init (&lines, "confabctl audit --follow",
+                          g_subprocess_get_stdout_pipe (follow));
+  g_ptr_array_add (entries, next_entry (&lines));
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 0), "action"), ==,
+                   "denied");
+
+  /* What happens next comes as it is written: an account made, a backup. */
+  g_assert_cmpint (confab_test_http (f->server, "POST", "/v1/admin/users", f->alice->token,
+                                     "{\"username\":\"carol\",\"password\":\"long enough pw\"}",
+                                     NULL, NULL), ==, 201);
+  g_ptr_array_add (entries, next_entry (&lines));
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 1), "action"), ==,
+                   "user_create");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 1), "target"), ==,
+                   "carol");
+
+  g_assert_cmpint (ctl (f, NULL, "backup", NULL), ==, EXIT_OK);
+  g_assert_nonnull (strstr (f->out, "made on the server"));
+  g_assert_cmpint (ctl (f, NULL, "--json", "backup", NULL), ==, EXIT_OK);
+  json = out_json (f);
+  backup_name = g_strdup (json_object_get_string_member (json, "name"));
+  g_assert_true (g_file_test (json_object_get_string_member (json, "path"), G_FILE_TEST_IS_DIR));
+  g_ptr_array_add (entries, next_entry (&lines));
+  g_ptr_array_add (entries, next_entry (&lines));
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 2), "action"), ==,
+                   "backup");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 3), "target"), ==,
+                   backup_name);
+  /* Each once, oldest first. */
+  for (guint i = 1; i < entries->len; i++)
+    g_assert_cmpint (json_object_get_int_member (g_ptr_array_index (entries, i - 1), "id"), <,
+                     json_object_get_int_member (g_ptr_array_index (entries, i), "id"));
+
+  /* It runs until interrupted. */
+  g_assert_false (confab_test_lines_has (&lines, "{"));
+  g_assert_false (lines.eof);
+  g_subprocess_send_signal (follow, SIGINT);
+  g_assert_true (g_subprocess_wait (follow, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (follow));
+  g_assert_cmpint (g_subprocess_get_term_sig (follow), ==, SIGINT);
+  confab_test_lines_clear (&lines);
+  g_ptr_array_unref (entries);
+
+  /* Not an administrator. */
+  g_assert_cmpint (ctl (f, "pw-bob-secret\n", "--server", confab_test_server_get_url (f->server),
+                        "login", "-u", "bob", "--password-stdin", NULL), ==, EXIT_OK);
+  g_assert_cmpint (ctl (f, NULL, "backup", NULL), ==, EXIT_FORBIDDEN);
+}
+
 static void
 test_exit_codes (Fixture       *f,
                  gconstpointer  data)
@@ -500,6 +612,7 @@ main (int   argc,
   ADD ("sessions", fixture_setup, test_sessions);
   ADD ("broadcast-stats-audit", fixture_setup, test_broadcast_stats_audit);
   ADD ("exit-codes", fixture_setup, test_exit_codes);
+  ADD ("backup-follow", fixture_setup, test_backup_follow);
 
   return confab_test_run ();
 }

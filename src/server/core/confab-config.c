@@ -54,6 +54,7 @@ confab_config_free (ConfabConfig *config)
   if (config == NULL)
     return;
   g_free (config->data_dir);
+  g_free (config->backup_dir);
   g_free (config->listen_host);
   g_free (config->tls_certificate);
   g_free (config->tls_key);
@@ -188,6 +189,7 @@ confab_config_load_file (ConfabConfig  *config,
     return FALSE;
 
   read_string (kf, "server", "data_dir", &config->data_dir);
+  read_string (kf, "server", "backup_dir", &config->backup_dir);
   if (read_string (kf, "server", "listen", &listen)
       && !confab_config_set_listen (config, listen, error))
     return FALSE;
@@ -308,6 +310,12 @@ confab_config_validate (ConfabConfig  *config,
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            "no data directory: use --data-dir or [server] data_dir");
+      return FALSE;
+    }
+  if (config->backup_dir != NULL && !g_path_is_absolute (config->backup_dir))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "[server] backup_dir must be an absolute path");
       return FALSE;
     }
   if (config->plain && !is_loopback (config->listen_host))

@@ -18,6 +18,7 @@ typedef enum
 typedef struct
 {
   char               *data_dir;
+  char               *backup_dir;        /* NULL: <data_dir>/backups */
   char               *listen_host;
   guint16             listen_port;
   gboolean            plain;

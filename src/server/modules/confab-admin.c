@@ -342,8 +342,9 @@ typedef void (*AdminFunc) (Admin          *admin,
 
 typedef struct
 {
-  Admin     *admin;
-  AdminFunc  func;
+  Admin              *admin;
+  AdminFunc           func;
+  ConfabHttpCallFunc  other;    /* another module's route (confab_admin_call_start) */
 } Start;
 
 /* What a request keeps between its steps on the main thread. */
@@ -495,7 +496,10 @@ admin_signed_in (ConfabHttpCall *call)
       refuse_and_finish (call, CONFAB_PROTOCOL_ERROR_FORBIDDEN, "only administrators may do this");
       return;
     }
-  start->func (start->admin, call);
+  if (start->other != NULL)
+    start->other (call);
+  else
+    start->func (start->admin, call);
 }
 
 static void
@@ -510,6 +514,20 @@ admin_start (gpointer           instance,
   start->func = func;
   confab_http_call_start (admin->server, msg, CONFAB_HTTP_CALL_NO_BODY, admin_signed_in, start,
                           g_free);
+}
+
+void
+confab_admin_call_start (ConfabServer       *server,
+                         SoupServerMessage  *msg,
+                         ConfabHttpCallFunc  func)
+{
+  Start *start = g_new0 (Start, 1);
+
+  g_return_if_fail (func != NULL);
+
+  start->admin = confab_server_get_module (server, "admin");
+  start->other = func;
+  confab_http_call_start (server, msg, CONFAB_HTTP_CALL_NO_BODY, admin_signed_in, start, g_free);
 }
 
 static gboolean

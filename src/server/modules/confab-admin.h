@@ -2,6 +2,7 @@
 #pragma once
 
 #include "confab-connection.h"
+#include "confab-server-module.h"
 #include "confab-store.h"
 
 G_BEGIN_DECLS
@@ -9,6 +10,13 @@ G_BEGIN_DECLS
 /* Administration over HTTP, for accounts with role admin: /v1/admin/users, .../sessions,
  * /v1/admin/stats and /v1/admin/audit. Every change, and every refused attempt, goes into the
  * audit log. */
-void confab_admin_register (ConfabServer *server);
+void confab_admin_register   (ConfabServer       *server);
+
+/* For another module's route under /v1/admin/: signs the caller in as every admin route does
+ * (401, 403 for anyone but an administrator, the refusal audited) and runs @func with the
+ * call, whose data is the caller's to set. */
+void confab_admin_call_start (ConfabServer       *server,
+                              SoupServerMessage  *msg,
+                              ConfabHttpCallFunc  func);
 
 G_END_DECLS

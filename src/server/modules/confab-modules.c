@@ -6,6 +6,7 @@
 #include "confab-modules.h"
 #include "confab-accounts.h"
 #include "confab-admin.h"
+#include "confab-backup.h"
 #include "confab-broadcast.h"
 #include "confab-calls.h"
 #include "confab-contacts.h"
@@ -32,4 +33,5 @@ confab_modules_register_all (ConfabServer *server)
   confab_files_register (server);
   confab_broadcast_register (server);
   confab_admin_register (server);
+  confab_backup_register (server);
 }

@@ -6,6 +6,7 @@
 
 #include "confab-sqlite-store.h"
 #include "confab-audit-store.h"
+#include "confab-backup-store.h"
 #include "confab-broadcast-store.h"
 #include "confab-contact-store.h"
 #include "confab-db.h"
@@ -28,6 +29,8 @@ G_BEGIN_DECLS
 #define CONFAB_SQLITE_N_USER_COLUMNS 11
 
 ConfabDb   *confab_sqlite_store_get_db          (ConfabSqliteStore        *self);
+/* The database's file; any thread. */
+const char *confab_sqlite_store_get_path        (ConfabSqliteStore        *self);
 /* The protocol's User from the CONFAB_SQLITE_USER_COLUMNS of @stmt, starting at @col. */
 JsonObject *confab_sqlite_user_from_row         (sqlite3_stmt             *stmt,
                                                  int                       col);
@@ -44,6 +47,9 @@ void confab_sqlite_broadcast_store_iface_init (ConfabBroadcastStoreInterface *if
 
 /* confab-sqlite-audit.c */
 void confab_sqlite_audit_store_iface_init     (ConfabAuditStoreInterface     *iface);
+
+/* confab-sqlite-backup.c */
+void confab_sqlite_backup_store_iface_init    (ConfabBackupStoreInterface    *iface);
 
 /* confab-sqlite-files.c */
 void confab_sqlite_file_store_iface_init      (ConfabFileStoreInterface      *iface);

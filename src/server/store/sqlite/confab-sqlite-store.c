@@ -80,7 +80,9 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OB
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_BROADCAST_STORE,
                                                       confab_sqlite_broadcast_store_iface_init)
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_AUDIT_STORE,
-                                                      confab_sqlite_audit_store_iface_init))
+                                                      confab_sqlite_audit_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_BACKUP_STORE,
+                                                      confab_sqlite_backup_store_iface_init))
 
 /* The schema, one script per version (see confab_db_open ()). */
 static const char * const migrations[] = {
@@ -2042,6 +2044,12 @@ ConfabDb *
 confab_sqlite_store_get_db (ConfabSqliteStore *self)
 {
   return self->db;
+}
+
+const char *
+confab_sqlite_store_get_path (ConfabSqliteStore *self)
+{
+  return self->path;
 }
 
 /* --- GObject ------------------------------------------------------------------------------ */
