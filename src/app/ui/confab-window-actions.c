@@ -203,7 +203,7 @@ on_search_result_chosen (ConfabWindow *self,
 {
   confab_window_open_conversation (self, conv);
   if (self->current != NULL && g_strcmp0 (confab_conversation_get_conv (self->current), conv) == 0)
-    confab_conversation_view_show_message (self->conversation_view, msg_id);
+    confab_conversation_view_show_message (_confab_window_conversation_view (self), msg_id);
 }
 
 static void

@@ -42,7 +42,7 @@ struct _ConfabWindow
 
   AdwToastOverlay        *toast_overlay;
   GtkStack               *main_stack;
-  ConfabSigninPage       *signin_page;
+  ConfabSigninPage       *signin_page;   /* made when first needed */
   AdwLeaflet             *leaflet;
   GtkWidget              *sidebar;
   GtkWidget              *content;
@@ -65,7 +65,7 @@ struct _ConfabWindow
   GtkWidget              *audio_call_button;
   GtkWidget              *video_call_button;
   GtkStack               *content_stack;
-  ConfabConversationView *conversation_view;
+  ConfabConversationView *conversation_view;   /* made after the first frame */
 
   /* confab-window-people.c */
   AdwViewStack           *sidebar_views;
@@ -118,6 +118,7 @@ void _confab_window_on_conversations_changed (GListModel   *model,
                                               guint         added,
                                               ConfabWindow *self);
 void _confab_window_show_conversation (ConfabWindow *self, ConfabConversation *conv);
+ConfabConversationView *_confab_window_conversation_view (ConfabWindow *self);
 /* Where the sidebar shows @conv, or GTK_INVALID_LIST_POSITION. */
 guint _confab_window_find_position (ConfabWindow *self, ConfabConversation *conv);
 void _confab_window_update_sidebar_stack (ConfabWindow *self);
@@ -132,6 +133,8 @@ void _confab_window_stop_session (ConfabWindow *self);
 void _confab_window_update_self (ConfabWindow *self);
 
 /* confab-window-signin.c */
+ConfabSigninPage *_confab_window_signin_page (ConfabWindow *self);
+void _confab_window_show_signin (ConfabWindow *self);
 void _confab_window_on_signin_submit (ConfabWindow *self);
 
 /* confab-window-calls.c */

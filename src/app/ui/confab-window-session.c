@@ -351,7 +351,7 @@ on_signed_out (ConfabAccount *account,
                ConfabWindow  *self)
 {
   confab_window_sign_out (self);
-  confab_signin_page_set_error (self->signin_page, CONFAB_SIGNIN_FIELD_PASSWORD,
+  confab_signin_page_set_error (_confab_window_signin_page (self), CONFAB_SIGNIN_FIELD_PASSWORD,
                                 _("Your session has ended. Sign in again."));
 }
 
@@ -362,7 +362,8 @@ _confab_window_stop_session (ConfabWindow *self)
   _confab_window_rooms_stop (self);
   _confab_window_people_stop (self);
   _confab_window_show_conversation (self, NULL);
-  confab_conversation_view_set_session (self->conversation_view, NULL);
+  if (self->conversation_view != NULL)
+    confab_conversation_view_set_session (self->conversation_view, NULL);
   gtk_single_selection_set_model (self->selection, NULL);
   g_clear_object (&self->sidebar_slice);
   g_clear_handle_id (&self->reselect_id, g_source_remove);
@@ -396,9 +397,9 @@ _confab_window_stop_session (ConfabWindow *self)
     gtk_revealer_set_reveal_child (self->connection_banner, FALSE);
 }
 
-/* What waits for the first frame of the main page: the rest of the sidebar, the calls (GStreamer,
- * device monitor, DTLS key), the idle monitor, then connecting, so that no event comes before
- * the calls listen. */
+/* What waits for the first frame of the main page: the rest of the sidebar, the conversation
+ * view, the calls (GStreamer, device monitor, DTLS key), the idle monitor, then connecting, so
+ * that no event comes before the calls listen. */
 static void
 finish_first_frame (ConfabWindow *self)
 {
@@ -407,6 +408,7 @@ finish_first_frame (ConfabWindow *self)
   self->first_frame_pending = FALSE;
   if (self->sidebar_slice != NULL)
     gtk_slice_list_model_set_size (self->sidebar_slice, G_MAXUINT);
+  _confab_window_conversation_view (self);
   _confab_window_start_calls (self);
   _confab_window_update_call_actions (self);
   _confab_window_people_after_first_frame (self);
@@ -463,8 +465,11 @@ show_session (ConfabWindow *self)
   gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->sidebar_slice));
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 
-  confab_signin_page_set_busy (self->signin_page, FALSE);
-  confab_signin_page_clear_password (self->signin_page);
+  if (self->signin_page != NULL)
+    {
+      confab_signin_page_set_busy (self->signin_page, FALSE);
+      confab_signin_page_clear_password (self->signin_page);
+    }
   gtk_stack_set_visible_child_name (self->main_stack, "main");
   adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
   _confab_window_update_sidebar_stack (self);
@@ -494,9 +499,9 @@ on_session_failed (ConfabAccount *account,
 
   text = g_strdup_printf (_("Could not open the local message store: %s"), error->message);
   _confab_window_stop_session (self);
-  gtk_stack_set_visible_child_name (self->main_stack, "signin");
-  confab_signin_page_set_busy (self->signin_page, FALSE);
-  confab_signin_page_set_error (self->signin_page, CONFAB_SIGNIN_FIELD_NONE, text);
+  _confab_window_show_signin (self);
+  confab_signin_page_set_busy (_confab_window_signin_page (self), FALSE);
+  confab_signin_page_set_error (_confab_window_signin_page (self), CONFAB_SIGNIN_FIELD_NONE, text);
 }
 
 static void
@@ -514,7 +519,8 @@ attach_session (ConfabWindow *self)
                            "notify",
                            G_CALLBACK (_confab_window_update_self), self, G_CONNECT_SWAPPED);
 
-  confab_conversation_view_set_session (self->conversation_view, self->session);
+  if (self->conversation_view != NULL)
+    confab_conversation_view_set_session (self->conversation_view, self->session);
   _confab_window_rooms_start (self);
   _confab_window_people_start (self);
 }
@@ -533,7 +539,7 @@ on_account_session (ConfabWindow *self)
     {
       /* Restoring found no token. */
       if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "loading") == 0)
-        gtk_stack_set_visible_child_name (self->main_stack, "signin");
+        _confab_window_show_signin (self);
       return;
     }
 
@@ -550,7 +556,8 @@ on_keyring_missing (ConfabWindow *self)
 {
   if (!confab_account_get_keyring_missing (self->account))
     return;
-  confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
+  if (self->signin_page != NULL)
+    confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
   /* A restored session says so once it is shown. */
   if (self->session != NULL
       && g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "loading") != 0)
@@ -563,14 +570,6 @@ on_keyring_missing (ConfabWindow *self)
 void
 _confab_window_show_account (ConfabWindow *self)
 {
-  g_autofree char *server = g_settings_get_string (self->settings, "last-server");
-  g_autofree char *username = g_settings_get_string (self->settings, "last-username");
-
-  confab_signin_page_set_server (self->signin_page, server);
-  confab_signin_page_set_username (self->signin_page, username);
-  if (confab_account_get_keyring_missing (self->account))
-    confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
-
   g_signal_connect_object (self->account, "notify::session",
                            G_CALLBACK (on_account_session),
                            self, G_CONNECT_SWAPPED);
@@ -584,7 +583,7 @@ _confab_window_show_account (ConfabWindow *self)
 
   if (confab_account_get_session (self->account) == NULL)
     {
-      gtk_stack_set_visible_child_name (self->main_stack, "signin");
+      _confab_window_show_signin (self);
       return;
     }
   gtk_stack_set_visible_child_name (self->main_stack, "loading");

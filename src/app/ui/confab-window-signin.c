@@ -18,6 +18,40 @@
 
 static void do_login (ConfabWindow *self);
 
+/* The sign-in page is made the first time it is needed: a restored session never shows it. It
+ * starts with the last server and username. */
+ConfabSigninPage *
+_confab_window_signin_page (ConfabWindow *self)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *username = NULL;
+  GtkWidget *page;
+
+  if (self->signin_page != NULL)
+    return self->signin_page;
+
+  page = confab_signin_page_new ();
+  /* The stack owns it. */
+  g_set_weak_pointer (&self->signin_page, CONFAB_SIGNIN_PAGE (page));
+  server = g_settings_get_string (self->settings, "last-server");
+  username = g_settings_get_string (self->settings, "last-username");
+  confab_signin_page_set_server (self->signin_page, server);
+  confab_signin_page_set_username (self->signin_page, username);
+  if (confab_account_get_keyring_missing (self->account))
+    confab_signin_page_set_keyring_missing (self->signin_page, TRUE);
+  g_signal_connect_object (page, "submit", G_CALLBACK (_confab_window_on_signin_submit), self,
+                           G_CONNECT_SWAPPED);
+  gtk_stack_add_named (self->main_stack, page, "signin");
+  return self->signin_page;
+}
+
+void
+_confab_window_show_signin (ConfabWindow *self)
+{
+  _confab_window_signin_page (self);
+  gtk_stack_set_visible_child_name (self->main_stack, "signin");
+}
+
 static char *
 device_name (void)
 {
@@ -31,11 +65,13 @@ fail_signin (ConfabWindow      *self,
              ConfabSigninField  field,
              const char        *text)
 {
+  ConfabSigninPage *page = _confab_window_signin_page (self);
+
   self->signing_in = FALSE;
   confab_account_abandon_sign_in (self->account);
-  confab_signin_page_set_busy (self->signin_page, FALSE);
-  confab_signin_page_set_error (self->signin_page, field, text);
-  gtk_stack_set_visible_child_name (self->main_stack, "signin");
+  confab_signin_page_set_busy (page, FALSE);
+  confab_signin_page_set_error (page, field, text);
+  _confab_window_show_signin (self);
 }
 
 static void
@@ -62,7 +98,7 @@ on_trust_response (AdwMessageDialog *dialog,
       return;
     }
 
-  if (confab_signin_page_get_create_account (self->signin_page)
+  if (confab_signin_page_get_create_account (_confab_window_signin_page (self))
       && !confab_account_get_registered (self->account))
     g_signal_emit_by_name (self->signin_page, "submit");
   else
@@ -279,7 +315,8 @@ login_cb (GObject      *object,
 static char *
 normalized_username (ConfabWindow *self)
 {
-  g_autofree char *typed = g_strdup (confab_signin_page_get_username (self->signin_page));
+  ConfabSigninPage *page = _confab_window_signin_page (self);
+  g_autofree char *typed = g_strdup (confab_signin_page_get_username (page));
 
   return g_utf8_strdown (g_strstrip (typed), -1);
 }
@@ -287,11 +324,12 @@ normalized_username (ConfabWindow *self)
 static void
 do_login (ConfabWindow *self)
 {
+  ConfabSigninPage *page = _confab_window_signin_page (self);
   g_autofree char *username = normalized_username (self);
   g_autofree char *name = device_name ();
 
-  confab_account_sign_in_async (self->account, confab_signin_page_get_server (self->signin_page),
-                                username, confab_signin_page_get_password (self->signin_page),
+  confab_account_sign_in_async (self->account, confab_signin_page_get_server (page),
+                                username, confab_signin_page_get_password (page),
                                 name, self->cancellable, login_cb, g_object_ref (self));
 }
 
@@ -322,8 +360,9 @@ _confab_window_on_signin_submit (ConfabWindow *self)
   g_autofree char *url = NULL;
   g_autofree char *username = NULL;
   g_autoptr(GError) error = NULL;
+  ConfabSigninPage *page = _confab_window_signin_page (self);
 
-  url = confab_server_address_to_url (confab_signin_page_get_server (self->signin_page), &error);
+  url = confab_server_address_to_url (confab_signin_page_get_server (page), &error);
   if (url == NULL)
     {
       fail_signin (self, CONFAB_SIGNIN_FIELD_SERVER, error->message);
@@ -337,8 +376,8 @@ _confab_window_on_signin_submit (ConfabWindow *self)
       return;
     }
 
-  if (confab_signin_page_get_create_account (self->signin_page)
-      && strlen (confab_signin_page_get_password (self->signin_page)) < 8)
+  if (confab_signin_page_get_create_account (page)
+      && strlen (confab_signin_page_get_password (page)) < 8)
     {
       fail_signin (self, CONFAB_SIGNIN_FIELD_PASSWORD,
                    field_error_text ("password", "too_short"));
@@ -346,15 +385,14 @@ _confab_window_on_signin_submit (ConfabWindow *self)
     }
 
   self->signing_in = TRUE;
-  confab_signin_page_set_busy (self->signin_page, TRUE);
+  confab_signin_page_set_busy (page, TRUE);
 
-  if (confab_signin_page_get_create_account (self->signin_page))
+  if (confab_signin_page_get_create_account (page))
     {
-      const char *display_name = confab_signin_page_get_display_name (self->signin_page);
+      const char *display_name = confab_signin_page_get_display_name (page);
 
-      confab_account_register_async (self->account,
-                                     confab_signin_page_get_server (self->signin_page), username,
-                                     confab_signin_page_get_password (self->signin_page),
+      confab_account_register_async (self->account, confab_signin_page_get_server (page),
+                                     username, confab_signin_page_get_password (page),
                                      *display_name ? display_name : NULL, self->cancellable,
                                      register_cb, g_object_ref (self));
     }
@@ -369,9 +407,9 @@ confab_window_sign_out (ConfabWindow *self)
 
   confab_account_sign_out (self->account);
   _confab_window_stop_session (self);
+  _confab_window_show_signin (self);
   confab_signin_page_set_busy (self->signin_page, FALSE);
   confab_signin_page_clear_password (self->signin_page);
-  gtk_stack_set_visible_child_name (self->main_stack, "signin");
 }
 
 

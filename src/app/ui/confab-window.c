@@ -105,6 +105,24 @@ apply_mute_state (ConfabWindow *self)
     g_simple_action_set_state (G_SIMPLE_ACTION (mute), g_variant_new_boolean (muted));
 }
 
+/* The conversation view is made after the first frame of the main page, or when it is first
+ * needed if that comes sooner: the list of conversations shows without waiting for it. */
+ConfabConversationView *
+_confab_window_conversation_view (ConfabWindow *self)
+{
+  if (self->conversation_view == NULL)
+    {
+      GtkWidget *view = confab_conversation_view_new ();
+
+      /* The stack owns it. */
+      g_set_weak_pointer (&self->conversation_view, CONFAB_CONVERSATION_VIEW (view));
+      if (self->session != NULL)
+        confab_conversation_view_set_session (self->conversation_view, self->session);
+      gtk_stack_add_named (self->content_stack, view, "conversation");
+    }
+  return self->conversation_view;
+}
+
 void
 _confab_window_show_conversation (ConfabWindow       *self,
                                   ConfabConversation *conv)
@@ -120,7 +138,8 @@ _confab_window_show_conversation (ConfabWindow       *self,
         g_signal_connect_swapped (conv, "notify", G_CALLBACK (on_current_notify), self);
     }
 
-  confab_conversation_view_set_conversation (self->conversation_view, conv);
+  if (conv != NULL || self->conversation_view != NULL)
+    confab_conversation_view_set_conversation (_confab_window_conversation_view (self), conv);
   gtk_stack_set_visible_child_name (self->content_stack, conv ? "conversation" : "none");
   update_content_header (self);
   apply_mute_state (self);
@@ -443,6 +462,8 @@ confab_window_dispose (GObject *object)
   g_clear_pointer (&self->pending_conv, g_free);
   g_clear_weak_pointer (&self->incoming_dialog);
   g_clear_weak_pointer (&self->call_window);
+  g_clear_weak_pointer (&self->conversation_view);
+  g_clear_weak_pointer (&self->signin_page);
   gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_WINDOW);
 
   G_OBJECT_CLASS (confab_window_parent_class)->dispose (object);
@@ -466,13 +487,10 @@ confab_window_class_init (ConfabWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (CONFAB_TYPE_SIGNIN_PAGE);
-  g_type_ensure (CONFAB_TYPE_CONVERSATION_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/confab-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, main_stack);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, signin_page);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content);
@@ -495,9 +513,6 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, audio_call_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, video_call_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_view);
-  gtk_widget_class_bind_template_callback_full (widget_class, "on_signin_submit",
-                                                G_CALLBACK (_confab_window_on_signin_submit));
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_leaflet_folded);
@@ -569,7 +584,7 @@ confab_window_set_server (ConfabWindow *self,
 {
   g_return_if_fail (CONFAB_IS_WINDOW (self));
 
-  confab_signin_page_set_server (self->signin_page, server);
+  confab_signin_page_set_server (_confab_window_signin_page (self), server);
 }
 
 void
@@ -634,7 +649,7 @@ confab_window_get_signin_page (ConfabWindow *self)
 {
   g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
 
-  return self->signin_page;
+  return _confab_window_signin_page (self);
 }
 
 ConfabConversationView *
@@ -642,7 +657,7 @@ confab_window_get_conversation_view (ConfabWindow *self)
 {
   g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
 
-  return self->conversation_view;
+  return _confab_window_conversation_view (self);
 }
 
 GtkListView *
