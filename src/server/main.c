@@ -3,13 +3,89 @@
 
 #include "config.h"
 
+#include "confab-admin.h"
 #include "confab-log.h"
+#include "confab-sd-notify.h"
 #include "confab-server.h"
 
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+
+/* The service manager's watchdog: pinged from the main loop, so a loop that stopped turning
+ * (a deadlock, a handler that blocks) gets the service restarted. */
+static gboolean
+on_watchdog (gpointer user_data)
+{
+  confab_sd_notify ("WATCHDOG=1");
+  return G_SOURCE_CONTINUE;
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  GError    *error;
+} Creating;
+
+static void
+admin_created_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Creating *creating = user_data;
+
+  confab_admin_create_finish (CONFAB_SERVER (source), result, &creating->error);
+  g_main_loop_quit (creating->loop);
+}
+
+/* confabd --create-admin USERNAME: the first administrator of a server whose registration is
+ * closed, with the password from standard input (one line). The data directory's lock keeps
+ * it from running beside the server. */
+static int
+create_admin (ConfabConfig *config,
+              const char   *username)
+{
+  g_autoptr(GIOChannel) input = g_io_channel_unix_new (0);
+  g_autoptr(ConfabServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+  Creating creating = { 0 };
+  gsize length = 0;
+
+  if (g_io_channel_read_line (input, &password, &length, NULL, &error) != G_IO_STATUS_NORMAL
+      || password == NULL)
+    {
+      g_printerr ("confabd: --create-admin reads the password from standard input: %s\n",
+                  error != NULL ? error->message : "there is none");
+      return 2;
+    }
+  password[strcspn (password, "\r\n")] = '\0';
+
+  server = confab_server_new (config, &error);
+  if (server == NULL)
+    {
+      g_printerr ("confabd: %s\n", error->message);
+      return 1;
+    }
+  loop = g_main_loop_new (NULL, FALSE);
+  creating.loop = loop;
+  confab_admin_create_async (server, username, password, admin_created_cb, &creating);
+  g_main_loop_run (loop);
+  memset (password, 0, strlen (password));
+  confab_server_stop (server);
+  if (creating.error != NULL)
+    {
+      g_printerr ("confabd: cannot create the administrator %s: %s\n", username,
+                  creating.error->message);
+      g_error_free (creating.error);
+      return 1;
+    }
+  printf ("created the administrator %s\n", username);
+  return 0;
+}
 
 static gboolean
 on_stop_signal (gpointer user_data)
@@ -34,6 +110,9 @@ main (int   argc,
   g_autofree char *listen = NULL;
   g_autofree char *config_file = NULL;
   g_autofree char *registration = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *first_admin = NULL;
+  guint64 watchdog_usec;
   gboolean plain = FALSE;
   gboolean version = FALSE;
   const GOptionEntry entries[] = {
@@ -47,6 +126,8 @@ main (int   argc,
       "Configuration file (confabd.conf)", "FILE" },
     { "registration", 0, 0, G_OPTION_ARG_STRING, &registration,
       "Whether people may create accounts themselves", "open|closed" },
+    { "create-admin", 0, 0, G_OPTION_ARG_STRING, &first_admin,
+      "Create an administrator, the password read from standard input, and exit", "USERNAME" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -89,6 +170,9 @@ main (int   argc,
       return 2;
     }
 
+  if (first_admin != NULL)
+    return create_admin (g_steal_pointer (&config), first_admin);
+
   /* Before anything can announce the server: a harness may stop it the moment it is up. */
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_stop_signal, loop);
@@ -105,8 +189,16 @@ main (int   argc,
   printf ("listening on %s\n", confab_server_get_url (server));
   fflush (stdout);
 
+  /* Under systemd (Type=notify): ready once it listens; watched for as long as it runs. */
+  status = g_strdup_printf ("READY=1\nSTATUS=listening on %s", confab_server_get_url (server));
+  confab_sd_notify (status);
+  watchdog_usec = confab_sd_watchdog_usec ();
+  if (watchdog_usec > 0)
+    g_timeout_add (MAX (watchdog_usec / 2 / 1000, 1), on_watchdog, NULL);
+
   g_main_loop_run (loop);
 
+  confab_sd_notify ("STOPPING=1\nSTATUS=stopping");
   confab_server_stop (server);
   return 0;
 }

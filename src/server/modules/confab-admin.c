@@ -1148,6 +1148,99 @@ handle_audit (gpointer           instance,
   admin_start (instance, msg, audit_list);
 }
 
+/* --- confabd --create-admin ------------------------------------------------------------------ */
+
+static void
+first_created_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+
+  if (reply == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+first_hashed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Args *args = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree char *hash = confab_auth_hash_password_finish (CONFAB_AUTH (source), result, &error);
+  ConfabServer *server = g_task_get_source_object (task);
+
+  if (hash == NULL)
+    {
+      args_free (args);
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The store frees the args from here on. */
+  args->password_hash = g_steal_pointer (&hash);
+  confab_store_run_async (confab_server_get_store (server), "admin_user_create",
+                          CONFAB_STORE_WORK_WRITE, create_work, args, args_free, NULL,
+                          first_created_cb, g_steal_pointer (&task), confab_admin_create_async);
+}
+
+void
+confab_admin_create_async (ConfabServer        *server,
+                           const char          *username,
+                           const char          *password,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (server, NULL, callback, user_data);
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(JsonObject) fields = NULL;
+  g_autoptr(JsonObject) details = json_object_new ();
+  g_autofree char *normalized = NULL;
+  const char *checked_password = NULL;
+  const char *display_name = NULL;
+  const char *email = NULL;
+  Args *args;
+
+  g_task_set_source_tag (task, confab_admin_create_async);
+  json_object_set_string_member (body, "username", username);
+  json_object_set_string_member (body, "password", password);
+  fields = confab_accounts_read_new_account (body, &normalized, &checked_password, &display_name,
+                                             &email);
+  if (fields != NULL)
+    {
+      g_autofree char *text = confab_json_object_to_string (fields, NULL);
+
+      g_task_return_new_error (task, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_INVALID,
+                               "not a valid account: %s", text);
+      return;
+    }
+
+  args = g_new0 (Args, 1);
+  args->actor = g_strdup ("confabd");
+  args->disabled = -1;
+  args->target = g_steal_pointer (&normalized);
+  args->role = g_strdup ("admin");
+  json_object_set_string_member (details, "role", args->role);
+  args->details = confab_json_object_to_string (details, NULL);
+  g_task_set_task_data (task, args, NULL);
+  confab_auth_hash_password_async (confab_server_get_auth (server), checked_password, NULL,
+                                   first_hashed_cb, g_steal_pointer (&task));
+}
+
+gboolean
+confab_admin_create_finish (ConfabServer  *server,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, server), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* --- Registration ---------------------------------------------------------------------------- */
 
 static const ConfabHttpRoute routes[] = {

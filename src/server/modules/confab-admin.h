@@ -19,4 +19,15 @@ void confab_admin_call_start (ConfabServer       *server,
                               SoupServerMessage  *msg,
                               ConfabHttpCallFunc  func);
 
+/* confabd --create-admin: an account with role admin, made without the network, with the
+ * checks of POST /v1/admin/users (invalid, conflict) and its audit entry (actor "confabd"). */
+void     confab_admin_create_async  (ConfabServer         *server,
+                                     const char           *username,
+                                     const char           *password,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data);
+gboolean confab_admin_create_finish (ConfabServer         *server,
+                                     GAsyncResult         *result,
+                                     GError              **error);
+
 G_END_DECLS
