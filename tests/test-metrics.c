@@ -478,6 +478,7 @@ test_families (void)
     { "confab_sessions", "gauge" },
     { "confab_users_online", "gauge" },
     { "confab_requests_total", "counter" },
+    { "confab_http_requests_total", "counter" },
     { "confab_request_duration_seconds", "histogram" },
     { "confab_messages_stored_total", "counter" },
     { "confab_fanout_deliveries_total", "counter" },
@@ -550,6 +551,13 @@ test_counters (void)
   a = confab_test_client_new (server, alice->token, 0);
   b = confab_test_client_new (server, bob->token, 0);
   b2 = confab_test_client_new (server, bob->token, 0);   /* a second connection of bob's */
+  /* HTTP: a sign-in, a refused one, a path that is no route. */
+  g_free (confab_test_login (server, "alice", alice->password, NULL));
+  g_assert_cmpuint (confab_test_http (server, "POST", "/v1/login", NULL,
+                                      "{\"username\":\"alice\",\"password\":\"not-hers\"}",
+                                      NULL, NULL), ==, 401);
+  g_assert_cmpuint (confab_test_http (server, "GET", "/v1/no/such/path/x1", NULL, NULL, NULL,
+                                      NULL), ==, 404);
 
   for (guint i = 0; i < 3; i++)
     {
@@ -590,6 +598,16 @@ test_counters (void)
   g_assert_null (g_hash_table_lookup (after->samples,
                                       "confab_requests_total{outcome=\"bad_request\","
                                       "type=\"no-such-type-42\"}"));
+  g_assert_cmpfloat (DELTA ("confab_http_requests_total{route=\"POST /v1/login\",status=\"200\"}"),
+                     ==, 1);
+  g_assert_cmpfloat (DELTA ("confab_http_requests_total{route=\"POST /v1/login\",status=\"401\"}"),
+                     ==, 1);
+  g_assert_cmpfloat (DELTA ("confab_http_requests_total{route=\"other\",status=\"404\"}"), ==, 1);
+  /* The scrape before this one, counted once it was answered. */
+  g_assert_cmpfloat (DELTA ("confab_http_requests_total{route=\"GET /metrics\",status=\"200\"}"),
+                     ==, 1);
+  g_assert_cmpfloat (DELTA ("confab_http_requests_total{route=\"GET /v1/ws\",status=\"101\"}"),
+                     ==, 3);
   /* Each message went to bob's two connections; alice's own learns of it from its response. */
   g_assert_cmpfloat (DELTA ("confab_fanout_deliveries_total"), ==, 6);
   g_assert_cmpfloat (sample (after, "confab_connections_open"), ==, 3);

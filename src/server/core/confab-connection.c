@@ -66,6 +66,9 @@ request_started (ConfabConnection *self,
 
   request->type = type;
   request->start_us = g_get_monotonic_time ();
+  /* Made when a request is in flight, gone when none is. */
+  if (self->requests == NULL)
+    self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_replace (self->requests, g_strdup (id), request);
 }
 
@@ -78,7 +81,7 @@ request_finished (ConfabConnection    *self,
   InFlight *request;
   const char *outcome = code == OUTCOME_OK ? "ok" : confab_protocol_error_to_string (code);
 
-  if (id == NULL || self->server == NULL
+  if (id == NULL || self->requests == NULL
       || (request = g_hash_table_lookup (self->requests, id)) == NULL)
     return;
   confab_server_record_request (self->server, request->type, outcome,
@@ -93,6 +96,9 @@ request_finished (ConfabConnection    *self,
                                      .outcome = outcome, .address = self->address },
                 "%s request from %s refused: %s", request->type, self->address, outcome);
   g_hash_table_remove (self->requests, id);
+  /* Nothing in flight: 10 000 idle connections keep no table each. */
+  if (g_hash_table_size (self->requests) == 0)
+    g_clear_pointer (&self->requests, g_hash_table_unref);
 }
 
 /* --- Output waiting for the peer -------------------------------------------------------------- */
@@ -952,7 +958,7 @@ on_ws_closed (SoupWebsocketConnection *ws,
   g_clear_handle_id (&self->drained_id, g_source_remove);
   g_clear_pointer (&self->paused_replay, replay_free);
   g_queue_clear_full (&self->pending, (GDestroyNotify) queued_frame_free);
-  g_hash_table_remove_all (self->requests);
+  g_clear_pointer (&self->requests, g_hash_table_unref);
 
   if (self->username != NULL)
     confab_log (G_LOG_LEVEL_INFO,
@@ -1032,7 +1038,7 @@ confab_connection_finalize (GObject *object)
   ConfabConnection *self = CONFAB_CONNECTION (object);
 
   g_clear_object (&self->cancellable);
-  g_hash_table_unref (self->requests);
+  g_clear_pointer (&self->requests, g_hash_table_unref);
   g_free (self->address);
   g_free (self->username);
   g_free (self->device_id);
@@ -1056,7 +1062,6 @@ static void
 confab_connection_init (ConfabConnection *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&self->pending);
 }
 

@@ -53,6 +53,10 @@ confab_log_full (const char            *domain,
 
   g_return_if_fail (fields != NULL && format != NULL);
 
+  /* Both writers drop INFO and DEBUG outside G_MESSAGES_DEBUG: not worth formatting then. */
+  if (g_log_writer_default_would_drop (level, domain))
+    return;
+
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);

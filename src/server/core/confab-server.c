@@ -54,6 +54,7 @@ struct _ConfabServer
 
   ConfabMetrics   *metrics;
   ConfabMetric    *requests_total;
+  ConfabMetric    *http_requests;
   ConfabMetric    *request_seconds;
   ConfabMetric    *batch_size;
   ConfabMetric    *commit_seconds;
@@ -246,12 +247,40 @@ on_request_started (SoupServer        *soup,
                            0);
 }
 
+/* Counted by route, as registered ("POST /v1/login"), never by the path a client sent. */
+static void
+on_request_finished (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  ConfabServer *self = user_data;
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *method = soup_server_message_get_method (msg);
+  gboolean path_known = FALSE;
+  Route *route = NULL;
+  char label[128];
+  char status[16];
+
+  if (uri != NULL && method != NULL)
+    route = find_route (self, method, g_uri_get_path (uri), &path_known);
+  if (route != NULL)
+    g_snprintf (label, sizeof label, "%s %s", route->route->method, route->route->path);
+  else if (uri != NULL && g_strcmp0 (g_uri_get_path (uri), "/v1/ws") == 0)
+    g_strlcpy (label, "GET /v1/ws", sizeof label);
+  else
+    g_strlcpy (label, "other", sizeof label);
+  g_snprintf (status, sizeof status, "%u", soup_server_message_get_status (msg));
+  confab_metric_add (self->http_requests, label, status, 1);
+}
+
 static void
 on_websocket_upgraded (SoupServerMessage *msg,
                        gpointer           user_data)
 {
   ConfabServer *self = user_data;
 
+  /* Its socket is the connection's now: libsoup does not report it finished. */
+  confab_metric_add (self->http_requests, "GET /v1/ws", "101", 1);
   g_hash_table_add (self->connections, confab_connection_new_upgraded (self, msg));
 }
 
@@ -749,6 +778,10 @@ add_core_metrics (ConfabServer *self)
   self->requests_total = confab_metrics_add_counter (
     metrics, "confab_requests_total",
     "WebSocket requests answered, by type and outcome (ok or the error code)", "type", "outcome");
+  self->http_requests = confab_metrics_add_counter (
+    metrics, "confab_http_requests_total",
+    "HTTP requests answered, by route (method and path as the server knows it) and status",
+    "route", "status");
   self->request_seconds = confab_metrics_add_histogram (
     metrics, "confab_request_duration_seconds",
     "Time from a WebSocket request to its answer, by type", "type", latency_bounds,
@@ -868,6 +901,7 @@ confab_server_new (ConfabConfig  *config,
   soup_server_add_handler (self->soup, "/v1/ws", on_websocket_request, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_http_request, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_finished), self);
 
   return g_steal_pointer (&self);
 }
