@@ -813,6 +813,9 @@ test_logs (void)
   confab_test_server_stop (server);
   log = confab_test_server_get_log (server);
 
+  g_assert_cmpuint (count_records (log, "register",
+                                   FIELDS ("CONFAB_USER=bob", "CONFAB_OUTCOME=ok",
+                                           "CONFAB_ADDRESS=127.0.0.1")), ==, 1);
   g_assert_cmpuint (count_records (log, "sign_in",
                                    FIELDS ("CONFAB_USER=alice", "CONFAB_REQUEST=login",
                                            "CONFAB_OUTCOME=ok", "CONFAB_ADDRESS=127.0.0.1",

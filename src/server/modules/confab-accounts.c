@@ -395,7 +395,11 @@ user_created_cb (GObject      *source,
     confab_http_send_gerror (call->msg, error);
   else
     {
-      g_message ("registered user %s", call->username);
+      confab_log (G_LOG_LEVEL_MESSAGE,
+                  &(ConfabLogFields) { .event = "register", .user = call->username,
+                                       .request = "register", .outcome = "ok",
+                                       .address = call->address },
+                  "registered user %s from %s", call->username, call->address);
       confab_http_send_json (call->msg, 201, reply->result);
     }
   http_call_finish (call);
