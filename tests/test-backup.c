@@ -291,7 +291,9 @@ test_under_load (Fixture       *f,
   g_hash_table_iter_init (&iter, load.acked);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_hash_table_add (before, g_memdup2 (key, sizeof (gint64)));
-  g_assert_cmpuint (load.in_flight->len, >, 0);
+  /* Sends in flight as the backup is asked for, whatever the pump had answered by now. */
+  if (load.in_flight->len < WINDOW)
+    load_send (&load, WINDOW - load.in_flight->len);
 
   backup = backup_ok (f);
 
