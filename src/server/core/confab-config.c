@@ -64,6 +64,7 @@ confab_config_free (ConfabConfig *config)
   g_free (config->turn_secret);
   g_strfreev (config->metrics_allow);
   g_strfreev (config->cors_origins);
+  confab_ldap_config_free (config->ldap);
   g_free (config);
 }
 
@@ -282,6 +283,13 @@ confab_config_load_file (ConfabConfig  *config,
           return FALSE;
         }
     }
+  {
+    g_autofree char *base_dir = g_path_get_dirname (path);
+
+    g_clear_pointer (&config->ldap, confab_ldap_config_free);
+    if (!confab_ldap_config_load (kf, base_dir, &config->ldap, error))
+      return FALSE;
+  }
   if (config->turn_urls != NULL && config->turn_secret == NULL)
     {
       g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

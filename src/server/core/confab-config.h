@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "confab-ldap-config.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -68,6 +70,8 @@ typedef struct
   char              **metrics_allow;     /* addresses or networks that may read /metrics;
                                           * NULL: loopback only */
   char              **cors_origins;      /* web origins whose pages may call the HTTP API */
+
+  ConfabLdapConfig   *ldap;              /* [ldap]: the company directory; NULL: none */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new          (void);

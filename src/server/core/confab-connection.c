@@ -267,6 +267,19 @@ confab_connection_respond_error (ConfabConnection    *self,
 }
 
 void
+confab_connection_respond_error_full (ConfabConnection    *self,
+                                      const char          *id,
+                                      ConfabProtocolError  code,
+                                      const char          *message,
+                                      JsonObject          *extra)
+{
+  gsize length;
+  g_autofree char *text = confab_frame_response_error (id, code, message, extra, &length);
+
+  confab_connection_send_text (self, text, length);
+}
+
+void
 confab_connection_respond_invalid (ConfabConnection *self,
                                    const char       *id,
                                    const char       *message,

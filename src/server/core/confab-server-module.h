@@ -131,6 +131,12 @@ void     confab_connection_respond_error  (ConfabConnection    *self,
                                            const char          *id,
                                            ConfabProtocolError  code,
                                            const char          *message);
+/* @code with the members of @extra (may be NULL) beside code and message. */
+void     confab_connection_respond_error_full (ConfabConnection    *self,
+                                               const char          *id,
+                                               ConfabProtocolError  code,
+                                               const char          *message,
+                                               JsonObject          *extra);
 /* `invalid` with `"fields": {@field: @reason}`. */
 void     confab_connection_respond_invalid (ConfabConnection   *self,
                                             const char         *id,

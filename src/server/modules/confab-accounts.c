@@ -34,6 +34,9 @@ typedef struct
   char     *device_id;
   char     *device_name;
   char     *token_hash;
+  /* credentials: whether a password authority owns the account */
+  gboolean (*owns_account)(ConfabStore *store,
+                           const char  *username);
 } Args;
 
 static void
@@ -123,6 +126,9 @@ credentials_work (ConfabStore  *store,
   json_object_set_object_member (result, "user", user);
   json_object_set_string_member (result, "password_hash", hash);
   json_object_set_boolean_member (result, "disabled", disabled);
+  json_object_set_boolean_member (result, "external",
+                                  args->owns_account != NULL
+                                  && args->owns_account (store, args->username));
   return confab_store_reply_new (result);
 }
 
@@ -229,12 +235,13 @@ confab_accounts_user_create_async (ConfabStore         *store,
             callback, user_data, confab_accounts_user_create_async);
 }
 
-void
-confab_accounts_credentials_get_async (ConfabStore         *store,
-                                       const char          *username,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
+static void
+credentials_get (ConfabStore                   *store,
+                 const char                    *username,
+                 const ConfabPasswordAuthority *authority,
+                 GCancellable                  *cancellable,
+                 GAsyncReadyCallback            callback,
+                 gpointer                       user_data)
 {
   Args *args;
 
@@ -242,8 +249,19 @@ confab_accounts_credentials_get_async (ConfabStore         *store,
 
   args = g_new0 (Args, 1);
   args->username = g_strdup (username);
+  args->owns_account = authority != NULL ? authority->owns_account : NULL;
   run_work (store, "credentials_get", CONFAB_STORE_WORK_READ, credentials_work, args,
             cancellable, callback, user_data, confab_accounts_credentials_get_async);
+}
+
+void
+confab_accounts_credentials_get_async (ConfabStore         *store,
+                                       const char          *username,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  credentials_get (store, username, NULL, cancellable, callback, user_data);
 }
 
 void
@@ -327,6 +345,41 @@ confab_accounts_password_set_async (ConfabStore         *store,
   args->device_id = g_strdup (keep_device_id);
   run_work (store, "password_set", CONFAB_STORE_WORK_WRITE, password_set_work, args,
             cancellable, callback, user_data, confab_accounts_password_set_async);
+}
+
+/* --- The password authority ------------------------------------------------------------------- */
+
+typedef struct
+{
+  const ConfabPasswordAuthority *authority;
+  gpointer                       instance;
+} Authority;
+
+void
+confab_accounts_set_password_authority (ConfabServer                  *server,
+                                        const ConfabPasswordAuthority *authority,
+                                        gpointer                       instance)
+{
+  Authority *set = g_new0 (Authority, 1);
+
+  g_return_if_fail (authority != NULL);
+
+  set->authority = authority;
+  set->instance = instance;
+  g_object_set_data_full (G_OBJECT (server), "confab-password-authority", set, g_free);
+}
+
+static const ConfabPasswordAuthority *
+get_authority (ConfabServer *server,
+               gpointer     *instance)
+{
+  Authority *set = g_object_get_data (G_OBJECT (server), "confab-password-authority");
+
+  if (set == NULL)
+    return NULL;
+  if (instance != NULL)
+    *instance = set->instance;
+  return set->authority;
 }
 
 /* --- HTTP ------------------------------------------------------------------------------------- */
@@ -590,40 +643,31 @@ device_created_cb (GObject      *source,
 }
 
 static void
-password_checked_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+refuse_wrong_password (HttpCall *call)
 {
-  HttpCall *call = user_data;
+  confab_auth_login_failed (confab_server_get_auth (call->server), call->username, call->address);
+  confab_log (G_LOG_LEVEL_MESSAGE,
+              &(ConfabLogFields) { .event = "refused", .user = call->username,
+                                   .request = "login", .outcome = "unauthorized",
+                                   .address = call->address },
+              "sign-in as %s from %s refused: wrong username or password",
+              call->username, call->address);
+  confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED,
+                          "wrong username or password");
+  http_call_finish (call);
+}
+
+/* The password was right: a disabled account is refused, anyone else gets a new device. */
+static void
+signed_in (HttpCall *call,
+           gboolean  disabled)
+{
   ConfabServer *self = call->server;
-  g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
   g_autofree char *token_hash = NULL;
-  gboolean disabled;
-
-  if (!confab_auth_verify_password_finish (CONFAB_AUTH (source), result, &error))
-    {
-      if (error != NULL)
-        confab_http_send_gerror (call->msg, error);
-      else
-        {
-          confab_auth_login_failed (confab_server_get_auth (self), call->username, call->address);
-          confab_log (G_LOG_LEVEL_MESSAGE,
-                      &(ConfabLogFields) { .event = "refused", .user = call->username,
-                                           .request = "login", .outcome = "unauthorized",
-                                           .address = call->address },
-                      "sign-in as %s from %s refused: wrong username or password",
-                      call->username, call->address);
-          confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED,
-                                  "wrong username or password");
-        }
-      http_call_finish (call);
-      return;
-    }
 
   confab_auth_login_succeeded (confab_server_get_auth (self), call->username, call->address);
 
-  disabled = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (call->msg), "confab-disabled"));
   if (disabled)
     {
       confab_log (G_LOG_LEVEL_MESSAGE,
@@ -647,6 +691,70 @@ password_checked_cb (GObject      *source,
 }
 
 static void
+password_checked_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  HttpCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_auth_verify_password_finish (CONFAB_AUTH (source), result, &error))
+    {
+      if (error == NULL)
+        {
+          refuse_wrong_password (call);
+          return;
+        }
+      confab_http_send_gerror (call->msg, error);
+      http_call_finish (call);
+      return;
+    }
+
+  signed_in (call, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (call->msg), "confab-disabled")));
+}
+
+static void
+authority_signed_in_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  HttpCall *call = user_data;
+  gpointer instance = NULL;
+  const ConfabPasswordAuthority *authority = get_authority (call->server, &instance);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = authority->sign_in_finish (instance, result, &error);
+
+  if (out != NULL)
+    {
+      call->user = json_object_ref (json_object_get_object_member (out, "user"));
+      signed_in (call, json_object_get_boolean_member_with_default (out, "disabled", FALSE));
+      return;
+    }
+
+  if (g_error_matches (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_UNAUTHORIZED))
+    {
+      refuse_wrong_password (call);
+      return;
+    }
+  if (g_error_matches (error, CONFAB_PROTOCOL_ERROR, CONFAB_PROTOCOL_ERROR_UNAVAILABLE))
+    {
+      g_autoptr(JsonObject) extra = json_object_new ();
+
+      confab_log (G_LOG_LEVEL_MESSAGE,
+                  &(ConfabLogFields) { .event = "refused", .user = call->username,
+                                       .request = "login", .outcome = "unavailable",
+                                       .address = call->address },
+                  "sign-in as %s from %s refused: the company directory is unavailable",
+                  call->username, call->address);
+      json_object_set_string_member (extra, "reason", "directory_unavailable");
+      confab_http_send_error_full (call->msg, 503, "unavailable", error->message, extra);
+    }
+  else
+    confab_http_send_gerror (call->msg, error);
+  http_call_finish (call);
+}
+
+static void
 credentials_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
@@ -654,6 +762,8 @@ credentials_cb (GObject      *source,
   HttpCall *call = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  const ConfabPasswordAuthority *authority;
+  gpointer instance = NULL;
   const char *hash = NULL;
 
   if (reply == NULL && !g_error_matches (error, CONFAB_PROTOCOL_ERROR,
@@ -661,6 +771,15 @@ credentials_cb (GObject      *source,
     {
       confab_http_send_gerror (call->msg, error);
       http_call_finish (call);
+      return;
+    }
+
+  authority = get_authority (call->server, &instance);
+  if (authority != NULL
+      && (reply == NULL || json_object_get_boolean_member (reply->result, "external")))
+    {
+      authority->sign_in_async (instance, call->username, call->password,
+                                authority_signed_in_cb, call);
       return;
     }
 
@@ -732,8 +851,8 @@ handle_login (gpointer           instance,
   call->username = g_steal_pointer (&username);
   call->password = g_strdup (password);
   call->device_name = g_strdup (device_name != NULL ? device_name : "Unnamed device");
-  confab_accounts_credentials_get_async (confab_server_get_store (self), call->username, NULL,
-                                         credentials_cb, call);
+  credentials_get (confab_server_get_store (self), call->username, get_authority (self, NULL),
+                   NULL, credentials_cb, call);
 }
 
 /* --- /v1/logout ------------------------------------------------------------------------------- */
@@ -920,6 +1039,17 @@ password_credentials_cb (GObject      *source,
       password_change_free (change);
       return;
     }
+  if (json_object_get_boolean_member (reply->result, "external"))
+    {
+      g_autoptr(JsonObject) extra = json_object_new ();
+
+      json_object_set_string_member (extra, "reason", "directory_account");
+      confab_connection_respond_error_full (self, change->id, CONFAB_PROTOCOL_ERROR_FORBIDDEN,
+                                            "this account's password is kept in the company "
+                                            "directory; change it there", extra);
+      password_change_free (change);
+      return;
+    }
 
   confab_auth_verify_password_async (confab_server_get_auth (confab_connection_get_server (self)),
                                      json_object_get_string_member (reply->result, "password_hash"),
@@ -983,9 +1113,9 @@ handle_password_change (gpointer          instance,
   change->id = g_strdup (id);
   change->old_password = g_strdup (old);
   change->new_password = g_strdup (new_password);
-  confab_accounts_credentials_get_async (STORE (self), confab_connection_get_username (self),
-                                         confab_connection_get_cancellable (self),
-                                         password_credentials_cb, change);
+  credentials_get (STORE (self), confab_connection_get_username (self),
+                   get_authority (confab_connection_get_server (self), NULL),
+                   confab_connection_get_cancellable (self), password_credentials_cb, change);
 }
 
 static void

@@ -29,6 +29,37 @@ void        confab_accounts_send_invalid     (SoupServerMessage  *msg,
                                               JsonObject         *fields);
 
 /*
+ * A keeper of passwords other than Confab's own hashes: the company directory. With one set,
+ * signing in as a user it owns (or as a username Confab does not know) asks it instead of the
+ * stored hash, and its users cannot change their password in Confab.
+ */
+typedef struct
+{
+  /* Store thread, inside the unit of work that reads the credentials: whether @username's
+   * password is the authority's. */
+  gboolean    (*owns_account)(ConfabStore          *store,
+                              const char           *username);
+  /* Main thread: checks @password for @username, making or updating the local account. Never
+   * blocks: the work goes to another thread. */
+  void        (*sign_in_async)(gpointer              instance,
+                               const char           *username,
+                               const char           *password,
+                               GAsyncReadyCallback   callback,
+                               gpointer              user_data);
+  /* {user, disabled}; or unauthorized (wrong username or password: a failed login), or
+   * unavailable (the authority cannot be reached), or another protocol error. */
+  JsonObject *(*sign_in_finish)(gpointer              instance,
+                                GAsyncResult         *result,
+                                GError              **error);
+} ConfabPasswordAuthority;
+
+/* Sets @server's authority (one at most; @instance is not owned and must outlive @server's
+ * requests). */
+void confab_accounts_set_password_authority (ConfabServer                  *server,
+                                             const ConfabPasswordAuthority *authority,
+                                             gpointer                       instance);
+
+/*
  * The operations, on any store that implements ConfabAccountStore. Each completes with
  * confab_store_finish ().
  */
@@ -43,7 +74,8 @@ void confab_accounts_user_create_async     (ConfabStore         *store,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data);
-/* result {user, password_hash, disabled}; not_found. For the server's login; never forwarded. */
+/* result {user, password_hash, disabled, external}; not_found. For the server's login; never
+ * forwarded. `external` is FALSE here (see ConfabPasswordAuthority). */
 void confab_accounts_credentials_get_async (ConfabStore         *store,
                                             const char          *username,
                                             GCancellable        *cancellable,

@@ -12,6 +12,7 @@
 #include "confab-contacts.h"
 #include "confab-directory.h"
 #include "confab-files.h"
+#include "confab-ldap.h"
 #include "confab-messages.h"
 #include "confab-presence.h"
 #include "confab-profiles.h"
@@ -34,4 +35,5 @@ confab_modules_register_all (ConfabServer *server)
   confab_broadcast_register (server);
   confab_admin_register (server);
   confab_backup_register (server);
+  confab_ldap_register (server);
 }

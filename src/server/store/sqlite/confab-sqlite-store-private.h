@@ -12,6 +12,7 @@
 #include "confab-db.h"
 #include "confab-directory-store.h"
 #include "confab-file-store.h"
+#include "confab-ldap-store.h"
 #include "confab-room-store.h"
 
 G_BEGIN_DECLS
@@ -53,5 +54,8 @@ void confab_sqlite_backup_store_iface_init    (ConfabBackupStoreInterface    *if
 
 /* confab-sqlite-files.c */
 void confab_sqlite_file_store_iface_init      (ConfabFileStoreInterface      *iface);
+
+/* confab-sqlite-ldap.c */
+void confab_sqlite_ldap_store_iface_init      (ConfabLdapStoreInterface      *iface);
 
 G_END_DECLS

@@ -82,7 +82,9 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabSqliteStore, confab_sqlite_store, G_TYPE_OB
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_AUDIT_STORE,
                                                       confab_sqlite_audit_store_iface_init)
                                G_IMPLEMENT_INTERFACE (CONFAB_TYPE_BACKUP_STORE,
-                                                      confab_sqlite_backup_store_iface_init))
+                                                      confab_sqlite_backup_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (CONFAB_TYPE_LDAP_STORE,
+                                                      confab_sqlite_ldap_store_iface_init))
 
 /* The schema, one script per version (see confab_db_open ()). */
 static const char * const migrations[] = {
@@ -392,6 +394,16 @@ static const char * const migrations[] = {
 
   /* 10: a profile's time zone (an IANA name), for the local time others see. */
   "ALTER TABLE users ADD COLUMN timezone TEXT;",
+
+  /* 11: the accounts that come from the company directory (LDAP), under which entry, and
+   * whether the directory's sync disabled them (an administrator's disabling is not undone by
+   * the directory). */
+  "CREATE TABLE ldap_accounts ("
+  "  username      TEXT PRIMARY KEY REFERENCES users (username),"
+  "  dn            TEXT NOT NULL,"
+  "  synced_ts     INTEGER NOT NULL,"
+  "  sync_disabled INTEGER NOT NULL DEFAULT 0"
+  ");",
 };
 
 #define USER_COLUMNS   CONFAB_SQLITE_USER_COLUMNS
