@@ -6,6 +6,7 @@
 #include "confab-contacts.h"
 #include "confab-file-store.h"
 #include "confab-files.h"
+#include "confab-ldap.h"
 #include "confab-messages.h"
 #include "confab-server-module.h"
 #include "confab-presence.h"
@@ -23,7 +24,7 @@
  * what it needs of one is in "The backend" below, the only place that names it. */
 
 #define TIMEOUT_SECONDS 20
-#define SCHEMA_VERSION  10  /* the newest migration of the SQLite backend */
+#define SCHEMA_VERSION  11  /* the newest migration of the SQLite backend */
 
 typedef struct
 {
@@ -2223,6 +2224,124 @@ test_broadcast_grant (Fixture       *f,
   wait_error (f, CONFAB_PROTOCOL_ERROR_NOT_FOUND);
 }
 
+/* The company directory's rules: an entry makes or updates its account and records it as the
+ * directory's; a sync disables (and signs out) the directory accounts it no longer lists, but
+ * neither local accounts nor the last administrator; listed again, an account comes back
+ * unless an administrator disabled it. */
+static ConfabLdapEntry *
+ldap_entry (const char *username,
+            const char *title)
+{
+  ConfabLdapEntry *entry = g_new0 (ConfabLdapEntry, 1);
+
+  entry->username = g_strdup (username);
+  entry->dn = g_strdup_printf ("uid=%s,ou=people,dc=example,dc=com", username);
+  entry->values[CONFAB_LDAP_ATTR_USERNAME] = g_strdup (username);
+  entry->values[CONFAB_LDAP_ATTR_DISPLAY_NAME] = g_strdup_printf ("%c%s Doe",
+                                                                  g_ascii_toupper (username[0]),
+                                                                  username + 1);
+  entry->values[CONFAB_LDAP_ATTR_DEPARTMENT] = g_strdup ("Sales");
+  entry->values[CONFAB_LDAP_ATTR_TITLE] = g_strdup (title);
+  /* Not an email address: left out, the rest is kept. */
+  entry->values[CONFAB_LDAP_ATTR_EMAIL] = g_strdup ("no-at-sign");
+  return entry;
+}
+
+static GPtrArray *
+ldap_entries (const char *first,
+              ...)
+{
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_ldap_entry_free);
+  va_list args;
+
+  va_start (args, first);
+  for (const char *name = first; name != NULL; name = va_arg (args, const char *))
+    g_ptr_array_add (entries, ldap_entry (name, "Rep"));
+  va_end (args);
+  return entries;
+}
+
+static void
+test_ldap_sync (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(ConfabStoreReply) reply = NULL;
+  JsonObject *result;
+  JsonObject *user;
+
+  /* The local administrator, and a local account that the directory also names. */
+  confab_accounts_user_create_async (f->store, "admin", "hash-a", NULL, NULL, NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  confab_accounts_user_create_async (f->store, "local", "hash-l", NULL, NULL, NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+
+  confab_ldap_account_update_async (f->store, ldap_entry ("alice", "Engineer"), NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  result = confab_store_reply_get_result (reply);
+  user = json_object_get_object_member (result, "user");
+  g_assert_cmpstr (json_object_get_string_member (user, "display_name"), ==, "Alice Doe");
+  g_assert_cmpstr (json_object_get_string_member (user, "title"), ==, "Engineer");
+  g_assert_cmpstr (json_object_get_string_member (user, "role"), ==, "user");
+  g_assert_false (json_object_has_member (user, "email"));
+  g_assert_false (json_object_get_boolean_member (result, "disabled"));
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM ldap_accounts"), ==, 1);
+  /* The directory does not take over a local account. */
+  confab_ldap_account_update_async (f->store, ldap_entry ("local", "Rep"), NULL, done_cb, f);
+  wait_error (f, CONFAB_PROTOCOL_ERROR_CONFLICT);
+
+  /* A device of alice's, which the sync takes away with the account. */
+  confab_accounts_device_create_async (f->store, "alice", "laptop", "token-hash-alice", NULL,
+                                       done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+
+  confab_ldap_sync_async (f->store, ldap_entries ("alice", "bob", "local", NULL), NULL, done_cb,
+                          f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  result = confab_store_reply_get_result (reply);
+  g_assert_cmpint (json_object_get_int_member (result, "created"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (result, "updated"), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "disabled")),
+                    ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM users WHERE username = 'alice'"
+                            " AND title = 'Rep'"), ==, 1);
+
+  /* Alice leaves the company. */
+  confab_ldap_sync_async (f->store, ldap_entries ("bob", NULL), NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  result = confab_store_reply_get_result (reply);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "disabled")),
+                    ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (result,
+                                                                                "disabled"), 0),
+                   ==, "alice");
+  g_assert_cmpuint (g_strv_length (reply->revoked_devices), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT disabled FROM users WHERE username = 'alice'"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT disabled FROM users WHERE username = 'local'"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT disabled FROM users WHERE username = 'admin'"), ==, 0);
+
+  /* She comes back: enabled again. Bob, disabled by an administrator, stays disabled. */
+  sql_exec (f, "UPDATE users SET disabled = 1 WHERE username = 'bob'");
+  confab_ldap_sync_async (f->store, ldap_entries ("alice", "bob", NULL), NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  g_assert_cmpint (sql_int (f, "SELECT disabled FROM users WHERE username = 'alice'"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT disabled FROM users WHERE username = 'bob'"), ==, 1);
+
+  /* A directory user made the only administrator is not disabled by the sync. */
+  sql_exec (f, "UPDATE users SET role = 'user' WHERE username = 'admin'");
+  sql_exec (f, "UPDATE users SET role = 'admin' WHERE username = 'alice'");
+  confab_ldap_sync_async (f->store, ldap_entries ("bob", NULL), NULL, done_cb, f);
+  g_clear_pointer (&reply, confab_store_reply_free);
+  reply = wait_ok (f);
+  g_assert_cmpint (sql_int (f, "SELECT disabled FROM users WHERE username = 'alice'"), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2241,6 +2360,7 @@ main (int   argc,
   /* On any backend. */
   ADD ("users", test_users);
   ADD ("devices", test_devices);
+  ADD ("ldap-sync", test_ldap_sync);
   ADD ("send", test_send);
   ADD ("sent-equals-stored", test_sent_equals_stored);
   ADD ("block", test_block);
