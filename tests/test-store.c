@@ -365,6 +365,7 @@ sql_exec (Fixture    *f,
 /* Takes a database of the current schema back to version 6, and one of version 5 back to 4
  * (migration 6, files, runs again harmlessly: it creates only what is missing). */
 #define UNDO_SCHEMA_7 \
+  "DROP TABLE ldap_accounts;" \
   "ALTER TABLE users DROP COLUMN timezone;" \
   "DROP TABLE audit;" \
   "DROP TRIGGER directory_change_added;" \
