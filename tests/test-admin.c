@@ -167,6 +167,7 @@ static const struct
   { "GET", "/v1/admin/stats", NULL },
   { "GET", "/v1/admin/audit", NULL },
   { "POST", "/v1/admin/backup", NULL },
+  { "GET", "/v1/admin/backups/20260101T000000Z", NULL },
   { "GET", "/v1/admin/users/nobody", NULL },
   { "PATCH", "/v1/admin/users/alice", "not json" },
 };

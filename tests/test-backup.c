@@ -456,6 +456,35 @@ test_refused (Fixture       *f,
     }
   g_assert_cmpuint (count_entries (dir), ==, 0);
 
+  /* Downloads: names of the server's form only, of complete backups, for administrators. */
+  {
+    const char *paths[] = {
+      "/v1/admin/backups/", "/v1/admin/backups/20260101T000000Z",
+      "/v1/admin/backups/20260101T000000Z.partial", "/v1/admin/backups/..%2F..%2Fconfab.db",
+      "/v1/admin/backups/%2Fetc", "/v1/admin/backups/20260101T000000Z-", NULL
+    };
+    g_autofree char *partial = g_build_filename (dir, "20260101T000000Z.partial", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (partial, 0700), ==, 0);
+    for (guint i = 0; paths[i] != NULL; i++)
+      {
+        g_clear_pointer (&reply, json_object_unref);
+        g_test_message ("GET %s", paths[i]);
+        guint status = confab_test_http (f->server, "GET", paths[i], f->alice->token, NULL,
+                                         &reply, NULL);
+
+        /* libsoup refuses a path with an escaped slash (400) before any route sees it. */
+        if (status == 400)
+          g_assert_nonnull (strchr (paths[i], '%'));
+        else
+          {
+            g_assert_cmpuint (status, ==, 404);
+            g_assert_cmpstr (confab_test_error_code (reply), ==, "not_found");
+          }
+      }
+    g_assert_cmpint (g_rmdir (partial), ==, 0);
+  }
+
   /* {} is no parameter at all; two backups in one second get two names. */
   g_clear_pointer (&reply, json_object_unref);
   g_assert_cmpuint (confab_test_http (f->server, "POST", "/v1/admin/backup", f->alice->token,
@@ -464,6 +493,28 @@ test_refused (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (first, "name"), !=,
                    json_object_get_string_member (second, "name"));
   g_assert_cmpuint (count_entries (dir), ==, 2);
+  {
+    g_autofree char *path = g_strconcat ("/v1/admin/backups/",
+                                         json_object_get_string_member (first, "name"), NULL);
+    g_autofree char *member = g_strconcat (json_object_get_string_member (first, "name"),
+                                           "/confab.db", NULL);
+    g_autoptr(ConfabFilesReply) tar = NULL;
+    const char *bytes;
+    gsize size;
+
+    g_clear_pointer (&reply, json_object_unref);
+    g_assert_cmpuint (confab_test_http (f->server, "GET", path, f->bob->token, NULL, &reply,
+                                        NULL), ==, 403);
+    tar = confab_files_request (f->server, "GET", path, f->alice->token, NULL, NULL);
+    g_assert_cmpuint (tar->status, ==, 200);
+    g_assert_cmpstr (confab_files_reply_header (tar, "Content-Type"), ==, "application/x-tar");
+    /* ustar: the database is the first member, and the archive is whole blocks. */
+    bytes = g_bytes_get_data (tar->body, &size);
+    g_assert_cmpuint (size % 512, ==, 0);
+    g_assert_cmpuint (size, >=, 3 * 512);
+    g_assert_cmpstr (bytes, ==, member);
+    g_assert_cmpmem (bytes + 257, 6, "ustar", 6);
+  }
   confab_test_server_assert_running (f->server);
 }
 

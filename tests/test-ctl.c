@@ -534,6 +534,57 @@ test_backup_follow (Fixture       *f,
                    "backup");
   g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 3), "target"), ==,
                    backup_name);
+  /* Downloaded: a tar archive of the database and the files, never over an existing file. */
+  {
+    g_autofree char *dir = confab_test_make_dir ("download");
+    g_autofree char *tar = g_build_filename (dir, "backup.tar", NULL);
+    g_autofree char *into = g_build_filename (dir, "unpacked", NULL);
+    g_autofree char *db_path = NULL;
+    g_autofree char *named = NULL;
+    const char *untar[] = { "tar", "-xf", tar, "-C", into, NULL };
+    int wait_status = 0;
+    GStatBuf st;
+
+    g_assert_cmpint (ctl (f, NULL, "backup", tar, NULL), ==, EXIT_OK);
+    g_assert_nonnull (strstr (f->out, "Downloaded to"));
+    g_assert_cmpint (g_stat (tar, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+    g_assert_cmpint (g_mkdir (into, 0700), ==, 0);
+    g_assert_true (g_spawn_sync (NULL, (char **) untar, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 NULL, NULL, &wait_status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (wait_status, NULL));
+    {
+      g_autoptr(GDir) unpacked = g_dir_open (into, 0, NULL);
+      const char *name = unpacked != NULL ? g_dir_read_name (unpacked) : NULL;
+
+      /* One directory, the backup, with its database. */
+      g_assert_nonnull (name);
+      g_assert_nonnull (strstr (f->out, name));
+      db_path = g_build_filename (into, name, "confab.db", NULL);
+      g_assert_true (g_file_test (db_path, G_FILE_TEST_IS_REGULAR));
+      g_assert_null (g_dir_read_name (unpacked));
+      g_clear_pointer (&db_path, g_free);
+    }
+    g_assert_cmpint (ctl (f, NULL, "--json", "backup", tar, NULL), ==, EXIT_FAILURE);
+    g_assert_nonnull (strstr (f->err, "cannot write"));
+    g_assert_cmpint (ctl (f, NULL, "--json", "backup", dir, NULL), ==, EXIT_OK);
+    g_clear_pointer (&json, json_object_unref);
+    json = out_json (f);
+    named = g_strconcat (json_object_get_string_member (json, "name"), ".tar", NULL);
+    db_path = g_build_filename (dir, named, NULL);
+    g_assert_cmpstr (json_object_get_string_member (json, "downloaded"), ==, db_path);
+    g_assert_true (g_file_test (db_path, G_FILE_TEST_IS_REGULAR));
+  }
+  /* The refused download made no backup: two backups, two downloads. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_ptr_array_add (entries, next_entry (&lines));
+      g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 4 + i),
+                                                      "action"), ==,
+                       i % 2 == 0 ? "backup" : "backup_download");
+    }
+
   /* Each once, oldest first. */
   for (guint i = 1; i < entries->len; i++)
     g_assert_cmpint (json_object_get_int_member (g_ptr_array_index (entries, i - 1), "id"), <,

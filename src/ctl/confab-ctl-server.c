@@ -6,6 +6,7 @@
 #include "confab-ctl.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <stdio.h>
 
 /* confabctl broadcast, stats and audit. */
@@ -232,7 +233,8 @@ audit (ConfabCtl  *ctl,
     { "actor", 0, 0, G_OPTION_ARG_STRING, &actor, N_("Only what this account did"),
       N_("USERNAME") },
     { "action", 0, 0, G_OPTION_ARG_STRING, &action,
-      N_("Only this action (user_create, user_update, sessions_kill, broadcast, backup, denied)"),
+      N_("Only this action (user_create, user_update, sessions_kill, broadcast, backup, "
+         "backup_download, denied)"),
       N_("ACTION") },
     { "target", 0, 0, G_OPTION_ARG_STRING, &target, N_("Only what was done to this"),
       N_("TARGET") },
@@ -280,15 +282,45 @@ backup (ConfabCtl  *ctl,
         char      **argv)
 {
   g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *dest = NULL;
   int status;
 
-  if (!confab_ctl_parse (ctl, command_named ("backup"), NULL, &argc, &argv, 0, 0, &status))
+  if (!confab_ctl_parse (ctl, command_named ("backup"), NULL, &argc, &argv, 0, 1, &status))
     return status;
+  /* Before the server works for nothing: a file that exists is never replaced. */
+  if (argc > 1 && g_file_test (argv[1], G_FILE_TEST_EXISTS)
+      && !g_file_test (argv[1], G_FILE_TEST_IS_DIR))
+    {
+      g_printerr (_("confabctl: cannot write %s: %s\n"), argv[1], g_strerror (EEXIST));
+      return CONFAB_CTL_EXIT_FAILURE;
+    }
   status = confab_ctl_connect (ctl, TRUE);
   if (status == CONFAB_CTL_EXIT_OK)
     status = confab_ctl_request (ctl, "POST", "/v1/admin/backup", NULL, &reply);
   if (status != CONFAB_CTL_EXIT_OK)
     return status;
+
+  /* DEST: a file to make, or a directory to make NAME.tar in. */
+  if (argc > 1)
+    {
+      const char *name = confab_json_get_string (reply, "name");
+      g_autofree char *escaped = confab_ctl_escape (name != NULL ? name : "");
+      g_autofree char *path = g_strconcat ("/v1/admin/backups/", escaped, NULL);
+
+      if (g_file_test (argv[1], G_FILE_TEST_IS_DIR))
+        {
+          g_autofree char *file = g_strconcat (name != NULL ? name : "backup", ".tar", NULL);
+
+          dest = g_build_filename (argv[1], file, NULL);
+        }
+      else
+        dest = g_strdup (argv[1]);
+      status = confab_ctl_download (ctl, path, dest);
+      if (status != CONFAB_CTL_EXIT_OK)
+        return status;
+      json_object_set_string_member (reply, "downloaded", dest);
+    }
+
   if (ctl->json)
     confab_ctl_print_json (reply);
   else
@@ -301,6 +333,8 @@ backup (ConfabCtl  *ctl,
                             "Backup %s made on the server in %s: %s, %d files.\n", files),
                confab_json_get_string (reply, "name"), confab_json_get_string (reply, "path"),
                size, files);
+      if (dest != NULL)
+        g_print (_("Downloaded to %s.\n"), dest);
     }
   return CONFAB_CTL_EXIT_OK;
 }
@@ -309,6 +343,8 @@ const ConfabCtlCommand confab_ctl_server_commands[] = {
   { "broadcast", "--all|--department D|--user U… TEXT", N_("Send an announcement"), broadcast },
   { "stats", "", N_("Show the server’s figures"), stats },
   { "audit", "", N_("Show the audit log, newest first"), audit },
-  { "backup", "", N_("Make a backup of the database and the files on the server"), backup },
+  { "backup", "[DEST]",
+    N_("Make a backup of the database and the files on the server (and download it to DEST)"),
+    backup },
   { NULL }
 };

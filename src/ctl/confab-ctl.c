@@ -391,26 +391,24 @@ print_certificate_problem (ConfabCtl *ctl)
                 ctl->server_key, ctl->untrusted_fingerprint);
 }
 
-int
-confab_ctl_request (ConfabCtl   *ctl,
-                    const char  *method,
-                    const char  *path,
-                    JsonObject  *body,
-                    JsonObject **out)
+/* A request to @path with the saved token and the pinned certificate; NULL after printing why
+ * (with the exit code in @exit_code). */
+static SoupMessage *
+new_message (ConfabCtl   *ctl,
+             const char  *method,
+             const char  *path,
+             JsonObject  *body,
+             int         *exit_code)
 {
   g_autofree char *base = g_uri_to_string (ctl->base);
   g_autofree char *url = g_strconcat (base, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) json = NULL;
-  JsonObject *details;
-  guint status;
+  SoupMessage *msg = soup_message_new (method, url);
 
   if (msg == NULL)
     {
       g_printerr (_("confabctl: “%s” is not a valid address\n"), url);
-      return CONFAB_CTL_EXIT_USAGE;
+      *exit_code = CONFAB_CTL_EXIT_USAGE;
+      return NULL;
     }
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), ctl);
   if (ctl->token != NULL)
@@ -428,31 +426,32 @@ confab_ctl_request (ConfabCtl   *ctl,
 
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
     }
-
   g_clear_pointer (&ctl->untrusted_fingerprint, g_free);
-  answer = soup_session_send_and_read (ctl->session, msg, NULL, &error);
-  if (answer == NULL)
-    {
-      if (ctl->untrusted_fingerprint != NULL)
-        {
-          print_certificate_problem (ctl);
-          return CONFAB_CTL_EXIT_CERTIFICATE;
-        }
-      g_printerr (_("confabctl: cannot reach %s: %s\n"), ctl->server_key, error->message);
-      return CONFAB_CTL_EXIT_UNREACHABLE;
-    }
+  return msg;
+}
 
-  status = soup_message_get_status (msg);
-  if (g_bytes_get_size (answer) > 0)
-    json = confab_frame_parse (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), NULL);
-  if (status >= 200 && status < 300)
+/* The exit code of a request that got no answer, after printing why. */
+static int
+unanswered (ConfabCtl    *ctl,
+            const GError *error)
+{
+  if (ctl->untrusted_fingerprint != NULL)
     {
-      if (out != NULL)
-        *out = json != NULL ? g_steal_pointer (&json) : json_object_new ();
-      return CONFAB_CTL_EXIT_OK;
+      print_certificate_problem (ctl);
+      return CONFAB_CTL_EXIT_CERTIFICATE;
     }
+  g_printerr (_("confabctl: cannot reach %s: %s\n"), ctl->server_key, error->message);
+  return CONFAB_CTL_EXIT_UNREACHABLE;
+}
 
-  details = json != NULL ? confab_json_get_object (json, "error") : NULL;
+/* The exit code of an answer that is not a success, after printing the server's reason. */
+static int
+refused (SoupMessage *msg,
+         JsonObject  *json)
+{
+  guint status = soup_message_get_status (msg);
+  JsonObject *details = json != NULL ? confab_json_get_object (json, "error") : NULL;
+
   if (details != NULL && confab_json_get_string (details, "message") != NULL)
     {
       JsonObject *fields = confab_json_get_object (details, "fields");
@@ -476,6 +475,85 @@ confab_ctl_request (ConfabCtl   *ctl,
   if (status == 401)
     g_printerr (_("confabctl: run “confabctl login” to sign in again\n"));
   return exit_code_of_status (status);
+}
+
+int
+confab_ctl_request (ConfabCtl   *ctl,
+                    const char  *method,
+                    const char  *path,
+                    JsonObject  *body,
+                    JsonObject **out)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) json = NULL;
+  int exit_code = CONFAB_CTL_EXIT_OK;
+  guint status;
+
+  msg = new_message (ctl, method, path, body, &exit_code);
+  if (msg == NULL)
+    return exit_code;
+  answer = soup_session_send_and_read (ctl->session, msg, NULL, &error);
+  if (answer == NULL)
+    return unanswered (ctl, error);
+
+  status = soup_message_get_status (msg);
+  if (g_bytes_get_size (answer) > 0)
+    json = confab_frame_parse (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), NULL);
+  if (status >= 200 && status < 300)
+    {
+      if (out != NULL)
+        *out = json != NULL ? g_steal_pointer (&json) : json_object_new ();
+      return CONFAB_CTL_EXIT_OK;
+    }
+  return refused (msg, json);
+}
+
+int
+confab_ctl_download (ConfabCtl  *ctl,
+                     const char *path,
+                     const char *dest)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GInputStream) input = NULL;
+  g_autoptr(GFileOutputStream) output = NULL;
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (dest);
+  g_autoptr(GError) error = NULL;
+  int exit_code = CONFAB_CTL_EXIT_OK;
+  guint status;
+
+  msg = new_message (ctl, "GET", path, NULL, &exit_code);
+  if (msg == NULL)
+    return exit_code;
+  input = soup_session_send (ctl->session, msg, NULL, &error);
+  if (input == NULL)
+    return unanswered (ctl, error);
+  status = soup_message_get_status (msg);
+  if (status < 200 || status >= 300)
+    {
+      g_autoptr(GBytes) answer = g_input_stream_read_bytes (input, 65536, NULL, NULL);
+      g_autoptr(JsonObject) json = NULL;
+
+      if (answer != NULL && g_bytes_get_size (answer) > 0)
+        json = confab_frame_parse (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer),
+                                   NULL);
+      return refused (msg, json);
+    }
+
+  /* Never over an existing file, and readable by its owner alone. */
+  output = g_file_create (file, G_FILE_CREATE_PRIVATE, NULL, &error);
+  if (output == NULL
+      || g_output_stream_splice (G_OUTPUT_STREAM (output), input,
+                                 G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE
+                                 | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error) < 0)
+    {
+      g_printerr (_("confabctl: cannot write %s: %s\n"), dest, error->message);
+      if (output != NULL)
+        g_file_delete (file, NULL, NULL);
+      return CONFAB_CTL_EXIT_FAILURE;
+    }
+  return CONFAB_CTL_EXIT_OK;
 }
 
 /* --- The terminal ----------------------------------------------------------------------------- */

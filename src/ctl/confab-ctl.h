@@ -91,6 +91,11 @@ int         confab_ctl_request         (ConfabCtl          *ctl,
                                         JsonObject         *body,
                                         JsonObject        **out);
 
+/* GETs @path into the new file @dest (mode 0600; an existing file is not replaced) as it
+ * comes, and returns its exit code, after printing why on failure. */
+int         confab_ctl_download        (ConfabCtl          *ctl,
+                                        const char         *path,
+                                        const char         *dest);
 /* The saved session: the server, the username and the token (in the keyring, or a 0600 file
  * where there is none). */
 int         confab_ctl_session_save    (ConfabCtl          *ctl,

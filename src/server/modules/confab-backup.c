@@ -8,11 +8,13 @@
 #include "confab-audit-store.h"
 #include "confab-backup-store.h"
 #include "confab-server-module.h"
+#include "confab-tar.h"
 
 #include <glib/gstdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Backups, for administrators. A backup is a directory <backup_dir>/<name> holding confab.db,
@@ -266,6 +268,7 @@ typedef struct
   JsonObject *result;     /* the answer, once the backup is made */
   char       *failure;    /* or why it was not */
   /* The audit entry. */
+  const char *action;
   char       *actor;
   char       *address;
   char       *name;
@@ -286,7 +289,7 @@ pending_free (gpointer data)
   g_free (pending);
 }
 
-/* Store thread: the audit entry of a backup, made or failed. */
+/* Store thread: the audit entry of a backup, made or failed, or of a download. */
 static ConfabStoreReply *
 audit_work (ConfabStore  *store,
             gpointer      data,
@@ -295,7 +298,7 @@ audit_work (ConfabStore  *store,
   Pending *pending = data;
 
   CONFAB_AUDIT_STORE_GET_IFACE (store)->record (CONFAB_AUDIT_STORE (store), confab_now_ms (),
-                                                pending->actor, "backup", pending->name,
+                                                pending->actor, pending->action, pending->name,
                                                 pending->details, pending->address);
   return confab_store_reply_new (NULL);
 }
@@ -358,6 +361,17 @@ backed_up_cb (GObject      *source,
   confab_store_run_async (confab_server_get_store (call->server), "admin_backup_audit",
                           CONFAB_STORE_WORK_WRITE, audit_work, pending, NULL, NULL, audited_cb,
                           call, confab_backup_register);
+}
+
+/* [server] backup_dir, or <data_dir>/backups. */
+static char *
+backups_dir (ConfabServer *server)
+{
+  const ConfabConfig *config = confab_server_get_config (server);
+
+  if (config->backup_dir != NULL)
+    return g_strdup (config->backup_dir);
+  return g_build_filename (config->data_dir, "backups", NULL);
 }
 
 /* A name for a new backup: the time in UTC, and a number if that is taken. */
@@ -424,8 +438,7 @@ backup_signed_in (ConfabHttpCall *call)
       confab_http_call_finish (call);
       return;
     }
-  dir = config->backup_dir != NULL ? g_strdup (config->backup_dir)
-        : g_build_filename (config->data_dir, "backups", NULL);
+  dir = backups_dir (call->server);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       g_autofree char *message = g_strdup_printf ("cannot create %s: %s", dir,
@@ -437,6 +450,7 @@ backup_signed_in (ConfabHttpCall *call)
     }
 
   pending = g_new0 (Pending, 1);
+  pending->action = "backup";
   pending->backup = backup;
   pending->actor = g_strdup (call->username);
   pending->address = g_strdup (call->address);
@@ -466,10 +480,202 @@ handle_backup (gpointer           instance,
   confab_admin_call_start (backup->server, msg, backup_signed_in);
 }
 
+/* --- GET /v1/admin/backups/<name>: the backup as a tar archive ------------------------------- *
+ *
+ * The archive is made of the files themselves, mapped into memory, between the headers: nothing
+ * is copied or written first, and libsoup sends the pieces as the client reads them. */
+
+#define BACKUPS_PREFIX "/v1/admin/backups/"
+
+/* A name as new_name () makes them, and nothing else: no path of a request reaches further. */
+static gboolean
+is_backup_name (const char *name)
+{
+  const char *c = name;
+
+  for (guint i = 0; i < 15; i++, c++)
+    if (i == 8 ? *c != 'T' : !g_ascii_isdigit (*c))
+      return FALSE;
+  if (*c++ != 'Z')
+    return FALSE;
+  if (*c == '\0')
+    return TRUE;
+  if (*c++ != '-' || *c == '\0')
+    return FALSE;
+  for (; *c != '\0'; c++)
+    if (!g_ascii_isdigit (*c))
+      return FALSE;
+  return TRUE;
+}
+
+static gint
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* Appends the regular files under @dir (the backup directory @root) to @body as tar members
+ * named <@prefix>/<path below @root>, in a stable order; FALSE after logging a failure. */
+static gboolean
+append_tree (SoupMessageBody  *body,
+             const char       *root,
+             const char       *relative,
+             const char       *prefix,
+             guint64          *size)
+{
+  g_autofree char *dir_path = g_build_filename (root, relative, NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *child = g_build_filename (relative, g_ptr_array_index (names, i), NULL);
+      g_autofree char *path = g_build_filename (root, child, NULL);
+      g_autofree char *member = g_strconcat (prefix, "/", child, NULL);
+      g_autoptr(GMappedFile) mapped = NULL;
+      g_autoptr(GBytes) header = NULL;
+      g_autoptr(GBytes) contents = NULL;
+      g_autoptr(GBytes) padding = NULL;
+      g_autoptr(GError) error = NULL;
+      GStatBuf st;
+
+      if (g_lstat (path, &st) != 0)
+        return FALSE;
+      if (S_ISDIR (st.st_mode))
+        {
+          if (!append_tree (body, root, child, prefix, size))
+            return FALSE;
+          continue;
+        }
+      if (!S_ISREG (st.st_mode))
+        continue;
+      mapped = g_mapped_file_new (path, FALSE, &error);
+      if (mapped == NULL)
+        {
+          g_message ("cannot send %s: %s", path, error->message);
+          return FALSE;
+        }
+      contents = g_mapped_file_get_bytes (mapped);
+      header = confab_tar_file_header (member, g_bytes_get_size (contents), st.st_mtime);
+      if (header == NULL)
+        {
+          g_message ("cannot send %s: its name is too long for the archive", path);
+          return FALSE;
+        }
+      padding = confab_tar_padding (g_bytes_get_size (contents));
+      soup_message_body_append_bytes (body, header);
+      /* libsoup takes no empty piece. */
+      if (g_bytes_get_size (contents) > 0)
+        soup_message_body_append_bytes (body, contents);
+      if (g_bytes_get_size (padding) > 0)
+        soup_message_body_append_bytes (body, padding);
+      *size += g_bytes_get_size (contents);
+    }
+  return TRUE;
+}
+
+static void
+download_audited_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  ConfabHttpCall *call = user_data;
+  Pending *pending = call->data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStoreReply) reply = confab_store_finish (CONFAB_STORE (source), result, &error);
+  g_autofree char *dir = backups_dir (call->server);
+  g_autofree char *root = g_build_filename (dir, pending->name, NULL);
+  g_autofree char *disposition = NULL;
+  g_autoptr(GBytes) end = confab_tar_end ();
+  SoupMessageBody *body;
+  guint64 size = 0;
+
+  if (reply == NULL)
+    {
+      confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_INTERNAL,
+                              "the download could not be audited");
+      confab_http_call_finish (call);
+      return;
+    }
+  body = soup_server_message_get_response_body (call->msg);
+  if (!append_tree (body, root, "", pending->name, &size))
+    {
+      soup_message_body_truncate (body);
+      confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_INTERNAL,
+                              "the backup could not be read");
+      confab_http_call_finish (call);
+      return;
+    }
+  soup_message_body_append_bytes (body, end);
+  disposition = g_strdup_printf ("attachment; filename=\"%s.tar\"", pending->name);
+  soup_message_headers_replace (soup_server_message_get_response_headers (call->msg),
+                                "Content-Type", "application/x-tar");
+  soup_message_headers_replace (soup_server_message_get_response_headers (call->msg),
+                                "Content-Disposition", disposition);
+  soup_server_message_set_status (call->msg, 200, NULL);
+  g_message ("administrator %s downloads the backup %s (%" G_GUINT64_FORMAT " bytes)",
+             call->username, pending->name, size);
+  confab_http_call_finish (call);
+}
+
+static void
+download_signed_in (ConfabHttpCall *call)
+{
+  const char *name = g_uri_get_path (soup_server_message_get_uri (call->msg))
+                     + strlen (BACKUPS_PREFIX);
+  g_autofree char *dir = backups_dir (call->server);
+  g_autofree char *root = NULL;
+  Pending *pending;
+
+  if (!is_backup_name (name))
+    {
+      confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such backup");
+      confab_http_call_finish (call);
+      return;
+    }
+  root = g_build_filename (dir, name, NULL);
+  if (!g_file_test (root, G_FILE_TEST_IS_DIR))
+    {
+      confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_NOT_FOUND, "no such backup");
+      confab_http_call_finish (call);
+      return;
+    }
+
+  pending = g_new0 (Pending, 1);
+  pending->action = "backup_download";
+  pending->actor = g_strdup (call->username);
+  pending->address = g_strdup (call->address);
+  pending->name = g_strdup (name);
+  call->data = pending;
+  call->data_free = pending_free;
+  /* Who took a copy of every message of the office is worth a line of its own. */
+  confab_store_run_async (confab_server_get_store (call->server), "admin_backup_download_audit",
+                          CONFAB_STORE_WORK_WRITE, audit_work, pending, NULL, NULL,
+                          download_audited_cb, call, confab_backup_register);
+}
+
+static void
+handle_download (gpointer           instance,
+                 SoupServerMessage *msg)
+{
+  Backup *backup = instance;
+
+  confab_admin_call_start (backup->server, msg, download_signed_in);
+}
+
 /* --- Registration ---------------------------------------------------------------------------- */
 
 static const ConfabHttpRoute routes[] = {
   { "POST", "/v1/admin/backup", handle_backup },
+  { "GET", BACKUPS_PREFIX, handle_download, CONFAB_HTTP_ROUTE_PREFIX },
   { NULL }
 };
 
