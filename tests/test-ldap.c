@@ -641,6 +641,53 @@ test_removed (void)
   confab_test_server_assert_running (server);
 }
 
+/* Disabled in the directory (and the first local account, made after the directory's, is the
+ * administrator): with a user filter that leaves disabled people out (as
+ * Active Directory's userAccountControl filter does; employeeType here), the sync disables
+ * the account and closes its connection with 4401; enabled in the directory again, the next
+ * sync enables it again. */
+static void
+test_disabled_in_directory (void)
+{
+  g_autoptr(Slapd) slapd = slapd_start (TRUE);
+  g_autofree char *plain_config = config_for (slapd, slapd->url, TRUE, 1);
+  g_auto(GStrv) parts = g_strsplit (plain_config, "(uid=%s))", 2);
+  g_autofree char *config = g_strjoinv ("(uid=%s)(!(employeeType=disabled)))", parts);
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, config);
+  g_autoptr(ConfabTestUser) admin = NULL;
+  g_autoptr(ConfabTestClient) client = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) refused = NULL;
+  g_autoptr(JsonObject) back = NULL;
+
+  g_assert_nonnull (strstr (config, "(!(employeeType=disabled))"));
+  /* The sync at start makes the directory's accounts; the first local account still becomes
+   * the administrator. */
+  g_assert_true (wait_db (server, "SELECT count(*) FROM ldap_accounts", 2));
+  admin = confab_test_user_new (server, "admin");
+  g_assert_cmpint (confab_test_server_db_int (server, "SELECT count(*) FROM users"
+                                              " WHERE role = 'admin'"), ==, 1);
+  g_assert_cmpint (confab_test_server_db_int (server, "SELECT count(*) FROM users"
+                                              " WHERE username = 'admin' AND role = 'admin'"),
+                   ==, 1);
+  g_assert_cmpuint (login (server, "bob", BOB_PW, &reply), ==, 200);
+  client = confab_test_client_new (server, json_object_get_string_member (reply, "token"), 0);
+
+  slapd_replace (slapd, "uid=bob," PEOPLE, "employeeType", "disabled");
+  g_assert_true (confab_test_client_wait_closed (client, T));
+  g_assert_cmpuint (confab_test_client_get_close_code (client), ==, 4401);
+  g_assert_cmpint (confab_test_server_db_int (server, "SELECT disabled FROM users"
+                                              " WHERE username = 'bob'"), ==, 1);
+  g_assert_cmpuint (login (server, "bob", BOB_PW, &refused), ==, 401);
+  /* Alice, not disabled, is untouched. */
+  g_assert_cmpint (confab_test_server_db_int (server, "SELECT disabled FROM users"
+                                              " WHERE username = 'alice'"), ==, 0);
+
+  slapd_replace (slapd, "uid=bob," PEOPLE, "employeeType", "staff");
+  g_assert_true (wait_db (server, "SELECT disabled FROM users WHERE username = 'bob'", 0));
+  g_assert_cmpuint (login (server, "bob", BOB_PW, &back), ==, 200);
+}
+
 /* A directory user's password is the directory's: password_change is refused with a reason. */
 static void
 test_password_change (void)
@@ -773,6 +820,7 @@ main (int   argc,
   g_test_add_func ("/confab/ldap/starttls-refused", test_starttls_refused);
   g_test_add_func ("/confab/ldap/unreachable", test_unreachable);
   g_test_add_func ("/confab/ldap/removed", test_removed);
+  g_test_add_func ("/confab/ldap/disabled-in-directory", test_disabled_in_directory);
   g_test_add_func ("/confab/ldap/password-change", test_password_change);
   g_test_add_func ("/confab/ldap/filter-injection", test_filter_injection);
   g_test_add_func ("/confab/ldap/config-checked", test_config_checked);

@@ -73,7 +73,8 @@ run_work (ConfabStore          *store,
 }
 
 /* The first account ever created administers the server; the batch's transaction makes that
- * decision and the insert one step. */
+ * decision and the insert one step. Accounts the company directory made do not count: they may
+ * come first, when the server syncs the directory at its first start. */
 static ConfabStoreReply *
 user_create_work (ConfabStore  *store,
                   gpointer      data,

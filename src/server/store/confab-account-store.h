@@ -21,6 +21,7 @@ struct _ConfabAccountStoreInterface
 
   gboolean    (*user_exists)    (ConfabAccountStore  *self,
                                  const char          *username);
+  /* Whether any account exists that does not come from the company directory. */
   gboolean    (*any_user)       (ConfabAccountStore  *self);
   /* FALSE if @username is taken. Empty @display_name and @email are stored as unset. */
   gboolean    (*user_insert)    (ConfabAccountStore  *self,

@@ -799,7 +799,9 @@ as_user_exists (ConfabAccountStore *store,
 static gboolean
 as_any_user (ConfabAccountStore *store)
 {
-  return query_int (ACCOUNTS (store), 0, "SELECT EXISTS (SELECT 1 FROM users)", "") != 0;
+  return query_int (ACCOUNTS (store), 0,
+                    "SELECT EXISTS (SELECT 1 FROM users"
+                    " WHERE username NOT IN (SELECT username FROM ldap_accounts))", "") != 0;
 }
 
 static gboolean
