@@ -688,7 +688,8 @@ test_disabled_in_directory (void)
   g_assert_cmpuint (login (server, "bob", BOB_PW, &back), ==, 200);
 }
 
-/* A directory user's password is the directory's: password_change is refused with a reason. */
+/* A directory user's password is the directory's: password_change is refused with a reason,
+ * and so is an administrator's password reset. */
 static void
 test_password_change (void)
 {
@@ -716,6 +717,16 @@ test_password_change (void)
   g_assert_cmpuint (login (server, "alice", ALICE_PW, &reply), ==, 200);
   g_clear_pointer (&reply, json_object_unref);
   g_assert_cmpuint (login (server, "alice", "a-new-password", &reply), ==, 401);
+
+  /* Nor does an administrator set one for her; her sessions stay. */
+  g_clear_pointer (&reply, json_object_unref);
+  g_assert_cmpuint (confab_test_http (server, "PATCH", "/v1/admin/users/alice", local->token,
+                                      "{\"password\":\"set-by-the-admin\"}", &reply, NULL),
+                    ==, 409);
+  g_assert_cmpstr (confab_test_error_code (reply), ==, "conflict");
+  g_assert_true (confab_test_client_is_open (client));
+  g_clear_pointer (&reply, json_object_unref);
+  g_assert_cmpuint (login (server, "alice", "set-by-the-admin", &reply), ==, 401);
 
   /* A local account beside it changes its password as ever. */
   local_client = confab_test_client_new (server, local->token, 0);

@@ -9,6 +9,7 @@
 #include "confab-audit-store.h"
 #include "confab-broadcast.h"
 #include "confab-broadcast-store.h"
+#include "confab-ldap-store.h"
 #include "confab-limits.h"
 #include "confab-profile-store.h"
 #include "confab-profiles.h"
@@ -228,6 +229,15 @@ patch_work (ConfabStore  *store,
     {
       confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
                                  "the server would have no administrator left");
+      return NULL;
+    }
+  /* A password Confab would keep but never check: the directory's is the one that counts. */
+  if (args->password_hash != NULL
+      && CONFAB_LDAP_STORE_GET_IFACE (store)->is_linked ((ConfabLdapStore *) store, args->target))
+    {
+      confab_set_protocol_error (error, CONFAB_PROTOCOL_ERROR_CONFLICT,
+                                 "this account's password is kept in the company directory; "
+                                 "reset it there");
       return NULL;
     }
 
