@@ -535,6 +535,7 @@ sync_tick (gpointer user_data)
   if (self->syncing)
     return G_SOURCE_CONTINUE;
   self->syncing = TRUE;
+  g_debug ("company directory: sync started");
   task = g_task_new (NULL, self->cancellable, searched_cb, self);
   g_task_set_task_data (task, job_new (self, NULL, NULL), (GDestroyNotify) job_free);
   g_task_run_in_thread (task, search_thread);
