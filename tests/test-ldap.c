@@ -204,6 +204,10 @@ slapd_start (gboolean tls)
   g_string_append_printf (conf,
                           "database mdb\nmaxsize 10485760\nsuffix \"" SUFFIX "\"\n"
                           "rootdn \"" ROOT_DN "\"\nrootpw " ROOT_PW "\ndirectory %s\n"
+                          /* At most 2 entries per search for the service account, but any
+                           * number in pages: the sync must page (RFC 2696) to see all 3. */
+                          "limits dn.exact=\"" SERVICE_DN "\" size.soft=2 size.hard=2"
+                          " size.prtotal=unlimited\n"
                           /* Passwords are for binding only; only the service account reads
                            * the people (no anonymous search). */
                           "access to attrs=userPassword by anonymous auth by * none\n"

@@ -168,6 +168,27 @@ entry_read (const ConfabLdapConfig *config,
   return g_steal_pointer (&entry);
 }
 
+/* Entries per page of the sync's search: under Active Directory's default MaxPageSize (1000)
+ * and OpenLDAP's default size limit (500). */
+#define PAGE_SIZE 400
+
+/* Reads the entries of @res into @entries. */
+static void
+read_entries (const ConfabLdapConfig *config,
+              Ldap                   *ld,
+              LDAPMessage            *res,
+              GPtrArray              *entries)
+{
+  for (LDAPMessage *msg = ldap_first_entry (ld, res); msg != NULL;
+       msg = ldap_next_entry (ld, msg))
+    {
+      ConfabLdapEntry *entry = entry_read (config, ld, msg);
+
+      if (entry != NULL)
+        g_ptr_array_add (entries, entry);
+    }
+}
+
 /* The entries of @filter, or NULL with @error set. */
 static GPtrArray *
 search (const ConfabLdapConfig  *config,
@@ -189,15 +210,77 @@ search (const ConfabLdapConfig  *config,
       unavailable (error, "searching", rc);
       return NULL;
     }
-  for (LDAPMessage *msg = ldap_first_entry (ld, res); msg != NULL;
-       msg = ldap_next_entry (ld, msg))
-    {
-      ConfabLdapEntry *entry = entry_read (config, ld, msg);
-
-      if (entry != NULL)
-        g_ptr_array_add (entries, entry);
-    }
+  read_entries (config, ld, res, entries);
   ldap_msgfree (res);
+  return g_steal_pointer (&entries);
+}
+
+/* The same in pages (RFC 2696), so that a directory larger than the server's size limit per
+ * search is read whole; any page that fails fails it all. */
+static GPtrArray *
+search_paged (const ConfabLdapConfig  *config,
+              Ldap                    *ld,
+              const char              *filter,
+              GError                 **error)
+{
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) confab_ldap_entry_free);
+  struct timeval timeout = { config->timeout_s, 0 };
+  struct berval cookie = { 0, NULL };
+  int rc;
+
+  do
+    {
+      LDAPControl *page = NULL;
+      LDAPControl *server_controls[2] = { NULL, NULL };
+      LDAPControl **returned = NULL;
+      LDAPControl *response;
+      LDAPMessage *res = NULL;
+      ber_int_t estimate = 0;
+      int result = LDAP_OTHER;
+
+      rc = ldap_create_page_control (ld, PAGE_SIZE, &cookie, 0, &page);
+      ber_memfree (cookie.bv_val);
+      cookie.bv_val = NULL;
+      cookie.bv_len = 0;
+      if (rc != LDAP_SUCCESS)
+        {
+          unavailable (error, "asking for pages", rc);
+          return NULL;
+        }
+      server_controls[0] = page;
+      rc = ldap_search_ext_s (ld, config->base_dn, LDAP_SCOPE_SUBTREE, filter,
+                              (char **) config->attrs, 0, server_controls, NULL, &timeout, 0,
+                              &res);
+      ldap_control_free (page);
+      if (rc == LDAP_SUCCESS)
+        rc = ldap_parse_result (ld, res, &result, NULL, NULL, NULL, &returned, 0);
+      if (rc == LDAP_SUCCESS)
+        rc = result;
+      if (rc != LDAP_SUCCESS)
+        {
+          ldap_controls_free (returned);
+          ldap_msgfree (res);
+          unavailable (error, "searching", rc);
+          return NULL;
+        }
+      read_entries (config, ld, res, entries);
+      ldap_msgfree (res);
+
+      /* No paging control in the answer: the server gave everything at once. */
+      response = ldap_control_find (LDAP_CONTROL_PAGEDRESULTS, returned, NULL);
+      if (response != NULL)
+        rc = ldap_parse_pageresponse_control (ld, response, &estimate, &cookie);
+      ldap_controls_free (returned);
+      if (rc != LDAP_SUCCESS)
+        {
+          unavailable (error, "reading the page", rc);
+          return NULL;
+        }
+    }
+  while (cookie.bv_val != NULL && cookie.bv_len > 0);
+
+  ber_memfree (cookie.bv_val);
   return g_steal_pointer (&entries);
 }
 
@@ -274,5 +357,5 @@ confab_ldap_client_search_all (const ConfabLdapConfig  *config,
   ld = service_connect (config, error);
   if (ld == NULL)
     return NULL;
-  return search (config, ld, filter, error);
+  return search_paged (config, ld, filter, error);
 }
