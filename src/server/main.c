@@ -42,11 +42,12 @@ admin_created_cb (GObject      *source,
 
 /* confabd --create-admin USERNAME: the first administrator of a server whose registration is
  * closed, with the password from standard input (one line). The data directory's lock keeps
- * it from running beside the server. */
+ * it from running beside the server. Takes @config. */
 static int
 create_admin (ConfabConfig *config,
               const char   *username)
 {
+  g_autoptr(ConfabConfig) owned = config;
   g_autoptr(GIOChannel) input = g_io_channel_unix_new (0);
   g_autoptr(ConfabServer) server = NULL;
   g_autoptr(GMainLoop) loop = NULL;
@@ -64,7 +65,7 @@ create_admin (ConfabConfig *config,
     }
   password[strcspn (password, "\r\n")] = '\0';
 
-  server = confab_server_new (config, &error);
+  server = confab_server_new (g_steal_pointer (&owned), &error);
   if (server == NULL)
     {
       g_printerr ("confabd: %s\n", error->message);
