@@ -5,215 +5,20 @@
  * reads is not kept alive by them. The peers here are raw sockets that stop reading. */
 #include "config.h"
 
+#include "confab-test-raw.h"
 #include "confab-test-util.h"
 
 #include <string.h>
-#include <sys/socket.h>
 
 #define CLOSE_SLOW_READER 4413
 #define BODY_CHARS        16000
 #define MIB               (1024 * 1024)
 
-/* --- A raw WebSocket peer --------------------------------------------------------------------- */
-
-typedef struct
-{
-  GSocketConnection *socket;
-  GIOStream         *stream;  /* the socket, or TLS over it */
-} RawPeer;
-
-static void
-raw_peer_free (RawPeer *peer)
-{
-  g_io_stream_close (peer->stream, NULL, NULL);
-  g_clear_object (&peer->stream);
-  g_clear_object (&peer->socket);
-  g_free (peer);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawPeer, raw_peer_free)
-
-static gboolean
-accept_any (GTlsConnection       *connection,
-            GTlsCertificate      *certificate,
-            GTlsCertificateFlags  errors,
-            gpointer              user_data)
-{
-  return TRUE;
-}
-
-static void
-raw_write (RawPeer    *peer,
-           const void *data,
-           gsize       length)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_output_stream_write_all (g_io_stream_get_output_stream (peer->stream), data, length, NULL,
-                             NULL, &error);
-  g_assert_no_error (error);
-}
-
-/* A masked text frame (the mask is all zero, which the protocol allows). */
-static void
-raw_send (RawPeer    *peer,
-          const char *text)
-{
-  gsize length = strlen (text);
-  g_autoptr(GByteArray) frame = g_byte_array_new ();
-  guint8 header[10] = { 0x81 };
-  const guint8 mask[4] = { 0 };
-
-  g_assert_cmpuint (length, <, 65536);
-  if (length < 126)
-    {
-      header[1] = 0x80 | length;
-      g_byte_array_append (frame, header, 2);
-    }
-  else
-    {
-      header[1] = 0x80 | 126;
-      header[2] = length >> 8;
-      header[3] = length & 0xff;
-      g_byte_array_append (frame, header, 4);
-    }
-  g_byte_array_append (frame, mask, 4);
-  g_byte_array_append (frame, (const guint8 *) text, length);
-  raw_write (peer, frame->data, frame->len);
-}
-
-static RawPeer *
-raw_peer_new (ConfabTestServer *server,
-              const char       *token,
-              gboolean          tls)
-{
-  g_autoptr(GUri) uri = g_uri_parse (confab_test_server_get_url (server), G_URI_FLAGS_NONE, NULL);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) response = g_string_new (NULL);
-  g_autofree char *hello = NULL;
-  RawPeer *peer = g_new0 (RawPeer, 1);
-  const char request[] = "GET /v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-                         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                         "Sec-WebSocket-Version: 13\r\n\r\n";
-  GSocket *socket;
-
-  peer->socket = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
-                                                  g_uri_get_port (uri), NULL, &error);
-  g_assert_no_error (error);
-  socket = g_socket_connection_get_socket (peer->socket);
-  /* A small receive window: the server's output piles up on its side, not in this kernel. */
-  g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 16384, NULL);
-  g_socket_set_timeout (socket, CONFAB_TEST_TIMEOUT_MS / 1000);
-  if (tls)
-    {
-      peer->stream = g_tls_client_connection_new (G_IO_STREAM (peer->socket), NULL, &error);
-      g_assert_no_error (error);
-      g_signal_connect (peer->stream, "accept-certificate", G_CALLBACK (accept_any), NULL);
-      g_tls_connection_handshake (G_TLS_CONNECTION (peer->stream), NULL, &error);
-      g_assert_no_error (error);
-    }
-  else
-    peer->stream = G_IO_STREAM (g_object_ref (peer->socket));
-
-  raw_write (peer, request, sizeof request - 1);
-  while (!g_str_has_suffix (response->str, "\r\n\r\n"))
-    {
-      char c;
-
-      g_assert_cmpint (g_input_stream_read (g_io_stream_get_input_stream (peer->stream), &c, 1,
-                                            NULL, &error), ==, 1);
-      g_assert_no_error (error);
-      g_string_append_c (response, c);
-    }
-  g_assert_true (g_str_has_prefix (response->str, "HTTP/1.1 101"));
-
-  hello = g_strdup_printf ("{\"type\":\"hello\",\"id\":\"h\",\"token\":\"%s\"}", token);
-  raw_send (peer, hello);
-  return peer;
-}
-
-static gboolean
-raw_read_exactly (RawPeer *peer,
-                  guint8  *buffer,
-                  gsize    length)
-{
-  gsize got = 0;
-
-  return g_input_stream_read_all (g_io_stream_get_input_stream (peer->stream), buffer, length,
-                                  &got, NULL, NULL)
-         && got == length;
-}
-
-/* Reads the server's frames until its close frame or the end of the stream. Returns the close
- * code (0 if the stream ended or stalled without one); the events' seqs go to @seqs. */
 static guint
-raw_read_frames (RawPeer    *peer,
-                 GArray     *seqs,
-                 const char *until_event)
+raw_read_until_close (ConfabTestRawPeer *peer,
+                      GArray            *seqs)
 {
-  for (;;)
-    {
-      guint8 header[2];
-      guint64 length;
-      g_autofree guint8 *payload = NULL;
-
-      if (!raw_read_exactly (peer, header, 2))
-        {
-          g_test_message ("the stream ended without a close frame");
-          return 0;
-        }
-      length = header[1] & 0x7f;
-      if (length == 126 || length == 127)
-        {
-          guint8 extended[8];
-          guint n = length == 126 ? 2 : 8;
-
-          if (!raw_read_exactly (peer, extended, n))
-            return 0;
-          length = 0;
-          for (guint i = 0; i < n; i++)
-            length = length << 8 | extended[i];
-        }
-      g_assert_cmpuint (length, <, 1024 * 1024);
-      payload = g_malloc (length + 1);
-      if (!raw_read_exactly (peer, payload, length))
-        return 0;
-      payload[length] = 0;
-
-      if ((header[0] & 0x0f) == 0x8)
-        return length >= 2 ? (guint) payload[0] << 8 | payload[1] : 0;
-      if ((header[0] & 0x0f) == 0x1 && (seqs != NULL || until_event != NULL))
-        {
-          g_autoptr(JsonParser) parser = json_parser_new ();
-
-          if (json_parser_load_from_data (parser, (const char *) payload, length, NULL)
-              && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-            {
-              JsonObject *frame = json_node_get_object (json_parser_get_root (parser));
-
-              if (until_event != NULL
-                  && g_strcmp0 (json_object_get_string_member_with_default (frame, "event", ""),
-                                until_event) == 0)
-                return 0;
-              if (seqs != NULL && json_object_has_member (frame, "seq")
-                  && g_strcmp0 (json_object_get_string_member_with_default (frame, "event", ""),
-                                "message") == 0)
-                {
-                  gint64 seq = json_object_get_int_member (frame, "seq");
-
-                  g_array_append_val (seqs, seq);
-                }
-            }
-        }
-    }
-}
-
-static guint
-raw_read_until_close (RawPeer *peer,
-                      GArray  *seqs)
-{
-  return raw_read_frames (peer, seqs, NULL);
+  return confab_test_raw_read_frames (peer, seqs, NULL);
 }
 
 /* --- The server's memory ---------------------------------------------------------------------- */
@@ -250,7 +55,7 @@ send_many (ConfabTestServer *server,
            ConfabTestClient *client,
            const char       *conv,
            guint             count,
-           RawPeer          *peer,
+           ConfabTestRawPeer          *peer,
            guint            *code,
            GArray           *seqs)
 {
@@ -303,7 +108,7 @@ check_live_nonreader (ConfabTestServer *server,
   g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
   g_autoptr(ConfabTestUser) carol = confab_test_user_new (server, "carol");
   g_autoptr(ConfabTestClient) sender = confab_test_client_new (server, bob->token, 0);
-  g_autoptr(RawPeer) peer = NULL;
+  g_autoptr(ConfabTestRawPeer) peer = NULL;
   g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(ConfabTestClient) again = NULL;
   const guint count = 1000;  /* 16 MB of bodies */
@@ -318,8 +123,8 @@ check_live_nonreader (ConfabTestServer *server,
   confab_test_drain (500);
 
   /* The peer takes its (empty) replay, then stops reading. */
-  peer = raw_peer_new (server, alice->token, tls);
-  raw_read_frames (peer, NULL, "synced");
+  peer = confab_test_raw_peer_new (server, alice->token, tls);
+  confab_test_raw_read_frames (peer, NULL, "synced");
   confab_test_drain (500);
   rss_before = server_rss (server);
   send_many (server, sender, "dm:alice:bob", count, peer, &code, seqs);
@@ -406,7 +211,7 @@ test_slow_replay (void)
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
   g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
   g_autoptr(ConfabTestClient) sender = confab_test_client_new (server, bob->token, 0);
-  g_autoptr(RawPeer) peer = NULL;
+  g_autoptr(ConfabTestRawPeer) peer = NULL;
   g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
   gsize rss_before, rss_max = 0;
   guint8 buffer[16384];
@@ -418,7 +223,7 @@ test_slow_replay (void)
   confab_test_drain (1000);
   rss_before = server_rss (server);
 
-  peer = raw_peer_new (server, alice->token, FALSE);
+  peer = confab_test_raw_peer_new (server, alice->token, FALSE);
   started = g_get_monotonic_time ();
   for (;;)
     {
@@ -478,7 +283,7 @@ test_memory_returned (void)
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
   g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
   g_autoptr(ConfabTestClient) sender = confab_test_client_new (server, bob->token, 0);
-  g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_peer_free);
+  g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_raw_peer_free);
   g_autoptr(GPtrArray) staying =
     g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
   RssBelow check = { server, 0 };
@@ -490,7 +295,7 @@ test_memory_returned (void)
 
   for (guint i = 0; i < BURST_PEERS; i++)
     {
-      RawPeer *peer = raw_peer_new (server, alice->token, FALSE);
+      ConfabTestRawPeer *peer = confab_test_raw_peer_new (server, alice->token, FALSE);
       ConfabTestClient *client;
 
       for (guint page = 0; page < 8; page++)
@@ -499,7 +304,7 @@ test_memory_returned (void)
             g_strdup_printf ("{\"type\":\"history\",\"id\":\"p%u\",\"conv\":\"dm:alice:bob\","
                              "\"limit\":200}", page);
 
-          raw_send (peer, request);
+          confab_test_raw_send (peer, request);
         }
       g_ptr_array_add (peers, peer);
       confab_test_drain (300);
@@ -530,12 +335,12 @@ test_acks_do_not_prove_alive (void)
   g_autoptr(ConfabTestServer) server =
     confab_test_server_new (NULL, "[timeouts]\nping_interval_s=1\nidle_s=3\n");
   g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
-  g_autoptr(RawPeer) peer = raw_peer_new (server, alice->token, FALSE);
+  g_autoptr(ConfabTestRawPeer) peer = confab_test_raw_peer_new (server, alice->token, FALSE);
   guint code;
 
   for (guint i = 0; i < 16; i++)
     {
-      raw_send (peer, "{\"type\":\"ack\",\"seq\":0}");
+      confab_test_raw_send (peer, "{\"type\":\"ack\",\"seq\":0}");
       g_usleep (G_USEC_PER_SEC / 2);
     }
   /* Eight seconds of acks and no pong: the server has given up on this peer by now. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "confab-test-raw.h"
 #include "confab-test-util.h"
 
 #include <math.h>
@@ -633,6 +634,84 @@ test_counters (void)
 #undef DELTA
 }
 
+/* --- The replay backlog ------------------------------------------------------------------------ */
+
+#define BACKLOG_MESSAGES 1000
+#define BACKLOG_BODY     12000
+
+static gboolean
+backlog_is (ConfabTestServer *server,
+            gboolean          nonzero)
+{
+  g_autoptr(Scrape) s = scrape (server);
+
+  return (sample (s, "confab_replay_backlog") > 0) == nonzero;
+}
+
+static gboolean
+backlog_nonzero (gpointer server)
+{
+  return backlog_is (server, TRUE);
+}
+
+static gboolean
+backlog_zero (gpointer server)
+{
+  return backlog_is (server, FALSE);
+}
+
+/* Alice comes back to 1 000 messages of 12 000 characters and does not read them: her replay
+ * waits, fetched from the store but not sent (a batch is far more than the kernel's buffers
+ * take), and the gauge shows it until she goes. */
+static void
+test_replay_backlog (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (
+    NULL, FAST_HASHING "[limits]\nmessages_per_minute=0\nmax_queued_bytes=65536\n"
+    "[timeouts]\nslow_reader_s=600\n");
+  g_autoptr(ConfabTestUser) alice = confab_test_user_new (server, "alice");
+  g_autoptr(ConfabTestUser) bob = confab_test_user_new (server, "bob");
+  g_autoptr(ConfabTestClient) sender = confab_test_client_new (server, bob->token, 0);
+  g_autoptr(ConfabTestRawPeer) peer = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *body = g_strnfill (BACKLOG_BODY, 'x');
+  g_autoptr(Scrape) during = NULL;
+
+  /* 100 in flight at a time: the answers stay far under the output cap. */
+  for (guint i = 0; i < BACKLOG_MESSAGES; i++)
+    {
+      g_ptr_array_add (ids, confab_test_client_send (sender, "send",
+                                                     "{\"conv\":\"dm:alice:bob\","
+                                                     "\"client_msg_id\":\"b%u\","
+                                                     "\"body\":\"%s\"}", i, body));
+      if (ids->len < 100 && i + 1 < BACKLOG_MESSAGES)
+        continue;
+      for (guint r = 0; r < ids->len; r++)
+        {
+          g_autoptr(JsonObject) response = confab_test_client_wait_response (
+            sender, g_ptr_array_index (ids, r), 6 * T);
+
+          confab_test_assert_ok (response);
+        }
+      g_ptr_array_set_size (ids, 0);
+    }
+  g_assert_true (backlog_zero (server));
+
+  peer = confab_test_raw_peer_new (server, alice->token, FALSE);
+  g_assert_true (confab_test_wait_until (backlog_nonzero, server, T));
+  during = scrape (server);
+  g_test_message ("replay backlog while alice does not read: %.0f",
+                  sample (during, "confab_replay_backlog"));
+  g_assert_cmpfloat (sample (during, "confab_replay_backlog"), <=, BACKLOG_MESSAGES);
+  g_assert_cmpfloat (sample (during, "confab_sessions"), ==, 2);
+
+  /* What waits is hers: the first frames she reads bring a message. */
+  g_assert_cmpuint (confab_test_raw_read_frames (peer, NULL, "message"), ==, 0);
+  /* She goes: what waited for her is let go. */
+  g_clear_pointer (&peer, confab_test_raw_peer_free);
+  g_assert_true (confab_test_wait_until (backlog_zero, server, T));
+}
+
 /* --- Who may scrape ---------------------------------------------------------------------------- */
 
 static void
@@ -893,6 +972,7 @@ main (int   argc,
   g_test_add_func ("/confab/metrics/parser", test_parser);
   g_test_add_func ("/confab/metrics/families", test_families);
   g_test_add_func ("/confab/metrics/counters", test_counters);
+  g_test_add_func ("/confab/metrics/replay-backlog", test_replay_backlog);
   g_test_add_func ("/confab/metrics/allow", test_allow);
   g_test_add_func ("/confab/metrics/allow-invalid", test_allow_invalid);
   g_test_add_func ("/confab/metrics/bad-input", test_bad_input);
