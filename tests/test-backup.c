@@ -340,6 +340,33 @@ test_under_load (Fixture       *f,
   g_assert_true (g_file_get_contents (partial_path, &partial_copy, &partial_length, NULL));
   g_assert_cmpuint (partial_length, ==, 40000);
 
+  /* Downloaded as an archive, it unpacks to the same files. */
+  {
+    g_autofree char *path = g_strconcat ("/v1/admin/backups/",
+                                         json_object_get_string_member (backup, "name"), NULL);
+    g_autoptr(ConfabFilesReply) tar = confab_files_request (f->server, "GET", path,
+                                                            f->alice->token, NULL, NULL);
+    g_autofree char *dir = confab_test_make_dir ("unpacked");
+    g_autofree char *archive = g_build_filename (dir, "backup.tar", NULL);
+    g_autofree char *unpacked = g_build_filename (dir,
+                                                  json_object_get_string_member (backup, "name"),
+                                                  "files",
+                                                  (char[]) { file_id[0], file_id[1], '\0' },
+                                                  file_id, NULL);
+    g_autoptr(GBytes) again = NULL;
+    const char *argv[] = { "tar", "-xf", archive, "-C", dir, NULL };
+    int wait_status = 0;
+
+    g_assert_cmpuint (tar->status, ==, 200);
+    g_assert_true (g_file_set_contents (archive, g_bytes_get_data (tar->body, NULL),
+                                        g_bytes_get_size (tar->body), NULL));
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 NULL, NULL, &wait_status, NULL));
+    g_assert_true (g_spawn_check_wait_status (wait_status, NULL));
+    again = read_file (unpacked);
+    g_assert_true (g_bytes_equal (again, picture));
+  }
+
   /* The audit log names it. */
   g_assert_cmpuint (confab_test_http (f->server, "GET", "/v1/admin/audit?action=backup",
                                       f->alice->token, NULL, &audit, NULL), ==, 200);
@@ -468,10 +495,12 @@ test_refused (Fixture       *f,
     g_assert_cmpint (g_mkdir_with_parents (partial, 0700), ==, 0);
     for (guint i = 0; paths[i] != NULL; i++)
       {
+        guint status;
+
         g_clear_pointer (&reply, json_object_unref);
         g_test_message ("GET %s", paths[i]);
-        guint status = confab_test_http (f->server, "GET", paths[i], f->alice->token, NULL,
-                                         &reply, NULL);
+        status = confab_test_http (f->server, "GET", paths[i], f->alice->token, NULL, &reply,
+                                   NULL);
 
         /* libsoup refuses a path with an escaped slash (400) before any route sees it. */
         if (status == 400)

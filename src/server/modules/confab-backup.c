@@ -482,10 +482,49 @@ handle_backup (gpointer           instance,
 
 /* --- GET /v1/admin/backups/<name>: the backup as a tar archive ------------------------------- *
  *
- * The archive is made of the files themselves, mapped into memory, between the headers: nothing
- * is copied or written first, and libsoup sends the pieces as the client reads them. */
+ * The archive is made of the files themselves between their headers: nothing is copied or
+ * written first. Its length is known from the start (Content-Length); each file is mapped into
+ * memory when its turn comes, a few pieces ahead of what libsoup has sent, and let go once sent,
+ * so that a backup of any number of files holds a handful of mappings at a time. */
 
 #define BACKUPS_PREFIX "/v1/admin/backups/"
+#define PIECES_AHEAD   6
+
+typedef struct
+{
+  char    *path;
+  char    *member;      /* <name>/<path below the backup> */
+  guint64  size;
+  gint64   mtime;
+} Member;
+
+static void
+member_free (gpointer data)
+{
+  Member *member = data;
+
+  g_free (member->path);
+  g_free (member->member);
+  g_free (member);
+}
+
+/* A download under way; the message's data. */
+typedef struct
+{
+  SoupServerMessage *msg;       /* not owned */
+  GPtrArray         *members;
+  guint              next;      /* the next member to append; members->len: the end blocks */
+  guint              queued;    /* pieces appended and not sent yet */
+} Sending;
+
+static void
+sending_free (gpointer data)
+{
+  Sending *sending = data;
+
+  g_ptr_array_unref (sending->members);
+  g_free (sending);
+}
 
 /* A name as new_name () makes them, and nothing else: no path of a request reaches further. */
 static gboolean
@@ -515,14 +554,15 @@ compare_names (gconstpointer a,
   return strcmp (*(char * const *) a, *(char * const *) b);
 }
 
-/* Appends the regular files under @dir (the backup directory @root) to @body as tar members
- * named <@prefix>/<path below @root>, in a stable order; FALSE after logging a failure. */
+/* The regular files under @relative of the backup directory @root, in a stable order, as
+ * members named <@prefix>/<path below @root>; adds the archive's length of each to @length.
+ * FALSE if the directory cannot be read. */
 static gboolean
-append_tree (SoupMessageBody  *body,
-             const char       *root,
-             const char       *relative,
-             const char       *prefix,
-             guint64          *size)
+list_tree (const char  *root,
+           const char  *relative,
+           const char  *prefix,
+           GPtrArray   *members,
+           guint64     *length)
 {
   g_autofree char *dir_path = g_build_filename (root, relative, NULL);
   g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
@@ -539,47 +579,110 @@ append_tree (SoupMessageBody  *body,
     {
       g_autofree char *child = g_build_filename (relative, g_ptr_array_index (names, i), NULL);
       g_autofree char *path = g_build_filename (root, child, NULL);
-      g_autofree char *member = g_strconcat (prefix, "/", child, NULL);
-      g_autoptr(GMappedFile) mapped = NULL;
-      g_autoptr(GBytes) header = NULL;
-      g_autoptr(GBytes) contents = NULL;
       g_autoptr(GBytes) padding = NULL;
-      g_autoptr(GError) error = NULL;
+      Member *member;
       GStatBuf st;
 
       if (g_lstat (path, &st) != 0)
         return FALSE;
       if (S_ISDIR (st.st_mode))
         {
-          if (!append_tree (body, root, child, prefix, size))
+          if (!list_tree (root, child, prefix, members, length))
             return FALSE;
           continue;
         }
       if (!S_ISREG (st.st_mode))
         continue;
-      mapped = g_mapped_file_new (path, FALSE, &error);
-      if (mapped == NULL)
-        {
-          g_message ("cannot send %s: %s", path, error->message);
-          return FALSE;
-        }
-      contents = g_mapped_file_get_bytes (mapped);
-      header = confab_tar_file_header (member, g_bytes_get_size (contents), st.st_mtime);
-      if (header == NULL)
-        {
-          g_message ("cannot send %s: its name is too long for the archive", path);
-          return FALSE;
-        }
-      padding = confab_tar_padding (g_bytes_get_size (contents));
-      soup_message_body_append_bytes (body, header);
-      /* libsoup takes no empty piece. */
-      if (g_bytes_get_size (contents) > 0)
-        soup_message_body_append_bytes (body, contents);
-      if (g_bytes_get_size (padding) > 0)
-        soup_message_body_append_bytes (body, padding);
-      *size += g_bytes_get_size (contents);
+      member = g_new0 (Member, 1);
+      member->path = g_steal_pointer (&path);
+      member->member = g_strconcat (prefix, "/", child, NULL);
+      g_ptr_array_add (members, member);
+      /* ustar's names: the backup's own are far shorter. */
+      if (strlen (member->member) >= 100)
+        return FALSE;
+      member->size = st.st_size;
+      member->mtime = st.st_mtime;
+      padding = confab_tar_padding (member->size);
+      *length += 512 + member->size + g_bytes_get_size (padding);
     }
   return TRUE;
+}
+
+static void
+append_piece (Sending *sending,
+              GBytes  *piece)
+{
+  /* libsoup takes no empty piece. */
+  if (g_bytes_get_size (piece) == 0)
+    return;
+  soup_message_body_append_bytes (soup_server_message_get_response_body (sending->msg), piece);
+  sending->queued++;
+}
+
+/* Appends the next member, mapped; FALSE if it is no longer what was announced. */
+static gboolean
+append_member (Sending *sending,
+               Member  *member)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GBytes) header = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  g_autoptr(GBytes) padding = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mapped = g_mapped_file_new (member->path, FALSE, &error);
+  if (mapped == NULL)
+    {
+      g_message ("cannot send %s: %s", member->path, error->message);
+      return FALSE;
+    }
+  contents = g_mapped_file_get_bytes (mapped);
+  if (g_bytes_get_size (contents) != member->size)
+    {
+      g_message ("cannot send %s: it changed while it was being sent", member->path);
+      return FALSE;
+    }
+  header = confab_tar_file_header (member->member, member->size, member->mtime);
+  padding = confab_tar_padding (member->size);
+  append_piece (sending, header);
+  append_piece (sending, contents);
+  append_piece (sending, padding);
+  return TRUE;
+}
+
+/* Keeps PIECES_AHEAD pieces waiting to be sent, until the end of the archive. */
+static void
+fill (Sending *sending)
+{
+  while (sending->queued < PIECES_AHEAD && sending->next <= sending->members->len)
+    {
+      if (sending->next == sending->members->len)
+        {
+          g_autoptr(GBytes) end = confab_tar_end ();
+
+          append_piece (sending, end);
+          sending->next++;
+          break;
+        }
+      if (!append_member (sending, g_ptr_array_index (sending->members, sending->next++)))
+        {
+          /* The length was promised: all the client can be told is a cut connection. */
+          g_autoptr(GIOStream) stream = soup_server_message_steal_connection (sending->msg);
+
+          g_io_stream_close (stream, NULL, NULL);
+          return;
+        }
+    }
+}
+
+static void
+on_wrote_chunk (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  Sending *sending = user_data;
+
+  sending->queued--;
+  fill (sending);
 }
 
 static void
@@ -594,9 +697,9 @@ download_audited_cb (GObject      *source,
   g_autofree char *dir = backups_dir (call->server);
   g_autofree char *root = g_build_filename (dir, pending->name, NULL);
   g_autofree char *disposition = NULL;
-  g_autoptr(GBytes) end = confab_tar_end ();
-  SoupMessageBody *body;
-  guint64 size = 0;
+  SoupMessageHeaders *headers;
+  Sending *sending;
+  guint64 length = 0;
 
   if (reply == NULL)
     {
@@ -605,24 +708,31 @@ download_audited_cb (GObject      *source,
       confab_http_call_finish (call);
       return;
     }
-  body = soup_server_message_get_response_body (call->msg);
-  if (!append_tree (body, root, "", pending->name, &size))
+  sending = g_new0 (Sending, 1);
+  sending->msg = call->msg;
+  sending->members = g_ptr_array_new_with_free_func (member_free);
+  if (!list_tree (root, "", pending->name, sending->members, &length))
     {
-      soup_message_body_truncate (body);
+      sending_free (sending);
       confab_http_send_error (call->msg, CONFAB_PROTOCOL_ERROR_INTERNAL,
                               "the backup could not be read");
       confab_http_call_finish (call);
       return;
     }
-  soup_message_body_append_bytes (body, end);
+  length += 2 * 512;
+
+  headers = soup_server_message_get_response_headers (call->msg);
   disposition = g_strdup_printf ("attachment; filename=\"%s.tar\"", pending->name);
-  soup_message_headers_replace (soup_server_message_get_response_headers (call->msg),
-                                "Content-Type", "application/x-tar");
-  soup_message_headers_replace (soup_server_message_get_response_headers (call->msg),
-                                "Content-Disposition", disposition);
+  soup_message_headers_replace (headers, "Content-Type", "application/x-tar");
+  soup_message_headers_replace (headers, "Content-Disposition", disposition);
+  soup_message_headers_set_content_length (headers, length);
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (call->msg), FALSE);
+  g_object_set_data_full (G_OBJECT (call->msg), "confab-backup-sending", sending, sending_free);
+  g_signal_connect (call->msg, "wrote-chunk", G_CALLBACK (on_wrote_chunk), sending);
   soup_server_message_set_status (call->msg, 200, NULL);
-  g_message ("administrator %s downloads the backup %s (%" G_GUINT64_FORMAT " bytes)",
-             call->username, pending->name, size);
+  g_message ("administrator %s downloads the backup %s (%u files, %" G_GUINT64_FORMAT
+             " bytes of archive)", call->username, pending->name, sending->members->len, length);
+  fill (sending);
   confab_http_call_finish (call);
 }
 
