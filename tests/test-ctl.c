@@ -608,6 +608,42 @@ test_backup_follow (Fixture       *f,
 }
 
 static void
+follow_exited_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_assert_true (g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL));
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_follow_server_gone (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GSubprocess) follow = NULL;
+  g_autoptr(JsonObject) entry = NULL;
+  ConfabTestLines lines;
+  gboolean exited = FALSE;
+
+  login_alice (f);
+  g_assert_cmpint (confab_test_http (f->server, "GET", "/v1/admin/stats", f->bob->token, NULL,
+                                     NULL, NULL), ==, 403);
+  follow = ctl_start (f, "--json", "audit", "--follow", "--interval", "1", NULL);
+  confab_test_lines_init (&lines, "confabctl audit --follow",
+                          g_subprocess_get_stdout_pipe (follow));
+  entry = next_entry (&lines);
+  g_assert_cmpstr (json_object_get_string_member (entry, "action"), ==, "denied");
+
+  /* The server goes: the next round fails, and so does the command, as a script can tell. */
+  confab_test_server_stop (f->server);
+  g_subprocess_wait_async (follow, NULL, follow_exited_cb, &exited);
+  g_assert_true (confab_test_wait_flag (&exited, T));
+  g_assert_true (g_subprocess_get_if_exited (follow));
+  g_assert_cmpint (g_subprocess_get_exit_status (follow), ==, EXIT_UNREACHABLE);
+  confab_test_lines_clear (&lines);
+}
+
+static void
 test_exit_codes (Fixture       *f,
                  gconstpointer  data)
 {
@@ -664,6 +700,7 @@ main (int   argc,
   ADD ("broadcast-stats-audit", fixture_setup, test_broadcast_stats_audit);
   ADD ("exit-codes", fixture_setup, test_exit_codes);
   ADD ("backup-follow", fixture_setup, test_backup_follow);
+  ADD ("follow-server-gone", fixture_setup, test_follow_server_gone);
 
   return confab_test_run ();
 }
