@@ -466,7 +466,8 @@ test_sign_in (void)
   assert_member (json_object_get_object_member (again, "user"), "username", "alice");
 }
 
-/* ldaps://: TLS from the first byte, the certificate checked against ca_file. */
+/* ldaps://: TLS from the first byte, the certificate checked against ca_file; the service
+ * account's password from bind_password_file. */
 static void
 test_ldaps (void)
 {
@@ -474,8 +475,12 @@ test_ldaps (void)
   g_autofree char *config = config_for (slapd, slapd->ldaps_url, FALSE, 0);
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL, config);
   g_autoptr(JsonObject) reply = NULL;
-
   g_autoptr(JsonObject) untrusted = NULL;
+  g_autoptr(JsonObject) from_file = NULL;
+  g_autofree char *conf_dir = g_path_get_dirname (confab_test_server_get_data_dir (server));
+  g_autofree char *password_file = g_build_filename (conf_dir, "ldap-password", NULL);
+  g_autofree char *file_config = NULL;
+  g_auto(GStrv) parts = NULL;
   g_autofree char *other_dir = confab_test_make_dir ("other-ca");
   g_autofree char *other_ca = g_build_filename (other_dir, "cert.pem", NULL);
   g_autofree char *other_key = g_build_filename (other_dir, "key.pem", NULL);
@@ -496,6 +501,16 @@ test_ldaps (void)
   g_assert_cmpstr (error_reason (untrusted), ==, "directory_unavailable");
   g_free (slapd->ca_file);
   slapd->ca_file = g_steal_pointer (&saved_ca);
+
+  /* The service account's password from a file named relative to confabd.conf (its one line;
+   * the line feed is not part of it). */
+  g_assert_true (g_file_set_contents (password_file, SERVICE_PW "\n", -1, NULL));
+  parts = g_strsplit (config, "bind_password=" SERVICE_PW "\n", 2);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  file_config = g_strjoinv ("bind_password_file=ldap-password\n", parts);
+  confab_test_server_set_config (server, file_config);
+  confab_test_server_restart (server);
+  g_assert_cmpuint (login (server, "alice", ALICE_PW, &from_file), ==, 200);
 }
 
 static void
