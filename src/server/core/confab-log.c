@@ -6,9 +6,13 @@
 #include "confab-log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_FIELDS 12
+
+/* The levels G_DEBUG (fatal-warnings, fatal-criticals) made fatal, read once at start. */
+static GLogLevelFlags always_fatal;
 
 static const char *
 priority_of (GLogLevelFlags level)
@@ -144,13 +148,20 @@ fields_writer (GLogLevelFlags   level,
   fputs (line->str, stderr);
   fflush (stderr);
 
-  /* As GLib's default writer: an error or a fatal level ends the process after logging. */
+  /* As GLib's default writer: a fatal level ends the process once it is logged. */
+  if ((level & G_LOG_FLAG_FATAL) != 0 || (level & always_fatal) != 0)
+    abort ();
   return G_LOG_WRITER_HANDLED;
 }
 
 void
 confab_log_init (void)
 {
-  if (g_strcmp0 (g_getenv ("CONFAB_LOG_FORMAT"), "fields") == 0)
-    g_log_set_writer_func (fields_writer, NULL, NULL);
+  if (g_strcmp0 (g_getenv ("CONFAB_LOG_FORMAT"), "fields") != 0)
+    return;
+  /* GLib offers no getter: set and put back, before any other thread runs. */
+  always_fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  g_log_set_always_fatal (always_fatal);
+  always_fatal &= G_LOG_LEVEL_MASK;
+  g_log_set_writer_func (fields_writer, NULL, NULL);
 }
