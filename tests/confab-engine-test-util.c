@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "confab-engine-test-util.h"
+#include "confab-fs.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -9,28 +10,10 @@
 static char *tmp_dir;
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 cleanup (void)
 {
   if (tmp_dir != NULL && g_getenv ("CONFAB_TEST_KEEP") == NULL)
-    remove_tree (tmp_dir);
+    confab_fs_remove_tree (tmp_dir);
 }
 
 void

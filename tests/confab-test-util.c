@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-test-util.h"
+#include "confab-fs.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -39,28 +40,6 @@ __lsan_is_turned_off (void)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR)
-              && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-    }
-  g_rmdir (path);
-}
-
-static void
 cleanup_at_exit (void)
 {
   /* Servers a failed test left behind; a test that aborts leaves them to PR_SET_PDEATHSIG. */
@@ -84,7 +63,7 @@ cleanup_at_exit (void)
       if (run_failed || g_getenv ("CONFAB_TEST_KEEP") != NULL)
         g_printerr ("# test files kept in %s\n", tmp_dir);
       else
-        remove_tree (tmp_dir);
+        confab_fs_remove_tree (tmp_dir);
     }
 }
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "confab-files-test-util.h"
+#include "confab-fs.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -177,24 +178,6 @@ has_message (sqlite3 *db,
   found = sqlite3_step (stmt) == SQLITE_ROW;
   sqlite3_finalize (stmt);
   return found;
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_assert_cmpint (g_unlink (child), ==, 0);
-    }
-  g_rmdir (path);
 }
 
 /* cp -a, as the restore in docs/admin.md does it. */
@@ -392,7 +375,7 @@ test_under_load (Fixture       *f,
 
         g_unlink (path);
       }
-    remove_tree (files);
+    g_assert_true (confab_fs_remove_tree (files));
     copy_tree (from_db, data_dir);
     copy_tree (from_files, data_dir);
   }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "confab-frame.h"
+#include "confab-fs.h"
 #include "confab-json-writer.h"
 #include "confab-mentions.h"
 #include "confab-limits.h"
@@ -9,7 +10,9 @@
 #include "confab-protocol.h"
 #include "confab-validate.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void
 assert_bad_request (const char *text,
@@ -601,6 +604,44 @@ test_fold_words (void)
     }
 }
 
+/* A tree goes, with its files and empty directories; a symbolic link in it goes as a link,
+ * and what it points at stays. */
+static void
+test_remove_tree (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("confab-fs-XXXXXX", &error);
+  g_autofree char *tree = NULL;
+  g_autofree char *outside = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *deep = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *link = NULL;
+
+  g_assert_no_error (error);
+  tree = g_build_filename (base, "tree", NULL);
+  outside = g_build_filename (base, "outside", NULL);
+  kept = g_build_filename (outside, "kept.txt", NULL);
+  deep = g_build_filename (tree, "a", "b", "empty", NULL);
+  file = g_build_filename (tree, "a", "note.txt", NULL);
+  link = g_build_filename (tree, "a", "b", "to-outside", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (deep, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (outside, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, "x", -1, NULL));
+  g_assert_true (g_file_set_contents (kept, "keep me", -1, NULL));
+  g_assert_cmpint (symlink (outside, link), ==, 0);
+
+  g_assert_true (confab_fs_remove_tree (tree));
+  g_assert_false (g_file_test (tree, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (kept, G_FILE_TEST_IS_REGULAR));
+  /* Already gone, or a plain file: both fine. */
+  g_assert_true (confab_fs_remove_tree (tree));
+  g_assert_true (confab_fs_remove_tree (kept));
+  g_assert_false (g_file_test (kept, G_FILE_TEST_EXISTS));
+  g_assert_true (confab_fs_remove_tree (base));
+  g_assert_false (g_file_test (base, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -621,6 +662,7 @@ main (int   argc,
   g_test_add_func ("/confab/shared/file-names", test_file_names);
   g_test_add_func ("/confab/shared/json-accessors", test_json_accessors);
   g_test_add_func ("/confab/shared/protocol-events", test_protocol_events);
+  g_test_add_func ("/confab/shared/remove-tree", test_remove_tree);
 
   return g_test_run ();
 }

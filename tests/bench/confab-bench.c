@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include "confab-fs.h"
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -302,24 +304,6 @@ start_server (Bench *bench)
     }
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        unlink (child);
-    }
-  rmdir (path);
-}
-
 static guint64
 tree_bytes (const char *path)
 {
@@ -349,7 +333,7 @@ stop_server (Bench *bench)
   g_subprocess_wait (bench->server, NULL, NULL);
   g_clear_object (&bench->server);
   bench->data_bytes = tree_bytes (bench->data_dir);
-  remove_tree (bench->data_dir);
+  confab_fs_remove_tree (bench->data_dir);
 }
 
 static guint64

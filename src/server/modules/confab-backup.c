@@ -7,6 +7,7 @@
 #include "confab-admin.h"
 #include "confab-audit-store.h"
 #include "confab-backup-store.h"
+#include "confab-fs.h"
 #include "confab-server-module.h"
 #include "confab-tar.h"
 
@@ -223,25 +224,6 @@ make_backup (Job           *job,
   return TRUE;
 }
 
-/* Removes what a failed backup left under @path: the backup's own files and directories. */
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 static void
 backup_thread (GTask        *task,
                gpointer      source_object,
@@ -253,7 +235,7 @@ backup_thread (GTask        *task,
 
   if (!make_backup (job, cancellable, &error))
     {
-      remove_tree (job->partial);
+      confab_fs_remove_tree (job->partial);
       g_task_return_error (task, error);
       return;
     }
