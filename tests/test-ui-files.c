@@ -1008,16 +1008,22 @@ typedef struct
   int        width;
 } ZoomWait;
 
-/* The picture is drawn @width wide (-1: fitted to the window, no size of its own). */
+/* The picture is drawn @width wide (-1: fitted to the window, no size of its own, and no wider
+ * than the area it is shown in). */
 static gboolean
 zoomed_to (gpointer user_data)
 {
   ZoomWait *wait = user_data;
+  GtkWidget *area = gtk_widget_get_ancestor (wait->picture, GTK_TYPE_SCROLLED_WINDOW);
   int width, height;
 
   gtk_widget_get_size_request (wait->picture, &width, &height);
-  return width == wait->width
-         && (wait->width < 0 || gtk_widget_get_width (wait->picture) >= wait->width);
+  if (width != wait->width)
+    return FALSE;
+  if (wait->width < 0)
+    return gtk_widget_get_width (wait->picture) <= gtk_widget_get_width (area)
+           && gtk_widget_get_height (wait->picture) <= gtk_widget_get_height (area);
+  return gtk_widget_get_width (wait->picture) >= wait->width;
 }
 
 static void
@@ -1080,6 +1086,11 @@ test_viewer_keys (Fixture *f)
   picture = confab_ui_find_widget (GTK_WIDGET (viewer), GTK_TYPE_PICTURE);
   stack = confab_ui_find_widget (GTK_WIDGET (viewer), GTK_TYPE_STACK);
   g_assert_true (confab_test_wait_until (widget_mapped, picture, CONFAB_TEST_TIMEOUT_MS));
+  {
+    ZoomWait opened = { picture, -1 };
+
+    g_assert_true (confab_test_wait_until (zoomed_to, &opened, CONFAB_TEST_TIMEOUT_MS));
+  }
   fit = MIN (1.0, MIN (gtk_widget_get_width (stack) / 1600.0,
                        gtk_widget_get_height (stack) / 1200.0));
   fitted = (int) (1600 * fit * 1.25);
