@@ -113,14 +113,14 @@ confab_config_set_registration (ConfabConfig  *config,
   return TRUE;
 }
 
-static gboolean
-read_uint (GKeyFile    *kf,
-           const char  *group,
-           const char  *key,
-           guint64      min,
-           guint64      max,
-           guint64     *out,
-           GError     **error)
+gboolean
+confab_config_read_uint (GKeyFile    *kf,
+                         const char  *group,
+                         const char  *key,
+                         guint64      min,
+                         guint64      max,
+                         guint64     *out,
+                         GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
   guint64 value;
@@ -143,7 +143,7 @@ read_uint (GKeyFile    *kf,
 #define READ_UINT(group, key, min, max, field)                                       \
   G_STMT_START {                                                                     \
     guint64 v_ = config->field;                                                      \
-    if (!read_uint (kf, group, key, min, max, &v_, error))                          \
+    if (!confab_config_read_uint (kf, group, key, min, max, &v_, error))                          \
       return FALSE;                                                                  \
     config->field = v_;                                                              \
   } G_STMT_END

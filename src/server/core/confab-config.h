@@ -87,6 +87,14 @@ gboolean      confab_config_set_registration (ConfabConfig *config,
                                               GError      **error);
 gboolean      confab_config_validate     (ConfabConfig  *config,
                                           GError       **error);
+/* [group] key, if present, into @out: a number from @min to @max, or an error naming both. */
+gboolean      confab_config_read_uint    (GKeyFile      *kf,
+                                          const char    *group,
+                                          const char    *key,
+                                          guint64        min,
+                                          guint64        max,
+                                          guint64       *out,
+                                          GError       **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabConfig, confab_config_free)
 

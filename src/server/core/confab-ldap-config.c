@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "confab-ldap-config.h"
+#include "confab-config.h"
 #include "confab-ldap-filter.h"
 
 #include <gio/gio.h>
@@ -109,14 +110,10 @@ get_uint (GKeyFile   *kf,
           guint      *out,
           GError    **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  guint64 value;
+  guint64 value = *out;
 
-  if (!g_key_file_has_key (kf, GROUP, key, NULL))
-    return TRUE;
-  value = g_key_file_get_uint64 (kf, GROUP, key, &local_error);
-  if (local_error != NULL || value < min || value > max)
-    return fail (error, "%s must be a number from %u to %u", key, min, max);
+  if (!confab_config_read_uint (kf, GROUP, key, min, max, &value, error))
+    return FALSE;
   *out = value;
   return TRUE;
 }
